@@ -1,0 +1,77 @@
+"""The ``leadsynth`` command line.
+
+Each sub-command lives in its own module exposing ``register(subparsers)``, which adds
+its parser and sets ``func`` to a callable ``(args) -> int``.  :func:`main` turns every
+:class:`~leadsynth_core.errors.LeadSynthError` into a one-line message and exit code 2,
+so a user never sees a traceback for a bad file or a bad option.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from .._version import __version__
+from ..errors import CancelledError, LeadSynthError
+
+__all__ = ["main", "build_parser"]
+
+log = logging.getLogger(__name__)
+
+# Sub-command modules, in the order ``leadsynth --help`` lists them.
+_COMMANDS: tuple[str, ...] = (
+    "info",
+    "synthesize",
+    "evaluate",
+    "models",
+    "personalize",
+    "library",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="leadsynth",
+        description="Reduced-lead ECG synthesis: synthesize, evaluate and personalize 12-lead ECGs.",
+    )
+    parser.add_argument("--version", action="version", version=f"leadsynth {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for name in _COMMANDS:
+        try:
+            module = importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            # A command whose module is not part of this build is simply absent.
+            if exc.name != f"{__name__}.{name}":
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from ..logs import configure_logging
+
+    configure_logging(verbosity=args.verbose, console=True)
+    try:
+        return int(args.func(args) or 0)
+    except CancelledError as exc:
+        print(f"leadsynth: cancelled: {exc}", file=sys.stderr)
+        return 130
+    except LeadSynthError as exc:
+        log.debug("command failed", exc_info=True)
+        print(f"leadsynth {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("leadsynth: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

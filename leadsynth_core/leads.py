@@ -1,0 +1,175 @@
+"""Lead names and the exact lead algebra.
+
+The 12 standard leads have one canonical spelling each (``I, II, III, aVR, aVL, aVF,
+V1..V6``).  Names from files are matched case-insensitively with a few common aliases;
+anything that is not unambiguously one of the 12 (``MLII``, ``-aVR``, ``V7``) is *not*
+silently mapped: :func:`canonical_lead_name` raises and :func:`try_canonical_lead_name`
+returns ``None`` so a reader can keep the signal as an extra channel.
+
+Einthoven/Goldberger: with I and II measured, III, aVR, aVL and aVF are exact
+functions of them.  LeadSynth never learns those four.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
+
+from .errors import UnsupportedLeadError
+
+__all__ = [
+    "STANDARD_LEADS",
+    "LIMB_LEADS",
+    "AUGMENTED_LEADS",
+    "CHEST_LEADS",
+    "DERIVABLE_LEADS",
+    "FRANK_LEADS",
+    "canonical_lead_name",
+    "try_canonical_lead_name",
+    "parse_lead_list",
+    "sort_leads",
+    "derive_limb_leads",
+    "limb_leads_from_pair",
+]
+
+STANDARD_LEADS: tuple[str, ...] = (
+    "I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6",
+)
+LIMB_LEADS: tuple[str, ...] = ("I", "II", "III")
+AUGMENTED_LEADS: tuple[str, ...] = ("aVR", "aVL", "aVF")
+CHEST_LEADS: tuple[str, ...] = ("V1", "V2", "V3", "V4", "V5", "V6")
+#: Leads that follow exactly from I and II.
+DERIVABLE_LEADS: tuple[str, ...] = ("III", "aVR", "aVL", "aVF")
+#: PTB's Frank leads: kept as extra channels, never part of the 12.
+FRANK_LEADS: tuple[str, ...] = ("vx", "vy", "vz")
+
+_ALIASES: dict[str, str] = {name.lower(): name for name in STANDARD_LEADS}
+_ALIASES.update(
+    {
+        "1": "I", "2": "II", "3": "III",
+        "lead i": "I", "lead ii": "II", "lead iii": "III",
+        "lead_i": "I", "lead_ii": "II", "lead_iii": "III",
+        "d1": "I", "d2": "II", "d3": "III",
+        "avr": "aVR", "avl": "aVL", "avf": "aVF",
+        "a vr": "aVR", "a vl": "aVL", "a vf": "aVF",
+        **{f"c{i}": f"V{i}" for i in range(1, 7)},
+        **{f"lead v{i}": f"V{i}" for i in range(1, 7)},
+    }
+)
+
+
+def try_canonical_lead_name(name: str) -> str | None:
+    """Return the canonical name of ``name`` or ``None`` if it is not one of the 12.
+
+    Matching ignores case and surrounding white space.  Inverted leads (``-aVR``) and
+    monitoring leads (``MLII``) return ``None``: they are not the standard lead.
+    """
+    key = " ".join(str(name).strip().lower().split())
+    return _ALIASES.get(key)
+
+
+def canonical_lead_name(name: str) -> str:
+    """Return the canonical spelling of a standard lead name.
+
+    Raises
+    ------
+    UnsupportedLeadError
+        If ``name`` is not one of the 12 standard leads; the message lists them.
+    """
+    canonical = try_canonical_lead_name(name)
+    if canonical is None:
+        hint = ""
+        stripped = str(name).strip()
+        if stripped.startswith("-"):
+            hint = " (inverted leads are not accepted; invert the signal explicitly)"
+        elif stripped.upper().startswith("ML"):
+            hint = " (a monitoring lead is not the standard lead)"
+        raise UnsupportedLeadError(
+            f"unknown lead name {name!r}{hint}; valid leads are {', '.join(STANDARD_LEADS)}"
+        )
+    return canonical
+
+
+def parse_lead_list(leads: str | Iterable[str]) -> tuple[str, ...]:
+    """Parse ``"I,II,V2,V4"`` (or an iterable of names) into canonical names.
+
+    Raises :class:`UnsupportedLeadError` on an unknown, empty or duplicated lead.
+    The result keeps the standard order, whatever order the caller used.
+    """
+    if isinstance(leads, str):
+        parts = [p for p in (s.strip() for s in leads.replace(";", ",").split(",")) if p]
+    else:
+        parts = [str(p) for p in leads]
+    if not parts:
+        raise UnsupportedLeadError("no leads given; name at least one of " + ", ".join(STANDARD_LEADS))
+    names = [canonical_lead_name(p) for p in parts]
+    dup = sorted({n for n in names if names.count(n) > 1}, key=STANDARD_LEADS.index)
+    if dup:
+        raise UnsupportedLeadError(f"lead(s) given more than once: {', '.join(dup)}")
+    return sort_leads(names)
+
+
+def sort_leads(leads: Iterable[str]) -> tuple[str, ...]:
+    """Sort canonical lead names into the standard 12-lead order."""
+    return tuple(sorted(leads, key=STANDARD_LEADS.index))
+
+
+def derive_limb_leads(lead_i: np.ndarray, lead_ii: np.ndarray) -> dict[str, np.ndarray]:
+    """III, aVR, aVL, aVF from I and II (exact; Einthoven and Goldberger).
+
+    ``III = II - I``, ``aVR = -(I + II) / 2``, ``aVL = I - II / 2``, ``aVF = II - I / 2``.
+    Computed in float64 and returned as the input dtype.
+    """
+    i = np.asarray(lead_i, dtype=np.float64)
+    ii = np.asarray(lead_ii, dtype=np.float64)
+    dtype = np.result_type(np.asarray(lead_i).dtype, np.float32)
+    return {
+        "III": (ii - i).astype(dtype),
+        "aVR": (-(i + ii) / 2.0).astype(dtype),
+        "aVL": (i - ii / 2.0).astype(dtype),
+        "aVF": (ii - i / 2.0).astype(dtype),
+    }
+
+
+# Each limb/augmented lead is a linear combination a*I + b*II.  Any two
+# independent ones determine I and II, hence all six.
+_LIMB_COEFFS: dict[str, tuple[float, float]] = {
+    "I": (1.0, 0.0),
+    "II": (0.0, 1.0),
+    "III": (-1.0, 1.0),
+    "aVR": (-0.5, -0.5),
+    "aVL": (1.0, -0.5),
+    "aVF": (-0.5, 1.0),
+}
+
+
+def limb_leads_from_pair(signals: Mapping[str, np.ndarray]) -> dict[str, np.ndarray] | None:
+    """Recover I and II from any two independent frontal-plane leads.
+
+    ``signals`` maps canonical names to 1-D arrays; the first independent pair among
+    the frontal leads present is used (I and II preferred).  Returns ``{"I": ..., "II": ...}``
+    or ``None`` when fewer than two independent frontal leads are given.
+    """
+    present = [n for n in ("I", "II", "III", "aVR", "aVL", "aVF") if n in signals]
+    for a_idx, a in enumerate(present):
+        for b in present[a_idx + 1:]:
+            m = np.array([_LIMB_COEFFS[a], _LIMB_COEFFS[b]])
+            if abs(np.linalg.det(m)) < 1e-9:
+                continue
+            inv = np.linalg.inv(m)
+            xa = np.asarray(signals[a], dtype=np.float64)
+            xb = np.asarray(signals[b], dtype=np.float64)
+            lead_i = inv[0, 0] * xa + inv[0, 1] * xb
+            lead_ii = inv[1, 0] * xa + inv[1, 1] * xb
+            dtype = np.result_type(np.asarray(signals[a]).dtype, np.float32)
+            return {"I": lead_i.astype(dtype), "II": lead_ii.astype(dtype)}
+    return None
+
+
+def frontal_rank(leads: Sequence[str]) -> int:
+    """Number of independent frontal-plane leads among ``leads`` (0, 1 or 2)."""
+    rows = [_LIMB_COEFFS[n] for n in leads if n in _LIMB_COEFFS]
+    if not rows:
+        return 0
+    return int(np.linalg.matrix_rank(np.array(rows)))

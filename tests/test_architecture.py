@@ -1,0 +1,66 @@
+"""Architecture rules that must not erode: the core is Qt-free, the CLI exits cleanly."""
+
+from __future__ import annotations
+
+import pkgutil
+import subprocess
+import sys
+from pathlib import Path
+
+import leadsynth_core
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Run in a fresh interpreter where importing Qt *fails*, as on a machine without Qt:
+# every core module must still import.
+_NO_QT = r"""
+import importlib, importlib.abc, pkgutil, sys
+
+class _Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split('.')[0] in {'PySide6', 'shiboken6', 'pyqtgraph', 'PyQt5', 'PyQt6', 'app'}:
+            raise ImportError(f'Qt is blocked in this test: {name}')
+        return None
+
+sys.meta_path.insert(0, _Block())
+import leadsynth_core
+names = [m.name for m in pkgutil.walk_packages(leadsynth_core.__path__, 'leadsynth_core.')
+         if not m.name.endswith('__main__')]
+for name in names:
+    importlib.import_module(name)
+bad = sorted(m for m in sys.modules if m.split('.')[0] in {'PySide6', 'shiboken6', 'pyqtgraph'})
+assert not bad, bad
+print(len(names))
+"""
+
+
+def test_core_imports_without_qt() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", _NO_QT], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout.strip()) >= 5
+
+
+def test_core_modules_do_not_mention_qt() -> None:
+    """A cheap static check that also catches imports hidden inside functions."""
+    offenders = []
+    for info in pkgutil.walk_packages(leadsynth_core.__path__, "leadsynth_core."):
+        spec = info.module_finder.find_spec(info.name)  # type: ignore[union-attr]
+        if spec is None or spec.origin is None or not spec.origin.endswith(".py"):
+            continue
+        text = Path(spec.origin).read_text(encoding="utf-8")
+        for token in ("import PySide6", "from PySide6", "import pyqtgraph", "from pyqtgraph", "from app"):
+            if token in text:
+                offenders.append(f"{info.name}: {token}")
+    assert not offenders
+
+
+def test_cli_help_and_version() -> None:
+    for args in (["--help"], ["--version"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "leadsynth_core.cli", *args],
+            cwd=ROOT, capture_output=True, text=True, timeout=300,
+        )
+        assert result.returncode == 0, result.stderr
+        assert "leadsynth" in result.stdout
