@@ -142,7 +142,7 @@ class EcgRecord:
 
     def leads_with(self, provenance: Provenance | str) -> tuple[str, ...]:
         p = Provenance(provenance)
-        return tuple(n for n, q in zip(self.lead_names, self.provenance) if q is p)
+        return tuple(n for n, q in zip(self.lead_names, self.provenance, strict=True) if q is p)
 
     def require_leads(self, leads: Iterable[str]) -> None:
         """Raise :class:`MissingLeadError` naming the missing leads and the leads present."""
@@ -181,15 +181,18 @@ class EcgRecord:
 
     def describe(self) -> str:
         """A one-screen human summary (used by ``leadsynth info``)."""
+        fmt = self.metadata.get("format")
+        key = self.metadata.get("key")
         lines = [
-            f"source:       {self.source or '-'}",
+            f"source:       {self.source or '-'}" + (f"  [key {key}]" if key else ""),
+            f"format:       {fmt or '-'}",
             f"patient:      {self.patient_id or '-'}",
             f"recorded at:  {self.recorded_at.isoformat(sep=' ') if self.recorded_at else '-'}",
-            f"rate:         {self.fs:g} Hz",
+            f"rate:         {self.fs:g} Hz" + (" (assumed: the file does not store it)" if self.metadata.get("fs_assumed") else ""),
             f"duration:     {self.duration:.3f} s ({self.n_samples} samples)",
             f"leads ({self.n_leads}):",
         ]
-        for i, (name, prov) in enumerate(zip(self.lead_names, self.provenance)):
+        for i, (name, prov) in enumerate(zip(self.lead_names, self.provenance, strict=True)):
             x = self.signal[:, i].astype(np.float64)
             finite = np.isfinite(x)
             if finite.any():
@@ -198,9 +201,16 @@ class EcgRecord:
             else:
                 stats = "no finite samples"
             lines.append(f"  {name:<5} {prov.value:<12} {stats}")
+        for prov in Provenance:
+            names = self.leads_with(prov)
+            if names:
+                lines.append(f"{prov.value + ':':<14}{', '.join(names)}")
         if self.model_id:
             lines.append(f"model:        {self.model_id}")
-        for key in ("age", "sex", "dx"):
+        if "window" in self.metadata:
+            a, b = self.metadata["window"]
+            lines.append(f"window:       samples {a}..{b} of the file")
+        for key in ("age", "sex", "dx", "synthetic_demo", "generator"):
             if key in self.metadata:
                 lines.append(f"{key + ':':<14}{self.metadata[key]}")
         return "\n".join(lines)

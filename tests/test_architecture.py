@@ -64,3 +64,15 @@ def test_cli_help_and_version() -> None:
         )
         assert result.returncode == 0, result.stderr
         assert "leadsynth" in result.stdout
+
+
+def test_flat_public_api_resolves() -> None:
+    for name in leadsynth_core.__all__:
+        assert getattr(leadsynth_core, name) is not None, name
+
+
+def test_import_is_light() -> None:
+    """``import leadsynth_core`` must not drag in PyTorch (start-up time of CLI and GUI)."""
+    code = "import sys, leadsynth_core; print('torch' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip() == "False", result.stderr

@@ -1,0 +1,40 @@
+"""Reading and writing ECG records: WFDB, CPSC 2018 ``.mat`` and HDF5.
+
+Every reader returns an :class:`~leadsynth_core.record.EcgRecord` in mV with canonical
+lead names and per-lead provenance, or raises an error from
+:mod:`leadsynth_core.errors` naming the file and the field at fault.
+"""
+
+from __future__ import annotations
+
+from ._common import RecordInfo
+from .api import (
+    WRITE_FORMATS,
+    find_records,
+    inspect_record,
+    list_records,
+    read_record,
+    read_window,
+    sample_path,
+    write_record,
+)
+from .hdf5_format import SCHEMA_NAME, SCHEMA_VERSION, Hdf5RecordWriter, write_hdf5
+
+__all__ = [
+    "RecordInfo",
+    "read_record",
+    "read_window",
+    "inspect_record",
+    "list_records",
+    "write_record",
+    "write_records",
+    "find_records",
+    "sample_path",
+    "Hdf5RecordWriter",
+    "WRITE_FORMATS",
+    "SCHEMA_NAME",
+    "SCHEMA_VERSION",
+]
+
+#: Write several records into one project-schema HDF5 file (keys -> records).
+write_records = write_hdf5

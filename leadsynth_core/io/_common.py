@@ -7,8 +7,8 @@ import dataclasses
 import datetime as _dt
 import logging
 import os
-import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+import secrets
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +25,26 @@ __all__ = [
     "check_fs",
     "check_finite",
     "atomic_paths",
+    "AtomicFiles",
+    "same_file",
     "MAX_FS",
+    "MAX_ABS_MV",
+    "MAX_READ_VALUES",
+    "check_amplitude",
+    "check_read_size",
 ]
 
 log = logging.getLogger(__name__)
 
 #: Highest sampling rate a reader accepts; anything above is a corrupt header, not an ECG.
 MAX_FS = 100_000.0
+#: Largest |amplitude| a reader accepts (100 V).  No body-surface ECG comes near it; a
+#: value beyond it means a lying gain or unit, not a signal.
+MAX_ABS_MV = 1e5
+#: Most samples x leads one read may return (1 GiB as float32, about 12 h of 12 leads at
+#: 500 Hz).  A reader converts through float64, so its peak is about 4x this in bytes;
+#: longer recordings are read window by window (``read_window``).
+MAX_READ_VALUES = 2**28
 
 # Multipliers that bring a physical unit to mV.  Keys are lower case: headers spell
 # "mV", "mv", "MV" alike (the Challenge 2021 files write "mv").
@@ -130,6 +143,8 @@ def unit_scale(unit: str | None, where: str, signal: str) -> float:
 
 def check_fs(fs: Any, where: str, field: str = "sampling frequency") -> float:
     """Return ``fs`` as a float or raise naming the file and the field."""
+    if isinstance(fs, np.generic):  # HDF5 attributes arrive as numpy scalars
+        fs = fs.item()
     try:
         value = float(fs)
     except (TypeError, ValueError):
@@ -154,30 +169,87 @@ def check_finite(signal: np.ndarray, lead_names: Sequence[str], where: str, offs
         )
 
 
-@contextlib.contextmanager
-def atomic_paths(targets: Sequence[Path]) -> Iterator[list[Path]]:
-    """Yield temporary paths next to ``targets``; on success move them into place.
+def check_amplitude(signal: np.ndarray, lead_names: Sequence[str], where: str, offset: int = 0) -> None:
+    """Raise :class:`RecordFormatError` if a finite sample exceeds :data:`MAX_ABS_MV` (gain/units lie)."""
+    with np.errstate(invalid="ignore"):
+        bad = np.abs(signal) > MAX_ABS_MV
+    if bad.any():
+        rows, cols = np.nonzero(bad)
+        col = int(cols[0])
+        raise RecordFormatError(
+            f"{where}: lead {lead_names[col]} has {int(bad[:, col].sum())} sample(s) beyond the plausible "
+            f"range (|x| > {MAX_ABS_MV:g} mV), first at sample {int(rows[0]) + offset}; "
+            "the gain or units field is wrong"
+        )
+
+
+def check_read_size(n_samples: int, n_leads: int, where: str) -> None:
+    """Refuse, before allocating anything, a read larger than :data:`MAX_READ_VALUES`."""
+    values = int(n_samples) * int(n_leads)
+    if values > MAX_READ_VALUES:
+        raise RecordFormatError(
+            f"{where}: {n_samples} samples x {n_leads} leads ({values * 4 / 2**30:.3g} GiB as float32) "
+            f"is too large to read whole (limit {MAX_READ_VALUES} values); read it window by window "
+            "with read_window"
+        )
+
+
+class AtomicFiles:
+    """Temporary files next to their targets, moved into place together on :meth:`commit`.
 
     The temporaries live in the target folder so that :func:`os.replace` is an atomic
-    rename on the same file system.  On any error every temporary is removed and the
-    targets are left as they were, so no half-written file is ever visible.
+    rename on the same file system.  :meth:`discard` (or an exception inside a ``with``
+    block) removes every temporary and leaves the targets as they were, so no
+    half-written file is ever visible under a target name.
     """
-    temps: list[Path] = []
-    try:
-        for target in targets:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-            os.close(fd)
-            temps.append(Path(name))
-        yield temps
-        # Data files first, the header last: a reader never sees a new header that
-        # points at old data.
-        for tmp, target in zip(temps, targets):
+
+    def __init__(self, targets: Sequence[Path]) -> None:
+        self.targets = [Path(t) for t in targets]
+        self.temps: list[Path] = []
+        try:
+            for target in self.targets:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                # os.open with 0o666 lets the umask decide the final permissions, as for
+                # any new file (tempfile.mkstemp would leave the result private, 0o600).
+                tmp = target.parent / f".{target.name}.{secrets.token_hex(6)}.part"
+                os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+                self.temps.append(tmp)
+        except OSError:
+            self.discard()
+            raise
+
+    def commit(self) -> None:
+        """Move every temporary onto its target, in the order given (data before header)."""
+        for tmp, target in zip(self.temps, self.targets, strict=True):
             os.replace(tmp, target)
-    finally:
-        for tmp in temps:
+        self.temps = []
+
+    def discard(self) -> None:
+        for tmp in self.temps:
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()
+        self.temps = []
+
+    def __enter__(self) -> list[Path]:
+        return list(self.temps)
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is None:
+            try:
+                self.commit()
+            finally:
+                self.discard()
+        else:
+            self.discard()
+
+
+def atomic_paths(targets: Sequence[Path]) -> AtomicFiles:
+    """``with atomic_paths([dat, hea]) as (tmp_dat, tmp_hea): ...`` (see :class:`AtomicFiles`).
+
+    List data files before the header: a reader never sees a new header that points
+    at old data.
+    """
+    return AtomicFiles(targets)
 
 
 def same_file(a: Path, b: Path) -> bool:

@@ -1,0 +1,169 @@
+"""Controllers: the only code that writes to the document, and the only code that starts work.
+
+``RecordController`` reads files in a worker and swaps the record in only on success (a
+bad file leaves the previous record open).  ``SynthesisController`` chooses the model for
+the measured-lead selection, and re-synthesizes (in a worker, cancelling the stale run)
+whenever the record or the selection changes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from leadsynth_core import io as lsio
+from leadsynth_core import metrics
+from leadsynth_core.errors import LeadSynthError
+from leadsynth_core.models import select_model
+from leadsynth_core.progress import CancelToken, check
+from leadsynth_core.record import EcgRecord, Provenance
+from leadsynth_core.synthesis import synthesize
+
+from .document import LeadScore, ViewerDocument
+from .notify import Notifier
+from .workers import TaskRunner
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[float, str], None]
+
+
+def score_leads(truth: EcgRecord, result: EcgRecord, cancel: CancelToken | None = None) -> dict[str, LeadScore]:
+    """PCC/RMSE/MAE/SNR of every synthesized lead that the file also measured (derived leads
+    are exact algebra, not a model's estimate, and are not scored)."""
+    scores: dict[str, LeadScore] = {}
+    for lead, prov in zip(result.lead_names, result.provenance, strict=True):
+        if prov is not Provenance.SYNTHESIZED or lead not in truth.lead_names:
+            continue
+        if truth.provenance_of(lead) is not Provenance.MEASURED:
+            continue  # a LeadSynth output file: its "truth" is itself a reconstruction
+        check(cancel)
+        t = np.asarray(truth.lead(lead), dtype=np.float64)
+        e = np.asarray(result.lead(lead), dtype=np.float64)
+        scores[lead] = LeadScore(
+            pcc=float(metrics.pcc(t, e)),
+            rmse_mv=float(metrics.rmse(t, e)),
+            mae_mv=float(metrics.mae(t, e)),
+            snr_db=float(metrics.snr_db(t, e)),
+        )
+    return scores
+
+
+class RecordController(QObject):
+    """Opens records (dialog, drop, recent list, command line) without blocking the GUI."""
+
+    opened = Signal(str)  # path
+    failed = Signal(str, str)  # path, message
+
+    def __init__(self, document: ViewerDocument, tasks: TaskRunner, notifier: Notifier,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._doc = document
+        self._tasks = tasks
+        self._notifier = notifier
+
+    def open(self, path: str | Path, key: str | None = None) -> None:
+        p = Path(path)
+        log.info("opening %s (key=%s)", p, key)
+
+        def work(progress: Progress, cancel: CancelToken) -> EcgRecord:
+            progress(0.0, f"reading {p.name}")
+            record = lsio.read_record(p, key=key)
+            check(cancel)
+            return record
+
+        def done(record: EcgRecord) -> None:
+            self._doc.set_record(record, p, key)
+            self.opened.emit(str(p))
+
+        def fail(exc: BaseException) -> None:
+            self._notifier.error(f"Cannot open {p.name}", exc)
+            self.failed.emit(str(p), str(exc))
+
+        self._tasks.start("load", work, on_success=done, on_error=fail,
+                          on_progress=lambda f, m: self._doc.synthesis_progress.emit(f, m))
+
+
+class SynthesisController(QObject):
+    """Keeps ``document.result`` in step with the record and the measured-lead selection."""
+
+    def __init__(self, document: ViewerDocument, tasks: TaskRunner, notifier: Notifier,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._doc = document
+        self._tasks = tasks
+        self._notifier = notifier
+        document.record_changed.connect(self.run)
+        document.inputs_changed.connect(self._on_inputs_changed)
+        self._update_model()
+
+    def _on_inputs_changed(self) -> None:
+        self._update_model()
+        self.run()
+
+    def _update_model(self) -> None:
+        inputs = self._doc.inputs
+        if not self._doc.needs_synthesis():
+            self._doc.set_model(None, "all 12 leads measured: nothing to synthesize")
+            return
+        try:
+            patient = self._doc.record.patient_id if self._doc.record is not None else None
+            card = select_model(inputs, patient_id=patient)
+        except LeadSynthError as exc:
+            self._doc.set_model(None, str(exc))
+            return
+        self._doc.set_model(card, f"{card.name or card.id}")
+
+    def cancel(self) -> None:
+        if self._tasks.is_running("synthesis"):
+            self._tasks.cancel("synthesis")
+            self._doc.set_state(ViewerDocument.CANCELLED, "synthesis cancelled")
+
+    def run(self) -> None:
+        doc = self._doc
+        record, inputs = doc.record, doc.inputs
+        self._tasks.cancel("synthesis")
+        if record is None:
+            return
+        doc.set_result(None, {})
+        if not doc.needs_synthesis():
+            doc.set_state(ViewerDocument.IDLE, "all 12 leads measured")
+            return
+        missing = [n for n in inputs if n not in record.lead_names]
+        if missing:
+            # Not an error dialog: the user is still choosing; the picker shows it.
+            doc.set_state(ViewerDocument.FAILED, f"{', '.join(missing)} not in this record")
+            return
+        self._update_model()
+        card = doc.model_card
+        if card is None:
+            doc.set_state(ViewerDocument.FAILED, doc.model_message)
+            return
+
+        def work(progress: Progress, cancel: CancelToken) -> tuple[EcgRecord, dict[str, LeadScore]]:
+            result = synthesize(record, inputs, card, progress=progress, cancel=cancel)
+            return result, score_leads(record, result, cancel)
+
+        def done(payload: tuple[EcgRecord, dict[str, LeadScore]]) -> None:
+            result, scores = payload
+            doc.set_result(result, scores)
+            doc.set_state(ViewerDocument.DONE, f"synthesized {', '.join(result.leads_with(Provenance.SYNTHESIZED))}")
+
+        def fail(exc: BaseException) -> None:
+            doc.set_state(ViewerDocument.FAILED, str(exc))
+            self._notifier.error("Synthesis failed", exc)
+
+        def cancelled() -> None:
+            doc.set_state(ViewerDocument.CANCELLED, "synthesis cancelled")
+
+        doc.set_state(ViewerDocument.RUNNING, f"synthesizing from {', '.join(inputs)}")
+        self._tasks.start("synthesis", work, on_success=done, on_error=fail, on_cancel=cancelled,
+                          on_progress=lambda f, m: doc.synthesis_progress.emit(f, m))
+
+
+def preset_label(leads: Sequence[str]) -> str:
+    return ", ".join(leads)

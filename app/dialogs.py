@@ -1,0 +1,54 @@
+"""Small dialogs: open a record (choosing one record of a multi-record HDF5), save, about."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
+
+from leadsynth_core import io as lsio
+from leadsynth_core._version import __version__
+
+log = logging.getLogger(__name__)
+
+OPEN_FILTER = "ECG records (*.hea *.h5 *.hdf5 *.mat);;WFDB header (*.hea);;HDF5 (*.h5 *.hdf5);;CPSC 2018 MATLAB (*.mat);;All files (*)"
+HDF5_SUFFIXES = (".h5", ".hdf5")
+
+
+def ask_open_path(parent: QWidget, start_dir: str) -> str | None:
+    path, _ = QFileDialog.getOpenFileName(parent, "Open ECG record", start_dir, OPEN_FILTER)
+    return path or None
+
+
+def choose_hdf5_key(parent: QWidget, path: Path, keys: list[str]) -> str | None:
+    """Let the user pick one record of a multi-record HDF5 file (None = cancelled)."""
+    if len(keys) <= 1:
+        return keys[0] if keys else None
+    key, ok = QInputDialog.getItem(parent, "Choose a record", f"{path.name} holds {len(keys)} records:", keys, 0, False)
+    return key if ok else None
+
+
+def needs_key_choice(path: Path) -> list[str]:
+    """Keys of a multi-record HDF5 file (empty for anything else); errors propagate."""
+    if path.suffix.lower() not in HDF5_SUFFIXES:
+        return []
+    keys = [k for k in lsio.list_records(path) if k]
+    return keys if len(keys) > 1 else []
+
+
+def ask_save_path(parent: QWidget, title: str, start: str, filters: str) -> str | None:
+    path, _ = QFileDialog.getSaveFileName(parent, title, start, filters)
+    return path or None
+
+
+def show_about(parent: QWidget) -> None:
+    QMessageBox.about(
+        parent,
+        "About LeadSynth",
+        f"<h3>LeadSynth {__version__}</h3>"
+        "<p>Reduced-lead ECG synthesis viewer: measured leads are shown as recorded; leads computed "
+        "from I and II are marked <i>derived</i>; leads reconstructed by a model are drawn dashed in blue "
+        "on a tinted cell and labelled <b>SYNTHESIZED</b> with the model's name.</p>"
+        "<p>Synthesized leads are estimates, not measurements; they are not for diagnosis on their own.</p>",
+    )

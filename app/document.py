@@ -1,0 +1,217 @@
+"""The viewer's state: one document object that views observe through signals.
+
+``ViewerDocument`` holds what is open (the record as read, which leads count as
+measured, the model that serves them, the synthesized 12-lead and its scores).
+``ViewState`` holds how it is shown (layout, speed, gain, mode, theme, display filters,
+time position).  Views never talk to each other; they read these two objects and react to
+their signals (the napari pattern), and only controllers write to the document.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from leadsynth_core.leads import STANDARD_LEADS, parse_lead_list
+from leadsynth_core.record import EcgRecord, Provenance
+
+from .filters import DisplayFilters
+from .paper import DATA_WIDTH_MM
+from .settings import GAINS_MM_MV, LAYOUTS, MODES, SPEEDS_MM_S, THEMES, Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True)
+class LeadScore:
+    """Agreement of one synthesized lead with the measured truth of the file."""
+
+    pcc: float
+    rmse_mv: float
+    mae_mv: float
+    snr_db: float
+
+
+@dataclasses.dataclass(frozen=True)
+class LeadDisplay:
+    """What one lead's cell shows (samples are read-only views, never copies to edit)."""
+
+    lead: str
+    provenance: Provenance | None  # None: the lead is not in the record at all
+    samples: np.ndarray | None  # the trace the device would give (measured/derived/synthesized)
+    truth: np.ndarray | None  # the file's measured samples, when the lead was synthesized
+    model: str | None
+    score: LeadScore | None
+
+
+class ViewerDocument(QObject):
+    """The open record, the measured-lead selection and the synthesis result."""
+
+    record_changed = Signal()
+    inputs_changed = Signal()
+    model_changed = Signal()
+    result_changed = Signal()
+    synthesis_state_changed = Signal(str, str)  # state, message
+    synthesis_progress = Signal(float, str)
+
+    IDLE, RUNNING, DONE, FAILED, CANCELLED = "idle", "running", "done", "failed", "cancelled"
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.record: EcgRecord | None = None
+        self.path: Path | None = None
+        self.key: str | None = None
+        self.inputs: tuple[str, ...] = ("I", "II", "V2", "V4")
+        self.model_card: Any = None  # leadsynth_core.models.ModelCard
+        self.model_message: str = ""
+        self.result: EcgRecord | None = None
+        self.scores: dict[str, LeadScore] = {}
+        self.state: str = self.IDLE
+        self.state_message: str = ""
+
+    # ----------------------------------------------------------------- writes
+    def set_record(self, record: EcgRecord, path: Path | None, key: str | None = None) -> None:
+        self.record = record
+        self.path = path
+        self.key = key
+        self.result = None
+        self.scores = {}
+        log.info("opened %s (%s)", path, record)
+        self.record_changed.emit()
+        self.result_changed.emit()
+
+    def set_inputs(self, leads: str | tuple[str, ...] | list[str]) -> None:
+        inputs = parse_lead_list(leads)
+        if inputs == self.inputs:
+            return
+        self.inputs = inputs
+        self.inputs_changed.emit()
+
+    def set_model(self, card: Any, message: str) -> None:
+        self.model_card = card
+        self.model_message = message
+        self.model_changed.emit()
+
+    def set_result(self, result: EcgRecord | None, scores: dict[str, LeadScore]) -> None:
+        self.result = result
+        self.scores = dict(scores)
+        self.result_changed.emit()
+
+    def set_state(self, state: str, message: str = "") -> None:
+        self.state = state
+        self.state_message = message
+        self.synthesis_state_changed.emit(state, message)
+
+    # ------------------------------------------------------------------ reads
+    @property
+    def model_name(self) -> str | None:
+        if self.result is None or not self.result.model_id:
+            return None
+        card = self.model_card
+        if card is not None and getattr(card, "id", None) == self.result.model_id:
+            return str(card.name or card.id)
+        return self.result.model_id
+
+    def needs_synthesis(self) -> bool:
+        """False when every standard lead is measured: there is nothing to synthesize."""
+        return set(self.inputs) != set(STANDARD_LEADS)
+
+    def lead_display(self, lead: str, mode: str) -> LeadDisplay:
+        """What the cell of ``lead`` shows in ``mode`` ("compare" or "review")."""
+        rec, res = self.record, self.result
+        if rec is None:
+            return LeadDisplay(lead, None, None, None, None, None)
+        if res is not None and lead in res.lead_names:
+            prov = res.provenance_of(lead)
+            truth = None
+            # Only synthesized leads are compared: a derived lead is exact algebra of the
+            # measured I and II, so its difference to the file says nothing about the model.
+            if mode == "compare" and prov is Provenance.SYNTHESIZED and lead in rec.lead_names \
+                    and rec.provenance_of(lead) is Provenance.MEASURED:
+                truth = rec.lead(lead)
+            model = self.model_name if prov is Provenance.SYNTHESIZED else None
+            score = self.scores.get(lead) if truth is not None else None
+            return LeadDisplay(lead, prov, res.lead(lead), truth, model, score)
+        if lead in rec.lead_names:
+            # No synthesis (yet, or not needed): the file as read, with its own provenance.
+            prov = rec.provenance_of(lead)
+            if mode == "review" and self.needs_synthesis() and lead not in self.inputs:
+                # Review shows only what the device would give; the rest is pending.
+                return LeadDisplay(lead, None, None, None, None, None)
+            model = rec.model_id if prov is Provenance.SYNTHESIZED else None
+            return LeadDisplay(lead, prov, rec.lead(lead), None, model, None)
+        return LeadDisplay(lead, None, None, None, None, None)
+
+
+class ViewState(QObject):
+    """How the document is shown; persisted through :class:`~app.settings.Settings`."""
+
+    changed = Signal(str)  # the attribute that changed
+    position_changed = Signal(float)
+
+    def __init__(self, settings: Settings, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._settings = settings
+        self.layout: str = self._pick(settings.value("view/layout"), LAYOUTS)
+        self.speed: float = self._pick(settings.value("view/speed_mm_s"), SPEEDS_MM_S)
+        self.gain: float = self._pick(settings.value("view/gain_mm_mv"), GAINS_MM_MV)
+        self.mode: str = self._pick(settings.value("view/mode"), MODES)
+        self.theme: str = self._pick(settings.value("view/theme"), THEMES)
+        self.filters = DisplayFilters(
+            baseline=bool(settings.value("filters/baseline")),
+            notch_hz=int(settings.value("filters/notch_hz")),
+            lowpass_hz=int(settings.value("filters/lowpass_hz")),
+        )
+        self.position: float = 0.0  # seconds at the page's left edge
+
+    @staticmethod
+    def _pick(value: Any, allowed: tuple[Any, ...]) -> Any:
+        return value if value in allowed else allowed[0]
+
+    def _set(self, attr: str, key: str | None, value: Any) -> None:
+        if getattr(self, attr) == value:
+            return
+        setattr(self, attr, value)
+        if key is not None:
+            self._settings.set_value(key, value)
+        self.changed.emit(attr)
+
+    def set_layout(self, layout: str) -> None:
+        self._set("layout", "view/layout", self._pick(layout, LAYOUTS))
+
+    def set_speed(self, speed: float) -> None:
+        self._set("speed", "view/speed_mm_s", float(speed))
+
+    def set_gain(self, gain: float) -> None:
+        self._set("gain", "view/gain_mm_mv", float(gain))
+
+    def set_mode(self, mode: str) -> None:
+        self._set("mode", "view/mode", self._pick(mode, MODES))
+
+    def set_theme(self, name: str) -> None:
+        self._set("theme", "view/theme", self._pick(name, THEMES))
+
+    def set_filters(self, filters: DisplayFilters) -> None:
+        if filters == self.filters:
+            return
+        self.filters = filters
+        self._settings.set_value("filters/baseline", filters.baseline)
+        self._settings.set_value("filters/notch_hz", filters.notch_hz)
+        self._settings.set_value("filters/lowpass_hz", filters.lowpass_hz)
+        self.changed.emit("filters")
+
+    def set_position(self, seconds: float, duration: float | None = None) -> None:
+        """Move the page's start time, kept inside ``[0, duration - page length]``."""
+        pos = max(0.0, float(seconds))
+        if duration is not None:
+            page = DATA_WIDTH_MM / self.speed
+            pos = min(pos, max(0.0, duration - page))
+        if not math.isclose(pos, self.position, abs_tol=1e-9):
+            self.position = pos
+            self.position_changed.emit(pos)

@@ -1,0 +1,228 @@
+"""Exports: the current page to PDF/PNG at true paper scale, the synthesized 12-lead to files.
+
+The page is painted here directly in millimetres (not grabbed from the screen), so a
+printed 25 mm/s, 10 mm/mV page measures exactly that, whatever the window's zoom.  The
+geometry, the samples shown and the provenance styles come from the same modules as the
+screen view (:mod:`app.paper`, :meth:`ViewerDocument.lead_display`, :mod:`app.style`).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QMarginsF, QPointF, QRectF, QSizeF, Qt
+from PySide6.QtGui import QColor, QFont, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter, QPen
+
+from leadsynth_core._version import __version__
+from leadsynth_core.errors import LeadSynthError
+from leadsynth_core.record import EcgRecord, Provenance
+
+from . import paper, style
+from .document import ViewerDocument, ViewState
+from .theme import LIGHT, Theme, theme
+from .views.ecg_grid import draw_paper_grid
+
+log = logging.getLogger(__name__)
+
+A4_LANDSCAPE_MM = (297.0, 210.0)
+MARGIN_MM = 8.0
+TITLE_MM = 7.0
+FOOTER_MM = 19.0
+PNG_DPI = 300
+
+
+class ExportError(LeadSynthError):
+    """The view or the record could not be exported."""
+
+
+def footer_lines(doc: ViewerDocument, state: ViewState) -> list[str]:
+    """Record, inputs, model, provenance and filters: printed under every exported page."""
+    rec, res = doc.record, doc.result
+    src = str(doc.path) if doc.path else (rec.source if rec else "-")
+    if doc.key:
+        src += f" [{doc.key}]"
+    lines = [f"Record: {src}   Patient: {(rec.patient_id if rec else None) or '-'}   "
+             f"Recorded: {rec.recorded_at.isoformat(sep=' ') if rec and rec.recorded_at else '-'}"]
+    inputs = ", ".join(doc.inputs)
+    if res is not None:
+        groups = {p: ", ".join(res.leads_with(p)) or "none" for p in Provenance}
+        lines.append(f"Inputs (measured): {inputs}   Model: {doc.model_name or 'none'} ({res.model_id or '-'})")
+        lines.append(f"Provenance - measured: {groups[Provenance.MEASURED]}; derived: {groups[Provenance.DERIVED]}; "
+                     f"SYNTHESIZED: {groups[Provenance.SYNTHESIZED]}")
+    else:
+        lines.append(f"Inputs (measured): {inputs}   Model: none   Provenance: all leads as read from the file")
+    lines.append(f"{state.filters.describe()}   {state.speed:g} mm/s, {state.gain:g} mm/mV   Mode: {state.mode}   "
+                 f"Page {state.position:.2f}-{state.position + paper.DATA_WIDTH_MM / state.speed:.2f} s   "
+                 f"LeadSynth {__version__}, {_dt.datetime.now().strftime('%Y-%m-%d %H:%M')}")
+    return lines
+
+
+def render_page(painter: QPainter, doc: ViewerDocument, state: ViewState, dpmm: float, th: Theme = LIGHT) -> None:
+    """Paint one A4-landscape page (device units: ``dpmm`` per millimetre)."""
+    geo = paper.page_geometry(state.layout)
+    k = dpmm
+    left = MARGIN_MM + (A4_LANDSCAPE_MM[0] - 2 * MARGIN_MM - geo.width) / 2
+    top = MARGIN_MM + TITLE_MM
+
+    def X(x: np.ndarray | float) -> np.ndarray | float:  # noqa: N802 (coordinate transform)
+        return (left + np.asarray(x)) * k
+
+    def Y(y: np.ndarray | float) -> np.ndarray | float:  # noqa: N802
+        return (top + geo.height - np.asarray(y)) * k
+
+    painter.fillRect(QRectF(0, 0, A4_LANDSCAPE_MM[0] * k, A4_LANDSCAPE_MM[1] * k), QColor("white"))
+    # Paper and grid in mm (a scaled painter; line widths in mm).
+    painter.save()
+    painter.translate(left * k, (top + geo.height) * k)
+    painter.scale(k, -k)
+    draw_paper_grid(painter, QRectF(0, 0, geo.width, geo.height), th, px_per_mm=k, cosmetic=False,
+                    minor_width=0.06, major_width=0.14)
+    painter.restore()
+
+    def pen_mm(pen: QPen, width_mm: float) -> QPen:
+        pen = QPen(pen)
+        pen.setCosmetic(False)
+        pen.setWidthF(width_mm * k)
+        return pen
+
+    rec = doc.record
+    speed, gain, t0 = state.speed, state.gain, state.position
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    # Calibration pulses.
+    w = paper.PULSE_DURATION_S * speed
+    for base in geo.row_baselines():
+        xs = np.array([2.0, 3.5, 3.5, 3.5 + w, 3.5 + w, 5.0 + w])
+        ys = np.array([0, 0, gain, gain, 0, 0]) + base
+        painter.setPen(pen_mm(QPen(th.measured), 0.25))
+        painter.drawPath(pg.arrayToQPath(X(xs), Y(ys)))
+    label_font = QFont("Sans Serif")
+    label_font.setPixelSize(max(1, int(2.6 * k)))
+    tag_font = QFont("Sans Serif")
+    tag_font.setPixelSize(max(1, int(2.0 * k)))
+    for cell in geo.cells:
+        disp = doc.lead_display(cell.lead, state.mode)
+        if disp.provenance is Provenance.SYNTHESIZED:
+            painter.fillRect(QRectF(X(cell.x0), Y(cell.top), cell.width * k, cell.height * k), th.synth_tint)
+        if cell.col > 0:
+            painter.setPen(pen_mm(QPen(th.separator), 0.25))
+            painter.drawLine(QPointF(X(cell.x0), Y(cell.baseline - 2.5)), QPointF(X(cell.x0), Y(cell.baseline + 2.5)))
+        if rec is not None:
+            start, stop = cell.segment(t0, speed)
+            i0, i1 = paper.sample_range(start, stop, rec.fs, rec.n_samples)
+            x0 = cell.x0 - start * speed
+            t_mm = X(x0 + np.arange(i0, i1) / rec.fs * speed)
+            shown = {}
+            for role, samples in (("truth", disp.truth), ("trace", disp.samples)):
+                if samples is not None:
+                    y = np.asarray(state.filters.apply_window(samples, i0, i1, rec.fs), np.float64)
+                    shown[role] = Y(cell.baseline + y * gain)
+            if len(shown) == 2 and i1 > i0:
+                # The difference band: along the truth, back along the synthesis.
+                band = pg.arrayToQPath(np.r_[t_mm, t_mm[::-1]], np.r_[shown["truth"], shown["trace"][::-1]])
+                painter.fillPath(band, th.difference)
+            if "truth" in shown:
+                painter.setPen(pen_mm(style.truth_pen(th), 0.22))
+                painter.drawPath(pg.arrayToQPath(t_mm, shown["truth"]))
+            if "trace" in shown:
+                width = 0.3 if disp.provenance is Provenance.SYNTHESIZED else 0.25
+                painter.setPen(pen_mm(style.trace_pen(th, disp.provenance), width))
+                painter.drawPath(pg.arrayToQPath(t_mm, shown["trace"]))
+        # Label and provenance tag.
+        name = f"{cell.lead} rhythm" if cell.rhythm else cell.lead
+        painter.setFont(label_font)
+        painter.setPen(QPen(th.label))
+        lx, ly = X(cell.x0 + 1.0), Y(cell.top - 1.0)
+        painter.drawText(QRectF(lx, ly, 40 * k, 4 * k), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, name)
+        painter.setFont(tag_font)
+        painter.setPen(QPen(style.trace_color(th, disp.provenance)))
+        painter.drawText(QRectF(lx, ly + 3.2 * k, cell.width * k, 3 * k),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, style.provenance_text(disp, doc.inputs))
+        if disp.score is not None:
+            box = QRectF(X(cell.x0 + cell.width - 17.0), Y(cell.top - 0.8), 16.0 * k, 4.0 * k)
+            painter.fillRect(box, th.badge_fill)
+            painter.setPen(pen_mm(QPen(th.synthesized), 0.15))
+            painter.drawRect(box)
+            painter.setPen(QPen(th.badge_text))
+            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, style.badge_text(disp.score))
+    # Title and footer.
+    title = QFont("Sans Serif")
+    title.setPixelSize(max(1, int(3.6 * k)))
+    title.setBold(True)
+    painter.setFont(title)
+    painter.setPen(QPen(QColor("black")))
+    name = doc.path.name if doc.path else "-"
+    painter.drawText(QRectF(left * k, MARGIN_MM * k, geo.width * k, TITLE_MM * k),
+                     Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                     f"LeadSynth 12-lead - {name}" + (" - contains SYNTHESIZED leads (dashed, blue)" if doc.result is not None and doc.result.leads_with(Provenance.SYNTHESIZED) else ""))
+    small = QFont("Sans Serif")
+    small.setPixelSize(max(1, int(2.5 * k)))
+    painter.setFont(small)
+    y = top + geo.height + 2.0
+    for line in footer_lines(doc, state):
+        painter.drawText(QRectF(left * k, y * k, geo.width * k, 4 * k),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, line)
+        y += 3.8
+
+
+def export_pdf(path: str | Path, doc: ViewerDocument, state: ViewState) -> Path:
+    """Write the current page as an A4-landscape PDF at true scale."""
+    p = Path(path)
+    writer = QPdfWriter(str(p))
+    writer.setResolution(600)
+    writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Landscape,
+                                     QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter))
+    writer.setTitle(f"LeadSynth 12-lead {doc.path.name if doc.path else ''}")
+    writer.setCreator(f"LeadSynth {__version__}")
+    painter = QPainter()
+    if not painter.begin(writer):
+        raise ExportError(f"{p}: cannot write the PDF (is the folder writable?)")
+    try:
+        render_page(painter, doc, state, dpmm=writer.resolution() / 25.4, th=theme("light"))
+    finally:
+        painter.end()
+    if not p.exists() or p.stat().st_size == 0:
+        raise ExportError(f"{p}: the PDF was not written")
+    log.info("exported PDF %s", p)
+    return p
+
+
+def export_png(path: str | Path, doc: ViewerDocument, state: ViewState, dpi: int = PNG_DPI) -> Path:
+    """Write the current page as a PNG at ``dpi`` (stored in the file, so it prints to scale)."""
+    p = Path(path)
+    dpmm = dpi / 25.4
+    image = QImage(int(round(A4_LANDSCAPE_MM[0] * dpmm)), int(round(A4_LANDSCAPE_MM[1] * dpmm)),
+                   QImage.Format.Format_RGB32)
+    dpm = int(round(dpi / 0.0254))
+    image.setDotsPerMeterX(dpm)
+    image.setDotsPerMeterY(dpm)
+    painter = QPainter(image)
+    try:
+        render_page(painter, doc, state, dpmm=dpmm, th=theme("light"))
+    finally:
+        painter.end()
+    if not image.save(str(p), "PNG"):
+        raise ExportError(f"{p}: cannot write the PNG (is the folder writable?)")
+    log.info("exported PNG %s", p)
+    return p
+
+
+def record_writer(record: EcgRecord, path: Path) -> Callable[[Callable[[float, str], None], object], Path]:
+    """A worker task that writes ``record`` (WFDB or HDF5 by extension) atomically."""
+    from leadsynth_core.io import write_record
+
+    def work(progress: Callable[[float, str], None], _cancel: object) -> Path:
+        progress(0.0, f"writing {path.name}")
+        out = write_record(record, path)
+        progress(1.0, "written")
+        return Path(out)
+
+    return work
+
+
+def page_size_mm() -> QSizeF:
+    return QSizeF(*A4_LANDSCAPE_MM)

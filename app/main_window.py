@@ -1,0 +1,396 @@
+"""The main window: assembles the document, the controllers, the views and the actions.
+
+It holds no ECG state of its own (that is :class:`~app.document.ViewerDocument` and
+:class:`~app.document.ViewState`); it wires user gestures to controllers and shows
+status.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QProgressBar,
+    QPushButton,
+    QTabWidget,
+    QWidget,
+)
+
+from leadsynth_core.errors import LeadSynthError
+from leadsynth_core.record import Provenance
+
+from . import dialogs, export
+from .controllers import RecordController, SynthesisController
+from .document import ViewerDocument, ViewState
+from .filters import DisplayFilters
+from .notify import Notifier
+from .settings import GAINS_MM_MV, LAYOUTS, LOWPASS_CHOICES_HZ, NOTCH_CHOICES_HZ, SPEEDS_MM_S, Settings
+from .theme import apply_palette
+from .views.ecg_grid import EcgGridView
+from .views.lead_picker import PRESETS, LeadPicker
+from .views.median_view import MedianBeatView
+from .views.metrics_table import MetricsTable
+from .views.record_panel import RecordPanel
+from .workers import TaskRunner
+
+log = logging.getLogger(__name__)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: Settings | None = None, parent: QWidget | None = None, *,
+                 interactive: bool = True) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("LeadSynth")
+        self.setAcceptDrops(True)
+        self.settings = settings or Settings(self)
+        self.notifier = Notifier(self, interactive=interactive)
+        self.tasks = TaskRunner(self)
+        self.document = ViewerDocument(self)
+        self.view_state = ViewState(self.settings, self)
+        self.records = RecordController(self.document, self.tasks, self.notifier, self)
+        self.synthesis = SynthesisController(self.document, self.tasks, self.notifier, self)
+        self.document.set_inputs(self.settings.value("leads/inputs"))
+
+        self.grid = EcgGridView(self.document, self.view_state)
+        self.median = MedianBeatView(self.document, self.view_state)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.grid, "12-lead")
+        self.tabs.addTab(self.median, "Median beats")
+        self.tabs.currentChanged.connect(lambda i: self.median.set_active(self.tabs.widget(i) is self.median))
+        self.setCentralWidget(self.tabs)
+
+        self.picker = LeadPicker(self.document)
+        self.picker.selection_requested.connect(self.set_inputs)
+        self.record_panel = RecordPanel(self.document)
+        self.metrics = MetricsTable(self.document)
+        self._add_dock("Measured leads", self.picker, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self._add_dock("Record", self.record_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self._add_dock("Scores", self.metrics, Qt.DockWidgetArea.RightDockWidgetArea).setMinimumWidth(300)
+
+        self._build_status_bar()
+        self._build_actions()
+        self.records.opened.connect(self._on_opened)
+        self.document.synthesis_state_changed.connect(self._on_synthesis_state)
+        self.document.synthesis_progress.connect(self._on_progress)
+        self.document.record_changed.connect(self._update_title)
+        self.view_state.changed.connect(self._on_view_changed)
+        self.grid.zoom_changed.connect(lambda r: self.zoom_label.setText(f"Zoom {100 * r:.0f}%"))
+        self.notifier.info_posted.connect(lambda m: self.statusBar().showMessage(m, 8000))
+        self.tasks.busy_changed.connect(self._on_busy)
+        self._restore_window()
+        self._update_status()
+        apply_palette(QApplication.instance(), self.view_state.theme)
+
+    # ---------------------------------------------------------------- set-up
+    def _add_dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock-{title}")
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_status_bar(self) -> None:
+        sb = self.statusBar()
+        self.state_label = QLabel()
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(160)
+        self.progress.setRange(0, 1000)
+        self.progress.setVisible(False)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Cancel the running synthesis (Esc)")
+        self.cancel_button.clicked.connect(self.synthesis.cancel)
+        self.cancel_button.setVisible(False)
+        self.filter_label = QLabel()
+        self.scale_label = QLabel()
+        self.zoom_label = QLabel()
+        sb.addWidget(self.state_label, 1)
+        sb.addWidget(self.progress)
+        sb.addWidget(self.cancel_button)
+        sb.addPermanentWidget(self.filter_label)
+        sb.addPermanentWidget(self.scale_label)
+        sb.addPermanentWidget(self.zoom_label)
+
+    def _action(self, menu, text: str, slot, shortcut: str | QKeySequence | None = None, *,
+                checkable: bool = False, group: QActionGroup | None = None, tip: str = "") -> QAction:
+        act = QAction(text, self)
+        if shortcut is not None:
+            act.setShortcut(QKeySequence(shortcut))
+        act.setCheckable(checkable)
+        if tip:
+            act.setStatusTip(tip)
+        if group is not None:
+            group.addAction(act)
+        act.triggered.connect(slot)
+        menu.addAction(act)
+        self.addAction(act)  # shortcuts work even while a dock has the focus
+        return act
+
+    def _build_actions(self) -> None:
+        mb = self.menuBar()
+        vs = self.view_state
+        f = mb.addMenu("&File")
+        self._action(f, "&Open…", self.open_dialog, QKeySequence.StandardKey.Open)
+        self.recent_menu = f.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        f.addSeparator()
+        self._action(f, "Export view as &PDF…", self.export_pdf_dialog, "Ctrl+E")
+        self._action(f, "Export view as P&NG…", self.export_png_dialog, "Ctrl+Shift+E")
+        self._action(f, "&Save synthesized 12-lead…", self.save_record_dialog, QKeySequence.StandardKey.Save)
+        f.addSeparator()
+        self._action(f, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+
+        leads = mb.addMenu("&Leads")
+        for i, (text, preset, device) in enumerate(PRESETS):
+            self._action(leads, f"Preset {text} ({device})", lambda _=False, p=preset: self.set_inputs(p), str(i + 1))
+        leads.addSeparator()
+        self._action(leads, "Cancel synthesis", self.synthesis.cancel, "Esc")
+
+        v = mb.addMenu("&View")
+        self.layout_actions: dict[str, QAction] = {}
+        g = QActionGroup(self)
+        for name in LAYOUTS:
+            self.layout_actions[name] = self._action(v, f"Layout {name}", lambda _=False, n=name: vs.set_layout(n),
+                                                     checkable=True, group=g)
+        self._action(v, "Next layout", lambda: vs.set_layout(LAYOUTS[(LAYOUTS.index(vs.layout) + 1) % len(LAYOUTS)]), "L")
+        v.addSeparator()
+        g = QActionGroup(self)
+        self.mode_actions = {
+            "compare": self._action(v, "Compare with measured truth", lambda: vs.set_mode("compare"), "C", checkable=True, group=g),
+            "review": self._action(v, "Review (device view only)", lambda: vs.set_mode("review"), "R", checkable=True, group=g),
+        }
+        v.addSeparator()
+        self.speed_actions: dict[float, QAction] = {}
+        g = QActionGroup(self)
+        for s in SPEEDS_MM_S:
+            self.speed_actions[s] = self._action(v, f"{s:g} mm/s", lambda _=False, s=s: vs.set_speed(s), checkable=True, group=g)
+        self._action(v, "Next speed", lambda: vs.set_speed(SPEEDS_MM_S[(SPEEDS_MM_S.index(vs.speed) + 1) % len(SPEEDS_MM_S)]), "S")
+        self.gain_actions: dict[float, QAction] = {}
+        g = QActionGroup(self)
+        for gval in GAINS_MM_MV:
+            self.gain_actions[gval] = self._action(v, f"{gval:g} mm/mV", lambda _=False, x=gval: vs.set_gain(x), checkable=True, group=g)
+        self._action(v, "Next gain", lambda: vs.set_gain(GAINS_MM_MV[(GAINS_MM_MV.index(vs.gain) + 1) % len(GAINS_MM_MV)]), "G")
+        v.addSeparator()
+        self._action(v, "Zoom in", lambda: self.grid.zoom(1.25), QKeySequence.StandardKey.ZoomIn)
+        self._action(v, "Zoom out", lambda: self.grid.zoom(0.8), QKeySequence.StandardKey.ZoomOut)
+        self._action(v, "True size (calibrated mm)", self.grid.true_size, "Ctrl+0")
+        self._action(v, "Fit page", self.grid.fit_page, "F")
+        self._action(v, "Next page", lambda: self.grid.step_time(1.0), QKeySequence.StandardKey.MoveToNextPage)
+        self._action(v, "Previous page", lambda: self.grid.step_time(-1.0), QKeySequence.StandardKey.MoveToPreviousPage)
+        self._action(v, "Forward 1/4 page", lambda: self.grid.step_time(0.25), "Right")
+        self._action(v, "Back 1/4 page", lambda: self.grid.step_time(-0.25), "Left")
+        v.addSeparator()
+        self._action(v, "Median beats", lambda: self.tabs.setCurrentWidget(self.median if self.tabs.currentWidget() is self.grid else self.grid), "B")
+        self.dark_action = self._action(v, "Dark theme", lambda on: vs.set_theme("dark" if on else "light"), "T", checkable=True)
+
+        flt = mb.addMenu("F&ilters")
+        self.baseline_action = self._action(flt, "Remove baseline wander", lambda on: self._set_filter(baseline=on), "W", checkable=True)
+        flt.addSeparator()
+        self.notch_actions: dict[int, QAction] = {}
+        g = QActionGroup(self)
+        for hz in NOTCH_CHOICES_HZ:
+            self.notch_actions[hz] = self._action(flt, f"Notch {hz} Hz" if hz else "Notch off",
+                                                  lambda _=False, hz=hz: self._set_filter(notch_hz=hz), checkable=True, group=g)
+        flt.addSeparator()
+        self.lowpass_actions: dict[int, QAction] = {}
+        g = QActionGroup(self)
+        for hz in LOWPASS_CHOICES_HZ:
+            self.lowpass_actions[hz] = self._action(flt, f"Low-pass {hz} Hz" if hz else "Low-pass off",
+                                                    lambda _=False, hz=hz: self._set_filter(lowpass_hz=hz), checkable=True, group=g)
+        h = mb.addMenu("&Help")
+        self._action(h, "&About LeadSynth", lambda: dialogs.show_about(self))
+        self._sync_actions()
+
+    def _sync_actions(self) -> None:
+        vs = self.view_state
+        self.layout_actions[vs.layout].setChecked(True)
+        self.mode_actions[vs.mode].setChecked(True)
+        if vs.speed in self.speed_actions:
+            self.speed_actions[vs.speed].setChecked(True)
+        if vs.gain in self.gain_actions:
+            self.gain_actions[vs.gain].setChecked(True)
+        self.dark_action.setChecked(vs.theme == "dark")
+        self.baseline_action.setChecked(vs.filters.baseline)
+        if vs.filters.notch_hz in self.notch_actions:
+            self.notch_actions[vs.filters.notch_hz].setChecked(True)
+        if vs.filters.lowpass_hz in self.lowpass_actions:
+            self.lowpass_actions[vs.filters.lowpass_hz].setChecked(True)
+
+    def _restore_window(self) -> None:
+        geom = self.settings.value("window/geometry")
+        if geom:
+            self.restoreGeometry(QByteArray(geom))
+        else:
+            self.resize(1600, 980)
+        state = self.settings.value("window/state")
+        if state:
+            self.restoreState(QByteArray(state))
+
+    # --------------------------------------------------------------- actions
+    def set_inputs(self, leads: tuple[str, ...]) -> None:
+        try:
+            self.document.set_inputs(leads)
+        except LeadSynthError as exc:
+            self.notifier.error("Invalid lead selection", exc)
+            return
+        self.settings.set_value("leads/inputs", ",".join(self.document.inputs))
+
+    def open_path(self, path: str | Path, key: str | None = None) -> None:
+        """Open ``path`` (asking for the record of a multi-record HDF5 file when no key)."""
+        p = Path(path)
+        if key is None:
+            try:
+                keys = dialogs.needs_key_choice(p)
+            except (LeadSynthError, OSError) as exc:
+                self.notifier.error(f"Cannot open {p.name}", exc)
+                return
+            if keys:
+                key = dialogs.choose_hdf5_key(self, p, keys)
+                if key is None:
+                    return
+        self.records.open(p, key)
+
+    def open_dialog(self) -> None:
+        path = dialogs.ask_open_path(self, self.settings.value("files/last_dir"))
+        if path:
+            self.open_path(path)
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        recent = self.settings.recent_files()
+        if not recent:
+            self.recent_menu.addAction("(none)").setEnabled(False)
+        for path in recent:
+            act = self.recent_menu.addAction(path)
+            act.triggered.connect(lambda _=False, p=path: self._open_recent(p))
+
+    def _open_recent(self, entry: str) -> None:
+        path, _, key = entry.partition("::")
+        if not Path(path).exists():
+            self.settings.remove_recent_file(entry)
+            self.notifier.error("Recent file missing", f"{path}: the file no longer exists")
+            return
+        self.open_path(path, key or None)
+
+    def _on_opened(self, path: str) -> None:
+        entry = path + (f"::{self.document.key}" if self.document.key else "")
+        self.settings.add_recent_file(entry)
+        self.settings.set_value("files/last_dir", str(Path(path).parent))
+
+    def _default_export_name(self, suffix: str) -> str:
+        base = self.document.path.stem if self.document.path else "ecg"
+        return str(Path(self.settings.value("files/last_dir") or ".") / f"{base}_{'-'.join(self.document.inputs)}{suffix}")
+
+    def export_pdf_dialog(self) -> None:
+        path = dialogs.ask_save_path(self, "Export view as PDF", self._default_export_name(".pdf"), "PDF (*.pdf)")
+        if path:
+            self.export_view(path)
+
+    def export_png_dialog(self) -> None:
+        path = dialogs.ask_save_path(self, "Export view as PNG", self._default_export_name(".png"), "PNG image (*.png)")
+        if path:
+            self.export_view(path)
+
+    def export_view(self, path: str | Path) -> Path | None:
+        """Paint the current page to PDF or PNG (fast: done in the GUI thread, painting needs it)."""
+        if self.document.record is None:
+            self.notifier.error("Nothing to export", "open a record first")
+            return None
+        p = Path(path)
+        try:
+            if p.suffix.lower() == ".pdf":
+                out = export.export_pdf(p, self.document, self.view_state)
+            else:
+                out = export.export_png(p, self.document, self.view_state)
+        except (LeadSynthError, OSError) as exc:
+            self.notifier.error("Export failed", exc)
+            return None
+        self.notifier.info(f"Exported {out}")
+        return out
+
+    def save_record_dialog(self) -> None:
+        path = dialogs.ask_save_path(self, "Save synthesized 12-lead", self._default_export_name(".hea"),
+                                     "WFDB record (*.hea);;HDF5 (*.h5 *.hdf5)")
+        if path:
+            self.save_record(path)
+
+    def save_record(self, path: str | Path) -> None:
+        """Write the synthesized 12-lead (with its provenance) in a worker."""
+        result = self.document.result
+        if result is None:
+            self.notifier.error("Nothing to save", "no synthesized record yet: open a record and choose the measured leads")
+            return
+        p = Path(path)
+        self.tasks.start("export", export.record_writer(result, p),
+                         on_success=lambda out: self.notifier.info(f"Saved {out}"),
+                         on_error=lambda exc: self.notifier.error("Save failed", exc))
+
+    def _set_filter(self, **change: object) -> None:
+        f = self.view_state.filters
+        values = {"baseline": f.baseline, "notch_hz": f.notch_hz, "lowpass_hz": f.lowpass_hz, **change}
+        self.view_state.set_filters(DisplayFilters(**values))
+
+    # ------------------------------------------------------------- reactions
+    def _on_view_changed(self, what: str) -> None:
+        if what == "theme":
+            apply_palette(QApplication.instance(), self.view_state.theme)
+        self._sync_actions()
+        self._update_status()
+
+    def _update_status(self) -> None:
+        vs = self.view_state
+        self.filter_label.setText(vs.filters.describe())
+        self.scale_label.setText(f"{vs.layout}  {vs.speed:g} mm/s  {vs.gain:g} mm/mV  {vs.mode}")
+
+    def _update_title(self) -> None:
+        p = self.document.path
+        self.setWindowTitle(f"LeadSynth - {p.name}" if p else "LeadSynth")
+
+    def _on_synthesis_state(self, state: str, message: str) -> None:
+        running = state == ViewerDocument.RUNNING
+        self.progress.setVisible(running)
+        self.cancel_button.setVisible(running)
+        if running:
+            self.progress.setValue(0)
+        res = self.document.result
+        if state == ViewerDocument.DONE and res is not None:
+            message = (f"Synthesized {', '.join(res.leads_with(Provenance.SYNTHESIZED)) or 'nothing'} "
+                       f"from {', '.join(self.document.inputs)} with {self.document.model_name}")
+        self.state_label.setText(message)
+
+    def _on_progress(self, fraction: float, message: str) -> None:
+        self.progress.setValue(int(fraction * 1000))
+        if message:
+            self.progress.setFormat(f"{message} %p%")
+
+    def _on_busy(self, busy: bool) -> None:
+        if busy:
+            QApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
+        else:
+            QApplication.restoreOverrideCursor()
+
+    # ------------------------------------------------------------ Qt events
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt API)
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt API)
+        files = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if files:
+            event.acceptProposedAction()
+            self.open_path(files[0])
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API)
+        # Stop the workers first: no late result may reach a half-destroyed window.
+        self.tasks.shutdown()
+        self.settings.set_value("window/geometry", bytes(self.saveGeometry().data()))
+        self.settings.set_value("window/state", bytes(self.saveState().data()))
+        self.settings.sync()
+        super().closeEvent(event)

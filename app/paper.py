@@ -1,0 +1,167 @@
+"""Geometry of the ECG paper, in millimetres, shared by the screen view and the exports.
+
+Everything here is plain Python/numpy so that the on-screen grid (pyqtgraph) and the
+printed page (QPainter on a PDF or an image) place every trace at the same millimetre:
+one source of truth for calibration.
+
+Coordinates: x grows to the right, y grows upwards, the page's lower-left corner is
+(0, 0).  A sample of lead value ``v`` mV at time ``t`` s is drawn at
+``x = cell.x0 + (t - segment_start) * speed``, ``y = cell.baseline + v * gain``.  The
+on-screen traces keep ``(t * speed, v * gain)`` as their data and carry the offset
+``(cell.x0 - segment_start * speed, cell.baseline)`` as their item position, as
+mne-qt-browser does, so panning only moves items and refreshes the visible samples.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+
+from leadsynth_core.leads import STANDARD_LEADS
+
+#: Left margin that holds the 1 mV calibration pulse of each row (wide enough for a
+#: 0.2-s pulse at 50 mm/s).
+PULSE_MARGIN_MM = 15.0
+#: Width of the traces' area: 10 s at 25 mm/s, as on a standard 12-lead print.
+DATA_WIDTH_MM = 250.0
+#: Duration of the calibration pulse (the standard 5 mm at 25 mm/s).
+PULSE_DURATION_S = 0.2
+#: Samples per screen pixel above which traces are min/max-decimated.
+SAMPLES_PER_PIXEL = 5.0
+
+RHYTHM_LEAD = "II"
+
+_COLUMNS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "3x4": (("I", "II", "III"), ("aVR", "aVL", "aVF"), ("V1", "V2", "V3"), ("V4", "V5", "V6")),
+    "6x2": (("I", "II", "III", "aVR", "aVL", "aVF"), ("V1", "V2", "V3", "V4", "V5", "V6")),
+    "12x1": (STANDARD_LEADS,),
+}
+_ROW_HEIGHT_MM: dict[str, float] = {"3x4": 40.0, "6x2": 27.5, "12x1": 13.75}
+
+
+@dataclasses.dataclass(frozen=True)
+class Cell:
+    """One lead's place on the page."""
+
+    lead: str
+    row: int
+    col: int
+    x0: float  # left edge (mm)
+    width: float  # mm
+    baseline: float  # y of 0 mV (mm)
+    top: float  # upper edge of the row (mm)
+    height: float  # mm
+    rhythm: bool = False
+
+    def t_offset(self, speed: float) -> float:
+        """Seconds from the page's start time to this cell's first sample."""
+        return (self.x0 - PULSE_MARGIN_MM) / speed
+
+    def segment(self, t0: float, speed: float) -> tuple[float, float]:
+        """Time span (s) shown in this cell when the page starts at ``t0``."""
+        start = t0 + self.t_offset(speed)
+        return start, start + self.width / speed
+
+    def item_pos(self, t0: float, speed: float) -> tuple[float, float]:
+        """Position of a trace item whose data are ``(t * speed, v * gain)``."""
+        start, _ = self.segment(t0, speed)
+        return self.x0 - start * speed, self.baseline
+
+
+@dataclasses.dataclass(frozen=True)
+class PageGeometry:
+    layout: str
+    width: float
+    height: float
+    rows: int
+    row_height: float
+    cells: tuple[Cell, ...]
+
+    def cell(self, lead: str, rhythm: bool = False) -> Cell:
+        for c in self.cells:
+            if c.lead == lead and c.rhythm == rhythm:
+                return c
+        raise KeyError(lead)
+
+    def row_baselines(self) -> list[float]:
+        return [self.height - (r + 0.55) * self.row_height for r in range(self.rows)]
+
+    def duration(self, speed: float) -> float:
+        """Seconds of signal one page shows at ``speed``."""
+        return DATA_WIDTH_MM / speed
+
+
+def page_geometry(layout: str) -> PageGeometry:
+    """Cells of ``layout`` ("3x4" with a lead-II rhythm strip, "6x2" or "12x1")."""
+    if layout not in _COLUMNS:
+        raise ValueError(f"unknown layout {layout!r}; expected one of {', '.join(_COLUMNS)}")
+    columns = _COLUMNS[layout]
+    n_rows = len(columns[0]) + (1 if layout == "3x4" else 0)
+    row_h = _ROW_HEIGHT_MM[layout]
+    height = n_rows * row_h
+    col_w = DATA_WIDTH_MM / len(columns)
+    cells: list[Cell] = []
+
+    def baseline(r: int) -> float:
+        # Slightly below the row's middle: QRS complexes are mostly upright.
+        return height - (r + 0.55) * row_h
+
+    for c, leads in enumerate(columns):
+        for r, lead in enumerate(leads):
+            cells.append(Cell(lead, r, c, PULSE_MARGIN_MM + c * col_w, col_w, baseline(r), height - r * row_h, row_h))
+    if layout == "3x4":
+        r = n_rows - 1
+        cells.append(
+            Cell(RHYTHM_LEAD, r, 0, PULSE_MARGIN_MM, DATA_WIDTH_MM, baseline(r), height - r * row_h, row_h, rhythm=True)
+        )
+    return PageGeometry(layout, PULSE_MARGIN_MM + DATA_WIDTH_MM, height, n_rows, row_h, tuple(cells))
+
+
+def sample_range(start_s: float, stop_s: float, fs: float, n_samples: int) -> tuple[int, int]:
+    """Indices ``[i0, i1)`` of the samples whose times fall in ``[start_s, stop_s)``."""
+    i0 = min(max(0, math.ceil(start_s * fs - 1e-9)), n_samples)
+    i1 = min(max(0, math.ceil(stop_s * fs - 1e-9)), n_samples)
+    return i0, max(i0, i1)
+
+
+def decimation_factor(n_samples: int, pixels: float) -> int:
+    """How many samples one output point stands for (1 = draw every sample)."""
+    if pixels <= 0:
+        return 1
+    return max(1, int(n_samples / pixels / SAMPLES_PER_PIXEL))
+
+
+def minmax_decimate(i0: int, y: np.ndarray, factor: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sample indices and values to draw ``y`` (starting at sample ``i0``).
+
+    With ``factor`` < 2 every sample is returned.  Otherwise each bin of ``2 * factor``
+    samples is drawn as its minimum and its maximum (in their order of occurrence), which
+    keeps every QRS peak and pacing spike visible however far the view is zoomed out,
+    with about :data:`SAMPLES_PER_PIXEL` points per pixel.
+    """
+    y = np.asarray(y)
+    n = y.shape[0]
+    if factor < 2 or n < 4 * factor:
+        return np.arange(i0, i0 + n, dtype=np.float64), y
+    b = 2 * factor
+    nb = n // b
+    core = y[: nb * b].reshape(nb, b)
+    imin = core.argmin(axis=1)
+    imax = core.argmax(axis=1)
+    first = np.minimum(imin, imax)
+    second = np.maximum(imin, imax)
+    rows = np.arange(nb)
+    base = i0 + rows * b
+    xs = np.empty(2 * nb, dtype=np.float64)
+    ys = np.empty(2 * nb, dtype=y.dtype)
+    xs[0::2] = base + first
+    xs[1::2] = base + second
+    ys[0::2] = core[rows, first]
+    ys[1::2] = core[rows, second]
+    rest = y[nb * b:]
+    if rest.size:
+        xs = np.concatenate([xs, np.arange(i0 + nb * b, i0 + n, dtype=np.float64)])
+        ys = np.concatenate([ys, rest])
+    return xs, ys

@@ -1,0 +1,119 @@
+"""Persistent viewer settings: every default is declared here, and only here.
+
+Settings live in an INI file in the user scope (``QSettings.IniFormat``) rather than the
+native store so that tests (and portable installs) can redirect them with
+``QSettings.setPath(IniFormat, UserScope, folder)`` and so that a support engineer can read
+them.  Values come back from QSettings as strings on some platforms; :class:`Settings`
+converts them to the type of the declared default, so callers never see a wrong type.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any, Final
+
+from PySide6.QtCore import QObject, QSettings, Signal
+
+log = logging.getLogger(__name__)
+
+ORGANIZATION: Final = "LeadSynth"
+APPLICATION: Final = "LeadSynth Viewer"
+
+#: Layout names understood by the ECG grid (see :mod:`app.paper`).
+LAYOUTS: Final = ("3x4", "6x2", "12x1")
+SPEEDS_MM_S: Final = (25.0, 50.0)
+GAINS_MM_MV: Final = (5.0, 10.0, 20.0)
+LOWPASS_CHOICES_HZ: Final = (0, 40, 100, 150)  # 0 = off
+NOTCH_CHOICES_HZ: Final = (0, 50, 60)  # 0 = off
+MODES: Final = ("compare", "review")
+THEMES: Final = ("light", "dark")
+MAX_RECENT: Final = 10
+
+#: Every persisted setting with its default (and so its type).
+DEFAULTS: Final[dict[str, Any]] = {
+    "view/layout": "3x4",
+    "view/speed_mm_s": 25.0,
+    "view/gain_mm_mv": 10.0,
+    "view/mode": "compare",
+    "view/theme": "light",
+    "filters/baseline": False,
+    "filters/notch_hz": 0,
+    "filters/lowpass_hz": 0,
+    "leads/inputs": "I,II,V2,V4",
+    "files/recent": [],
+    "files/last_dir": "",
+    "window/geometry": b"",
+    "window/state": b"",
+}
+
+
+def _coerce(value: Any, default: Any) -> Any:
+    """Bring a value read from QSettings to the type of its default."""
+    if value is None:
+        return default
+    if isinstance(default, bool):
+        if isinstance(value, str):
+            return value.strip().lower() in {"1", "true", "yes", "on"}
+        return bool(value)
+    if isinstance(default, int):
+        return int(float(value))
+    if isinstance(default, float):
+        return float(value)
+    if isinstance(default, list):
+        if isinstance(value, str):
+            return [value] if value else []
+        return [str(v) for v in value]
+    if isinstance(default, bytes):
+        return bytes(value) if not isinstance(value, str) else value.encode("latin-1")
+    return str(value)
+
+
+class Settings(QObject):
+    """Typed access to the persisted settings; emits :attr:`changed` on every write."""
+
+    changed = Signal(str, object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._qs = QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANIZATION, APPLICATION)
+
+    @property
+    def file_name(self) -> str:
+        return self._qs.fileName()
+
+    def value(self, key: str) -> Any:
+        default = DEFAULTS[key]
+        raw = self._qs.value(key, default)
+        try:
+            return _coerce(raw, default)
+        except (TypeError, ValueError):
+            # A hand-edited or older settings file must not stop the viewer.
+            log.warning("settings %s: ignoring unreadable value %r", key, raw)
+            return default
+
+    def set_value(self, key: str, value: Any) -> None:
+        if key not in DEFAULTS:
+            raise KeyError(f"undeclared setting {key!r}; declare it in app.settings.DEFAULTS")
+        self._qs.setValue(key, value)
+        self.changed.emit(key, value)
+
+    def recent_files(self) -> list[str]:
+        return list(self.value("files/recent"))
+
+    def add_recent_file(self, path: str) -> list[str]:
+        recent = [p for p in self.recent_files() if p != path]
+        recent.insert(0, path)
+        del recent[MAX_RECENT:]
+        self.set_value("files/recent", recent)
+        return recent
+
+    def remove_recent_file(self, path: str) -> None:
+        self.set_value("files/recent", [p for p in self.recent_files() if p != path])
+
+    def sync(self) -> None:
+        self._qs.sync()
+
+
+def join_leads(leads: Sequence[str]) -> str:
+    return ",".join(leads)

@@ -1,0 +1,75 @@
+"""How provenance looks: one place for the screen view, the median beats and the exports.
+
+Rule 2 of the architecture: a synthesized lead must never pass for a measured one.  So a
+synthesized trace differs from a measured one in colour *and* line style (dashed), its
+cell is tinted and its label names the model; each survives a grey-scale print alone.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QPen
+
+from leadsynth_core.record import Provenance
+
+from .document import LeadDisplay, LeadScore
+from .theme import Theme
+
+#: Dash pattern of synthesized traces, in pen widths (long dash, short gap: the QRS
+#: shape stays readable while no one can take it for continuous ink).
+SYNTH_DASH = [4.0, 1.6]
+
+
+def trace_color(theme: Theme, provenance: Provenance | None) -> QColor:
+    if provenance is Provenance.SYNTHESIZED:
+        return theme.synthesized
+    if provenance is Provenance.DERIVED:
+        return theme.derived
+    return theme.measured
+
+
+def trace_pen(theme: Theme, provenance: Provenance | None, width: float = 1.3, cosmetic: bool = True) -> QPen:
+    pen = QPen(trace_color(theme, provenance))
+    pen.setWidthF(width)
+    pen.setCosmetic(cosmetic)
+    pen.setCapStyle(Qt.PenCapStyle.FlatCap)
+    pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+    if provenance is Provenance.SYNTHESIZED:
+        pen.setStyle(Qt.PenStyle.CustomDashLine)
+        pen.setDashPattern(SYNTH_DASH)
+    return pen
+
+
+def truth_pen(theme: Theme, width: float = 1.1, cosmetic: bool = True) -> QPen:
+    pen = QPen(theme.measured)
+    pen.setWidthF(width)
+    pen.setCosmetic(cosmetic)
+    pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+    return pen
+
+
+def provenance_text(display: LeadDisplay, inputs: tuple[str, ...] = ()) -> str:
+    """Short provenance tag beside a lead's name (the model is named in the legend and tooltip)."""
+    p = display.provenance
+    if p is None:
+        return "not available"
+    if p is Provenance.SYNTHESIZED:
+        return "SYNTHESIZED"
+    if p is Provenance.DERIVED:
+        limb = [n for n in inputs if n in ("I", "II", "III", "aVR", "aVL", "aVF")]
+        return f"derived from {', '.join(limb[:2]) or 'I, II'}"
+    return "measured"
+
+
+def badge_text(score: LeadScore) -> str:
+    return f"PCC {score.pcc:.2f}"
+
+
+def score_tooltip(display: LeadDisplay) -> str:
+    s = display.score
+    if s is None:
+        return ""
+    return (
+        f"{display.lead}: synthesized by {display.model or 'model'} vs. measured truth (whole record)\n"
+        f"PCC {s.pcc:.3f}\nRMSE {s.rmse_mv:.3f} mV\nMAE {s.mae_mv:.3f} mV\nSNR {s.snr_db:.1f} dB"
+    )

@@ -1,0 +1,1 @@
+"""Widgets that show the document: each observes ``ViewerDocument`` / ``ViewState``."""

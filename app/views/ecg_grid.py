@@ -1,0 +1,415 @@
+"""The calibrated ECG paper view (pyqtgraph).
+
+One ViewBox in paper coordinates (millimetres, y up, aspect locked so 1 mm is as wide as
+it is tall).  The paper grid is one background item; each lead's trace is ONE
+``PlotDataItem`` whose data are ``(t * speed, v * gain)`` and whose item position places
+it in its cell (mne-qt-browser style): panning through a long recording moves items and
+swaps in the few samples that are visible, min/max-decimated to about five samples per
+pixel, so a 24-hour file pans as smoothly as a 10-second one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QLineF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QColor, QPainter, QPen
+from PySide6.QtWidgets import QGraphicsRectItem, QScrollBar, QVBoxLayout, QWidget
+
+from leadsynth_core.record import Provenance
+
+from .. import paper, style
+from ..document import LeadDisplay, ViewerDocument, ViewState
+from ..theme import Theme, theme
+
+log = logging.getLogger(__name__)
+
+#: Strip above the page that carries the scale and the legend (mm).
+HEADER_MM = 10.0
+#: Time-scroll resolution (scroll bar units per second).
+SCROLL_UNITS_PER_S = 100
+
+
+def physical_px_per_mm(widget: QWidget) -> float:
+    """Device-independent pixels per physical millimetre of the widget's screen.
+
+    Qt 6 reports ``physicalDotsPerInch`` in device-independent pixels, the unit the
+    scene is painted in.  Some virtual or misconfigured displays report nonsense; then
+    the logical DPI (96 on most desktops) is the honest fallback.
+    """
+    screen = widget.screen()
+    dpi = screen.physicalDotsPerInchX() if screen is not None else 96.0
+    if not 50.0 <= dpi <= 700.0:
+        dpi = screen.logicalDotsPerInchX() if screen is not None else 96.0
+    return dpi / 25.4
+
+
+class PaperGridItem(pg.GraphicsObject):
+    """ECG paper: 1 mm minor and 5 mm major lines over the page (drawn in mm)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rect = QRectF()
+        self._theme: Theme = theme("light")
+        self.setZValue(-100)
+
+    def set_page(self, width: float, height: float, th: Theme) -> None:
+        self.prepareGeometryChange()
+        self._rect = QRectF(0.0, 0.0, width, height)
+        self._theme = th
+        self.update()
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 (Qt API)
+        return self._rect
+
+    def paint(self, painter: QPainter, *args: object) -> None:
+        draw_paper_grid(painter, self._rect, self._theme, abs(painter.transform().m11()))
+
+
+def draw_paper_grid(painter: QPainter, rect: QRectF, th: Theme, px_per_mm: float, cosmetic: bool = True,
+                    minor_width: float = 0.0, major_width: float = 0.0) -> None:
+    """Paint paper and grid into ``rect`` (mm); shared by the screen and the exports."""
+    painter.fillRect(rect, th.paper)
+    x0, y0, x1, y1 = rect.left(), rect.top(), rect.right(), rect.bottom()
+    # Below ~2.5 px per mm the 1 mm lines would turn the paper into a pink blur.
+    levels = [(5, th.grid_major, major_width)]
+    if px_per_mm >= 2.5:
+        levels.insert(0, (1, th.grid_minor, minor_width))
+    for step, color, width in levels:
+        pen = QPen(color)
+        pen.setCosmetic(cosmetic)
+        pen.setWidthF(width)
+        painter.setPen(pen)
+        lines = []
+        for x in np.arange(np.ceil(x0), x1 + 1e-6, 1.0):
+            if step == 1 and round(x) % 5 == 0:
+                continue
+            if round(x) % step == 0:
+                lines.append(QLineF(x, y0, x, y1))
+        for y in np.arange(np.ceil(y0), y1 + 1e-6, 1.0):
+            if step == 1 and round(y) % 5 == 0:
+                continue
+            if round(y) % step == 0:
+                lines.append(QLineF(x0, y, x1, y))
+        painter.drawLines(lines)
+
+
+@dataclasses.dataclass
+class CellItems:
+    """The graphics items of one cell (public: tests and exports read them)."""
+
+    cell: paper.Cell
+    display: LeadDisplay
+    trace: pg.PlotDataItem | None
+    truth: pg.PlotDataItem | None
+    fill: pg.FillBetweenItem | None
+    label: pg.TextItem
+    badge: pg.TextItem | None
+    tint: QGraphicsRectItem | None
+
+
+class EcgGridView(QWidget):
+    """The paper view plus its time scroll bar."""
+
+    zoom_changed = Signal(float)  # on-screen mm / physical mm (1.0 = calibrated)
+
+    def __init__(self, document: ViewerDocument, state: ViewState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._doc = document
+        self._state = state
+        self._theme = theme(state.theme)
+        self._geometry = paper.page_geometry(state.layout)
+        self._cells: list[CellItems] = []
+        self._decor: list[pg.GraphicsObject] = []
+        self._first_fit = True
+
+        self.plot = pg.PlotWidget()
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        self.plot.hideAxis("left")
+        self.plot.hideAxis("bottom")
+        self.plot.setMouseEnabled(x=True, y=True)
+        self.view_box: pg.ViewBox = self.plot.getViewBox()
+        self.view_box.setAspectLocked(True, ratio=1.0)
+        self.view_box.enableAutoRange(enable=False)
+        self.view_box.setDefaultPadding(0.0)
+        self.grid_item = PaperGridItem()
+        self.view_box.addItem(self.grid_item, ignoreBounds=True)
+
+        self.scroll = QScrollBar(Qt.Orientation.Horizontal)
+        self.scroll.setToolTip("Time position in the recording (Left/Right, Page Up/Down)")
+        self.scroll.valueChanged.connect(self._on_scroll)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        lay.addWidget(self.plot, 1)
+        lay.addWidget(self.scroll)
+
+        # Mouse zoom/pan can fire many range changes per frame: coalesce them.
+        self._range_timer = QTimer(self)
+        self._range_timer.setSingleShot(True)
+        self._range_timer.setInterval(0)
+        self._range_timer.timeout.connect(self._on_range_settled)
+        self.view_box.sigRangeChanged.connect(self._range_timer.start)
+
+        document.record_changed.connect(self._on_record_changed)
+        document.result_changed.connect(self.rebuild)
+        document.model_changed.connect(self.rebuild)
+        state.changed.connect(self._on_state_changed)
+        state.position_changed.connect(self._on_position_changed)
+        self.rebuild()
+
+    # --------------------------------------------------------------- public
+    @property
+    def geometry_mm(self) -> paper.PageGeometry:
+        return self._geometry
+
+    def cell_items(self) -> list[CellItems]:
+        return list(self._cells)
+
+    def page_rect(self) -> QRectF:
+        return QRectF(0.0, 0.0, self._geometry.width, self._geometry.height + HEADER_MM)
+
+    def zoom_ratio(self) -> float:
+        """Displayed pixels per mm over the screen's physical pixels per mm."""
+        size = self.view_box.viewPixelSize()[0]
+        return (1.0 / size) / physical_px_per_mm(self) if size > 0 else 1.0
+
+    def fit_page(self) -> None:
+        r = self.page_rect().adjusted(-3.0, -3.0, 3.0, 3.0)
+        self.view_box.setRange(rect=r, padding=0.0)
+
+    def true_size(self) -> None:
+        """1 mm on paper = 1 mm on this screen (the calibrated view)."""
+        ppm = physical_px_per_mm(self)
+        w_mm = max(1.0, self.view_box.width()) / ppm
+        h_mm = max(1.0, self.view_box.height()) / ppm
+        page = self.page_rect()
+        left = page.left() - 3.0
+        top = page.bottom() + 3.0
+        self.view_box.setRange(xRange=(left, left + w_mm), yRange=(top - h_mm, top), padding=0.0)
+
+    def zoom(self, factor: float) -> None:
+        self.view_box.scaleBy((1.0 / factor, 1.0 / factor))
+
+    def step_time(self, pages: float) -> None:
+        rec = self._doc.record
+        if rec is not None:
+            page_s = self._geometry.duration(self._state.speed)
+            self._state.set_position(self._state.position + pages * page_s, rec.duration)
+
+    # ------------------------------------------------------------ reactions
+    def showEvent(self, event: object) -> None:  # noqa: N802 (Qt API)
+        super().showEvent(event)
+        if self._first_fit:
+            self._first_fit = False
+            self.fit_page()
+
+    def _on_record_changed(self) -> None:
+        self._state.set_position(0.0)
+        self._update_scroll()
+        self.rebuild()
+
+    def _on_state_changed(self, what: str) -> None:
+        if what in ("layout", "mode", "theme"):
+            self.rebuild()
+            if what == "layout":
+                self.fit_page()
+        elif what in ("speed", "gain"):
+            self._update_scroll()
+            self._state.set_position(self._state.position, self._doc.record.duration if self._doc.record else None)
+            self._draw_decor()
+            self.refresh_data()
+        elif what == "filters":
+            self.refresh_data()
+
+    def _on_position_changed(self, seconds: float) -> None:
+        self.scroll.blockSignals(True)
+        self.scroll.setValue(int(round(seconds * SCROLL_UNITS_PER_S)))
+        self.scroll.blockSignals(False)
+        self.refresh_data()
+
+    def _on_scroll(self, value: int) -> None:
+        rec = self._doc.record
+        self._state.set_position(value / SCROLL_UNITS_PER_S, rec.duration if rec else None)
+
+    def _on_range_settled(self) -> None:
+        self.refresh_data()
+        self.zoom_changed.emit(self.zoom_ratio())
+
+    def _update_scroll(self) -> None:
+        rec = self._doc.record
+        page_s = self._geometry.duration(self._state.speed)
+        span = max(0.0, (rec.duration if rec else 0.0) - page_s)
+        self.scroll.blockSignals(True)
+        self.scroll.setRange(0, int(np.ceil(span * SCROLL_UNITS_PER_S)))
+        self.scroll.setPageStep(int(page_s * SCROLL_UNITS_PER_S))
+        self.scroll.setSingleStep(SCROLL_UNITS_PER_S)
+        self.scroll.setValue(int(round(self._state.position * SCROLL_UNITS_PER_S)))
+        self.scroll.setEnabled(span > 0)
+        self.scroll.blockSignals(False)
+
+    # -------------------------------------------------------------- building
+    def _clear(self) -> None:
+        for ci in self._cells:
+            for item in (ci.fill, ci.truth, ci.trace, ci.label, ci.badge, ci.tint):
+                if item is not None:
+                    self.view_box.removeItem(item)
+        self._cells = []
+
+    def rebuild(self) -> None:
+        """Recreate the cells' items (layout, mode, theme, record or result changed)."""
+        self._theme = th = theme(self._state.theme)
+        self._geometry = geo = paper.page_geometry(self._state.layout)
+        self._clear()
+        self.plot.setBackground(QColor("#c9c9c9") if th.name == "light" else QColor("#05070a"))
+        self.grid_item.set_page(geo.width, geo.height + HEADER_MM, th)
+        mode = self._state.mode
+        for cell in geo.cells:
+            disp = self._doc.lead_display(cell.lead, mode)
+            self._cells.append(self._build_cell(cell, disp, th))
+        self._draw_decor()
+        self._update_scroll()
+        self.refresh_data()
+
+    def _build_cell(self, cell: paper.Cell, disp: LeadDisplay, th: Theme) -> CellItems:
+        vb = self.view_box
+        tint = None
+        if disp.provenance is Provenance.SYNTHESIZED:
+            # The wash marks the whole cell as synthesized, even where the trace is flat.
+            tint = QGraphicsRectItem(QRectF(cell.x0, cell.top - cell.height, cell.width, cell.height))
+            tint.setBrush(QBrush(th.synth_tint))
+            tint.setPen(QPen(Qt.PenStyle.NoPen))
+            tint.setZValue(-50)
+            vb.addItem(tint, ignoreBounds=True)
+        truth = trace = fill = badge = None
+        if disp.truth is not None:
+            truth = pg.PlotDataItem(pen=style.truth_pen(th), skipFiniteCheck=True, name="measured truth")
+            truth.setZValue(10)
+            vb.addItem(truth, ignoreBounds=True)
+        if disp.samples is not None:
+            width = 1.6 if disp.provenance is Provenance.SYNTHESIZED else 1.3
+            trace = pg.PlotDataItem(pen=style.trace_pen(th, disp.provenance, width), skipFiniteCheck=True,
+                                    name=f"{cell.lead} {disp.provenance}")
+            trace.setZValue(11)
+            vb.addItem(trace, ignoreBounds=True)
+        if truth is not None and trace is not None:
+            fill = pg.FillBetweenItem(truth, trace, brush=pg.mkBrush(th.difference))
+            fill.setZValue(5)
+            vb.addItem(fill, ignoreBounds=True)
+        label = pg.TextItem(html=self._label_html(cell, disp, th), anchor=(0, 0))
+        label.setPos(cell.x0 + 0.8, cell.top - 0.6)
+        label.setZValue(20)
+        vb.addItem(label, ignoreBounds=True)
+        if disp.score is not None:
+            badge = pg.TextItem(
+                html=f"<span style='font-size:9pt; font-weight:600; color:{th.badge_text.name()}'>"
+                     f"{style.badge_text(disp.score)}</span>",
+                anchor=(1, 0), fill=pg.mkBrush(th.badge_fill), border=pg.mkPen(th.synthesized, width=1),
+            )
+            badge.setPos(cell.x0 + cell.width - 1.0, cell.top - 1.0)
+            badge.setToolTip(style.score_tooltip(disp))
+            badge.setZValue(21)
+            vb.addItem(badge, ignoreBounds=True)
+        if trace is not None and disp.score is not None:
+            trace.setToolTip(style.score_tooltip(disp))
+        return CellItems(cell, disp, trace, truth, fill, label, badge, tint)
+
+    def _label_html(self, cell: paper.Cell, disp: LeadDisplay, th: Theme) -> str:
+        name = f"{cell.lead} rhythm" if cell.rhythm else cell.lead
+        tag = style.provenance_text(disp, self._doc.inputs)
+        color = style.trace_color(th, disp.provenance).name() if disp.provenance else "#888888"
+        weight = "700" if disp.provenance is Provenance.SYNTHESIZED else "400"
+        return (
+            f"<span style='font-size:10pt; font-weight:700; color:{th.label.name()}'>{name}</span>"
+            f"&nbsp;<span style='font-size:7.5pt; font-weight:{weight}; color:{color}'>{tag}</span>"
+        )
+
+    def _draw_decor(self) -> None:
+        """Calibration pulses, column separators and the header (scale + legend)."""
+        for item in self._decor:
+            self.view_box.removeItem(item)
+        self._decor = []
+        th, geo = self._theme, self._geometry
+        speed, gain = self._state.speed, self._state.gain
+        xs, ys = [], []
+        w = paper.PULSE_DURATION_S * speed
+        for base in geo.row_baselines():
+            x = 2.0
+            xs += [x, x + 1.5, x + 1.5, x + 1.5 + w, x + 1.5 + w, x + 3.0 + w, np.nan]
+            ys += [base, base, base + gain, base + gain, base, base, np.nan]
+        pulse = pg.PlotDataItem(np.array(xs), np.array(ys), pen=pg.mkPen(th.measured, width=1.3), connect="finite")
+        pulse.setToolTip(f"Calibration: 1 mV = {gain:g} mm, {paper.PULSE_DURATION_S:g} s = {w:g} mm")
+        sep_x, sep_y = [], []
+        for cell in geo.cells:
+            if cell.col > 0:
+                sep_x += [cell.x0, cell.x0]
+                sep_y += [cell.baseline - 2.5, cell.baseline + 2.5]
+        self._decor.append(pulse)
+        if sep_x:
+            self._decor.append(pg.PlotDataItem(np.array(sep_x), np.array(sep_y),
+                                               pen=pg.mkPen(th.separator, width=1.3), connect="pairs"))
+        header = pg.TextItem(html=self._header_html(), anchor=(0, 0.5))
+        header.setPos(paper.PULSE_MARGIN_MM, geo.height + HEADER_MM / 2)
+        self._decor.append(header)
+        for item in self._decor:
+            item.setZValue(15)
+            self.view_box.addItem(item, ignoreBounds=True)
+
+    def _header_html(self) -> str:
+        th, s = self._theme, self._state
+        model = self._doc.model_name
+        inputs = ", ".join(self._doc.inputs)
+        dash = "&#8211; &#8211; &#8211;"
+        parts = [
+            f"<b>{s.speed:g} mm/s &nbsp; {s.gain:g} mm/mV</b>",
+            f"<span style='color:{th.measured.name()}'>&#9473;&#9473; measured ({inputs})</span>",
+            f"<span style='color:{th.derived.name()}'>&#9473;&#9473; derived</span>",
+            f"<span style='color:{th.synthesized.name()}'><b>{dash} SYNTHESIZED</b>"
+            f"{' by ' + model if model else ''}</span>",
+        ]
+        if s.mode == "compare":
+            parts.append(f"<span style='background-color:{th.difference.name(QColor.NameFormat.HexArgb)}'>"
+                         f"&nbsp;&nbsp;&nbsp;</span> difference to measured truth")
+        else:
+            parts.append("<i>review: device view</i>")
+        return f"<span style='font-size:9pt; color:{th.label.name()}'>" + " &nbsp;&nbsp; ".join(parts) + "</span>"
+
+    # ------------------------------------------------------------------ data
+    def refresh_data(self) -> None:
+        """Put the visible samples of every trace in place (position, speed, gain, zoom)."""
+        rec = self._doc.record
+        if rec is None:
+            for ci in self._cells:
+                for item in (ci.trace, ci.truth):
+                    if item is not None:
+                        item.setData([], [])
+            return
+        fs, n = rec.fs, rec.n_samples
+        speed, gain, t0 = self._state.speed, self._state.gain, self._state.position
+        filters = self._state.filters
+        (vx0, vx1), _ = self.view_box.viewRange()
+        px = self.view_box.viewPixelSize()[0]
+        px_per_mm = 1.0 / px if px > 0 else physical_px_per_mm(self)
+        for ci in self._cells:
+            cell = ci.cell
+            start, _ = cell.segment(t0, speed)
+            xa, xb = max(cell.x0, vx0), min(cell.x0 + cell.width, vx1)
+            if xb > xa:
+                i0, i1 = paper.sample_range(start + (xa - cell.x0) / speed, start + (xb - cell.x0) / speed, fs, n)
+            else:
+                i0 = i1 = 0
+            factor = paper.decimation_factor(i1 - i0, (xb - xa) * px_per_mm)
+            px0, py0 = cell.item_pos(t0, speed)
+            for item, samples in ((ci.trace, ci.display.samples), (ci.truth, ci.display.truth)):
+                if item is None or samples is None:
+                    continue
+                y = filters.apply_window(samples, i0, i1, fs)
+                idx, yy = paper.minmax_decimate(i0, y, factor)
+                item.setData(idx * (speed / fs), np.asarray(yy, dtype=np.float64) * gain)
+                item.setPos(px0, py0)
+            if ci.fill is not None:
+                ci.fill.setPos(px0, py0)

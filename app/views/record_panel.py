@@ -1,0 +1,97 @@
+"""Who and what is open: patient, date, rate, duration, and every lead's provenance."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFormLayout,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from leadsynth_core.record import Provenance
+
+from ..document import ViewerDocument
+from ..theme import LIGHT
+
+
+def _fmt_duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.1f} s"
+    h, rem = divmod(int(round(seconds)), 3600)
+    m, s = divmod(rem, 60)
+    return f"{h:d} h {m:02d} min {s:02d} s" if h else f"{m:d} min {s:02d} s"
+
+
+class RecordPanel(QWidget):
+    def __init__(self, document: ViewerDocument, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._doc = document
+        self.fields: dict[str, QLabel] = {}
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        for name in ("File", "Patient", "Recorded", "Rate", "Duration"):
+            lab = QLabel("-")
+            lab.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            lab.setWordWrap(True)
+            self.fields[name] = lab
+            form.addRow(name + ":", lab)
+        self.leads = QTableWidget(0, 3)
+        self.leads.setHorizontalHeaderLabels(["Lead", "In file", "Shown as"])
+        self.leads.verticalHeader().setVisible(False)
+        self.leads.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.leads.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.leads.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.leads.verticalHeader().setDefaultSectionSize(19)
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addWidget(self.leads, 1)
+        document.record_changed.connect(self.refresh)
+        document.result_changed.connect(self.refresh)
+        self.refresh()
+
+    def refresh(self) -> None:
+        rec = self._doc.record
+        if rec is None:
+            for lab in self.fields.values():
+                lab.setText("-")
+            self.leads.setRowCount(0)
+            return
+        name = self._doc.path.name if self._doc.path else (rec.source or "-")
+        if self._doc.key:
+            name += f" [{self._doc.key}]"
+        self.fields["File"].setText(name)
+        self.fields["File"].setToolTip(str(self._doc.path or rec.source or ""))
+        self.fields["Patient"].setText(rec.patient_id or "-")
+        self.fields["Recorded"].setText(rec.recorded_at.strftime("%Y-%m-%d %H:%M:%S") if rec.recorded_at else "-")
+        self.fields["Rate"].setText(f"{rec.fs:g} Hz")
+        self.fields["Duration"].setText(f"{_fmt_duration(rec.duration)} ({rec.n_samples:,} samples)")
+        res = self._doc.result
+        names = list(res.lead_names) if res is not None else []
+        names += [n for n in rec.lead_names if n not in names]
+        self.leads.setRowCount(len(names))
+        bold = QFont()
+        bold.setBold(True)
+        for row, lead in enumerate(names):
+            in_file = rec.provenance_of(lead).value if lead in rec.lead_names else "absent"
+            shown = res.provenance_of(lead) if res is not None and lead in res.lead_names else None
+            if shown is None:
+                shown_text = in_file if self._doc.state != ViewerDocument.RUNNING else "pending"
+            elif shown is Provenance.SYNTHESIZED:
+                shown_text = "SYNTHESIZED"
+            else:
+                shown_text = shown.value
+            items = [QTableWidgetItem(lead), QTableWidgetItem(in_file), QTableWidgetItem(shown_text)]
+            if shown is Provenance.SYNTHESIZED:
+                items[2].setForeground(QColor(LIGHT.synthesized))
+                items[2].setFont(bold)
+            if shown is Provenance.SYNTHESIZED:
+                items[2].setToolTip(f"synthesized by {self._doc.model_name}")
+            for col, item in enumerate(items):
+                self.leads.setItem(row, col, item)

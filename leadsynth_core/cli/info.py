@@ -1,0 +1,57 @@
+"""``leadsynth info RECORD [--key KEY]``: what a recording holds."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from ..io import inspect_record, list_records, read_record
+
+__all__ = ["register", "run_info"]
+
+log = logging.getLogger(__name__)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "info",
+        help="describe a recording (rate, length, leads, provenance, patient)",
+        description=(
+            "Describe a recording: WFDB (with or without .hea), CPSC 2018 .mat or HDF5. "
+            "For an HDF5 file with several records, lists the keys (pick one with --key)."
+        ),
+    )
+    parser.add_argument("record", metavar="RECORD", help="record path")
+    parser.add_argument("--key", "--h5-record", dest="key", default=None, help="record key in a multi-record HDF5 file")
+    parser.add_argument("--fs", type=float, default=None, help="sampling rate for files that do not store one (Hz)")
+    parser.add_argument(
+        "--header-only", action="store_true",
+        help="read only the header/attributes (fast for very long recordings; no amplitude statistics)",
+    )
+    parser.set_defaults(func=run_info)
+
+
+def run_info(args: argparse.Namespace) -> int:
+    keys = list_records(args.record)
+    if args.key is None and len(keys) > 1:
+        print(f"{args.record}: {len(keys)} records; show one with --key KEY")
+        for key in keys:
+            print(f"  {key}")
+        return 0
+    if args.header_only:
+        info = inspect_record(args.record, key=args.key, fs=args.fs)
+        print(f"source:       {info.path}" + (f"  [key {info.key}]" if info.key else ""))
+        print(f"format:       {info.format}")
+        print(f"patient:      {info.patient_id or '-'}")
+        print(f"recorded at:  {info.recorded_at.isoformat(sep=' ') if info.recorded_at else '-'}")
+        print(f"rate:         {info.fs:g} Hz")
+        print(f"duration:     {info.duration:.3f} s ({info.n_samples} samples)")
+        print(f"leads ({info.n_leads}):")
+        for name, prov in zip(info.lead_names, info.provenance, strict=True):
+            print(f"  {name:<5} {prov.value}")
+        if info.model_id:
+            print(f"model:        {info.model_id}")
+        return 0
+    record = read_record(args.record, key=args.key, fs=args.fs)
+    print(record.describe())
+    return 0

@@ -1,0 +1,106 @@
+"""``leadsynth personalize``: fine-tune a model for one patient and save it.
+
+    leadsynth personalize --base ID|PATH --inputs I,II,V2,V4 --train REC [REC ...] --out MODEL
+        [--device auto|cpu|cuda|mps] [--epochs N] [--lr X]
+    leadsynth personalize --base ID|PATH --inputs I,II,V2,V4 --patient ID --latest 5 [--out MODEL]
+
+Prints the held-out before/after table and the verdict.  A personal model that did worse
+than its base on the held-out data is not saved unless ``--save-anyway`` is given (exit
+code 1 then tells a script that no model was written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ..errors import PersonalizationError
+from ..personalize import DEVICES, TRAINABLE, EpochReport, personalize, save_personal_model
+
+__all__ = ["register"]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "personalize",
+        help="fine-tune a model on a patient's past 12-lead recordings",
+        description=(
+            "Fine-tune the final layer of a model (Malpani et al.: 60 epochs, lr 0.002) on a patient's "
+            "past complete 12-lead recordings; the last part of each recording is held out to check "
+            "that the personal model is better than the base model."
+        ),
+    )
+    p.add_argument("--base", required=True, metavar="ID|PATH", help="base model id or path")
+    p.add_argument("--inputs", required=True, metavar="LEADS", help="measured leads, e.g. I,II,V2,V4")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--train", nargs="+", metavar="REC", help="training recordings (complete 12-lead)")
+    src.add_argument("--latest", type=int, metavar="N",
+                     help="use the patient's N most recent complete 12-lead recordings from the library")
+    p.add_argument("--patient", metavar="ID", default=None,
+                   help="patient id (required with --latest; otherwise taken from the recordings)")
+    p.add_argument("--out", metavar="MODEL", type=Path, default=None,
+                   help="output file stem (MODEL.safetensors + MODEL.json); default: the personal models folder")
+    p.add_argument("--device", choices=DEVICES, default="auto")
+    p.add_argument("--epochs", type=int, default=60)
+    p.add_argument("--lr", type=float, default=0.002)
+    p.add_argument("--trainable", choices=TRAINABLE, default="head",
+                   help="which layers to fine-tune (default: head, the final convolution)")
+    p.add_argument("--k", type=int, default=1, help="layers before the head for --trainable last_blocks")
+    p.add_argument("--holdout", type=float, default=0.2, help="fraction at the end of each recording held out")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--allow-mixed-patients", action="store_true",
+                   help="accept recordings that name different patients")
+    p.add_argument("--save-anyway", action="store_true",
+                   help="save the personal model even if it did worse than the base on held-out data")
+    p.add_argument("--library", metavar="FILE", type=Path, default=None,
+                   help="library file (default: the user's library)")
+    p.add_argument("--json", metavar="OUT.json", type=Path, default=None, help="also write the report as JSON")
+    p.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from ..library import Library
+
+    with Library(args.library) as lib:
+        if args.latest is not None:
+            if not args.patient:
+                raise PersonalizationError("--latest needs --patient ID")
+            recordings = lib.latest_complete_recordings(args.patient, n=args.latest)
+            if not recordings:
+                raise PersonalizationError(
+                    f"the library has no complete 12-lead recording of patient {args.patient!r}; "
+                    "add some with 'leadsynth library add PATH --patient ID'"
+                )
+            print(f"using {len(recordings)} recording(s) of patient {args.patient} from the library:")
+            for r in recordings:
+                print(f"  #{r.id} {r.recorded_at or 'date unknown'} {r.path}")
+        else:
+            recordings = list(args.train)
+
+        def on_epoch(e: EpochReport) -> None:
+            if e.epoch == 1 or e.epoch == e.epochs or e.epoch % 10 == 0:
+                print(f"epoch {e.epoch:>3}/{e.epochs}  loss {e.loss:.5f}  ETA {e.eta_s:.1f} s", file=sys.stderr)
+
+        result = personalize(
+            args.base, args.inputs, recordings, trainable=args.trainable, k=args.k, epochs=args.epochs,
+            lr=args.lr, device=args.device, holdout=args.holdout, seed=args.seed, patient_id=args.patient,
+            allow_mixed_patients=args.allow_mixed_patients, on_epoch=on_epoch,
+        )
+        print(result.table())
+        report = result.to_dict()
+        code = 0
+        if result.verdict == "worse" and not args.save_anyway:
+            print("not saved: the personal model did worse than the base model on the held-out data "
+                  "(--save-anyway keeps it)")
+            report["saved"] = None
+            code = 1
+        else:
+            card = save_personal_model(result, args.out, library=lib)
+            print(f"saved {card.id}: {card.path.with_suffix('.safetensors')} + {card.path}")
+            report["saved"] = str(card.path)
+    if args.json is not None:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
+    return code

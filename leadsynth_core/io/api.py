@@ -1,0 +1,241 @@
+"""The public entry points: read, inspect, list, find and write records of any supported format."""
+
+from __future__ import annotations
+
+import importlib.resources
+import logging
+import os
+from pathlib import Path
+
+from ..errors import RecordFormatError
+from ..record import EcgRecord
+from . import cpsc_format, hdf5_format, wfdb_format
+from ._common import RecordInfo, same_file
+
+__all__ = [
+    "read_record",
+    "read_window",
+    "inspect_record",
+    "list_records",
+    "write_record",
+    "find_records",
+    "sample_path",
+    "WRITE_FORMATS",
+]
+
+log = logging.getLogger(__name__)
+
+#: Formats :func:`write_record` can produce.
+WRITE_FORMATS: tuple[str, ...] = ("wfdb", "hdf5")
+_HDF5_SUFFIXES = (".h5", ".hdf5", ".hdf")
+
+
+def _kind(path: Path) -> tuple[str, Path]:
+    """Classify ``path`` as ``wfdb``, ``hdf5`` or ``cpsc`` and return the file to open."""
+    suffix = path.suffix.lower()
+    if suffix in _HDF5_SUFFIXES:
+        return "hdf5", path
+    if suffix in (".hea", ".dat"):
+        return "wfdb", wfdb_format.wfdb_header_path(path)
+    if suffix == ".mat":
+        # Challenge records keep their samples in a .mat next to a .hea; CPSC 2018's
+        # original files are self-contained MATLAB structs.
+        hea = path.with_suffix(".hea")
+        return ("wfdb", hea) if hea.exists() else ("cpsc", path)
+    hea = wfdb_format.wfdb_header_path(path)
+    if hea.exists():
+        return "wfdb", hea
+    if path.is_file() and hdf5_format.is_hdf5(path):
+        return "hdf5", path
+    if not path.exists():
+        raise RecordFormatError(f"{path}: no such record (looked for {path} and {hea})")
+    raise RecordFormatError(
+        f"{path}: unrecognised record file; expected a WFDB header (.hea), an HDF5 file "
+        "(.h5/.hdf5) or a CPSC 2018 .mat file"
+    )
+
+
+def _check_caller_fs(record_fs: float, fs: float | None, where: str) -> None:
+    if fs is not None and float(fs) != record_fs:
+        raise RecordFormatError(f"{where}: the file says fs={record_fs:g} Hz, the caller gave fs={fs}")
+
+
+def read_record(path: str | os.PathLike[str], *, key: str | None = None, fs: float | None = None) -> EcgRecord:
+    """Read a whole record as an :class:`EcgRecord` (float32, mV, canonical lead names).
+
+    Parameters
+    ----------
+    path
+        A WFDB record (with or without ``.hea``; PhysioNet, PTB, PTB-XL, LUDB, Challenge
+        ``.hea`` + ``.mat``), a CPSC 2018 ``.mat`` file or an HDF5 file.
+    key
+        The record of a multi-record HDF5 file (see :func:`list_records`).
+    fs
+        Sampling rate for files that do not store one (an HDF5 ``ecg`` dataset without an
+        ``fs`` attribute).  Files in SPH's published layout default to SPH's 500 Hz with a
+        logged warning.  If the file does store a rate, ``fs`` must agree with it.
+
+    Raises
+    ------
+    RecordFormatError, UnsupportedLeadError, SignalQualityError
+        With a message naming the file and the field at fault.
+    """
+    return read_window(path, 0, None, key=key, fs=fs)
+
+
+def read_window(
+    path: str | os.PathLike[str],
+    start: int,
+    stop: int | None,
+    *,
+    key: str | None = None,
+    fs: float | None = None,
+) -> EcgRecord:
+    """Read samples ``[start, stop)`` of a record (``stop=None``: to the end).
+
+    HDF5 and WFDB read only the requested range from disk; CPSC ``.mat`` files are small
+    and are read whole.  ``metadata["window"]`` holds ``[start, stop]`` of a partial read.
+    """
+    p = Path(path)
+    kind, target = _kind(p)
+    if kind == "hdf5":
+        record = hdf5_format.read_hdf5(target, key, start, stop, fs=fs)
+        return record
+    if key:
+        raise RecordFormatError(f"{p}: key={key!r} given, but a {kind.upper()} file holds one record")
+    if kind == "wfdb":
+        record = wfdb_format.read_wfdb(target, start, stop)
+    else:
+        record = cpsc_format.read_cpsc(target, start, stop)
+    _check_caller_fs(record.fs, fs, str(target))
+    return record
+
+
+def inspect_record(
+    path: str | os.PathLike[str], *, key: str | None = None, fs: float | None = None
+) -> RecordInfo:
+    """Describe a record (rate, length, leads, provenance, patient...) without reading its samples."""
+    p = Path(path)
+    kind, target = _kind(p)
+    if kind == "hdf5":
+        return hdf5_format.inspect_hdf5(target, key, fs=fs)
+    if key:
+        raise RecordFormatError(f"{p}: key={key!r} given, but a {kind.upper()} file holds one record")
+    info = wfdb_format.inspect_wfdb(target) if kind == "wfdb" else cpsc_format.inspect_cpsc(target)
+    _check_caller_fs(info.fs, fs, str(target))
+    return info
+
+
+def list_records(path: str | os.PathLike[str]) -> list[str]:
+    """Record keys in ``path``: the keys of a multi-record HDF5 file, ``[""]`` for single-record files."""
+    p = Path(path)
+    kind, target = _kind(p)
+    if kind == "hdf5":
+        return hdf5_format.list_hdf5(target)
+    return [""]
+
+
+def _source_files(record: EcgRecord) -> list[Path]:
+    if not record.source:
+        return []
+    src = Path(record.source)
+    if src.suffix.lower() == ".hea":
+        return wfdb_format.wfdb_files(src)
+    return [src]
+
+
+def write_record(
+    record: EcgRecord,
+    path: str | os.PathLike[str],
+    *,
+    format: str | None = None,
+    key: str | None = None,
+) -> Path:
+    """Write ``record`` atomically as WFDB (``.hea`` + ``.dat``) or project HDF5.
+
+    Parameters
+    ----------
+    format
+        ``"wfdb"`` or ``"hdf5"``; by default ``.h5``/``.hdf5`` means HDF5 and anything
+        else a WFDB record path (``OUT`` or ``OUT.hea``).
+    key
+        The record key inside a new HDF5 file (default: the file stem).
+
+    Returns
+    -------
+    Path
+        The header (WFDB) or the HDF5 file written.
+
+    Raises
+    ------
+    RecordFormatError
+        For an unknown format or a target that is one of the record's own source files.
+    """
+    p = Path(path)
+    fmt = format or ("hdf5" if p.suffix.lower() in _HDF5_SUFFIXES else "wfdb")
+    if fmt not in WRITE_FORMATS:
+        raise RecordFormatError(f"{p}: unknown output format {fmt!r}; valid formats are {', '.join(WRITE_FORMATS)}")
+    if fmt == "wfdb":
+        hea = wfdb_format.wfdb_header_path(p)
+        targets = [hea, hea.with_suffix(".dat")]
+    else:
+        targets = [p]
+    for target in targets:
+        for src in _source_files(record):
+            if same_file(target, src):
+                raise RecordFormatError(
+                    f"{target}: refusing to overwrite {src}, a source file of the record being written"
+                )
+    if fmt == "wfdb":
+        if key:
+            raise RecordFormatError(f"{p}: key= applies to HDF5 output only")
+        return wfdb_format.write_wfdb(record, p)
+    return hdf5_format.write_hdf5({key or p.stem or "record": record}, p)
+
+
+def find_records(folder: str | os.PathLike[str]) -> list[Path]:
+    """All records under ``folder`` (recursive), sorted.
+
+    WFDB records are returned as their ``.hea`` paths, HDF5 files (``.h5``/``.hdf5``) as
+    themselves and CPSC 2018 ``.mat`` files only where no ``.hea`` of the same name
+    exists (a Challenge ``.mat`` belongs to its header).  Hidden files and the
+    temporaries of unfinished writes are skipped.
+    """
+    root = Path(folder)
+    if not root.is_dir():
+        raise RecordFormatError(f"{root}: not a folder")
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        names = set(filenames)
+        for name in sorted(filenames):
+            if name.startswith("."):
+                continue
+            p = Path(dirpath) / name
+            suffix = p.suffix.lower()
+            if suffix == ".hea" or suffix in _HDF5_SUFFIXES:
+                found.append(p)
+            elif suffix == ".mat" and f"{p.stem}.hea" not in names and cpsc_format.is_cpsc_mat(p):
+                found.append(p)
+    return sorted(found)
+
+
+def sample_path(name: str | None = None) -> Path:
+    """Path of a bundled demo recording in ``resources/samples`` (default: the first one).
+
+    The samples are synthetic (deepfake-ecg), never patient data; see their README.
+    """
+    folder = importlib.resources.files("resources.samples")
+    available = sorted(
+        entry.name for entry in folder.iterdir() if entry.name.lower().endswith(_HDF5_SUFFIXES)
+    )
+    if not available:
+        raise RecordFormatError(f"{folder}: no bundled sample recordings")
+    if name is None:
+        chosen = available[0]
+    else:
+        matches = [a for a in available if a == name or Path(a).stem == name]
+        if not matches:
+            raise RecordFormatError(f"no bundled sample {name!r}; available: {', '.join(available)}")
+        chosen = matches[0]
+    return Path(str(folder / chosen))

@@ -1,0 +1,406 @@
+"""WFDB records: reading (PhysioNet, PTB, PTB-XL, LUDB, Challenge .hea + .mat) and writing.
+
+Reading goes through the ``wfdb`` package.  ``wfdb`` is lenient with malformed headers
+(a non-numeric gain silently becomes the default 200, a negative sampling rate the
+default 250), so the numeric fields of the header are checked here first, and every
+exception ``wfdb`` raises is turned into a :class:`RecordFormatError` naming the file.
+
+Writing is done here directly (format 16 or 32, one ``.dat`` per record) so that the
+gain, the comment lines and the atomic replacement of ``.hea`` and ``.dat`` are under
+our control.  The header carries one comment line::
+
+    # leadsynth: measured=I,II,V2,V4; derived=III,aVR,aVL,aVF; synthesized=V1,V3,V5,V6; model=ID
+
+which the reader parses back into per-lead provenance and the model id.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+import math
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import wfdb
+
+from ..errors import RecordFormatError, SignalQualityError
+from ..record import EcgRecord, Provenance
+from ._common import (
+    RecordInfo,
+    atomic_paths,
+    canonicalize_lead_names,
+    check_amplitude,
+    check_finite,
+    check_fs,
+    check_read_size,
+    unit_scale,
+)
+
+__all__ = ["read_wfdb", "inspect_wfdb", "write_wfdb", "wfdb_header_path", "wfdb_files"]
+
+log = logging.getLogger(__name__)
+
+FORMAT_NAME = "wfdb"
+_PROVENANCE_TAG = "leadsynth:"
+
+# Bits per stored sample for the formats whose data file size we can predict.
+_BITS_PER_SAMPLE: dict[str, float] = {
+    "8": 8, "16": 16, "24": 24, "32": 32, "61": 16, "80": 8, "160": 16, "212": 12,
+}
+_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+_GAIN_RE = re.compile(rf"^(?P<gain>{_NUMBER})(?:\((?P<baseline>[+-]?\d+)\))?(?:/(?P<units>.*))?$")
+_FS_RE = re.compile(rf"^(?P<fs>{_NUMBER})(?:/{_NUMBER}(?:\({_NUMBER}\))?)?$")
+_FMT_RE = re.compile(r"^(?P<fmt>\d+)(?:x\d+)?(?::\d+)?(?:\+(?P<offset>\d+))?$")
+_WFDB_NAME_RE = re.compile(r"^[-\w]+$")
+# Gains tried by the writer, highest first; 1000/mV (0.5 uV worst-case rounding) is
+# the coarsest we accept, so the quantization error is always below 1 uV.
+_GAIN_LADDER: tuple[int, ...] = (1_000_000, 500_000, 200_000, 100_000, 50_000, 20_000, 10_000, 5_000, 2_000, 1_000)
+
+
+def wfdb_header_path(path: str | Path) -> Path:
+    """``rec``, ``rec.hea`` or ``rec.dat`` -> ``rec.hea``."""
+    p = Path(path)
+    if p.suffix.lower() in (".hea", ".dat"):
+        p = p.with_suffix("")
+    return p.with_name(p.name + ".hea")
+
+
+def _record_base(hea: Path) -> str:
+    return str(hea.with_suffix(""))
+
+
+def wfdb_files(path: str | Path) -> list[Path]:
+    """The header and every data file it names (for the refuse-to-overwrite check)."""
+    hea = wfdb_header_path(path)
+    files = [hea]
+    if hea.exists():
+        try:
+            header = wfdb.rdheader(_record_base(hea))
+        except (OSError, ValueError, IndexError, KeyError, TypeError):
+            return files
+        files += [hea.parent / f for f in dict.fromkeys(header.file_name or [])]
+    return files
+
+
+# --------------------------------------------------------------------------- reading
+def _check_header_text(hea: Path) -> None:
+    """Validate the numeric header fields that ``wfdb`` would silently default."""
+    where = str(hea)
+    try:
+        text = hea.read_text(encoding="latin-1")
+    except FileNotFoundError:
+        raise RecordFormatError(f"{where}: header file not found") from None
+    except OSError as exc:
+        raise RecordFormatError(f"{where}: cannot read header: {exc.strerror}") from None
+    lines = [ln.strip() for ln in text.splitlines()]
+    lines = [ln for ln in lines if ln and not ln.startswith("#")]
+    if not lines:
+        raise RecordFormatError(f"{where}: header is empty (no record line)")
+    # WFDB headers are ASCII; wfdb drops other bytes silently, which would turn a
+    # mangled lead name such as b"\xff\xfeII" into a plausible "II".
+    for number, ln in enumerate(lines):
+        if not ln.isascii():
+            what = "record line" if number == 0 else f"signal line {number}"
+            raise RecordFormatError(f"{where}: {what} {ln!r} contains non-ASCII bytes; WFDB headers are ASCII")
+    record = lines[0].split()
+    if len(record) < 2 or not record[1].isdigit():
+        raise RecordFormatError(f"{where}: record line {lines[0]!r} has no valid number of signals")
+    if "/" in record[0]:
+        raise RecordFormatError(f"{where}: multi-segment records are not supported")
+    if len(record) >= 3:
+        m = _FS_RE.match(record[2])
+        if not m:
+            raise RecordFormatError(f"{where}: sampling frequency {record[2]!r} is not a number")
+        check_fs(m.group("fs"), where)
+    if len(record) >= 4 and not record[3].isdigit():
+        raise RecordFormatError(f"{where}: number of samples {record[3]!r} is not a whole number")
+    n_sig = int(record[1])
+    if len(lines) - 1 != n_sig:
+        raise RecordFormatError(f"{where}: header declares {n_sig} signals but has {len(lines) - 1} signal lines")
+    for i, line in enumerate(lines[1:1 + n_sig]):
+        fields = line.split()
+        name = " ".join(fields[8:]) if len(fields) > 8 else f"#{i}"
+        # The data file must be a plain name in the header's folder: never a path that
+        # reaches elsewhere (../../etc/passwd, /etc/passwd, sub/../..).
+        fname = fields[0] if fields else ""
+        if "/" in fname or "\\" in fname or fname in (".", "..") or Path(fname).is_absolute():
+            raise RecordFormatError(
+                f"{where}: signal {name}: data file {fname!r} is outside the record's folder "
+                "(only a plain file name is allowed)"
+            )
+        if len(fields) < 2 or not _FMT_RE.match(fields[1]):
+            raise RecordFormatError(f"{where}: signal {name}: format field {fields[1:2]} is not valid")
+        if len(fields) >= 3:
+            m = _GAIN_RE.match(fields[2])
+            if not m:
+                raise RecordFormatError(f"{where}: signal {name}: gain {fields[2]!r} is not a number")
+            if not math.isfinite(float(m.group("gain"))):
+                raise RecordFormatError(f"{where}: signal {name}: gain {fields[2]!r} is not a finite number")
+            if float(m.group("gain")) == 0:
+                raise RecordFormatError(
+                    f"{where}: signal {name}: gain is 0 (uncalibrated), cannot convert to mV"
+                )
+            if float(m.group("gain")) < 0:
+                raise RecordFormatError(f"{where}: signal {name}: gain {fields[2]!r} is negative")
+
+
+def _read_header(hea: Path) -> Any:
+    _check_header_text(hea)
+    try:
+        return wfdb.rdheader(_record_base(hea))
+    except (ValueError, IndexError, KeyError, TypeError, AttributeError) as exc:
+        raise RecordFormatError(f"{hea}: cannot parse WFDB header: {exc}") from None
+
+
+def _check_data_files(hea: Path, header: Any) -> None:
+    """Data files exist and have the size the header implies (truncated/mismatched)."""
+    where = str(hea)
+    n_samples = header.sig_len
+    by_file: dict[str, list[int]] = {}
+    for i, fname in enumerate(header.file_name):
+        by_file.setdefault(fname, []).append(i)
+    for fname, idx in by_file.items():
+        data = hea.parent / fname
+        if not data.is_file():
+            raise RecordFormatError(f"{where}: data file {fname} named in the header is missing")
+        fmt = str(header.fmt[idx[0]])
+        bits = _BITS_PER_SAMPLE.get(fmt)
+        if bits is None or not n_samples:
+            continue
+        spf = sum(int((header.samps_per_frame or [1] * header.n_sig)[i] or 1) for i in idx)
+        offset = int((header.byte_offset or [None] * header.n_sig)[idx[0]] or 0)
+        expected = offset + math.ceil(n_samples * spf * bits / 8)
+        actual = data.stat().st_size
+        if actual < expected:
+            have = int((actual - offset) * 8 // (bits * spf)) if actual > offset else 0
+            raise RecordFormatError(
+                f"{where}: data file {fname} is truncated: header says {n_samples} samples "
+                f"({expected} bytes), the file has {actual} bytes (about {have} samples)"
+            )
+        if actual > expected + 1:  # format 212 may pad one byte
+            have = int((actual - offset) * 8 // (bits * spf))
+            raise RecordFormatError(
+                f"{where}: number of samples in the header ({n_samples}) disagrees with "
+                f"data file {fname} ({actual} bytes, about {have} samples)"
+            )
+
+
+def _parse_comments(comments: Sequence[str]) -> dict[str, Any]:
+    """``key: value`` comment lines into a dict (keys lower case, ``<age>`` -> ``age``)."""
+    out: dict[str, Any] = {}
+    for line in comments:
+        if ":" not in line:
+            continue
+        key, value = line.split(":", 1)
+        key = key.strip().strip("<>").strip().lower()
+        value = value.strip()
+        if key and value and key not in out:
+            out[key] = value
+    return out
+
+
+def _parse_provenance_line(value: str, names: Sequence[str], where: str) -> tuple[tuple[Provenance, ...], str | None]:
+    """Parse ``measured=...; derived=...; synthesized=...; model=...``."""
+    lists: dict[str, list[str]] = {}
+    model: str | None = None
+    for part in re.split(r"[;\s]+(?=\w+=)", value.strip()):
+        part = part.strip().rstrip(";").strip()
+        if not part:
+            continue
+        if "=" not in part:
+            raise RecordFormatError(f"{where}: leadsynth comment field {part!r} is not key=value")
+        key, val = (s.strip() for s in part.split("=", 1))
+        key = key.lower()
+        if key == "model":
+            model = val if val and val != "-" else None
+        elif key in {p.value for p in Provenance}:
+            lists[key] = [v.strip() for v in val.split(",") if v.strip() and v.strip() != "-"]
+        else:
+            raise RecordFormatError(f"{where}: leadsynth comment has unknown field {key!r}")
+    lead_prov: dict[str, Provenance] = {}
+    for key, leads in lists.items():
+        for raw in leads:
+            lead = canonicalize_lead_names([raw], f"{where} (leadsynth comment)")[0]
+            if lead in lead_prov:
+                raise RecordFormatError(f"{where}: leadsynth comment lists lead {lead} twice")
+            lead_prov[lead] = Provenance(key)
+    missing = [n for n in names if n not in lead_prov]
+    if missing:
+        raise RecordFormatError(
+            f"{where}: leadsynth comment gives no provenance for lead(s) {', '.join(missing)}"
+        )
+    extra = [n for n in lead_prov if n not in names]
+    if extra:
+        raise RecordFormatError(f"{where}: leadsynth comment names lead(s) {', '.join(extra)} not in the record")
+    return tuple(lead_prov[n] for n in names), model
+
+
+def _header_info(hea: Path, header: Any) -> RecordInfo:
+    where = str(hea)
+    fs = check_fs(header.fs, where)
+    if not header.n_sig:
+        raise RecordFormatError(f"{where}: header declares no signals")
+    names = canonicalize_lead_names(header.sig_name, where)
+    comments = [str(c).strip() for c in (header.comments or [])]
+    tagged = [c for c in comments if c.lower().startswith(_PROVENANCE_TAG)]
+    if len(tagged) > 1:
+        raise RecordFormatError(f"{where}: more than one 'leadsynth:' comment line")
+    if tagged:
+        provenance, model_id = _parse_provenance_line(tagged[0][len(_PROVENANCE_TAG):], names, where)
+    else:
+        provenance, model_id = (Provenance.MEASURED,) * len(names), None
+    fields = _parse_comments([c for c in comments if c not in tagged])
+    metadata: dict[str, Any] = {"format": FORMAT_NAME, "comments": [c for c in comments if c not in tagged]}
+    for key in ("age", "sex", "dx"):
+        if key in fields:
+            metadata[key] = fields[key]
+    if "age" in metadata:
+        try:
+            metadata["age"] = int(metadata["age"])
+        except ValueError:
+            pass  # "NaN", "81 years"...: keep the header's text
+    if "diagnoses" in fields:
+        metadata["dx"] = fields["diagnoses"]
+    patient_id = fields.get("patient_id") or fields.get("patient")
+    if patient_id is None and re.fullmatch(r"patient\d+", hea.parent.name):
+        # PTB Diagnostic keeps each patient's records in a patientNNN/ folder.
+        patient_id = hea.parent.name
+    recorded_at = _recorded_at(header, fields, where)
+    return RecordInfo(
+        path=hea, format=FORMAT_NAME, key=None, fs=fs, n_samples=int(header.sig_len or 0),
+        lead_names=names, provenance=provenance, patient_id=patient_id, recorded_at=recorded_at,
+        model_id=model_id, metadata=metadata,
+    )
+
+
+def _recorded_at(header: Any, fields: dict[str, Any], where: str) -> _dt.datetime | None:
+    # PTB: "# ECG date: 01/10/1990" (day/month/year).
+    text = fields.get("ecg date")
+    if text:
+        try:
+            return _dt.datetime.strptime(text, "%d/%m/%Y")
+        except ValueError:
+            log.warning("%s: cannot parse 'ECG date' %r; recording time left unknown", where, text)
+    # The Challenge 2020/2021 conversions (recognised by their '#Dx' comment) put the
+    # conversion date in the record line, which is not when the ECG was recorded.
+    if header.base_date is not None and "dx" not in fields:
+        return _dt.datetime.combine(header.base_date, header.base_time or _dt.time())
+    return None
+
+
+def inspect_wfdb(path: str | Path) -> RecordInfo:
+    hea = wfdb_header_path(path)
+    header = _read_header(hea)
+    return _header_info(hea, header)
+
+
+def read_wfdb(path: str | Path, start: int = 0, stop: int | None = None) -> EcgRecord:
+    """Read a WFDB record (``path`` with or without ``.hea``), samples ``[start, stop)``."""
+    hea = wfdb_header_path(path)
+    where = str(hea)
+    header = _read_header(hea)
+    info = _header_info(hea, header)
+    _check_data_files(hea, header)
+    n = info.n_samples
+    stop = n if stop is None else min(int(stop), n)
+    start = max(0, int(start))
+    if n and start >= stop:
+        raise RecordFormatError(f"{where}: empty sample range [{start}, {stop}) of {n} samples")
+    check_read_size(stop - start, len(info.lead_names), where)
+    try:
+        rec = wfdb.rdrecord(_record_base(hea), sampfrom=start, sampto=stop if n else None, physical=True)
+    except (ValueError, IndexError, KeyError, TypeError, OSError, EOFError) as exc:
+        raise RecordFormatError(f"{where}: cannot read WFDB samples: {exc}") from None
+    signal = rec.p_signal
+    if signal is None or signal.ndim != 2 or signal.shape[1] != len(info.lead_names):
+        raise RecordFormatError(f"{where}: WFDB samples have unexpected shape {getattr(signal, 'shape', None)}")
+    if n and signal.shape[0] != stop - start:
+        raise RecordFormatError(
+            f"{where}: number of samples in the header ({n}) disagrees with the data read "
+            f"({start + signal.shape[0]})"
+        )
+    scales = np.array(
+        [unit_scale(u, where, name) for u, name in zip(rec.units, info.lead_names, strict=True)], dtype=np.float64
+    )
+    signal = signal * scales
+    # wfdb marks missing samples (the format's invalid value) as NaN.
+    check_finite(signal, info.lead_names, where, offset=start)
+    check_amplitude(signal, info.lead_names, where, offset=start)
+    metadata = dict(info.metadata)
+    if start or stop != n:
+        metadata["window"] = [start, stop]
+    return EcgRecord(
+        signal=signal.astype(np.float32), fs=info.fs, lead_names=info.lead_names,
+        provenance=info.provenance, patient_id=info.patient_id, recorded_at=info.recorded_at,
+        source=where, model_id=info.model_id, metadata=metadata,
+    )
+
+
+# --------------------------------------------------------------------------- writing
+def _choose_gains(signal: np.ndarray) -> tuple[int, np.ndarray]:
+    """Pick the storage format (16 or 32) and one gain per lead (digital units per mV)."""
+    peak = np.max(np.abs(signal), axis=0) if signal.size else np.zeros(signal.shape[1])
+    for fmt, limit in ((16, 32767), (32, 2_147_483_647)):
+        gains = []
+        for p in peak:
+            fitting = [g for g in _GAIN_LADDER if p * g <= limit]
+            if not fitting:
+                break
+            gains.append(fitting[0])
+        else:
+            return fmt, np.array(gains, dtype=np.float64)
+    raise SignalQualityError(
+        f"signal peak {float(peak.max()):.6g} mV is too large to store in WFDB with 1 uV resolution"
+    )
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def write_wfdb(record: EcgRecord, path: str | Path) -> Path:
+    """Write ``record`` as ``path.hea`` + ``path.dat`` atomically; return the header path."""
+    hea = wfdb_header_path(path)
+    name = hea.with_suffix("").name
+    if not _WFDB_NAME_RE.match(name):
+        raise RecordFormatError(
+            f"{hea}: WFDB record name {name!r} may only contain letters, digits, '_' and '-'"
+        )
+    dat = hea.with_suffix(".dat")
+    signal = np.asarray(record.signal, dtype=np.float64)
+    check_finite(signal, record.lead_names, str(hea))
+    fmt, gains = _choose_gains(signal)
+    digital = np.rint(signal * gains).astype("<i2" if fmt == 16 else "<i4")
+    lines = [f"{name} {record.n_leads} {record.fs:.12g} {record.n_samples}"]
+    if record.recorded_at is not None:
+        t = record.recorded_at
+        lines[0] += f" {t:%H:%M:%S} {t:%d/%m/%Y}"
+    for j, lead in enumerate(record.lead_names):
+        col = digital[:, j].astype(np.int64)
+        init = int(col[0]) if col.size else 0
+        checksum = int(col.sum()) & 0xFFFF
+        checksum = checksum - 65536 if checksum >= 32768 else checksum
+        lines.append(f"{dat.name} {fmt} {gains[j]:.0f}(0)/mV {fmt} 0 {init} {checksum} 0 {lead}")
+    groups = {p.value: ",".join(n for n, q in zip(record.lead_names, record.provenance, strict=True) if q is p) or "-"
+              for p in Provenance}
+    model = record.model_id or "-"
+    if ";" in model or "=" in model:
+        raise RecordFormatError(f"{hea}: model id {model!r} may not contain ';' or '=' (header field model)")
+    lines.append(
+        f"# {_PROVENANCE_TAG} measured={groups['measured']}; derived={groups['derived']}; "
+        f"synthesized={groups['synthesized']}; model={_one_line(model)}"
+    )
+    if record.patient_id:
+        lines.append(f"# patient_id: {_one_line(record.patient_id)}")
+    for key, label in (("age", "Age"), ("sex", "Sex"), ("dx", "Dx")):
+        if record.metadata.get(key) not in (None, ""):
+            lines.append(f"# {label}: {_one_line(record.metadata[key])}")
+    with atomic_paths([dat, hea]) as (tmp_dat, tmp_hea):
+        tmp_dat.write_bytes(digital.tobytes(order="C"))
+        tmp_hea.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    log.info("wrote WFDB record %s (%d leads x %d samples, format %d)", hea, record.n_leads, record.n_samples, fmt)
+    return hea

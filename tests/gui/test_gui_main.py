@@ -1,0 +1,46 @@
+"""Smoke tests of the ``leadsynth-gui`` entry point."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication
+
+from app.main import main
+from leadsynth_core.errors import RecordFormatError
+from leadsynth_core.io import sample_path
+
+pytestmark = pytest.mark.gui
+
+
+def _check_png(path: Path) -> None:
+    image = QImage(str(path))
+    assert not image.isNull()
+    assert image.width() >= 1200 and image.height() >= 800
+
+
+def test_screenshot_of_a_record(qapp, isolated_settings, tmp_path, shared_data) -> None:
+    out = tmp_path / "shot.png"
+    rc = main([str(shared_data / "ludb" / "data" / "1.hea"), "--inputs", "I,II,V2,V4", "--screenshot", str(out)])
+    assert rc == 0
+    _check_png(out)
+    assert not [w for w in QApplication.topLevelWidgets() if w.isVisible()]
+
+
+def test_screenshot_of_the_bundled_sample(qapp, isolated_settings, tmp_path) -> None:
+    try:
+        sample_path()
+    except RecordFormatError as exc:
+        pytest.skip(f"no bundled sample yet: {exc}")
+    out = tmp_path / "sample.png"
+    assert main(["--screenshot", str(out)]) == 0
+    _check_png(out)
+
+
+def test_bad_record_fails_the_screenshot(qapp, isolated_settings, tmp_path) -> None:
+    bad = tmp_path / "bad.hea"
+    bad.write_text("garbage\n")
+    assert main([str(bad), "--screenshot", str(tmp_path / "x.png")]) == 1
+    assert not (tmp_path / "x.png").exists()

@@ -1,0 +1,285 @@
+"""Drive the real main window: open, synthesize, draw, compare, export, fail cleanly."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from app.document import ViewerDocument
+from app.main_window import MainWindow
+from app.views.ecg_grid import CellItems
+from app.views.lead_picker import PRESETS
+from leadsynth_core import metrics
+from leadsynth_core.io import read_record, write_record
+from leadsynth_core.leads import STANDARD_LEADS
+from leadsynth_core.record import EcgRecord, Provenance
+from leadsynth_core.synthesis import synthesize
+
+from .conftest import wait_synthesis
+
+pytestmark = pytest.mark.gui
+
+
+def ludb(shared_data: Path, n: int = 1) -> Path:
+    return shared_data / "ludb" / "data" / f"{n}.hea"
+
+
+def open_and_wait(qtbot, window: MainWindow, path: Path, key: str | None = None) -> None:
+    window.open_path(path, key)
+    wait_synthesis(qtbot, window)
+
+
+def click_preset(qtbot, window: MainWindow, leads: tuple[str, ...]) -> None:
+    from PySide6.QtCore import Qt
+
+    index = [p[1] for p in PRESETS].index(leads)
+    qtbot.mouseClick(window.picker.preset_buttons[index], Qt.MouseButton.LeftButton)
+    wait_synthesis(qtbot, window)
+    assert window.document.inputs == leads
+
+
+def drawn_samples(window: MainWindow, ci: CellItems, item) -> tuple[np.ndarray, np.ndarray]:
+    """Sample indices and mV values of a drawn trace, undoing offset and calibration.
+
+    Also checks that every drawn point lies inside its cell on the paper.
+    """
+    rec = window.document.record
+    vs = window.view_state
+    x, y = item.getData()
+    pos = item.pos()
+    page_x = x + pos.x()
+    cell = ci.cell
+    assert page_x[0] >= cell.x0 - 1e-6
+    assert page_x[-1] < cell.x0 + cell.width + 1e-6
+    # Paper x (mm) -> time: the cell starts at position + offset, at `speed` mm per second.
+    t = vs.position + cell.t_offset(vs.speed) + (page_x - cell.x0) / vs.speed
+    idx = np.rint(t * rec.fs).astype(int)
+    np.testing.assert_allclose(t * rec.fs, idx, atol=1e-6)
+    values = (y + pos.y() - cell.baseline) / vs.gain  # paper y (mm) -> mV
+    return idx, values
+
+
+def check_cells_match(window: MainWindow, expected: EcgRecord, truth: EcgRecord) -> int:
+    checked = 0
+    for ci in window.grid.cell_items():
+        assert ci.trace is not None, ci.cell.lead
+        idx, values = drawn_samples(window, ci, ci.trace)
+        assert np.all(np.diff(idx) == 1), "undecimated trace expected at this zoom"
+        start, stop = ci.cell.segment(window.view_state.position, window.view_state.speed)
+        assert idx[0] == math.ceil(start * truth.fs - 1e-9)
+        assert idx[-1] == math.ceil(stop * truth.fs - 1e-9) - 1
+        np.testing.assert_allclose(values, expected.lead(ci.cell.lead)[idx], atol=1e-5)
+        assert ci.display.provenance is expected.provenance_of(ci.cell.lead)
+        if ci.display.provenance is Provenance.SYNTHESIZED:
+            assert ci.truth is not None and ci.fill is not None
+            tidx, tvals = drawn_samples(window, ci, ci.truth)
+            np.testing.assert_array_equal(tidx, idx)
+            np.testing.assert_allclose(tvals, truth.lead(ci.cell.lead)[tidx], atol=1e-5)
+        else:
+            assert ci.truth is None
+        checked += 1
+    return checked
+
+
+def test_open_choose_preset_draws_core_synthesis(qtbot, make_window, shared_data, error_boxes) -> None:
+    w = make_window()
+    path = ludb(shared_data, 1)
+    open_and_wait(qtbot, w, path)
+    truth = read_record(path)
+    for preset in (("I", "II", "V4"), ("I", "II", "V2", "V4")):
+        click_preset(qtbot, w, preset)
+        expected = synthesize(truth, preset, w.document.model_card)
+        assert w.document.result.model_id == expected.model_id
+        assert check_cells_match(w, expected, truth) == 13  # 12 cells + the lead II rhythm strip
+        labels = {ci.cell.lead: ci.label.textItem.toPlainText() for ci in w.grid.cell_items() if not ci.cell.rhythm}
+        for lead in STANDARD_LEADS:
+            assert str(expected.provenance_of(lead)).upper() in labels[lead].upper(), labels[lead]
+    assert "measured" in w.record_panel.leads.item(0, 1).text()
+    assert not error_boxes
+
+
+def test_pcc_badges_equal_core_metric(qtbot, make_window, shared_data, error_boxes) -> None:
+    w = make_window()
+    path = ludb(shared_data, 2)
+    open_and_wait(qtbot, w, path)
+    truth, result = read_record(path), w.document.result
+    synthesized = result.leads_with(Provenance.SYNTHESIZED)
+    assert synthesized
+    badges = {ci.cell.lead: ci for ci in w.grid.cell_items() if ci.badge is not None}
+    assert set(badges) == set(synthesized)
+    for lead, ci in badges.items():
+        pcc = metrics.pcc(truth.lead(lead), result.lead(lead))
+        assert w.document.scores[lead].pcc == pytest.approx(pcc, abs=1e-12)
+        assert ci.badge.textItem.toPlainText() == f"PCC {pcc:.2f}"
+        rmse = metrics.rmse(truth.lead(lead), result.lead(lead))
+        assert f"RMSE {rmse:.3f} mV" in ci.badge.toolTip()
+    table = w.metrics.table
+    rows = {table.item(r, 0).text(): r for r in range(table.rowCount())}
+    for lead in synthesized:
+        assert float(table.item(rows[lead], 1).text()) == pytest.approx(w.document.scores[lead].pcc, abs=5e-4)
+    # Review mode keeps the labels but drops the truth overlay and the badges.
+    w.view_state.set_mode("review")
+    for ci in w.grid.cell_items():
+        assert ci.truth is None and ci.badge is None
+        if ci.display.provenance is Provenance.SYNTHESIZED:
+            assert "SYNTHESIZED" in ci.label.textItem.toPlainText()
+    assert not error_boxes
+
+
+def test_layout_speed_and_gain_move_the_data(qtbot, make_window, shared_data) -> None:
+    w = make_window()
+    path = ludb(shared_data, 3)
+    open_and_wait(qtbot, w, path)
+    vs = w.view_state
+
+    def v1() -> tuple[np.ndarray, np.ndarray, CellItems]:
+        ci = next(c for c in w.grid.cell_items() if c.cell.lead == "V1")
+        x, y = ci.trace.getData()
+        return x.copy(), y.copy(), ci
+
+    x10, y10, _ = v1()
+    vs.set_gain(20.0)
+    x20, y20, _ = v1()
+    np.testing.assert_allclose(y20, 2 * y10)
+    np.testing.assert_allclose(x20, x10)
+    vs.set_gain(10.0)
+    vs.set_speed(50.0)
+    x50, y50, ci = v1()
+    # Twice the paper per second: the same cell holds half the time, at twice the x scale.
+    assert len(x50) == pytest.approx(len(x10) / 2, abs=2)
+    assert np.diff(x50).mean() == pytest.approx(2 * np.diff(x10).mean())
+    vs.set_speed(25.0)
+    vs.set_layout("12x1")
+    cells = w.grid.cell_items()
+    assert [c.cell.lead for c in cells] == list(STANDARD_LEADS)
+    rec = w.document.record
+    for ci in cells:  # 250 mm at 25 mm/s: the full 10 s in every row
+        idx, _ = drawn_samples(w, ci, ci.trace)
+        assert idx[0] == 0 and idx[-1] == rec.n_samples - 1
+    vs.set_layout("6x2")
+    assert len(w.grid.cell_items()) == 12
+    assert w.settings.value("view/layout") == "6x2"
+
+
+def test_settings_persist_between_windows(qtbot, make_window) -> None:
+    w = make_window()
+    w.view_state.set_layout("12x1")
+    w.view_state.set_gain(5.0)
+    w.set_inputs(("I", "II"))
+    w.close()
+    w2 = make_window()
+    assert w2.view_state.layout == "12x1"
+    assert w2.view_state.gain == 5.0
+    assert w2.document.inputs == ("I", "II")
+
+
+def test_filters_are_view_only_and_always_shown(qtbot, make_window, shared_data) -> None:
+    w = make_window()
+    path = ludb(shared_data, 4)
+    open_and_wait(qtbot, w, path)
+    raw = w.document.record.signal.copy()
+    ci = next(c for c in w.grid.cell_items() if c.cell.lead == "I")
+    _, y_raw = ci.trace.getData()
+    y_raw = y_raw.copy()
+    assert "none" in w.filter_label.text()
+    w.baseline_action.trigger()
+    w.lowpass_actions[40].trigger()
+    assert "baseline" in w.filter_label.text() and "40 Hz" in w.filter_label.text()
+    ci = next(c for c in w.grid.cell_items() if c.cell.lead == "I")
+    _, y_f = ci.trace.getData()
+    assert not np.allclose(y_f, y_raw)
+    np.testing.assert_array_equal(w.document.record.signal, raw)
+    np.testing.assert_array_equal(read_record(path).signal, raw)
+
+
+def test_long_record_pans_and_decimates(qtbot, make_window, tmp_path) -> None:
+    fs, seconds = 1000.0, 120
+    t = np.arange(int(fs * seconds)) / fs
+    rng = np.random.default_rng(0)
+    sig = np.stack([np.sin(2 * np.pi * (1 + i / 7) * t) + 0.05 * rng.standard_normal(t.size)
+                    for i in range(12)], axis=1).astype(np.float32)
+    path = write_record(EcgRecord(sig, fs, STANDARD_LEADS, source=None), tmp_path / "long.h5")
+    w = make_window()
+    w.set_inputs(STANDARD_LEADS)  # everything measured: nothing to synthesize
+    open_and_wait(qtbot, w, path)
+    rec = w.document.record
+    w.view_state.set_position(42.0, rec.duration)
+    assert w.grid.scroll.value() == 4200
+    ci = next(c for c in w.grid.cell_items() if c.cell.lead == "I")
+    idx, vals = drawn_samples(w, ci, ci.trace)
+    assert idx[0] == 42000
+    np.testing.assert_allclose(vals, rec.lead("I")[idx], atol=1e-5)
+    # Zoom far out: min/max decimation keeps the extremes with fewer points.
+    w.grid.view_box.setRange(xRange=(-2000, 2300), padding=0)
+    qtbot.waitUntil(lambda: len(ci.trace.getData()[0]) < (idx[-1] - idx[0]) / 2, timeout=5000)
+    _, y = ci.trace.getData()
+    seg = rec.lead("I")[idx[0]: idx[-1] + 1]
+    assert y.max() / w.view_state.gain == pytest.approx(seg.max(), abs=1e-5)
+    assert y.min() / w.view_state.gain == pytest.approx(seg.min(), abs=1e-5)
+    w.grid.step_time(1.0)
+    assert w.view_state.position == pytest.approx(52.0)
+
+
+def test_exports_carry_provenance(qtbot, make_window, shared_data, tmp_path, error_boxes) -> None:
+    w = make_window()
+    open_and_wait(qtbot, w, ludb(shared_data, 5))
+    pdf = w.export_view(tmp_path / "view.pdf")
+    png = w.export_view(tmp_path / "view.png")
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    from PySide6.QtGui import QImage
+
+    image = QImage(str(png))
+    assert image.width() == pytest.approx(297 / 25.4 * 300, abs=2)  # A4 landscape at 300 dpi
+    assert image.dotsPerMeterX() == pytest.approx(300 / 0.0254, abs=2)
+    result = w.document.result
+    for target in (tmp_path / "out" / "synth.hea", tmp_path / "out" / "synth.h5"):
+        w.save_record(target)
+        qtbot.waitUntil(lambda: not w.tasks.is_running("export"), timeout=30_000)
+        back = read_record(target)
+        assert back.lead_names == STANDARD_LEADS
+        assert back.provenance == result.provenance
+        assert back.model_id == result.model_id
+        np.testing.assert_allclose(back.signal, result.signal, atol=2e-3)
+    assert not error_boxes
+
+
+def test_bad_file_shows_error_and_keeps_previous_record(qtbot, make_window, shared_data, tmp_path, error_boxes) -> None:
+    w = make_window()
+    good = ludb(shared_data, 6)
+    open_and_wait(qtbot, w, good)
+    previous = w.document.record
+    bad = tmp_path / "broken.hea"
+    bad.write_text("this is not a WFDB header\n")
+    with qtbot.waitSignal(w.notifier.error_raised, timeout=10_000) as blocker:
+        w.open_path(bad)
+    assert "broken" in blocker.args[1] or "broken" in blocker.args[0]
+    assert error_boxes and error_boxes[-1][0] == blocker.args[0]
+    assert w.document.record is previous
+    assert w.document.path == good
+    error_boxes.clear()
+
+
+def test_stale_synthesis_is_discarded(qtbot, make_window, shared_data) -> None:
+    w = make_window()
+    open_and_wait(qtbot, w, ludb(shared_data, 7))
+    for preset in (("I", "II"), ("I", "II", "V3"), ("I", "II", "V4")):
+        w.set_inputs(preset)  # no waiting: each supersedes the previous run
+    wait_synthesis(qtbot, w)
+    assert w.document.inputs == ("I", "II", "V4")
+    assert w.document.result.leads_with(Provenance.MEASURED) == ("I", "II", "V4")
+
+
+def test_median_beats_overlay(qtbot, make_window, shared_data) -> None:
+    w = make_window()
+    open_and_wait(qtbot, w, ludb(shared_data, 8))
+    w.tabs.setCurrentWidget(w.median)
+    curves = w.median.curves
+    synth = w.document.result.leads_with(Provenance.SYNTHESIZED)
+    for lead in synth:
+        assert {"truth", "trace"} <= set(curves[lead])
+        _, ys = curves[lead]["trace"].getData()
+        _, yt = curves[lead]["truth"].getData()
+        assert ys.shape == yt.shape and np.isfinite(ys).all()

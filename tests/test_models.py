@@ -1,0 +1,217 @@
+"""Networks, model cards, the registry (load/verify/select/save) and LoadedModel.prepare."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from leadsynth_core.errors import ModelError, SynthesisError
+from leadsynth_core.models import (
+    ARCHITECTURES,
+    INDEPENDENT_LEADS,
+    ModelCard,
+    build_network,
+    count_parameters,
+    list_models,
+    load_model,
+    read_card,
+    save_model,
+    select_model,
+    shipped_models_dir,
+)
+from leadsynth_core.paths import personal_models_dir
+from tests.test_synthesis import fake_ecg
+
+STANDARD_SETS = ["I,II,V2,V4", "I,II,V4", "I,II,V3", "I,II"]
+
+
+@pytest.mark.parametrize("arch", sorted(ARCHITECTURES))
+@pytest.mark.parametrize("length", [16, 48, 1024, 2512])
+def test_network_contract(arch: str, length: int) -> None:
+    torch.manual_seed(0)
+    net = build_network(arch, in_channels=5, out_channels=3).eval()
+    x = torch.randn(2, 5, length)
+    with torch.no_grad():
+        y = net(x)
+        via_head = net.head(net.features(x))
+    assert y.shape == (2, 3, length)
+    assert isinstance(net.head, torch.nn.Conv1d) and net.head.kernel_size == (1,)
+    torch.testing.assert_close(y, via_head)
+
+
+def test_unknown_architecture_lists_valid() -> None:
+    with pytest.raises(ModelError, match="valid: compact, linear, linres, unet"):
+        build_network("transformer", in_channels=1, out_channels=1)
+
+
+def test_linres_starts_as_linear_path() -> None:
+    net = build_network("linres", in_channels=4, out_channels=2).eval()
+    w = torch.randn(2, 4)
+    b = torch.randn(2)
+    net.set_linear_path(w, b)
+    x = torch.randn(1, 4, 64)
+    with torch.no_grad():
+        expected = torch.einsum("oi,bit->bot", w, x) + b[None, :, None]
+        torch.testing.assert_close(net(x), expected)
+
+
+def test_shipped_models_listed_loadable_and_small() -> None:
+    cards = list_models(include_personal=False)
+    ids = {c.id for c in cards}
+    for s in STANDARD_SETS:
+        assert "linear-" + s.lower().replace(",", "-") in ids
+    for card in cards:
+        model = load_model(card.id)
+        assert not model.module.training
+        assert model.fs == 250.0
+        weights = card.path.with_suffix(".safetensors")
+        assert weights.stat().st_size < 5 * 1024 * 1024
+        assert card.metrics.get("mean_pcc", 0) > 0.5, card.id
+        assert count_parameters(model.module) < 1_500_000
+
+
+def _copy_model(model_id: str, dest: Path) -> Path:
+    src = shipped_models_dir() / model_id
+    for suffix in (".json", ".safetensors"):
+        shutil.copy(src.with_suffix(suffix), dest / f"{model_id}{suffix}")
+    return dest / f"{model_id}.json"
+
+
+def test_load_rejects_tampered_weights(tmp_path: Path) -> None:
+    card_path = _copy_model("linear-i-ii", tmp_path)
+    weights = card_path.with_suffix(".safetensors")
+    data = bytearray(weights.read_bytes())
+    data[-1] ^= 0xFF
+    weights.write_bytes(bytes(data))
+    with pytest.raises(ModelError, match="SHA-256"):
+        load_model(card_path)
+
+
+def test_load_rejects_wrong_architecture(tmp_path: Path) -> None:
+    card_path = _copy_model("linear-i-ii", tmp_path)
+    card = json.loads(card_path.read_text())
+    card["arch_params"]["out_channels"] = 5
+    card["outputs"] = ["V1", "V2", "V3", "V4", "V5"]
+    card_path.write_text(json.dumps(card))
+    with pytest.raises(ModelError, match="do not match|do not fit"):
+        load_model(card_path)
+
+
+def test_load_rejects_pickle_and_garbage(tmp_path: Path) -> None:
+    card_path = _copy_model("linear-i-ii", tmp_path)
+    weights = card_path.with_suffix(".safetensors")
+    torch.save({"head.weight": torch.zeros(6, 2, 1)}, weights)  # a pickle, not safetensors
+    card = json.loads(card_path.read_text())
+    from leadsynth_core.models import file_sha256
+
+    card["weights_sha256"] = file_sha256(weights)
+    card_path.write_text(json.dumps(card))
+    with pytest.raises(ModelError, match="safetensors"):
+        load_model(card_path)
+    card_path.write_text("{not json")
+    with pytest.raises(ModelError, match="not valid JSON"):
+        load_model(card_path)
+
+
+def test_unknown_model_lists_known() -> None:
+    with pytest.raises(ModelError, match="known models: .*linear-i-ii"):
+        load_model("no-such-model")
+
+
+def test_card_roundtrip_and_validation(tmp_path: Path) -> None:
+    card = read_card(shipped_models_dir() / "linear-i-ii-v2-v4.json")
+    again = ModelCard.from_dict(json.loads(card.to_json()))
+    assert again.to_dict() == card.to_dict()
+    bad = card.to_dict()
+    bad["outputs"] = ["aVR"]
+    with pytest.raises(ModelError, match="independent leads"):
+        ModelCard.from_dict(bad)
+    bad = card.to_dict()
+    bad["frobnicate"] = 1
+    with pytest.raises(ModelError, match="unknown field"):
+        ModelCard.from_dict(bad)
+
+
+def test_save_model_roundtrip_atomic(tmp_path: Path) -> None:
+    model = load_model("linear-i-ii-v4")
+    card = ModelCard.from_dict({**model.card.to_dict(), "id": "copy"})
+    saved = save_model(model.module, card, tmp_path / "copy")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["copy.json", "copy.safetensors"]
+    again = load_model(saved.path)
+    for k, v in model.module.state_dict().items():
+        assert torch.equal(v, again.module.state_dict()[k])
+    wrong = build_network("linear", in_channels=2, out_channels=2)
+    with pytest.raises(ModelError, match="does not match"):
+        save_model(wrong, card, tmp_path / "wrong")
+    assert not (tmp_path / "wrong.json").exists()
+
+
+def test_select_model_rules() -> None:
+    for s in STANDARD_SETS:
+        card = select_model(s)
+        assert card.any_subset or card.inputs == s.split(",")
+        if not card.is_baseline and not card.any_subset:
+            assert card.architecture != "linear"
+    # III + aVF give I and II exactly: the I,II,V4 model applies.
+    assert select_model("III,aVF,V4").accepts(["I", "II", "V4"])
+    with pytest.raises(SynthesisError, match="single frontal lead"):
+        select_model("aVF,V4")
+
+
+def test_personal_model_preferred(tmp_path: Path) -> None:
+    base = load_model("linear-i-ii-v2-v4")
+    card = ModelCard.from_dict(
+        {
+            **base.card.to_dict(),
+            "id": "personal-p1",
+            "patient_id": "p1",
+            "base_model": {"id": base.card.id, "sha256": base.card.weights_sha256},
+        }
+    )
+    save_model(base.module, card, personal_models_dir() / "personal-p1")
+    assert select_model("I,II,V2,V4", patient_id="p1").id == "personal-p1"
+    assert select_model("I,II,V2,V4", patient_id="p2").id != "personal-p1"
+    assert select_model("I,II,V2,V4").id != "personal-p1"
+    assert any(c.id == "personal-p1" for c in list_models())
+    assert not any(c.id == "personal-p1" for c in list_models(include_personal=False))
+
+
+def test_prepare_shapes_and_target() -> None:
+    model = load_model("linear-i-ii-v2-v4")
+    rec = fake_ecg(500, 5.01)
+    x, y = model.prepare(rec, "I,II,V2,V4")
+    assert x.shape[:2] == (1, 4) and y is not None and y.shape[:2] == (1, 4)
+    assert x.shape[-1] == y.shape[-1] and x.shape[-1] % 16 == 0 and abs(x.shape[-1] - 1253) < 16
+    with torch.no_grad():
+        pred = model.module(x)
+    # the linear fit explains most of the fake record's variance
+    assert float(((pred - y) ** 2).mean()) < float((y**2).mean())
+    _, y_none = model.prepare(rec.select(["I", "II", "V2", "V4"]), "I,II,V2,V4")
+    assert y_none is None
+    with pytest.raises(SynthesisError, match="takes I, II, V2, V4"):
+        model.prepare(rec, "I,II,V3")
+
+
+def test_any_subset_model_if_shipped() -> None:
+    cards = [c for c in list_models(include_personal=False) if c.any_subset]
+    if not cards:
+        pytest.skip("no any-subset model shipped")
+    model = load_model(cards[0].id)
+    assert model.card.outputs == list(INDEPENDENT_LEADS)
+    rec = fake_ecg(500, 3)
+    x, y = model.prepare(rec, "II,V1")
+    assert x.shape[1] == 16
+    mask = x[0, 8:, 0].numpy()
+    assert mask.tolist() == [0, 1, 1, 0, 0, 0, 0, 0]
+    assert np.all(x[0, [0, 3, 4, 5, 6, 7]].numpy() == 0)
+
+
+def test_load_by_path_without_extension(tmp_path: Path) -> None:
+    _copy_model("linear-i", tmp_path)
+    assert load_model(os.fspath(tmp_path / "linear-i")).card.id == "linear-i"

@@ -1,0 +1,340 @@
+"""The personalization engine: training, validation verdict, guard rails, cancel, saving."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from personalization_data import INPUTS, OUTPUTS, lead_vectors, make_base, make_record
+
+from leadsynth_core.errors import CancelledError, PersonalizationError
+from leadsynth_core.library import Library
+from leadsynth_core.models import file_sha256, list_models, load_model
+from leadsynth_core.paths import personal_models_dir, user_data_dir
+from leadsynth_core.personalize import (
+    EpochReport,
+    personalize,
+    save_personal_model,
+    select_device,
+)
+from leadsynth_core.progress import CancelToken
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture()
+def base_card(tmp_path: Path):
+    return make_base(tmp_path / "base")
+
+
+def _records(patient_seed: int = 3, n: int = 5, patient_id: str | None = "p3", seconds: float = 10.0):
+    return [make_record(patient_seed, 100 + i, patient_id=patient_id, seconds=seconds) for i in range(n)]
+
+
+def _state(module: torch.nn.Module) -> dict[str, torch.Tensor]:
+    return {k: v.clone() for k, v in module.state_dict().items()}
+
+
+# --------------------------------------------------------------------------- training
+def test_default_finetune_improves_is_reproducible_and_trains_only_the_head(base_card) -> None:
+    base = load_model(base_card.path)
+    before = _state(base.module)
+    recs = _records()
+    a = personalize(base, "I,II,V2,V4", recs, device="cpu", seed=0)
+    b = personalize(base, "I,II,V2,V4", recs, device="cpu", seed=0)
+    assert a.verdict == "improved" and a.recommendation == "personal"
+    assert a.after.mean_pcc > a.before.mean_pcc + 0.05
+    assert a.after.mean_rmse < a.before.mean_rmse
+    assert set(a.leads) == set(OUTPUTS) and a.inputs == INPUTS
+    assert a.device.startswith("cpu") and a.patient_id == "p3"
+    assert len(a.history) == 60 and a.history[-1] < a.history[0]
+    # Seeded: the same call gives the same model.
+    sa, sb = a.model.module.state_dict(), b.model.module.state_dict()
+    assert all(torch.equal(sa[k], sb[k]) for k in sa)
+    # The base model is untouched; only the head of the personal model changed.
+    assert all(torch.equal(before[k], v) for k, v in base.module.state_dict().items())
+    changed = {k for k in sa if not torch.equal(sa[k], before[k])}
+    assert changed == {"head.weight", "head.bias"}
+    # The report holds what a reviewer needs.
+    text = a.table()
+    for token in ("PCC base", "RMSE pers.", "verdict: improved", "V1", "V6", "cpu"):
+        assert token in text
+    assert json.loads(json.dumps(a.to_dict()))["verdict"] == "improved"
+
+
+def test_holdout_is_the_end_of_each_recording_and_never_trained_on(base_card) -> None:
+    recs = _records(n=5)
+    res = personalize(base_card.path, INPUTS, recs, device="cpu", holdout=0.2)
+    for r in res.recordings:
+        assert r.train_seconds == pytest.approx(8.0) and r.holdout_seconds == pytest.approx(2.0)
+    # Scrambling the held-out part changes the scores but not the trained model.
+    scrambled = []
+    for rec in recs:
+        sig = rec.signal.copy()
+        sig[int(0.8 * rec.n_samples):] = sig[int(0.8 * rec.n_samples):][::-1]
+        scrambled.append(rec.replace(signal=sig))
+    res2 = personalize(base_card.path, INPUTS, scrambled, device="cpu", holdout=0.2)
+    s1, s2 = res.model.module.state_dict(), res2.model.module.state_dict()
+    assert all(torch.equal(s1[k], s2[k]) for k in s1)
+    assert res.after.pcc != res2.after.pcc
+
+
+def test_last_blocks_and_all_train_more_layers(base_card) -> None:
+    base = load_model(base_card.path)
+    before = _state(base.module)
+    recs = _records(n=2)
+    lb = personalize(base, INPUTS, recs, trainable="last_blocks", k=1, epochs=3, device="cpu")
+    changed = {k for k, v in lb.model.module.state_dict().items() if not torch.equal(v, before[k])}
+    assert {"head.weight", "head.bias"} < changed
+    assert any(k.startswith("body.up.3") for k in changed)
+    assert not any(k.startswith("body.down") for k in changed)
+    everything = personalize(base, INPUTS, recs, trainable="all", epochs=2, device="cpu")
+    changed = {k for k, v in everything.model.module.state_dict().items() if not torch.equal(v, before[k])}
+    assert any(k.startswith("body.down.0") for k in changed)
+
+
+def test_progress_reports_epoch_loss_and_eta(base_card) -> None:
+    messages: list[tuple[float, str]] = []
+    epochs: list[EpochReport] = []
+    personalize(base_card.path, INPUTS, _records(n=2), device="cpu", epochs=12,
+                progress=lambda f, m: messages.append((f, m)), on_epoch=epochs.append)
+    assert [e.epoch for e in epochs] == list(range(1, 13))
+    assert all(e.epochs == 12 and np.isfinite(e.loss) and e.eta_s >= 0 for e in epochs)
+    assert epochs[-1].eta_s == 0
+    fractions = [f for f, _ in messages]
+    assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] == 1.0
+    epoch_msgs = [m for _, m in messages if m.startswith("epoch")]
+    assert len(epoch_msgs) == 12 and "loss" in epoch_msgs[0] and "ETA" in epoch_msgs[0]
+
+
+def test_cancel_stops_within_half_a_second_and_leaves_nothing(base_card) -> None:
+    base = load_model(base_card.path)
+    before = _state(base.module)
+    token = CancelToken()
+    started = threading.Event()
+    cancelled_at: list[float] = []
+
+    def on_epoch(e: EpochReport) -> None:
+        started.set()
+
+    def cancel_soon() -> None:
+        started.wait(60)
+        time.sleep(0.1)
+        cancelled_at.append(time.perf_counter())
+        token.cancel()
+
+    threading.Thread(target=cancel_soon, daemon=True).start()
+    # A long job (whole network, many epochs) so the cancel lands mid-training.
+    with pytest.raises(CancelledError):
+        personalize(base, INPUTS, _records(n=3), trainable="all", epochs=10_000, device="cpu",
+                    cancel=token, on_epoch=on_epoch)
+    latency = time.perf_counter() - cancelled_at[0]
+    assert latency < 0.5, f"cancel took {latency:.3f} s"
+    assert all(torch.equal(before[k], v) for k, v in base.module.state_dict().items())
+    assert not personal_models_dir().exists() or not any(personal_models_dir().iterdir())
+    with Library() as lib:
+        assert lib.list_models() == []
+
+
+def test_select_device_auto_and_unknown() -> None:
+    dev, text = select_device("auto")
+    expected = "cuda" if torch.cuda.is_available() else None
+    if expected:
+        assert dev.type == "cuda"
+    elif not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+        assert dev.type == "cpu" and "threads" in text
+    with pytest.raises(PersonalizationError, match="valid: auto, cpu, cuda, mps"):
+        select_device("tpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(PersonalizationError, match="no CUDA GPU"):
+            select_device("cuda")
+
+
+def test_bad_settings_are_refused_with_the_valid_options(base_card) -> None:
+    recs = _records(n=1)
+    with pytest.raises(PersonalizationError, match="valid: head, last_blocks, all"):
+        personalize(base_card.path, INPUTS, recs, trainable="bogus")
+    with pytest.raises(PersonalizationError, match="holdout"):
+        personalize(base_card.path, INPUTS, recs, holdout=1.0)
+    with pytest.raises(PersonalizationError, match="inputs"):
+        personalize(base_card.path, "I,II,V1", recs, device="cpu")
+    with pytest.raises(PersonalizationError, match="base model"):
+        personalize("no-such-model", INPUTS, recs, device="cpu")
+
+
+# -------------------------------------------------------------------------- guard rails
+def test_recordings_missing_a_lead_or_with_a_flat_lead_are_excluded(base_card) -> None:
+    good = _records(n=2)
+    full = make_record(3, 7, patient_id="p3")
+    no_v3 = full.select([n for n in full.lead_names if n != "V3"]).replace(source="no_v3")
+    sig = full.signal.copy()
+    sig[:, full.index("V5")] = 0.0
+    flat = full.replace(signal=sig, source="flat_v5")
+    sig = full.signal.copy()
+    sig[10:20, full.index("II")] = np.nan
+    nan = full.replace(signal=sig, source="nan_ii")
+    res = personalize(base_card.path, INPUTS, [*good, no_v3, flat, nan], device="cpu", epochs=2)
+    reasons = {e.label: e.reason for e in res.excluded}
+    assert "missing lead(s) V3" in reasons["no_v3"]
+    assert "lead V5 is flat" in reasons["flat_v5"]
+    assert "lead II has non-finite samples" in reasons["nan_ii"]
+    assert len(res.recordings) == 2
+    assert "excluded: no_v3" in res.table()
+    with pytest.raises(PersonalizationError, match="no usable training recording.*missing lead"):
+        personalize(base_card.path, INPUTS, [no_v3, flat], device="cpu")
+
+
+def test_recordings_of_another_patient_are_refused(base_card) -> None:
+    mine = _records(patient_seed=3, n=2, patient_id="p3")
+    theirs = make_record(4, 1, patient_id="p4").replace(source="theirs")
+    with pytest.raises(PersonalizationError, match="another patient than 'p3'.*theirs: p4"):
+        personalize(base_card.path, INPUTS, [*mine, theirs], patient_id="p3", device="cpu")
+    with pytest.raises(PersonalizationError, match=r"2 different patients \(p3, p4\).*theirs: p4"):
+        personalize(base_card.path, INPUTS, [mine[0], theirs], device="cpu", epochs=1)
+    with pytest.raises(PersonalizationError, match="another patient"):
+        personalize(base_card.path, INPUTS, mine, patient_id="p9", device="cpu")
+    res = personalize(base_card.path, INPUTS, [*mine, theirs], device="cpu", epochs=2, patient_id="p3",
+                      allow_mixed_patients=True)
+    assert res.patient_id == "p3" and any("mixed patients allowed" in w for w in res.warnings)
+
+
+def test_little_data_is_a_warning_not_an_error(base_card) -> None:
+    res = personalize(base_card.path, INPUTS, _records(n=1), device="cpu")
+    assert any("less data than recommended" in w for w in res.warnings)
+    assert "warning: less data than recommended" in res.table()
+
+
+def test_worse_than_base_says_so_and_recommends_the_base(tmp_path: Path) -> None:
+    """Train on a part whose electrode placement differs from the held-out part."""
+    card = make_base(tmp_path / "linear", architecture="linear", model_id="linear-base")
+    base = load_model(card.path)
+    v_good = lead_vectors(5)
+    v_bad = v_good.copy()
+    v_bad[[2, 4, 6, 7]] = -v_bad[[2, 4, 6, 7]]  # V1, V3, V5, V6 inverted: swapped electrodes
+    # Fit the base (a linear map) to the correct placement, as a population model would be.
+    fit = make_record(5, 1, vectors=v_good, seconds=20)
+    xs, ys = base.prepare(fit, INPUTS)
+    x2 = torch.cat([xs[0], torch.ones(1, xs.shape[-1])]).T
+    sol = torch.linalg.lstsq(x2.double(), ys[0].T.double()).solution.float()
+    with torch.no_grad():
+        base.module.head.weight[:, :, 0] = sol[:-1].T
+        base.module.head.bias[:] = sol[-1]
+    recs = []
+    for i in range(5):
+        good = make_record(5, 200 + i, vectors=v_good, patient_id="p5")
+        bad = make_record(5, 200 + i, vectors=v_bad, patient_id="p5")
+        n = int(0.8 * good.n_samples)
+        recs.append(good.replace(signal=np.concatenate([bad.signal[:n], good.signal[n:]])))
+    res = personalize(base, INPUTS, recs, device="cpu", holdout=0.2)
+    assert res.verdict == "worse" and res.recommendation == "base"
+    assert res.after.mean_pcc < res.before.mean_pcc
+    assert "verdict: worse; recommended model: base (linear-base)" in res.table()
+    assert any("did worse than the base model" in w for w in res.warnings)
+
+
+# ------------------------------------------------------------------------------ saving
+def test_save_registers_the_model_with_a_complete_card(tmp_path: Path, base_card) -> None:
+    files = []
+    for i, rec in enumerate(_records(n=5)):
+        from leadsynth_core.io import write_record
+
+        files.append(write_record(rec, tmp_path / f"visit{i}"))
+    with Library() as lib:
+        lib.add_recordings(files, patient_id="p3")
+        entries = lib.latest_complete_recordings("p3", n=5)
+        res = personalize(base_card.path, INPUTS, entries, device="cpu")
+        card = save_personal_model(res, library=lib)
+        folder = personal_models_dir() / card.id
+        assert sorted(p.name for p in folder.iterdir()) == [f"{card.id}.json", f"{card.id}.safetensors"]
+        assert card.path == folder / f"{card.id}.json"
+        data = json.loads(card.path.read_text())
+        assert data["base_model"] == {"id": base_card.id, "sha256": base_card.weights_sha256}
+        assert data["patient_id"] == "p3" and data["inputs"] == list(INPUTS)
+        tr = data["training"]
+        assert {r["path"] for r in tr["recordings"]} == {e.path for e in entries}
+        assert all(len(r["sha256"]) == 64 for r in tr["recordings"])
+        assert tr["settings"]["epochs"] == 60 and tr["settings"]["lr"] == 0.002
+        assert tr["device"].startswith("cpu") and tr["seconds"] > 0
+        assert data["metrics"]["verdict"] == "improved"
+        assert set(data["metrics"]["holdout_before"]["pcc"]) == set(OUTPUTS)
+        assert data["created"] and data["weights_sha256"] == file_sha256(folder / f"{card.id}.safetensors")
+        (model,) = lib.personal_models("p3")
+        assert model.id == card.id and sorted(model.recording_ids) == sorted(e.id for e in entries)
+        assert model.base_model_sha256 == base_card.weights_sha256
+    # The registry finds and loads it; it computes what the in-memory result computes.
+    assert card.id in {c.id for c in list_models()}
+    loaded = load_model(card.id)
+    x = torch.randn(1, 4, 256)
+    with torch.no_grad():
+        assert torch.allclose(loaded.module(x), res.model.module(x))
+    with pytest.raises(PersonalizationError, match="names no patient"):
+        anon = personalize(base_card.path, INPUTS, _records(n=1, patient_id=None), device="cpu", epochs=1)
+        save_personal_model(anon)
+
+
+_KILL_SAVE = textwrap.dedent(
+    """
+    import sys, time
+    import safetensors.torch as st
+    sys.path.insert(0, sys.argv[2])
+    from personalization_data import make_base, make_record
+    from leadsynth_core.personalize import personalize, save_personal_model
+    card = make_base(sys.argv[1])
+    recs = [make_record(3, 100 + i, patient_id="p3") for i in range(2)]
+    res = personalize(card.path, "I,II,V2,V4", recs, device="cpu", epochs=5)
+    real_save = st.save_file
+    def slow_save(tensors, filename, metadata=None):
+        with open(filename, "wb") as fh:
+            fh.write(b"partial")  # half a weight file on disk...
+        print("WRITING", flush=True)
+        time.sleep(60)  # ...when the kill comes
+        real_save(tensors, filename, metadata=metadata)
+    import leadsynth_core.models.registry as registry
+    registry.save_file = slow_save
+    save_personal_model(res)
+    """
+)
+
+
+def test_kill_during_save_leaves_no_partial_model(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _KILL_SAVE, str(tmp_path / "base"), str(ROOT / "tests")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT,
+    )
+    try:
+        line = proc.stdout.readline()
+        assert line.strip() == "WRITING", proc.stderr.read()
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(timeout=60)
+        proc.stdout.close()
+        proc.stderr.close()
+    assert proc.returncode == -signal.SIGKILL
+    # The model folder has no file at all (the partial weights are in the staging area).
+    assert not personal_models_dir().exists() or list(personal_models_dir().rglob("*")) == []
+    assert list_models(include_personal=True) == list_models(include_personal=False)
+    staging = user_data_dir() / "staging"
+    assert any(staging.rglob("*.safetensors"))  # the kill really happened mid-write
+    with Library() as lib:
+        assert lib.integrity_check() == [] and lib.list_models() == []
+    # The next save sweeps the dead process's leftovers and writes a complete model.
+    card = make_base(tmp_path / "base2")
+    res = personalize(card.path, INPUTS, _records(n=2), device="cpu", epochs=2)
+    saved = save_personal_model(res)
+    assert not any(staging.rglob("*"))
+    assert sorted(p.name for p in personal_models_dir().rglob("*") if p.is_file()) == sorted(
+        [f"{saved.id}.json", f"{saved.id}.safetensors"]
+    )
+    with Library() as lib:
+        assert [m.id for m in lib.list_models()] == [saved.id]

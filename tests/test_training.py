@@ -1,0 +1,133 @@
+"""Training: splits, linear fit, batches, dedicated-from-any-subset, resume, the command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from leadsynth_core.errors import CancelledError, ModelError
+from leadsynth_core.models import INDEPENDENT_LEADS, build_network, load_model
+from leadsynth_core.progress import CancelToken
+from leadsynth_core.training.data import TrainingRecord, read_splits, split_paths
+from leadsynth_core.training.linear import fit_linear
+from leadsynth_core.training.run import main as training_main
+from leadsynth_core.training.run import run_training
+from leadsynth_core.training.specs import ModelSpec, get_spec
+from leadsynth_core.training.train import dedicated_from_any_subset, make_batch, train_network
+
+
+def test_splits_keep_validation_and_ptb_out() -> None:
+    splits = read_splits()
+    train = [p for _, p in split_paths("train")]
+    val = [p for _, p in split_paths("validation")]
+    assert len(val) == 40 and set(val) == {f"ludb/data/{n}" for n in range(161, 201)}
+    assert not set(train) & set(val)
+    assert not any("/S0" in p or p.startswith("ptbdb") or "00001_lr" in p for p in train)
+    assert "cinc2021/PTB_PTBXL/S0001" in splits["excluded"]
+    with pytest.raises(ValueError, match="valid: ludb, ptbxl, cpsc, sph"):
+        split_paths("train", ["incart"])
+
+
+def test_split_files_exist(shared_data: Path) -> None:
+    for _, rel in split_paths("train") + split_paths("validation"):
+        path = shared_data / rel
+        assert path.exists() or path.with_suffix(".hea").exists(), rel
+
+
+def test_fit_linear_recovers_a_known_mapping() -> None:
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(2, 3))
+    recs = []
+    for k in range(5):
+        x = rng.normal(size=(3, 2000)) * (k + 1)  # different amplitudes: normalisation matters
+        leads = np.zeros((8, 2000), dtype=np.float32)
+        leads[[0, 1, 5]] = x
+        leads[[2, 3]] = a @ x
+        recs.append(TrainingRecord(name=str(k), source="fake", leads=leads))
+    w, b = fit_linear(recs, ["I", "II", "V4"], ["V1", "V2"])
+    np.testing.assert_allclose(w, a, atol=1e-4)
+    np.testing.assert_allclose(b, 0, atol=1e-4)
+
+
+def test_make_batch_masks_and_normalisation() -> None:
+    rng = np.random.default_rng(1)
+    recs = [TrainingRecord("r", "fake", rng.normal(size=(8, 3000)).astype(np.float32) * 0.3)]
+    x, y, m = make_batch(recs, None, np.random.default_rng(2), batch_size=32, length=1024, synthetic_fraction=0.0)
+    assert x.shape == (32, 16, 1024) and y.shape == (32, 8, 1024) and m.shape == (32, 8)
+    assert np.all(m.sum(axis=1) >= 1) and np.all(m.sum(axis=1) < 8)
+    np.testing.assert_array_equal(x[:, 8:, 0], m)
+    assert np.all(x[:, :8][m == 0] == 0)
+    fixed = np.array([1, 1, 0, 0, 0, 1, 0, 0], dtype=np.float32)
+    _, _, m2 = make_batch(recs, None, np.random.default_rng(3), batch_size=4, length=512, synthetic_fraction=0.0, fixed_mask=fixed)
+    assert np.all(m2 == fixed)
+    # the same step seed gives the same batch (what makes --resume exact)
+    x3, _, _ = make_batch(recs, None, np.random.default_rng([0, 7]), batch_size=4, length=512, synthetic_fraction=0.0)
+    x4, _, _ = make_batch(recs, None, np.random.default_rng([0, 7]), batch_size=4, length=512, synthetic_fraction=0.0)
+    np.testing.assert_array_equal(x3, x4)
+
+
+def test_dedicated_from_any_subset_is_the_same_function() -> None:
+    torch.manual_seed(0)
+    net = build_network("linres", in_channels=16, out_channels=8, base_width=4, depth=3)
+    net.train()
+    with torch.no_grad():  # give BatchNorm non-trivial running statistics
+        for _ in range(5):
+            net(torch.randn(4, 16, 256) + 0.5)
+        net.head.weight.normal_()
+    net.eval()
+    inputs = ["I", "II", "V4"]
+    ii = [INDEPENDENT_LEADS.index(n) for n in inputs]
+    oo = [k for k in range(8) if k not in ii]
+    x = torch.zeros(1, 16, 2048)
+    x[0, ii] = torch.randn(3, 2048)
+    x[0, [8 + i for i in ii]] = 1.0
+    ded = dedicated_from_any_subset(net, inputs).eval()
+    with torch.no_grad():
+        full = net(x)[0, oo]
+        part = ded(x[:, ii])[0]
+    # identical away from the edges (the zero padding sees the mask channels end there)
+    torch.testing.assert_close(part[:, 300:-300], full[:, 300:-300], atol=1e-4, rtol=1e-4)
+    assert ded.head.weight.shape == (5, 3 + 4, 1)
+
+
+def _tiny_spec() -> ModelSpec:
+    return ModelSpec(
+        id="tiny", name="tiny", kind="anysubset", architecture="linres",
+        arch_params={"base_width": 2, "depth": 2}, steps=6, batch_size=2, crop_s=1.024, lr=1e-3,
+    )
+
+
+def test_resume_continues_exactly(shared_data: Path, tmp_path: Path) -> None:
+    spec = _tiny_spec()
+    full, _ = train_network(spec, tmp_path, checkpoint_dir=tmp_path / "a", sources=["sph"], data_root=shared_data)
+    token = CancelToken()
+
+    def stop_at_3(fraction: float, message: str) -> None:
+        if message.startswith("step 3 "):
+            token.cancel()
+
+    with pytest.raises(CancelledError):
+        train_network(spec, tmp_path, checkpoint_dir=tmp_path / "b", sources=["sph"], data_root=shared_data,
+                      progress=stop_at_3, cancel=token)
+    assert torch.load(tmp_path / "b" / "last.pt", weights_only=True)["step"] == 3
+    resumed, _ = train_network(spec, tmp_path, checkpoint_dir=tmp_path / "b", sources=["sph"],
+                               data_root=shared_data, resume=True)
+    for k, v in full.state_dict().items():
+        torch.testing.assert_close(resumed.state_dict()[k], v, msg=k)
+
+
+def test_run_training_linear_model(shared_data: Path, tmp_path: Path) -> None:
+    card = run_training("linear-i-ii-v4", tmp_path, sources=["ludb"], data_root=shared_data)
+    assert (tmp_path / "linear-i-ii-v4.safetensors").exists()
+    model = load_model(tmp_path / "linear-i-ii-v4.json")
+    assert model.card.metrics["mean_pcc"] == card.metrics["mean_pcc"] > 0.6
+    assert model.card.training["sources"] == ["ludb"]
+
+
+def test_unknown_model_id() -> None:
+    with pytest.raises(ModelError, match="valid: linear-i-ii-v2-v4"):
+        get_spec("resnet")
+    assert training_main(["resnet", "--out", "unused", "--log", "/dev/null"]) == 2
