@@ -12,7 +12,6 @@ import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from leadsynth_core import io as lsio
@@ -33,24 +32,24 @@ Progress = Callable[[float, str], None]
 
 
 def score_leads(truth: EcgRecord, result: EcgRecord, cancel: CancelToken | None = None) -> dict[str, LeadScore]:
-    """PCC/RMSE/MAE/SNR of every synthesized lead that the file also measured (derived leads
-    are exact algebra, not a model's estimate, and are not scored)."""
-    scores: dict[str, LeadScore] = {}
-    for lead, prov in zip(result.lead_names, result.provenance, strict=True):
-        if prov is not Provenance.SYNTHESIZED or lead not in truth.lead_names:
-            continue
-        if truth.provenance_of(lead) is not Provenance.MEASURED:
-            continue  # a LeadSynth output file: its "truth" is itself a reconstruction
-        check(cancel)
-        t = np.asarray(truth.lead(lead), dtype=np.float64)
-        e = np.asarray(result.lead(lead), dtype=np.float64)
-        scores[lead] = LeadScore(
-            pcc=float(metrics.pcc(t, e)),
-            rmse_mv=float(metrics.rmse(t, e)),
-            mae_mv=float(metrics.mae(t, e)),
-            snr_db=float(metrics.snr_db(t, e)),
-        )
-    return scores
+    """PCC/RMSE/MAE/SNR (``leadsynth_core.metrics``) of every synthesized lead the file measured.
+
+    Derived leads are exact algebra, not a model's estimate, and are not scored; nor is a
+    lead whose "truth" in the file is itself synthesized (a LeadSynth output opened again).
+    """
+    check(cancel)
+    leads = [
+        lead for lead in result.leads_with(Provenance.SYNTHESIZED)
+        if lead in truth.lead_names and truth.provenance_of(lead) is Provenance.MEASURED
+    ]
+    if not leads:
+        return {}
+    table = metrics.lead_metrics(truth, result, leads)
+    return {
+        lead: LeadScore(pcc=table[lead]["pcc"], rmse_mv=table[lead]["rmse"], mae_mv=table[lead]["mae"],
+                        snr_db=table[lead]["snr_db"])
+        for lead in leads
+    }
 
 
 class RecordController(QObject):

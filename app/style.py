@@ -62,7 +62,8 @@ def provenance_text(display: LeadDisplay, inputs: tuple[str, ...] = ()) -> str:
 
 
 def badge_text(score: LeadScore) -> str:
-    return f"PCC {score.pcc:.2f}"
+    # A flat lead has no correlation: say so rather than print "nan".
+    return f"PCC {score.pcc:.2f}" if score.pcc == score.pcc else "PCC n/a"
 
 
 def score_tooltip(display: LeadDisplay) -> str:

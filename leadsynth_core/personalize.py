@@ -298,26 +298,46 @@ def select_device(device: str = "auto") -> tuple[torch.device, str]:
         if not mps_ok:
             raise PersonalizationError("device 'mps' requested but Apple MPS is not available; use cpu or auto")
         return torch.device("mps"), "mps (Apple GPU)"
-    return torch.device("cpu"), f"cpu ({_cpu_threads()} threads)"
+    return torch.device("cpu"), _describe_cpu(_cpu_threads())
+
+
+def _cpu_cores() -> int:
+    # The cores this process may use, not the machine's: containers and CI pin fewer.
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
 
 
 def _cpu_threads() -> int:
-    # The cores this process may use, not the machine's: containers and CI pin fewer.
+    """Threads for the CPU: the cores that are free now, at most 8.
+
+    OpenMP threads that wait for a descheduled sibling at every barrier make small
+    convolutions many times slower on a busy machine (measured here: 0.45 s with one
+    thread, 4.8 s with two, on two cores shared with a training job), so cores busy with
+    other work (the 1-minute load average) are not counted.  Past ~8 threads these small
+    networks get no faster.
+    """
+    cores = _cpu_cores()
     try:
-        n = len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS, Windows
-        n = os.cpu_count() or 1
-    # Past ~8 threads the small convolutions here get slower, not faster.
-    return max(1, min(n, 8))
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # Windows has no load average
+        load = 0.0
+    free = int(cores - load + 0.5)
+    return max(1, min(cores, free, 8))
+
+
+def _describe_cpu(threads: int) -> str:
+    return f"cpu ({threads} thread{'s' if threads > 1 else ''} of {_cpu_cores()} cores)"
 
 
 @contextlib.contextmanager
-def _threads(device: torch.device) -> Iterator[None]:
+def _threads(device: torch.device, threads: int) -> Iterator[None]:
     if device.type != "cpu":
         yield
         return
     previous = torch.get_num_threads()
-    torch.set_num_threads(_cpu_threads())
+    torch.set_num_threads(threads)
     try:
         yield
     finally:
@@ -355,14 +375,18 @@ def _load_recordings(
     excluded: list[ExcludedRecording] = []
     for item in recordings:
         check(cancel)
+        if isinstance(item, EcgRecord):
+            label = item.source or f"<in-memory record {len(kept) + len(excluded) + 1}>"
+        elif isinstance(item, RecordingEntry):
+            label = f"{item.path}[{item.key}]" if item.key else item.path
+        else:
+            label = os.fspath(item)
         try:
             if isinstance(item, EcgRecord):
-                label = item.source or f"<in-memory record {len(kept) + len(excluded) + 1}>"
                 src = Path(item.source) if item.source else None
                 sha = hash_record_files(src) if src is not None and src.exists() else _signal_sha256(item)
                 entry = _Loaded(item, label, item.source, None, sha, item.patient_id, None)
             elif isinstance(item, RecordingEntry):
-                label = f"{item.path}[{item.key}]" if item.key else item.path
                 record = ecg_io.read_record(item.path, key=item.key)
                 sha = hash_record_files(item.path)
                 if sha != item.sha256:
@@ -370,13 +394,12 @@ def _load_recordings(
                     continue
                 entry = _Loaded(record, label, item.path, item.key, sha, item.patient_id or record.patient_id, item.id)
             else:
-                label = os.fspath(item)
                 record = ecg_io.read_record(label)
                 path = record.source or label
                 entry = _Loaded(record, label, str(Path(path).resolve()), None, hash_record_files(path),
                                 record.patient_id, None)
         except LeadSynthError as exc:
-            excluded.append(ExcludedRecording(str(item if not isinstance(item, EcgRecord) else label), f"cannot be read: {exc}"))
+            excluded.append(ExcludedRecording(label, f"cannot be read: {exc}"))
             continue
         complete, notes = assess_quality(entry.record)
         if not complete:
@@ -700,6 +723,9 @@ def personalize(
     if not recordings:
         raise PersonalizationError("no training recordings given")
     dev, dev_text = select_device(device)
+    threads = _cpu_threads() if dev.type == "cpu" else 0
+    if threads:
+        dev_text = _describe_cpu(threads)
     try:
         base_model = load_model(base)
     except ModelError as exc:
@@ -773,7 +799,7 @@ def personalize(
         )
 
     module = copy.deepcopy(base_model.module)
-    with _threads(dev):
+    with _threads(dev, threads):
         history = _fit(
             module, xs, ys, targets, trainable=trainable, k=int(k), epochs=int(epochs), lr=float(lr),
             seed=seed, device=dev, window=int(card.window), progress=progress, cancel=cancel, on_epoch=on_epoch,
@@ -986,6 +1012,12 @@ def save_personal_model(
                 found = lib.find_recording(r.sha256, r.key)
                 if found is not None:
                     ids.append(found.id)
+        # A model written over an older one at the same path replaces its library row.
+        target = str(Path(weights).resolve())
+        for old in lib.list_models():
+            if old.path == target:
+                log.info("model %s at %s was overwritten by %s; unregistering it", old.id, target, card.id)
+                lib.remove_model(old.id)
         lib.add_model(card, weights, recording_ids=ids)
     except LeadSynthError:
         for w in written:

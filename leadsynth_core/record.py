@@ -213,6 +213,8 @@ class EcgRecord:
         for key in ("age", "sex", "dx", "synthetic_demo", "generator"):
             if key in self.metadata:
                 lines.append(f"{key + ':':<14}{self.metadata[key]}")
+        for note in self.metadata.get("notes", ()):
+            lines.append(f"note:         {note}")
         return "\n".join(lines)
 
     def __repr__(self) -> str:

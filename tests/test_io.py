@@ -279,3 +279,21 @@ def test_bundled_samples_are_marked_synthetic() -> None:
     assert read_record(sample_path("demo_12lead_long")).duration > 30
     with pytest.raises(RecordFormatError, match="no bundled sample 'nope'; available: demo_12lead.h5"):
         sample_path("nope")
+
+
+def test_ludb_inconsistent_gains_are_read_on_one_scale(shared_data: Path) -> None:
+    """LUDB 1.0.1's per-lead header gains violate III = II - I; its digital samples obey it.
+
+    The reader detects this, reads every lead with one uniform gain and says so.
+    """
+    rec = read_record(shared_data / "ludb" / "data" / "1")
+    note = rec.metadata["gain_correction"]
+    assert note["uniform_gain"] == 1000.0
+    assert note["max_violation_mv"] > 0.1
+    assert "Einthoven" in rec.describe()
+    derived = derive_limb_leads(rec.lead("I"), rec.lead("II"))
+    for lead, values in derived.items():
+        np.testing.assert_allclose(rec.lead(lead), values, atol=2e-3)
+    # A self-consistent header is left alone.
+    ptb = read_record(shared_data / "cinc2021" / "PTB_PTBXL" / "S0002")
+    assert "gain_correction" not in ptb.metadata

@@ -152,7 +152,7 @@ def test_select_device_auto_and_unknown() -> None:
     if expected:
         assert dev.type == "cuda"
     elif not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
-        assert dev.type == "cpu" and "threads" in text
+        assert dev.type == "cpu" and "cores" in text
     with pytest.raises(PersonalizationError, match="valid: auto, cpu, cuda, mps"):
         select_device("tpu")
     if not torch.cuda.is_available():

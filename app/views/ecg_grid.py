@@ -16,8 +16,8 @@ import logging
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QLineF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QPainter, QPen
-from PySide6.QtWidgets import QGraphicsRectItem, QScrollBar, QVBoxLayout, QWidget
+from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsRectItem, QScrollBar, QVBoxLayout, QWidget
 
 from leadsynth_core.record import Provenance
 
@@ -105,7 +105,7 @@ class CellItems:
     display: LeadDisplay
     trace: pg.PlotDataItem | None
     truth: pg.PlotDataItem | None
-    fill: pg.FillBetweenItem | None
+    fill: QGraphicsPathItem | None
     label: pg.TextItem
     badge: pg.TextItem | None
     tint: QGraphicsRectItem | None
@@ -297,7 +297,12 @@ class EcgGridView(QWidget):
             trace.setZValue(11)
             vb.addItem(trace, ignoreBounds=True)
         if truth is not None and trace is not None:
-            fill = pg.FillBetweenItem(truth, trace, brush=pg.mkBrush(th.difference))
+            # A plain path item refilled from the same arrays as the two curves.
+            # (pyqtgraph's FillBetweenItem rebuilds it through QPolygonF arithmetic on every
+            # curve change, which crashed PySide6 6.12 with a refcount error in our tests.)
+            fill = QGraphicsPathItem()
+            fill.setBrush(QBrush(th.difference))
+            fill.setPen(QPen(Qt.PenStyle.NoPen))
             fill.setZValue(5)
             vb.addItem(fill, ignoreBounds=True)
         label = pg.TextItem(html=self._label_html(cell, disp, th), anchor=(0, 0))
@@ -404,12 +409,21 @@ class EcgGridView(QWidget):
                 i0 = i1 = 0
             factor = paper.decimation_factor(i1 - i0, (xb - xa) * px_per_mm)
             px0, py0 = cell.item_pos(t0, speed)
-            for item, samples in ((ci.trace, ci.display.samples), (ci.truth, ci.display.truth)):
+            drawn: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+            for role, item, samples in (("trace", ci.trace, ci.display.samples), ("truth", ci.truth, ci.display.truth)):
                 if item is None or samples is None:
                     continue
                 y = filters.apply_window(samples, i0, i1, fs)
                 idx, yy = paper.minmax_decimate(i0, y, factor)
-                item.setData(idx * (speed / fs), np.asarray(yy, dtype=np.float64) * gain)
+                xs, ys = idx * (speed / fs), np.asarray(yy, dtype=np.float64) * gain
+                item.setData(xs, ys)
                 item.setPos(px0, py0)
+                drawn[role] = (xs, ys)
             if ci.fill is not None:
                 ci.fill.setPos(px0, py0)
+                if len(drawn) == 2 and drawn["trace"][0].size:
+                    (xs, ys), (_, yt) = drawn["trace"], drawn["truth"]
+                    # Along the truth, back along the synthesis: the band between them.
+                    ci.fill.setPath(pg.arrayToQPath(np.r_[xs, xs[::-1]], np.r_[yt, ys[::-1]]))
+                else:
+                    ci.fill.setPath(QPainterPath())

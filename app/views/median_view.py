@@ -54,6 +54,9 @@ class MedianBeatView(QWidget):
                 plot.showGrid(x=True, y=True, alpha=0.25)
                 plot.setLabel("bottom", "ms")
                 plot.setLabel("left", "mV")
+                # Keep the axis in plain mV: an automatic "(x0.001)" would misread as µV.
+                plot.getAxis("left").enableAutoSIPrefix(False)
+                plot.getAxis("bottom").enableAutoSIPrefix(False)
                 plot.setMenuEnabled(False)
                 plot.hideButtons()
                 self.plots[lead] = plot

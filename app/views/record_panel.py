@@ -47,7 +47,9 @@ class RecordPanel(QWidget):
         self.leads.verticalHeader().setVisible(False)
         self.leads.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.leads.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.leads.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header = self.leads.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.leads.verticalHeader().setDefaultSectionSize(19)
         lay = QVBoxLayout(self)
         lay.addLayout(form)
@@ -68,7 +70,10 @@ class RecordPanel(QWidget):
             name += f" [{self._doc.key}]"
         self.fields["File"].setText(name)
         self.fields["File"].setToolTip(str(self._doc.path or rec.source or ""))
-        self.fields["Patient"].setText(rec.patient_id or "-")
+        patient = rec.patient_id or "-"
+        if rec.metadata.get("synthetic_demo"):
+            patient += "  (synthetic demo, not a patient)"
+        self.fields["Patient"].setText(patient)
         self.fields["Recorded"].setText(rec.recorded_at.strftime("%Y-%m-%d %H:%M:%S") if rec.recorded_at else "-")
         self.fields["Rate"].setText(f"{rec.fs:g} Hz")
         self.fields["Duration"].setText(f"{_fmt_duration(rec.duration)} ({rec.n_samples:,} samples)")

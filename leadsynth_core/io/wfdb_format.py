@@ -96,7 +96,9 @@ def _check_header_text(hea: Path) -> None:
         raise RecordFormatError(f"{where}: header file not found") from None
     except OSError as exc:
         raise RecordFormatError(f"{where}: cannot read header: {exc.strerror}") from None
-    lines = [ln.strip() for ln in text.splitlines()]
+    # Split on line ends only: str.splitlines() also breaks at \x85, \x1c.. (bytes of
+    # UTF-8 text in a comment read as Latin-1) and would invent signal lines.
+    lines = [ln.strip() for ln in re.split(r"\r\n|\r|\n", text)]
     lines = [ln for ln in lines if ln and not ln.startswith("#")]
     if not lines:
         raise RecordFormatError(f"{where}: header is empty (no record line)")
@@ -327,10 +329,15 @@ def read_wfdb(path: str | Path, start: int = 0, stop: int | None = None) -> EcgR
         [unit_scale(u, where, name) for u, name in zip(rec.units, info.lead_names, strict=True)], dtype=np.float64
     )
     signal = signal * scales
+    metadata = dict(info.metadata)
+    corrected = _uniform_gain_if_inconsistent(rec, info.lead_names, scales, where)
+    if corrected is not None:
+        signal, note = corrected
+        metadata["gain_correction"] = note
+        metadata.setdefault("notes", []).append(note["message"])
     # wfdb marks missing samples (the format's invalid value) as NaN.
     check_finite(signal, info.lead_names, where, offset=start)
     check_amplitude(signal, info.lead_names, where, offset=start)
-    metadata = dict(info.metadata)
     if start or stop != n:
         metadata["window"] = [start, stop]
     return EcgRecord(
@@ -338,6 +345,55 @@ def read_wfdb(path: str | Path, start: int = 0, stop: int | None = None) -> EcgR
         provenance=info.provenance, patient_id=info.patient_id, recorded_at=info.recorded_at,
         source=where, model_id=info.model_id, metadata=metadata,
     )
+
+
+def _uniform_gain_if_inconsistent(
+    rec: Any, names: Sequence[str], scales: np.ndarray, where: str
+) -> tuple[np.ndarray, dict[str, Any]] | None:
+    """Detect per-lead gains that contradict Einthoven's law, and undo them.
+
+    A 12-lead device stores III = II - I (and the augmented leads) from the same
+    electrodes, so the *physical* samples must obey the lead algebra to within the
+    quantization.  LUDB 1.0.1 is the known case where they do not: its headers give
+    every lead its own gain (698..2317 /mV), the mV values violate III = II - I by up to
+    ~1 mV, while the stored *digital* samples obey the algebra exactly.  The digital
+    samples are therefore on one common scale and the per-lead gains are wrong.  We then
+    read every lead with one uniform gain: the power of ten nearest the median header
+    gain (1000 /mV for LUDB, whose digital amplitudes then match PTB-XL's and CPSC's
+    in mV within ~10 %).  Nothing is changed when the header is self-consistent.
+    """
+    idx = {n: i for i, n in enumerate(names)}
+    if not all(n in idx for n in ("I", "II", "III")) or rec.d_signal is None and rec.p_signal is None:
+        return None
+    gains = np.asarray(rec.adc_gain, dtype=np.float64)
+    if np.allclose(gains, gains[0]) or np.any(gains <= 0):
+        return None
+    i, ii, iii = idx["I"], idx["II"], idx["III"]
+    p = rec.p_signal * scales
+    resolution = 1.0 / gains * scales
+    tolerance = resolution[[i, ii, iii]].sum() + 1e-6
+    violation = float(np.nanmax(np.abs(p[:, iii] - (p[:, ii] - p[:, i])))) if p.size else 0.0
+    if violation <= 4 * tolerance:
+        return None
+    baselines = np.asarray(rec.baseline, dtype=np.float64)
+    digital = p / scales * gains + baselines  # the stored integers, recovered exactly
+    digital = np.rint(digital)
+    if np.nanmax(np.abs(digital[:, iii] - (digital[:, ii] - digital[:, i]))) > 2:
+        return None  # neither scale is consistent: leave the file's own reading
+    uniform = float(10 ** np.round(np.log10(np.median(gains))))
+    corrected = digital / uniform
+    message = (
+        f"per-lead gains in the header contradict Einthoven's law (III != II - I by up to "
+        f"{violation:.3f} mV) while the stored samples obey it; all leads read with a uniform "
+        f"gain of {uniform:g}/mV"
+    )
+    log.info("%s: %s", where, message)
+    return corrected, {
+        "message": message,
+        "header_gains": [float(g) for g in gains],
+        "uniform_gain": uniform,
+        "max_violation_mv": violation,
+    }
 
 
 # --------------------------------------------------------------------------- writing
@@ -360,6 +416,17 @@ def _choose_gains(signal: np.ndarray) -> tuple[int, np.ndarray]:
 
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())
+
+
+def _header_text(value: object, hea: Path, field: str) -> str:
+    """``value`` on one line, refused unless ASCII (wfdb drops other bytes when reading)."""
+    text = _one_line(str(value))
+    if not text.isascii():
+        raise RecordFormatError(
+            f"{hea}: field {field} {text!r} has non-ASCII characters, which a WFDB header cannot "
+            "keep; write HDF5 (.h5) to keep it"
+        )
+    return text
 
 
 def write_wfdb(record: EcgRecord, path: str | Path) -> Path:
@@ -392,13 +459,13 @@ def write_wfdb(record: EcgRecord, path: str | Path) -> Path:
         raise RecordFormatError(f"{hea}: model id {model!r} may not contain ';' or '=' (header field model)")
     lines.append(
         f"# {_PROVENANCE_TAG} measured={groups['measured']}; derived={groups['derived']}; "
-        f"synthesized={groups['synthesized']}; model={_one_line(model)}"
+        f"synthesized={groups['synthesized']}; model={_header_text(model, hea, 'model_id')}"
     )
     if record.patient_id:
-        lines.append(f"# patient_id: {_one_line(record.patient_id)}")
+        lines.append(f"# patient_id: {_header_text(record.patient_id, hea, 'patient_id')}")
     for key, label in (("age", "Age"), ("sex", "Sex"), ("dx", "Dx")):
         if record.metadata.get(key) not in (None, ""):
-            lines.append(f"# {label}: {_one_line(record.metadata[key])}")
+            lines.append(f"# {label}: {_header_text(record.metadata[key], hea, key)}")
     with atomic_paths([dat, hea]) as (tmp_dat, tmp_hea):
         tmp_dat.write_bytes(digital.tobytes(order="C"))
         tmp_hea.write_text("\n".join(lines) + "\n", encoding="utf-8")

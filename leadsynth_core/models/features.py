@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from fractions import Fraction
 
 import numpy as np
 from scipy import signal as sps
 
+from .. import preprocess
 from ..errors import SynthesisError
 from ..leads import CHEST_LEADS, limb_leads_from_pair, sort_leads
 
@@ -110,20 +110,14 @@ def independent_leads(signals: Mapping[str, np.ndarray], measured: Sequence[str]
     return {n: out[n] for n in names}
 
 
-def _ratio(fs_in: float, fs_out: float) -> Fraction:
-    return Fraction(float(fs_out) / float(fs_in)).limit_denominator(1000)
-
-
 def resample(x: np.ndarray, fs_in: float, fs_out: float, axis: int = -1) -> np.ndarray:
     """Polyphase resampling (``scipy.signal.resample_poly``) from ``fs_in`` to ``fs_out``.
 
     The output has ``ceil(n * fs_out / fs_in)`` samples along ``axis``.
     """
-    x = np.asarray(x, dtype=np.float64)
-    if float(fs_in) == float(fs_out):
-        return x.copy()
-    r = _ratio(fs_in, fs_out)
-    return sps.resample_poly(x, r.numerator, r.denominator, axis=axis)
+    # One implementation for the whole program (preprocess.resample: resample_poly with
+    # the rate ratio as a fraction of denominator <= 1000); float64 in, float64 out.
+    return preprocess.resample(np.asarray(x, dtype=np.float64), fs_in, fs_out, axis=axis)
 
 
 def highpass(x: np.ndarray, fs: float, cutoff: float = HIGHPASS_HZ, axis: int = -1) -> np.ndarray:

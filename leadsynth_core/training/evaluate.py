@@ -9,21 +9,14 @@ from typing import Any
 import numpy as np
 
 from ..leads import parse_lead_list
+from ..metrics import pcc, rmse
 from ..models.loaded import LoadedModel
 from ..record import EcgRecord, Provenance
 from ..synthesis import synthesize
 
-__all__ = ["pearson", "evaluate_model"]
+__all__ = ["evaluate_model"]
 
 log = logging.getLogger(__name__)
-
-
-def pearson(truth: np.ndarray, estimate: np.ndarray) -> float:
-    """Pearson correlation of two 1-D signals (NaN if either is constant)."""
-    a = np.asarray(truth, dtype=np.float64) - np.mean(truth)
-    b = np.asarray(estimate, dtype=np.float64) - np.mean(estimate)
-    den = np.sqrt(np.sum(a * a) * np.sum(b * b))
-    return float(np.sum(a * b) / den) if den > 0 else float("nan")
 
 
 def evaluate_model(model: LoadedModel, records: Sequence[EcgRecord], inputs: str | Sequence[str]) -> dict[str, Any]:
@@ -44,8 +37,8 @@ def evaluate_model(model: LoadedModel, records: Sequence[EcgRecord], inputs: str
         for name in leads:
             truth = rec.lead(name)
             est = out.lead(name)
-            p = pearson(truth, est)
-            r = float(np.sqrt(np.mean((truth.astype(np.float64) - est) ** 2)))
+            p = pcc(truth, est)
+            r = rmse(truth, est)
             scores[name] = {"pcc": p, "rmse": r}
             per_lead.setdefault(name, {"pcc": [], "rmse": []})
             per_lead[name]["pcc"].append(p)

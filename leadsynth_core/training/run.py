@@ -90,6 +90,7 @@ def run_training(
     sources: Sequence[str] | None = None,
     steps: int | None = None,
     data_root: Path | None = None,
+    checkpoint_dir: Path | None = None,
     command: str = "",
 ) -> ModelCard:
     """Train model ``model_id`` and save ``<out>/<id>.safetensors`` + ``.json``.
@@ -108,7 +109,8 @@ def run_training(
         from .train import train_network  # torch training loop; not needed for the baselines
 
         module, info = train_network(
-            spec, out, resume=resume, seed=seed, sources=sources, steps=steps, data_root=data_root
+            spec, out, resume=resume, seed=seed, sources=sources, steps=steps, data_root=data_root,
+            checkpoint_dir=checkpoint_dir,
         )
     module.eval()
     training = {
@@ -138,6 +140,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=None, help="override the spec's number of steps")
     parser.add_argument("--sources", default=None, help="comma-separated training sources (default: all)")
     parser.add_argument("--data-root", type=Path, default=None, help=f"reference data (default {default_data_root()})")
+    parser.add_argument("--checkpoints", type=Path, default=None, help="checkpoint folder (default runs/checkpoints/MODEL_ID)")
+    parser.add_argument("--threads", type=int, default=2, help="torch CPU threads (default 2)")
     parser.add_argument("--log", type=Path, default=None, help="log file (default runs/training/MODEL_ID.log)")
     args = parser.parse_args(argv)
     log_path = args.log or Path("runs") / "training" / f"{args.model_id}.log"
@@ -150,13 +154,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     root_logger.setLevel(logging.INFO)
     root_logger.addHandler(handler)
     root_logger.addHandler(console)
-    torch.set_num_threads(2)
+    torch.set_num_threads(max(1, args.threads))
     sources = args.sources.split(",") if args.sources else None
     command = "python -m leadsynth_core.training " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
     try:
         card = run_training(
             args.model_id, args.out, resume=args.resume, seed=args.seed, sources=sources, steps=args.steps,
-            data_root=args.data_root, command=command,
+            data_root=args.data_root, checkpoint_dir=args.checkpoints, command=command,
         )
     except (LeadSynthError, ValueError) as exc:
         log.error("training %s failed: %s", args.model_id, exc)

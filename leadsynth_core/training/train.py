@@ -252,6 +252,7 @@ def train_network(
     cache_dir = Path(cache_dir) if cache_dir else Path("cache")
     pool = synthetic_pool(2000, cache_dir) if spec.synthetic_fraction > 0 else None
 
+    torch.manual_seed(seed)  # the initial weights are part of what --seed fixes
     fixed_mask = None
     ii: list[int] = []
     oo: list[int] = []
@@ -288,6 +289,7 @@ def train_network(
     )
     net.train()
     t0 = time.time()
+    first_step = step
     running = 0.0
 
     def save_checkpoint() -> None:
@@ -324,7 +326,7 @@ def train_network(
         running = 0.98 * running + 0.02 * loss_value if step else loss_value
         step += 1
         if step % 50 == 0:
-            rate = step / max(time.time() - t0, 1e-9) if not resume else float("nan")
+            rate = (step - first_step) / max(time.time() - t0, 1e-9)
             log.info("%s step %d/%d loss %.4f lr %.2e (%.2f steps/s)", spec.id, step, total, running, opt.param_groups[0]["lr"], rate)
         report(progress, step / total, f"step {step} of {total}, loss {running:.4f}")
         if step % _CHECKPOINT_EVERY == 0 or step == total:

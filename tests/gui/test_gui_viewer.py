@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.document import ViewerDocument
 from app.main_window import MainWindow
 from app.views.ecg_grid import CellItems
 from app.views.lead_picker import PRESETS
