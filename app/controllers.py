@@ -11,16 +11,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
 from leadsynth_core import io as lsio
 from leadsynth_core import metrics
-from leadsynth_core.errors import LeadSynthError
-from leadsynth_core.models import select_model
+from leadsynth_core.errors import ModelError
 from leadsynth_core.progress import CancelToken, check
 from leadsynth_core.record import EcgRecord, Provenance
-from leadsynth_core.synthesis import synthesize
 
 from .document import LeadScore, ViewerDocument
 from .notify import Notifier
@@ -29,6 +28,22 @@ from .workers import TaskRunner
 log = logging.getLogger(__name__)
 
 Progress = Callable[[float, str], None]
+
+
+# leadsynth_core.models and .synthesis import torch (2-3 s).  They are imported inside the
+# worker functions below, so the window and the first record appear before torch is loaded
+# and the GUI thread never waits for it.
+def _select_model(inputs: Sequence[str], patient_id: str | None) -> Any:
+    from leadsynth_core.models import select_model
+
+    return select_model(inputs, patient_id=patient_id)
+
+
+def _synthesize(record: EcgRecord, inputs: Sequence[str], card: Any, progress: Progress,
+                cancel: CancelToken) -> EcgRecord:
+    from leadsynth_core.synthesis import synthesize
+
+    return synthesize(record, inputs, card, progress=progress, cancel=cancel)
 
 
 def score_leads(truth: EcgRecord, result: EcgRecord, cancel: CancelToken | None = None) -> dict[str, LeadScore]:
@@ -98,24 +113,32 @@ class SynthesisController(QObject):
         self._notifier = notifier
         document.record_changed.connect(self.run)
         document.inputs_changed.connect(self._on_inputs_changed)
-        self._update_model()
 
     def _on_inputs_changed(self) -> None:
+        if self._doc.record is None:
+            self._update_model()
+        else:
+            self.run()
+
+    def refresh_model(self) -> None:
         self._update_model()
-        self.run()
 
     def _update_model(self) -> None:
-        inputs = self._doc.inputs
-        if not self._doc.needs_synthesis():
-            self._doc.set_model(None, "all 12 leads measured: nothing to synthesize")
+        """Show which model serves the selection (chosen in a worker: it loads torch)."""
+        doc = self._doc
+        if not doc.needs_synthesis():
+            self._tasks.cancel("model")
+            doc.set_model(None, "all 12 leads measured: nothing to synthesize")
             return
-        try:
-            patient = self._doc.record.patient_id if self._doc.record is not None else None
-            card = select_model(inputs, patient_id=patient)
-        except LeadSynthError as exc:
-            self._doc.set_model(None, str(exc))
-            return
-        self._doc.set_model(card, f"{card.name or card.id}")
+        inputs = doc.inputs
+        patient = doc.record.patient_id if doc.record is not None else None
+        doc.set_model(None, "choosing a model…")
+        self._tasks.start(
+            "model",
+            lambda _progress, _cancel: _select_model(inputs, patient),
+            on_success=lambda card: doc.set_model(card, str(card.name or card.id)),
+            on_error=lambda exc: doc.set_model(None, str(exc)),
+        )
 
     def cancel(self) -> None:
         if self._tasks.is_running("synthesis"):
@@ -137,23 +160,26 @@ class SynthesisController(QObject):
             # Not an error dialog: the user is still choosing; the picker shows it.
             doc.set_state(ViewerDocument.FAILED, f"{', '.join(missing)} not in this record")
             return
-        self._update_model()
-        card = doc.model_card
-        if card is None:
-            doc.set_state(ViewerDocument.FAILED, doc.model_message)
-            return
+        self._tasks.cancel("model")  # the synthesis task chooses the model itself
 
-        def work(progress: Progress, cancel: CancelToken) -> tuple[EcgRecord, dict[str, LeadScore]]:
-            result = synthesize(record, inputs, card, progress=progress, cancel=cancel)
-            return result, score_leads(record, result, cancel)
+        def work(progress: Progress, cancel: CancelToken) -> tuple[Any, EcgRecord, dict[str, LeadScore]]:
+            card = _select_model(inputs, record.patient_id)
+            check(cancel)
+            result = _synthesize(record, inputs, card, progress, cancel)
+            return card, result, score_leads(record, result, cancel)
 
-        def done(payload: tuple[EcgRecord, dict[str, LeadScore]]) -> None:
-            result, scores = payload
+        def done(payload: tuple[Any, EcgRecord, dict[str, LeadScore]]) -> None:
+            card, result, scores = payload
+            doc.set_model(card, str(card.name or card.id))
             doc.set_result(result, scores)
             doc.set_state(ViewerDocument.DONE, f"synthesized {', '.join(result.leads_with(Provenance.SYNTHESIZED))}")
 
         def fail(exc: BaseException) -> None:
             doc.set_state(ViewerDocument.FAILED, str(exc))
+            if isinstance(exc, ModelError):
+                # No model takes this lead set: the picker says so; no modal box per click.
+                doc.set_model(None, str(exc))
+                return
             self._notifier.error("Synthesis failed", exc)
 
         def cancelled() -> None:

@@ -11,8 +11,6 @@ import dataclasses
 
 import numpy as np
 
-from leadsynth_core import preprocess
-
 #: Seconds of signal filtered on each side of what is shown (covers the settling of a
 #: 0.5 Hz baseline high-pass run forwards and backwards).
 PAD_S = 3.0
@@ -45,6 +43,8 @@ class DisplayFilters:
         """Samples ``x[i0:i1]`` as displayed (a new array when filtering, else a view)."""
         if not self.active or i1 <= i0:
             return x[i0:i1]
+        from leadsynth_core import preprocess  # scipy.signal: ~1 s to import, only when filtering
+
         pad = int(PAD_S * fs)
         a, b = max(0, i0 - pad), min(x.shape[0], i1 + pad)
         y = np.asarray(x[a:b], dtype=np.float64)

@@ -49,6 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from leadsynth_core.logs import configure_logging
 
     from .main_window import MainWindow
+    from .resources import app_icon
     from .settings import APPLICATION, ORGANIZATION
 
     configure_logging(console=True)
@@ -59,6 +60,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationVersion(__version__)
+    # Window and task-bar icon; the desktop file name lets Wayland shells match the window to
+    # the leadsynth.desktop entry the Linux installer writes.
+    app.setWindowIcon(app_icon())
+    app.setDesktopFileName("leadsynth")
     pg.setConfigOptions(antialias=True, background=None)
 
     # A screenshot run must not wait on a modal error box that nobody can click.

@@ -57,6 +57,7 @@ class MainWindow(QMainWindow):
         self.records = RecordController(self.document, self.tasks, self.notifier, self)
         self.synthesis = SynthesisController(self.document, self.tasks, self.notifier, self)
         self.document.set_inputs(self.settings.value("leads/inputs"))
+        self.synthesis.refresh_model()
 
         self.grid = EcgGridView(self.document, self.view_state)
         self.median = MedianBeatView(self.document, self.view_state)

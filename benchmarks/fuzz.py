@@ -71,12 +71,37 @@ def _wfdb_seed(name: str, fmt: str, bits: float, n: int = 64, leads: tuple[str, 
     header += [f"{name}.dat {fmt_field} 1000(0)/mV 16 0 0 0 0 {lead}" for lead in leads]
     header += ["# Age: 61", "# Sex: F", "# patient_id: P001"]
     rng = np.random.default_rng(len(name))
-    size = offset + int(np.ceil(n * len(leads) * bits / 8))
-    data = rng.integers(0, 256, size, dtype=np.uint8)
-    if fmt == "16":  # realistic small values: zero high bytes mostly
-        data[1::2] = rng.integers(0, 2, data[1::2].size) * 255
-    return Seed(name, "wfdb", {f"{name}.hea": ("\n".join(header) + "\n").encode(), f"{name}.dat": data.tobytes()},
+    values = rng.integers(-100, 100, n * len(leads))  # frame-interleaved digital samples
+    data = b"\0" * offset + _encode(fmt, values)
+    assert len(data) == offset + int(np.ceil(n * len(leads) * bits / 8))
+    return Seed(name, "wfdb", {f"{name}.hea": ("\n".join(header) + "\n").encode(), f"{name}.dat": data},
                 f"{name}.hea")
+
+
+def _encode(fmt: str, v: np.ndarray) -> bytes:
+    """Digital samples in WFDB storage format ``fmt`` (none of them the 'invalid' marker)."""
+    if fmt == "16":
+        return v.astype("<i2").tobytes()
+    if fmt == "61":
+        return v.astype(">i2").tobytes()
+    if fmt == "32":
+        return v.astype("<i4").tobytes()
+    if fmt == "24":
+        return b"".join(int(x).to_bytes(3, "little", signed=True) for x in v)
+    if fmt == "80":
+        return (v + 128).astype(np.uint8).tobytes()
+    if fmt == "160":
+        return (v + 32768).astype("<u2").tobytes()
+    if fmt == "8":  # first differences; the first sample starts from the header's initial value 0
+        return np.clip(np.diff(v, prepend=0), -127, 127).astype(np.int8).tobytes()
+    if fmt == "212":  # two 12-bit samples in three bytes
+        u = (v.astype(np.int64) & 0xFFF)
+        if u.size % 2:
+            u = np.append(u, 0)
+        a, b = u[0::2], u[1::2]
+        packed = np.stack([a & 0xFF, ((a >> 8) & 0x0F) | (((b >> 8) & 0x0F) << 4), b & 0xFF], axis=1)
+        return packed.astype(np.uint8).tobytes()
+    raise ValueError(f"no encoder for format {fmt}")
 
 
 def _hdf5_seeds(tmp: Path) -> list[Seed]:
@@ -253,23 +278,44 @@ def _write_input(folder: Path, files: dict[str, bytes]) -> None:
         (folder / fname).write_bytes(data)
 
 
-def run_inputs(start: int, stop: int, seed: int, seeds: list[Seed], slow_s: float,
-               current: Path | None = None, kinds: tuple[str, ...] = ("wfdb", "hdf5")) -> list[dict[str, Any]]:
-    """Try inputs ``start..stop-1`` in this process; return one result per input."""
+def input_files(index: int, seed: int, seeds: list[Seed], kinds: tuple[str, ...]) -> tuple[Seed, dict[str, bytes]]:
+    """The seed and the mutated files of input ``index`` (deterministic)."""
     usable = [s for s in seeds if s.kind in kinds]
+    rng = random.Random(f"{seed}:{index}")
+    s = usable[rng.randrange(len(usable))]
+    return s, mutate(s, rng)
+
+
+def run_inputs(start: int, stop: int, seed: int, seeds: list[Seed], slow_s: float,
+               current: Path | None = None, kinds: tuple[str, ...] = ("wfdb", "hdf5"),
+               hang_s: float | None = None, journal: Path | None = None) -> list[dict[str, Any]]:
+    """Try inputs ``start..stop-1`` in this process; return one result per input.
+
+    ``journal`` receives each result as one JSON line as soon as it is known, so the
+    results survive a worker that dies on a later input.
+
+    With ``hang_s``, an input still running after that many seconds makes
+    :mod:`faulthandler` print the stack and end the process (the caller records a hang).
+    """
+    import faulthandler
+
     results = []
     with tempfile.TemporaryDirectory(prefix="leadsynth-fuzz-") as tmp:
         folder = Path(tmp) / "in"
         folder.mkdir()
         for index in range(start, stop):
-            rng = random.Random(f"{seed}:{index}")
-            s = usable[rng.randrange(len(usable))]
-            files = mutate(s, rng)
+            s, files = input_files(index, seed, seeds, kinds)
             if current is not None:
                 current.write_text(json.dumps({"index": index, "seed": s.name}), encoding="utf-8")
             _write_input(folder, files)
             t0 = time.perf_counter()
-            outcome, detail = classify(folder / s.entry)
+            if hang_s:
+                faulthandler.dump_traceback_later(hang_s, exit=True)
+            try:
+                outcome, detail = classify(folder / s.entry)
+            finally:
+                if hang_s:
+                    faulthandler.cancel_dump_traceback_later()
             elapsed = time.perf_counter() - t0
             if outcome != "crash" and elapsed > slow_s:
                 outcome, detail = "crash", f"slow: {elapsed:.2f} s"
@@ -278,19 +324,32 @@ def run_inputs(start: int, stop: int, seed: int, seeds: list[Seed], slow_s: floa
             if outcome == "crash":
                 item["files"] = {k: base64.b64encode(v).decode() for k, v in files.items()}
             results.append(item)
+            if journal is not None:
+                with open(journal, "a", encoding="utf-8") as fh:
+                    fh.write(json.dumps(item) + "\n")
     return results
 
 
 def _worker_main(args: argparse.Namespace) -> int:
     seeds = make_seeds()
-    results = run_inputs(args.start, args.stop, args.seed, seeds, args.slow, Path(args.current), tuple(args.kinds))
-    Path(args.out).write_text(json.dumps(results), encoding="utf-8")
+    run_inputs(args.start, args.stop, args.seed, seeds, args.slow, Path(args.current), tuple(args.kinds),
+               hang_s=args.hang, journal=Path(args.out))
     return 0
 
 
 # -------------------------------------------------------------------------- main
+def _death_detail(returncode: int, stderr: str) -> str:
+    """Describe why a worker died: a hang (faulthandler's timeout stack) or a native crash."""
+    frames = re.findall(r'File "([^"]+)", line (\d+) in (\w+)', stderr)
+    if "Timeout" in stderr and frames:
+        path, line, func = frames[0]  # faulthandler prints the innermost frame first
+        where = "h5py" if "/h5py/" in path else Path(path).name
+        return f"hang in {where} ({Path(path).name}:{line} in {func}), no progress in the time limit"
+    return f"worker died with code {returncode}: {stderr.strip()[-400:]}"
+
+
 def fuzz(n_inputs: int, seed: int, slow_s: float = 2.0, kinds: tuple[str, ...] = ("wfdb", "hdf5"),
-         batch: int = 2000) -> dict[str, Any]:
+         batch: int = 2000, hang_s: float = 10.0) -> dict[str, Any]:
     """Run ``n_inputs`` inputs in worker processes (restarted after a native crash)."""
     results: list[dict[str, Any]] = []
     t0 = time.perf_counter()
@@ -303,18 +362,22 @@ def fuzz(n_inputs: int, seed: int, slow_s: float = 2.0, kinds: tuple[str, ...] =
                 p.unlink(missing_ok=True)
             cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", "--start", str(start), "--stop",
                    str(stop), "--seed", str(seed), "--slow", str(slow_s), "--current", str(current), "--out",
-                   str(out), "--kinds", *kinds]
+                   str(out), "--hang", str(hang_s), "--kinds", *kinds]
             env = dict(os.environ, PYTHONPATH=str(ROOT))
             proc = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True)
-            if proc.returncode == 0 and out.exists():
-                results += json.loads(out.read_text(encoding="utf-8"))
+            done = ([json.loads(line) for line in out.read_text(encoding="utf-8").splitlines() if line]
+                    if out.exists() else [])
+            results += done
+            if proc.returncode == 0 and len(done) == stop - start:
                 start = stop
                 continue
-            # The worker died (a native crash or an uncaught BaseException): record the input it was on.
-            where = json.loads(current.read_text(encoding="utf-8")) if current.exists() else {"index": start}
-            results += run_inputs(start, where["index"], seed, make_seeds(), slow_s, None, kinds)
-            results.append({"index": where["index"], "seed": where.get("seed"), "outcome": "crash",
-                            "detail": f"worker died with code {proc.returncode}: {proc.stderr.strip()[-400:]}"})
+            # The worker died (a hang, a native crash or an uncaught BaseException) on the input after the
+            # last one it journaled.
+            where = {"index": done[-1]["index"] + 1 if done else start}
+            s, files = input_files(where["index"], seed, make_seeds(), kinds)
+            results.append({"index": where["index"], "seed": s.name, "outcome": "crash",
+                            "detail": _death_detail(proc.returncode, proc.stderr),
+                            "files": {k: base64.b64encode(v).decode() for k, v in files.items()}})
             start = where["index"] + 1
     elapsed = time.perf_counter() - t0
     counts = Counter(r["outcome"] for r in results)
@@ -344,6 +407,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     parser.add_argument("--slow", type=float, default=2.0, help="seconds after which one input counts as a hang")
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="result file")
+    parser.add_argument("--hang", type=float, default=10.0,
+                        help="seconds without progress after which an input counts as a hang (default 10)")
     parser.add_argument("--kinds", nargs="+", default=["wfdb", "hdf5"], choices=["wfdb", "hdf5"])
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--start", type=int, default=0, help=argparse.SUPPRESS)
@@ -355,8 +420,10 @@ def main(argv: list[str] | None = None) -> int:
         # Readers log a warning for each odd file; the fuzz run would drown in them.
         logging.basicConfig(level=logging.ERROR)
         return _worker_main(args)
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    report = fuzz(args.inputs, args.seed, args.slow, tuple(args.kinds))
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    log.setLevel(logging.INFO)
+    logging.getLogger("leadsynth_core").setLevel(logging.ERROR)  # the seeds' "wrote HDF5" lines
+    report = fuzz(args.inputs, args.seed, args.slow, tuple(args.kinds), hang_s=args.hang)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     log.info("%d inputs: %d read, %d handled, %d crashes (%.1f s) -> %s", report["inputs_tried"],

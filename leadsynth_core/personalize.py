@@ -101,8 +101,6 @@ MIN_PART_SECONDS = 1.0
 _PCC_TOLERANCE = 0.002
 # A held-out mean RMSE growing by more than this fraction counts as worse.
 _RMSE_TOLERANCE = 0.01
-# Head training: samples per minibatch (a 1x1 head sees each time sample independently).
-_HEAD_BATCH_SAMPLES = 1024
 # Whole-network training: windows per minibatch.
 _WINDOW_BATCH = 8
 
@@ -401,6 +399,10 @@ def _load_recordings(
         except LeadSynthError as exc:
             excluded.append(ExcludedRecording(label, f"cannot be read: {exc}"))
             continue
+        same = next((k for k in kept if k.sha256 == entry.sha256 and k.key == entry.key), None)
+        if same is not None:
+            excluded.append(ExcludedRecording(label, f"the same recording as {same.label}"))
+            continue
         complete, notes = assess_quality(entry.record)
         if not complete:
             excluded.append(ExcludedRecording(entry.label, "not a usable complete 12-lead recording: " + "; ".join(notes)))
@@ -494,6 +496,7 @@ def _fit(
     k: int,
     epochs: int,
     lr: float,
+    batch_samples: int | None,
     seed: int,
     device: torch.device,
     window: int,
@@ -502,8 +505,8 @@ def _fit(
     on_epoch: Callable[[EpochReport], None] | None,
 ) -> list[float]:
     """Fine-tune ``module`` in place; return the mean loss per epoch."""
+    # A private generator: the minibatch order is seeded without touching torch's global RNG.
     gen = torch.Generator(device="cpu").manual_seed(int(seed))
-    torch.manual_seed(int(seed))
     module.to(device)
     # BatchNorm statistics stay those of the base model: a few recordings cannot
     # estimate them, and eval mode makes training and inference agree.
@@ -514,7 +517,7 @@ def _fit(
 
     if trainable == "head" and _head_is_pointwise(module):
         # Frozen body: features once, then a per-sample linear regression by Adam.
-        feats, outs = [], []
+        feats, outs, bounds = [], [], [0]
         for i, (x, y) in enumerate(zip(xs, ys, strict=True)):
             for xc, yc in zip(_chunks(x, window), _chunks(y, window), strict=True):
                 check(cancel)
@@ -522,6 +525,7 @@ def _fit(
                     f = module.features(xc.to(device))
                 feats.append(f[0].transpose(0, 1))  # (L, C_f)
                 outs.append(yc[0][tgt].transpose(0, 1).to(device))  # (L, C_target)
+            bounds.append(bounds[-1] + sum(x.shape[-1] for x in _chunks(x, window)))
             report(progress, 0.15 + 0.1 * (i + 1) / len(xs), "computing frozen features")
         f_all = torch.cat(feats)
         y_all = torch.cat(outs)
@@ -531,14 +535,18 @@ def _fit(
         b.requires_grad_(True)
         opt = torch.optim.Adam([w, b], lr=lr)
         n = f_all.shape[0]
-        batch = min(_HEAD_BATCH_SAMPLES, n)
         t0 = time.perf_counter()
         for epoch in range(epochs):
-            order = torch.randperm(n, generator=gen).to(device)
+            if batch_samples is None:
+                # One minibatch per recording, as one median beat per recording in Malpani et al.
+                rec_order = torch.randperm(len(bounds) - 1, generator=gen).tolist()
+                batches = [torch.arange(bounds[r], bounds[r + 1], device=device) for r in rec_order]
+            else:
+                order = torch.randperm(n, generator=gen).to(device)
+                batches = [order[s : s + batch_samples] for s in range(0, n, batch_samples)]
             total = 0.0
-            for s in range(0, n, batch):
+            for idx in batches:
                 check(cancel)
-                idx = order[s : s + batch]
                 pred = f_all[idx] @ w.T + b
                 loss = torch.mean((pred - y_all[idx]) ** 2)
                 opt.zero_grad(set_to_none=True)
@@ -661,6 +669,7 @@ def personalize(
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
     on_epoch: Callable[[EpochReport], None] | None = None,
+    batch_samples: int | None = None,
 ) -> PersonalizationResult:
     """Fine-tune ``base`` for one patient on their past complete 12-lead recordings.
 
@@ -693,6 +702,13 @@ def personalize(
         ``progress(fraction, message)`` (the message carries epoch, loss and ETA during
         training), a :class:`CancelToken` checked between minibatches, and a callback that
         receives an :class:`EpochReport` after each epoch.
+    batch_samples
+        Head training only.  ``None`` (default): one minibatch per recording per epoch,
+        as Malpani et al. train on one median beat per recording, so the number of updates
+        (epochs x recordings) does not grow with the recordings' length.  An integer:
+        minibatches of that many time samples drawn across all recordings (many more
+        updates on long recordings; fits the session better and, on the one cross-visit
+        case that hurt, generalized worse -- see benchmarks/results/personalization.md).
 
     Returns
     -------
@@ -716,6 +732,8 @@ def personalize(
         raise PersonalizationError(f"epochs must be at least 1, got {epochs}")
     if not (math.isfinite(float(lr)) and float(lr) > 0):
         raise PersonalizationError(f"lr must be a positive number, got {lr}")
+    if batch_samples is not None and int(batch_samples) < 1:
+        raise PersonalizationError(f"batch_samples must be at least 1 or None, got {batch_samples}")
     if not 0.0 <= float(holdout) < 1.0:
         raise PersonalizationError(f"holdout must be in [0, 1), got {holdout}")
     if isinstance(recordings, (str, os.PathLike, EcgRecord, RecordingEntry)):
@@ -802,7 +820,8 @@ def personalize(
     with _threads(dev, threads):
         history = _fit(
             module, xs, ys, targets, trainable=trainable, k=int(k), epochs=int(epochs), lr=float(lr),
-            seed=seed, device=dev, window=int(card.window), progress=progress, cancel=cancel, on_epoch=on_epoch,
+            batch_samples=None if batch_samples is None else int(batch_samples), seed=seed, device=dev,
+            window=int(card.window), progress=progress, cancel=cancel, on_epoch=on_epoch,
         )
         module.to("cpu").eval()
         for p in module.parameters():
@@ -821,7 +840,9 @@ def personalize(
     seconds = time.perf_counter() - t_start
     settings = {
         "trainable": trainable, "k": int(k), "epochs": int(epochs), "lr": float(lr), "holdout": float(holdout),
-        "seed": int(seed), "batch": _HEAD_BATCH_SAMPLES if trainable == "head" else _WINDOW_BATCH,
+        "seed": int(seed),
+        "batch": (("one per recording" if batch_samples is None else f"{int(batch_samples)} samples")
+                  if trainable == "head" else f"{_WINDOW_BATCH} windows"),
         "optimizer": "Adam", "loss": "MSE (model space)",
     }
     created = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
@@ -936,6 +957,8 @@ def save_personal_model(
     result: PersonalizationResult,
     path: str | os.PathLike | None = None,
     library: Library | None = None,
+    *,
+    allow_worse: bool = False,
 ) -> ModelCard:
     """Write the personal model (safetensors + JSON card) and register it in the library.
 
@@ -948,6 +971,9 @@ def save_personal_model(
         folder of its own, ``personal_models_dir()/<model id>/``, where the registry finds it.
     library
         The library to register it in; default the user's library.
+    allow_worse
+        Save a model whose verdict is ``"worse"`` (refused otherwise: once saved,
+        ``select_model`` would prefer it for this patient).
 
     Returns
     -------
@@ -963,6 +989,11 @@ def save_personal_model(
     """
     if result.patient_id is None:
         raise PersonalizationError("the personalization names no patient; pass patient_id to personalize()")
+    if result.verdict == "worse" and not allow_worse:
+        raise PersonalizationError(
+            "the personal model did worse than the base model on the held-out data; it is not saved "
+            "(keep the base model, or save with allow_worse=True)"
+        )
     card = dataclasses.replace(result.model.card, path=None)
     staging_root = _staging_root()
     _sweep_stale_staging(staging_root)

@@ -99,3 +99,36 @@ def make_base(folder: Path, architecture: str = "unet", model_id: str = "tiny-ba
         inputs=list(INPUTS), outputs=list(OUTPUTS), fs=250.0,
     )
     return save_model(net, card, Path(folder) / model_id)
+
+
+def fitted_linear_base(folder: Path, patient_seed: int = 5, model_id: str = "linear-base") -> ModelCard:
+    """The linear architecture least-squares fitted to one patient's correct electrode placement."""
+    from leadsynth_core.models import load_model
+
+    card = make_base(folder, architecture="linear", model_id=model_id)
+    base = load_model(card.path)
+    fit = make_record(patient_seed, 1, seconds=20)
+    xs, ys = base.prepare(fit, INPUTS)
+    x2 = torch.cat([xs[0], torch.ones(1, xs.shape[-1])]).T
+    sol = torch.linalg.lstsq(x2.double(), ys[0].T.double()).solution.float()
+    with torch.no_grad():
+        base.module.head.weight[:, :, 0] = sol[:-1].T
+        base.module.head.bias[:] = sol[-1]
+    return save_model(base.module, card, Path(folder) / model_id)
+
+
+def swapped_electrode_records(patient_seed: int = 5, n: int = 5, patient_id: str = "p5") -> list[EcgRecord]:
+    """Records whose first 80 % has V1, V3, V5, V6 inverted (swapped electrodes), the rest correct.
+
+    Fine-tuning learns the wrong placement; the held-out last 20 % shows it.
+    """
+    good_v = lead_vectors(patient_seed)
+    bad_v = good_v.copy()
+    bad_v[[2, 4, 6, 7]] = -bad_v[[2, 4, 6, 7]]
+    out = []
+    for i in range(n):
+        good = make_record(patient_seed, 200 + i, vectors=good_v, patient_id=patient_id)
+        bad = make_record(patient_seed, 200 + i, vectors=bad_v, patient_id=patient_id)
+        cut = int(0.8 * good.n_samples)
+        out.append(good.replace(signal=np.concatenate([bad.signal[:cut], good.signal[cut:]])))
+    return out

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from personalization_data import make_base, make_record
+from personalization_data import fitted_linear_base, make_base, make_record, swapped_electrode_records
 
 from leadsynth_core.cli import main
 from leadsynth_core.io import write_record
@@ -102,3 +102,36 @@ def test_personalize_errors_are_one_line_messages(tmp_path: Path, capsys: pytest
                  "--latest", "5"])
     _, err = capsys.readouterr()
     assert code == 2 and "no complete 12-lead recording of patient 'nobody'" in err
+
+
+def test_personalize_twice_to_the_same_out_keeps_one_library_row(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = make_base(tmp_path / "base")
+    files = [str(f) for f in _visits(tmp_path / "data", n=2, patient_id="p3")]
+    out = tmp_path / "model"
+    args = ["personalize", "--base", str(base.path), "--inputs", "I,II,V2,V4", "--train", *files,
+            "--out", str(out), "--device", "cpu", "--save-anyway", "--epochs", "5"]
+    assert main(args) == 0
+    assert main([*args[:-2], "--epochs", "6"]) == 0
+    capsys.readouterr()
+    with Library() as lib:
+        (model,) = lib.personal_models("p3")
+        assert model.path == str(out.with_suffix(".safetensors").resolve())
+        assert model.card["training"]["settings"]["epochs"] == 6
+        assert lib.integrity_check() == []
+
+
+def test_personalize_worse_than_base_is_not_saved_unless_asked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = fitted_linear_base(tmp_path / "base")
+    files = [str(write_record(r, tmp_path / f"v{i}")) for i, r in enumerate(swapped_electrode_records())]
+    args = ["personalize", "--base", str(base.path), "--inputs", "I,II,V2,V4", "--train", *files,
+            "--out", str(tmp_path / "m"), "--device", "cpu"]
+    assert main(args) == 1
+    out, _ = capsys.readouterr()
+    assert "verdict: worse; recommended model: base (linear-base)" in out and "not saved" in out
+    assert not (tmp_path / "m.json").exists() and not (tmp_path / "m.safetensors").exists()
+    assert main([*args, "--save-anyway"]) == 0
+    assert (tmp_path / "m.json").exists()

@@ -106,3 +106,20 @@ def test_models_lists_shipped_cards(capsys) -> None:
     assert main(["models", "--json"]) == 0
     cards = json.loads(capsys.readouterr().out)
     assert all({"id", "inputs", "outputs", "fs"} <= set(c) for c in cards)
+
+
+def test_synthesize_to_hdf5_streams_and_keeps_provenance(tmp_path: Path, capsys) -> None:
+    from leadsynth_core.io import sample_path
+
+    out = tmp_path / "synth.h5"
+    assert main(["synthesize", str(sample_path()), "--inputs", "I,II,V4", "--out", str(out)]) == 0
+    assert "synthesized: V1,V2,V3,V5,V6" in capsys.readouterr().out
+    rec = read_record(out)
+    src = read_record(sample_path())
+    assert rec.lead_names == STANDARD_LEADS
+    for lead in ("I", "II", "V4"):
+        np.testing.assert_array_equal(rec.lead(lead), src.lead(lead))
+    assert rec.leads_with("derived") == ("III", "aVR", "aVL", "aVF")
+    # A second run refuses to overwrite without --force.
+    assert main(["synthesize", str(sample_path()), "--inputs", "I,II,V4", "--out", str(out)]) == 2
+    assert "--force" in capsys.readouterr().err

@@ -262,3 +262,17 @@ def test_library_is_consistent_after_a_kill_mid_write(tmp_path: Path) -> None:
         rep = lib.add_recordings([data], patient_id="p1")
         assert len(rep.added) == 3 and len(rep.duplicates) == 3
         assert len(lib.list_recordings("p1")) == 6
+
+
+def test_real_ptb_records_patient_and_date(shared_data: Path) -> None:
+    with Library() as lib:
+        rep = lib.add_recordings([shared_data / "ptbdb"])
+        (s0010,) = rep.added
+        assert s0010.patient_id == "patient001" and s0010.recorded_at.startswith("1990-10-01")
+        assert s0010.complete_12_lead and s0010.fs == 1000.0 and s0010.leads[-3:] == ("vx", "vy", "vz")
+        folder = shared_data / "cinc2021" / "PTB_PTBXL"
+        rep = lib.add_recordings([folder / "S0002", folder / "S0003.hea"], patient_id="patient001")
+        assert len(rep.added) == 2
+        latest = lib.latest_complete_recordings("patient001", n=5)
+        # The dated recording first; the Challenge copies carry no recording date.
+        assert latest[0].id == s0010.id and len(latest) == 3

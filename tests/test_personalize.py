@@ -15,7 +15,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from personalization_data import INPUTS, OUTPUTS, lead_vectors, make_base, make_record
+from personalization_data import (
+    INPUTS,
+    OUTPUTS,
+    fitted_linear_base,
+    make_base,
+    make_record,
+    swapped_electrode_records,
+)
 
 from leadsynth_core.errors import CancelledError, PersonalizationError
 from leadsynth_core.library import Library
@@ -183,8 +190,9 @@ def test_recordings_missing_a_lead_or_with_a_flat_lead_are_excluded(base_card) -
     sig = full.signal.copy()
     sig[10:20, full.index("II")] = np.nan
     nan = full.replace(signal=sig, source="nan_ii")
-    res = personalize(base_card.path, INPUTS, [*good, no_v3, flat, nan], device="cpu", epochs=2)
+    res = personalize(base_card.path, INPUTS, [*good, good[0], no_v3, flat, nan], device="cpu", epochs=2)
     reasons = {e.label: e.reason for e in res.excluded}
+    assert any("the same recording as" in r for r in reasons.values())
     assert "missing lead(s) V3" in reasons["no_v3"]
     assert "lead V5 is flat" in reasons["flat_v5"]
     assert "lead II has non-finite samples" in reasons["nan_ii"]
@@ -216,30 +224,18 @@ def test_little_data_is_a_warning_not_an_error(base_card) -> None:
 
 def test_worse_than_base_says_so_and_recommends_the_base(tmp_path: Path) -> None:
     """Train on a part whose electrode placement differs from the held-out part."""
-    card = make_base(tmp_path / "linear", architecture="linear", model_id="linear-base")
-    base = load_model(card.path)
-    v_good = lead_vectors(5)
-    v_bad = v_good.copy()
-    v_bad[[2, 4, 6, 7]] = -v_bad[[2, 4, 6, 7]]  # V1, V3, V5, V6 inverted: swapped electrodes
-    # Fit the base (a linear map) to the correct placement, as a population model would be.
-    fit = make_record(5, 1, vectors=v_good, seconds=20)
-    xs, ys = base.prepare(fit, INPUTS)
-    x2 = torch.cat([xs[0], torch.ones(1, xs.shape[-1])]).T
-    sol = torch.linalg.lstsq(x2.double(), ys[0].T.double()).solution.float()
-    with torch.no_grad():
-        base.module.head.weight[:, :, 0] = sol[:-1].T
-        base.module.head.bias[:] = sol[-1]
-    recs = []
-    for i in range(5):
-        good = make_record(5, 200 + i, vectors=v_good, patient_id="p5")
-        bad = make_record(5, 200 + i, vectors=v_bad, patient_id="p5")
-        n = int(0.8 * good.n_samples)
-        recs.append(good.replace(signal=np.concatenate([bad.signal[:n], good.signal[n:]])))
+    base = load_model(fitted_linear_base(tmp_path / "linear").path)
+    recs = swapped_electrode_records()
     res = personalize(base, INPUTS, recs, device="cpu", holdout=0.2)
     assert res.verdict == "worse" and res.recommendation == "base"
     assert res.after.mean_pcc < res.before.mean_pcc
     assert "verdict: worse; recommended model: base (linear-base)" in res.table()
     assert any("did worse than the base model" in w for w in res.warnings)
+    with pytest.raises(PersonalizationError, match="did worse"):
+        save_personal_model(res)
+    assert not personal_models_dir().exists() or not any(personal_models_dir().iterdir())
+    card = save_personal_model(res, allow_worse=True)
+    assert card.metrics["verdict"] == "worse"
 
 
 # ------------------------------------------------------------------------------ saving
@@ -301,7 +297,7 @@ _KILL_SAVE = textwrap.dedent(
         real_save(tensors, filename, metadata=metadata)
     import leadsynth_core.models.registry as registry
     registry.save_file = slow_save
-    save_personal_model(res)
+    save_personal_model(res, allow_worse=True)  # the verdict of 5 epochs does not matter here
     """
 )
 
@@ -331,10 +327,28 @@ def test_kill_during_save_leaves_no_partial_model(tmp_path: Path) -> None:
     # The next save sweeps the dead process's leftovers and writes a complete model.
     card = make_base(tmp_path / "base2")
     res = personalize(card.path, INPUTS, _records(n=2), device="cpu", epochs=2)
-    saved = save_personal_model(res)
+    saved = save_personal_model(res, allow_worse=True)
     assert not any(staging.rglob("*"))
     assert sorted(p.name for p in personal_models_dir().rglob("*") if p.is_file()) == sorted(
         [f"{saved.id}.json", f"{saved.id}.safetensors"]
     )
     with Library() as lib:
         assert [m.id for m in lib.list_models()] == [saved.id]
+
+
+# ------------------------------------------------------------------------- real data
+def test_shipped_model_patient001_cross_visit(shared_data: Path) -> None:
+    """The shipped path: the registry's model for I,II,V2,V4, PTB patient001's two visits."""
+    from leadsynth_core.io import read_record
+    from leadsynth_core.models import select_model
+    from leadsynth_core.personalize import evaluate_personalization
+
+    folder = shared_data / "cinc2021" / "PTB_PTBXL"
+    base_id = select_model("I,II,V2,V4").id
+    res = personalize(base_id, "I,II,V2,V4", [folder / "S0001"], patient_id="patient001", device="cpu")
+    assert res.base.card.id == base_id and res.recordings[0].sha256
+    assert res.verdict in ("improved", "unchanged", "worse")
+    general, personal = evaluate_personalization(res, [read_record(folder / "S0002")])
+    assert set(general.pcc) == set(res.leads)
+    # Fine-tuned on the 1990-10-01 visit, the personal model is better on the later visit.
+    assert personal.mean_pcc > general.mean_pcc

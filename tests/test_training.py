@@ -131,3 +131,22 @@ def test_unknown_model_id() -> None:
     with pytest.raises(ModelError, match="valid: linear-i-ii-v2-v4"):
         get_spec("resnet")
     assert training_main(["resnet", "--out", "unused", "--log", "/dev/null"]) == 2
+
+
+def test_refit_head_reaches_least_squares_solution() -> None:
+    from leadsynth_core.training.train import refit_head
+
+    torch.manual_seed(1)
+    net = build_network("linres", in_channels=3, out_channels=2, base_width=2, depth=2)
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(2, 3))
+    batches = []
+    for _ in range(3):
+        x = rng.normal(size=(4, 3, 256)).astype(np.float32)
+        batches.append((x, np.einsum("oi,bit->bot", a, x).astype(np.float32)))
+    refit_head(net, batches, ridge=1e-9)
+    with torch.no_grad():
+        pred = net(torch.from_numpy(batches[0][0])).numpy()
+    # the raw inputs are among the head's features, so y = A x is fitted exactly
+    np.testing.assert_allclose(pred, batches[0][1], atol=1e-3)
+    assert net.training  # mode restored

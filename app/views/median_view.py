@@ -14,7 +14,6 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from leadsynth_core import preprocess
 from leadsynth_core.errors import LeadSynthError
 from leadsynth_core.leads import STANDARD_LEADS
 from leadsynth_core.record import Provenance
@@ -32,6 +31,8 @@ AFTER_S = 0.55
 
 def beat_matrix(x: np.ndarray, fs: float, peaks: np.ndarray) -> np.ndarray:
     """Median beat of ``x`` around ``peaks`` via the core (mV)."""
+    from leadsynth_core import preprocess  # scipy.signal: imported when the tab is first shown
+
     return np.asarray(preprocess.median_beat(x, fs, peaks, before=BEFORE_S, after=AFTER_S), dtype=np.float64)
 
 
@@ -98,6 +99,8 @@ class MedianBeatView(QWidget):
         if ref_lead is None:
             self.info.setText("No lead to align beats on.")
             return
+        from leadsynth_core import preprocess
+
         filters = self._state.filters
         ref = filters.apply_window(displays[ref_lead].samples, i0, i1, rec.fs)
         try:

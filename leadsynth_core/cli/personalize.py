@@ -97,7 +97,7 @@ def _run(args: argparse.Namespace) -> int:
             report["saved"] = None
             code = 1
         else:
-            card = save_personal_model(result, args.out, library=lib)
+            card = save_personal_model(result, args.out, library=lib, allow_worse=args.save_anyway)
             print(f"saved {card.id}: {card.path.with_suffix('.safetensors')} + {card.path}")
             report["saved"] = str(card.path)
     if args.json is not None:

@@ -35,26 +35,35 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from ..io import read_record, write_record
+    from ..io import inspect_record, read_record, write_record
+    from ..streaming import synthesize_file
     from ..synthesis import synthesize
 
-    record = read_record(args.record, key=args.key)
     out = Path(args.out)
     if not args.force:
-        existing = [q for q in (out, out.with_suffix(".hea"), Path(str(out) + ".hea")) if q.suffix in {".hea", ".h5", ".hdf5"} and q.exists()]
+        candidates = (out, out.with_suffix(".hea"), Path(str(out) + ".hea"))
+        existing = [q for q in candidates if q.suffix in {".hea", ".h5", ".hdf5"} and q.exists()]
         if existing:
             raise RecordFormatError(f"{existing[0]}: output exists; use --force to overwrite it")
     t0 = time.perf_counter()
-    result = synthesize(record, args.inputs, args.model)
+    if out.suffix.lower() in {".h5", ".hdf5"}:
+        # HDF5 output streams chunk by chunk: a 24-hour recording never sits in memory.
+        written = synthesize_file(args.record, out, args.inputs, args.model, key=args.key)
+        result = inspect_record(written)  # header only: never load a 24-hour result
+    else:
+        record = read_record(args.record, key=args.key)
+        result = synthesize(record, args.inputs, args.model)
+        written = write_record(result, out)
     elapsed = time.perf_counter() - t0
-    written = write_record(result, out)
-    measured = ",".join(result.leads_with("measured")) or "-"
-    derived = ",".join(result.leads_with("derived")) or "-"
-    synthesized = ",".join(result.leads_with("synthesized")) or "-"
+
+    def leads(kind: str) -> str:
+        return ",".join(n for n, p in zip(result.lead_names, result.provenance) if p.value == kind) or "-"
+
+    measured, derived, synthesized = leads("measured"), leads("derived"), leads("synthesized")
     print(f"wrote {written}")
     print(f"  measured:    {measured}")
     print(f"  derived:     {derived}")
     print(f"  synthesized: {synthesized}  (model {result.model_id or '-'})")
-    print(f"  {result.n_samples} samples at {result.fs:g} Hz, synthesis took {elapsed:.2f} s")
+    print(f"  {result.n_samples} samples at {result.fs:g} Hz, took {elapsed:.2f} s")
     sys.stdout.flush()
     return 0

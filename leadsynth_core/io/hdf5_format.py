@@ -2,7 +2,8 @@
 
 The project schema is documented in ``docs/hdf5_schema.md``.  In short::
 
-    /                       attrs: format="leadsynth-ecg", format_version=1
+    /                       attrs: format="leadsynth-ecg", format_version=1,
+                            software="LeadSynth <version>"
     /records/<key>/         one group per record; attrs fs, lead_names, provenance,
                             units="mV", patient_id, recorded_at (ISO 8601), source,
                             model_id, metadata (JSON)
@@ -15,9 +16,10 @@ Reads of a sample range touch only that slice of the file (HDF5 hyperslab), so a
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import json
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -25,7 +27,8 @@ from typing import Any
 import h5py
 import numpy as np
 
-from ..errors import RecordFormatError, SignalQualityError
+from .._version import __version__
+from ..errors import LeadSynthError, RecordFormatError, SignalQualityError
 from ..leads import STANDARD_LEADS
 from ..record import EcgRecord, Provenance
 from ._common import (
@@ -67,6 +70,30 @@ _LAYOUTS_TEXT = (
     "'tracings' dataset, or a single 'ecg' dataset"
 )
 _STR = h5py.string_dtype(encoding="utf-8")
+
+
+# What h5py raises when the bytes of a file are corrupt (found by benchmarks/fuzz.py):
+# OSError/RuntimeError for HDF5 library errors ("bad symbol table node signature",
+# "filter returned failure during read"...), KeyError/ValueError/TypeError for
+# damaged object headers, attributes and datatypes.
+_H5_ERRORS = (OSError, RuntimeError, KeyError, ValueError, TypeError, IndexError, OverflowError)
+
+
+def _guarded(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn h5py's errors on a corrupt file into a :class:`RecordFormatError` naming the file."""
+
+    @functools.wraps(func)
+    def wrapper(path: str | Path, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(path, *args, **kwargs)
+        except LeadSynthError:
+            raise
+        except _H5_ERRORS as exc:
+            raise RecordFormatError(
+                f"{path}: corrupt or unreadable HDF5 file ({type(exc).__name__}: {exc})"
+            ) from None
+
+    return wrapper
 
 
 def is_hdf5(path: Path) -> bool:
@@ -144,6 +171,7 @@ def _code15_keys(f: h5py.File, where: str) -> list[str]:
     return keys
 
 
+@_guarded
 def list_hdf5(path: str | Path) -> list[str]:
     """Record keys of an HDF5 file (``[""]`` for a single ``ecg`` dataset)."""
     path = Path(path)
@@ -277,6 +305,7 @@ def _code15_info(path: Path, f: h5py.File, key: str) -> tuple[RecordInfo, h5py.D
 
 
 # ------------------------------------------------------------------ public readers
+@_guarded
 def inspect_hdf5(path: str | Path, key: str | None = None, fs: float | None = None) -> RecordInfo:
     """Header-level description of one record (no samples read)."""
     path = Path(path)
@@ -293,6 +322,7 @@ def inspect_hdf5(path: str | Path, key: str | None = None, fs: float | None = No
         return _ecg_info(path, f, fs)[0]
 
 
+@_guarded
 def read_hdf5(
     path: str | Path, key: str | None = None, start: int = 0, stop: int | None = None, fs: float | None = None
 ) -> EcgRecord:
@@ -392,6 +422,8 @@ def _new_file(tmp: Path) -> h5py.File:
     f = h5py.File(tmp, "w")
     f.attrs["format"] = SCHEMA_NAME
     f.attrs["format_version"] = SCHEMA_VERSION
+    # Which program wrote the file, so a questionable synthesis can be traced to a release.
+    f.attrs["software"] = f"LeadSynth {__version__}"
     f.create_group("records")
     return f
 

@@ -11,7 +11,8 @@ our control.  The header carries one comment line::
 
     # leadsynth: measured=I,II,V2,V4; derived=III,aVR,aVL,aVF; synthesized=V1,V3,V5,V6; model=ID
 
-which the reader parses back into per-lead provenance and the model id.
+which the reader parses back into per-lead provenance and the model id, followed by
+``# software: LeadSynth <version>`` (the program that wrote the file).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import Any
 import numpy as np
 import wfdb
 
+from .._version import __version__
 from ..errors import RecordFormatError, SignalQualityError
 from ..record import EcgRecord, Provenance
 from ._common import (
@@ -461,6 +463,8 @@ def write_wfdb(record: EcgRecord, path: str | Path) -> Path:
         f"# {_PROVENANCE_TAG} measured={groups['measured']}; derived={groups['derived']}; "
         f"synthesized={groups['synthesized']}; model={_header_text(model, hea, 'model_id')}"
     )
+    # Which program wrote the file, so a questionable synthesis can be traced to a release.
+    lines.append(f"# software: LeadSynth {__version__}")
     if record.patient_id:
         lines.append(f"# patient_id: {_header_text(record.patient_id, hea, 'patient_id')}")
     for key, label in (("age", "Age"), ("sex", "Sex"), ("dx", "Dx")):

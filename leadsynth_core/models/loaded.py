@@ -222,7 +222,7 @@ class LoadedModel:
         for k, name in enumerate(self.card.outputs):
             if name in p.measured:
                 continue
-            sig = resample(y[k] * p.scale, MODEL_FS if self.fs == MODEL_FS else self.fs, record.fs)
+            sig = resample(y[k] * p.scale, MODEL_FS, record.fs)
             n = record.n_samples
             if sig.shape[0] < n:  # resample_poly rounds up; never down, but stay safe
                 sig = np.pad(sig, (0, n - sig.shape[0]), mode="edge")

@@ -31,11 +31,13 @@ from ..progress import CancelToken, ProgressCallback, report
 from .data import TrainingRecord, load_training_records
 from .specs import STANDARD_SETS, ModelSpec
 
-__all__ = ["train_network", "dedicated_from_any_subset", "make_batch", "synthetic_pool", "AUGMENTATIONS"]
+__all__ = ["train_network", "dedicated_from_any_subset", "refit_head", "make_batch", "synthetic_pool", "AUGMENTATIONS"]
 
 log = logging.getLogger(__name__)
 
 _CHECKPOINT_EVERY = 250
+# Batches used for the closed-form head fit of a dedicated model.
+_HEAD_FIT_BATCHES = 40
 _N_LEADS = len(INDEPENDENT_LEADS)
 _STANDARD_MASKS = [np.array([n in s for n in INDEPENDENT_LEADS]) for s in (*STANDARD_SETS, ("I",))]
 # Fraction of any-subset samples drawn from the standard sets (the rest: random subsets).
@@ -199,6 +201,36 @@ def dedicated_from_any_subset(any_subset: LinearResidualUNet, inputs: Sequence[s
     return net
 
 
+def refit_head(net: nn.Module, batches: Sequence[tuple[np.ndarray, np.ndarray]], ridge: float = 1e-3) -> None:
+    """Least-squares re-fit of ``net.head`` (a 1x1 conv) on ``net.features`` of ``batches``.
+
+    The head is linear in the features, so its best weights for a frozen body have a
+    closed form.  For ``linres`` the features include the raw inputs, so the result is at
+    least as good on these batches as the linear baseline.  BatchNorm runs in eval mode.
+    """
+    was_training = net.training
+    net.eval()
+    gram = None
+    cross = None
+    with torch.no_grad():
+        for xb, yb in batches:
+            f = net.features(torch.from_numpy(xb)).double()  # (B, F, L)
+            f = torch.cat([f, torch.ones_like(f[:, :1])], dim=1)
+            fm = f.permute(1, 0, 2).reshape(f.shape[1], -1)
+            ym = torch.from_numpy(yb).double().permute(1, 0, 2).reshape(yb.shape[1], -1)
+            g, c = fm @ fm.T, fm @ ym.T
+            gram = g if gram is None else gram + g
+            cross = c if cross is None else cross + c
+    assert gram is not None and cross is not None
+    n = gram.shape[0] - 1
+    gram[range(n), range(n)] += ridge * gram.diagonal()[:n].mean()
+    sol = torch.linalg.solve(gram, cross)  # (F + 1, C_out)
+    with torch.no_grad():
+        net.head.weight.copy_(sol[:-1].T[:, :, None].float())
+        net.head.bias.copy_(sol[-1].float())
+    net.train(was_training)
+
+
 def _dedicated_batch(inputs16: np.ndarray, targets: np.ndarray, ii: list[int], oo: list[int]) -> tuple[np.ndarray, np.ndarray]:
     return inputs16[:, ii], targets[:, oo]
 
@@ -271,6 +303,19 @@ def train_network(
     else:
         raise ModelError(f"spec {spec.id}: kind {spec.kind!r} is not trained by train_network")
 
+    if spec.kind == "dedicated" and not resume:
+        # Closed-form head for the fixed lead set first: the any-subset head shares one
+        # linear path between all subsets, a dedicated one can use the optimal mixing.
+        fit_rng = np.random.default_rng([seed, 10**6])
+        fit_batches = []
+        for _ in range(_HEAD_FIT_BATCHES):
+            x16, y8, _m = make_batch(
+                records, pool, fit_rng, batch_size=spec.batch_size, length=length,
+                synthetic_fraction=spec.synthetic_fraction, fixed_mask=fixed_mask,
+            )
+            fit_batches.append(_dedicated_batch(x16, y8, ii, oo))
+        refit_head(net, fit_batches)
+        log.info("%s: head re-fitted by least squares on %d batches", spec.id, len(fit_batches))
     opt = torch.optim.AdamW(net.parameters(), lr=spec.lr, weight_decay=spec.weight_decay)
     ckpt_dir = Path(checkpoint_dir) if checkpoint_dir else Path("runs") / "checkpoints" / spec.id
     ckpt_dir.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,82 @@
+"""The personalization wizard: patient, recordings, settings, training, review.
+
+The pages share one :class:`~app.wizard.state.WizardState` and one
+:class:`~app.wizard.jobs.WizardJobs`; the wizard itself only saves on Accept and stops
+and joins every worker when it closes, however it closes.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QWidget, QWizard
+
+from leadsynth_core.errors import LeadSynthError
+from leadsynth_core.personalize import save_personal_model
+
+from ..document import ViewerDocument
+from ..notify import Notifier
+from .jobs import WizardJobs
+from .model_choice import PatientModelChoice, personal_summary
+from .page_patient import PatientPage
+from .page_recordings import RecordingsPage
+from .page_review import ReviewPage
+from .page_settings import SettingsPage
+from .page_training import TrainingPage
+from .state import WizardState
+
+log = logging.getLogger(__name__)
+
+
+class PersonalizeWizard(QWizard):
+    """Fine-tunes the model for one patient and, on Accept, saves it to the library."""
+
+    model_saved = Signal(object)  # the ModelCard as written
+
+    def __init__(self, document: ViewerDocument, choice: PatientModelChoice, notifier: Notifier,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Personalize the model for a patient")
+        self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
+        self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
+        self.resize(1000, 780)
+        self._notifier = notifier
+        self.state = WizardState(
+            inputs=tuple(document.inputs), open_record=document.record, open_path=document.path,
+            open_key=document.key, open_patient=choice.patient_of(document.record, document.path, document.key),
+            current_model=document.model_card, parent=self,
+        )
+        self.jobs = WizardJobs(self)
+        self.patient_page = PatientPage(self.state, self.jobs, notifier)
+        self.recordings_page = RecordingsPage(self.state, self.jobs)
+        self.settings_page = SettingsPage(self.state)
+        self.training_page = TrainingPage(self.state, self.jobs)
+        self.review_page = ReviewPage(self.state)
+        for page in (self.patient_page, self.recordings_page, self.settings_page, self.training_page,
+                     self.review_page):
+            self.addPage(page)
+        self.jobs.scan_failed.connect(lambda m: notifier.error("Cannot list the recordings", m))
+        self.jobs.train_failed.connect(lambda m: notifier.error("Personalization failed", m))
+
+    def accept(self) -> None:
+        """Accept: write the personal model and its library row, then close."""
+        result = self.state.result
+        if result is None:
+            return
+        try:
+            card = save_personal_model(result)
+        except LeadSynthError as exc:
+            self._notifier.error("Cannot save the personal model", exc)
+            return
+        log.info("accepted personal model %s for patient %s", card.id, card.patient_id)
+        self._notifier.info(f"Saved the model {personal_summary(card)}")
+        self.model_saved.emit(card)
+        super().accept()
+
+    def done(self, code: int) -> None:  # noqa: D401 (Qt API)
+        # Every way out (Accept, Discard, Esc, the close box) passes here: stop and join
+        # the workers, and drop an unsaved model (it was never written anywhere).
+        self.jobs.shutdown()
+        self.state.set_review(None)
+        super().done(code)

@@ -1,0 +1,124 @@
+"""Synthesis of recordings too long to hold in memory: from a file to an HDF5 file.
+
+A 24-hour Holter-style recording is read window by window (``io.read_window``),
+synthesized chunk by chunk with :func:`~leadsynth_core.synthesis.synthesize`, and
+appended to an :class:`~leadsynth_core.io.Hdf5RecordWriter`.  Neighbouring chunks
+overlap by ``2 * margin``; the synthesized leads are cross-faded linearly over the
+overlap so that no seam appears where chunks meet, while measured and derived leads
+are copied, never blended, so they stay bit-identical to the input.  Memory stays
+bounded by the chunk size whatever the recording's length.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import numpy as np
+
+from .errors import RecordFormatError
+from .io import Hdf5RecordWriter, inspect_record, read_window
+from .leads import parse_lead_list
+from .models import LoadedModel, ModelCard, load_model, select_model
+from .progress import CancelToken, ProgressCallback, check, report
+from .record import Provenance
+from .synthesis import MIN_DURATION_S, synthesize
+
+__all__ = ["synthesize_file"]
+
+log = logging.getLogger(__name__)
+
+_HDF5_SUFFIXES = (".h5", ".hdf5")
+
+
+def synthesize_file(
+    src: str | os.PathLike[str],
+    dst: str | os.PathLike[str],
+    inputs: str | list[str] | tuple[str, ...],
+    model: str | os.PathLike[str] | ModelCard | LoadedModel | None = None,
+    *,
+    key: str | None = None,
+    chunk_s: float = 600.0,
+    margin_s: float = 10.0,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> Path:
+    """Synthesize the 12-lead ECG of the record in ``src`` into the HDF5 file ``dst``.
+
+    Parameters
+    ----------
+    src, key
+        Any record :func:`leadsynth_core.io.read_window` reads (and its HDF5 key).
+    dst
+        Output path ending in ``.h5`` or ``.hdf5`` (project schema, written atomically:
+        a failure or a cancel leaves no file behind).
+    inputs, model
+        As for :func:`leadsynth_core.synthesis.synthesize`.
+    chunk_s, margin_s
+        Seconds synthesized per step, and the context added on each side of a chunk
+        (also the half-width of the cross-fade between chunks).
+
+    Returns
+    -------
+    Path
+        ``dst``.
+    """
+    dst = Path(dst)
+    if dst.suffix.lower() not in _HDF5_SUFFIXES:
+        raise RecordFormatError(
+            f"{dst}: streaming synthesis writes HDF5; use a name ending in {' or '.join(_HDF5_SUFFIXES)}"
+        )
+    if chunk_s <= 0 or margin_s < 0:
+        raise ValueError(f"chunk_s must be > 0 and margin_s >= 0 (got {chunk_s}, {margin_s})")
+    measured = parse_lead_list(inputs)
+    info = inspect_record(src, key=key)
+    fs, n = info.fs, info.n_samples
+    chunk = max(int(round(chunk_s * fs)), int(np.ceil(MIN_DURATION_S * fs)))
+    margin = int(round(margin_s * fs))
+    if model is None:
+        model = select_model(measured, patient_id=info.patient_id)
+    loaded = load_model(model)
+
+    writer: Hdf5RecordWriter | None = None
+    tail: np.ndarray | None = None  # synthesized output already computed past the last write
+    blend_cols: np.ndarray | None = None
+    try:
+        for start in range(0, n, chunk):
+            check(cancel)
+            stop = min(n, start + chunk)
+            a, b = max(0, start - margin), min(n, stop + margin)
+            window = read_window(src, a, b, key=key)
+            out = synthesize(window, measured, loaded)
+            sig = np.array(out.signal, dtype=np.float32)
+            if writer is None:
+                writer = Hdf5RecordWriter(
+                    dst, fs, out.lead_names, out.provenance, key="record",
+                    patient_id=info.patient_id, recorded_at=info.recorded_at,
+                    source=str(src) + (f"::{key}" if key else ""), model_id=out.model_id,
+                    metadata={"leadsynth": out.metadata.get("leadsynth", {}), "streamed": True},
+                )
+                blend_cols = np.array([p is Provenance.SYNTHESIZED for p in out.provenance])
+            if tail is not None and len(tail):
+                # ``tail`` covers [a, a + len(tail)) as computed by the previous chunk.
+                m = len(tail)
+                ramp = np.linspace(0.0, 1.0, m + 2, dtype=np.float64)[1:-1, None]
+                head = sig[:m]
+                mixed = (1.0 - ramp) * tail[:, blend_cols] + ramp * head[:, blend_cols]
+                head[:, blend_cols] = mixed.astype(np.float32)
+            # Keep back what the next chunk will also compute, write the rest.
+            keep_from = (stop - margin) - a if stop < n else len(sig)
+            keep_from = max(keep_from, 0)
+            writer.append(sig[:keep_from])
+            tail = sig[keep_from:]
+            report(progress, stop / n, f"synthesized {stop / fs:.0f} of {n / fs:.0f} s")
+        if writer is None:
+            raise RecordFormatError(f"{src}: record has no samples")
+        check(cancel)
+        path = writer.finish()
+    except BaseException:
+        if writer is not None:
+            writer.abort()
+        raise
+    log.info("streamed synthesis %s -> %s (%d samples at %g Hz)", src, dst, n, fs)
+    return path
