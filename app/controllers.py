@@ -113,6 +113,10 @@ class SynthesisController(QObject):
         self._notifier = notifier
         document.record_changed.connect(self.run)
         document.inputs_changed.connect(self._on_inputs_changed)
+        #: ``(inputs, record) -> ModelCard``, called in a worker; the main window plugs in the
+        #: patient-aware choice of :class:`app.wizard.PatientModelChoice`.
+        self.choose_model: Callable[[Sequence[str], EcgRecord | None], Any] = (
+            lambda inputs, record: _select_model(inputs, record.patient_id if record is not None else None))
 
     def _on_inputs_changed(self) -> None:
         if self._doc.record is None:
@@ -130,12 +134,11 @@ class SynthesisController(QObject):
             self._tasks.cancel("model")
             doc.set_model(None, "all 12 leads measured: nothing to synthesize")
             return
-        inputs = doc.inputs
-        patient = doc.record.patient_id if doc.record is not None else None
+        inputs, record, choose = doc.inputs, doc.record, self.choose_model
         doc.set_model(None, "choosing a model…")
         self._tasks.start(
             "model",
-            lambda _progress, _cancel: _select_model(inputs, patient),
+            lambda _progress, _cancel: choose(inputs, record),
             on_success=lambda card: doc.set_model(card, str(card.name or card.id)),
             on_error=lambda exc: doc.set_model(None, str(exc)),
         )
@@ -152,18 +155,27 @@ class SynthesisController(QObject):
         if record is None:
             return
         doc.set_result(None, {})
-        if not doc.needs_synthesis():
-            doc.set_state(ViewerDocument.IDLE, "all 12 leads measured")
-            return
         missing = [n for n in inputs if n not in record.lead_names]
         if missing:
             # Not an error dialog: the user is still choosing; the picker shows it.
             doc.set_state(ViewerDocument.FAILED, f"{', '.join(missing)} not in this record")
             return
+        not_measured = [n for n in inputs if record.provenance_of(n) is not Provenance.MEASURED]
+        if not_measured:
+            # A lead this file carries as derived/synthesized (a LeadSynth output opened
+            # again) must never become a "measured" input: rule 2.
+            doc.set_state(ViewerDocument.FAILED,
+                          f"{', '.join(not_measured)} not measured in this file (it is "
+                          f"{record.provenance_of(not_measured[0])}); choose measured leads as inputs")
+            return
+        if not doc.needs_synthesis():
+            doc.set_state(ViewerDocument.IDLE, "all 12 leads measured")
+            return
         self._tasks.cancel("model")  # the synthesis task chooses the model itself
+        choose = self.choose_model
 
         def work(progress: Progress, cancel: CancelToken) -> tuple[Any, EcgRecord, dict[str, LeadScore]]:
-            card = _select_model(inputs, record.patient_id)
+            card = choose(inputs, record)
             check(cancel)
             result = _synthesize(record, inputs, card, progress, cancel)
             return card, result, score_leads(record, result, cancel)
@@ -188,7 +200,3 @@ class SynthesisController(QObject):
         doc.set_state(ViewerDocument.RUNNING, f"synthesizing from {', '.join(inputs)}")
         self._tasks.start("synthesis", work, on_success=done, on_error=fail, on_cancel=cancelled,
                           on_progress=lambda f, m: doc.synthesis_progress.emit(f, m))
-
-
-def preset_label(leads: Sequence[str]) -> str:
-    return ", ".join(leads)

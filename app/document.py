@@ -83,8 +83,8 @@ class ViewerDocument(QObject):
         self.result = None
         self.scores = {}
         log.info("opened %s (%s)", path, record)
+        # record_changed implies "no result yet": views redraw once, not twice.
         self.record_changed.emit()
-        self.result_changed.emit()
 
     def set_inputs(self, leads: str | tuple[str, ...] | list[str]) -> None:
         inputs = parse_lead_list(leads)
@@ -99,6 +99,8 @@ class ViewerDocument(QObject):
         self.model_changed.emit()
 
     def set_result(self, result: EcgRecord | None, scores: dict[str, LeadScore]) -> None:
+        if result is None and self.result is None and not scores and not self.scores:
+            return  # nothing to clear: spare the views a redraw
         self.result = result
         self.scores = dict(scores)
         self.result_changed.emit()

@@ -15,11 +15,12 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QMarginsF, QPointF, QRectF, QSizeF, Qt
+from PySide6.QtCore import QMarginsF, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter, QPen
 
 from leadsynth_core._version import __version__
 from leadsynth_core.errors import LeadSynthError
+from leadsynth_core.io import write_record
 from leadsynth_core.record import EcgRecord, Provenance
 
 from . import paper, style
@@ -213,7 +214,6 @@ def export_png(path: str | Path, doc: ViewerDocument, state: ViewState, dpi: int
 
 def record_writer(record: EcgRecord, path: Path) -> Callable[[Callable[[float, str], None], object], Path]:
     """A worker task that writes ``record`` (WFDB or HDF5 by extension) atomically."""
-    from leadsynth_core.io import write_record
 
     def work(progress: Callable[[float, str], None], _cancel: object) -> Path:
         progress(0.0, f"writing {path.name}")
@@ -222,7 +222,3 @@ def record_writer(record: EcgRecord, path: Path) -> Callable[[Callable[[float, s
         return Path(out)
 
     return work
-
-
-def page_size_mm() -> QSizeF:
-    return QSizeF(*A4_LANDSCAPE_MM)

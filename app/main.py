@@ -50,7 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from .main_window import MainWindow
     from .resources import app_icon
-    from .settings import APPLICATION, ORGANIZATION
+    from .settings import APPLICATION, ORGANIZATION, Settings
 
     configure_logging(console=True)
     # Fractional scale factors (125 %, 150 %) kept exact: calibrated millimetres need it.
@@ -66,8 +66,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setDesktopFileName("leadsynth")
     pg.setConfigOptions(antialias=True, background=None)
 
-    # A screenshot run must not wait on a modal error box that nobody can click.
-    window = MainWindow(interactive=not args.screenshot)
+    # A screenshot run must not wait on a modal error box that nobody can click,
+    # and must look the same whatever the user last chose: default, unsaved settings.
+    window = MainWindow(Settings(ephemeral=bool(args.screenshot)), interactive=not args.screenshot)
     if args.inputs:
         try:
             window.set_inputs(parse_lead_list(args.inputs))

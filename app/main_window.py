@@ -8,6 +8,7 @@ status.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt
@@ -17,10 +18,12 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
     QMainWindow,
+    QMenu,
     QProgressBar,
     QPushButton,
     QTabWidget,
     QWidget,
+    QWizard,
 )
 
 from leadsynth_core.errors import LeadSynthError
@@ -38,6 +41,7 @@ from .views.lead_picker import PRESETS, LeadPicker
 from .views.median_view import MedianBeatView
 from .views.metrics_table import MetricsTable
 from .views.record_panel import RecordPanel
+from .wizard import ModelIndicator, PatientModelChoice
 from .workers import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -56,6 +60,9 @@ class MainWindow(QMainWindow):
         self.view_state = ViewState(self.settings, self)
         self.records = RecordController(self.document, self.tasks, self.notifier, self)
         self.synthesis = SynthesisController(self.document, self.tasks, self.notifier, self)
+        self.model_choice = PatientModelChoice(self)  # a patient's personal model, or the general one
+        self.synthesis.choose_model = self.model_choice.choose
+        self.model_choice.changed.connect(self.synthesis.run)
         self.document.set_inputs(self.settings.value("leads/inputs"))
         self.synthesis.refresh_model()
 
@@ -115,11 +122,14 @@ class MainWindow(QMainWindow):
         sb.addWidget(self.state_label, 1)
         sb.addWidget(self.progress)
         sb.addWidget(self.cancel_button)
+        self.model_indicator = ModelIndicator(self.document, self.model_choice)
+        sb.addPermanentWidget(self.model_indicator)
         sb.addPermanentWidget(self.filter_label)
         sb.addPermanentWidget(self.scale_label)
         sb.addPermanentWidget(self.zoom_label)
 
-    def _action(self, menu, text: str, slot, shortcut: str | QKeySequence | None = None, *,
+    def _action(self, menu: QMenu, text: str, slot: Callable[..., object],
+                shortcut: str | QKeySequence | QKeySequence.StandardKey | None = None, *,
                 checkable: bool = False, group: QActionGroup | None = None, tip: str = "") -> QAction:
         act = QAction(text, self)
         if shortcut is not None:
@@ -138,13 +148,13 @@ class MainWindow(QMainWindow):
         mb = self.menuBar()
         vs = self.view_state
         f = mb.addMenu("&File")
-        self._action(f, "&Open…", self.open_dialog, QKeySequence.StandardKey.Open)
+        open_act = self._action(f, "&Open…", self.open_dialog, QKeySequence.StandardKey.Open)
         self.recent_menu = f.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         f.addSeparator()
-        self._action(f, "Export view as &PDF…", self.export_pdf_dialog, "Ctrl+E")
+        pdf_act = self._action(f, "Export view as &PDF…", self.export_pdf_dialog, "Ctrl+E")
         self._action(f, "Export view as P&NG…", self.export_png_dialog, "Ctrl+Shift+E")
-        self._action(f, "&Save synthesized 12-lead…", self.save_record_dialog, QKeySequence.StandardKey.Save)
+        save_act = self._action(f, "&Save synthesized 12-lead…", self.save_record_dialog, QKeySequence.StandardKey.Save)
         f.addSeparator()
         self._action(f, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
@@ -153,6 +163,9 @@ class MainWindow(QMainWindow):
             self._action(leads, f"Preset {text} ({device})", lambda _=False, p=preset: self.set_inputs(p), str(i + 1))
         leads.addSeparator()
         self._action(leads, "Cancel synthesis", self.synthesis.cancel, "Esc")
+        leads.addSeparator()
+        self._action(leads, "&Personalize the model for this patient…", self.personalize_dialog, "Ctrl+Shift+P",
+                     tip="Fine-tune the model on the patient's past 12-lead recordings")
 
         v = mb.addMenu("&View")
         self.layout_actions: dict[str, QAction] = {}
@@ -207,6 +220,24 @@ class MainWindow(QMainWindow):
                                                     lambda _=False, hz=hz: self._set_filter(lowpass_hz=hz), checkable=True, group=g)
         h = mb.addMenu("&Help")
         self._action(h, "&About LeadSynth", lambda: dialogs.show_about(self))
+        # The tool bar repeats the actions a reviewer uses all the time (same QActions).
+        tools = self.addToolBar("Main")
+        tools.setObjectName("toolbar-main")
+        tools.setMovable(False)
+        open_act.setIconText("Open")
+        pdf_act.setIconText("PDF")
+        save_act.setIconText("Save 12-lead")
+        self.mode_actions["compare"].setIconText("Compare")
+        self.mode_actions["review"].setIconText("Review")
+        for name, act in self.layout_actions.items():
+            act.setIconText(name)
+        tools.addAction(open_act)
+        tools.addAction(pdf_act)
+        tools.addAction(save_act)
+        for group in (self.mode_actions, self.layout_actions, self.speed_actions, self.gain_actions):
+            tools.addSeparator()
+            for act in group.values():
+                tools.addAction(act)
         self._sync_actions()
 
     def _sync_actions(self) -> None:
@@ -332,6 +363,16 @@ class MainWindow(QMainWindow):
         self.tasks.start("export", export.record_writer(result, p),
                          on_success=lambda out: self.notifier.info(f"Saved {out}"),
                          on_error=lambda exc: self.notifier.error("Save failed", exc))
+
+    def personalize_dialog(self) -> QWizard:
+        """Open the personalization wizard (window-modal); an accepted model serves at once."""
+        from .wizard.wizard import PersonalizeWizard  # loads torch: only when asked for
+
+        wizard = PersonalizeWizard(self.document, self.model_choice, self.notifier, self)
+        wizard.model_saved.connect(lambda card: self.model_choice.model_added(card.patient_id))
+        wizard.finished.connect(wizard.deleteLater)
+        wizard.open()
+        return wizard
 
     def _set_filter(self, **change: object) -> None:
         f = self.view_state.filters

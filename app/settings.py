@@ -1,16 +1,17 @@
 """Persistent viewer settings: every default is declared here, and only here.
 
 Settings live in an INI file in the user scope (``QSettings.IniFormat``) rather than the
-native store so that tests (and portable installs) can redirect them with
-``QSettings.setPath(IniFormat, UserScope, folder)`` and so that a support engineer can read
-them.  Values come back from QSettings as strings on some platforms; :class:`Settings`
+native store so that tests can redirect them with ``QSettings.setPath(IniFormat, UserScope,
+folder)`` and so that a support engineer can read them; with ``LEADSYNTH_HOME`` set (portable
+installs, tests) the file is ``$LEADSYNTH_HOME/settings/viewer.ini``.  Values come back from QSettings as strings on some platforms; :class:`Settings`
 converts them to the type of the declared default, so callers never see a wrong type.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import os
+from pathlib import Path
 from typing import Any, Final
 
 from PySide6.QtCore import QObject, QSettings, Signal
@@ -74,9 +75,18 @@ class Settings(QObject):
 
     changed = Signal(str, object)
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, *, ephemeral: bool = False) -> None:
         super().__init__(parent)
-        self._qs = QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANIZATION, APPLICATION)
+        #: ``ephemeral``: start from the defaults and keep changes in memory only (batch
+        #: runs such as ``--screenshot`` must not depend on, or change, a user's settings).
+        self._memory: dict[str, Any] | None = {} if ephemeral else None
+        home = os.environ.get("LEADSYNTH_HOME")
+        if home:
+            # Portable installs and tests: everything of LeadSynth under one folder.
+            path = Path(home).expanduser() / "settings" / "viewer.ini"
+            self._qs = QSettings(str(path), QSettings.Format.IniFormat)
+        else:
+            self._qs = QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANIZATION, APPLICATION)
 
     @property
     def file_name(self) -> str:
@@ -84,6 +94,8 @@ class Settings(QObject):
 
     def value(self, key: str) -> Any:
         default = DEFAULTS[key]
+        if self._memory is not None:
+            return self._memory.get(key, default)
         raw = self._qs.value(key, default)
         try:
             return _coerce(raw, default)
@@ -95,7 +107,10 @@ class Settings(QObject):
     def set_value(self, key: str, value: Any) -> None:
         if key not in DEFAULTS:
             raise KeyError(f"undeclared setting {key!r}; declare it in app.settings.DEFAULTS")
-        self._qs.setValue(key, value)
+        if self._memory is not None:
+            self._memory[key] = value
+        else:
+            self._qs.setValue(key, value)
         self.changed.emit(key, value)
 
     def recent_files(self) -> list[str]:
@@ -112,8 +127,5 @@ class Settings(QObject):
         self.set_value("files/recent", [p for p in self.recent_files() if p != path])
 
     def sync(self) -> None:
-        self._qs.sync()
-
-
-def join_leads(leads: Sequence[str]) -> str:
-    return ",".join(leads)
+        if self._memory is None:
+            self._qs.sync()

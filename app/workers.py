@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from leadsynth_core.errors import CancelledError, LeadSynthError
 from leadsynth_core.progress import CancelToken
@@ -166,7 +166,9 @@ class TaskRunner(QObject):
         worker.failed.connect(relay.failed)
         worker.progressed.connect(relay.progressed)
         worker.cancelled.connect(relay.cancelled)
-        worker.done.connect(thread.quit)
+        # Direct: QThread.quit is thread-safe, and a queued call would need the GUI event
+        # loop, which is blocked in thread.wait() during shutdown (a 30-s deadlock).
+        worker.done.connect(thread.quit, Qt.ConnectionType.DirectConnection)
         thread.finished.connect(relay.finished)
         relay.reap = lambda: self._reap(gen)
         thread.started.connect(worker.run)

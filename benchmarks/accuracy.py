@@ -37,8 +37,8 @@ if str(ROOT) not in sys.path:  # run as a script from a checkout
 
 from leadsynth_core.io import read_record  # noqa: E402
 from leadsynth_core.metrics import pcc  # noqa: E402
-from leadsynth_core.models.features import HIGHPASS_HZ, highpass  # noqa: E402
 from leadsynth_core.models import list_models, load_model  # noqa: E402
+from leadsynth_core.models.features import HIGHPASS_HZ, highpass  # noqa: E402
 from leadsynth_core.record import EcgRecord  # noqa: E402
 from leadsynth_core.training.data import default_data_root, load_records  # noqa: E402
 from leadsynth_core.training.evaluate import evaluate_model  # noqa: E402

@@ -36,6 +36,7 @@ import sys
 import tempfile
 import time
 import traceback
+import warnings
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -239,10 +240,14 @@ def classify(path: Path) -> tuple[str, str]:
 
     name = path.stem
     try:
-        keys = list_records(path)
-        key = keys[0] or None if keys else None
-        info = inspect_record(path, key=key)
-        record = read_record(path, key=key)
+        # Warnings are errors here, as in the test suite (pytest -W error): a numpy
+        # overflow warning escaping the reader is a crash there.
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            keys = list_records(path)
+            key = (keys[0] or None) if keys else None
+            info = inspect_record(path, key=key)
+            record = read_record(path, key=key)
     except LeadSynthError as exc:
         text = str(exc)
         if name not in text:
@@ -331,6 +336,9 @@ def run_inputs(start: int, stop: int, seed: int, seeds: list[Seed], slow_s: floa
 
 
 def _worker_main(args: argparse.Namespace) -> int:
+    import faulthandler
+
+    faulthandler.enable()  # a native crash prints the Python stack it happened under
     seeds = make_seeds()
     run_inputs(args.start, args.stop, args.seed, seeds, args.slow, Path(args.current), tuple(args.kinds),
                hang_s=args.hang, journal=Path(args.out))
@@ -341,10 +349,15 @@ def _worker_main(args: argparse.Namespace) -> int:
 def _death_detail(returncode: int, stderr: str) -> str:
     """Describe why a worker died: a hang (faulthandler's timeout stack) or a native crash."""
     frames = re.findall(r'File "([^"]+)", line (\d+) in (\w+)', stderr)
-    if "Timeout" in stderr and frames:
+    if frames:
         path, line, func = frames[0]  # faulthandler prints the innermost frame first
         where = "h5py" if "/h5py/" in path else Path(path).name
-        return f"hang in {where} ({Path(path).name}:{line} in {func}), no progress in the time limit"
+        at = f"({Path(path).name}:{line} in {func})"
+        if "Timeout" in stderr:
+            return f"hang in {where} {at}, no progress in the time limit"
+        fatal = re.search(r"Fatal Python error: (.+)", stderr)
+        if fatal:
+            return f"native crash in {where} {at}: {fatal.group(1).strip()} (exit code {returncode})"
     return f"worker died with code {returncode}: {stderr.strip()[-400:]}"
 
 

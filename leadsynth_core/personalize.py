@@ -933,22 +933,39 @@ def _staging_root() -> Path:
     return user_data_dir() / "staging"
 
 
+_STALE_STAGING_S = 3600.0
+
+
+def _process_alive(pid: int) -> bool:
+    if os.name != "posix":
+        # os.kill(pid, 0) would send CTRL_C_EVENT on Windows; rely on the age test there.
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
 def _sweep_stale_staging(root: Path) -> None:
-    """Remove staging folders left by a process that died mid-save."""
+    """Remove staging folders left by a process that died mid-save.
+
+    A folder is stale when the process named in it is gone, or when it is older than an
+    hour (no save takes that long; this also covers platforms without a process check).
+    """
     if not root.is_dir():
         return
+    now = time.time()
     for d in root.iterdir():
         pid_text = d.name.split("-", 1)[0]
-        alive = False
-        if pid_text.isdigit():
-            try:
-                os.kill(int(pid_text), 0)
-                alive = True
-            except ProcessLookupError:
-                alive = False
-            except PermissionError:
-                alive = True
-        if not alive:
+        try:
+            old = now - d.stat().st_mtime > _STALE_STAGING_S
+        except OSError:
+            continue
+        dead = pid_text.isdigit() and int(pid_text) != os.getpid() and not _process_alive(int(pid_text))
+        if old or dead:
             log.info("removing stale staging folder %s", d)
             shutil.rmtree(d, ignore_errors=True)
 

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
 )
 
 from leadsynth_core.leads import STANDARD_LEADS, sort_leads
+from leadsynth_core.record import Provenance
 
 from ..document import ViewerDocument
 
@@ -86,11 +87,18 @@ class LeadPicker(QWidget):
             b.blockSignals(True)
             b.setChecked(lead in self._doc.inputs)
             present = rec is None or lead in rec.lead_names
-            b.setEnabled(present)
-            b.setToolTip(f"Count {lead} as measured" if present else f"{lead} is not in this record")
+            measured = rec is None or (present and rec.provenance_of(lead) is Provenance.MEASURED)
+            b.setEnabled(measured)
+            if not present:
+                b.setToolTip(f"{lead} is not in this record")
+            elif not measured:
+                b.setToolTip(f"{lead} is {rec.provenance_of(lead)} in this file, not measured: it cannot be an input")
+            else:
+                b.setToolTip(f"Count {lead} as measured")
             b.blockSignals(False)
         for (_text, leads, _device), b in zip(PRESETS, self.preset_buttons, strict=True):
-            b.setEnabled(rec is None or all(lead in rec.lead_names for lead in leads))
+            b.setEnabled(rec is None or all(
+                lead in rec.lead_names and rec.provenance_of(lead) is Provenance.MEASURED for lead in leads))
             font = b.font()
             font.setBold(tuple(leads) == tuple(self._doc.inputs))
             b.setFont(font)

@@ -35,6 +35,7 @@ class MetricsTable(QWidget):
         lay.addWidget(self.title)
         lay.addWidget(self.table, 1)
         lay.addWidget(self.note)
+        document.record_changed.connect(self.refresh)
         document.result_changed.connect(self.refresh)
         document.synthesis_state_changed.connect(lambda *_: self.refresh())
         self.refresh()

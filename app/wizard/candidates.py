@@ -121,8 +121,15 @@ def assess_candidates(
         check(cancel)
         report(progress, i / max(1, len(entries)), f"checking {Path(entry.path).name}")
         if same_recording(entry, open_path, open_key):
-            out.append(Candidate(entry, False, ("open record",),
-                                 "the record open in the viewer: kept out of training so it can be scored", True))
+            out.append(
+                Candidate(
+                    entry,
+                    False,
+                    ("open record",),
+                    "open record: kept out of training so that it can be scored",
+                    True,
+                )
+            )
             continue
         absent = [f.name for f in record_files(entry.path) if not f.exists()]
         if absent:
@@ -139,8 +146,14 @@ def assess_candidates(
             continue
         ratio = noise_ratio(record)
         if ratio > NOISE_RATIO_LIMIT:
-            out.append(Candidate(entry, True, ("noisy",),
-                                 f"noisy: {100 * ratio:.0f}% of the signal is above 40 Hz (not ticked by default)"))
+            out.append(
+                Candidate(
+                    entry,
+                    True,
+                    ("noisy",),
+                    f"noisy: {100 * ratio:.0f}% of the signal is above 40 Hz (not ticked by default)",
+                )
+            )
             continue
         out.append(Candidate(entry, True, (), ""))
     report(progress, 1.0, f"{sum(c.usable for c in out)} of {len(out)} recordings usable")
@@ -151,4 +164,3 @@ def default_selection(candidates: Sequence[Candidate], n: int = DEFAULT_TICKED) 
     """Ids of the ``n`` most recent clean usable recordings (``candidates`` sorted newest first)."""
     clean = [c for c in candidates if c.usable and not c.noisy]
     return {c.id for c in clean[:n]}
-

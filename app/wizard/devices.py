@@ -61,13 +61,26 @@ def device_choices() -> list[DeviceChoice]:
     return [DeviceChoice("auto", text, bool(auto and auto.accelerator)), *found]
 
 
-def estimate_seconds(card: ModelCard, signal_seconds: float, n_recordings: int, epochs: int,
-                     accelerator: bool) -> float:
+_PARAMETERS: dict[tuple[str, str], int] = {}
+
+
+def _parameters(card: ModelCard) -> int:
+    """Parameter count of a model, loaded once per model (the estimate follows every keystroke)."""
+    key = (card.id, card.weights_sha256)
+    if key not in _PARAMETERS:
+        try:
+            _PARAMETERS[key] = count_parameters(load_model(card).module)
+        except ModelError as exc:
+            log.warning("cannot size model %s for the time estimate: %s", card.id, exc)
+            return 0  # the fine-tune itself will report the broken model
+    return _PARAMETERS[key]
+
+
+def estimate_seconds(
+    card: ModelCard, signal_seconds: float, n_recordings: int, epochs: int, accelerator: bool
+) -> float:
     """A rough wall time for ``personalize`` with head fine-tuning (the default)."""
-    try:
-        params = count_parameters(load_model(card).module)
-    except ModelError:
-        params = 0  # the fine-tune itself will report the broken model
+    params = _parameters(card)
     samples = max(0.0, signal_seconds) * MODEL_FS
     per_sample = samples * (_HEAD_S_PER_SAMPLE_EPOCH * max(1, epochs) + _FORWARD_S_PER_SAMPLE_PARAM * params)
     if accelerator:

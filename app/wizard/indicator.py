@@ -19,7 +19,9 @@ log = logging.getLogger(__name__)
 
 
 class ModelIndicator(QWidget):
-    def __init__(self, document: ViewerDocument, choice: PatientModelChoice, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, document: ViewerDocument, choice: PatientModelChoice, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self._doc = document
         self._choice = choice

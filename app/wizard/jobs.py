@@ -60,7 +60,11 @@ class _Throttle:
 
     def progress(self, fraction: float, message: str) -> None:
         now = time.perf_counter()
-        if fraction >= 1.0 or not message.startswith("epoch") or now - self._last_progress >= UPDATE_INTERVAL_S:
+        if (
+            fraction >= 1.0
+            or not message.startswith("epoch")
+            or now - self._last_progress >= UPDATE_INTERVAL_S
+        ):
             self._progress(fraction, message)
             self._last_progress = now
 
@@ -96,9 +100,14 @@ class WizardJobs(QObject):
             with Library() as lib:
                 return lib.add_recordings(targets, patient_id=patient_id, progress=progress, cancel=cancel)
 
-        self._tasks.start("add", work, on_success=self.added.emit, on_progress=self.add_progress.emit,
-                          on_error=lambda exc: self.add_failed.emit(str(exc)),
-                          on_cancel=self.add_cancelled.emit)
+        self._tasks.start(
+            "add",
+            work,
+            on_success=self.added.emit,
+            on_progress=self.add_progress.emit,
+            on_error=lambda exc: self.add_failed.emit(str(exc)),
+            on_cancel=self.add_cancelled.emit,
+        )
 
     def cancel_add(self) -> None:
         if self._tasks.is_running("add"):
@@ -109,10 +118,13 @@ class WizardJobs(QObject):
         def work(progress: Progress, cancel: CancelToken) -> list[Candidate]:
             with Library() as lib:
                 entries = lib.list_recordings(patient_id)
-            return assess_candidates(entries, open_path=open_path, open_key=open_key, progress=progress, cancel=cancel)
+            return assess_candidates(
+                entries, open_path=open_path, open_key=open_key, progress=progress, cancel=cancel
+            )
 
-        self._tasks.start("scan", work, on_success=self.scanned.emit,
-                          on_error=lambda exc: self.scan_failed.emit(str(exc)))
+        self._tasks.start(
+            "scan", work, on_success=self.scanned.emit, on_error=lambda exc: self.scan_failed.emit(str(exc))
+        )
 
     # -------------------------------------------------------------- training
     def train(self, request: TrainingRequest) -> None:
@@ -125,10 +137,22 @@ class WizardJobs(QObject):
             return run_personalization(request, throttle.progress, cancel, throttle.epoch)
 
         self.started_at = time.perf_counter()
-        self._tasks.start("train", work, on_success=self.trained.emit, on_progress=self.train_progress.emit,
-                          on_error=lambda exc: self.train_failed.emit(str(exc)), on_cancel=self.train_cancelled.emit)
-        log.info("personalization started: %d recording(s) of patient %s, %d epochs, lr %g, device %s",
-                 len(request.recordings), request.patient_id, request.epochs, request.lr, request.device)
+        self._tasks.start(
+            "train",
+            work,
+            on_success=self.trained.emit,
+            on_progress=self.train_progress.emit,
+            on_error=lambda exc: self.train_failed.emit(str(exc)),
+            on_cancel=self.train_cancelled.emit,
+        )
+        log.info(
+            "personalization started: %d recording(s) of patient %s, %d epochs, lr %g, device %s",
+            len(request.recordings),
+            request.patient_id,
+            request.epochs,
+            request.lr,
+            request.device,
+        )
 
     def cancel_training(self) -> None:
         """Stop the fine-tune; its late result, if any, is dropped."""

@@ -33,8 +33,10 @@ log = logging.getLogger(__name__)
 def personal_summary(card: ModelCard) -> str:
     """``"personalized for patient P1, trained on 5 recordings, 2026-11-22"``."""
     n = len((card.training or {}).get("recordings", []))
-    return (f"personalized for patient {card.patient_id}, trained on {n} recording{'s' if n != 1 else ''}, "
-            f"{(card.created or '')[:10]}")
+    return (
+        f"personalized for patient {card.patient_id}, trained on {n} recording{'s' if n != 1 else ''}, "
+        f"{(card.created or '')[:10]}"
+    )
 
 
 class PatientModelChoice(QObject):
@@ -48,7 +50,9 @@ class PatientModelChoice(QObject):
         self._general_for: set[str] = set()
         self._patients: dict[tuple[str, str | None], str | None] = {}
 
-    def patient_of(self, record: EcgRecord | None, path: str | Path | None = None, key: str | None = None) -> str | None:
+    def patient_of(
+        self, record: EcgRecord | None, path: str | Path | None = None, key: str | None = None
+    ) -> str | None:
         """The record's patient: from its file, else from the library (cached per file)."""
         if record is None:
             return None
@@ -70,7 +74,11 @@ class PatientModelChoice(QObject):
     def _lookup(source: str | Path, key: str | None) -> str | None:
         try:
             with Library() as lib:
-                ids = {e.patient_id for e in lib.list_recordings() if e.patient_id and same_recording(e, source, key)}
+                ids = {
+                    e.patient_id
+                    for e in lib.list_recordings()
+                    if e.patient_id and same_recording(e, source, key)
+                }
         except LeadSynthError as exc:
             log.warning("library lookup of %s failed: %s", source, exc)
             return None

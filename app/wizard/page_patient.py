@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from leadsynth_core.errors import LeadSynthError
-from leadsynth_core.library import AddReport, Library
+from leadsynth_core.library import AddReport, Library, PatientEntry
 
 from ..notify import Notifier
 from .jobs import WizardJobs
@@ -36,14 +36,18 @@ class PatientPage(QWizardPage):
         self._jobs = jobs
         self._notifier = notifier
         self.setTitle("1. Patient")
-        self.setSubTitle("Whose model is personalized. Pick a patient from the library or type a new id; "
-                         "add the patient's past 12-lead recordings if they are not in the library yet.")
+        self.setSubTitle(
+            "Whose model is personalized. Pick a patient from the library or type a new id; "
+            "add the patient's past 12-lead recordings if they are not in the library yet."
+        )
         self.open_label = QLabel()
         self.open_label.setWordWrap(True)
         self.patient_combo = QComboBox()
         self.patient_combo.setEditable(True)
         self.patient_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.patient_combo.lineEdit().setPlaceholderText("patient id")
+        self.patient_combo.setCompleter(None)  # typed text is the id as typed, never auto-completed
+        self.patient_info = QLabel()
         self.patient_combo.currentIndexChanged.connect(self._on_index)
         self.patient_combo.lineEdit().textEdited.connect(self._state.set_patient)
         self.add_files_button = QPushButton("Add recordings from files…")
@@ -67,6 +71,7 @@ class PatientPage(QWizardPage):
         lay.addWidget(self.open_label)
         lay.addWidget(QLabel("Patient:"))
         lay.addWidget(self.patient_combo)
+        lay.addWidget(self.patient_info)
         lay.addSpacing(12)
         lay.addLayout(buttons)
         row = QHBoxLayout()
@@ -75,7 +80,8 @@ class PatientPage(QWizardPage):
         lay.addLayout(row)
         lay.addWidget(self.add_label)
         lay.addStretch(1)
-        state.patient_changed.connect(lambda _pid: self.completeChanged.emit())
+        self._patients: dict[str, PatientEntry] = {}
+        state.patient_changed.connect(self._on_patient_changed)
         jobs.add_progress.connect(self._on_add_progress)
         jobs.added.connect(self._on_added)
         jobs.add_failed.connect(self._on_add_failed)
@@ -87,7 +93,11 @@ class PatientPage(QWizardPage):
         if st.open_record is None:
             self.open_label.setText("No record is open in the viewer.")
         else:
-            who = f"patient <b>{st.open_patient}</b>" if st.open_patient else "no patient id (neither in the file nor in the library)"
+            who = (
+                f"patient <b>{st.open_patient}</b>"
+                if st.open_patient
+                else "no patient id (neither in the file nor in the library)"
+            )
             self.open_label.setText(f"Open record: <b>{st.open_name}</b>, {who}.")
         self.reload_patients()
 
@@ -103,18 +113,16 @@ class PatientPage(QWizardPage):
         except LeadSynthError as exc:
             self._notifier.error("Cannot read the patient library", exc)
             patients = []
+        self._patients = {p.id: p for p in patients}
         current = self._state.patient_id
         self.patient_combo.blockSignals(True)
         self.patient_combo.clear()
         for p in patients:
-            self.patient_combo.addItem(
-                f"{p.id}   ({p.n_complete} complete 12-lead of {p.n_recordings} recordings, {p.n_models} models)", p.id)
-        index = self.patient_combo.findData(current)
-        self.patient_combo.setCurrentIndex(index)
-        if index < 0:
-            self.patient_combo.setEditText(current)
+            self.patient_combo.addItem(p.id, p.id)
+        self.patient_combo.setCurrentIndex(self.patient_combo.findData(current))
+        self.patient_combo.setEditText(current)
         self.patient_combo.blockSignals(False)
-        self.completeChanged.emit()
+        self._on_patient_changed(current)
 
     def choose_patient(self, patient_id: str) -> None:
         """Select ``patient_id`` (from the library list, or a new id)."""
@@ -129,7 +137,9 @@ class PatientPage(QWizardPage):
         """Add files or folders to the library as recordings of the chosen patient (worker)."""
         pid = self._state.patient_id
         if not pid:
-            self._notifier.error("No patient chosen", "type or choose the patient id before adding recordings")
+            self._notifier.error(
+                "No patient chosen", "type or choose the patient id before adding recordings"
+            )
             return
         if not paths:
             return
@@ -137,6 +147,21 @@ class PatientPage(QWizardPage):
         self.add_progress.setValue(0)
         self._set_adding(True)
         self._jobs.add_recordings(paths, pid)
+
+    def _on_patient_changed(self, patient_id: str) -> None:
+        entry = self._patients.get(patient_id)
+        if not patient_id:
+            self.patient_info.setText("Choose a patient, or type a new id and add recordings.")
+        elif entry is None:
+            self.patient_info.setText(
+                f"{patient_id} is not in the library yet: add the patient's recordings below."
+            )
+        else:
+            self.patient_info.setText(
+                f"In the library: {entry.n_complete} complete 12-lead of {entry.n_recordings} recordings, "
+                f"{entry.n_models} personal model{'s' if entry.n_models != 1 else ''}."
+            )
+        self.completeChanged.emit()
 
     def _on_index(self, index: int) -> None:
         pid = self.patient_combo.itemData(index)

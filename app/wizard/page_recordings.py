@@ -40,8 +40,10 @@ class RecordingsPage(QWizardPage):
         self._jobs = jobs
         self._scanning = False
         self.setTitle("2. Past recordings")
-        self.setSubTitle("The patient's recordings in the library, newest first. Tick the complete 12-lead "
-                         f"recordings to fine-tune on ({RECOMMENDED_RECORDINGS} recommended).")
+        self.setSubTitle(
+            "The patient's recordings in the library, newest first. Tick the complete 12-lead "
+            f"recordings to fine-tune on ({RECOMMENDED_RECORDINGS} recommended)."
+        )
         self.tree = QTreeWidget()
         self.tree.setColumnCount(len(COLUMNS))
         self.tree.setHeaderLabels(list(COLUMNS))
@@ -87,15 +89,17 @@ class RecordingsPage(QWizardPage):
         grey = QBrush(self.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text))
         for c in self._state.candidates:
             e = c.entry
-            quality = ", ".join(c.flags) if c.flags else "ok"
-            item = QTreeWidgetItem(["", c.date_text, f"{e.duration:.1f} s", f"{e.fs:g} Hz",
-                                    quality + (f": {c.reason}" if c.reason else ""), c.name])
+            item = QTreeWidgetItem(
+                ["", c.date_text, f"{e.duration:.1f} s", f"{e.fs:g} Hz", c.reason or "ok", c.name]
+            )
             item.setData(0, Qt.ItemDataRole.UserRole, c.id)
             item.setToolTip(5, e.path)
             item.setToolTip(4, c.reason or "complete 12-lead recording, no quality problem found")
             if c.usable:
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
-                item.setCheckState(0, Qt.CheckState.Checked if c.id in self._state.selected else Qt.CheckState.Unchecked)
+                item.setCheckState(
+                    0, Qt.CheckState.Checked if c.id in self._state.selected else Qt.CheckState.Unchecked
+                )
                 if c.noisy:
                     item.setForeground(4, QBrush(_CAUTION))
             else:
@@ -117,15 +121,19 @@ class RecordingsPage(QWizardPage):
         for c in st.candidates:
             item = self.item_for(c.id)
             if item is not None and c.usable:
-                item.setCheckState(0, Qt.CheckState.Checked if c.id in st.selected else Qt.CheckState.Unchecked)
+                item.setCheckState(
+                    0, Qt.CheckState.Checked if c.id in st.selected else Qt.CheckState.Unchecked
+                )
         self.tree.blockSignals(False)
         usable = sum(c.usable for c in st.candidates)
         chosen = [c.entry for c in st.chosen()]
         text = f"{format_recordings(chosen)} selected; {usable} of {len(st.candidates)} recordings usable."
         if not st.candidates and not self._scanning:
-            text = (f"Patient {st.patient_id} has no recordings in the library. Go back and add some.")
+            text = f"Patient {st.patient_id} has no recordings in the library. Go back and add some."
         elif usable == 0 and not self._scanning:
-            text += " None can be used: see the reasons in the list; go back to add complete 12-lead recordings."
+            text += (
+                " None can be used: see the reasons in the list; go back to add complete 12-lead recordings."
+            )
         elif 0 < len(chosen) < RECOMMENDED_RECORDINGS:
             text += f" Fewer than {RECOMMENDED_RECORDINGS}: the personal model may not generalize."
         self.summary.setText(text)

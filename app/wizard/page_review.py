@@ -39,12 +39,15 @@ _WORSE = QColor("#b00000")
 
 def _score_table(title: str) -> QTableWidget:
     table = QTableWidget(0, 5)
-    table.setHorizontalHeaderLabels(["Lead", "PCC\ngeneral", "PCC\npersonal", "RMSE (mV)\ngeneral", "RMSE (mV)\npersonal"])
+    table.setHorizontalHeaderLabels(
+        ["Lead", "PCC\ngeneral", "PCC\npersonal", "RMSE (mV)\ngeneral", "RMSE (mV)\npersonal"]
+    )
     table.verticalHeader().setVisible(False)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
     table.verticalHeader().setDefaultSectionSize(20)
+    table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
     table.setToolTip(title)
     return table
 
@@ -75,8 +78,10 @@ class ReviewPage(QWizardPage):
         super().__init__()
         self._state = state
         self.setTitle("5. Review")
-        self.setSubTitle("Scores on data the fine-tune never saw. Accept saves the personal model for this "
-                         "patient; Discard leaves no trace.")
+        self.setSubTitle(
+            "Scores on data the fine-tune never saw. Accept saves the personal model for this "
+            "patient; Discard leaves no trace."
+        )
         self.setButtonText(QWizard.WizardButton.FinishButton, "Accept")
         self.setButtonText(QWizard.WizardButton.CancelButton, "Discard")
         self.verdict_label = QLabel()
@@ -92,9 +97,12 @@ class ReviewPage(QWizardPage):
         self.plot = pg.PlotWidget(background="w")
         self.plot.setMinimumHeight(230)
         self.plot.setLabel("bottom", "time", units="s")
-        self.plot.setLabel("left", "mV")
+        self.plot.setLabel("left", "amplitude (mV)")
+        self.plot.getAxis("left").enableAutoSIPrefix(False)  # always mV, never "x0.001"
         self.plot.showGrid(x=True, y=True, alpha=0.25)
-        self.legend = self.plot.addLegend(offset=(10, 5), brush=pg.mkBrush(255, 255, 255, 210))
+        self.legend = self.plot.addLegend(
+            offset=(10, 5), brush=pg.mkBrush(255, 255, 255, 210), labelTextColor="#111111"
+        )
         self.keep_anyway = QCheckBox("Save the personal model anyway (not recommended)")
         self.keep_anyway.toggled.connect(lambda _on: self.completeChanged.emit())
         tables = QHBoxLayout()
@@ -125,16 +133,25 @@ class ReviewPage(QWizardPage):
         if review is None:
             return
         res = review.result
+        self.setSubTitle(
+            f"Patient {res.patient_id}, measured leads {', '.join(res.inputs)}: scores on data the "
+            "fine-tune never saw. Accept saves the personal model for this patient; Discard leaves "
+            "no trace."
+        )
         verdict = verdict_of(review)
         color = _BETTER.name() if verdict.helped else _WORSE.name()
-        self.verdict_label.setText(f"<span style='font-size:13pt; color:{color}'><b>{verdict.headline}</b></span>")
+        self.verdict_label.setText(
+            f"<span style='font-size:13pt; color:{color}'><b>{verdict.headline}</b></span>"
+        )
         self.detail_label.setText(verdict.detail)
         self.keep_anyway.setChecked(False)
         self.keep_anyway.setVisible(not verdict.helped)
         held = sum(r.holdout_seconds for r in res.recordings)
         if res.before is not None and res.after is not None:
-            self.holdout_title.setText(f"<b>Held-out</b>: the last {100 * res.settings['holdout']:.0f} % of each of the "
-                                       f"{len(res.recordings)} chosen recordings ({held:.0f} s), never trained on")
+            self.holdout_title.setText(
+                f"<b>Held-out</b>: the last {100 * res.settings['holdout']:.0f} % of each of the "
+                f"{len(res.recordings)} chosen recordings ({held:.0f} s), never trained on"
+            )
             _fill_scores(self.holdout_table, res.leads, res.before, res.after)
         else:
             self.holdout_title.setText("<b>Held-out</b>: nothing could be held out")
@@ -144,7 +161,9 @@ class ReviewPage(QWizardPage):
             _fill_scores(self.open_table, res.leads, *review.open_scores)
             self.open_table.setVisible(True)
         else:
-            self.open_title.setText("<b>Open record</b>: not scored (it lacks measured leads to compare with)")
+            self.open_title.setText(
+                "<b>Open record</b>: not scored (it lacks measured leads to compare with)"
+            )
             self.open_table.setVisible(False)
         self.lead_combo.blockSignals(True)
         self.lead_combo.clear()

@@ -44,8 +44,10 @@ class SettingsPage(QWizardPage):
         self._devices: list[DeviceChoice] = []
         self._cards: dict[str, ModelCard] = {}
         self.setTitle("3. Settings")
-        self.setSubTitle("The defaults are those of Malpani et al. (only the last layer is fine-tuned); "
-                         "most users change nothing here.")
+        self.setSubTitle(
+            "The defaults are those of Malpani et al. (only the last layer is fine-tuned); "
+            "most users change nothing here."
+        )
         self.inputs_label = QLabel()
         self.base_combo = QComboBox()
         self.base_combo.currentIndexChanged.connect(self._on_base)
@@ -71,7 +73,9 @@ class SettingsPage(QWizardPage):
         adv = QFormLayout(self.advanced)
         adv.addRow("Epochs:", self.epochs_spin)
         adv.addRow("Learning rate:", self.lr_spin)
-        adv.addRow("", QLabel(f"Defaults: {DEFAULT_EPOCHS} epochs, learning rate {DEFAULT_LR:g} (Malpani et al.)"))
+        adv.addRow(
+            "", QLabel(f"Defaults: {DEFAULT_EPOCHS} epochs, learning rate {DEFAULT_LR:g} (Malpani et al.)")
+        )
         self.advanced.setVisible(False)
         self.estimate_label = QLabel()
         self.estimate_label.setWordWrap(True)
@@ -96,8 +100,11 @@ class SettingsPage(QWizardPage):
         cards = base_models(st.inputs)
         # Default: the general model serving the viewer now (its base, if a personal one serves).
         current = st.current_model
-        wanted = (current.base_model or {}).get("id") if current is not None and current.is_personal else (
-            current.id if current is not None else None)
+        wanted = (
+            (current.base_model or {}).get("id")
+            if current is not None and current.is_personal
+            else (current.id if current is not None else None)
+        )
         self.base_combo.blockSignals(True)
         self.base_combo.clear()
         for card in cards:
@@ -135,8 +142,10 @@ class SettingsPage(QWizardPage):
     def _update_estimate(self) -> None:
         st = self._state
         if st.base is None:
-            self.estimate_label.setText(f"<span style='color:#b00000'>No general model takes the leads "
-                                        f"{', '.join(st.inputs)}; choose other measured leads in the viewer.</span>")
+            self.estimate_label.setText(
+                f"<span style='color:#b00000'>No general model takes the leads "
+                f"{', '.join(st.inputs)}; choose other measured leads in the viewer.</span>"
+            )
             self.completeChanged.emit()
             return
         chosen = st.chosen()
@@ -145,5 +154,6 @@ class SettingsPage(QWizardPage):
         est = estimate_seconds(st.base, seconds, len(chosen), st.epochs, bool(device and device.accelerator))
         self.estimate_label.setText(
             f"Fine-tuning on {len(chosen)} recording(s), {seconds:.0f} s of signal, {st.epochs} epochs: "
-            f"<b>{describe_seconds(est)}</b> (estimate).")
+            f"<b>{describe_seconds(est)}</b> (estimate)."
+        )
         self.completeChanged.emit()

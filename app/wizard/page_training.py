@@ -29,8 +29,10 @@ class TrainingPage(QWizardPage):
         self._losses: list[float] = []
         self._eta: float | None = None
         self.setTitle("4. Training")
-        self.setSubTitle("The model is fine-tuned on the chosen recordings. Nothing is saved until you accept it "
-                         "on the next page.")
+        self.setSubTitle(
+            "The model is fine-tuned on the chosen recordings. Nothing is saved until you accept it "
+            "on the next page."
+        )
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.status_label = QLabel()
@@ -41,8 +43,9 @@ class TrainingPage(QWizardPage):
         self.plot.setLabel("left", "training loss (MSE)")
         self.plot.setTitle("Training loss")
         self.plot.setLogMode(y=True)  # a diverging run (too large a learning rate) stays readable
+        self.plot.getAxis("left").enableAutoSIPrefix(False)
         self.plot.showGrid(x=True, y=True, alpha=0.3)
-        self.curve = self.plot.plot([], [], pen=pg.mkPen("#1f77b4", width=2), symbol="o", symbolSize=4)
+        self.curve = self.plot.plot([], [], pen=pg.mkPen("#1f77b4", width=2))
         self.cancel_button = QPushButton("Cancel training")
         self.cancel_button.clicked.connect(self.cancel)
         self.restart_button = QPushButton("Train again")
@@ -65,6 +68,11 @@ class TrainingPage(QWizardPage):
         jobs.train_failed.connect(self._on_stopped)
         jobs.train_cancelled.connect(self._on_cancelled)
 
+    @property
+    def losses(self) -> tuple[float, ...]:
+        """Mean training loss of each epoch so far (the curve's data)."""
+        return tuple(self._losses)
+
     # ------------------------------------------------------------- QWizardPage
     def initializePage(self) -> None:  # noqa: N802 (Qt API)
         self.start()
@@ -75,7 +83,7 @@ class TrainingPage(QWizardPage):
         self._state.set_review(None)
 
     def isComplete(self) -> bool:  # noqa: N802 (Qt API)
-        return self._state.review is not None and not self._jobs.training()
+        return self._state.review is not None
 
     # ------------------------------------------------------------------ slots
     def start(self) -> None:
@@ -86,8 +94,10 @@ class TrainingPage(QWizardPage):
         self.curve.setData([], [])
         self.progress.setValue(0)
         self.progress.setFormat("%p%")
-        self.status_label.setText(f"Fine-tuning {st.base.id if st.base else '?'} for patient {st.patient_id} "
-                                  f"on {len(st.selected)} recording(s), {st.epochs} epochs, learning rate {st.lr:g}…")
+        self.status_label.setText(
+            f"Fine-tuning {st.base.id if st.base else '?'} for patient {st.patient_id} "
+            f"on {len(st.selected)} recording(s), {st.epochs} epochs, learning rate {st.lr:g}…"
+        )
         self._set_running(True)
         self._jobs.train(st.request())
         self._timer.start()
@@ -122,18 +132,25 @@ class TrainingPage(QWizardPage):
         self._eta = 0.0
         self._tick()
         res = review.result
-        self.status_label.setText(f"Done in {res.seconds:.1f} s on {res.device}. Press Next to review the result.")
+        self.status_label.setText(
+            f"Done in {res.seconds:.1f} s on {res.device}. Press Next to review the result."
+        )
         self._state.set_review(review)
         self._set_running(False)
 
     def _on_stopped(self, message: str) -> None:
         self._timer.stop()
+        self._eta = None
+        self._tick()
         self.status_label.setText(f"Training failed: {message}")
         self._set_running(False)
 
     def _on_cancelled(self) -> None:
         self._timer.stop()
+        self._eta = None
+        self._tick()
         self.progress.setFormat("cancelled")
-        self.status_label.setText("Training cancelled; nothing was saved. Go Back to change the settings, "
-                                  "or train again.")
+        self.status_label.setText(
+            "Training cancelled; nothing was saved. Go Back to change the settings, or train again."
+        )
         self._set_running(False)

@@ -78,9 +78,16 @@ def run_personalization(
 ) -> Review:
     """Fine-tune, then score and draw; every step honours ``cancel``."""
     result = personalize(
-        request.base, request.inputs, list(request.recordings), epochs=request.epochs, lr=request.lr,
-        device=request.device, patient_id=request.patient_id, progress=lambda f, m: progress(0.9 * f, m),
-        cancel=cancel, on_epoch=on_epoch,
+        request.base,
+        request.inputs,
+        list(request.recordings),
+        epochs=request.epochs,
+        lr=request.lr,
+        device=request.device,
+        patient_id=request.patient_id,
+        progress=lambda f, m: progress(0.9 * f, m),
+        cancel=cancel,
+        on_epoch=on_epoch,
     )
     check(cancel)
     report(progress, 0.92, "scoring the open record")
@@ -105,8 +112,10 @@ def _held_out_stretch(result: PersonalizationResult) -> tuple[EcgRecord, str]:
     record = lsio.read_record(last.path, key=last.key)
     start = max(0.0, record.duration - max(last.holdout_seconds, 1.0))
     name = Path(last.label).name
-    return (record.slice_time(start, start + OVERLAY_SECONDS),
-            f"held-out last {record.duration - start:.1f} s of {name} (never trained on)")
+    return (
+        record.slice_time(start, start + OVERLAY_SECONDS),
+        f"held-out last {record.duration - start:.1f} s of {name} (never trained on)",
+    )
 
 
 def _overlay(result: PersonalizationResult, stretch: EcgRecord, label: str, cancel: CancelToken) -> Overlay:
@@ -115,7 +124,8 @@ def _overlay(result: PersonalizationResult, stretch: EcgRecord, label: str, canc
     personal = synthesize(stretch, result.inputs, result.model, cancel=cancel)
     leads = [n for n in result.leads if n in stretch.lead_names]
     return Overlay(
-        label=label, fs=float(stretch.fs),
+        label=label,
+        fs=float(stretch.fs),
         truth={n: np.asarray(stretch.lead(n)) for n in leads},
         general={n: np.asarray(general.lead(n)) for n in leads},
         personal={n: np.asarray(personal.lead(n)) for n in leads},
@@ -133,8 +143,10 @@ class Verdict:
 
 
 def _change(before: LeadScores, after: LeadScores) -> str:
-    return (f"mean correlation {before.mean_pcc:.3f} with the general model, {after.mean_pcc:.3f} with the "
-            f"personal one; mean error {before.mean_rmse * 1000:.0f} µV, {after.mean_rmse * 1000:.0f} µV")
+    return (
+        f"mean correlation {before.mean_pcc:.3f} with the general model, {after.mean_pcc:.3f} with the "
+        f"personal one; mean error {before.mean_rmse * 1000:.0f} µV, {after.mean_rmse * 1000:.0f} µV"
+    )
 
 
 def verdict_of(review: Review) -> Verdict:
@@ -142,20 +154,27 @@ def verdict_of(review: Review) -> Verdict:
     res = review.result
     parts: list[str] = []
     if res.before is not None and res.after is not None:
-        parts.append(f"On the held-out part of the {len(res.recordings)} recording(s): {_change(res.before, res.after)}.")
+        parts.append(
+            f"On the held-out part of the {len(res.recordings)} recording(s): {_change(res.before, res.after)}."
+        )
     if review.open_scores is not None:
         gen, pers = review.open_scores
         parts.append(f"On the open record {review.open_name}: {_change(gen, pers)}.")
     if res.verdict == "improved":
         headline = "Personalization helped: the personal model is better on data it was not trained on."
-        if review.open_scores is not None and review.open_scores[1].mean_pcc < review.open_scores[0].mean_pcc - 0.002:
+        if (
+            review.open_scores is not None
+            and review.open_scores[1].mean_pcc < review.open_scores[0].mean_pcc - 0.002
+        ):
             parts.append("It was worse on the open record, though: look at the overlay before accepting.")
     elif res.verdict == "worse":
         headline = "Personalization did not help; keep the general model. The personal model did worse."
     elif res.verdict == "unchanged":
         headline = "Personalization did not help; keep the general model. It made no clear difference."
     else:
-        headline = "Personalization did not help; keep the general model. Nothing could be held out to check it."
+        headline = (
+            "Personalization did not help; keep the general model. Nothing could be held out to check it."
+        )
     parts += res.warnings[:2] if res.verdict == "improved" else []
     return Verdict(res.verdict == "improved", headline, " ".join(parts))
 

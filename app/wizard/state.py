@@ -34,9 +34,17 @@ class WizardState(QObject):
     settings_changed = Signal()
     review_changed = Signal()
 
-    def __init__(self, *, inputs: tuple[str, ...], open_record: EcgRecord | None, open_path: Path | None,
-                 open_key: str | None, open_patient: str | None, current_model: ModelCard | None,
-                 parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        inputs: tuple[str, ...],
+        open_record: EcgRecord | None,
+        open_path: Path | None,
+        open_key: str | None,
+        open_patient: str | None,
+        current_model: ModelCard | None,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self.inputs = inputs
         self.open_record = open_record
@@ -84,7 +92,9 @@ class WizardState(QObject):
             self.base = card
             self.settings_changed.emit()
 
-    def set_training(self, *, device: str | None = None, epochs: int | None = None, lr: float | None = None) -> None:
+    def set_training(
+        self, *, device: str | None = None, epochs: int | None = None, lr: float | None = None
+    ) -> None:
         self.device = self.device if device is None else device
         self.epochs = self.epochs if epochs is None else int(epochs)
         self.lr = self.lr if lr is None else float(lr)
@@ -113,7 +123,13 @@ class WizardState(QObject):
         if self.base is None:
             raise ValueError("no base model chosen")
         return TrainingRequest(
-            base=self.base, inputs=self.inputs, recordings=tuple(c.entry for c in self.chosen()),
-            patient_id=self.patient_id, device=self.device, epochs=self.epochs, lr=self.lr,
-            open_record=self.open_record, open_name=self.open_name,
+            base=self.base,
+            inputs=self.inputs,
+            recordings=tuple(c.entry for c in self.chosen()),
+            patient_id=self.patient_id,
+            device=self.device,
+            epochs=self.epochs,
+            lr=self.lr,
+            open_record=self.open_record,
+            open_name=self.open_name,
         )

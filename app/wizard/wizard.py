@@ -34,8 +34,13 @@ class PersonalizeWizard(QWizard):
 
     model_saved = Signal(object)  # the ModelCard as written
 
-    def __init__(self, document: ViewerDocument, choice: PatientModelChoice, notifier: Notifier,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        document: ViewerDocument,
+        choice: PatientModelChoice,
+        notifier: Notifier,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Personalize the model for a patient")
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
@@ -43,9 +48,13 @@ class PersonalizeWizard(QWizard):
         self.resize(1000, 780)
         self._notifier = notifier
         self.state = WizardState(
-            inputs=tuple(document.inputs), open_record=document.record, open_path=document.path,
-            open_key=document.key, open_patient=choice.patient_of(document.record, document.path, document.key),
-            current_model=document.model_card, parent=self,
+            inputs=tuple(document.inputs),
+            open_record=document.record,
+            open_path=document.path,
+            open_key=document.key,
+            open_patient=choice.patient_of(document.record, document.path, document.key),
+            current_model=document.model_card,
+            parent=self,
         )
         self.jobs = WizardJobs(self)
         self.patient_page = PatientPage(self.state, self.jobs, notifier)
@@ -53,8 +62,13 @@ class PersonalizeWizard(QWizard):
         self.settings_page = SettingsPage(self.state)
         self.training_page = TrainingPage(self.state, self.jobs)
         self.review_page = ReviewPage(self.state)
-        for page in (self.patient_page, self.recordings_page, self.settings_page, self.training_page,
-                     self.review_page):
+        for page in (
+            self.patient_page,
+            self.recordings_page,
+            self.settings_page,
+            self.training_page,
+            self.review_page,
+        ):
             self.addPage(page)
         self.jobs.scan_failed.connect(lambda m: notifier.error("Cannot list the recordings", m))
         self.jobs.train_failed.connect(lambda m: notifier.error("Personalization failed", m))

@@ -127,12 +127,13 @@ print(f"ok: screenshot {img.width()}x{img.height()}, {len(colours)} distinct col
 EOF
 
 # install.sh into a scratch prefix, then run through the installed symlink.
-"${CLEAN_ENV[@]}" PREFIX="$T/prefix" sh "$T/$NAME/install.sh" >/dev/null || fail "install.sh"
+# (update-mime-database rightly notes that a scratch prefix is not on XDG_DATA_DIRS: logged, not shown)
+"${CLEAN_ENV[@]}" PREFIX="$T/prefix" sh "$T/$NAME/install.sh" >"$T/install.log" 2>&1 || { cat "$T/install.log"; fail "install.sh"; }
 out=$("${CLEAN_ENV[@]}" "$T/prefix/bin/leadsynth" --version) || fail "installed leadsynth"
 [ "$out" = "leadsynth $VERSION" ] || fail "installed leadsynth --version printed '$out'"
 grep -q "^Exec=$T/prefix/lib/leadsynth/leadsynth-gui %f" "$T/prefix/share/applications/leadsynth.desktop" \
     || fail "installed .desktop file has the wrong Exec line"
-"${CLEAN_ENV[@]}" sh "$T/prefix/lib/leadsynth/uninstall.sh" >/dev/null || fail "uninstall.sh"
+"${CLEAN_ENV[@]}" sh "$T/prefix/lib/leadsynth/uninstall.sh" >"$T/uninstall.log" 2>&1 || { cat "$T/uninstall.log"; fail "uninstall.sh"; }
 [ ! -e "$T/prefix/lib/leadsynth" ] && [ ! -e "$T/prefix/bin/leadsynth" ] || fail "uninstall.sh left files"
 echo "ok: install.sh / uninstall.sh into a scratch prefix"
 

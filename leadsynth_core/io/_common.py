@@ -32,6 +32,7 @@ __all__ = [
     "MAX_READ_VALUES",
     "check_amplitude",
     "check_read_size",
+    "write_error",
 ]
 
 log = logging.getLogger(__name__)
@@ -41,10 +42,11 @@ MAX_FS = 100_000.0
 #: Largest |amplitude| a reader accepts (100 V).  No body-surface ECG comes near it; a
 #: value beyond it means a lying gain or unit, not a signal.
 MAX_ABS_MV = 1e5
-#: Most samples x leads one read may return (1 GiB as float32, about 12 h of 12 leads at
-#: 500 Hz).  A reader converts through float64, so its peak is about 4x this in bytes;
-#: longer recordings are read window by window (``read_window``).
-MAX_READ_VALUES = 2**28
+#: Most samples x leads one read may return: 2^26 values, 256 MiB as float32, about 3 h
+#: of 12 leads at 500 Hz.  Readers convert through float64 (HDF5 peaks at ~16 bytes per
+#: value, wfdb at ~40), so a read at the limit peaks at about 1 GiB (HDF5) or 2.7 GiB
+#: (WFDB).  Longer recordings are read window by window (``read_window``).
+MAX_READ_VALUES = 2**26
 
 # Multipliers that bring a physical unit to mV.  Keys are lower case: headers spell
 # "mV", "mv", "MV" alike (the Challenge 2021 files write "mv").
@@ -167,6 +169,15 @@ def check_finite(signal: np.ndarray, lead_names: Sequence[str], where: str, offs
             f"{where}: lead {lead_names[col]} has {count} non-finite sample(s) "
             f"(NaN or infinite), first at sample {int(rows[0]) + offset}"
         )
+
+
+def write_error(path: Path | str, exc: OSError) -> RecordFormatError:
+    """A :class:`RecordFormatError` naming ``path`` for a file-system failure while writing.
+
+    h5py's messages span several lines; the user gets the one-line system reason.
+    """
+    reason = os.strerror(exc.errno) if exc.errno else (str(exc).splitlines() or [type(exc).__name__])[0]
+    return RecordFormatError(f"{path}: cannot write the record: {reason}")
 
 
 def check_amplitude(signal: np.ndarray, lead_names: Sequence[str], where: str, offset: int = 0) -> None:

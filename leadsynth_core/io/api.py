@@ -10,7 +10,7 @@ from pathlib import Path
 from ..errors import RecordFormatError
 from ..record import EcgRecord
 from . import cpsc_format, hdf5_format, wfdb_format
-from ._common import RecordInfo, same_file
+from ._common import RecordInfo, same_file, write_error
 
 __all__ = [
     "read_record",
@@ -186,11 +186,16 @@ def write_record(
                 raise RecordFormatError(
                     f"{target}: refusing to overwrite {src}, a source file of the record being written"
                 )
-    if fmt == "wfdb":
-        if key:
-            raise RecordFormatError(f"{p}: key= applies to HDF5 output only")
-        return wfdb_format.write_wfdb(record, p)
-    return hdf5_format.write_hdf5({key or p.stem or "record": record}, p)
+    if fmt == "wfdb" and key:
+        raise RecordFormatError(f"{p}: key= applies to HDF5 output only")
+    try:
+        if fmt == "wfdb":
+            return wfdb_format.write_wfdb(record, p)
+        return hdf5_format.write_hdf5({key or p.stem or "record": record}, p)
+    except OSError as exc:
+        # Disk full, read-only folder, a path under a file...: the atomic writers have
+        # already removed their temporaries; report it like any other bad target.
+        raise write_error(p, exc) from exc
 
 
 def find_records(folder: str | os.PathLike[str]) -> list[Path]:

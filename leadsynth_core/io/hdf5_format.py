@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import io
 import json
 import logging
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -41,6 +43,7 @@ from ._common import (
     check_fs,
     check_read_size,
     unit_scale,
+    write_error,
 )
 
 __all__ = [
@@ -346,7 +349,8 @@ def read_hdf5(
             info, ds, transposed, scale = _ecg_info(path, f, fs)
             a, b = _range(info, start, stop, where)
             data = ds[:, a:b].T if transposed else ds[a:b, :]
-    signal = np.asarray(data, dtype=np.float64) * scale
+    with np.errstate(over="ignore", invalid="ignore"):  # check_finite names what overflowed
+        signal = np.asarray(data, dtype=np.float64) * scale
     check_finite(signal, info.lead_names, where if not info.key else f"{where} [{info.key}]", offset=a)
     check_amplitude(signal, info.lead_names, where if not info.key else f"{where} [{info.key}]", offset=a)
     metadata = dict(info.metadata)
@@ -418,14 +422,107 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
-def _new_file(tmp: Path) -> h5py.File:
-    f = h5py.File(tmp, "w")
+class _SinkableFile(io.RawIOBase):
+    """The temporary file that libhdf5 writes through (h5py's file-object driver).
+
+    libhdf5 2.0 does not survive a failed write (disk full, quota): the next flush or
+    close crashes the process with a segmentation fault.  So libhdf5 never sees one:
+    the first failing write is remembered in :attr:`error`, and it and every later write
+    are dropped as if they had succeeded.  The writer raises :attr:`error` once the
+    library has closed the file, and the temporary is deleted.
+    """
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self._fh = open(path, "w+b")  # noqa: SIM115 - closed by close()
+        self.error: OSError | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def writable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        return self._fh.readinto(buffer)
+
+    def write(self, data: Any) -> int:
+        if self.error is None:
+            try:
+                return self._fh.write(data)
+            except OSError as exc:
+                self.error = exc
+        return len(memoryview(data))
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._fh.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._fh.tell()
+
+    def truncate(self, size: int | None = None) -> int:
+        if self.error is None:
+            try:
+                return self._fh.truncate(size)
+            except OSError as exc:
+                self.error = exc
+        return self._fh.tell() if size is None else size
+
+    def flush(self) -> None:
+        if self.error is None and not self._fh.closed:
+            try:
+                self._fh.flush()
+            except OSError as exc:
+                self.error = exc
+
+    def check(self) -> None:
+        """Raise the write failure, if there was one."""
+        if self.error is not None:
+            raise self.error
+
+    def close(self) -> None:
+        if not self.closed:
+            try:
+                self.flush()
+            finally:
+                self._fh.close()
+                super().close()
+
+
+def _close(f: h5py.File, raw: _SinkableFile, *, failed: bool) -> None:
+    """Close an HDF5 file being written, then raise any write failure (see :class:`_SinkableFile`)."""
+    try:
+        f.close()
+    finally:
+        raw.close()
+    if not failed:
+        raw.check()
+
+
+def _new_file(tmp: Path) -> tuple[h5py.File, _SinkableFile]:
+    raw = _SinkableFile(tmp)
+    try:
+        f = h5py.File(raw, "w")
+    except BaseException:
+        raw.close()
+        raise
+    try:
+        _init_file(f)
+    except BaseException:
+        _close(f, raw, failed=True)
+        raise
+    return f, raw
+
+
+def _init_file(f: h5py.File) -> None:
     f.attrs["format"] = SCHEMA_NAME
     f.attrs["format_version"] = SCHEMA_VERSION
     # Which program wrote the file, so a questionable synthesis can be traced to a release.
     f.attrs["software"] = f"LeadSynth {__version__}"
     f.create_group("records")
-    return f
 
 
 def _chunk_rows(n_leads: int) -> int:
@@ -442,7 +539,9 @@ def write_hdf5(records: Mapping[str, EcgRecord] | Iterable[tuple[str, EcgRecord]
     if not items:
         raise RecordFormatError(f"{where}: no records to write")
     with atomic_paths([path]) as (tmp,):
-        with _new_file(tmp) as f:
+        f, raw = _new_file(tmp)
+        failed = True
+        try:
             for key, record in items:
                 key = _check_key(key, where)
                 if key in f["records"]:
@@ -460,6 +559,9 @@ def write_hdf5(records: Mapping[str, EcgRecord] | Iterable[tuple[str, EcgRecord]
                     "signal", data=signal, chunks=(rows, record.n_leads),
                     maxshape=(None, record.n_leads), compression="gzip", compression_opts=4, shuffle=True,
                 )
+            failed = False
+        finally:
+            _close(f, raw, failed=failed)
     log.info("wrote HDF5 %s (%d record(s))", path, len(items))
     return path
 
@@ -502,11 +604,14 @@ class Hdf5RecordWriter:
             raise RecordFormatError(f"{where}: {len(prov)} provenance entries for {len(self.lead_names)} leads")
         self.provenance = prov
         self._n = 0
-        self._files = AtomicFiles([self.path])
+        try:
+            self._files = AtomicFiles([self.path])
+        except OSError as exc:
+            raise write_error(self.path, exc) from exc
         (self._tmp,) = self._files.temps
         self._file: h5py.File | None = None
         try:
-            self._file = _new_file(self._tmp)
+            self._file, self._raw = _new_file(self._tmp)
             group = self._file["records"].create_group(self.key)
             _write_group_attrs(
                 group, fs=self.fs, lead_names=self.lead_names, provenance=self.provenance,
@@ -520,9 +625,13 @@ class Hdf5RecordWriter:
             )
         except BaseException:
             # h5py may fail half-way (disk full, bad metadata): leave nothing behind.
-            if self._file is not None:
-                self._file.close()
-            self._files.discard()
+            try:
+                if self._file is not None:
+                    _close(self._file, self._raw, failed=True)
+            finally:
+                self._files.discard()
+            if isinstance(sys.exc_info()[1], OSError):
+                raise write_error(self.path, sys.exc_info()[1]) from sys.exc_info()[1]
             raise
         self._open = True
 
@@ -544,6 +653,10 @@ class Hdf5RecordWriter:
             raise SignalQualityError(f"{self.path}: chunk at sample {self._n} holds NaN or infinite values")
         self._ds.resize(self._n + data.shape[0], axis=0)
         self._ds[self._n:self._n + data.shape[0], :] = data
+        if self._raw.error is not None:  # disk full: stop now, leave nothing behind
+            error = self._raw.error
+            self.abort()
+            raise write_error(self.path, error) from error
         self._n += data.shape[0]
 
     def finish(self) -> Path:
@@ -554,9 +667,11 @@ class Hdf5RecordWriter:
             self.abort()
             raise RecordFormatError(f"{self.path}: no samples were appended; nothing written")
         self._open = False
-        self._file.close()
         try:
+            _close(self._file, self._raw, failed=False)
             self._files.commit()
+        except OSError as exc:
+            raise write_error(self.path, exc) from exc
         finally:
             self._files.discard()
         log.info("wrote HDF5 %s [%s] (%d samples) by streaming", self.path, self.key, self._n)
@@ -567,8 +682,10 @@ class Hdf5RecordWriter:
         if not self._open:
             return
         self._open = False
-        self._file.close()
-        self._files.discard()
+        try:
+            _close(self._file, self._raw, failed=True)
+        finally:
+            self._files.discard()
 
     def __enter__(self) -> Hdf5RecordWriter:
         return self

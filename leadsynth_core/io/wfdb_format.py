@@ -156,7 +156,7 @@ def _read_header(hea: Path) -> Any:
     _check_header_text(hea)
     try:
         return wfdb.rdheader(_record_base(hea))
-    except (ValueError, IndexError, KeyError, TypeError, AttributeError) as exc:
+    except (ValueError, IndexError, KeyError, TypeError, AttributeError, ArithmeticError) as exc:
         raise RecordFormatError(f"{hea}: cannot parse WFDB header: {exc}") from None
 
 
@@ -317,8 +317,10 @@ def read_wfdb(path: str | Path, start: int = 0, stop: int | None = None) -> EcgR
     check_read_size(stop - start, len(info.lead_names), where)
     try:
         rec = wfdb.rdrecord(_record_base(hea), sampfrom=start, sampto=stop if n else None, physical=True)
-    except (ValueError, IndexError, KeyError, TypeError, OSError, EOFError) as exc:
-        raise RecordFormatError(f"{where}: cannot read WFDB samples: {exc}") from None
+    except (ValueError, IndexError, KeyError, TypeError, OSError, EOFError, ArithmeticError) as exc:
+        # ArithmeticError: wfdb divides by and converts header numbers it does not check
+        # (ZeroDivisionError, OverflowError; found by benchmarks/fuzz.py).
+        raise RecordFormatError(f"{where}: cannot read WFDB samples: {type(exc).__name__}: {exc}") from None
     signal = rec.p_signal
     if signal is None or signal.ndim != 2 or signal.shape[1] != len(info.lead_names):
         raise RecordFormatError(f"{where}: WFDB samples have unexpected shape {getattr(signal, 'shape', None)}")

@@ -14,7 +14,15 @@ from .card import ModelCard, read_card
 from .features import INDEPENDENT_LEADS, MODEL_FS, independent_lead_set
 from .loaded import LoadedModel
 from .networks import ARCHITECTURES, build_network, count_parameters
-from .registry import file_sha256, find_model, list_models, load_model, save_model, select_model, shipped_models_dir
+from .registry import (
+    file_sha256,
+    find_model,
+    list_models,
+    load_model,
+    save_model,
+    select_model,
+    shipped_models_dir,
+)
 
 __all__ = [
     "ARCHITECTURES",

@@ -96,7 +96,7 @@ class _UNetBody(nn.Module):
             skips.append(x)
             x = self.pool(x)
         x = self.bottleneck(x)
-        for upsample, block, skip in zip(self.upsample, self.up, reversed(skips)):
+        for upsample, block, skip in zip(self.upsample, self.up, reversed(skips), strict=True):
             x = block(torch.cat([upsample(x), skip], dim=1))
         return x
 

@@ -234,7 +234,10 @@ def save_model(module: nn.Module, card: ModelCard, path: str | os.PathLike[str])
     stem = Path(path)
     if stem.suffix in (CARD_SUFFIX, WEIGHTS_SUFFIX):
         stem = stem.with_suffix("")
-    stem.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        stem.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a path under a file, a read-only folder...
+        raise ModelError(f"{stem}: cannot write model: {exc.strerror or exc}") from None
     expected = _build_module(card).state_dict()
     state = {k: v.detach().to("cpu").contiguous().clone() for k, v in module.state_dict().items()}
     if set(state) != set(expected) or any(tuple(state[k].shape) != tuple(expected[k].shape) for k in state):
@@ -258,8 +261,8 @@ def save_model(module: nn.Module, card: ModelCard, path: str | os.PathLike[str])
         tmp_w = None
         os.replace(tmp_c, card_path)
         tmp_c = None
-    except OSError as exc:
-        raise ModelError(f"{stem}: cannot write model: {exc.strerror or exc}") from None
+    except (OSError, SafetensorError) as exc:  # safetensors reports a full disk as SafetensorError
+        raise ModelError(f"{stem}: cannot write model: {getattr(exc, 'strerror', None) or exc}") from None
     finally:
         for tmp in (tmp_w, tmp_c):
             if tmp is not None and os.path.exists(tmp):

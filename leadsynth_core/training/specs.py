@@ -97,7 +97,7 @@ def _specs() -> dict[str, ModelSpec]:
             inputs=leads,
             arch_params={"base_width": 8, "depth": 4},
             base="anysubset",
-            steps=1500,
+            steps=1000,
             batch_size=16,
             synthetic_fraction=0.25,
             lr=3e-4,

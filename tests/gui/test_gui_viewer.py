@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from app.document import ViewerDocument
 from app.main_window import MainWindow
 from app.views.ecg_grid import CellItems
 from app.views.lead_picker import PRESETS
@@ -282,3 +283,113 @@ def test_median_beats_overlay(qtbot, make_window, shared_data) -> None:
         _, ys = curves[lead]["trace"].getData()
         _, yt = curves[lead]["truth"].getData()
         assert ys.shape == yt.shape and np.isfinite(ys).all()
+
+
+def test_cancel_discards_the_running_synthesis(qtbot, make_window, shared_data) -> None:
+    w = make_window()
+    open_and_wait(qtbot, w, ludb(shared_data, 9))
+    w.set_inputs(("I", "II", "V3"))
+    assert w.tasks.is_running("synthesis") and w.cancel_button.isVisible()
+    w.synthesis.cancel()
+    assert w.document.state == ViewerDocument.CANCELLED
+    qtbot.waitUntil(lambda: w.tasks.active_count() == 0, timeout=30_000)
+    qtbot.wait(50)
+    assert w.document.result is None  # a late result of the cancelled run is not applied
+    assert not w.cancel_button.isVisible()
+
+
+def test_close_while_loading_and_synthesizing_stops_workers(qtbot, make_window, shared_data) -> None:
+    w = make_window()
+    w.open_path(ludb(shared_data, 10))
+    w.close()  # the fixture fails if a thread or a window is left behind
+    assert w.tasks.active_count() == 0
+
+
+def test_multi_record_hdf5_offers_a_chooser_and_recent_files(qtbot, make_window, tmp_path, monkeypatch) -> None:
+    from leadsynth_core.io import write_records
+
+    fs = 500.0
+    t = np.arange(5000) / fs
+    recs = {
+        key: EcgRecord((np.stack([np.sin(2 * np.pi * f * t + i) for i in range(12)], axis=1)).astype(np.float32),
+                       fs, STANDARD_LEADS, patient_id=key)
+        for key, f in (("first", 1.0), ("second", 1.7))
+    }
+    path = tmp_path / "many.h5"
+    write_records(recs, path)
+    offered: list[list[str]] = []
+
+    def fake_get_item(_parent, _title, _label, items, *_args):
+        offered.append(list(items))
+        return "second", True
+
+    monkeypatch.setattr("app.dialogs.QInputDialog.getItem", fake_get_item)
+    w = make_window()
+    w.set_inputs(STANDARD_LEADS)
+    w.open_path(path)
+    wait_synthesis(qtbot, w)
+    assert offered == [["first", "second"]]
+    assert w.document.key == "second" and w.document.record.patient_id == "second"
+    assert w.settings.recent_files()[0] == f"{path}::second"
+    assert "second" in w.record_panel.fields["File"].text()
+
+
+def test_drop_a_file_opens_it(qtbot, make_window, shared_data) -> None:
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    w = make_window()
+    mime = QMimeData()
+    path = ludb(shared_data, 11)
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    w.dropEvent(event)
+    wait_synthesis(qtbot, w)
+    assert w.document.path == path
+
+
+def test_about_box_shows_the_version(qtbot, make_window, monkeypatch) -> None:
+    from leadsynth_core._version import __version__
+
+    shown: list[str] = []
+    monkeypatch.setattr("app.dialogs.QMessageBox.about", lambda _p, _t, text: shown.append(text))
+    w = make_window()
+    next(a for a in w.actions() if a.text() == "&About LeadSynth").trigger()
+    assert shown and __version__ in shown[0]
+
+
+def test_keyboard_shortcuts_drive_the_view(qtbot, make_window, shared_data) -> None:
+    from PySide6.QtCore import Qt
+
+    w = make_window()
+    open_and_wait(qtbot, w, ludb(shared_data, 12))
+    w.grid.plot.setFocus()
+    qtbot.keyClick(w, Qt.Key.Key_2)
+    wait_synthesis(qtbot, w)
+    assert w.document.inputs == PRESETS[1][1]
+    layout, speed, gain = w.view_state.layout, w.view_state.speed, w.view_state.gain
+    qtbot.keyClick(w, Qt.Key.Key_L)
+    qtbot.keyClick(w, Qt.Key.Key_S)
+    qtbot.keyClick(w, Qt.Key.Key_G)
+    assert (w.view_state.layout, w.view_state.speed, w.view_state.gain) != (layout, speed, gain)
+    assert w.view_state.layout != layout and w.view_state.speed != speed and w.view_state.gain != gain
+    assert f"{w.view_state.speed:g} mm/s" in w.scale_label.text()
+
+
+def test_reopened_output_never_promotes_synthesized_leads(qtbot, make_window, shared_data, tmp_path) -> None:
+    """A LeadSynth output opened again keeps its provenance; its synthesized leads cannot be inputs."""
+    truth = read_record(ludb(shared_data, 13))
+    out = write_record(synthesize(truth, "I,II,V2,V4"), tmp_path / "synth.hea")
+    w = make_window()
+    w.set_inputs(STANDARD_LEADS)  # show the file as read
+    w.open_path(out)
+    qtbot.waitUntil(lambda: w.document.record is not None and w.tasks.active_count() == 0, timeout=30_000)
+    for ci in w.grid.cell_items():
+        assert ci.display.provenance is w.document.record.provenance_of(ci.cell.lead)
+        if ci.display.provenance is Provenance.SYNTHESIZED:
+            assert "SYNTHESIZED" in ci.label.textItem.toPlainText()
+    assert not w.picker.toggles["V1"].isEnabled()
+    assert w.picker.toggles["V2"].isEnabled()
+    assert w.document.state == ViewerDocument.FAILED  # 12 "inputs" include synthesized leads
+    assert w.document.result is None
