@@ -13,7 +13,7 @@ import dataclasses
 import logging
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
@@ -24,6 +24,9 @@ from leadsynth_core.record import EcgRecord, Provenance
 from .filters import DisplayFilters
 from .paper import DATA_WIDTH_MM
 from .settings import GAINS_MM_MV, LAYOUTS, MODES, SPEEDS_MM_S, THEMES, Settings
+
+if TYPE_CHECKING:  # the models package imports torch: only for the type checker here
+    from leadsynth_core.models import ModelCard
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +71,7 @@ class ViewerDocument(QObject):
         self.path: Path | None = None
         self.key: str | None = None
         self.inputs: tuple[str, ...] = ("I", "II", "V2", "V4")
-        self.model_card: Any = None  # leadsynth_core.models.ModelCard
+        self.model_card: ModelCard | None = None
         self.model_message: str = ""
         self.result: EcgRecord | None = None
         self.scores: dict[str, LeadScore] = {}
@@ -93,7 +96,7 @@ class ViewerDocument(QObject):
         self.inputs = inputs
         self.inputs_changed.emit()
 
-    def set_model(self, card: Any, message: str) -> None:
+    def set_model(self, card: ModelCard | None, message: str) -> None:
         self.model_card = card
         self.model_message = message
         self.model_changed.emit()

@@ -41,7 +41,7 @@ from leadsynth_core.models import list_models, load_model  # noqa: E402
 from leadsynth_core.models.features import HIGHPASS_HZ, highpass  # noqa: E402
 from leadsynth_core.record import EcgRecord  # noqa: E402
 from leadsynth_core.training.data import default_data_root, load_records  # noqa: E402
-from leadsynth_core.training.evaluate import evaluate_model  # noqa: E402
+from leadsynth_core.training.evaluate import evaluate_model, evaluate_model_truths  # noqa: E402
 from leadsynth_core.training.specs import STANDARD_SETS, set_slug  # noqa: E402
 
 log = logging.getLogger("benchmarks.accuracy")
@@ -85,7 +85,8 @@ def _models_for(leads: tuple[str, ...], models: dict[str, Any], any_subset_id: s
 
 
 def _both(model: Any, records: list[EcgRecord], leads: tuple[str, ...]) -> dict[str, Any]:
-    return {t: _summary(evaluate_model(model, records, leads, truth=t)) for t in ("raw", "highpass")}
+    res = evaluate_model_truths(model, records, leads, ("raw", "highpass"))
+    return {t: _summary(r) for t, r in res.items()}
 
 
 def run(root: Path, holdout_dir: Path | None) -> dict[str, Any]:

@@ -159,8 +159,9 @@ def test_ludb_digital_samples_obey_the_algebra(shared_data: Path, number: int) -
     LUDB 1.0.1 stores a different gain for every lead (1716/mV for I, 1206/mV for II...
     in record 1) but the ADC values of all leads are on one common scale: ``d_III =
     d_II - d_I`` within one unit per term (2 units for aVR).  Read in mV with the per-lead gains, the stored
-    III/aVR/aVL/aVF differ from the algebra by up to ~1 mV.  The readers do not
-    second-guess headers; this test documents the finding for model training.
+    III/aVR/aVL/aVF differ from the algebra by up to ~1 mV.  The WFDB reader detects
+    exactly this contradiction and reads all leads on one scale (see
+    ``test_ludb_inconsistent_gains_are_read_on_one_scale`` in test_io.py).
     """
     rec = wfdb.rdrecord(str(shared_data / "ludb" / "data" / str(number)), physical=False)
     d = rec.d_signal.astype(np.float64) - np.asarray(rec.baseline, dtype=np.float64)
@@ -168,6 +169,12 @@ def test_ludb_digital_samples_obey_the_algebra(shared_data: Path, number: int) -
     for j, name in enumerate(("III", "aVR", "aVL", "aVF"), start=2):
         ci, cii = _COEF[name]
         assert np.abs(d[:, j] - derived[name]).max() <= 1 + abs(ci) + abs(cii) + 1e-9
+    # Read with the header's per-lead gains, the mV values contradict the algebra...
+    raw = wfdb.rdrecord(str(shared_data / "ludb" / "data" / str(number))).p_signal
+    p = derive_limb_leads(raw[:, 0], raw[:, 1])
+    assert max(np.abs(raw[:, j] - p[n]).max() for j, n in enumerate(DERIVABLE_LEADS, start=2)) > 0.05
+    # ...and LeadSynth's reader, which puts them on one scale, obeys it.
     physical = read_record(shared_data / "ludb" / "data" / str(number))
     p = derive_limb_leads(physical.lead("I"), physical.lead("II"))
-    assert max(np.abs(physical.lead(n) - p[n]).max() for n in DERIVABLE_LEADS) > 0.05
+    assert max(np.abs(physical.lead(n) - p[n]).max() for n in DERIVABLE_LEADS) <= 2e-3
+    assert physical.metadata["gain_correction"]["uniform_gain"] == 1000.0

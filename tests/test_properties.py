@@ -121,7 +121,7 @@ def test_resample_round_trip_of_band_limited_signal(
     t_in = np.arange(int(duration * fs_in)) / fs_in
 
     def make(t: np.ndarray) -> np.ndarray:
-        return sum(a * np.sin(2 * np.pi * f * band * t + p) for f, a, p in zip(freqs, amps, phases))
+        return sum(a * np.sin(2 * np.pi * f * band * t + p) for f, a, p in zip(freqs, amps, phases, strict=False))
 
     x = make(t_in).astype(np.float64)
     y = resample(x, fs_in, fs_out)

@@ -216,7 +216,7 @@ def test_library_survives_sigkill_at_random_moments(tmp_path: Path) -> None:
     committed_recordings: set[int] = set()
     committed_models: set[int] = set()
     first = 0
-    for round_ in range(3):
+    for _round in range(3):
         proc = subprocess.Popen(
             [sys.executable, "-c", _LIBRARY_WRITER, str(db), str(data), str(ROOT / "tests"), str(first)],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT,
@@ -293,7 +293,7 @@ def test_library_add_reports_bad_files_instead_of_raising(tmp_path: Path) -> Non
     with Library(tmp_path / "lib.sqlite3") as lib:
         rep = lib.add_recordings(picks, patient_id="p1")
         assert rep.added == [] and len(rep.failed) == len(picks)
-        for (label, reason), pick in zip(sorted(rep.failed), sorted(picks)):
+        for (label, reason), pick in zip(sorted(rep.failed), sorted(picks), strict=True):
             assert pick.stem in label and pick.stem in reason
         assert lib.list_recordings() == [] and lib.integrity_check() == []
 

@@ -12,12 +12,20 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QLineF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen
-from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsRectItem, QScrollBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsPathItem,
+    QGraphicsRectItem,
+    QScrollBar,
+    QVBoxLayout,
+    QWidget,
+)
 
 from leadsynth_core.record import Provenance
 
@@ -119,7 +127,7 @@ class CellItems:
     trace: pg.PlotDataItem | None
     truth: pg.PlotDataItem | None
     fill: QGraphicsPathItem | None
-    label: pg.TextItem
+    label: pg.TextItem | None  # None only while the cell is being built
     badge: pg.TextItem | None
     tint: QGraphicsRectItem | None
 
@@ -169,7 +177,7 @@ class EcgGridView(QWidget):
         self.view_box.sigRangeChanged.connect(self._range_timer.start)
 
         document.record_changed.connect(self._on_record_changed)
-        document.result_changed.connect(self.rebuild)
+        document.result_changed.connect(self._on_result_changed)
         document.model_changed.connect(self._draw_decor)  # only the legend names the model
         state.changed.connect(self._on_state_changed)
         state.position_changed.connect(self._on_position_changed)
@@ -274,7 +282,7 @@ class EcgGridView(QWidget):
         self._cells = []
 
     def rebuild(self) -> None:
-        """Recreate the cells' items (layout, mode, theme, record or result changed)."""
+        """Recreate the cells' items (layout, mode or theme changed, or a new record)."""
         self._theme = th = theme(self._state.theme)
         self._geometry = geo = paper.page_geometry(self._state.layout)
         self._clear()
@@ -282,33 +290,51 @@ class EcgGridView(QWidget):
         self.grid_item.set_page(geo.width, geo.height + HEADER_MM, th)
         mode = self._state.mode
         for cell in geo.cells:
-            disp = self._doc.lead_display(cell.lead, mode)
-            self._cells.append(self._build_cell(cell, disp, th))
+            self._cells.append(self._sync_cell(None, cell, self._doc.lead_display(cell.lead, mode), th))
         self._draw_decor()
         self._update_scroll()
         self.refresh_data()
 
-    def _build_cell(self, cell: paper.Cell, disp: LeadDisplay, th: Theme) -> CellItems:
-        vb = self.view_box
-        tint = None
-        if disp.provenance is Provenance.SYNTHESIZED:
+    def _on_result_changed(self) -> None:
+        """New synthesis (or none): restyle the existing cells in place.
+
+        Adding and removing pyqtgraph items is what makes a full rebuild cost ~100 ms;
+        reusing them keeps "open and synthesize" well inside its 1-s budget.
+        """
+        mode, th = self._state.mode, self._theme
+        for i, ci in enumerate(self._cells):
+            self._cells[i] = self._sync_cell(ci, ci.cell, self._doc.lead_display(ci.cell.lead, mode), th)
+        self._draw_decor()
+        self.refresh_data()
+
+    def _ensure(self, item: QGraphicsItem | None, wanted: bool, make: Callable[[], QGraphicsItem]) -> QGraphicsItem | None:
+        """Create (and add) or remove one optional item of a cell."""
+        if wanted and item is None:
+            item = make()
+            self.view_box.addItem(item, ignoreBounds=True)
+        elif not wanted and item is not None:
+            self.view_box.removeItem(item)
+            item = None
+        return item
+
+    def _sync_cell(self, ci: CellItems | None, cell: paper.Cell, disp: LeadDisplay, th: Theme) -> CellItems:
+        """Make the items of ``cell`` show ``disp`` (reusing those of ``ci`` when given)."""
+        synthesized = disp.provenance is Provenance.SYNTHESIZED
+
+        def make_tint() -> QGraphicsRectItem:
             # The wash marks the whole cell as synthesized, even where the trace is flat.
             tint = QGraphicsRectItem(QRectF(cell.x0, cell.top - cell.height, cell.width, cell.height))
             tint.setBrush(QBrush(th.synth_tint))
             tint.setPen(QPen(Qt.PenStyle.NoPen))
             tint.setZValue(-50)
-            vb.addItem(tint, ignoreBounds=True)
-        truth = trace = fill = badge = None
-        if disp.truth is not None:
-            truth = pg.PlotDataItem(pen=style.truth_pen(th, SCREEN_PEN_PX), skipFiniteCheck=True, name="measured truth")
-            truth.setZValue(10)
-            vb.addItem(truth, ignoreBounds=True)
-        if disp.samples is not None:
-            trace = pg.PlotDataItem(pen=style.trace_pen(th, disp.provenance, SCREEN_PEN_PX), skipFiniteCheck=True,
-                                    name=f"{cell.lead} {disp.provenance}")
-            trace.setZValue(11)
-            vb.addItem(trace, ignoreBounds=True)
-        if truth is not None and trace is not None:
+            return tint
+
+        def make_curve(z: float) -> pg.PlotDataItem:
+            item = pg.PlotDataItem(skipFiniteCheck=True)
+            item.setZValue(z)
+            return item
+
+        def make_fill() -> QGraphicsPathItem:
             # A plain path item refilled from the same arrays as the two curves.
             # (pyqtgraph's FillBetweenItem rebuilds it through QPolygonF arithmetic on every
             # curve change, which crashed PySide6 6.12 with a refcount error in our tests.)
@@ -316,23 +342,38 @@ class EcgGridView(QWidget):
             fill.setBrush(QBrush(th.difference))
             fill.setPen(QPen(Qt.PenStyle.NoPen))
             fill.setZValue(5)
-            vb.addItem(fill, ignoreBounds=True)
-        label = pg.TextItem(html=self._label_html(cell, disp, th), anchor=(0, 0))
-        label.setPos(cell.x0 + 0.8, cell.top - 0.6)
-        label.setZValue(20)
-        vb.addItem(label, ignoreBounds=True)
-        if disp.score is not None:
-            badge = pg.TextItem(
-                html=f"<span style='font-size:9pt; font-weight:600; color:{th.badge_text.name()}'>"
-                     f"{style.badge_text(disp.score)}</span>",
-                anchor=(1, 0), fill=pg.mkBrush(th.badge_fill), border=pg.mkPen(th.synthesized, width=1),
-            )
+            return fill
+
+        def make_label() -> pg.TextItem:
+            label = pg.TextItem(anchor=(0, 0))
+            label.setPos(cell.x0 + 0.8, cell.top - 0.6)
+            label.setZValue(20)
+            return label
+
+        def make_badge() -> pg.TextItem:
+            badge = pg.TextItem(anchor=(1, 0), fill=pg.mkBrush(th.badge_fill), border=pg.mkPen(th.synthesized, width=1))
             badge.setPos(cell.x0 + cell.width - 1.0, cell.top - 1.0)
-            badge.setToolTip(style.score_tooltip(disp))
             badge.setZValue(21)
-            vb.addItem(badge, ignoreBounds=True)
-        if trace is not None and disp.score is not None:
-            trace.setToolTip(style.score_tooltip(disp))
+            return badge
+
+        old = ci or CellItems(cell, disp, None, None, None, None, None, None)
+        tint = self._ensure(old.tint, synthesized, make_tint)
+        truth = self._ensure(old.truth, disp.truth is not None, lambda: make_curve(10))
+        trace = self._ensure(old.trace, disp.samples is not None, lambda: make_curve(11))
+        fill = self._ensure(old.fill, truth is not None and trace is not None, make_fill)
+        label = self._ensure(old.label, True, make_label)
+        badge = self._ensure(old.badge, disp.score is not None, make_badge)
+        tip = style.score_tooltip(disp)
+        if truth is not None:
+            truth.setPen(style.truth_pen(th, SCREEN_PEN_PX))
+        if trace is not None:
+            trace.setPen(style.trace_pen(th, disp.provenance, SCREEN_PEN_PX))
+            trace.setToolTip(tip)
+        label.setHtml(self._label_html(cell, disp, th))
+        if badge is not None and disp.score is not None:
+            badge.setHtml(f"<span style='font-size:9pt; font-weight:600; color:{th.badge_text.name()}'>"
+                          f"{style.badge_text(disp.score)}</span>")
+            badge.setToolTip(tip)
         return CellItems(cell, disp, trace, truth, fill, label, badge, tint)
 
     def _label_html(self, cell: paper.Cell, disp: LeadDisplay, th: Theme) -> str:

@@ -235,6 +235,12 @@ def test_exports_carry_provenance(qtbot, make_window, shared_data, tmp_path, err
     assert image.width() == pytest.approx(297 / 25.4 * 300, abs=2)  # A4 landscape at 300 dpi
     assert image.dotsPerMeterX() == pytest.approx(300 / 0.0254, abs=2)
     result = w.document.result
+    from app.export import footer_lines
+
+    footer = "\n".join(footer_lines(w.document, w.view_state))
+    assert f"SYNTHESIZED: {', '.join(result.leads_with(Provenance.SYNTHESIZED))}" in footer
+    assert f"measured: {', '.join(result.leads_with(Provenance.MEASURED))}" in footer
+    assert result.model_id in footer and "Display filters: none" in footer
     for target in (tmp_path / "out" / "synth.hea", tmp_path / "out" / "synth.h5"):
         w.save_record(target)
         qtbot.waitUntil(lambda: not w.tasks.is_running("export"), timeout=30_000)
@@ -393,3 +399,16 @@ def test_reopened_output_never_promotes_synthesized_leads(qtbot, make_window, sh
     assert w.picker.toggles["V2"].isEnabled()
     assert w.document.state == ViewerDocument.FAILED  # 12 "inputs" include synthesized leads
     assert w.document.result is None
+
+
+def test_true_size_is_calibrated_to_the_screen(qtbot, make_window) -> None:
+    from app.views.ecg_grid import physical_px_per_mm
+
+    w = make_window()
+    w.grid.true_size()
+    qtbot.waitUntil(lambda: abs(w.grid.zoom_ratio() - 1.0) < 1e-3, timeout=2000)
+    # 1 mm of paper spans the screen's physical pixels per mm, both ways (aspect locked).
+    px_w, px_h = w.grid.view_box.viewPixelSize()
+    assert 1.0 / px_w == pytest.approx(physical_px_per_mm(w.grid), rel=1e-3)
+    assert px_w == pytest.approx(px_h, rel=1e-3)
+    qtbot.waitUntil(lambda: w.zoom_label.text() == "Zoom 100%", timeout=2000)
