@@ -74,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             window.set_inputs(parse_lead_list(args.inputs))
         except LeadSynthError as exc:
             print(f"leadsynth-gui: {exc}", file=sys.stderr)
-            window.tasks.shutdown()
+            window.close()  # stops the model-selection worker before we leave
             window.deleteLater()
             return 2
     try:
@@ -112,13 +112,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         doc.synthesis_state_changed.connect(on_state)
         window.records.failed.connect(lambda _p, m: QTimer.singleShot(0, lambda: finish(1, m)))
-        QTimer.singleShot(SCREENSHOT_TIMEOUT_S * 1000, lambda: finish(1, "timed out waiting for synthesis"))
+        # Parented to the window: the guard dies with it instead of firing in a later run.
+        guard = QTimer(window)
+        guard.setSingleShot(True)
+        guard.timeout.connect(lambda: finish(1, "timed out waiting for synthesis"))
+        guard.start(SCREENSHOT_TIMEOUT_S * 1000)
     window.show()
     if record is not None:
         window.open_path(record, args.key)
     elif args.screenshot:
+        window.close()  # stops the model-selection worker before we leave
+        window.deleteLater()
         return 1
     app.exec()
+    window.deleteLater()
     return status["code"]
 
 

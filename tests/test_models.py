@@ -215,3 +215,24 @@ def test_any_subset_model_if_shipped() -> None:
 def test_load_by_path_without_extension(tmp_path: Path) -> None:
     _copy_model("linear-i", tmp_path)
     assert load_model(os.fspath(tmp_path / "linear-i")).card.id == "linear-i"
+
+
+def test_personal_models_serve_only_their_lead_set_and_never_when_worse() -> None:
+    import dataclasses
+
+    from leadsynth_core.models import list_models, select_model
+
+    shipped = list_models(include_personal=False)
+    anysub = next(c for c in shipped if c.any_subset)
+    personal = dataclasses.replace(
+        anysub, id="anysubset--p1", patient_id="p1", base_model={"id": anysub.id, "sha256": "x"},
+        training={"inputs": ["I", "II", "V2", "V4"]}, metrics={"verdict": "improved"},
+        created="2026-01-01T00:00:00+00:00",
+    )
+    worse = dataclasses.replace(personal, id="anysubset--p1-worse", metrics={"verdict": "worse"},
+                                created="2027-01-01T00:00:00+00:00")
+    cards = [*shipped, personal, worse]
+    assert select_model("I,II,V2,V4", patient_id="p1", cards=cards).id == "anysubset--p1"
+    # Another lead set, or another patient: the shipped choice, not the personal head.
+    assert select_model("I,II,V4", patient_id="p1", cards=cards).patient_id is None
+    assert select_model("I,II,V2,V4", patient_id="p2", cards=cards).patient_id is None

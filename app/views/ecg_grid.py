@@ -335,9 +335,11 @@ class EcgGridView(QWidget):
             return item
 
         def make_fill() -> QGraphicsPathItem:
-            # A plain path item refilled from the same arrays as the two curves.
-            # (pyqtgraph's FillBetweenItem rebuilds it through QPolygonF arithmetic on every
-            # curve change, which crashed PySide6 6.12 with a refcount error in our tests.)
+            # A plain path item filled from the same arrays as the two curves, once per
+            # refresh.  pyqtgraph's FillBetweenItem rebuilds its path from both curves'
+            # QPainterPaths through QPolygonF arithmetic on *each* curve's change (twice per
+            # frame here), and it was where PySide6 6.12's refcount bug (see app/__init__.py)
+            # first brought the viewer down.
             fill = QGraphicsPathItem()
             fill.setBrush(QBrush(th.difference))
             fill.setPen(QPen(Qt.PenStyle.NoPen))

@@ -184,6 +184,22 @@ def _preference(card: ModelCard) -> int:
     return 2 if card.is_baseline else 0
 
 
+def _personal_fits(card: ModelCard, indep: tuple[str, ...]) -> bool:
+    """A personal model serves only the lead set it was fine-tuned for, and only if it helped.
+
+    A personal model made from the any-subset base keeps the any-subset architecture,
+    but its head was fitted for one choice of measured leads: offering it for another
+    choice would use a head nobody validated.  A model whose held-out verdict was
+    "worse" is never chosen automatically (the user can still pick it by id).
+    """
+    if (card.metrics or {}).get("verdict") == "worse":
+        return False
+    trained_for = (card.training or {}).get("inputs")
+    if not trained_for:
+        return True
+    return independent_lead_set(parse_lead_list(trained_for)) == tuple(indep)
+
+
 def select_model(
     measured_leads: str | Iterable[str],
     patient_id: str | None = None,
@@ -192,8 +208,9 @@ def select_model(
 ) -> ModelCard:
     """Choose the model for a set of measured leads.
 
-    Order: a personal model of ``patient_id`` for exactly that (independent) lead set, a
-    personal any-subset model of that patient, a shipped dedicated model for exactly
+    Order: a personal model of ``patient_id`` fine-tuned for exactly that (independent)
+    lead set (dedicated before any-subset architecture; never one whose held-out verdict
+    was "worse"), a shipped dedicated model for exactly
     that lead set, the any-subset model, and last the linear baseline for that set.
 
     Raises
@@ -206,7 +223,7 @@ def select_model(
     cards = list_models() if cards is None else cards
     usable = [c for c in cards if c.accepts(indep)]
     if patient_id is not None:
-        personal = [c for c in usable if c.patient_id == patient_id]
+        personal = [c for c in usable if c.patient_id == patient_id and _personal_fits(c, indep)]
         dedicated = [c for c in personal if not c.any_subset]
         if dedicated:
             return max(dedicated, key=lambda c: c.created)

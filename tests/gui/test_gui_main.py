@@ -44,3 +44,9 @@ def test_bad_record_fails_the_screenshot(qapp, isolated_settings, tmp_path) -> N
     bad.write_text("garbage\n")
     assert main([str(bad), "--screenshot", str(tmp_path / "x.png")]) == 1
     assert not (tmp_path / "x.png").exists()
+
+
+def test_bad_inputs_exit_2_without_leaking(qapp, isolated_settings, tmp_path) -> None:
+    assert main(["--inputs", "I,XX", "--screenshot", str(tmp_path / "x.png")]) == 2
+    assert not (tmp_path / "x.png").exists()
+    assert not [w for w in QApplication.topLevelWidgets() if w.isVisible()]
