@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 
 from leadsynth_core import io as lsio
-from leadsynth_core import preprocess
 from leadsynth_core.errors import LeadSynthError
 from leadsynth_core.library import RecordingEntry, assess_quality, record_files
 from leadsynth_core.progress import CancelToken, ProgressCallback, check, report
@@ -66,6 +65,9 @@ def noise_ratio(record: EcgRecord) -> float:
     x = np.asarray(record.signal, dtype=np.float64)
     if x.shape[0] < 4 * record.fs or record.fs <= 100:
         return 0.0  # too short or too slow to tell noise from QRS
+    # scipy.signal is imported here, not at module level: it costs ~1 s of start-up.
+    from leadsynth_core import preprocess
+
     x = preprocess.highpass(x, record.fs, 0.5)
     hf = x - preprocess.lowpass(x, record.fs, 40.0)
     total = np.sqrt(np.mean(x**2, axis=0))
