@@ -256,3 +256,11 @@ def test_writer_rejects_bad_names_and_model_ids(tmp_path: Path) -> None:
     with pytest.raises(RecordFormatError, match="model id 'x;y'"):
         write_record(rec.replace(model_id="x;y"), tmp_path / "ok")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_wfdb_writer_refuses_a_model_called_dash(tmp_path: Path) -> None:
+    """'-' means 'no model' in the provenance comment; a model of that name would read back as none."""
+    rec = EcgRecord(np.zeros((10, 1), np.float32), 100.0, ("V1",), ("synthesized",), model_id="-")
+    with pytest.raises(RecordFormatError, match="model"):
+        write_record(rec, tmp_path / "out")
+    assert not list(tmp_path.iterdir())

@@ -27,7 +27,7 @@ FRONTAL = ("I", "II", "III", "aVR", "aVL", "aVF")
 WFDB_QUANT_MV = 0.5 / 1000
 
 _ids = st.text(alphabet=st.characters(categories=("Lu", "Ll", "Nd"), include_characters="_-", max_codepoint=127),
-               min_size=1, max_size=16)
+               min_size=1, max_size=16).filter(lambda s: s != "-")  # "-" means "none" in headers
 
 
 @st.composite

@@ -458,6 +458,9 @@ def write_wfdb(record: EcgRecord, path: str | Path) -> Path:
         lines.append(f"{dat.name} {fmt} {gains[j]:.0f}(0)/mV {fmt} 0 {init} {checksum} 0 {lead}")
     groups = {p.value: ",".join(n for n, q in zip(record.lead_names, record.provenance, strict=True) if q is p) or "-"
               for p in Provenance}
+    # "-" stands for "no model" in the header, so a model may not be called that.
+    if record.model_id is not None and record.model_id.strip() in {"", "-"}:
+        raise RecordFormatError(f"{hea}: model id {record.model_id!r} is not a usable name (header field model)")
     model = record.model_id or "-"
     if ";" in model or "=" in model:
         raise RecordFormatError(f"{hea}: model id {model!r} may not contain ';' or '=' (header field model)")
