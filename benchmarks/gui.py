@@ -195,6 +195,30 @@ def _run_child(kind: str, extra: list[str]) -> dict:
     return json.loads(lines[-1][len("RESULT "):])
 
 
+def markdown(report: dict) -> str:
+    """The README table of this benchmark."""
+    met = {True: "met", False: "MISSED"}
+    su, pan = report["startup"], report["pan_24h"]
+    opened = report["open_synthesize_10s"]
+    worst = max(v["median_s"] for v in opened.values())
+    model = next(iter(opened.values()))["model"]
+    load = report["machine"].get("load_average_1_5_15")
+    lines = [
+        f"Measured {report['date']} on {report['machine']['cpus']} CPU cores, Qt platform "
+        f"{report['machine']['qt_platform']}" + (f", load average {load[0]:.1f}" if load else "") + ".",
+        "",
+        "| measure | result | target |",
+        "|---|---|---|",
+        f"| process start to the bundled sample painted (window shown) | {su['startup_s']:.2f} s "
+        f"({su['window_shown_s']:.2f} s) | <= {report['targets']['startup_s']:g} s ({met[report['met']['startup_s']]}) |",
+        f"| open + synthesize + paint a 10-s record, median ({model}) | {worst:.2f} s | "
+        f"<= {report['targets']['open_synthesize_10s_s']:g} s ({met[report['met']['open_synthesize_10s_s']]}) |",
+        f"| panning a {pan['hours']:g}-h 12-lead {pan['fs']:g}-Hz recording | {pan['pan_fps']:.0f} frames/s | "
+        f">= {report['targets']['pan_fps']:g} ({met[report['met']['pan_fps']]}) |",
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "gui.json"))
@@ -242,12 +266,13 @@ def main() -> int:
             "offscreen Qt platform (raster painting, no GPU); a shared 2-core machine",
         ],
     }
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(report, indent=2) + "\n")
     try:
         report["machine"]["load_average_1_5_15"] = list(os.getloadavg())
     except OSError:
         pass
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(report, indent=2) + "\n")
+    Path(args.out).with_suffix(".md").write_text(markdown(report))
     print(json.dumps({"startup_s": startup["startup_s"], "open_10s": opened, "pan_fps": pan["fps"],
                       "met": report["met"], "load": report["machine"].get("load_average_1_5_15")}, indent=2))
     return 0

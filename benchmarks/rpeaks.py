@@ -110,6 +110,10 @@ def main(argv: list[str] | None = None) -> int:
     result["seconds"] = round(time.perf_counter() - t0, 2)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    rows = ["| input | records | sensitivity | positive predictive value |", "|---|---|---|---|"]
+    for mode, s in result["summary"].items():
+        rows.append(f"| {mode.replace('_', ' ')} | {s['records']} | {100 * s['sensitivity']:.2f} % | {100 * s['ppv']:.2f} % |")
+    args.out.with_suffix(".md").write_text("\n".join(rows) + "\n", encoding="utf-8")
     for mode, s in result["summary"].items():
         print(
             f"{mode:28s} Se {100 * s['sensitivity']:.2f}%  PPV {100 * s['ppv']:.2f}%  "

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import datetime as _dt
-import os
 import shutil
-import signal
 import sqlite3
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+from killing import kill_when
 from personalization_data import make_record
 
 from leadsynth_core.errors import LibraryError
@@ -234,20 +231,7 @@ def test_library_is_consistent_after_a_kill_mid_write(tmp_path: Path) -> None:
     for i in range(6):
         _write(data, f"r{i}", seed=40 + i)
     db = tmp_path / "lib.sqlite3"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _KILL_SCRIPT, str(db), str(data)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT,
-    )
-    try:
-        line = proc.stdout.readline()
-        assert line.strip() == "IN-TRANSACTION", proc.stderr.read()
-        os.kill(proc.pid, signal.SIGKILL)
-    finally:
-        proc.wait(timeout=60)
-        proc.stdout.close()
-        proc.stderr.close()
-    assert proc.returncode == -signal.SIGKILL
+    kill_when(_KILL_SCRIPT, [str(db), str(data)], "IN-TRANSACTION")
     # The journal holds an uncommitted transaction; opening recovers to the last commit.
     conn = sqlite3.connect(db)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

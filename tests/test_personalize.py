@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import textwrap
 import threading
 import time
@@ -15,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from killing import kill_when
 from personalization_data import (
     INPUTS,
     OUTPUTS,
@@ -303,20 +300,7 @@ _KILL_SAVE = textwrap.dedent(
 
 
 def test_kill_during_save_leaves_no_partial_model(tmp_path: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _KILL_SAVE, str(tmp_path / "base"), str(ROOT / "tests")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT,
-    )
-    try:
-        line = proc.stdout.readline()
-        assert line.strip() == "WRITING", proc.stderr.read()
-        os.kill(proc.pid, signal.SIGKILL)
-    finally:
-        proc.wait(timeout=60)
-        proc.stdout.close()
-        proc.stderr.close()
-    assert proc.returncode == -signal.SIGKILL
+    kill_when(_KILL_SAVE, [str(tmp_path / "base"), str(ROOT / "tests")], "WRITING")
     # The model folder has no file at all (the partial weights are in the staging area).
     assert not personal_models_dir().exists() or list(personal_models_dir().rglob("*")) == []
     assert list_models(include_personal=True) == list_models(include_personal=False)

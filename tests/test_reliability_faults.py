@@ -11,16 +11,15 @@ from __future__ import annotations
 import errno
 import json
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+from killing import kill_when
 
 from leadsynth_core.errors import LeadSynthError, ModelError, RecordFormatError
 from leadsynth_core.io import Hdf5RecordWriter, read_record, write_record
@@ -211,26 +210,13 @@ def test_library_survives_sigkill_at_random_moments(tmp_path: Path) -> None:
     db = tmp_path / "lib.sqlite3"
     data = tmp_path / "data"
     data.mkdir()
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
     rng = np.random.default_rng(7)
     committed_recordings: set[int] = set()
     committed_models: set[int] = set()
     first = 0
     for _round in range(3):
-        proc = subprocess.Popen(
-            [sys.executable, "-c", _LIBRARY_WRITER, str(db), str(data), str(ROOT / "tests"), str(first)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT,
-        )
-        try:
-            assert proc.stdout.readline().strip() == "READY", proc.stderr.read()
-            time.sleep(float(rng.uniform(0.3, 1.2)))
-            os.kill(proc.pid, signal.SIGKILL)
-            out, _err = proc.communicate(timeout=60)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.communicate()
-        assert proc.returncode == -signal.SIGKILL
+        out = kill_when(_LIBRARY_WRITER, [str(db), str(data), str(ROOT / "tests"), str(first)], "READY",
+                        delay_s=float(rng.uniform(0.3, 1.2)))
         for line in out.splitlines():
             kind, _, number = line.partition(" ")
             if kind == "RECORDING":
