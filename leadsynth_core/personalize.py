@@ -62,6 +62,7 @@ from .library import Library, RecordingEntry, assess_quality, hash_record_files
 from .models import LoadedModel, ModelCard, load_model, save_model
 from .models.loaded import run_windowed
 from .models.networks import LENGTH_MULTIPLE
+from .options import DEVICES, TRAINABLE, VERDICTS
 from .paths import personal_models_dir, user_data_dir
 from .progress import CancelToken, ProgressCallback, check, report
 from .record import EcgRecord
@@ -85,12 +86,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Valid values of ``trainable``.
-TRAINABLE: tuple[str, ...] = ("head", "last_blocks", "all")
-#: Valid values of ``device``.
-DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda", "mps")
-#: Possible verdicts of the held-out comparison.
-VERDICTS: tuple[str, ...] = ("improved", "unchanged", "worse", "not_validated")
 #: Malpani et al. fine-tune on five past recordings.
 RECOMMENDED_RECORDINGS = 5
 #: ... of 10 s each; with the default 20 % hold-out that is 40 s of training signal.

@@ -76,3 +76,11 @@ def test_import_is_light() -> None:
     code = "import sys, leadsynth_core; print('torch' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.stdout.strip() == "False", result.stderr
+
+
+def test_cli_parser_does_not_load_torch_or_wfdb() -> None:
+    """``leadsynth --help``/``--version`` must answer without importing the heavy stack."""
+    code = ("import sys; from leadsynth_core.cli import build_parser; build_parser(); "
+            "print(sorted(m for m in ('torch', 'wfdb', 'scipy.signal') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip() == "[]", result.stdout + result.stderr

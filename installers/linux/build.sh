@@ -82,6 +82,7 @@ LeadSynth $VERSION for Linux ($ARCH).  No Python or other installation needed.
   Remove:           ~/.local/lib/leadsynth/uninstall.sh   (or /opt/leadsynth/uninstall.sh)
 EOF
 tar -C build/tarball -czf "$TARBALL" "$NAME"
+rm -rf build/tarball  # a second ~900 MB copy of the bundle; the tarball is what we test
 echo "packed $TARBALL"
 
 # ---------------------------------------------------------------- smoke test

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import logging
 
-from ..io import inspect_record, list_records, read_record
-
 __all__ = ["register", "run_info"]
 
 log = logging.getLogger(__name__)
@@ -32,6 +30,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_info(args: argparse.Namespace) -> int:
+    from ..io import inspect_record, list_records, read_record  # wfdb/pandas: only when used
+
     keys = list_records(args.record)
     if args.key is None and len(keys) > 1:
         print(f"{args.record}: {len(keys)} records; show one with --key KEY")

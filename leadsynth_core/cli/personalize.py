@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from ..errors import PersonalizationError
-from ..personalize import DEVICES, TRAINABLE, EpochReport, personalize, save_personal_model
+from ..options import DEVICES, TRAINABLE
 
 __all__ = ["register"]
 
@@ -61,7 +61,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    # PyTorch is imported only when a fine-tune is actually run (fast --help/--version).
     from ..library import Library
+    from ..personalize import EpochReport, personalize, save_personal_model
 
     with Library(args.library) as lib:
         if args.latest is not None:

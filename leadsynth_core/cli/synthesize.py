@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - t0
 
     def leads(kind: str) -> str:
-        return ",".join(n for n, p in zip(result.lead_names, result.provenance) if p.value == kind) or "-"
+        return ",".join(n for n, p in zip(result.lead_names, result.provenance, strict=True) if p.value == kind) or "-"
 
     measured, derived, synthesized = leads("measured"), leads("derived"), leads("synthesized")
     print(f"wrote {written}")
