@@ -36,7 +36,7 @@ class RecordPanel(QWidget):
         self.fields: dict[str, QLabel] = {}
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
-        for name in ("File", "Patient", "Recorded", "Rate", "Duration"):
+        for name in ("File", "Patient", "Recorded", "Rate", "Duration", "Notes"):
             lab = QLabel("-")
             lab.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             lab.setWordWrap(True)
@@ -77,6 +77,12 @@ class RecordPanel(QWidget):
         self.fields["Recorded"].setText(rec.recorded_at.strftime("%Y-%m-%d %H:%M:%S") if rec.recorded_at else "-")
         self.fields["Rate"].setText(f"{rec.fs:g} Hz")
         self.fields["Duration"].setText(f"{_fmt_duration(rec.duration)} ({rec.n_samples:,} samples)")
+        # What the reader had to assume or correct (a missing rate, inconsistent gains...):
+        # a reviewer must see it next to the traces, not only in a log.
+        notes = list(rec.metadata.get("notes", ()))
+        if rec.metadata.get("fs_assumed"):
+            notes.append(f"sampling rate not stored in the file; {rec.fs:g} Hz assumed")
+        self.fields["Notes"].setText("\n".join(notes) or "-")
         res = self._doc.result
         names = list(res.lead_names) if res is not None else []
         names += [n for n in rec.lead_names if n not in names]

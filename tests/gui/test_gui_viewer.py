@@ -412,3 +412,17 @@ def test_true_size_is_calibrated_to_the_screen(qtbot, make_window) -> None:
     assert 1.0 / px_w == pytest.approx(physical_px_per_mm(w.grid), rel=1e-3)
     assert px_w == pytest.approx(px_h, rel=1e-3)
     qtbot.waitUntil(lambda: w.zoom_label.text() == "Zoom 100%", timeout=2000)
+
+
+def test_record_panel_shows_reader_notes(qtbot, shared_data) -> None:
+    """LUDB's inconsistent header gains are corrected on reading, and the viewer says so."""
+    from app.document import ViewerDocument
+    from app.views.record_panel import RecordPanel
+    from leadsynth_core.io import read_record
+
+    doc = ViewerDocument()
+    panel = RecordPanel(doc)
+    qtbot.addWidget(panel)
+    path = shared_data / "ludb" / "data" / "3"
+    doc.set_record(read_record(path), path=path.with_suffix(".hea"))
+    assert "Einthoven" in panel.fields["Notes"].text()
