@@ -18,11 +18,14 @@ from PySide6.QtCore import QObject, Signal
 from leadsynth_core import io as lsio
 from leadsynth_core import metrics
 from leadsynth_core.errors import ModelError
+from leadsynth_core.io import RecordInfo
 from leadsynth_core.progress import CancelToken, check
 from leadsynth_core.record import EcgRecord, Provenance
 
 from .document import LeadScore, ViewerDocument
+from .long_recording import is_long, read_first_window
 from .notify import Notifier
+from .settings import DEFAULTS
 from .workers import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -74,24 +77,39 @@ class RecordController(QObject):
     failed = Signal(str, str)  # path, message
 
     def __init__(self, document: ViewerDocument, tasks: TaskRunner, notifier: Notifier,
-                 parent: QObject | None = None) -> None:
+                 parent: QObject | None = None, *,
+                 long_threshold_mb: Callable[[], float] = lambda: float(DEFAULTS["files/long_recording_mb"])) -> None:
         super().__init__(parent)
         self._doc = document
         self._tasks = tasks
         self._notifier = notifier
+        #: Above this many MB of float32 samples a file opens as a long recording.
+        self._long_threshold_mb = long_threshold_mb
 
     def open(self, path: str | Path, key: str | None = None) -> None:
         p = Path(path)
+        threshold_mb = self._long_threshold_mb()
         log.info("opening %s (key=%s)", p, key)
 
-        def work(progress: Progress, cancel: CancelToken) -> EcgRecord:
+        def work(progress: Progress, cancel: CancelToken) -> tuple[EcgRecord, RecordInfo | None]:
+            # A damaged HDF5 file can hang or crash libhdf5: it is checked in a child process
+            # first (cached, so a file already checked when its key was chosen costs nothing).
+            progress(0.0, f"checking {p.name}")
+            lsio.guard_record(p, key=key)
+            check(cancel)
             progress(0.0, f"reading {p.name}")
+            # The header first: a file too large to hold comfortably is shown window by
+            # window instead of read whole (bounded memory, any length).
+            info = lsio.inspect_record(p, key=key)
+            if is_long(info, threshold_mb):
+                return read_first_window(p, info, key, cancel), info
             record = lsio.read_record(p, key=key)
             check(cancel)
-            return record
+            return record, None
 
-        def done(record: EcgRecord) -> None:
-            self._doc.set_record(record, p, key)
+        def done(payload: tuple[EcgRecord, RecordInfo | None]) -> None:
+            record, info = payload
+            self._doc.set_record(record, p, key, long_info=info, offset=0)
             self.opened.emit(str(p))
 
         def fail(exc: BaseException) -> None:
@@ -112,6 +130,7 @@ class SynthesisController(QObject):
         self._tasks = tasks
         self._notifier = notifier
         document.record_changed.connect(self.run)
+        document.window_changed.connect(self.run)  # a long recording: synthesize the new window
         document.inputs_changed.connect(self._on_inputs_changed)
         #: ``(inputs, record) -> ModelCard``, called in a worker; the main window plugs in the
         #: patient-aware choice of :class:`app.wizard.PatientModelChoice`.

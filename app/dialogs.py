@@ -33,6 +33,9 @@ def needs_key_choice(path: Path) -> list[str]:
     """Keys of a multi-record HDF5 file (empty for anything else); errors propagate."""
     if path.suffix.lower() not in HDF5_SUFFIXES:
         return []
+    # The viewer's first read of a chosen file: a damaged HDF5 file can hang or crash
+    # libhdf5, so it is checked in a child process first (cached; the later read is not).
+    lsio.guard_record(path)
     keys = [k for k in lsio.list_records(path) if k]
     return keys if len(keys) > 1 else []
 

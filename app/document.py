@@ -22,13 +22,22 @@ from leadsynth_core.leads import STANDARD_LEADS, parse_lead_list
 from leadsynth_core.record import EcgRecord, Provenance
 
 from .filters import DisplayFilters
-from .paper import DATA_WIDTH_MM
+from .paper import DATA_WIDTH_MM, sample_range
 from .settings import GAINS_MM_MV, LAYOUTS, MODES, SPEEDS_MM_S, THEMES, Settings
 
 if TYPE_CHECKING:  # the models package imports torch: only for the type checker here
+    from leadsynth_core.io import RecordInfo
     from leadsynth_core.models import ModelCard
 
 log = logging.getLogger(__name__)
+
+
+def fmt_hms(seconds: float) -> str:
+    """``hh:mm:ss`` of a time position (recordings of more than a day keep counting hours)."""
+    total = max(0, int(seconds))
+    h, rem = divmod(total, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h:02d}:{m:02d}:{s:02d}"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,9 +63,14 @@ class LeadDisplay:
 
 
 class ViewerDocument(QObject):
-    """The open record, the measured-lead selection and the synthesis result."""
+    """The open record, the measured-lead selection and the synthesis result.
+
+    For a long recording (``long_info`` set) ``record`` is only the loaded window of the
+    file, starting at sample ``offset``; ``result`` and ``scores`` are that window's.
+    """
 
     record_changed = Signal()
+    window_changed = Signal()  # a long recording's loaded window moved (same file)
     inputs_changed = Signal()
     model_changed = Signal()
     result_changed = Signal()
@@ -70,6 +84,8 @@ class ViewerDocument(QObject):
         self.record: EcgRecord | None = None
         self.path: Path | None = None
         self.key: str | None = None
+        self.long_info: RecordInfo | None = None
+        self.offset: int = 0
         self.inputs: tuple[str, ...] = ("I", "II", "V2", "V4")
         self.model_card: ModelCard | None = None
         self.model_message: str = ""
@@ -79,15 +95,29 @@ class ViewerDocument(QObject):
         self.state_message: str = ""
 
     # ----------------------------------------------------------------- writes
-    def set_record(self, record: EcgRecord, path: Path | None, key: str | None = None) -> None:
+    def set_record(self, record: EcgRecord, path: Path | None, key: str | None = None, *,
+                   long_info: RecordInfo | None = None, offset: int = 0) -> None:
+        """Open ``record``; with ``long_info`` it is the window at ``offset`` of a long file."""
         self.record = record
         self.path = path
         self.key = key
+        self.long_info = long_info
+        self.offset = offset if long_info is not None else 0
         self.result = None
         self.scores = {}
-        log.info("opened %s (%s)", path, record)
+        log.info("opened %s (%s)%s", path, record, " as a long recording" if long_info else "")
         # record_changed implies "no result yet": views redraw once, not twice.
         self.record_changed.emit()
+
+    def set_window(self, record: EcgRecord, offset: int) -> None:
+        """Swap in another window of the open long recording (samples from ``offset``)."""
+        self.record = record
+        self.offset = offset
+        self.result = None
+        self.scores = {}
+        log.info("window %s-%s of %s", fmt_hms(offset / record.fs),
+                 fmt_hms((offset + record.n_samples) / record.fs), self.path)
+        self.window_changed.emit()
 
     def set_inputs(self, leads: str | tuple[str, ...] | list[str]) -> None:
         inputs = parse_lead_list(leads)
@@ -122,6 +152,59 @@ class ViewerDocument(QObject):
         if card is not None and getattr(card, "id", None) == self.result.model_id:
             return str(card.name or card.id)
         return self.result.model_id
+
+    @property
+    def is_long(self) -> bool:
+        return self.long_info is not None
+
+    @property
+    def duration(self) -> float:
+        """Seconds of the whole file (not only of the loaded window)."""
+        if self.long_info is not None:
+            return self.long_info.duration
+        return self.record.duration if self.record is not None else 0.0
+
+    @property
+    def n_samples(self) -> int:
+        """Samples per lead in the whole file."""
+        if self.long_info is not None:
+            return self.long_info.n_samples
+        return self.record.n_samples if self.record is not None else 0
+
+    def covers(self, start_s: float, stop_s: float) -> bool:
+        """True when the loaded samples span ``[start_s, stop_s)`` (clipped to the file)."""
+        rec = self.record
+        if rec is None:
+            return False
+        i0, i1 = self.sample_range(start_s, stop_s)
+        return self.offset <= i0 and i1 <= self.offset + rec.n_samples
+
+    def sample_range(self, start_s: float, stop_s: float) -> tuple[int, int]:
+        """File sample indices ``[i0, i1)`` of the times ``[start_s, stop_s)``."""
+        if self.record is None:
+            return 0, 0
+        return sample_range(start_s, stop_s, self.record.fs, self.n_samples)
+
+    def loaded_range(self, start_s: float, stop_s: float) -> tuple[int, int]:
+        """Indices into ``record`` of the loaded samples of ``[start_s, stop_s)``.
+
+        Add :attr:`offset` for file indices.  Times outside the loaded window (a long
+        recording whose next window is still being read) give an empty or shorter range.
+        """
+        if self.record is None:
+            return 0, 0
+        i0, i1 = self.sample_range(start_s, stop_s)
+        n = self.record.n_samples
+        a = min(max(0, i0 - self.offset), n)
+        b = min(max(0, i1 - self.offset), n)
+        return a, max(a, b)
+
+    def score_scope(self) -> str:
+        """What the scores cover: "whole record", or the loaded window's hh:mm:ss span."""
+        rec = self.record
+        if self.long_info is None or rec is None:
+            return "whole record"
+        return f"window {fmt_hms(self.offset / rec.fs)}-{fmt_hms((self.offset + rec.n_samples) / rec.fs)}"
 
     def needs_synthesis(self) -> bool:
         """False when every standard lead is measured: there is nothing to synthesize."""

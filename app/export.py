@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +21,7 @@ from PySide6.QtGui import QColor, QFont, QImage, QPageLayout, QPageSize, QPainte
 from leadsynth_core._version import __version__
 from leadsynth_core.errors import LeadSynthError
 from leadsynth_core.io import write_record
+from leadsynth_core.progress import CancelToken
 from leadsynth_core.record import EcgRecord, Provenance
 
 from . import paper, style
@@ -55,6 +56,8 @@ def footer_lines(doc: ViewerDocument, state: ViewState) -> list[str]:
         lines.append(f"Inputs (measured): {inputs}   Model: {doc.model_name or 'none'} ({res.model_id or '-'})")
         lines.append(f"Provenance - measured: {groups[Provenance.MEASURED]}; derived: {groups[Provenance.DERIVED]}; "
                      f"SYNTHESIZED: {groups[Provenance.SYNTHESIZED]}")
+        if doc.is_long:
+            lines.append(f"Long recording shown window by window; synthesis and scores of the {doc.score_scope()}")
     else:
         lines.append(f"Inputs (measured): {inputs}   Model: none   Provenance: all leads as read from the file")
     lines.append(f"{state.filters.describe()}   {state.speed:g} mm/s, {state.gain:g} mm/mV   Mode: {state.mode}   "
@@ -114,9 +117,10 @@ def render_page(painter: QPainter, doc: ViewerDocument, state: ViewState, dpmm: 
             painter.drawLine(QPointF(X(cell.x0), Y(cell.baseline - 2.5)), QPointF(X(cell.x0), Y(cell.baseline + 2.5)))
         if rec is not None:
             start, stop = cell.segment(t0, speed)
-            i0, i1 = paper.sample_range(start, stop, rec.fs, rec.n_samples)
+            # Indices into the loaded samples (a long recording holds one window of the file).
+            i0, i1 = doc.loaded_range(start, stop)
             x0 = cell.x0 - start * speed
-            t_mm = X(x0 + np.arange(i0, i1) / rec.fs * speed)
+            t_mm = X(x0 + np.arange(doc.offset + i0, doc.offset + i1) / rec.fs * speed)
             shown = {}
             for role, samples in (("truth", disp.truth), ("trace", disp.samples)):
                 if samples is not None:
@@ -220,5 +224,21 @@ def record_writer(record: EcgRecord, path: Path) -> Callable[[Callable[[float, s
         out = write_record(record, path)
         progress(1.0, "written")
         return Path(out)
+
+    return work
+
+
+def long_record_writer(src: Path, dst: Path, inputs: Sequence[str], model: object,
+                       key: str | None) -> Callable[[Callable[[float, str], None], CancelToken], Path]:
+    """A worker task that streams the synthesis of a whole long recording to HDF5.
+
+    The viewer holds one window only; :func:`leadsynth_core.streaming.synthesize_file`
+    reads, synthesizes and writes chunk by chunk (bounded memory, atomic output).
+    """
+
+    def work(progress: Callable[[float, str], None], cancel: CancelToken) -> Path:
+        from leadsynth_core.streaming import synthesize_file  # imports torch: only when saving
+
+        return Path(synthesize_file(src, dst, tuple(inputs), model, key=key, progress=progress, cancel=cancel))
 
     return work

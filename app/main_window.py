@@ -33,6 +33,7 @@ from . import dialogs, export
 from .controllers import RecordController, SynthesisController
 from .document import ViewerDocument, ViewState
 from .filters import DisplayFilters
+from .long_recording import WindowPager
 from .notify import Notifier
 from .settings import GAINS_MM_MV, LAYOUTS, LOWPASS_CHOICES_HZ, NOTCH_CHOICES_HZ, SPEEDS_MM_S, Settings
 from .theme import apply_palette
@@ -58,7 +59,9 @@ class MainWindow(QMainWindow):
         self.tasks = TaskRunner(self)
         self.document = ViewerDocument(self)
         self.view_state = ViewState(self.settings, self)
-        self.records = RecordController(self.document, self.tasks, self.notifier, self)
+        self.records = RecordController(self.document, self.tasks, self.notifier, self,
+                                        long_threshold_mb=lambda: self.settings.value("files/long_recording_mb"))
+        self.pager = WindowPager(self.document, self.view_state, self.tasks, self.notifier, self)
         self.synthesis = SynthesisController(self.document, self.tasks, self.notifier, self)
         self.model_choice = PatientModelChoice(self)  # a patient's personal model, or the general one
         self.synthesis.choose_model = self.model_choice.choose
@@ -355,6 +358,10 @@ class MainWindow(QMainWindow):
 
     def save_record(self, path: str | Path) -> None:
         """Write the synthesized 12-lead (with its provenance) in a worker."""
+        if self.document.is_long:
+            # The result holds one window only: the whole file is streamed by the core.
+            self._save_long_record(Path(path))
+            return
         result = self.document.result
         if result is None:
             self.notifier.error("Nothing to save", "no synthesized record yet: open a record and choose the measured leads")
@@ -363,6 +370,20 @@ class MainWindow(QMainWindow):
         self.tasks.start("export", export.record_writer(result, p),
                          on_success=lambda out: self.notifier.info(f"Saved {out}"),
                          on_error=lambda exc: self.notifier.error("Save failed", exc))
+
+    def _save_long_record(self, path: Path) -> None:
+        doc = self.document
+        if doc.path is None or doc.model_card is None or not doc.needs_synthesis():
+            self.notifier.error("Nothing to save", "no synthesized window yet: choose the measured leads first")
+            return
+        if path.suffix.lower() not in (".h5", ".hdf5"):
+            self.notifier.error("Save failed", f"{path.name}: a long recording is saved as HDF5 (.h5), "
+                                               "streamed chunk by chunk")
+            return
+        self.tasks.start("export", export.long_record_writer(doc.path, path, doc.inputs, doc.model_card, doc.key),
+                         on_success=lambda out: self.notifier.info(f"Saved {out}"),
+                         on_error=lambda exc: self.notifier.error("Save failed", exc),
+                         on_progress=lambda f, m: self.document.synthesis_progress.emit(f, m))
 
     def personalize_dialog(self) -> QWizard:
         """Open the personalization wizard (window-modal); an accepted model serves at once."""

@@ -44,6 +44,9 @@ DEFAULTS: Final[dict[str, Any]] = {
     "leads/inputs": "I,II,V2,V4",
     "files/recent": [],
     "files/last_dir": "",
+    # A file whose samples (float32) would take more than this many MB is not read whole:
+    # it opens as a long recording, shown window by window (bounded memory).
+    "files/long_recording_mb": 256.0,
     "window/geometry": b"",
     "window/state": b"",
 }

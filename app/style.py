@@ -66,11 +66,11 @@ def badge_text(score: LeadScore) -> str:
     return f"PCC {score.pcc:.2f}" if score.pcc == score.pcc else "PCC n/a"
 
 
-def score_tooltip(display: LeadDisplay) -> str:
+def score_tooltip(display: LeadDisplay, scope: str = "whole record") -> str:
     s = display.score
     if s is None:
         return ""
     return (
-        f"{display.lead}: synthesized by {display.model or 'model'} vs. measured truth (whole record)\n"
+        f"{display.lead}: synthesized by {display.model or 'model'} vs. measured truth ({scope})\n"
         f"PCC {s.pcc:.3f}\nRMSE {s.rmse_mv:.3f} mV\nMAE {s.mae_mv:.3f} mV\nSNR {s.snr_db:.1f} dB"
     )

@@ -193,21 +193,50 @@ def test_pickle_posing_as_model_is_never_unpickled(monkeypatch: pytest.MonkeyPat
     assert (BAD / "models" / "pickle_posing.safetensors").read_bytes().startswith(b"\x80\x02c")
 
 
-def test_huge_declared_hdf5_can_still_be_inspected_and_windowed() -> None:
-    """Fail fast on a whole read, but the header and a window stay usable."""
-    from leadsynth_core.io import inspect_record, read_window
+def test_huge_declared_hdf5_is_refused_from_its_header_without_allocating() -> None:
+    """10^11 declared samples, none stored: refused by inspect, window and whole reads alike
+    (a viewer would otherwise page through years of fill values), allocating nothing."""
+    from leadsynth_core.io import inspect_record, read_record, read_window
 
     path = BAD / "hdf5" / "huge_declared_h5.h5"
-    info = inspect_record(path)
-    assert info.n_samples == MANIFEST["huge_declared_samples"]
     tracemalloc.start()
     try:
-        window = read_window(path, 5_000_000_000, 5_000_001_000)
+        for read in (lambda: inspect_record(path), lambda: read_window(path, 5_000_000_000, 5_000_001_000),
+                     lambda: read_record(path)):
+            with pytest.raises(errors.RecordFormatError, match=r"huge_declared_h5\.h5.*declares shape \(100000000000, 2\)"
+                                                        r".*stores only 0 bytes"):
+                read()
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert window.signal.shape == (1000, 2)
     assert peak < 1 * 2**20
+
+
+def test_large_datasets_that_store_their_samples_pass_the_storage_check(tmp_path: Path) -> None:
+    """The storage check must not refuse real large files, compressed ones included."""
+    import h5py
+
+    from leadsynth_core.io import inspect_record, read_window
+
+    n = 3_000_000  # 12 leads x 3e6 float32 = 137 MiB declared: above the check's threshold
+    path = tmp_path / "big.h5"
+    with h5py.File(path, "w") as f:
+        ds = f.create_dataset("ecg", shape=(n, 12), dtype="f4", chunks=(50_000, 12), compression="gzip")
+        ds.attrs["fs"] = 500.0
+        block = np.zeros((50_000, 12), np.float32)  # a flat line: the best case for gzip
+        block[::400] = 1.0  # with a 'beat' now and then
+        for i in range(0, n, 50_000):
+            ds[i:i + 50_000] = block
+    info = inspect_record(path)
+    assert info.n_samples == n
+    assert read_window(path, n - 10, n).signal.shape == (10, 12)
+    # Half written: still plausible storage, so the header reads; the reader does not guess.
+    with h5py.File(path, "a") as f:
+        del f["ecg"]
+        ds = f.create_dataset("ecg", shape=(n, 12), dtype="f4", chunks=(50_000, 12))
+        ds.attrs["fs"] = 500.0
+        ds[: n // 2] = 0.5
+    assert inspect_record(path).n_samples == n
 
 
 # ----------------------------------------------------------------------------- CLI

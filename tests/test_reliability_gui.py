@@ -63,3 +63,34 @@ def test_bad_corpus_files_are_notified_and_the_previous_record_stays(
         assert w.document.result is previous_result, case_id
     assert len(error_boxes) == len(PICKS)
     error_boxes.clear()  # the fixture expects a clean slate from tests that check errors
+
+
+def test_hdf5_file_that_crashes_libhdf5_is_refused_by_the_viewer(
+    qtbot, make_window, tmp_path: Path, error_boxes: list[tuple[str, str]]  # noqa: F811
+) -> None:
+    """A file on which h5py segfaults in process (found by the fuzz run) must be refused
+    through the child-process probe, with or without an explicit record key, and the test
+    process must survive (if the guard were skipped, pytest itself would crash)."""
+    import base64
+
+    fuzz = json.loads((Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "fuzz.json")
+                      .read_text(encoding="utf-8"))
+    entry = next(c for c in fuzz["crashes"] if c["index"] == 11425)  # SIGSEGV in libhdf5
+    (name, data), = entry["files"].items()
+    crash = tmp_path / f"crash_{name}"
+    crash.write_bytes(base64.b64decode(data))
+
+    w = make_window()
+    good = _good(tmp_path)
+    w.open_path(good)
+    wait_synthesis(qtbot, w)
+    previous = w.document.record
+    for key in (None, "ecg"):
+        with qtbot.waitSignal(w.notifier.error_raised, timeout=30_000) as blocker:
+            w.open_path(crash, key=key)
+        _title, message = blocker.args
+        assert "crashed (SIGSEGV)" in message and str(crash) in message, message
+        qtbot.waitUntil(lambda: not w.tasks.is_running("load"), timeout=20_000)
+        assert w.document.record is previous and w.document.path == good
+    assert len(error_boxes) == 2
+    error_boxes.clear()

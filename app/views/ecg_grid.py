@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
     QGraphicsItem,
     QGraphicsPathItem,
     QGraphicsRectItem,
+    QHBoxLayout,
+    QLabel,
     QScrollBar,
     QVBoxLayout,
     QWidget,
@@ -30,7 +32,7 @@ from PySide6.QtWidgets import (
 from leadsynth_core.record import Provenance
 
 from .. import paper, style
-from ..document import LeadDisplay, ViewerDocument, ViewState
+from ..document import LeadDisplay, ViewerDocument, ViewState, fmt_hms
 from ..theme import Theme, theme
 
 log = logging.getLogger(__name__)
@@ -163,11 +165,18 @@ class EcgGridView(QWidget):
         self.scroll = QScrollBar(Qt.Orientation.Horizontal)
         self.scroll.setToolTip("Time position in the recording (Left/Right, Page Up/Down)")
         self.scroll.valueChanged.connect(self._on_scroll)
+        #: The time navigator's read-out: page start and whole duration, hh:mm:ss.
+        self.time_label = QLabel()
+        self.time_label.setToolTip("Page start / duration of the whole recording")
+        nav = QHBoxLayout()
+        nav.setContentsMargins(0, 0, 4, 0)
+        nav.addWidget(self.scroll, 1)
+        nav.addWidget(self.time_label)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
         lay.addWidget(self.plot, 1)
-        lay.addWidget(self.scroll)
+        lay.addLayout(nav)
 
         # Mouse zoom/pan can fire many range changes per frame: coalesce them.
         self._range_timer = QTimer(self)
@@ -178,6 +187,7 @@ class EcgGridView(QWidget):
 
         document.record_changed.connect(self._on_record_changed)
         document.result_changed.connect(self._on_result_changed)
+        document.window_changed.connect(self._on_result_changed)  # a long recording's next window
         document.model_changed.connect(self._draw_decor)  # only the legend names the model
         state.changed.connect(self._on_state_changed)
         state.position_changed.connect(self._on_position_changed)
@@ -217,10 +227,9 @@ class EcgGridView(QWidget):
         self.view_box.scaleBy((1.0 / factor, 1.0 / factor))
 
     def step_time(self, pages: float) -> None:
-        rec = self._doc.record
-        if rec is not None:
+        if self._doc.record is not None:
             page_s = self._geometry.duration(self._state.speed)
-            self._state.set_position(self._state.position + pages * page_s, rec.duration)
+            self._state.set_position(self._state.position + pages * page_s, self._doc.duration)
 
     # ------------------------------------------------------------ reactions
     def showEvent(self, event: object) -> None:  # noqa: N802 (Qt API)
@@ -241,7 +250,7 @@ class EcgGridView(QWidget):
                 self.fit_page()
         elif what in ("speed", "gain"):
             self._update_scroll()
-            self._state.set_position(self._state.position, self._doc.record.duration if self._doc.record else None)
+            self._state.set_position(self._state.position, self._doc.duration if self._doc.record else None)
             self._draw_decor()
             self.refresh_data()
         elif what == "filters":
@@ -251,27 +260,35 @@ class EcgGridView(QWidget):
         self.scroll.blockSignals(True)
         self.scroll.setValue(int(round(seconds * SCROLL_UNITS_PER_S)))
         self.scroll.blockSignals(False)
+        self._update_time_label()
         self.refresh_data()
 
     def _on_scroll(self, value: int) -> None:
         rec = self._doc.record
-        self._state.set_position(value / SCROLL_UNITS_PER_S, rec.duration if rec else None)
+        self._state.set_position(value / SCROLL_UNITS_PER_S, self._doc.duration if rec else None)
 
     def _on_range_settled(self) -> None:
         self.refresh_data()
         self.zoom_changed.emit(self.zoom_ratio())
 
     def _update_scroll(self) -> None:
-        rec = self._doc.record
         page_s = self._geometry.duration(self._state.speed)
-        span = max(0.0, (rec.duration if rec else 0.0) - page_s)
+        span = max(0.0, self._doc.duration - page_s)
         self.scroll.blockSignals(True)
-        self.scroll.setRange(0, int(np.ceil(span * SCROLL_UNITS_PER_S)))
+        # QScrollBar takes int32: beyond about 248 days the bar stops short (never overflows).
+        self.scroll.setRange(0, min(int(np.ceil(span * SCROLL_UNITS_PER_S)), 2**31 - 1))
         self.scroll.setPageStep(int(page_s * SCROLL_UNITS_PER_S))
         self.scroll.setSingleStep(SCROLL_UNITS_PER_S)
-        self.scroll.setValue(int(round(self._state.position * SCROLL_UNITS_PER_S)))
+        self.scroll.setValue(min(int(round(self._state.position * SCROLL_UNITS_PER_S)), 2**31 - 1))
         self.scroll.setEnabled(span > 0)
         self.scroll.blockSignals(False)
+        self._update_time_label()
+
+    def _update_time_label(self) -> None:
+        if self._doc.record is None:
+            self.time_label.setText("")
+            return
+        self.time_label.setText(f"{fmt_hms(self._state.position)} / {fmt_hms(self._doc.duration)}")
 
     # -------------------------------------------------------------- building
     def _clear(self) -> None:
@@ -365,7 +382,7 @@ class EcgGridView(QWidget):
         fill = self._ensure(old.fill, truth is not None and trace is not None, make_fill)
         label = self._ensure(old.label, True, make_label)
         badge = self._ensure(old.badge, disp.score is not None, make_badge)
-        tip = style.score_tooltip(disp)
+        tip = style.score_tooltip(disp, self._doc.score_scope())
         if truth is not None:
             truth.setPen(style.truth_pen(th, SCREEN_PEN_PX))
         if trace is not None:
@@ -374,7 +391,7 @@ class EcgGridView(QWidget):
         label.setHtml(self._label_html(cell, disp, th))
         if badge is not None and disp.score is not None:
             badge.setHtml(f"<span style='font-size:9pt; font-weight:600; color:{th.badge_text.name()}'>"
-                          f"{style.badge_text(disp.score)}</span>")
+                          f"{style.badge_text(disp.score)}{' (window)' if self._doc.is_long else ''}</span>")
             badge.setToolTip(tip)
         return CellItems(cell, disp, trace, truth, fill, label, badge, tint)
 
@@ -448,7 +465,7 @@ class EcgGridView(QWidget):
                     if item is not None:
                         item.setData([], [])
             return
-        fs, n = rec.fs, rec.n_samples
+        fs, offset = rec.fs, self._doc.offset
         speed, gain, t0 = self._state.speed, self._state.gain, self._state.position
         filters = self._state.filters
         (vx0, vx1), _ = self.view_box.viewRange()
@@ -459,7 +476,9 @@ class EcgGridView(QWidget):
             start, _ = cell.segment(t0, speed)
             xa, xb = max(cell.x0, vx0), min(cell.x0 + cell.width, vx1)
             if xb > xa:
-                i0, i1 = paper.sample_range(start + (xa - cell.x0) / speed, start + (xb - cell.x0) / speed, fs, n)
+                # Indices into the loaded samples: for a long recording only its current
+                # window is in memory, and a page still being read shows what is loaded.
+                i0, i1 = self._doc.loaded_range(start + (xa - cell.x0) / speed, start + (xb - cell.x0) / speed)
             else:
                 i0 = i1 = 0
             factor = paper.decimation_factor(i1 - i0, (xb - xa) * px_per_mm)
@@ -469,7 +488,7 @@ class EcgGridView(QWidget):
                 if item is None or samples is None:
                     continue
                 y = filters.apply_window(samples, i0, i1, fs)
-                idx, yy = paper.minmax_decimate(i0, y, factor)
+                idx, yy = paper.minmax_decimate(offset + i0, y, factor)
                 xs, ys = idx * (speed / fs), np.asarray(yy, dtype=np.float64) * gain
                 item.setData(xs, ys)
                 item.setPos(px0, py0)

@@ -65,7 +65,7 @@ class MedianBeatView(QWidget):
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(self.info)
         lay.addWidget(self.canvas, 1)
-        for sig in (document.record_changed, document.result_changed):
+        for sig in (document.record_changed, document.result_changed, document.window_changed):
             sig.connect(self._invalidate)
         state.changed.connect(lambda what: self._invalidate() if what in ("theme", "filters", "mode") else None)
         state.position_changed.connect(lambda _s: self._invalidate())
@@ -91,8 +91,11 @@ class MedianBeatView(QWidget):
         if rec is None:
             self.info.setText("No record open.")
             return
-        i0 = int(self._state.position * rec.fs)
+        # Indices into the loaded samples (a long recording holds one window of the file).
+        i0 = int(self._state.position * rec.fs) - self._doc.offset
         i1 = min(rec.n_samples, i0 + int(WINDOW_S * rec.fs))
+        i0 = min(max(0, i0), rec.n_samples)
+        i1 = max(i0, i1)
         displays = {lead: self._doc.lead_display(lead, "compare") for lead in STANDARD_LEADS}
         ref_lead = "II" if displays["II"].samples is not None else next(
             (lead for lead, d in displays.items() if d.samples is not None), None)

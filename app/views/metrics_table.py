@@ -37,6 +37,7 @@ class MetricsTable(QWidget):
         lay.addWidget(self.note)
         document.record_changed.connect(self.refresh)
         document.result_changed.connect(self.refresh)
+        document.window_changed.connect(self.refresh)
         document.synthesis_state_changed.connect(lambda *_: self.refresh())
         self.refresh()
 
@@ -56,7 +57,8 @@ class MetricsTable(QWidget):
                 font.setBold(True)
                 item.setFont(font)
                 self.table.setItem(len(rows), c, item)
-            self.note.setText("Whole record, stored samples (display filters do not apply).")
+            scope = self._doc.score_scope()
+            self.note.setText(f"{scope[:1].upper()}{scope[1:]}, stored samples (display filters do not apply).")
         elif self._doc.state == ViewerDocument.RUNNING:
             self.note.setText("Synthesizing…")
         elif self._doc.result is not None:

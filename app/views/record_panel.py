@@ -51,11 +51,17 @@ class RecordPanel(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.leads.verticalHeader().setDefaultSectionSize(19)
+        #: Shown only for a long recording: the file is never held whole.
+        self.long_note = QLabel()
+        self.long_note.setWordWrap(True)
+        self.long_note.setVisible(False)
         lay = QVBoxLayout(self)
         lay.addLayout(form)
+        lay.addWidget(self.long_note)
         lay.addWidget(self.leads, 1)
         document.record_changed.connect(self.refresh)
         document.result_changed.connect(self.refresh)
+        document.window_changed.connect(self.refresh)
         self.refresh()
 
     def refresh(self) -> None:
@@ -64,6 +70,7 @@ class RecordPanel(QWidget):
             for lab in self.fields.values():
                 lab.setText("-")
             self.leads.setRowCount(0)
+            self.long_note.setVisible(False)
             return
         name = self._doc.path.name if self._doc.path else (rec.source or "-")
         if self._doc.key:
@@ -76,7 +83,11 @@ class RecordPanel(QWidget):
         self.fields["Patient"].setText(patient)
         self.fields["Recorded"].setText(rec.recorded_at.strftime("%Y-%m-%d %H:%M:%S") if rec.recorded_at else "-")
         self.fields["Rate"].setText(f"{rec.fs:g} Hz")
-        self.fields["Duration"].setText(f"{_fmt_duration(rec.duration)} ({rec.n_samples:,} samples)")
+        self.fields["Duration"].setText(f"{_fmt_duration(self._doc.duration)} ({self._doc.n_samples:,} samples)")
+        self.long_note.setVisible(self._doc.is_long)
+        if self._doc.is_long:
+            self.long_note.setText(f"<b>long recording: shown window by window</b><br>"
+                                   f"loaded {self._doc.score_scope()}")
         # What the reader had to assume or correct (a missing rate, inconsistent gains...):
         # a reviewer must see it next to the traces, not only in a log.
         notes = list(rec.metadata.get("notes", ()))

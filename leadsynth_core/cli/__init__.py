@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from .._version import __version__
 from ..errors import CancelledError, LeadSynthError
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "add_isolation_argument"]
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,15 @@ _COMMANDS: tuple[str, ...] = (
     "personalize",
     "library",
 )
+
+
+def add_isolation_argument(parser: argparse.ArgumentParser) -> None:
+    """``--no-isolation``: skip the child-process probe of HDF5 files (``args.isolate``)."""
+    parser.add_argument(
+        "--no-isolation", dest="isolate", action="store_false",
+        help="read an HDF5 file without first checking it in a child process with a time limit "
+             "(saves about half a second; a damaged file can then hang or crash leadsynth)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import LeadSynthError, RecordFormatError
+from . import add_isolation_argument
 
 log = logging.getLogger(__name__)
 
@@ -36,15 +37,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--inputs", required=True, help="measured leads, comma-separated (e.g. I,II,V2,V4)")
     p.add_argument("--model", metavar="ID|PATH", help="model id or path (default: best shipped model)")
     p.add_argument("--json", required=True, metavar="OUT.json", help="where to write the results")
+    add_isolation_argument(p)
     p.set_defaults(func=run)
 
 
-def _targets(data: Path) -> list[tuple[str, Path, str | None]]:
-    from ..io import find_records, list_records
+def _targets(data: Path, isolate: bool) -> list[tuple[str, Path, str | None]]:
+    from ..io import find_records, guard_record, list_records
 
     if data.is_dir():
         return [(str(p), p, None) for p in find_records(data)]
     if data.suffix.lower() in {".h5", ".hdf5"}:
+        # Listing the keys is the first read of the file: check it in a child process first.
+        guard_record(data, isolate=isolate)
         keys = list_records(data)
         if len(keys) > 1:
             return [(f"{data}::{k}", data, k) for k in keys]
@@ -58,9 +62,16 @@ def _finite(x: float) -> float | None:
     return float(x) if math.isfinite(x) else None
 
 
-def evaluate(data: str | os.PathLike[str], inputs: str, model: str | None = None) -> dict[str, Any]:
-    """Evaluate ``model`` on every record of ``data``; returns the JSON-ready result."""
-    from ..io import read_record
+def evaluate(
+    data: str | os.PathLike[str], inputs: str, model: str | None = None, *, isolate: bool = True
+) -> dict[str, Any]:
+    """Evaluate ``model`` on every record of ``data``; returns the JSON-ready result.
+
+    With ``isolate`` (the default), each HDF5 file is first probed in a child process
+    (:func:`~leadsynth_core.io.guard_record`): a file that would hang or crash the HDF5
+    library is skipped with the reason instead.
+    """
+    from ..io import guard_record, read_record
     from ..leads import STANDARD_LEADS, parse_lead_list
     from ..metrics import lead_metrics
     from ..models import load_model, select_model
@@ -71,8 +82,9 @@ def evaluate(data: str | os.PathLike[str], inputs: str, model: str | None = None
     records: list[dict[str, Any]] = []
     skipped: list[dict[str, str]] = []
     per_lead: dict[str, dict[str, list[float]]] = {}
-    for name, path, key in _targets(Path(data)):
+    for name, path, key in _targets(Path(data), isolate):
         try:
+            guard_record(path, key=key, isolate=isolate)
             rec = read_record(path, key=key)
             rec.require_leads(STANDARD_LEADS)
             out = synthesize(rec, measured, loaded)
@@ -118,7 +130,7 @@ def _fmt(value: float | None, digits: int = 3) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    result = evaluate(args.data, args.inputs, args.model)
+    result = evaluate(args.data, args.inputs, args.model, isolate=args.isolate)
     out = Path(args.json)
     out.parent.mkdir(parents=True, exist_ok=True)
     # Atomic: a crash never leaves half a JSON file behind.

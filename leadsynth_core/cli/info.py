@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import logging
 
+from . import add_isolation_argument
+
 __all__ = ["register", "run_info"]
 
 log = logging.getLogger(__name__)
@@ -26,12 +28,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--header-only", action="store_true",
         help="read only the header/attributes (fast for very long recordings; no amplitude statistics)",
     )
+    add_isolation_argument(parser)
     parser.set_defaults(func=run_info)
 
 
 def run_info(args: argparse.Namespace) -> int:
-    from ..io import inspect_record, list_records, read_record  # wfdb/pandas: only when used
+    from ..io import guard_record, inspect_record, list_records, read_record  # wfdb/pandas: only when used
 
+    # A damaged HDF5 file can hang or crash libhdf5: check it in a child process first.
+    guard_record(args.record, key=args.key, fs=args.fs, isolate=args.isolate)
     keys = list_records(args.record)
     if args.key is None and len(keys) > 1:
         print(f"{args.record}: {len(keys)} records; show one with --key KEY")

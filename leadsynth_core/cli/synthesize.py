@@ -8,6 +8,7 @@ import sys
 import time
 
 from ..errors import RecordFormatError
+from . import add_isolation_argument
 
 log = logging.getLogger(__name__)
 
@@ -29,13 +30,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", metavar="ID|PATH", help="model id or card/safetensors path (default: best shipped model)")
     p.add_argument("--out", required=True, metavar="OUT", help="output record path (WFDB base name, or .h5)")
     p.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
+    add_isolation_argument(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from ..io import inspect_record, read_record, write_record
+    from ..io import guard_record, inspect_record, read_record, write_record
     from ..streaming import synthesize_file
     from ..synthesis import synthesize
 
@@ -45,6 +47,8 @@ def run(args: argparse.Namespace) -> int:
         existing = [q for q in candidates if q.suffix in {".hea", ".h5", ".hdf5"} and q.exists()]
         if existing:
             raise RecordFormatError(f"{existing[0]}: output exists; use --force to overwrite it")
+    # A damaged HDF5 file can hang or crash libhdf5: check it in a child process first.
+    guard_record(args.record, key=args.key, isolate=args.isolate)
     t0 = time.perf_counter()
     if out.suffix.lower() in {".h5", ".hdf5"}:
         # HDF5 output streams chunk by chunk: a 24-hour recording never sits in memory.

@@ -19,6 +19,7 @@ from .api import (
     write_record,
 )
 from .hdf5_format import SCHEMA_NAME, SCHEMA_VERSION, Hdf5RecordWriter, write_hdf5
+from .isolation import guard_record, probe_hdf5
 
 __all__ = [
     "RecordInfo",
@@ -30,6 +31,8 @@ __all__ = [
     "write_records",
     "find_records",
     "sample_path",
+    "probe_hdf5",
+    "guard_record",
     "Hdf5RecordWriter",
     "WRITE_FORMATS",
     "SCHEMA_NAME",

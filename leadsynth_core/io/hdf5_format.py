@@ -155,7 +155,28 @@ def _dataset(f: h5py.File, name: str, ndim: int, where: str) -> h5py.Dataset:
         raise RecordFormatError(
             f"{where}: dataset '{name}' has dtype {obj.dtype}, expected floating point samples in mV"
         )
+    _check_storage(obj, name, where)
     return obj
+
+
+#: Datasets declaring more than this many bytes must store a plausible part of them.
+_STORAGE_CHECK_BYTES = 64 * 2**20
+#: gzip cannot shrink sampled ECG (even a flat line) by much more than 1000:1, so a large
+#: dataset storing less than this fraction of its declared size was never written: a
+#: damaged or hostile file whose "recording" would be years of fill values.
+_MIN_STORAGE_FRACTION = 1 / 5000
+
+
+def _check_storage(ds: h5py.Dataset, name: str, where: str) -> None:
+    declared = int(ds.size) * ds.dtype.itemsize
+    if declared <= _STORAGE_CHECK_BYTES:
+        return
+    stored = int(ds.id.get_storage_size())
+    if stored < declared * _MIN_STORAGE_FRACTION:
+        raise RecordFormatError(
+            f"{where}: dataset '{name}' declares shape {ds.shape} ({declared / 2**20:,.0f} MiB) but stores "
+            f"only {stored:,} bytes; the samples were never written (incomplete or damaged file)"
+        )
 
 
 # ------------------------------------------------------------------- keys per layout
