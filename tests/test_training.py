@@ -150,3 +150,33 @@ def test_refit_head_reaches_least_squares_solution() -> None:
     # the raw inputs are among the head's features, so y = A x is fitted exactly
     np.testing.assert_allclose(pred, batches[0][1], atol=1e-3)
     assert net.training  # mode restored
+
+
+def test_source_sampling_gives_each_source_equal_weight(monkeypatch: pytest.MonkeyPatch) -> None:
+    import leadsynth_core.training.train as train_mod
+    from leadsynth_core.training.train import sampling_weights
+
+    leads = np.ones((8, 600), np.float32)
+    # 8 'ludb' records of +1 mV and 2 'sph' records of -1 mV: the sign tells the source.
+    records = [TrainingRecord(f"ludb{i}", "ludb", leads) for i in range(8)]
+    records += [TrainingRecord(f"sph{i}", "sph", -leads) for i in range(2)]
+    assert sampling_weights(records, "record") is None
+    w = sampling_weights(records, "source")
+    assert w is not None and np.isclose(w.sum(), 1.0)
+    assert np.isclose(w[:8].sum(), 0.5) and np.isclose(w[8:].sum(), 0.5)
+    with pytest.raises(ValueError, match="'bogus' is not one of: record, source"):
+        sampling_weights(records, "bogus")
+
+    monkeypatch.setattr(train_mod, "_augment", lambda x, rng: (x, x))  # keep the sign visible
+
+    def sph_fraction(weights: np.ndarray | None) -> float:
+        rng = np.random.default_rng(0)
+        signs = []
+        for _ in range(50):
+            x, _y, _m = make_batch(records, None, rng, batch_size=16, length=256, synthetic_fraction=0.0,
+                                   fixed_mask=np.ones(8, np.float32), record_weights=weights)
+            signs.extend(np.sign(x[:, 0, 0]))
+        return float(np.mean(np.array(signs) < 0))
+
+    assert abs(sph_fraction(None) - 0.2) < 0.05  # per record: 2 of 10
+    assert abs(sph_fraction(w) - 0.5) < 0.05  # per source: 1 of 2

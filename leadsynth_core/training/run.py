@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import platform
 import shlex
@@ -92,12 +93,15 @@ def run_training(
     data_root: Path | None = None,
     checkpoint_dir: Path | None = None,
     command: str = "",
+    sampling: str | None = None,
 ) -> ModelCard:
     """Train model ``model_id`` and save ``<out>/<id>.safetensors`` + ``.json``.
 
     Checkpoints (for ``resume``) go to ``runs/checkpoints/<id>/`` (gitignored).
     """
     spec = get_spec(model_id)
+    if sampling is not None:
+        spec = dataclasses.replace(spec, sampling=sampling)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(seed)
@@ -138,6 +142,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--steps", type=int, default=None, help="override the spec's number of steps")
+    parser.add_argument("--sampling", choices=("record", "source"), default=None,
+                        help="draw real crops per record or per source (default: the spec's)")
     parser.add_argument("--sources", default=None, help="comma-separated training sources (default: all)")
     parser.add_argument("--data-root", type=Path, default=None, help=f"reference data (default {default_data_root()})")
     parser.add_argument("--checkpoints", type=Path, default=None, help="checkpoint folder (default runs/checkpoints/MODEL_ID)")
@@ -160,7 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         card = run_training(
             args.model_id, args.out, resume=args.resume, seed=args.seed, sources=sources, steps=args.steps,
-            data_root=args.data_root, checkpoint_dir=args.checkpoints, command=command,
+            data_root=args.data_root, checkpoint_dir=args.checkpoints, command=command, sampling=args.sampling,
         )
     except (LeadSynthError, ValueError) as exc:
         log.error("training %s failed: %s", args.model_id, exc)

@@ -46,6 +46,10 @@ class ModelSpec:
     lr: float = 3e-4
     weight_decay: float = 2.5e-4
     synthetic_fraction: float = 0.0
+    #: How real crops are drawn: ``"record"`` (every record equally likely, so the largest
+    #: source dominates) or ``"source"`` (every source, i.e. hospital and device, equally
+    #: likely, then a record within it).
+    sampling: str = "record"
     description: str = ""
 
     @property

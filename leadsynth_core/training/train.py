@@ -139,8 +139,13 @@ def make_batch(
     length: int,
     synthetic_fraction: float,
     fixed_mask: np.ndarray | None = None,
+    record_weights: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One batch: any-subset inputs (B, 16, L), targets (B, 8, L), masks (B, 8), normalised."""
+    """One batch: any-subset inputs (B, 16, L), targets (B, 8, L), masks (B, 8), normalised.
+
+    ``record_weights`` (summing to 1) draws real records unevenly (see
+    :func:`sampling_weights`); ``None`` draws them uniformly.
+    """
     inputs = np.zeros((batch_size, 2 * _N_LEADS, length), dtype=np.float32)
     targets = np.zeros((batch_size, _N_LEADS, length), dtype=np.float32)
     masks = np.zeros((batch_size, _N_LEADS), dtype=np.float32)
@@ -150,7 +155,8 @@ def make_batch(
         if pool is not None and rng.random() < synthetic_fraction:
             src = pool[rng.integers(len(pool))]
         else:
-            src = records[rng.integers(len(records))].leads
+            pick = rng.integers(len(records)) if record_weights is None else rng.choice(len(records), p=record_weights)
+            src = records[pick].leads
         start = rng.integers(0, src.shape[-1] - length + 1)
         raw_in[b], raw_tg[b] = _augment(src[:, start : start + length].astype(np.float64), rng)
         masks[b] = fixed_mask if fixed_mask is not None else _random_mask(rng)
@@ -159,6 +165,23 @@ def make_batch(
     inputs[:, _N_LEADS:] = masks[:, :, None]
     targets[:] = raw_tg / scale
     return inputs, targets, masks
+
+
+SAMPLINGS: tuple[str, ...] = ("record", "source")
+
+
+def sampling_weights(records: Sequence[TrainingRecord], method: str = "record") -> np.ndarray | None:
+    """Probabilities of drawing each real record: ``None`` (uniform) for ``method="record"``,
+    equal total weight per source for ``method="source"``."""
+    if method == "record":
+        return None
+    if method != "source":
+        raise ValueError(f"sampling {method!r} is not one of: {', '.join(SAMPLINGS)}")
+    counts: dict[str, int] = {}
+    for r in records:
+        counts[r.source] = counts.get(r.source, 0) + 1
+    w = np.array([1.0 / (len(counts) * counts[r.source]) for r in records])
+    return w / w.sum()
 
 
 # -------------------------------------------------------------- dedicated models
@@ -281,6 +304,7 @@ def train_network(
     records = load_training_records("train", sources, data_root)
     length = int(round(spec.crop_s * MODEL_FS)) // LENGTH_MULTIPLE * LENGTH_MULTIPLE
     records = [r for r in records if r.leads.shape[-1] >= length]
+    weights = sampling_weights(records, spec.sampling)
     cache_dir = Path(cache_dir) if cache_dir else Path("cache")
     pool = synthetic_pool(2000, cache_dir) if spec.synthetic_fraction > 0 else None
 
@@ -311,7 +335,7 @@ def train_network(
         for _ in range(_HEAD_FIT_BATCHES):
             x16, y8, _m = make_batch(
                 records, pool, fit_rng, batch_size=spec.batch_size, length=length,
-                synthetic_fraction=spec.synthetic_fraction, fixed_mask=fixed_mask,
+                synthetic_fraction=spec.synthetic_fraction, fixed_mask=fixed_mask, record_weights=weights,
             )
             fit_batches.append(_dedicated_batch(x16, y8, ii, oo))
         refit_head(net, fit_batches)
@@ -349,7 +373,7 @@ def train_network(
         rng = np.random.default_rng([seed, step])
         x16, y8, m = make_batch(
             records, pool, rng, batch_size=spec.batch_size, length=length,
-            synthetic_fraction=spec.synthetic_fraction, fixed_mask=fixed_mask,
+            synthetic_fraction=spec.synthetic_fraction, fixed_mask=fixed_mask, record_weights=weights,
         )
         if spec.kind == "dedicated":
             xb, yb = _dedicated_batch(x16, y8, ii, oo)
@@ -384,6 +408,7 @@ def train_network(
         "lr": spec.lr,
         "optimizer": "AdamW, cosine schedule with warm-up",
         "real_records": len(records),
+        "sampling": spec.sampling,
         "synthetic_fraction": spec.synthetic_fraction,
         "augmentations": list(AUGMENTATIONS),
         "final_train_loss": round(running, 5),
