@@ -167,7 +167,7 @@ def test_source_sampling_gives_each_source_equal_weight(monkeypatch: pytest.Monk
     with pytest.raises(ValueError, match="'bogus' is not one of: record, source"):
         sampling_weights(records, "bogus")
 
-    monkeypatch.setattr(train_mod, "_augment", lambda x, rng: (x, x))  # keep the sign visible
+    monkeypatch.setattr(train_mod, "_augment", lambda x, rng, skip=frozenset(): (x, x))  # keep the sign visible
 
     def sph_fraction(weights: np.ndarray | None) -> float:
         rng = np.random.default_rng(0)
@@ -180,3 +180,22 @@ def test_source_sampling_gives_each_source_equal_weight(monkeypatch: pytest.Monk
 
     assert abs(sph_fraction(None) - 0.2) < 0.05  # per record: 2 of 10
     assert abs(sph_fraction(w) - 0.5) < 0.05  # per source: 1 of 2
+
+
+def test_augmentation_ablation_switches_off_only_what_it_names(tmp_path: Path) -> None:
+    from leadsynth_core.training.train import AUGMENTATION_KEYS, _augment
+
+    x = np.random.default_rng(1).normal(size=(8, 2048))
+    for seed in range(20):
+        rngs = [np.random.default_rng(seed) for _ in range(3)]
+        inp_all, tg_all = _augment(x, rngs[0])
+        inp_none, tg_none = _augment(x, rngs[1], frozenset(AUGMENTATION_KEYS))
+        inp_nw, tg_nw = _augment(x, rngs[2], frozenset({"wander", "noise", "powerline"}))
+        np.testing.assert_array_equal(inp_none, x)
+        np.testing.assert_array_equal(tg_none, x)
+        np.testing.assert_array_equal(tg_nw, tg_all)  # input-only augmentations off: same target
+        np.testing.assert_array_equal(inp_nw, tg_nw)
+        # The same random numbers are drawn whatever is skipped.
+        assert rngs[0].random() == rngs[1].random() == rngs[2].random()
+    with pytest.raises(ValueError, match="bogus unknown; valid: gain, lowpass"):
+        run_training("linres-i-ii-v4", tmp_path, skip_augmentations=["bogus"], steps=1)

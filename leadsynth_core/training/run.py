@@ -94,6 +94,7 @@ def run_training(
     checkpoint_dir: Path | None = None,
     command: str = "",
     sampling: str | None = None,
+    skip_augmentations: Sequence[str] = (),
 ) -> ModelCard:
     """Train model ``model_id`` and save ``<out>/<id>.safetensors`` + ``.json``.
 
@@ -102,6 +103,8 @@ def run_training(
     spec = get_spec(model_id)
     if sampling is not None:
         spec = dataclasses.replace(spec, sampling=sampling)
+    if skip_augmentations:
+        spec = dataclasses.replace(spec, skip_augmentations=tuple(skip_augmentations))
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(seed)
@@ -144,6 +147,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=None, help="override the spec's number of steps")
     parser.add_argument("--sampling", choices=("record", "source"), default=None,
                         help="draw real crops per record or per source (default: the spec's)")
+    parser.add_argument("--no-augment", default="", metavar="NAMES",
+                        help="comma-separated augmentations to leave out (ablation): gain, lowpass, wander, noise, powerline")
     parser.add_argument("--sources", default=None, help="comma-separated training sources (default: all)")
     parser.add_argument("--data-root", type=Path, default=None, help=f"reference data (default {default_data_root()})")
     parser.add_argument("--checkpoints", type=Path, default=None, help="checkpoint folder (default runs/checkpoints/MODEL_ID)")
@@ -167,6 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         card = run_training(
             args.model_id, args.out, resume=args.resume, seed=args.seed, sources=sources, steps=args.steps,
             data_root=args.data_root, checkpoint_dir=args.checkpoints, command=command, sampling=args.sampling,
+            skip_augmentations=[a for a in args.no_augment.split(",") if a],
         )
     except (LeadSynthError, ValueError) as exc:
         log.error("training %s failed: %s", args.model_id, exc)

@@ -50,6 +50,8 @@ class ModelSpec:
     #: source dominates) or ``"source"`` (every source, i.e. hospital and device, equally
     #: likely, then a record within it).
     sampling: str = "record"
+    #: Augmentations left out (``training.train.AUGMENTATION_KEYS``), for ablations.
+    skip_augmentations: tuple[str, ...] = ()
     description: str = ""
 
     @property

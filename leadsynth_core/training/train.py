@@ -31,7 +31,8 @@ from ..progress import CancelToken, ProgressCallback, report
 from .data import TrainingRecord, load_training_records
 from .specs import STANDARD_SETS, ModelSpec
 
-__all__ = ["train_network", "dedicated_from_any_subset", "refit_head", "make_batch", "synthetic_pool", "AUGMENTATIONS"]
+__all__ = ["train_network", "dedicated_from_any_subset", "refit_head", "make_batch", "synthetic_pool", "AUGMENTATIONS",
+           "AUGMENTATION_KEYS", "sampling_weights"]
 
 log = logging.getLogger(__name__)
 
@@ -89,12 +90,23 @@ def synthetic_pool(n: int, cache_dir: Path, seed: int = 1234) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------ batches
-def _augment(x: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Return (input, target) versions of one (8, L) crop in mV."""
-    target = x * rng.uniform(0.9, 1.1, size=(_N_LEADS, 1))
+#: Short names of the augmentations that ``ModelSpec.skip_augmentations`` can switch off.
+AUGMENTATION_KEYS: tuple[str, ...] = ("gain", "lowpass", "wander", "noise", "powerline")
+
+
+def _augment(
+    x: np.ndarray, rng: np.random.Generator, skip: frozenset[str] = frozenset()
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return (input, target) versions of one (8, L) crop in mV.
+
+    ``skip`` names augmentations (:data:`AUGMENTATION_KEYS`) to leave out; their random
+    numbers are drawn all the same, so an ablation changes nothing else.
+    """
+    gain = rng.uniform(0.9, 1.1, size=(_N_LEADS, 1))
+    target = x if "gain" in skip else x * gain
     if rng.random() < 0.3:
         cutoff = rng.uniform(35.0, 100.0)
-        if cutoff < MODEL_FS / 2 - 5:
+        if cutoff < MODEL_FS / 2 - 5 and "lowpass" not in skip:
             sos = sps.butter(2, cutoff, btype="lowpass", fs=MODEL_FS, output="sos")
             target = sps.sosfiltfilt(sos, target, axis=-1)
     inp = target.copy()
@@ -103,13 +115,19 @@ def _augment(x: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.nd
     if rng.random() < 0.5:
         f = rng.uniform(0.05, 0.5)
         amp = rng.uniform(0.0, 0.15, size=(_N_LEADS, 1))
-        inp += amp * np.sin(2 * np.pi * f * t + rng.uniform(0, 2 * np.pi, size=(_N_LEADS, 1)))
+        wander = amp * np.sin(2 * np.pi * f * t + rng.uniform(0, 2 * np.pi, size=(_N_LEADS, 1)))
+        if "wander" not in skip:
+            inp += wander
     if rng.random() < 0.5:
-        inp += rng.normal(0.0, rng.uniform(0.005, 0.03), size=inp.shape)
+        noise = rng.normal(0.0, rng.uniform(0.005, 0.03), size=inp.shape)
+        if "noise" not in skip:
+            inp += noise
     if rng.random() < 0.3:
         f = 50.0 if rng.random() < 0.5 else 60.0
         amp = rng.uniform(0.0, 0.05, size=(_N_LEADS, 1))
-        inp += amp * np.sin(2 * np.pi * f * t + rng.uniform(0, 2 * np.pi))
+        hum = amp * np.sin(2 * np.pi * f * t + rng.uniform(0, 2 * np.pi))
+        if "powerline" not in skip:
+            inp += hum
     return inp, target
 
 
@@ -140,6 +158,7 @@ def make_batch(
     synthetic_fraction: float,
     fixed_mask: np.ndarray | None = None,
     record_weights: np.ndarray | None = None,
+    skip_augmentations: frozenset[str] = frozenset(),
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One batch: any-subset inputs (B, 16, L), targets (B, 8, L), masks (B, 8), normalised.
 
@@ -158,7 +177,7 @@ def make_batch(
             pick = rng.integers(len(records)) if record_weights is None else rng.choice(len(records), p=record_weights)
             src = records[pick].leads
         start = rng.integers(0, src.shape[-1] - length + 1)
-        raw_in[b], raw_tg[b] = _augment(src[:, start : start + length].astype(np.float64), rng)
+        raw_in[b], raw_tg[b] = _augment(src[:, start : start + length].astype(np.float64), rng, skip_augmentations)
         masks[b] = fixed_mask if fixed_mask is not None else _random_mask(rng)
     scale = _robust_scale_batch(raw_in, masks)[:, None, None]
     inputs[:, :_N_LEADS] = raw_in / scale * masks[:, :, None]
@@ -300,6 +319,10 @@ def train_network(
         Progress callback (per 50 steps) and :class:`CancelToken` (checked every step;
         a checkpoint is written before :class:`CancelledError` is raised).
     """
+    skip = frozenset(spec.skip_augmentations)
+    unknown = sorted(skip - set(AUGMENTATION_KEYS))
+    if unknown:
+        raise ValueError(f"augmentation(s) {', '.join(unknown)} unknown; valid: {', '.join(AUGMENTATION_KEYS)}")
     total = int(steps if steps is not None else spec.steps)
     records = load_training_records("train", sources, data_root)
     length = int(round(spec.crop_s * MODEL_FS)) // LENGTH_MULTIPLE * LENGTH_MULTIPLE
@@ -336,6 +359,7 @@ def train_network(
             x16, y8, _m = make_batch(
                 records, pool, fit_rng, batch_size=spec.batch_size, length=length,
                 synthetic_fraction=spec.synthetic_fraction, fixed_mask=fixed_mask, record_weights=weights,
+                skip_augmentations=skip,
             )
             fit_batches.append(_dedicated_batch(x16, y8, ii, oo))
         refit_head(net, fit_batches)
@@ -374,6 +398,7 @@ def train_network(
         x16, y8, m = make_batch(
             records, pool, rng, batch_size=spec.batch_size, length=length,
             synthetic_fraction=spec.synthetic_fraction, fixed_mask=fixed_mask, record_weights=weights,
+            skip_augmentations=skip,
         )
         if spec.kind == "dedicated":
             xb, yb = _dedicated_batch(x16, y8, ii, oo)
@@ -411,6 +436,7 @@ def train_network(
         "sampling": spec.sampling,
         "synthetic_fraction": spec.synthetic_fraction,
         "augmentations": list(AUGMENTATIONS),
+        "skipped_augmentations": sorted(skip),
         "final_train_loss": round(running, 5),
         "base_model": spec.base,
     }
