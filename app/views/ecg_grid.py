@@ -147,6 +147,7 @@ class EcgGridView(QWidget):
         self._geometry = paper.page_geometry(state.layout)
         self._cells: list[CellItems] = []
         self._decor: list[pg.GraphicsObject] = []
+        self._legend: pg.TextItem | None = None
         self._first_fit = True
 
         self.plot = pg.PlotWidget()
@@ -432,9 +433,14 @@ class EcgGridView(QWidget):
         header = pg.TextItem(html=self._header_html(), anchor=(0, 0.5))
         header.setPos(paper.PULSE_MARGIN_MM, geo.height + HEADER_MM / 2)
         self._decor.append(header)
+        self._legend = header
         for item in self._decor:
             item.setZValue(15)
             self.view_box.addItem(item, ignoreBounds=True)
+
+    def legend_text(self) -> str:
+        """The page legend as plain text (speed, gain, what each trace style means)."""
+        return self._legend.textItem.toPlainText() if self._legend is not None else ""
 
     def _header_html(self) -> str:
         th, s = self._theme, self._state
@@ -448,7 +454,11 @@ class EcgGridView(QWidget):
             f"<span style='color:{th.synthesized.name()}'><b>{dash} SYNTHESIZED</b>"
             f"{' by ' + model if model else ''}</span>",
         ]
-        if s.mode == "compare":
+        if s.mode == "compare" and self._doc.result is not None and not self._doc.scores:
+            # A file with only the measured leads (a patch, a Holter): nothing to compare,
+            # so no legend entry for a shading that cannot appear.
+            parts.append("<i>compare: the file holds no measured truth for the synthesized leads</i>")
+        elif s.mode == "compare":
             parts.append(f"<span style='background-color:{th.difference.name(QColor.NameFormat.HexArgb)}'>"
                          f"&nbsp;&nbsp;&nbsp;</span> difference to measured truth")
         else:

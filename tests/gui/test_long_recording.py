@@ -231,3 +231,28 @@ def test_saving_a_long_recording_streams_the_whole_file(qtbot, make_window, tmp_
     assert set(out.provenance) == {Provenance.MEASURED, Provenance.DERIVED, Provenance.SYNTHESIZED}
     head = read_window(dst, 0, 2500)
     np.testing.assert_array_equal(head.lead("V2"), read_window(src, 0, 2500).lead("V2"))
+
+
+def test_legend_offers_the_difference_shading_only_where_there_is_truth(qtbot, make_window, tmp_path, error_boxes) -> None:
+    """A 4-lead file has nothing to compare: the legend says so instead of naming a shading
+    that cannot appear; a 12-lead file keeps the difference entry."""
+    four = tmp_path / "patch.h5"
+    with Hdf5RecordWriter(four, FS, ("I", "II", "V2", "V4"), patient_id="patch-1") as writer:
+        writer.append(_block(FS, BLOCK_S)[:, [0, 1, 7, 9]])
+    w = make_window()
+    w.set_inputs(("I", "II", "V2", "V4"))
+    w.open_path(four)
+    wait_synthesis(qtbot, w)
+    assert w.document.result is not None and not w.document.scores
+    legend = w.grid.legend_text()
+    assert "no measured truth for the synthesized leads" in legend and "difference to measured truth" not in legend
+    twelve = tmp_path / "full.h5"
+    with Hdf5RecordWriter(twelve, FS, STANDARD_LEADS) as writer:
+        writer.append(_block(FS, BLOCK_S))
+    w.open_path(twelve)
+    wait_synthesis(qtbot, w)
+    assert w.document.scores
+    legend = w.grid.legend_text()
+    assert "difference to measured truth" in legend and "no measured truth" not in legend
+    assert "SYNTHESIZED" in legend
+    assert not error_boxes
