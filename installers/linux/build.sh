@@ -108,6 +108,27 @@ grep -q "^# software: LeadSynth $VERSION\$" "$T/o.hea" || fail "o.hea does not n
 [ -s "$T/o.dat" ] || fail "o.dat missing"
 echo "ok: leadsynth synthesize -> o.hea + o.dat"
 
+# A user's HDF5 file (not a bundled sample) is first read by a child process; frozen, that
+# child is the executable itself (installers/leadsynth_cli_entry.py routes the flag).
+cp "$SAMPLE" "$T/user.h5"
+"${CLEAN_ENV[@]}" "$B/leadsynth" info "$T/user.h5" | grep -q "^rate: *500 Hz" \
+    || fail "leadsynth info on a user's HDF5 file (checked in a child process) failed"
+echo "ok: leadsynth info on a user's HDF5 file (frozen child-process check passed)"
+# A file on which libhdf5 segfaults in process (found by benchmarks/fuzz.py): refused, one line.
+"$PY" - "$T/crash.h5" <<'EOF' || fail "could not write the fuzz crash file"
+import base64, json, sys
+entry = next(c for c in json.load(open("benchmarks/results/fuzz.json"))["crashes"] if c["index"] == 11425)
+(_, data), = entry["files"].items()
+open(sys.argv[1], "wb").write(base64.b64decode(data))
+EOF
+set +e
+err=$("${CLEAN_ENV[@]}" "$B/leadsynth" info "$T/crash.h5" 2>&1 >/dev/null)
+rc=$?
+set -e
+[ "$rc" = 2 ] && echo "$err" | grep -q "crashed (SIGSEGV)" \
+    || fail "the segfaulting HDF5 file was not refused cleanly (exit $rc: $err)"
+echo "ok: a file that crashes libhdf5 is refused: $err"
+
 "${CLEAN_ENV[@]}" "$B/leadsynth-gui" "$SAMPLE" --inputs I,II,V2,V4 --screenshot "$T/x.png" \
     || fail "leadsynth-gui --screenshot exited $?"
 # Check the PNG with the build Python's Qt: the header says PNG, the size is the window size
