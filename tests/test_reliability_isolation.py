@@ -54,9 +54,9 @@ class _ChildCounter:
         self._real = isolation._run_child
         monkeypatch.setattr(isolation, "_run_child", self)
 
-    def __call__(self, path: Path, fs: float | None, timeout_s: float) -> object:
+    def __call__(self, path: Path, fs: float | None, timeout_s: float, key: str | None = None) -> object:
         self.calls += 1
-        return self._real(path, fs, timeout_s)
+        return self._real(path, fs, timeout_s, key)
 
 
 @pytest.fixture(autouse=True)
@@ -175,3 +175,34 @@ def test_frozen_entry_scripts_know_the_probe_flag() -> None:
         text = (root / name).read_text(encoding="utf-8")
         assert f'sys.argv[1] == "{FROZEN_PROBE_FLAG}"' in text, name
         assert "probe_child_main(sys.argv[2:])" in text, name
+
+
+def test_many_record_file_is_probed_by_its_first_records_and_the_chosen_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A CODE-15 part file holds 20,000 exams: the child must not walk them all (it would
+    time out and refuse a good file); it probes the first few and the one asked for."""
+    import h5py
+
+    from leadsynth_core.io import _probe_child
+
+    n = 40
+    path = tmp_path / "code15.h5"
+    with h5py.File(path, "w") as f:
+        d = f.create_dataset("tracings", shape=(n, 4096, 12), dtype="f4")
+        d[...] = np.random.default_rng(0).normal(scale=0.1, size=(n, 4096, 12)).astype("f4")
+        f.create_dataset("exam_id", data=np.arange(n) + 500)
+    keys = lsio.list_records(path)
+    report = _probe_child.probe(str(path), None)
+    assert report["keys"] == keys and list(report["records"]) == keys[: _probe_child.PROBE_RECORDS]
+    report = _probe_child.probe(str(path), None, keys[-1])
+    assert list(report["records"]) == [*keys[: _probe_child.PROBE_RECORDS], keys[-1]]
+
+    counter = _ChildCounter(monkeypatch)
+    lsio.guard_record(path)  # the viewer listing the file
+    lsio.guard_record(path, key=keys[3])  # a record the listing probed: no second child
+    assert counter.calls == 1
+    lsio.guard_record(path, key=keys[-1])  # one it did not: probed on its own, once
+    lsio.guard_record(path, key=keys[-1])
+    assert counter.calls == 2
+    assert lsio.read_record(path, key=keys[-1]).n_samples == 4096

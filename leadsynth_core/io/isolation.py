@@ -8,7 +8,7 @@ If the child hangs it is killed; if it dies of a signal the file is refused; if 
 with a :class:`~leadsynth_core.errors.LeadSynthError` that error is raised here too.
 Only when the child got through does the caller open the file itself.
 
-The outcome is cached per (file, size, modification time, ``fs``), so a file is probed
+The outcome is cached per (file, size, modification time, ``fs``, record key), so a file is probed
 once per process however often it is listed, inspected and read.
 
 Where it applies: the entry points that open one file a user chose (``leadsynth info``,
@@ -64,9 +64,11 @@ class _Outcome:
     file_error: tuple[str, str] | None
     keys: tuple[str, ...]
     record_errors: dict[str, tuple[str, str]]
+    #: The records the child inspected and read (the first few and the one asked for).
+    probed: tuple[str, ...] = ()
 
 
-_CacheKey = tuple[str, int, int, float | None]
+_CacheKey = tuple[str, int, int, float | None, str | None]
 _CACHE: dict[_CacheKey, _Outcome] = {}
 _CACHE_LOCK = threading.Lock()
 
@@ -86,12 +88,14 @@ def _signal_name(returncode: int) -> str:
         return f"signal {-returncode}"
 
 
-def _run_child(path: Path, fs: float | None, timeout_s: float) -> _Outcome:
+def _run_child(path: Path, fs: float | None, timeout_s: float, key: str | None = None) -> _Outcome:
     """Run :mod:`._probe_child` on ``path`` and interpret how it ended."""
     where = str(path)
     cmd = [*_child_command(), where]
     if fs is not None:
         cmd += ["--fs", repr(float(fs))]
+    if key is not None:
+        cmd += ["--key", key]
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(_PACKAGE_ROOT), env.get("PYTHONPATH")) if p)
     t0 = time.perf_counter()
@@ -138,6 +142,7 @@ def _run_child(path: Path, fs: float | None, timeout_s: float) -> _Outcome:
         (str(err[0]), str(err[1])) if err else None,
         tuple(str(k) for k in report.get("keys", ())),
         {str(k): (str(v[0]), str(v[1])) for k, v in report.get("records", {}).items() if v},
+        tuple(str(k) for k in report.get("records", {})),
     )
 
 
@@ -150,7 +155,8 @@ def probe_hdf5(
 ) -> None:
     """Check in a child process that the HDF5 file ``path`` can be read without hanging or crashing.
 
-    The child lists the records, inspects each one and reads its first samples, like
+    The child lists the records, inspects the first few (8) and ``key`` and reads their
+    first samples (a file of 20,000 exams is not walked whole), like
     :func:`~leadsynth_core.io.list_records`, :func:`~leadsynth_core.io.inspect_record`
     and :func:`~leadsynth_core.io.read_window` would here.
 
@@ -180,13 +186,19 @@ def probe_hdf5(
         st = p.stat()
     except OSError as exc:
         raise RecordFormatError(f"{where}: cannot read the file: {exc.strerror or exc}") from None
-    cache_key: _CacheKey = (str(p.resolve()), st.st_size, st.st_mtime_ns, None if fs is None else float(fs))
+    base = (str(p.resolve()), st.st_size, st.st_mtime_ns, None if fs is None else float(fs))
     with _CACHE_LOCK:
-        outcome = _CACHE.get(cache_key)
+        outcome = _CACHE.get((*base, key))
+        if outcome is None and key is not None:
+            # The key-less probe (listing the file) may have covered this record already.
+            listed = _CACHE.get((*base, None))
+            if listed is not None and (listed.file_error is not None or key in listed.probed
+                                       or key not in listed.keys):
+                outcome = listed
     if outcome is None:
-        outcome = _run_child(p, fs, timeout_s)
+        outcome = _run_child(p, fs, timeout_s, key)
         with _CACHE_LOCK:
-            _CACHE[cache_key] = outcome
+            _CACHE[(*base, key)] = outcome
     if outcome.file_error is not None:
         raise _error(*outcome.file_error)
     if key is None and len(outcome.keys) == 1:
