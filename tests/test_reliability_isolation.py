@@ -206,3 +206,13 @@ def test_many_record_file_is_probed_by_its_first_records_and_the_chosen_one(
     lsio.guard_record(path, key=keys[-1])
     assert counter.calls == 2
     assert lsio.read_record(path, key=keys[-1]).n_samples == 4096
+
+
+def test_a_time_out_is_not_cached(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A time-out may come from a busy machine: opening the file again probes it again."""
+    counter = _ChildCounter(monkeypatch)
+    path = _crash_file(4403, tmp_path)  # hangs libhdf5
+    for _ in range(2):
+        with pytest.raises(RecordFormatError, match=r"within 2 s; it is probably damaged \(if the computer"):
+            lsio.guard_record(path, timeout_s=2.0)
+    assert counter.calls == 2

@@ -66,6 +66,9 @@ class _Outcome:
     record_errors: dict[str, tuple[str, str]]
     #: The records the child inspected and read (the first few and the one asked for).
     probed: tuple[str, ...] = ()
+    #: A time-out may have been the machine's load, not the file: not cached, so opening the
+    #: file again tries again.
+    cacheable: bool = True
 
 
 _CacheKey = tuple[str, int, int, float | None, str | None]
@@ -107,8 +110,8 @@ def _run_child(path: Path, fs: float | None, timeout_s: float, key: str | None =
         return _Outcome(
             ("RecordFormatError",
              f"{where}: the HDF5 library did not finish reading this file within {timeout_s:g} s; "
-             "it is probably damaged"),
-            (), {},
+             "it is probably damaged (if the computer was very busy, open it again)"),
+            (), {}, (), False,
         )
     except OSError as exc:
         raise RecordFormatError(f"{where}: cannot start the process that checks this HDF5 file: {exc}") from None
@@ -197,8 +200,9 @@ def probe_hdf5(
                 outcome = listed
     if outcome is None:
         outcome = _run_child(p, fs, timeout_s, key)
-        with _CACHE_LOCK:
-            _CACHE[(*base, key)] = outcome
+        if outcome.cacheable:
+            with _CACHE_LOCK:
+                _CACHE[(*base, key)] = outcome
     if outcome.file_error is not None:
         raise _error(*outcome.file_error)
     if key is None and len(outcome.keys) == 1:
