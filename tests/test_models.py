@@ -236,3 +236,16 @@ def test_personal_models_serve_only_their_lead_set_and_never_when_worse() -> Non
     # Another lead set, or another patient: the shipped choice, not the personal head.
     assert select_model("I,II,V4", patient_id="p1", cards=cards).patient_id is None
     assert select_model("I,II,V2,V4", patient_id="p2", cards=cards).patient_id is None
+
+
+def test_validation_pcc_reads_the_cards_own_figure() -> None:
+    from leadsynth_core.models import load_model
+
+    card = load_model("anysubset").card
+    pcc, data = card.validation_pcc(("I",))
+    assert pcc == card.metrics["by_inputs"]["I"]["mean_pcc"] and 0.5 < pcc < 1.0
+    assert "LUDB" in data
+    assert card.validation_pcc(("I", "II", "V1", "V6")) is None  # no figure for that subset
+    dedicated = load_model("linres-i-ii-v4").card
+    assert dedicated.validation_pcc(["I", "II", "V4"]) == (dedicated.metrics["by_inputs"]["I,II,V4"]["mean_pcc"],
+                                                           dedicated.metrics["data"])

@@ -105,9 +105,14 @@ class LeadPicker(QWidget):
         card = self._doc.model_card
         if card is not None:
             inputs = ", ".join(getattr(card, "inputs", []) or []) or "any subset"
+            # What a reader can expect of these inputs, from the card's own validation: a
+            # lead I reconstruction should not look as trustworthy as an I,II,V2,V4 one.
+            val = card.validation_pcc(self._doc.inputs)
+            expected = (f"<br><span style='color:gray'>validation: mean PCC {val[0]:.2f} "
+                        f"with these inputs ({val[1]}, raw leads)</span>") if val else ""
             self.model_label.setText(
                 f"<b>Model:</b> {card.name or card.id}<br><span style='color:gray'>id {card.id} · "
-                f"inputs {inputs} · {card.fs:g} Hz</span>"
+                f"inputs {inputs} · {card.fs:g} Hz</span>{expected}"
             )
             self.model_label.setToolTip(card.description or "")
         else:

@@ -122,6 +122,16 @@ class ModelCard:
             return len(independent) > 0
         return list(independent) == list(self.inputs)
 
+    def validation_pcc(self, inputs: tuple[str, ...] | list[str]) -> tuple[float, str] | None:
+        """Mean PCC the card reports for these measured leads on its validation data, and
+        which data that was; ``None`` when the card has no figure for this exact set
+        (personal models, unusual subsets)."""
+        entry = (self.metrics.get("by_inputs") or {}).get(",".join(inputs))
+        pcc = entry.get("mean_pcc") if isinstance(entry, dict) else None
+        if not isinstance(pcc, (int, float)) or isinstance(pcc, bool):
+            return None
+        return float(pcc), str(self.metrics.get("data") or "validation records")
+
     def summary(self) -> str:
         """One line for listings."""
         ins = "any subset" if self.any_subset else ",".join(self.inputs)

@@ -426,3 +426,24 @@ def test_record_panel_shows_reader_notes(qtbot, shared_data) -> None:
     path = shared_data / "ludb" / "data" / "3"
     doc.set_record(read_record(path), path=path.with_suffix(".hea"))
     assert "Einthoven" in panel.fields["Notes"].text()
+
+
+def test_model_indicator_states_the_validation_pcc_of_the_chosen_inputs(qtbot, make_window, shared_data,
+                                                                       error_boxes) -> None:
+    """The reader sees how far a reconstruction from these inputs can be trusted: the card's
+    own validation figure, which is much lower for lead I alone than for I,II,V2,V4."""
+    from leadsynth_core.models import load_model
+
+    w = make_window()
+    open_and_wait(qtbot, w, ludb(shared_data, 3))
+    shown = {}
+    for leads in (("I", "II", "V2", "V4"), ("I",)):
+        click_preset(qtbot, w, leads)
+        card = w.document.model_card
+        pcc, data = card.validation_pcc(leads)
+        text = w.picker.model_label.text()
+        assert f"validation: mean PCC {pcc:.2f} with these inputs ({data}, raw leads)" in text, text
+        assert pcc == load_model(card.id).card.metrics["by_inputs"][",".join(leads)]["mean_pcc"]
+        shown[leads] = pcc
+    assert shown[("I",)] < shown[("I", "II", "V2", "V4")] - 0.05
+    assert not error_boxes
