@@ -95,6 +95,7 @@ def run_training(
     command: str = "",
     sampling: str | None = None,
     skip_augmentations: Sequence[str] = (),
+    vcg_rotation_deg: float | None = None,
 ) -> ModelCard:
     """Train model ``model_id`` and save ``<out>/<id>.safetensors`` + ``.json``.
 
@@ -105,6 +106,8 @@ def run_training(
         spec = dataclasses.replace(spec, sampling=sampling)
     if skip_augmentations:
         spec = dataclasses.replace(spec, skip_augmentations=tuple(skip_augmentations))
+    if vcg_rotation_deg is not None:
+        spec = dataclasses.replace(spec, vcg_rotation_deg=float(vcg_rotation_deg))
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(seed)
@@ -149,6 +152,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="draw real crops per record or per source (default: the spec's)")
     parser.add_argument("--no-augment", default="", metavar="NAMES",
                         help="comma-separated augmentations to leave out (ablation): gain, lowpass, wander, noise, powerline")
+    parser.add_argument("--vcg-rotation", type=float, default=None, metavar="DEG",
+                        help="turn the heart vector of half the crops by up to DEG degrees per axis (default: the spec's)")
     parser.add_argument("--sources", default=None, help="comma-separated training sources (default: all)")
     parser.add_argument("--data-root", type=Path, default=None, help=f"reference data (default {default_data_root()})")
     parser.add_argument("--checkpoints", type=Path, default=None, help="checkpoint folder (default runs/checkpoints/MODEL_ID)")
@@ -172,7 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         card = run_training(
             args.model_id, args.out, resume=args.resume, seed=args.seed, sources=sources, steps=args.steps,
             data_root=args.data_root, checkpoint_dir=args.checkpoints, command=command, sampling=args.sampling,
-            skip_augmentations=[a for a in args.no_augment.split(",") if a],
+            skip_augmentations=[a for a in args.no_augment.split(",") if a], vcg_rotation_deg=args.vcg_rotation,
         )
     except (LeadSynthError, ValueError) as exc:
         log.error("training %s failed: %s", args.model_id, exc)

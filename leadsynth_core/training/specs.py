@@ -52,6 +52,9 @@ class ModelSpec:
     sampling: str = "record"
     #: Augmentations left out (``training.train.AUGMENTATION_KEYS``), for ablations.
     skip_augmentations: tuple[str, ...] = ()
+    #: > 0: turn the heart vector of half the crops by up to this many degrees per axis
+    #: (Dower transform; inputs and targets alike).  0 = off.
+    vcg_rotation_deg: float = 0.0
     description: str = ""
 
     @property

@@ -90,18 +90,58 @@ def synthetic_pool(n: int, cache_dir: Path, seed: int = 1234) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------ batches
+#: Dower et al. (1988) transform, rows = INDEPENDENT_LEADS (I, II, V1..V6), columns = Frank
+#: X, Y, Z: the 8 independent leads of a heart dipole.  Used to rotate a crop's dipolar
+#: part (``vcg_rotation_deg``): another heart orientation or axis, same physiology.
+DOWER = np.array([
+    [0.632, -0.235, 0.059],
+    [0.235, 1.066, -0.132],
+    [-0.515, 0.157, -0.917],
+    [0.044, 0.164, -1.387],
+    [0.882, 0.098, -1.277],
+    [1.213, 0.127, -0.601],
+    [1.125, 0.127, -0.086],
+    [0.831, 0.076, 0.230],
+])
+_DOWER_PINV = np.linalg.pinv(DOWER)
+
+
+def _rotation(rng: np.random.Generator, max_deg: float) -> np.ndarray:
+    """A random 3-D rotation with each Euler angle uniform in +-max_deg."""
+    ax, ay, az = np.deg2rad(rng.uniform(-max_deg, max_deg, size=3))
+    rx = np.array([[1, 0, 0], [0, np.cos(ax), -np.sin(ax)], [0, np.sin(ax), np.cos(ax)]])
+    ry = np.array([[np.cos(ay), 0, np.sin(ay)], [0, 1, 0], [-np.sin(ay), 0, np.cos(ay)]])
+    rz = np.array([[np.cos(az), -np.sin(az), 0], [np.sin(az), np.cos(az), 0], [0, 0, 1]])
+    return rz @ ry @ rx
+
+
+def rotate_heart_vector(x: np.ndarray, rotation: np.ndarray) -> np.ndarray:
+    """Rotate the dipolar part of an (8, L) crop of the independent leads.
+
+    ``x = D v + r`` with ``v = D+ x`` the least-squares vectorcardiogram and ``r`` what no
+    dipole explains; the result is ``D R v + r``: the same beat from a heart turned by
+    ``rotation``, its non-dipolar detail kept.
+    """
+    return x + DOWER @ (rotation - np.eye(3)) @ (_DOWER_PINV @ x)
+
+
 #: Short names of the augmentations that ``ModelSpec.skip_augmentations`` can switch off.
 AUGMENTATION_KEYS: tuple[str, ...] = ("gain", "lowpass", "wander", "noise", "powerline")
 
 
 def _augment(
-    x: np.ndarray, rng: np.random.Generator, skip: frozenset[str] = frozenset()
+    x: np.ndarray, rng: np.random.Generator, skip: frozenset[str] = frozenset(), vcg_rotation_deg: float = 0.0
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return (input, target) versions of one (8, L) crop in mV.
 
     ``skip`` names augmentations (:data:`AUGMENTATION_KEYS`) to leave out; their random
     numbers are drawn all the same, so an ablation changes nothing else.
+    ``vcg_rotation_deg`` > 0 first turns the heart vector of half the crops by up to that
+    many degrees about each axis (inputs and targets alike; off by default, and drawing no
+    random numbers when off, so earlier recipes reproduce exactly).
     """
+    if vcg_rotation_deg > 0 and rng.random() < 0.5:
+        x = rotate_heart_vector(x, _rotation(rng, vcg_rotation_deg))
     gain = rng.uniform(0.9, 1.1, size=(_N_LEADS, 1))
     target = x if "gain" in skip else x * gain
     if rng.random() < 0.3:
@@ -159,6 +199,7 @@ def make_batch(
     fixed_mask: np.ndarray | None = None,
     record_weights: np.ndarray | None = None,
     skip_augmentations: frozenset[str] = frozenset(),
+    vcg_rotation_deg: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One batch: any-subset inputs (B, 16, L), targets (B, 8, L), masks (B, 8), normalised.
 
@@ -177,7 +218,8 @@ def make_batch(
             pick = rng.integers(len(records)) if record_weights is None else rng.choice(len(records), p=record_weights)
             src = records[pick].leads
         start = rng.integers(0, src.shape[-1] - length + 1)
-        raw_in[b], raw_tg[b] = _augment(src[:, start : start + length].astype(np.float64), rng, skip_augmentations)
+        raw_in[b], raw_tg[b] = _augment(src[:, start : start + length].astype(np.float64), rng, skip_augmentations,
+                                          vcg_rotation_deg)
         masks[b] = fixed_mask if fixed_mask is not None else _random_mask(rng)
     scale = _robust_scale_batch(raw_in, masks)[:, None, None]
     inputs[:, :_N_LEADS] = raw_in / scale * masks[:, :, None]
@@ -359,7 +401,7 @@ def train_network(
             x16, y8, _m = make_batch(
                 records, pool, fit_rng, batch_size=spec.batch_size, length=length,
                 synthetic_fraction=spec.synthetic_fraction, fixed_mask=fixed_mask, record_weights=weights,
-                skip_augmentations=skip,
+                skip_augmentations=skip, vcg_rotation_deg=spec.vcg_rotation_deg,
             )
             fit_batches.append(_dedicated_batch(x16, y8, ii, oo))
         refit_head(net, fit_batches)
@@ -398,7 +440,7 @@ def train_network(
         x16, y8, m = make_batch(
             records, pool, rng, batch_size=spec.batch_size, length=length,
             synthetic_fraction=spec.synthetic_fraction, fixed_mask=fixed_mask, record_weights=weights,
-            skip_augmentations=skip,
+            skip_augmentations=skip, vcg_rotation_deg=spec.vcg_rotation_deg,
         )
         if spec.kind == "dedicated":
             xb, yb = _dedicated_batch(x16, y8, ii, oo)
@@ -437,6 +479,7 @@ def train_network(
         "synthetic_fraction": spec.synthetic_fraction,
         "augmentations": list(AUGMENTATIONS),
         "skipped_augmentations": sorted(skip),
+        "vcg_rotation_deg": spec.vcg_rotation_deg,
         "final_train_loss": round(running, 5),
         "base_model": spec.base,
     }
