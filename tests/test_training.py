@@ -167,7 +167,7 @@ def test_source_sampling_gives_each_source_equal_weight(monkeypatch: pytest.Monk
     with pytest.raises(ValueError, match="'bogus' is not one of: record, source"):
         sampling_weights(records, "bogus")
 
-    monkeypatch.setattr(train_mod, "_augment", lambda x, rng, skip=frozenset(): (x, x))  # keep the sign visible
+    monkeypatch.setattr(train_mod, "_augment", lambda x, rng, *_options: (x, x))  # keep the sign visible
 
     def sph_fraction(weights: np.ndarray | None) -> float:
         rng = np.random.default_rng(0)
