@@ -22,6 +22,13 @@ Architectures (:data:`ARCHITECTURES`):
     inputs *are* the linear path (initialised from the least-squares fit) and its other
     columns are the U-Net's final 1x1 conv, so personalization re-fits the linear mixing
     and the residual's last projection together.
+``linres_ensemble``
+    ``members`` linear-plus-residual networks trained with different seeds, as ONE network:
+    the features are the raw inputs followed by every member's U-Net features, and one 1x1
+    head holds each member's head divided by ``members`` (their linear columns summed), so
+    the output is exactly the members' mean (:func:`ensemble_of`).  Averaging seeds cuts
+    the run-to-run spread that dominates accuracy on unseen hospitals; the single pointwise
+    head keeps personalization what it is for the other models.
 ``compact``
     A small encoder-decoder in the spirit of Malpani et al.: three strided conv encoder
     stages, three transposed-conv decoder stages with one BatchNorm after the first
@@ -44,6 +51,8 @@ __all__ = [
     "LinearNet",
     "UNet1d",
     "LinearResidualUNet",
+    "LinresEnsemble",
+    "ensemble_of",
     "CompactNet",
     "build_network",
     "count_parameters",
@@ -158,6 +167,51 @@ class LinearResidualUNet(nn.Module):
             self.head.bias.copy_(bias)
 
 
+class LinresEnsemble(nn.Module):
+    """The mean of ``members`` linear-plus-residual networks as one network (module docstring)."""
+
+    def __init__(self, in_channels: int, out_channels: int, base_width: int = 8, depth: int = 4,
+                 members: int = 3) -> None:
+        super().__init__()
+        if members < 1:
+            raise ModelError(f"linres_ensemble: members must be at least 1, not {members}")
+        self.in_channels, self.out_channels, self.members = in_channels, out_channels, members
+        self.bodies = nn.ModuleList(_UNetBody(in_channels, base_width, depth) for _ in range(members))
+        width = self.bodies[0].out_channels
+        self.head = nn.Conv1d(in_channels + members * width, out_channels, 1)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cat([x, *(body(x) for body in self.bodies)], dim=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x))
+
+
+def ensemble_of(nets: list[LinearResidualUNet]) -> LinresEnsemble:
+    """One :class:`LinresEnsemble` whose output is exactly the mean of ``nets``' outputs.
+
+    The nets must share inputs, outputs, width and depth (same spec, other seeds).
+    """
+    if not nets or not all(isinstance(n, LinearResidualUNet) for n in nets):
+        raise ModelError("ensemble_of needs one or more linres networks")
+    first = nets[0]
+    shapes = {(n.in_channels, n.out_channels, tuple(n.head.weight.shape)) for n in nets}
+    if len(shapes) != 1:
+        raise ModelError(f"ensemble_of: the networks differ in shape: {sorted(shapes)}")
+    k, c_in = len(nets), first.in_channels
+    width = first.body.out_channels
+    ens = LinresEnsemble(c_in, first.out_channels, base_width=width, depth=len(first.body.down), members=k)
+    with torch.no_grad():
+        w = torch.zeros_like(ens.head.weight)
+        w[:, :c_in] = sum(n.head.weight[:, :c_in] for n in nets) / k
+        for i, n in enumerate(nets):
+            ens.bodies[i].load_state_dict(n.body.state_dict())
+            w[:, c_in + i * width: c_in + (i + 1) * width] = n.head.weight[:, c_in:] / k
+        ens.head.weight.copy_(w)
+        ens.head.bias.copy_(sum(n.head.bias for n in nets) / k)
+    return ens
+
+
 class CompactNet(nn.Module):
     """Small encoder-decoder after Malpani et al. (see the module docstring)."""
 
@@ -197,6 +251,7 @@ ARCHITECTURES: dict[str, Callable[..., nn.Module]] = {
     "linear": LinearNet,
     "unet": UNet1d,
     "linres": LinearResidualUNet,
+    "linres_ensemble": LinresEnsemble,
     "compact": CompactNet,
 }
 
