@@ -58,7 +58,10 @@ def test_build_ensemble_saves_a_model_that_synthesizes_the_mean(shared_data: Pat
     folders = []
     for i, net in enumerate(_nets(2, seed=4)):
         folder = tmp_path / f"s{i}"
-        card = dataclasses.replace(base.card, path=None, weights_sha256="", training={**base.card.training, "seed": i})
+        # A single-seed member card (the shipped card itself describes an ensemble).
+        params = {k: v for k, v in base.card.arch_params.items() if k != "members"}
+        card = dataclasses.replace(base.card, path=None, weights_sha256="", architecture="linres", arch_params=params,
+                                   training={**base.card.training, "seed": i})
         save_model(net, card, folder / "linres-i-ii-v4")
         folders.append(folder)
     card = build_ensemble("linres-i-ii-v4", folders, tmp_path / "ens")

@@ -46,7 +46,7 @@ def test_network_contract(arch: str, length: int) -> None:
 
 
 def test_unknown_architecture_lists_valid() -> None:
-    with pytest.raises(ModelError, match="valid: compact, linear, linres, unet"):
+    with pytest.raises(ModelError, match="valid: compact, linear, linres, linres_ensemble, unet"):
         build_network("transformer", in_channels=1, out_channels=1)
 
 

@@ -26,7 +26,7 @@ from ..errors import LeadSynthError, ModelError
 from ..models.card import ModelCard
 from ..models.networks import LinearResidualUNet, count_parameters, ensemble_of
 from ..models.registry import load_model, save_model
-from .run import validate
+from .run import ANY_SUBSET_VALIDATION_SETS, validate
 
 __all__ = ["build_ensemble", "main"]
 
@@ -71,7 +71,7 @@ def build_ensemble(model_id: str, members: Sequence[Path], out: Path, *, data_ro
         path=None,
         weights_sha256="",
     )
-    lead_sets = [list(card.inputs)] if card.inputs else [["I", "II", "V2", "V4"]]
+    lead_sets = [list(card.inputs)] if card.inputs else [list(x) for x in ANY_SUBSET_VALIDATION_SETS]
     card.metrics = validate(card, module, lead_sets, data_root)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

@@ -27,9 +27,14 @@ from .evaluate import evaluate_model
 from .linear import fit_linear, linear_network
 from .specs import MODEL_SPECS, ModelSpec, get_spec
 
-__all__ = ["main", "run_training", "build_card", "validate"]
+__all__ = ["main", "run_training", "build_card", "validate", "ANY_SUBSET_VALIDATION_SETS"]
 
 log = logging.getLogger(__name__)
+
+#: Lead sets an any-subset model is validated on (its card's ``metrics["by_inputs"]``).
+ANY_SUBSET_VALIDATION_SETS: tuple[tuple[str, ...], ...] = (
+    ("I", "II", "V2", "V4"), ("I", "II", "V4"), ("I", "II", "V3"), ("I", "II"), ("I",),
+)
 
 #: Inference window and hop at the model rate (10.24 s windows, 2.56 s cross-fade).
 WINDOW = 2560
@@ -134,7 +139,7 @@ def run_training(
         **info,
     }
     card = build_card(spec, module, training, sources)
-    lead_sets = [list(spec.inputs)] if spec.inputs else [["I", "II", "V2", "V4"], ["I", "II", "V4"], ["I", "II", "V3"], ["I", "II"], ["I"]]
+    lead_sets = [list(spec.inputs)] if spec.inputs else [list(x) for x in ANY_SUBSET_VALIDATION_SETS]
     card.metrics = validate(card, module, lead_sets, data_root)
     card = save_model(module, card, out / spec.id)
     log.info("model %s written to %s (%.1f s)", spec.id, card.path, time.time() - t0)
