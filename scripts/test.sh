@@ -6,5 +6,5 @@ bash scripts/setup.sh
 export QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen}
 export CUDA_VISIBLE_DEVICES=${LEADSYNTH_TEST_CUDA:-}   # CPU-only by default
 .venv/bin/ruff check --quiet .
-.venv/bin/lint-imports --config pyproject.toml
+.venv/bin/lint-imports pyproject.toml
 exec .venv/bin/python -m pytest -W error "$@"

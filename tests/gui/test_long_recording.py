@@ -14,6 +14,7 @@ from app.main_window import MainWindow
 from app.paper import DATA_WIDTH_MM
 from leadsynth_core.io import Hdf5RecordWriter, read_window, write_record
 from leadsynth_core.leads import STANDARD_LEADS
+from leadsynth_core.models import load_model
 from leadsynth_core.record import EcgRecord, Provenance
 from leadsynth_core.synthesis import synthesize
 
@@ -105,9 +106,23 @@ def _window_values(w: MainWindow) -> int:
     return held
 
 
+def _model_load_peak(model_id: str) -> int:
+    """Traced peak of loading one model: a fixed cost that does not grow with the file."""
+    tracemalloc.start()
+    try:
+        load_model(model_id)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak
+
+
 def test_long_recording_opens_a_window_in_bounded_memory(qtbot, make_window, holter, error_boxes) -> None:
     file_bytes = holter.stat().st_size
     assert file_bytes > 80e6
+    # The default inputs (I,II,V2,V4) are served by this model; loading it is a fixed
+    # cost (a seed ensemble is a few MB), so it is allowed on top of the data bound.
+    model_peak = _model_load_peak("linres-i-ii-v2-v4")
     tracemalloc.start()
     try:
         w = _open_long(qtbot, make_window, holter)
@@ -122,7 +137,11 @@ def test_long_recording_opens_a_window_in_bounded_memory(qtbot, make_window, hol
     max_window = int(3 * DATA_WIDTH_MM / 25.0 * FS) + 1
     assert doc.record.n_samples <= max_window
     assert _window_values(w) <= 2 * max_window * 12
-    assert peak < file_bytes / 20, f"peak {peak / 1e6:.1f} MB while opening a {file_bytes / 1e6:.0f} MB file"
+    assert doc.model_card.id == "linres-i-ii-v2-v4"
+    assert peak - model_peak < file_bytes / 20, (
+        f"peak {peak / 1e6:.1f} MB (of which model {model_peak / 1e6:.1f} MB) "
+        f"while opening a {file_bytes / 1e6:.0f} MB file"
+    )
     assert not error_boxes
     assert doc.state == ViewerDocument.DONE and doc.scores
     _check_drawn_equals_core(w, holter)
