@@ -219,3 +219,129 @@ class SynthesisController(QObject):
         doc.set_state(ViewerDocument.RUNNING, f"synthesizing from {', '.join(inputs)}")
         self._tasks.start("synthesis", work, on_success=done, on_error=fail, on_cancel=cancelled,
                           on_progress=lambda f, m: doc.synthesis_progress.emit(f, m))
+
+
+class AgreementController(QObject):
+    """Keeps ``document.agreement`` (per-segment scores of the whole record) in step.
+
+    An ordinary record is scored as soon as its synthesis is there, in a worker (numpy on
+    samples already in memory).  A long recording is scored only when asked
+    (:meth:`score_whole`): the loaded window is not the record, so the file is read and
+    synthesized again chunk by chunk (``leadsynth_core.agreement.score_recording``), with
+    progress and cancel, in bounded memory.
+    """
+
+    state_changed = Signal(str, str)  # state (ViewerDocument's names), message
+    progressed = Signal(float, str)
+    options_changed = Signal()
+
+    def __init__(self, document: ViewerDocument, tasks: TaskRunner, notifier: Notifier,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._doc = document
+        self._tasks = tasks
+        self._notifier = notifier
+        self.segment_s: float = float(DEFAULTS["agreement/segment_s"])
+        self.reference: str = str(DEFAULTS["agreement/reference"])
+        self.state: str = ViewerDocument.IDLE
+        self.message: str = ""
+        document.result_changed.connect(self._on_result)
+        document.record_changed.connect(self._on_record)
+        document.inputs_changed.connect(self._on_record)
+        document.model_changed.connect(self._on_model)
+
+    def set_options(self, segment_s: float | None = None, reference: str | None = None) -> None:
+        """Segment length (s) and reference ("raw" or "highpass"); rescore what can be rescored."""
+        changed = False
+        if segment_s is not None and float(segment_s) != self.segment_s:
+            self.segment_s, changed = float(segment_s), True
+        if reference is not None and reference != self.reference:
+            self.reference, changed = reference, True
+        if not changed:
+            return
+        self.options_changed.emit()
+        if self._doc.is_long:
+            # Rescoring a long file takes a while: the user starts it again.
+            self.cancel()
+            self._doc.set_agreement(None)
+        else:
+            self._on_result()
+
+    def _set_state(self, state: str, message: str = "") -> None:
+        self.state = state
+        self.message = message
+        self.state_changed.emit(state, message)
+
+    def _on_record(self) -> None:
+        self.cancel()
+        self._doc.set_agreement(None)
+        self._set_state(ViewerDocument.IDLE)
+
+    def _on_model(self) -> None:
+        doc = self._doc
+        card, ag = doc.model_card, doc.agreement
+        if doc.is_long and ag is not None and card is not None and card.id != ag.model_id:
+            doc.set_agreement(None)  # scored with another model: no longer what is shown
+
+    def _on_result(self) -> None:
+        doc = self._doc
+        if doc.is_long:
+            return  # a window's result; the whole recording is scored on request
+        self._tasks.cancel("agreement")
+        record, result = doc.record, doc.result
+        if record is None or result is None or not doc.scores:
+            doc.set_agreement(None)
+            self._set_state(ViewerDocument.IDLE)
+            return
+        segment_s, reference = self.segment_s, self.reference
+
+        def work(_progress: Progress, cancel: CancelToken) -> Any:
+            from leadsynth_core.agreement import segment_agreement
+
+            check(cancel)
+            return segment_agreement(record, result, segment_s=segment_s, reference=reference)
+
+        self._start(work, "scoring segments")
+
+    def can_score_whole(self) -> bool:
+        doc = self._doc
+        return doc.is_long and doc.path is not None and doc.model_card is not None and bool(doc.scores)
+
+    def score_whole(self) -> None:
+        """Score the whole long recording with the model serving the current inputs."""
+        doc = self._doc
+        if not self.can_score_whole():
+            return
+        path, key, inputs, card = doc.path, doc.key, doc.inputs, doc.model_card
+        segment_s, reference = self.segment_s, self.reference
+
+        def work(progress: Progress, cancel: CancelToken) -> Any:
+            from leadsynth_core.agreement import score_recording
+
+            return score_recording(path, inputs, card, key=key, segment_s=segment_s, reference=reference,
+                                   progress=progress, cancel=cancel)
+
+        self._start(work, f"scoring the whole recording with {card.name or card.id}")
+
+    def _start(self, work: Callable[[Progress, CancelToken], Any], message: str) -> None:
+        doc = self._doc
+
+        def done(agreement: Any) -> None:
+            doc.set_agreement(agreement)
+            self._set_state(ViewerDocument.DONE, f"{agreement.n_segments} segments scored")
+
+        def fail(exc: BaseException) -> None:
+            doc.set_agreement(None)
+            self._set_state(ViewerDocument.FAILED, str(exc))
+            if doc.is_long:  # asked for explicitly: say why it failed
+                self._notifier.error("Cannot score the recording", exc)
+
+        self._set_state(ViewerDocument.RUNNING, message)
+        self._tasks.start("agreement", work, on_success=done, on_error=fail,
+                          on_cancel=lambda: self._set_state(ViewerDocument.CANCELLED, "scoring cancelled"),
+                          on_progress=self.progressed.emit)
+
+    def cancel(self) -> None:
+        if self._tasks.is_running("agreement"):
+            self._tasks.cancel("agreement")
+            self._set_state(ViewerDocument.CANCELLED, "scoring cancelled")

@@ -26,6 +26,7 @@ from .paper import DATA_WIDTH_MM, sample_range
 from .settings import GAINS_MM_MV, LAYOUTS, MODES, SPEEDS_MM_S, THEMES, Settings
 
 if TYPE_CHECKING:  # the models package imports torch: only for the type checker here
+    from leadsynth_core.agreement import Agreement
     from leadsynth_core.io import RecordInfo
     from leadsynth_core.models import ModelCard
 
@@ -76,6 +77,7 @@ class ViewerDocument(QObject):
     result_changed = Signal()
     synthesis_state_changed = Signal(str, str)  # state, message
     synthesis_progress = Signal(float, str)
+    agreement_changed = Signal()
 
     IDLE, RUNNING, DONE, FAILED, CANCELLED = "idle", "running", "done", "failed", "cancelled"
 
@@ -93,6 +95,9 @@ class ViewerDocument(QObject):
         self.scores: dict[str, LeadScore] = {}
         self.state: str = self.IDLE
         self.state_message: str = ""
+        #: Per-segment agreement (``leadsynth_core.agreement``): of the whole record, also
+        #: for a long recording once scored in full; None until computed.
+        self.agreement: Agreement | None = None
 
     # ----------------------------------------------------------------- writes
     def set_record(self, record: EcgRecord, path: Path | None, key: str | None = None, *,
@@ -105,6 +110,7 @@ class ViewerDocument(QObject):
         self.offset = offset if long_info is not None else 0
         self.result = None
         self.scores = {}
+        self.agreement = None
         log.info("opened %s (%s)%s", path, record, " as a long recording" if long_info else "")
         # record_changed implies "no result yet": views redraw once, not twice.
         self.record_changed.emit()
@@ -137,6 +143,12 @@ class ViewerDocument(QObject):
         self.result = result
         self.scores = dict(scores)
         self.result_changed.emit()
+
+    def set_agreement(self, agreement: Agreement | None) -> None:
+        if agreement is None and self.agreement is None:
+            return
+        self.agreement = agreement
+        self.agreement_changed.emit()
 
     def set_state(self, state: str, message: str = "") -> None:
         self.state = state

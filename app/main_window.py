@@ -30,13 +30,14 @@ from leadsynth_core.errors import LeadSynthError
 from leadsynth_core.record import Provenance
 
 from . import dialogs, export
-from .controllers import RecordController, SynthesisController
+from .controllers import AgreementController, RecordController, SynthesisController
 from .document import ViewerDocument, ViewState
 from .filters import DisplayFilters
 from .long_recording import WindowPager
 from .notify import Notifier
 from .settings import GAINS_MM_MV, LAYOUTS, LOWPASS_CHOICES_HZ, NOTCH_CHOICES_HZ, SPEEDS_MM_S, Settings
 from .theme import apply_palette
+from .views.agreement_view import AgreementView
 from .views.ecg_grid import EcgGridView
 from .views.lead_picker import PRESETS, LeadPicker
 from .views.median_view import MedianBeatView
@@ -68,12 +69,19 @@ class MainWindow(QMainWindow):
         self.model_choice.changed.connect(self.synthesis.run)
         self.document.set_inputs(self.settings.value("leads/inputs"))
         self.synthesis.refresh_model()
+        self.agreement = AgreementController(self.document, self.tasks, self.notifier, self)
+        self.agreement.set_options(segment_s=self.settings.value("agreement/segment_s"),
+                                   reference=self.settings.value("agreement/reference"))
+        self.agreement.options_changed.connect(self._save_agreement_options)
 
         self.grid = EcgGridView(self.document, self.view_state)
         self.median = MedianBeatView(self.document, self.view_state)
+        self.agreement_view = AgreementView(self.document, self.view_state, self.agreement, self.notifier)
+        self.agreement_view.jump_requested.connect(self.show_time)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.grid, "12-lead")
         self.tabs.addTab(self.median, "Median beats")
+        self.tabs.addTab(self.agreement_view, "Agreement over time")
         self.tabs.currentChanged.connect(lambda i: self.median.set_active(self.tabs.widget(i) is self.median))
         self.setCentralWidget(self.tabs)
 
@@ -205,6 +213,11 @@ class MainWindow(QMainWindow):
         self._action(v, "Back 1/4 page", lambda: self.grid.step_time(-0.25), "Left")
         v.addSeparator()
         self._action(v, "Median beats", lambda: self.tabs.setCurrentWidget(self.median if self.tabs.currentWidget() is self.grid else self.grid), "B")
+        self._action(v, "Agreement over time", lambda: self.tabs.setCurrentWidget(
+            self.agreement_view if self.tabs.currentWidget() is not self.agreement_view else self.grid), "A",
+            tip="Per-segment PCC along the recording, and the worst segments")
+        self._action(v, "Show the worst segment", self._show_worst, "Ctrl+J",
+                     tip="Turn the page to the segment where the synthesis agrees least with the truth")
         self.dark_action = self._action(v, "Dark theme", lambda on: vs.set_theme("dark" if on else "light"), "T", checkable=True)
 
         flt = mb.addMenu("F&ilters")
@@ -269,6 +282,25 @@ class MainWindow(QMainWindow):
             self.restoreState(QByteArray(state))
 
     # --------------------------------------------------------------- actions
+    def show_time(self, seconds: float) -> None:
+        """Turn the 12-lead page to ``seconds`` (a long recording loads that window)."""
+        self.tabs.setCurrentWidget(self.grid)
+        if self.document.record is not None:
+            self.view_state.set_position(seconds, self.document.duration)
+
+    def _show_worst(self) -> None:
+        ag = self.document.agreement
+        if ag is None:
+            self.notifier.info("No segment scores yet (see the Agreement over time tab)")
+            return
+        worst = ag.worst(1)
+        if worst:
+            self.show_time(worst[0].start_s)
+
+    def _save_agreement_options(self) -> None:
+        self.settings.set_value("agreement/segment_s", self.agreement.segment_s)
+        self.settings.set_value("agreement/reference", self.agreement.reference)
+
     def set_inputs(self, leads: tuple[str, ...]) -> None:
         try:
             self.document.set_inputs(leads)

@@ -47,6 +47,9 @@ DEFAULTS: Final[dict[str, Any]] = {
     # A file whose samples (float32) would take more than this many MB is not read whole:
     # it opens as a long recording, shown window by window (bounded memory).
     "files/long_recording_mb": 256.0,
+    # The "Agreement over time" tab: segment length (s) and what the synthesis is compared with.
+    "agreement/segment_s": 5.0,
+    "agreement/reference": "raw",
     "window/geometry": b"",
     "window/state": b"",
 }

@@ -21,7 +21,7 @@ from .errors import MissingLeadError, SignalQualityError
 from .leads import STANDARD_LEADS, canonical_lead_name
 from .record import EcgRecord
 
-__all__ = ["pcc", "rmse", "mae", "snr_db", "lead_metrics", "METRICS"]
+__all__ = ["pcc", "rmse", "mae", "snr_db", "lead_metrics", "mean_over_leads", "METRICS"]
 
 log = logging.getLogger(__name__)
 
@@ -116,10 +116,16 @@ def lead_metrics(
     for name in names:
         t, e = truth.lead(name), estimate.lead(name)
         out[name] = {key: fn(t, e) for key, fn in METRICS.items()}
+    out["mean"] = mean_over_leads(out, names)
+    return out
+
+
+def mean_over_leads(table: dict[str, dict[str, float]], leads: Iterable[str]) -> dict[str, float]:
+    """Mean of each metric of ``table`` over ``leads``, ignoring ``nan`` (all ``nan`` gives ``nan``)."""
+    names = list(leads)
     mean: dict[str, float] = {}
     for key in METRICS:
-        values = np.array([out[n][key] for n in names], dtype=np.float64)
+        values = np.array([table[n][key] for n in names], dtype=np.float64)
         finite_or_inf = values[~np.isnan(values)]
         mean[key] = float(np.mean(finite_or_inf)) if finite_or_inf.size else float("nan")
-    out["mean"] = mean
-    return out
+    return mean

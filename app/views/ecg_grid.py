@@ -270,7 +270,30 @@ class EcgGridView(QWidget):
 
     def _on_range_settled(self) -> None:
         self.refresh_data()
+        self._fit_legend()
         self.zoom_changed.emit(self.zoom_ratio())
+
+    def _fit_legend(self) -> None:
+        """Wrap the legend at the page's right edge instead of letting the page clip it.
+
+        The legend is drawn at a fixed font size (it ignores the view's scale), so whether
+        it fits depends on the zoom: at the fitted page a long model name would run past
+        the paper.
+        """
+        if self._legend is None:
+            return
+        size = self.view_box.viewPixelSize()[0]
+        if size <= 0:
+            return
+        width_px = (self._geometry.width - paper.PULSE_MARGIN_MM - 1.0) / size
+        item = self._legend.textItem
+        before = item.textWidth()
+        item.setTextWidth(-1)  # unwrapped, to measure the natural width
+        natural = item.document().idealWidth()
+        want = -1.0 if natural <= width_px else max(120.0, width_px)
+        item.setTextWidth(before)
+        if abs(before - want) > 0.5:
+            self._legend.setTextWidth(want)
 
     def _update_scroll(self) -> None:
         page_s = self._geometry.duration(self._state.speed)
@@ -434,6 +457,7 @@ class EcgGridView(QWidget):
         header.setPos(paper.PULSE_MARGIN_MM, geo.height + HEADER_MM / 2)
         self._decor.append(header)
         self._legend = header
+        self._fit_legend()
         for item in self._decor:
             item.setZValue(15)
             self.view_box.addItem(item, ignoreBounds=True)

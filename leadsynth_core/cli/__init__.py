@@ -26,6 +26,7 @@ _COMMANDS: tuple[str, ...] = (
     "info",
     "synthesize",
     "evaluate",
+    "agreement",
     "models",
     "personalize",
     "library",

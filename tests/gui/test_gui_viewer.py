@@ -447,3 +447,31 @@ def test_model_indicator_states_the_validation_pcc_of_the_chosen_inputs(qtbot, m
         shown[leads] = pcc
     assert shown[("I",)] < shown[("I", "II", "V2", "V4")] - 0.05
     assert not error_boxes
+
+
+def test_legend_stays_on_the_page_at_any_zoom(qtbot, make_window, shared_data) -> None:
+    """A long model name wraps the legend onto a second line instead of running off the paper."""
+    w = make_window()
+    w.resize(1200, 800)
+    w.show()
+    qtbot.waitExposed(w)
+    open_and_wait(qtbot, w, ludb(shared_data, 1))
+    grid = w.grid
+
+    def right_edge_mm() -> float:
+        legend = grid._legend
+        box = legend.mapRectToView(legend.boundingRect())
+        return box.right()
+
+    page_right = grid.geometry_mm.width
+    for zoom in (None, 0.5, 2.0):
+        if zoom is None:
+            grid.fit_page()
+        else:
+            grid.zoom(zoom)
+        qtbot.waitUntil(lambda: right_edge_mm() <= page_right + 0.5, timeout=3000)
+    assert w.document.model_name in grid.legend_text().replace("\n", " ")
+    # Zoomed in far enough, the legend is one line again.
+    grid.true_size()
+    grid.zoom(3.0)
+    qtbot.waitUntil(lambda: grid._legend.textItem.textWidth() < 0, timeout=3000)

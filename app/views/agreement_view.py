@@ -1,0 +1,319 @@
+"""Agreement over time: per-segment PCC of every synthesized lead, and the worst segments.
+
+Where a whole-record PCC hides the ten seconds in which a model fails (ectopy, noise, a
+loose electrode), this tab shows the PCC of each segment along the recording, one curve
+per synthesized lead and their mean, with the page on screen marked.  Clicking the plot
+or a row of the worst-segments table turns the 12-lead page to that time.  A long
+recording is scored in full on request (it is read and synthesized again chunk by chunk).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..controllers import AgreementController
+from ..document import ViewerDocument, ViewState, fmt_hms
+from ..notify import Notifier
+from ..paper import DATA_WIDTH_MM
+from ..theme import theme
+
+if TYPE_CHECKING:
+    from leadsynth_core.agreement import Agreement
+
+log = logging.getLogger(__name__)
+
+SEGMENTS_S = (2.0, 5.0, 10.0, 30.0, 60.0)
+REFERENCES = {
+    "raw": "stored samples",
+    "highpass": "baseline-corrected truth (0.5 Hz high-pass)",
+}
+WORST_ROWS = 10
+#: Colour-blind-safe lead colours (Okabe-Ito), cycled over the scored leads.
+LEAD_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999")
+
+
+class AgreementView(QWidget):
+    """The "Agreement over time" tab."""
+
+    jump_requested = Signal(float)  # seconds: show the 12-lead page from there
+
+    def __init__(self, document: ViewerDocument, state: ViewState, controller: AgreementController,
+                 notifier: Notifier, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._doc = document
+        self._state = state
+        self._ctl = controller
+        self._notifier = notifier
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+
+        self.segment = QComboBox()
+        for s in SEGMENTS_S:
+            self.segment.addItem(f"{s:g} s segments", s)
+        self.segment.setCurrentIndex(max(0, self.segment.findData(controller.segment_s)))
+        self.segment.setToolTip("Length of the segments scored one by one")
+        self.reference = QComboBox()
+        for key, text in REFERENCES.items():
+            self.reference.addItem(f"vs. {text}", key)
+        self.reference.setCurrentIndex(max(0, self.reference.findData(controller.reference)))
+        self.reference.setToolTip(
+            "What the synthesized leads are compared with: the file's samples as stored (like the "
+            "Scores table), or those samples high-passed at 0.5 Hz like the synthesized leads, so "
+            "that baseline wander does not count against the model")
+        self.score_button = QPushButton("Score the whole recording")
+        self.score_button.setToolTip("Read and synthesize the whole file again, chunk by chunk, and score it")
+        self.cancel_button = QPushButton("Cancel")
+        self.save_button = QPushButton("Save…")
+        self.save_button.setToolTip("Save every segment's scores as CSV or JSON")
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setMaximumWidth(220)
+        bar = QHBoxLayout()
+        bar.addWidget(self.segment)
+        bar.addWidget(self.reference)
+        bar.addStretch(1)
+        bar.addWidget(self.progress)
+        bar.addWidget(self.score_button)
+        bar.addWidget(self.cancel_button)
+        bar.addWidget(self.save_button)
+
+        self.plot = pg.PlotWidget()
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        self.plot.showGrid(x=True, y=True, alpha=0.25)
+        self.plot.setLabel("left", "PCC")
+        self.plot.setLabel("bottom", "time", units="s")
+        self.plot.getAxis("bottom").enableAutoSIPrefix(False)
+        self.plot.setMouseEnabled(x=True, y=False)
+        self.plot.addLegend(offset=(-10, -10), labelTextSize="8pt", colCount=5)
+        self.page_region = pg.LinearRegionItem(movable=False, brush=pg.mkBrush(255, 170, 0, 50),
+                                               pen=pg.mkPen(None))
+        self.page_region.setZValue(-10)
+        self.page_region.setToolTip("The 12-lead page on screen")
+        self.plot.addItem(self.page_region, ignoreBounds=True)
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        self.plot.scene().sigMouseClicked.connect(self._on_plot_clicked)
+
+        self.worst = QTableWidget(0, 4)
+        self.worst.setHorizontalHeaderLabels(["Start", "Stop", "Mean PCC", "Worst lead"])
+        self.worst.verticalHeader().setVisible(False)
+        self.worst.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.worst.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.worst.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.worst.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.worst.setToolTip("The segments where the synthesis agrees least; double-click or Enter shows one")
+        self.worst.setMinimumWidth(330)
+        self.worst.setMaximumWidth(420)
+        self.worst.activated.connect(lambda index: self._jump_to_row(index.row()))
+        self.worst.cellDoubleClicked.connect(lambda row, _col: self._jump_to_row(row))
+
+        body = QHBoxLayout()
+        body.addWidget(self.plot, 1)
+        right = QVBoxLayout()
+        right.addWidget(QLabel("<b>Worst segments</b>"))
+        right.addWidget(self.worst, 1)
+        body.addLayout(right)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addWidget(self.summary)
+        lay.addLayout(bar)
+        lay.addLayout(body, 1)
+
+        self.segment.currentIndexChanged.connect(lambda _i: controller.set_options(segment_s=self.segment.currentData()))
+        self.reference.currentIndexChanged.connect(lambda _i: controller.set_options(reference=self.reference.currentData()))
+        self.score_button.clicked.connect(controller.score_whole)
+        self.cancel_button.clicked.connect(controller.cancel)
+        self.save_button.clicked.connect(self.save_dialog)
+        controller.state_changed.connect(lambda *_: self.refresh())
+        controller.options_changed.connect(self._sync_options)
+        controller.progressed.connect(lambda f, _m: self.progress.setValue(int(1000 * f)))
+        for sig in (document.agreement_changed, document.record_changed, document.result_changed,
+                    document.model_changed):
+            sig.connect(self.refresh)
+        state.position_changed.connect(lambda _s: self._update_page())
+        state.changed.connect(self._on_state_changed)
+        self.refresh()
+
+    # ----------------------------------------------------------------- reads
+    def curve_data(self, lead: str) -> tuple[np.ndarray, np.ndarray]:
+        """The (x, y) drawn for ``lead`` ("mean" for the mean curve)."""
+        item = self.curves[lead]
+        x, y = item.getData()
+        return np.asarray(x), np.asarray(y)
+
+    # --------------------------------------------------------------- actions
+    def save(self, path: str | Path) -> Path | None:
+        """Write the agreement shown as CSV or JSON (by suffix); errors go to the notifier path."""
+        from leadsynth_core.agreement import write_agreement
+
+        ag = self._doc.agreement
+        if ag is None:
+            return None
+        return write_agreement(ag, path)
+
+    def save_dialog(self) -> None:
+        ag = self._doc.agreement
+        if ag is None:
+            return
+        stem = Path(self._doc.path).stem if self._doc.path else "record"
+        path, _ = QFileDialog.getSaveFileName(self, "Save segment scores", f"{stem}_agreement.csv",
+                                              "CSV (*.csv);;JSON (*.json)")
+        if not path:
+            return
+        try:
+            self.save(path)
+        except (OSError, ValueError) as exc:
+            self._notifier.error("Cannot save the segment scores", exc)
+
+    def _sync_options(self) -> None:
+        """Show the controller's options when they are set from elsewhere (settings, scripts)."""
+        for combo, value in ((self.segment, self._ctl.segment_s), (self.reference, self._ctl.reference)):
+            index = combo.findData(value)
+            if index >= 0 and index != combo.currentIndex():
+                combo.blockSignals(True)
+                combo.setCurrentIndex(index)
+                combo.blockSignals(False)
+
+    def _jump_to_row(self, row: int) -> None:
+        item = self.worst.item(row, 0)
+        if item is not None:
+            self.jump_requested.emit(float(item.data(Qt.ItemDataRole.UserRole)))
+
+    def _on_plot_clicked(self, event: object) -> None:
+        ag = self._doc.agreement
+        if ag is None or event.button() != Qt.MouseButton.LeftButton:  # type: ignore[attr-defined]
+            return
+        vb = self.plot.getViewBox()
+        pos = event.scenePos()  # type: ignore[attr-defined]
+        if not vb.sceneBoundingRect().contains(pos):
+            return
+        seconds = float(vb.mapSceneToView(pos).x())
+        i = ag.segment_at(seconds)
+        if i is not None:
+            self.jump_requested.emit(float(ag.starts_s[i]))
+
+    # -------------------------------------------------------------- drawing
+    def _on_state_changed(self, what: str) -> None:
+        if what == "speed":
+            self._update_page()
+        elif what == "theme":
+            self.refresh()
+
+    def _update_page(self) -> None:
+        page = DATA_WIDTH_MM / self._state.speed
+        start = self._state.position
+        self.page_region.setRegion((start, start + page))
+
+    def refresh(self) -> None:
+        doc, ctl = self._doc, self._ctl
+        ag = doc.agreement
+        running = ctl.state == ViewerDocument.RUNNING
+        self.progress.setVisible(running)
+        self.cancel_button.setVisible(running)
+        self.score_button.setVisible(doc.is_long)
+        self.score_button.setEnabled(doc.is_long and ctl.can_score_whole() and not running)
+        self.save_button.setEnabled(ag is not None)
+        self._draw(ag)
+        self._fill_worst(ag)
+        self.summary.setText(self._summary_html(running))
+        self._update_page()
+
+    def _summary_html(self, running: bool) -> str:
+        doc, ag = self._doc, self._doc.agreement
+        if doc.record is None:
+            return "Open a recording with all 12 leads to see where the synthesis agrees with the truth."
+        if ag is not None:
+            worst = ag.worst(1)
+            w = worst[0] if worst else None
+            scope = "whole recording" if not doc.is_long else "whole recording (scored in full)"
+            text = (f"<b>{scope}</b>: mean PCC {ag.whole['mean']['pcc']:.3f} over {', '.join(ag.leads)}, "
+                    f"{ag.n_segments} segment(s) of {ag.segment_s:g} s, vs. {REFERENCES[ag.reference]}, "
+                    f"model {ag.model_id}.")
+            if w is not None and np.isfinite(w.mean_pcc):
+                text += (f" Lowest: {fmt_hms(w.start_s)}-{fmt_hms(w.stop_s)}, mean PCC {w.mean_pcc:.3f} "
+                         f"({w.worst_lead} {w.worst_pcc:.3f}).")
+            seg_median = float(np.nanmedian(ag.mean_pcc())) if np.isfinite(ag.mean_pcc()).any() else np.nan
+            if ag.reference == "raw" and seg_median - ag.whole["mean"]["pcc"] > 0.15:
+                # Slow baseline wander in the stored truth weighs on the whole-record PCC
+                # far more than on any one segment (each segment's mean is removed).
+                text += (" <i>The whole-recording PCC is far below the segments': the stored truth "
+                         "carries slow baseline wander; compare with the baseline-corrected truth.</i>")
+            return text
+        if running:
+            return f"{self._ctl.message[:1].upper()}{self._ctl.message[1:]}…"
+        if doc.result is not None and not doc.scores:
+            return "No synthesized lead has a measured truth in this file: nothing to compare."
+        if doc.is_long:
+            return ("Long recording: the Scores table covers the loaded window only. "
+                    "<b>Score the whole recording</b> reads and synthesizes the file again, chunk by chunk, "
+                    "and scores every segment.")
+        return "Waiting for the synthesis…"
+
+    def _apply_theme(self) -> None:
+        th = theme(self._state.theme)
+        self.plot.setBackground("#ffffff" if th.name == "light" else th.paper)
+        for side in ("left", "bottom"):
+            axis = self.plot.getAxis(side)
+            axis.setPen(pg.mkPen(th.label))
+            axis.setTextPen(pg.mkPen(th.label))
+        legend = self.plot.getPlotItem().legend
+        if legend is not None:
+            legend.setLabelTextColor(th.label)
+
+    def _draw(self, ag: Agreement | None) -> None:
+        th = theme(self._state.theme)
+        self._apply_theme()
+        legend = self.plot.getPlotItem().legend
+        for item in self.curves.values():
+            self.plot.removeItem(item)
+        self.curves = {}
+        if legend is not None:
+            legend.clear()
+        if ag is None:
+            return
+        edges = np.append(ag.starts_s, ag.stops_s[-1])
+        for j, lead in enumerate(ag.leads):
+            colour = LEAD_COLOURS[j % len(LEAD_COLOURS)]
+            self.curves[lead] = self.plot.plot(edges, ag.pcc[:, j], stepMode="center", name=lead,
+                                               pen=pg.mkPen(colour, width=1.2))
+        self.curves["mean"] = self.plot.plot(edges, ag.mean_pcc(), stepMode="center", name="mean",
+                                             pen=pg.mkPen(th.measured, width=2.5))
+        finite = ag.pcc[np.isfinite(ag.pcc)]
+        # From 0.5 at most (small differences near 1 are not blown up), lower when needed.
+        low = min(0.5, float(np.floor((finite.min() - 0.05) * 10.0) / 10.0)) if finite.size else 0.0
+        low = max(-1.0, low)
+        self.plot.setYRange(low, 1.02, padding=0.0)
+        self.plot.setXRange(0.0, float(ag.stops_s[-1]), padding=0.01)
+
+    def _fill_worst(self, ag: Agreement | None) -> None:
+        rows = ag.worst(WORST_ROWS) if ag is not None else []
+        self.worst.setRowCount(len(rows))
+        for r, w in enumerate(rows):
+            texts = (fmt_hms(w.start_s), fmt_hms(w.stop_s),
+                     f"{w.mean_pcc:.3f}" if np.isfinite(w.mean_pcc) else "flat",
+                     f"{w.worst_lead} {w.worst_pcc:.3f}" if np.isfinite(w.worst_pcc) else "—")
+            for c, text in enumerate(texts):
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, w.start_s)
+                self.worst.setItem(r, c, item)
