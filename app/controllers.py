@@ -9,6 +9,7 @@ whenever the record or the selection changes.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -42,27 +43,55 @@ def _select_model(inputs: Sequence[str], patient_id: str | None) -> Any:
     return select_model(inputs, patient_id=patient_id)
 
 
+def inference_threads(cpus: int | None = None) -> int:
+    """Threads PyTorch may use for synthesis in the viewer: half the logical CPUs, 1 to 4.
+
+    The models are small; more threads buy little, and on a desktop that is busy with
+    other programs OpenMP threads that wait for each other make synthesis many times
+    slower (measured on 2 cores with one other busy process: 0.17 s with 1 thread,
+    0.3-0.6 s with 2; with two, up to tens of seconds).
+    """
+    n = cpus if cpus is not None else (os.cpu_count() or 1)
+    return max(1, min(4, n // 2))
+
+
+_threads_set = False
+
+
+def _use_inference_threads() -> None:
+    global _threads_set
+    if not _threads_set:
+        import torch
+
+        torch.set_num_threads(inference_threads())
+        _threads_set = True
+        log.info("synthesis uses %d PyTorch thread(s)", torch.get_num_threads())
+
+
 def _synthesize(record: EcgRecord, inputs: Sequence[str], card: Any, progress: Progress,
                 cancel: CancelToken) -> EcgRecord:
     from leadsynth_core.synthesis import synthesize
 
+    _use_inference_threads()
     return synthesize(record, inputs, card, progress=progress, cancel=cancel)
 
 
-def score_leads(truth: EcgRecord, result: EcgRecord, cancel: CancelToken | None = None) -> dict[str, LeadScore]:
+def score_leads(truth: EcgRecord, result: EcgRecord, cancel: CancelToken | None = None,
+                reference: str = "raw") -> dict[str, LeadScore]:
     """PCC/RMSE/MAE/SNR (``leadsynth_core.metrics``) of every synthesized lead the file measured.
 
     Derived leads are exact algebra, not a model's estimate, and are not scored; nor is a
     lead whose "truth" in the file is itself synthesized (a LeadSynth output opened again).
+    ``reference``: compare with the stored samples ("raw") or with them high-passed at
+    0.5 Hz like the synthesized leads ("highpass"; ``leadsynth_core.agreement.REFERENCES``).
     """
+    from leadsynth_core.agreement import compared_leads, reference_truth
+
     check(cancel)
-    leads = [
-        lead for lead in result.leads_with(Provenance.SYNTHESIZED)
-        if lead in truth.lead_names and truth.provenance_of(lead) is Provenance.MEASURED
-    ]
+    leads = list(compared_leads(truth, result))
     if not leads:
         return {}
-    table = metrics.lead_metrics(truth, result, leads)
+    table = metrics.lead_metrics(reference_truth(truth, leads, reference), result, leads)
     return {
         lead: LeadScore(pcc=table[lead]["pcc"], rmse_mv=table[lead]["rmse"], mae_mv=table[lead]["mae"],
                         snr_db=table[lead]["snr_db"])
@@ -132,6 +161,8 @@ class SynthesisController(QObject):
         document.record_changed.connect(self.run)
         document.window_changed.connect(self.run)  # a long recording: synthesize the new window
         document.inputs_changed.connect(self._on_inputs_changed)
+        #: What the scores compare with ("raw" or "highpass"): :meth:`set_reference`.
+        self.reference: str = "raw"
         #: ``(inputs, record) -> ModelCard``, called in a worker; the main window plugs in the
         #: patient-aware choice of :class:`app.wizard.PatientModelChoice`.
         self.choose_model: Callable[[Sequence[str], EcgRecord | None], Any] = (
@@ -161,6 +192,30 @@ class SynthesisController(QObject):
             on_success=lambda card: doc.set_model(card, str(card.name or card.id)),
             on_error=lambda exc: doc.set_model(None, str(exc)),
         )
+
+    def set_reference(self, reference: str) -> None:
+        """Score against ``reference`` from now on; rescore the result shown (no new synthesis)."""
+        if reference == self.reference:
+            return
+        self.reference = reference
+        if not self._tasks.is_running("synthesis"):  # a running one is rescored when done
+            self._rescore()
+
+    def _rescore(self) -> None:
+        doc, reference = self._doc, self.reference
+        record, result = doc.record, doc.result
+        if record is None or result is None:
+            return
+
+        def work(_progress: Progress, cancel: CancelToken) -> dict[str, LeadScore]:
+            return score_leads(record, result, cancel, reference)
+
+        def done(scores: dict[str, LeadScore]) -> None:
+            if doc.result is result:
+                doc.set_result(result, scores, reference)
+
+        self._tasks.start("rescore", work, on_success=done,
+                          on_error=lambda exc: self._notifier.error("Cannot score the synthesis", exc))
 
     def cancel(self) -> None:
         if self._tasks.is_running("synthesis"):
@@ -193,16 +248,20 @@ class SynthesisController(QObject):
         self._tasks.cancel("model")  # the synthesis task chooses the model itself
         choose = self.choose_model
 
+        reference = self.reference
+
         def work(progress: Progress, cancel: CancelToken) -> tuple[Any, EcgRecord, dict[str, LeadScore]]:
             card = choose(inputs, record)
             check(cancel)
             result = _synthesize(record, inputs, card, progress, cancel)
-            return card, result, score_leads(record, result, cancel)
+            return card, result, score_leads(record, result, cancel, reference)
 
         def done(payload: tuple[Any, EcgRecord, dict[str, LeadScore]]) -> None:
             card, result, scores = payload
             doc.set_model(card, str(card.name or card.id))
-            doc.set_result(result, scores)
+            doc.set_result(result, scores, reference)
+            if reference != self.reference:  # the user switched while this synthesis ran
+                self._rescore()
             doc.set_state(ViewerDocument.DONE, f"synthesized {', '.join(result.leads_with(Provenance.SYNTHESIZED))}")
 
         def fail(exc: BaseException) -> None:
@@ -242,7 +301,7 @@ class AgreementController(QObject):
         self._tasks = tasks
         self._notifier = notifier
         self.segment_s: float = float(DEFAULTS["agreement/segment_s"])
-        self.reference: str = str(DEFAULTS["agreement/reference"])
+        self.reference: str = str(DEFAULTS["scores/reference"])
         self.state: str = ViewerDocument.IDLE
         self.message: str = ""
         document.result_changed.connect(self._on_result)
@@ -318,6 +377,7 @@ class AgreementController(QObject):
         def work(progress: Progress, cancel: CancelToken) -> Any:
             from leadsynth_core.agreement import score_recording
 
+            _use_inference_threads()
             return score_recording(path, inputs, card, key=key, segment_s=segment_s, reference=reference,
                                    progress=progress, cancel=cancel)
 

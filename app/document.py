@@ -23,7 +23,7 @@ from leadsynth_core.record import EcgRecord, Provenance
 
 from .filters import DisplayFilters
 from .paper import DATA_WIDTH_MM, sample_range
-from .settings import GAINS_MM_MV, LAYOUTS, MODES, SPEEDS_MM_S, THEMES, Settings
+from .settings import GAINS_MM_MV, LAYOUTS, MODES, SCORE_REFERENCES, SPEEDS_MM_S, THEMES, Settings
 
 if TYPE_CHECKING:  # the models package imports torch: only for the type checker here
     from leadsynth_core.agreement import Agreement
@@ -93,6 +93,8 @@ class ViewerDocument(QObject):
         self.model_message: str = ""
         self.result: EcgRecord | None = None
         self.scores: dict[str, LeadScore] = {}
+        #: What ``scores`` compare with ("raw" or "highpass"; ``leadsynth_core.agreement.REFERENCES``).
+        self.score_reference: str = "raw"
         self.state: str = self.IDLE
         self.state_message: str = ""
         #: Per-segment agreement (``leadsynth_core.agreement``): of the whole record, also
@@ -137,11 +139,14 @@ class ViewerDocument(QObject):
         self.model_message = message
         self.model_changed.emit()
 
-    def set_result(self, result: EcgRecord | None, scores: dict[str, LeadScore]) -> None:
+    def set_result(self, result: EcgRecord | None, scores: dict[str, LeadScore],
+                   reference: str | None = None) -> None:
         if result is None and self.result is None and not scores and not self.scores:
             return  # nothing to clear: spare the views a redraw
         self.result = result
         self.scores = dict(scores)
+        if reference is not None:
+            self.score_reference = reference
         self.result_changed.emit()
 
     def set_agreement(self, agreement: Agreement | None) -> None:
@@ -263,6 +268,8 @@ class ViewState(QObject):
         self.gain: float = self._pick(settings.value("view/gain_mm_mv"), GAINS_MM_MV)
         self.mode: str = self._pick(settings.value("view/mode"), MODES)
         self.theme: str = self._pick(settings.value("view/theme"), THEMES)
+        #: What synthesized leads are scored against ("raw" or "highpass"); see DEFAULTS.
+        self.score_reference: str = self._pick(settings.value("scores/reference"), SCORE_REFERENCES)
         self.filters = DisplayFilters(
             baseline=bool(settings.value("filters/baseline")),
             notch_hz=int(settings.value("filters/notch_hz")),
@@ -296,6 +303,9 @@ class ViewState(QObject):
 
     def set_theme(self, name: str) -> None:
         self._set("theme", "view/theme", self._pick(name, THEMES))
+
+    def set_score_reference(self, reference: str) -> None:
+        self._set("score_reference", "scores/reference", self._pick(reference, SCORE_REFERENCES))
 
     def set_filters(self, filters: DisplayFilters) -> None:
         if filters == self.filters:

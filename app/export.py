@@ -56,6 +56,8 @@ def footer_lines(doc: ViewerDocument, state: ViewState) -> list[str]:
         lines.append(f"Inputs (measured): {inputs}   Model: {doc.model_name or 'none'} ({res.model_id or '-'})")
         lines.append(f"Provenance - measured: {groups[Provenance.MEASURED]}; derived: {groups[Provenance.DERIVED]}; "
                      f"SYNTHESIZED: {groups[Provenance.SYNTHESIZED]}")
+        if doc.scores and state.mode == "compare":
+            lines.append(f"PCC badges: synthesized vs. {style.SCORE_REFERENCES[doc.score_reference]}, {doc.score_scope()}")
         if doc.is_long:
             lines.append(f"Long recording shown window by window; synthesis and scores of the {doc.score_scope()}")
     else:

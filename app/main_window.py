@@ -70,8 +70,9 @@ class MainWindow(QMainWindow):
         self.document.set_inputs(self.settings.value("leads/inputs"))
         self.synthesis.refresh_model()
         self.agreement = AgreementController(self.document, self.tasks, self.notifier, self)
+        self.synthesis.set_reference(self.view_state.score_reference)
         self.agreement.set_options(segment_s=self.settings.value("agreement/segment_s"),
-                                   reference=self.settings.value("agreement/reference"))
+                                   reference=self.view_state.score_reference)
         self.agreement.options_changed.connect(self._save_agreement_options)
 
         self.grid = EcgGridView(self.document, self.view_state)
@@ -88,7 +89,7 @@ class MainWindow(QMainWindow):
         self.picker = LeadPicker(self.document)
         self.picker.selection_requested.connect(self.set_inputs)
         self.record_panel = RecordPanel(self.document)
-        self.metrics = MetricsTable(self.document)
+        self.metrics = MetricsTable(self.document, self.view_state)
         self._add_dock("Measured leads", self.picker, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._add_dock("Record", self.record_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._add_dock("Scores", self.metrics, Qt.DockWidgetArea.RightDockWidgetArea).setMinimumWidth(300)
@@ -299,7 +300,6 @@ class MainWindow(QMainWindow):
 
     def _save_agreement_options(self) -> None:
         self.settings.set_value("agreement/segment_s", self.agreement.segment_s)
-        self.settings.set_value("agreement/reference", self.agreement.reference)
 
     def set_inputs(self, leads: tuple[str, ...]) -> None:
         try:
@@ -436,6 +436,9 @@ class MainWindow(QMainWindow):
     def _on_view_changed(self, what: str) -> None:
         if what == "theme":
             apply_palette(QApplication.instance(), self.view_state.theme)
+        elif what == "score_reference":
+            self.synthesis.set_reference(self.view_state.score_reference)
+            self.agreement.set_options(reference=self.view_state.score_reference)
         self._sync_actions()
         self._update_status()
 

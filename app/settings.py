@@ -29,6 +29,7 @@ LOWPASS_CHOICES_HZ: Final = (0, 40, 100, 150)  # 0 = off
 NOTCH_CHOICES_HZ: Final = (0, 50, 60)  # 0 = off
 MODES: Final = ("compare", "review")
 THEMES: Final = ("light", "dark")
+SCORE_REFERENCES: Final = ("raw", "highpass")
 MAX_RECENT: Final = 10
 
 #: Every persisted setting with its default (and so its type).
@@ -47,9 +48,12 @@ DEFAULTS: Final[dict[str, Any]] = {
     # A file whose samples (float32) would take more than this many MB is not read whole:
     # it opens as a long recording, shown window by window (bounded memory).
     "files/long_recording_mb": 256.0,
-    # The "Agreement over time" tab: segment length (s) and what the synthesis is compared with.
+    # What synthesized leads are scored against (Scores table, PCC badges, Agreement over
+    # time): "raw" = the stored samples, "highpass" = them high-passed at 0.5 Hz like the
+    # synthesized leads (baseline wander does not count against the model).
+    "scores/reference": "raw",
+    # The "Agreement over time" tab: segment length (s).
     "agreement/segment_s": 5.0,
-    "agreement/reference": "raw",
     "window/geometry": b"",
     "window/state": b"",
 }

@@ -74,3 +74,11 @@ def score_tooltip(display: LeadDisplay, scope: str = "whole record") -> str:
         f"{display.lead}: synthesized by {display.model or 'model'} vs. measured truth ({scope})\n"
         f"PCC {s.pcc:.3f}\nRMSE {s.rmse_mv:.3f} mV\nMAE {s.mae_mv:.3f} mV\nSNR {s.snr_db:.1f} dB"
     )
+
+
+#: What the synthesis is scored against (setting ``scores/reference``), as controls and notes say it.
+SCORE_REFERENCES: dict[str, str] = {
+    "raw": "stored samples",
+    "highpass": "baseline-corrected truth (0.5 Hz high-pass)",
+}
+SCORE_REFERENCES_SHORT: dict[str, str] = {"raw": "stored samples", "highpass": "baseline-corrected truth"}

@@ -33,7 +33,16 @@ from .preprocess import highpass
 from .progress import CancelToken, ProgressCallback, check, report
 from .record import EcgRecord, Provenance
 
-__all__ = ["Agreement", "WorstSegment", "compared_leads", "score_recording", "segment_agreement", "write_agreement"]
+__all__ = [
+    "Agreement",
+    "REFERENCES",
+    "WorstSegment",
+    "compared_leads",
+    "reference_truth",
+    "score_recording",
+    "segment_agreement",
+    "write_agreement",
+]
 
 log = logging.getLogger(__name__)
 
@@ -220,6 +229,22 @@ def _check_options(segment_s: float, reference: str) -> None:
 def _reference(truth: np.ndarray, fs: float, reference: str) -> np.ndarray:
     """The truth as compared: (n, n_leads) float64, high-passed along time if asked."""
     return highpass(truth, fs, HIGHPASS_HZ, order=2, axis=0) if reference == "highpass" else truth
+
+
+def reference_truth(truth: EcgRecord, leads: Sequence[str], reference: str = "raw") -> EcgRecord:
+    """``truth`` with ``leads`` as they are compared under ``reference`` (see :data:`REFERENCES`).
+
+    ``"raw"`` returns ``truth`` itself; ``"highpass"`` a copy whose ``leads`` are high-passed
+    at 0.5 Hz (the stored record is never changed).
+    """
+    if reference not in REFERENCES:
+        raise ValueError(f"unknown reference {reference!r}; valid: {', '.join(REFERENCES)}")
+    if reference == "raw" or not leads:
+        return truth
+    signal = np.array(truth.signal, dtype=np.float32, copy=True)
+    cols = [truth.lead_names.index(ld) for ld in leads]
+    signal[:, cols] = highpass(signal[:, cols].astype(np.float64), truth.fs, HIGHPASS_HZ, order=2, axis=0)
+    return truth.replace(signal=signal)
 
 
 def segment_agreement(

@@ -49,7 +49,8 @@ def render(out: Path, record: Path, inputs: tuple[str, ...]) -> None:
         window.resize(1600, 900)
         window.show()
         window.set_inputs(inputs)
-        window.agreement.set_options(segment_s=5.0, reference="highpass")
+        window.view_state.set_score_reference("highpass")  # table, badges and tab alike
+        window.agreement.set_options(segment_s=5.0)
         window.open_path(record)
         deadline = time.monotonic() + TIMEOUT_S
         doc = window.document

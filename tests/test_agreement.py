@@ -204,3 +204,19 @@ def test_cli_errors_are_one_line(ludb_pair, tmp_path: Path, capsys) -> None:
         main(["agreement", str(four), "--inputs", "I,II", "--out", "x.txt"])
     assert exc.value.code == 2
     assert "name a .csv or .json file" in capsys.readouterr().err
+
+
+def test_reference_truth_filters_a_copy(ludb_pair) -> None:
+    from leadsynth_core.agreement import reference_truth
+
+    truth, _ = ludb_pair
+    before = truth.signal.copy()
+    assert reference_truth(truth, SYNTH, "raw") is truth
+    hp = reference_truth(truth, SYNTH, "highpass")
+    np.testing.assert_array_equal(truth.signal, before)  # the stored record is never changed
+    for lead in SYNTH:
+        np.testing.assert_allclose(hp.lead(lead), highpass(truth.lead(lead), truth.fs, 0.5), atol=1e-6)
+    np.testing.assert_array_equal(hp.lead("V2"), truth.lead("V2"))  # leads not asked for: as stored
+    assert hp.provenance == truth.provenance
+    with pytest.raises(ValueError, match="valid: raw, highpass"):
+        reference_truth(truth, SYNTH, "lowpass")

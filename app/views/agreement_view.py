@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .. import style
 from ..controllers import AgreementController
 from ..document import ViewerDocument, ViewState, fmt_hms
 from ..notify import Notifier
@@ -43,10 +44,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SEGMENTS_S = (2.0, 5.0, 10.0, 30.0, 60.0)
-REFERENCES = {
-    "raw": "stored samples",
-    "highpass": "baseline-corrected truth (0.5 Hz high-pass)",
-}
+REFERENCES = style.SCORE_REFERENCES
 WORST_ROWS = 10
 #: Colour-blind-safe lead colours (Okabe-Ito), cycled over the scored leads.
 LEAD_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999")
@@ -141,7 +139,8 @@ class AgreementView(QWidget):
         lay.addLayout(body, 1)
 
         self.segment.currentIndexChanged.connect(lambda _i: controller.set_options(segment_s=self.segment.currentData()))
-        self.reference.currentIndexChanged.connect(lambda _i: controller.set_options(reference=self.reference.currentData()))
+        # One setting for the Scores table, the badges and this tab: the view state's.
+        self.reference.currentIndexChanged.connect(lambda _i: state.set_score_reference(self.reference.currentData()))
         self.score_button.clicked.connect(controller.score_whole)
         self.cancel_button.clicked.connect(controller.cancel)
         self.save_button.clicked.connect(self.save_dialog)

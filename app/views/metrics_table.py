@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QHeaderView,
     QLabel,
     QTableWidget,
@@ -13,16 +14,33 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..document import ViewerDocument
+from ..document import ViewerDocument, ViewState
+from ..style import SCORE_REFERENCES as REFERENCES
+from ..style import SCORE_REFERENCES_SHORT as SHORT
 
 COLUMNS = ("Lead", "PCC", "RMSE\nmV", "MAE\nmV", "SNR\ndB")
 
 
 class MetricsTable(QWidget):
-    def __init__(self, document: ViewerDocument, parent: QWidget | None = None) -> None:
+    def __init__(self, document: ViewerDocument, state: ViewState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._doc = document
+        self._state = state
         self.title = QLabel("<b>Synthesized vs. measured truth</b>")
+        self.reference = QComboBox()
+        for key, text in SHORT.items():
+            self.reference.addItem(f"vs. {text}", key)
+        # Short labels and a small minimum: the dock must not squeeze the ECG page.
+        self.reference.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.reference.setMinimumContentsLength(12)
+        self.reference.setToolTip(
+            "Stored samples: the file's leads as recorded, baseline wander included. Baseline-corrected: "
+            "those leads high-passed at 0.5 Hz, like the synthesized leads, so that wander in the "
+            "recording does not count against the model. Applies to this table, the PCC badges and "
+            "the Agreement over time tab.")
+        self._sync_reference()
+        self.reference.currentIndexChanged.connect(lambda _i: state.set_score_reference(self.reference.currentData()))
+        state.changed.connect(lambda what: self._sync_reference() if what == "score_reference" else None)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
         self.table.verticalHeader().setVisible(False)
@@ -33,6 +51,7 @@ class MetricsTable(QWidget):
         self.note.setWordWrap(True)
         lay = QVBoxLayout(self)
         lay.addWidget(self.title)
+        lay.addWidget(self.reference)
         lay.addWidget(self.table, 1)
         lay.addWidget(self.note)
         document.record_changed.connect(self.refresh)
@@ -40,6 +59,13 @@ class MetricsTable(QWidget):
         document.window_changed.connect(self.refresh)
         document.synthesis_state_changed.connect(lambda *_: self.refresh())
         self.refresh()
+
+    def _sync_reference(self) -> None:
+        index = self.reference.findData(self._state.score_reference)
+        if index >= 0 and index != self.reference.currentIndex():
+            self.reference.blockSignals(True)
+            self.reference.setCurrentIndex(index)
+            self.reference.blockSignals(False)
 
     def refresh(self) -> None:
         scores = self._doc.scores
@@ -58,7 +84,8 @@ class MetricsTable(QWidget):
                 item.setFont(font)
                 self.table.setItem(len(rows), c, item)
             scope = self._doc.score_scope()
-            self.note.setText(f"{scope[:1].upper()}{scope[1:]}, stored samples (display filters do not apply).")
+            self.note.setText(f"{scope[:1].upper()}{scope[1:]}, vs. {REFERENCES[self._doc.score_reference]} "
+                              "(display filters do not apply).")
         elif self._doc.state == ViewerDocument.RUNNING:
             self.note.setText("Synthesizing…")
         elif self._doc.result is not None:

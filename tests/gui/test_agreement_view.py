@@ -94,13 +94,17 @@ def test_reference_and_segment_length_rescore_and_persist(qtbot, make_window, sh
                     and w.document.agreement.segment_s == 2.0, timeout=30_000)
     expected = segment_agreement(read_record(path), w.document.result, segment_s=2.0, reference="highpass")
     _check_drawn(w, expected)
-    assert w.settings.value("agreement/reference") == "highpass"
+    assert w.settings.value("scores/reference") == "highpass"
     assert w.settings.value("agreement/segment_s") == 2.0
+    # One setting: the Scores table's control shows it too.
+    assert w.metrics.reference.currentData() == "highpass"
     # Options set elsewhere (a script, the settings) show in the tab's controls.
-    w.agreement.set_options(segment_s=10.0, reference="raw")
-    assert view.reference.currentData() == "raw" and view.segment.currentData() == 10.0
-    w.agreement.set_options(segment_s=2.0, reference="highpass")
-    assert view.reference.currentData() == "highpass"
+    w.agreement.set_options(segment_s=10.0)
+    assert view.segment.currentData() == 10.0
+    w.view_state.set_score_reference("raw")
+    assert view.reference.currentData() == "raw" and w.metrics.reference.currentData() == "raw"
+    qtbot.waitUntil(lambda: w.document.agreement is not None and w.document.agreement.reference == "raw"
+                    and w.document.agreement.segment_s == 10.0, timeout=30_000)
     # Another lead selection: the old scores go, the new ones name the new leads.
     w.set_inputs(("I", "II", "V4"))
     wait_synthesis(qtbot, w)

@@ -475,3 +475,52 @@ def test_legend_stays_on_the_page_at_any_zoom(qtbot, make_window, shared_data) -
     grid.true_size()
     grid.zoom(3.0)
     qtbot.waitUntil(lambda: grid._legend.textItem.textWidth() < 0, timeout=3000)
+
+
+def test_synthesis_threads_leave_room_for_the_desktop(qtbot, make_window, shared_data) -> None:
+    import torch
+
+    from app.controllers import inference_threads
+
+    assert [inference_threads(n) for n in (1, 2, 3, 4, 8, 16, 64)] == [1, 1, 1, 2, 4, 4, 4]
+    w = make_window()
+    open_and_wait(qtbot, w, ludb(shared_data, 2))
+    assert torch.get_num_threads() == inference_threads()
+
+
+def test_scores_against_the_baseline_corrected_truth(qtbot, make_window, shared_data, tmp_path, error_boxes) -> None:
+    """One setting switches table, badges and export footer to the high-passed truth, without
+    synthesizing again; the stored samples are untouched."""
+    from leadsynth_core.preprocess import highpass
+
+    w = make_window()
+    path = ludb(shared_data, 4)
+    open_and_wait(qtbot, w, path)
+    truth, result = read_record(path), w.document.result
+    assert w.document.score_reference == "raw" and "stored samples" in w.metrics.note.text()
+    raw_scores = dict(w.document.scores)
+    w.metrics.reference.setCurrentIndex(w.metrics.reference.findData("highpass"))
+    qtbot.waitUntil(lambda: w.document.score_reference == "highpass", timeout=30_000)
+    assert w.document.result is result  # rescored, not synthesized again
+    assert w.settings.value("scores/reference") == "highpass"
+    badges = {ci.cell.lead: ci for ci in w.grid.cell_items() if ci.badge is not None}
+    for lead in result.leads_with(Provenance.SYNTHESIZED):
+        want = metrics.pcc(highpass(truth.lead(lead), truth.fs, 0.5), result.lead(lead))
+        assert w.document.scores[lead].pcc == pytest.approx(want, abs=1e-6)
+        assert badges[lead].badge.textItem.toPlainText() == f"PCC {want:.2f}"
+    # LUDB carries baseline wander: the baseline-corrected comparison is the kinder one.
+    assert np.mean([s.pcc for s in w.document.scores.values()]) > np.mean([s.pcc for s in raw_scores.values()])
+    assert "baseline-corrected truth" in w.metrics.note.text()
+    # The truth drawn is still the stored samples (display filters are a separate choice).
+    ci = badges[result.leads_with(Provenance.SYNTHESIZED)[0]]
+    idx, values = drawn_samples(w, ci, ci.truth)
+    np.testing.assert_allclose(values, truth.lead(ci.cell.lead)[idx], atol=1e-5)
+    from app.export import footer_lines
+
+    assert any("vs. baseline-corrected truth" in line for line in footer_lines(w.document, w.view_state))
+    # A new window keeps the choice (settings persist), and a new synthesis scores with it.
+    w2 = make_window()
+    assert w2.metrics.reference.currentData() == "highpass"
+    open_and_wait(qtbot, w2, path)
+    assert w2.document.score_reference == "highpass"
+    assert not error_boxes
