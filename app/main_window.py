@@ -31,6 +31,7 @@ from leadsynth_core.record import Provenance
 
 from . import dialogs, export
 from .controllers import AgreementController, RecordController, SynthesisController
+from .dataset_dialog import DatasetDialog
 from .document import ViewerDocument, ViewState
 from .filters import DisplayFilters
 from .long_recording import WindowPager
@@ -70,6 +71,7 @@ class MainWindow(QMainWindow):
         self.document.set_inputs(self.settings.value("leads/inputs"))
         self.synthesis.refresh_model()
         self.agreement = AgreementController(self.document, self.tasks, self.notifier, self)
+        self._dataset: DatasetDialog | None = None
         self.synthesis.set_reference(self.view_state.score_reference)
         self.agreement.set_options(segment_s=self.settings.value("agreement/segment_s"),
                                    reference=self.view_state.score_reference)
@@ -167,6 +169,9 @@ class MainWindow(QMainWindow):
         pdf_act = self._action(f, "Export view as &PDF…", self.export_pdf_dialog, "Ctrl+E")
         self._action(f, "Export view as P&NG…", self.export_png_dialog, "Ctrl+Shift+E")
         save_act = self._action(f, "&Save synthesized 12-lead…", self.save_record_dialog, QKeySequence.StandardKey.Save)
+        f.addSeparator()
+        self._action(f, "Evaluate a &data set…", self.dataset_dialog, "Ctrl+Shift+D",
+                     tip="Synthesize and score every 12-lead record of a folder; the worst first")
         f.addSeparator()
         self._action(f, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
@@ -417,6 +422,15 @@ class MainWindow(QMainWindow):
                          on_error=lambda exc: self.notifier.error("Save failed", exc),
                          on_progress=lambda f, m: self.document.synthesis_progress.emit(f, m))
 
+    def dataset_dialog(self) -> DatasetDialog:
+        """Show the (single, non-modal) data-set evaluation dialog."""
+        if self._dataset is None:
+            self._dataset = DatasetDialog(self.document, self.view_state, self.tasks, self.notifier, self)
+            self._dataset.open_requested.connect(lambda path, key: self.open_path(path, key))
+        self._dataset.show()
+        self._dataset.raise_()
+        return self._dataset
+
     def personalize_dialog(self) -> QWizard:
         """Open the personalization wizard (window-modal); an accepted model serves at once."""
         from .wizard.wizard import PersonalizeWizard  # loads torch: only when asked for
@@ -488,6 +502,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API)
         # Stop the workers first: no late result may reach a half-destroyed window.
         self.tasks.shutdown()
+        if self._dataset is not None:
+            self._dataset.close()
         self.settings.set_value("window/geometry", bytes(self.saveGeometry().data()))
         self.settings.set_value("window/state", bytes(self.saveState().data()))
         self.settings.sync()
