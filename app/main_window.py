@@ -473,8 +473,10 @@ class MainWindow(QMainWindow):
             self.progress.setValue(0)
         res = self.document.result
         if state == ViewerDocument.DONE and res is not None:
+            # The model's id here: its full name is in the model indicator beside it.
             message = (f"Synthesized {', '.join(res.leads_with(Provenance.SYNTHESIZED)) or 'nothing'} "
-                       f"from {', '.join(self.document.inputs)} with {self.document.model_name}")
+                       f"from {', '.join(self.document.inputs)} with {res.model_id}")
+            self.state_label.setToolTip(f"{message} ({self.document.model_name})")
         self.state_label.setText(message)
 
     def _on_progress(self, fraction: float, message: str) -> None:

@@ -212,6 +212,32 @@ def ensemble_of(nets: list[LinearResidualUNet]) -> LinresEnsemble:
     return ens
 
 
+def blend_with_linear(net: LinearResidualUNet | LinresEnsemble, linear: LinearNet, alpha: float) -> nn.Module:
+    """A copy of ``net`` whose output is ``(1 - alpha) * net(x) + alpha * linear(x)``, exactly.
+
+    Both take the same input channels and give the same outputs (same lead set, same
+    features).  The linear model is folded into ``net``'s pointwise head (its linear
+    columns and bias), so the blend is a network of ``net``'s own architecture.
+    """
+    import copy
+
+    if not 0.0 <= alpha <= 1.0:
+        raise ModelError(f"blend weight alpha must lie in [0, 1], not {alpha}")
+    if (linear.in_channels, linear.out_channels) != (net.in_channels, net.out_channels):
+        raise ModelError(
+            f"cannot blend: linear model {linear.in_channels}->{linear.out_channels} channels, "
+            f"network {net.in_channels}->{net.out_channels}"
+        )
+    out = copy.deepcopy(net)
+    c_in = net.in_channels
+    with torch.no_grad():
+        w = out.head.weight
+        w.mul_(1.0 - alpha)
+        w[:, :c_in] += alpha * linear.head.weight[:, :, :]
+        out.head.bias.mul_(1.0 - alpha).add_(alpha * linear.head.bias)
+    return out.eval()
+
+
 class CompactNet(nn.Module):
     """Small encoder-decoder after Malpani et al. (see the module docstring)."""
 
