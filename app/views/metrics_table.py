@@ -58,6 +58,7 @@ class MetricsTable(QWidget):
         document.result_changed.connect(self.refresh)
         document.window_changed.connect(self.refresh)
         document.synthesis_state_changed.connect(lambda *_: self.refresh())
+        document.agreement_changed.connect(self.refresh)
         self.refresh()
 
     def _sync_reference(self) -> None:
@@ -84,8 +85,14 @@ class MetricsTable(QWidget):
                 item.setFont(font)
                 self.table.setItem(len(rows), c, item)
             scope = self._doc.score_scope()
-            self.note.setText(f"{scope[:1].upper()}{scope[1:]}, vs. {REFERENCES[self._doc.score_reference]} "
-                              "(display filters do not apply).")
+            note = (f"{scope[:1].upper()}{scope[1:]}, vs. {REFERENCES[self._doc.score_reference]} "
+                    "(display filters do not apply).")
+            ag = self._doc.agreement
+            if self._doc.is_long and ag is not None:
+                # The window's figures above; the whole file's, once scored in full, here.
+                note += (f" Whole recording (scored in full, Agreement over time tab): mean PCC "
+                         f"{ag.whole['mean']['pcc']:.3f}, RMSE {ag.whole['mean']['rmse']:.3f} mV.")
+            self.note.setText(note)
         elif self._doc.state == ViewerDocument.RUNNING:
             self.note.setText("Synthesizing…")
         elif self._doc.result is not None:

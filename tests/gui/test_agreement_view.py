@@ -171,6 +171,9 @@ def test_long_recording_is_scored_in_full_on_request(qtbot, make_window, long_fi
     assert doc.agreement.n_segments == expected.n_segments == int(np.ceil(doc.duration / 5.0))
     _check_drawn(w, expected)
     assert "scored in full" in view.summary.text()
+    # The Scores table (the loaded window's) also states the whole recording's figures.
+    assert f"mean PCC {expected.whole['mean']['pcc']:.3f}" in w.metrics.note.text()
+    assert w.metrics.note.text().startswith("Window ")
     # The worst segment is one key away, and its window is loaded.
     next(a for a in w.actions() if a.text() == "Show the worst segment").trigger()
     start = expected.worst(1)[0].start_s
