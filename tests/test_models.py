@@ -249,3 +249,27 @@ def test_validation_pcc_reads_the_cards_own_figure() -> None:
     dedicated = load_model("linres-i-ii-v4").card
     assert dedicated.validation_pcc(["I", "II", "V4"]) == (dedicated.metrics["by_inputs"]["I,II,V4"]["mean_pcc"],
                                                            dedicated.metrics["data"])
+
+
+def test_windows_run_in_batches_equal_one_by_one() -> None:
+    """Batching windows is a speed-up only: the same output, progress and cancel between batches."""
+    from leadsynth_core.errors import CancelledError
+    from leadsynth_core.models.loaded import WINDOW_BATCH, run_windowed
+    from leadsynth_core.progress import CancelToken
+
+    module = load_model("linres-i-ii-v4").module
+    x = np.random.default_rng(3).standard_normal((3, 250 * 130)).astype(np.float32)  # 17 windows
+    fractions: list[float] = []
+    batched = run_windowed(module, x, 2560, 1920, progress=lambda f, m: fractions.append(f))
+    single = run_windowed(module, x, 2560, 1920, batch=1)
+    np.testing.assert_allclose(batched, single, atol=1e-5)
+    n_windows = len(range(0, x.shape[1] - 2560, 1920)) + 1
+    assert len(fractions) == -(-n_windows // WINDOW_BATCH) and fractions[-1] == 1.0
+    assert fractions == sorted(fractions)
+    token = CancelToken()
+
+    def stop(fraction: float, message: str) -> None:
+        token.cancel()
+
+    with pytest.raises(CancelledError):
+        run_windowed(module, x, 2560, 1920, progress=stop, cancel=token)
