@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QTabWidget,
+    QToolBar,
     QWidget,
     QWizard,
 )
@@ -72,6 +73,8 @@ class MainWindow(QMainWindow):
         self.synthesis.refresh_model()
         self.agreement = AgreementController(self.document, self.tasks, self.notifier, self)
         self._dataset: DatasetDialog | None = None
+        #: Window state to restore when presentation mode ends (None: not presenting).
+        self._before_presentation: tuple[QByteArray, QByteArray, bool] | None = None
         self.synthesis.set_reference(self.view_state.score_reference)
         self.agreement.set_options(segment_s=self.settings.value("agreement/segment_s"),
                                    reference=self.view_state.score_reference)
@@ -225,6 +228,9 @@ class MainWindow(QMainWindow):
         self._action(v, "Show the worst segment", self._show_worst, "Ctrl+J",
                      tip="Turn the page to the segment where the synthesis agrees least with the truth")
         self.dark_action = self._action(v, "Dark theme", lambda on: vs.set_theme("dark" if on else "light"), "T", checkable=True)
+        self.presentation_action = self._action(
+            v, "Presentation mode", self.set_presentation, "F11", checkable=True,
+            tip="Full screen, the ECG page only (labels, legend and badges stay); F11 again to leave")
 
         flt = mb.addMenu("F&ilters")
         self.baseline_action = self._action(flt, "Remove baseline wander", lambda on: self._set_filter(baseline=on), "W", checkable=True)
@@ -288,6 +294,40 @@ class MainWindow(QMainWindow):
             self.restoreState(QByteArray(state))
 
     # --------------------------------------------------------------- actions
+    def set_presentation(self, on: bool) -> None:
+        """Full screen with the ECG page alone (for a validation session's projector), or back.
+
+        Only the window's furniture goes: every lead keeps its provenance label, the legend
+        and the PCC badges, and the shortcuts keep working.  The window's own state
+        (docks, tool bar, geometry) comes back as it was.
+        """
+        if on == self.is_presentation():
+            return
+        if on:
+            self._before_presentation = (self.saveState(), self.saveGeometry(), self.isMaximized())
+            for widget in (*self.findChildren(QDockWidget), *self.findChildren(QToolBar)):
+                widget.hide()
+            self.menuBar().hide()
+            self.statusBar().hide()
+            self.showFullScreen()
+        else:
+            state, geometry, maximized = self._before_presentation or (None, None, False)
+            self._before_presentation = None
+            self.menuBar().show()
+            self.statusBar().show()
+            self.showNormal()
+            if geometry is not None:
+                self.restoreGeometry(geometry)
+            if state is not None:
+                self.restoreState(state)
+            if maximized:
+                self.showMaximized()
+        self.presentation_action.setChecked(on)
+        self.grid.fit_page()
+
+    def is_presentation(self) -> bool:
+        return self._before_presentation is not None
+
     def show_time(self, seconds: float) -> None:
         """Turn the 12-lead page to ``seconds`` (a long recording loads that window)."""
         self.tabs.setCurrentWidget(self.grid)
@@ -506,6 +546,7 @@ class MainWindow(QMainWindow):
         self.tasks.shutdown()
         if self._dataset is not None:
             self._dataset.close()
+        self.set_presentation(False)  # remember the normal window, not the full screen
         self.settings.set_value("window/geometry", bytes(self.saveGeometry().data()))
         self.settings.set_value("window/state", bytes(self.saveState().data()))
         self.settings.sync()

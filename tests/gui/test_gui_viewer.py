@@ -524,3 +524,26 @@ def test_scores_against_the_baseline_corrected_truth(qtbot, make_window, shared_
     open_and_wait(qtbot, w2, path)
     assert w2.document.score_reference == "highpass"
     assert not error_boxes
+
+
+def test_presentation_mode_shows_the_page_alone_and_restores_the_window(qtbot, make_window, shared_data) -> None:
+    from PySide6.QtWidgets import QDockWidget, QToolBar
+
+    w = make_window()
+    open_and_wait(qtbot, w, ludb(shared_data, 5))
+    docks = w.findChildren(QDockWidget)
+    assert docks and all(d.isVisible() for d in docks)
+    labels_before = [ci.label.textItem.toPlainText() for ci in w.grid.cell_items()]
+    w.presentation_action.trigger()
+    assert w.is_presentation() and w.presentation_action.isChecked()
+    qtbot.waitUntil(lambda: not any(d.isVisible() for d in docks), timeout=3000)
+    assert not w.menuBar().isVisible() and not w.statusBar().isVisible()
+    assert not any(t.isVisible() for t in w.findChildren(QToolBar))
+    # Provenance stays on the page: the same labels, the legend, the badges.
+    assert [ci.label.textItem.toPlainText() for ci in w.grid.cell_items()] == labels_before
+    assert "SYNTHESIZED" in w.grid.legend_text()
+    assert any(ci.badge is not None for ci in w.grid.cell_items())
+    w.presentation_action.trigger()
+    assert not w.is_presentation()
+    qtbot.waitUntil(lambda: all(d.isVisible() for d in docks), timeout=3000)
+    assert w.menuBar().isVisible() and w.statusBar().isVisible() and not w.isFullScreen()
