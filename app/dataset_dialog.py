@@ -253,7 +253,8 @@ class DatasetDialog(QDialog):
         # Enabling sorting re-sorts by the header's indicator (column 0 by default): worst first again.
         self.table.sortItems(2, Qt.SortOrder.AscendingOrder)
         mean = result["mean"]["pcc"]
-        text = (f"{result['n_records']} record(s) scored with {result['model']}"
+        text = (f"{result['n_records']} record(s) scored from {', '.join(result['inputs'])} with {result['model']}"
+                f" vs. {SCORE_REFERENCES[result['reference']]}"
                 + (f", mean PCC {mean:.3f}" if mean is not None else ""))
         if result["skipped"]:
             text += f"; {len(result['skipped'])} skipped (hover for the reasons)"

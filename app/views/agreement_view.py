@@ -148,8 +148,9 @@ class AgreementView(QWidget):
         controller.options_changed.connect(self._sync_options)
         controller.progressed.connect(lambda f, _m: self.progress.setValue(int(1000 * f)))
         for sig in (document.agreement_changed, document.record_changed, document.result_changed,
-                    document.model_changed):
+                    document.model_changed, document.inputs_changed):
             sig.connect(self.refresh)
+        document.synthesis_state_changed.connect(lambda *_: self.refresh())
         state.position_changed.connect(lambda _s: self._update_page())
         state.changed.connect(self._on_state_changed)
         self.refresh()
@@ -261,6 +262,10 @@ class AgreementView(QWidget):
             return text
         if running:
             return f"{self._ctl.message[:1].upper()}{self._ctl.message[1:]}…"
+        if not doc.needs_synthesis():
+            return "All 12 leads are chosen as measured: nothing is synthesized, so there is nothing to compare."
+        if doc.state in (ViewerDocument.FAILED, ViewerDocument.CANCELLED) and doc.result is None:
+            return f"No synthesis to score: {doc.state_message or doc.state}."
         if doc.result is not None and not doc.scores:
             return "No synthesized lead has a measured truth in this file: nothing to compare."
         if doc.is_long:

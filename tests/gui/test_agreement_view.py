@@ -184,3 +184,15 @@ def test_long_recording_is_scored_in_full_on_request(qtbot, make_window, long_fi
     # Paging through windows keeps the whole-recording scores.
     assert doc.agreement is not None
     assert not error_boxes
+
+
+def test_summary_says_why_there_is_nothing_to_score(qtbot, make_window, shared_data) -> None:
+    w = make_window()
+    w.set_inputs(STANDARD_LEADS)
+    open_and_wait(qtbot, w, ludb(shared_data, 9))
+    assert w.document.agreement is None
+    assert "nothing is synthesized" in w.agreement_view.summary.text()
+    w.set_inputs(("I", "II", "V2", "V4"))
+    wait_synthesis(qtbot, w)
+    _wait_agreement(qtbot, w)
+    assert "mean PCC" in w.agreement_view.summary.text()
