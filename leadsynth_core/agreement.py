@@ -422,6 +422,7 @@ def score_recording(
     info = inspect_record(src, key=key)
     fs, n = info.fs, info.n_samples
     if n < MIN_DURATION_S * fs:
+        read_window(src, 0, n, key=key)  # a damaged file says what is wrong with it first
         raise SignalQualityError(f"{src}: {n / fs:.2f} s recorded; at least {MIN_DURATION_S:g} s is needed")
     seg = int(round(segment_s * fs))
     chunk = max(1, int(round(chunk_s / segment_s))) * seg

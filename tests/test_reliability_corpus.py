@@ -311,3 +311,26 @@ def test_cli_in_a_real_process(case_id: str, argv: list[str], good_record: Path,
                           env=env, cwd=ROOT, timeout=120)
     _cli_error_line(case, proc.returncode, proc.stderr)
     assert proc.stdout == ""
+
+
+@pytest.mark.parametrize("case", RECORD_CASES, ids=_case_id)
+def test_cli_agreement_refuses(case: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Scoring a whole recording reads it window by window: the same specific error, nothing written."""
+    out = tmp_path / "seg.csv"
+    code, _out, err = _cli(["agreement", str(BAD / case["path"]), "--inputs", "I,II,V2,V4", "--out", str(out)],
+                           capsys)
+    _cli_error_line(case, code, err)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_evaluating_the_corpus_skips_every_record_with_its_reason(tmp_path: Path) -> None:
+    """A data set made only of broken files: nothing scored, each one listed with why, no crash."""
+    from leadsynth_core.evaluation import evaluate_dataset
+
+    for folder in ("wfdb", "hdf5"):
+        files = sorted(p for p in (BAD / folder).rglob("*") if p.suffix in (".hea", ".h5", ".hdf5"))
+        res = evaluate_dataset(BAD / folder, "I,II,V2,V4")
+        assert res["n_records"] == 0 and res["records"] == []
+        assert res["skipped"], folder
+        assert all(s["reason"] for s in res["skipped"])
+        assert len(res["skipped"]) <= len(files)
