@@ -8,6 +8,7 @@ whenever the record or the selection changes.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import Callable, Sequence
@@ -55,17 +56,13 @@ def inference_threads(cpus: int | None = None) -> int:
     return max(1, min(4, n // 2))
 
 
-_threads_set = False
-
-
+@functools.cache
 def _use_inference_threads() -> None:
-    global _threads_set
-    if not _threads_set:
-        import torch
+    """Set PyTorch's thread count for synthesis once per process (it is process-wide)."""
+    import torch
 
-        torch.set_num_threads(inference_threads())
-        _threads_set = True
-        log.info("synthesis uses %d PyTorch thread(s)", torch.get_num_threads())
+    torch.set_num_threads(inference_threads())
+    log.info("synthesis uses %d PyTorch thread(s)", torch.get_num_threads())
 
 
 def _synthesize(record: EcgRecord, inputs: Sequence[str], card: Any, progress: Progress,
@@ -301,7 +298,6 @@ class AgreementController(QObject):
         self._tasks = tasks
         self._notifier = notifier
         self.segment_s: float = float(DEFAULTS["agreement/segment_s"])
-        self.reference: str = str(DEFAULTS["scores/reference"])
         self.state: str = ViewerDocument.IDLE
         self.message: str = ""
         document.result_changed.connect(self._on_result)
@@ -309,15 +305,16 @@ class AgreementController(QObject):
         document.inputs_changed.connect(self._on_record)
         document.model_changed.connect(self._on_model)
 
-    def set_options(self, segment_s: float | None = None, reference: str | None = None) -> None:
-        """Segment length (s) and reference ("raw" or "highpass"); rescore what can be rescored."""
-        changed = False
-        if segment_s is not None and float(segment_s) != self.segment_s:
-            self.segment_s, changed = float(segment_s), True
-        if reference is not None and reference != self.reference:
-            self.reference, changed = reference, True
-        if not changed:
+    def set_options(self, segment_s: float | None = None) -> None:
+        """Segment length (s); rescore what can be rescored.
+
+        What the segments are compared with is not an option here: it is the reference of
+        the document's own scores (``ViewerDocument.score_reference``), so that the table,
+        the badges and the segments never disagree.
+        """
+        if segment_s is None or float(segment_s) == self.segment_s:
             return
+        self.segment_s = float(segment_s)
         self.options_changed.emit()
         if self._doc.is_long:
             # Rescoring a long file takes a while: the user starts it again.
@@ -345,14 +342,19 @@ class AgreementController(QObject):
     def _on_result(self) -> None:
         doc = self._doc
         if doc.is_long:
-            return  # a window's result; the whole recording is scored on request
+            # A window's result; the whole recording is scored on request.  Scores of the
+            # whole file against another reference than the window's are no longer shown.
+            ag = doc.agreement
+            if ag is not None and doc.result is not None and ag.reference != doc.score_reference:
+                doc.set_agreement(None)
+            return
         self._tasks.cancel("agreement")
         record, result = doc.record, doc.result
         if record is None or result is None or not doc.scores:
             doc.set_agreement(None)
             self._set_state(ViewerDocument.IDLE)
             return
-        segment_s, reference = self.segment_s, self.reference
+        segment_s, reference = self.segment_s, doc.score_reference
 
         def work(_progress: Progress, cancel: CancelToken) -> Any:
             from leadsynth_core.agreement import segment_agreement
@@ -372,7 +374,7 @@ class AgreementController(QObject):
         if not self.can_score_whole():
             return
         path, key, inputs, card = doc.path, doc.key, doc.inputs, doc.model_card
-        segment_s, reference = self.segment_s, self.reference
+        segment_s, reference = self.segment_s, doc.score_reference
 
         def work(progress: Progress, cancel: CancelToken) -> Any:
             from leadsynth_core.agreement import score_recording
@@ -387,6 +389,10 @@ class AgreementController(QObject):
         doc = self._doc
 
         def done(agreement: Any) -> None:
+            if doc.is_long and agreement.reference != doc.score_reference:
+                # The reference changed while the whole file was being scored.
+                self._set_state(ViewerDocument.CANCELLED, "the score reference changed: score the recording again")
+                return
             doc.set_agreement(agreement)
             self._set_state(ViewerDocument.DONE, f"{agreement.n_segments} segments scored")
 

@@ -76,8 +76,7 @@ class MainWindow(QMainWindow):
         #: Window state to restore when presentation mode ends (None: not presenting).
         self._before_presentation: tuple[QByteArray, QByteArray, bool] | None = None
         self.synthesis.set_reference(self.view_state.score_reference)
-        self.agreement.set_options(segment_s=self.settings.value("agreement/segment_s"),
-                                   reference=self.view_state.score_reference)
+        self.agreement.set_options(segment_s=self.settings.value("agreement/segment_s"))
         self.agreement.options_changed.connect(self._save_agreement_options)
 
         self.grid = EcgGridView(self.document, self.view_state)
@@ -491,8 +490,7 @@ class MainWindow(QMainWindow):
         if what == "theme":
             apply_palette(QApplication.instance(), self.view_state.theme)
         elif what == "score_reference":
-            self.synthesis.set_reference(self.view_state.score_reference)
-            self.agreement.set_options(reference=self.view_state.score_reference)
+            self.synthesis.set_reference(self.view_state.score_reference)  # the agreement follows the scores
         self._sync_actions()
         self._update_status()
 

@@ -140,6 +140,7 @@ class Agreement:
         def f(x: float) -> float | None:
             return float(x) if math.isfinite(x) else None
 
+        mean = self.mean_pcc()
         return {
             "source": self.source,
             "inputs": list(self.inputs),
@@ -155,7 +156,7 @@ class Agreement:
                 {
                     "start_s": f(self.starts_s[i]),
                     "stop_s": f(self.stops_s[i]),
-                    "mean_pcc": f(self.mean_pcc()[i]),
+                    "mean_pcc": f(mean[i]),
                     "pcc": {lead: f(self.pcc[i, j]) for j, lead in enumerate(self.leads)},
                     "rmse_mv": {lead: f(self.rmse_mv[i, j]) for j, lead in enumerate(self.leads)},
                 }

@@ -37,6 +37,7 @@ from ..document import ViewerDocument, ViewState, fmt_hms
 from ..notify import Notifier
 from ..paper import DATA_WIDTH_MM
 from ..theme import theme
+from .score_reference import ScoreReferenceBox
 
 if TYPE_CHECKING:
     from leadsynth_core.agreement import Agreement
@@ -71,10 +72,8 @@ class AgreementView(QWidget):
             self.segment.addItem(f"{s:g} s segments", s)
         self.segment.setCurrentIndex(max(0, self.segment.findData(controller.segment_s)))
         self.segment.setToolTip("Length of the segments scored one by one")
-        self.reference = QComboBox()
-        for key, text in REFERENCES.items():
-            self.reference.addItem(f"vs. {text}", key)
-        self.reference.setCurrentIndex(max(0, self.reference.findData(controller.reference)))
+        # One setting for the Scores table, the badges and this tab: the view state's.
+        self.reference = ScoreReferenceBox(state, REFERENCES)
         self.reference.setToolTip(
             "What the synthesized leads are compared with: the file's samples as stored (like the "
             "Scores table), or those samples high-passed at 0.5 Hz like the synthesized leads, so "
@@ -139,21 +138,23 @@ class AgreementView(QWidget):
         lay.addLayout(body, 1)
 
         self.segment.currentIndexChanged.connect(lambda _i: controller.set_options(segment_s=self.segment.currentData()))
-        # One setting for the Scores table, the badges and this tab: the view state's.
-        self.reference.currentIndexChanged.connect(lambda _i: state.set_score_reference(self.reference.currentData()))
         self.score_button.clicked.connect(controller.score_whole)
         self.cancel_button.clicked.connect(controller.cancel)
         self.save_button.clicked.connect(self.save_dialog)
         controller.state_changed.connect(lambda *_: self.refresh())
-        controller.options_changed.connect(self._sync_options)
+        controller.options_changed.connect(self._sync_segment)
         controller.progressed.connect(lambda f, _m: self.progress.setValue(int(1000 * f)))
-        for sig in (document.agreement_changed, document.record_changed, document.result_changed,
-                    document.model_changed, document.inputs_changed):
+        # The plot and the table are redrawn only when the scores change (a long recording
+        # pages through windows with many result/model/state signals and the same scores);
+        # everything else only updates the summary and the buttons.
+        document.agreement_changed.connect(self.redraw)
+        for sig in (document.record_changed, document.result_changed, document.model_changed,
+                    document.inputs_changed):
             sig.connect(self.refresh)
         document.synthesis_state_changed.connect(lambda *_: self.refresh())
         state.position_changed.connect(lambda _s: self._update_page())
         state.changed.connect(self._on_state_changed)
-        self.refresh()
+        self.redraw()
 
     # ----------------------------------------------------------------- reads
     def curve_data(self, lead: str) -> tuple[np.ndarray, np.ndarray]:
@@ -186,14 +187,13 @@ class AgreementView(QWidget):
         except (OSError, ValueError) as exc:
             self._notifier.error("Cannot save the segment scores", exc)
 
-    def _sync_options(self) -> None:
-        """Show the controller's options when they are set from elsewhere (settings, scripts)."""
-        for combo, value in ((self.segment, self._ctl.segment_s), (self.reference, self._ctl.reference)):
-            index = combo.findData(value)
-            if index >= 0 and index != combo.currentIndex():
-                combo.blockSignals(True)
-                combo.setCurrentIndex(index)
-                combo.blockSignals(False)
+    def _sync_segment(self) -> None:
+        """Show the controller's segment length when it is set from elsewhere (settings, scripts)."""
+        index = self.segment.findData(self._ctl.segment_s)
+        if index >= 0 and index != self.segment.currentIndex():
+            self.segment.blockSignals(True)
+            self.segment.setCurrentIndex(index)
+            self.segment.blockSignals(False)
 
     def _jump_to_row(self, row: int) -> None:
         item = self.worst.item(row, 0)
@@ -218,24 +218,28 @@ class AgreementView(QWidget):
         if what == "speed":
             self._update_page()
         elif what == "theme":
-            self.refresh()
+            self.redraw()
 
     def _update_page(self) -> None:
         page = DATA_WIDTH_MM / self._state.speed
         start = self._state.position
         self.page_region.setRegion((start, start + page))
 
+    def redraw(self) -> None:
+        """Plot and worst-segments table of the document's scores, then :meth:`refresh`."""
+        self._draw(self._doc.agreement)
+        self._fill_worst(self._doc.agreement)
+        self.refresh()
+
     def refresh(self) -> None:
+        """Summary, buttons and page marker (cheap: no redrawing of the plot)."""
         doc, ctl = self._doc, self._ctl
-        ag = doc.agreement
         running = ctl.state == ViewerDocument.RUNNING
         self.progress.setVisible(running)
         self.cancel_button.setVisible(running)
         self.score_button.setVisible(doc.is_long)
         self.score_button.setEnabled(doc.is_long and ctl.can_score_whole() and not running)
-        self.save_button.setEnabled(ag is not None)
-        self._draw(ag)
-        self._fill_worst(ag)
+        self.save_button.setEnabled(doc.agreement is not None)
         self.summary.setText(self._summary_html(running))
         self._update_page()
 
@@ -253,7 +257,8 @@ class AgreementView(QWidget):
             if w is not None and np.isfinite(w.mean_pcc):
                 text += (f" Lowest: {fmt_hms(w.start_s)}-{fmt_hms(w.stop_s)}, mean PCC {w.mean_pcc:.3f} "
                          f"({w.worst_lead} {w.worst_pcc:.3f}).")
-            seg_median = float(np.nanmedian(ag.mean_pcc())) if np.isfinite(ag.mean_pcc()).any() else np.nan
+            mean = ag.mean_pcc()
+            seg_median = float(np.nanmedian(mean)) if np.isfinite(mean).any() else np.nan
             if ag.reference == "raw" and seg_median - ag.whole["mean"]["pcc"] > 0.15:
                 # Slow baseline wander in the stored truth weighs on the whole-record PCC
                 # far more than on any one segment (each segment's mean is removed).

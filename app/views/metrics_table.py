@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 from ..document import ViewerDocument, ViewState
 from ..style import SCORE_REFERENCES as REFERENCES
 from ..style import SCORE_REFERENCES_SHORT as SHORT
+from .score_reference import ScoreReferenceBox
 
 COLUMNS = ("Lead", "PCC", "RMSE\nmV", "MAE\nmV", "SNR\ndB")
 
@@ -25,12 +26,9 @@ class MetricsTable(QWidget):
     def __init__(self, document: ViewerDocument, state: ViewState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._doc = document
-        self._state = state
         self.title = QLabel("<b>Synthesized vs. measured truth</b>")
-        self.reference = QComboBox()
-        for key, text in SHORT.items():
-            self.reference.addItem(f"vs. {text}", key)
         # Short labels and a small minimum: the dock must not squeeze the ECG page.
+        self.reference = ScoreReferenceBox(state, SHORT)
         self.reference.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.reference.setMinimumContentsLength(12)
         self.reference.setToolTip(
@@ -38,9 +36,6 @@ class MetricsTable(QWidget):
             "those leads high-passed at 0.5 Hz, like the synthesized leads, so that wander in the "
             "recording does not count against the model. Applies to this table, the PCC badges and "
             "the Agreement over time tab.")
-        self._sync_reference()
-        self.reference.currentIndexChanged.connect(lambda _i: state.set_score_reference(self.reference.currentData()))
-        state.changed.connect(lambda what: self._sync_reference() if what == "score_reference" else None)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
         self.table.verticalHeader().setVisible(False)
@@ -60,13 +55,6 @@ class MetricsTable(QWidget):
         document.synthesis_state_changed.connect(lambda *_: self.refresh())
         document.agreement_changed.connect(self.refresh)
         self.refresh()
-
-    def _sync_reference(self) -> None:
-        index = self.reference.findData(self._state.score_reference)
-        if index >= 0 and index != self.reference.currentIndex():
-            self.reference.blockSignals(True)
-            self.reference.setCurrentIndex(index)
-            self.reference.blockSignals(False)
 
     def refresh(self) -> None:
         scores = self._doc.scores

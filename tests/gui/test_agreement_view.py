@@ -183,6 +183,11 @@ def test_long_recording_is_scored_in_full_on_request(qtbot, make_window, long_fi
     assert w.view_state.position == pytest.approx(pos)
     # Paging through windows keeps the whole-recording scores.
     assert doc.agreement is not None
+    # Another score reference: the window is rescored, and the whole-file scores made
+    # against the old reference are no longer shown (the user scores the file again).
+    w.view_state.set_score_reference("highpass")
+    qtbot.waitUntil(lambda: doc.score_reference == "highpass" and doc.agreement is None, timeout=30_000)
+    assert view.score_button.isEnabled()
     assert not error_boxes
 
 
