@@ -10,7 +10,6 @@ so that one can go through the cases one by one.
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -174,14 +173,11 @@ class DatasetDialog(QDialog):
 
     def save(self, path: str | Path) -> Path | None:
         """Write the last result as ``leadsynth evaluate`` does (JSON, atomic)."""
-        from leadsynth_core.io._common import atomic_paths
+        from leadsynth_core.evaluation import write_evaluation
 
         if self.result is None:
             return None
-        target = Path(path)
-        with atomic_paths([target]) as (tmp,):
-            tmp.write_text(json.dumps(self.result, indent=2, allow_nan=False) + "\n", encoding="utf-8")
-        return target
+        return write_evaluation(self.result, path)
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802 (Qt API)
         self.cancel()

@@ -28,7 +28,7 @@ import numpy as np
 
 from .errors import MissingLeadError, SignalQualityError
 from .leads import canonical_lead_name
-from .metrics import lead_metrics, mean_over_leads
+from .metrics import lead_metrics, mean_over_leads, snr_db_from_powers
 from .preprocess import highpass
 from .progress import CancelToken, ProgressCallback, check, report
 from .record import EcgRecord, Provenance
@@ -364,13 +364,7 @@ class _RunningSums:
         for j, lead in enumerate(leads):
             denom = math.sqrt(max(var_t[j], 0.0) * max(var_e[j], 0.0))
             r = float(np.clip(cov[j] / denom, -1.0, 1.0)) if denom > 0 else float("nan")
-            noise, signal = float(self.sdd[j]), float(self.raw_tt[j])
-            if noise == 0.0:
-                snr = float("inf") if signal > 0 else float("nan")
-            elif signal == 0.0:
-                snr = float("-inf")
-            else:
-                snr = 10.0 * math.log10(signal / noise)
+            snr = snr_db_from_powers(float(self.raw_tt[j]), float(self.sdd[j]))
             out[lead] = {"pcc": r, "rmse": math.sqrt(self.sdd[j] / n), "mae": float(self.sabs[j] / n), "snr_db": snr}
         out["mean"] = mean_over_leads(out, leads)
         return out

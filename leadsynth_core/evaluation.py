@@ -18,7 +18,7 @@ import numpy as np
 from .errors import LeadSynthError, RecordFormatError
 from .progress import CancelToken, ProgressCallback, check, report
 
-__all__ = ["METRICS", "evaluate_dataset", "dataset_targets"]
+__all__ = ["METRICS", "evaluate_dataset", "dataset_targets", "write_evaluation"]
 
 log = logging.getLogger(__name__)
 
@@ -146,3 +146,16 @@ def evaluate_dataset(
         "per_lead_mean": summary,
         "mean": overall,
     }
+
+
+def write_evaluation(result: dict[str, Any], path: str | os.PathLike[str]) -> Path:
+    """Write :func:`evaluate_dataset`'s result as JSON, atomically (no half-written file)."""
+    import json
+
+    from .io._common import atomic_paths
+
+    target = Path(path)
+    text = json.dumps(result, indent=2, allow_nan=False) + "\n"
+    with atomic_paths([target]) as (tmp,):
+        tmp.write_text(text, encoding="utf-8")
+    return target

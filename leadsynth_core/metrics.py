@@ -21,7 +21,7 @@ from .errors import MissingLeadError, SignalQualityError
 from .leads import STANDARD_LEADS, canonical_lead_name
 from .record import EcgRecord
 
-__all__ = ["pcc", "rmse", "mae", "snr_db", "lead_metrics", "mean_over_leads", "METRICS"]
+__all__ = ["pcc", "rmse", "mae", "snr_db", "lead_metrics", "mean_over_leads", "snr_db_from_powers", "METRICS"]
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +62,11 @@ def mae(truth: np.ndarray, estimate: np.ndarray) -> float:
 def snr_db(truth: np.ndarray, estimate: np.ndarray) -> float:
     """``10 log10(sum(truth^2) / sum((truth - estimate)^2))`` in dB."""
     t, e = _pair(truth, estimate)
-    signal_power = float(np.dot(t, t))
-    noise_power = float(np.dot(t - e, t - e))
+    return snr_db_from_powers(float(np.dot(t, t)), float(np.dot(t - e, t - e)))
+
+
+def snr_db_from_powers(signal_power: float, noise_power: float) -> float:
+    """:func:`snr_db` from ``sum(truth^2)`` and ``sum((truth - estimate)^2)`` (running sums)."""
     if noise_power == 0.0:
         return float("inf") if signal_power > 0 else float("nan")
     if signal_power == 0.0:

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from .._version import __version__
 from ..errors import CancelledError, LeadSynthError
 
-__all__ = ["main", "build_parser", "add_isolation_argument"]
+__all__ = ["main", "build_parser", "add_isolation_argument", "add_reference_argument"]
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,19 @@ def add_isolation_argument(parser: argparse.ArgumentParser) -> None:
         "--no-isolation", dest="isolate", action="store_false",
         help="read an HDF5 file without first checking it in a child process with a time limit "
              "(saves about half a second; a damaged file can then hang or crash leadsynth)",
+    )
+
+
+def add_reference_argument(parser: argparse.ArgumentParser) -> None:
+    """``--reference raw|highpass`` (``args.reference``): what synthesized leads are scored against.
+
+    The choices are ``leadsynth_core.agreement.REFERENCES``' keys, spelled out here so that
+    building the parser does not import scipy.
+    """
+    parser.add_argument(
+        "--reference", choices=("raw", "highpass"), default="raw",
+        help="score against the stored leads (raw, default) or against them high-passed at 0.5 Hz "
+             "like the synthesized leads (highpass: baseline wander does not count)",
     )
 
 

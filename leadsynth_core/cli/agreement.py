@@ -11,7 +11,7 @@ import argparse
 import logging
 import math
 
-from . import add_isolation_argument
+from . import add_isolation_argument, add_reference_argument
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", metavar="ID|PATH", help="model id or path (default: best model for the inputs)")
     p.add_argument("--segment-s", type=_segment_seconds, default=10.0, metavar="S",
                    help="segment length in seconds (default 10)")
-    p.add_argument("--reference", choices=("raw", "highpass"), default="raw",
-                   help="compare with the stored samples (raw, default) or with them high-passed at 0.5 Hz "
-                        "like the synthesized leads (highpass: baseline wander does not count)")
+    add_reference_argument(p)
     p.add_argument("--worst", type=int, default=10, metavar="N", help="how many of the worst segments to list")
     p.add_argument("--out", type=_output, metavar="F.csv|F.json", help="write every segment's scores here")
     add_isolation_argument(p)

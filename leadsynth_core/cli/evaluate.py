@@ -9,16 +9,14 @@ silently dropped.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
-import tempfile
-from pathlib import Path
 from typing import Any
 
-from . import add_isolation_argument
+from . import add_isolation_argument, add_reference_argument
 
 log = logging.getLogger(__name__)
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -30,9 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--inputs", required=True, help="measured leads, comma-separated (e.g. I,II,V2,V4)")
     p.add_argument("--model", metavar="ID|PATH", help="model id or path (default: best shipped model)")
     p.add_argument("--json", required=True, metavar="OUT.json", help="where to write the results")
-    p.add_argument("--reference", choices=("raw", "highpass"), default="raw",
-                   help="score against the stored leads (raw, default) or against them high-passed at 0.5 Hz "
-                        "like the synthesized leads (highpass: baseline wander does not count)")
+    add_reference_argument(p)
     add_isolation_argument(p)
     p.set_defaults(func=run)
 
@@ -53,17 +49,9 @@ def _fmt(value: float | None, digits: int = 3) -> str:
 
 def run(args: argparse.Namespace) -> int:
     result = evaluate(args.data, args.inputs, args.model, isolate=args.isolate, reference=args.reference)
-    out = Path(args.json)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    # Atomic: a crash never leaves half a JSON file behind.
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(result, fh, indent=2, allow_nan=False)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from ..evaluation import write_evaluation
+
+    out = write_evaluation(result, args.json)  # atomic: a crash never leaves half a file
     print(f"model {result['model']} on {result['n_records']} record(s), inputs {','.join(result['inputs'])}")
     for lead, m in result["per_lead_mean"].items():
         print(f"  {lead:<4} PCC {_fmt(m['pcc'])}  RMSE {_fmt(m['rmse'])} mV  MAE {_fmt(m['mae'])} mV  "
