@@ -33,10 +33,10 @@ from PySide6.QtWidgets import (
 
 from leadsynth_core.progress import CancelToken
 
-from .document import ViewerDocument, ViewState
-from .notify import Notifier
-from .style import SCORE_REFERENCES
-from .workers import TaskRunner
+from ..controllers.notify import Notifier
+from ..controllers.workers import TaskRunner
+from ..render.style import SCORE_REFERENCES
+from ..state.document import ViewerDocument, ViewState
 
 log = logging.getLogger(__name__)
 
