@@ -16,8 +16,8 @@ from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QLineF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen
+from PySide6.QtCore import QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen
 from PySide6.QtWidgets import (
     QGraphicsItem,
     QGraphicsPathItem,
@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from leadsynth_core.record import Provenance
 
 from ..render import style
-from ..render.paper_grid import draw_paper_grid, grid_lines
+from ..render.paper_grid import PaperGridItem
 from ..render.theme import Theme, theme
 from ..state import paper
 from ..state.document import LeadDisplay, ViewerDocument, ViewState, fmt_hms
@@ -61,36 +61,6 @@ def physical_px_per_mm(widget: QWidget) -> float:
     if not 50.0 <= dpi <= 700.0:
         dpi = screen.logicalDotsPerInchX() if screen is not None else 96.0
     return dpi / 25.4
-
-
-class PaperGridItem(pg.GraphicsObject):
-    """ECG paper: 1 mm minor and 5 mm major lines over the page (drawn in mm).
-
-    The line lists are built once per page size: painting then costs one ``drawLines``
-    call per level, which keeps the grid cheap at 30+ frames per second.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._rect = QRectF()
-        self._theme: Theme = theme("light")
-        self._lines: dict[int, list[QLineF]] = {}
-        self.setZValue(-100)
-
-    def set_page(self, width: float, height: float, th: Theme) -> None:
-        rect = QRectF(0.0, 0.0, width, height)
-        if rect != self._rect:
-            self.prepareGeometryChange()
-            self._rect = rect
-            self._lines = grid_lines(rect)
-        self._theme = th
-        self.update()
-
-    def boundingRect(self) -> QRectF:  # noqa: N802 (Qt API)
-        return self._rect
-
-    def paint(self, painter: QPainter, *args: object) -> None:
-        draw_paper_grid(painter, self._rect, self._theme, abs(painter.transform().m11()), lines=self._lines)
 
 
 @dataclasses.dataclass
