@@ -1,5 +1,5 @@
 """Opening files of the bad corpus in the viewer: every failure goes through the one
-notification path (app/notify.py), shows the manifest's message, and keeps the record
+notification path (app/controllers/notify.py), shows the manifest's message, and keeps the record
 that was open before.  (tests/gui/test_gui_viewer.py checks one hand-made broken
 header; this is the corpus-driven variant over WFDB, HDF5 and hostile files.)
 """
