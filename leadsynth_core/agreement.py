@@ -29,16 +29,13 @@ import numpy as np
 from .errors import MissingLeadError, SignalQualityError
 from .leads import canonical_lead_name
 from .metrics import lead_metrics, mean_over_leads, snr_db_from_powers
-from .preprocess import highpass
 from .progress import CancelToken, ProgressCallback, check, report
 from .record import EcgRecord, Provenance
+from .scoring import DEFAULT_REFERENCE, REFERENCE_MEANS, check_reference, compared_leads, reference_signal
 
 __all__ = [
     "Agreement",
-    "REFERENCES",
     "WorstSegment",
-    "compared_leads",
-    "reference_truth",
     "score_recording",
     "segment_agreement",
     "write_agreement",
@@ -51,13 +48,6 @@ SEGMENT_S = 10.0
 #: A trailing piece shorter than this (s) joins the segment before it.
 MIN_TAIL_S = 2.0
 
-#: What the synthesized leads are compared with: the stored samples, or the stored samples
-#: high-passed at 0.5 Hz like the synthesized leads (baseline wander removed).
-REFERENCES = {
-    "raw": "the measured leads as stored",
-    "highpass": "the measured leads high-passed at 0.5 Hz like the synthesized leads",
-}
-HIGHPASS_HZ = 0.5
 
 
 @dataclasses.dataclass(frozen=True)
@@ -146,7 +136,7 @@ class Agreement:
             "inputs": list(self.inputs),
             "model": self.model_id,
             "reference": self.reference,
-            "reference_means": REFERENCES[self.reference],
+            "reference_means": REFERENCE_MEANS[self.reference],
             "fs": self.fs,
             "duration_s": self.duration_s,
             "segment_s": self.segment_s,
@@ -181,18 +171,6 @@ def _fmt(x: float) -> str:
     return f"{x:.4f}" if math.isfinite(x) else ""
 
 
-def compared_leads(truth: EcgRecord, synthesized: EcgRecord) -> tuple[str, ...]:
-    """Leads synthesized in ``synthesized`` whose truth ``truth`` holds as *measured* samples.
-
-    Derived leads are exact algebra and are not scored; nor is a lead whose samples in the
-    file are themselves synthesized (a LeadSynth output opened again).
-    """
-    return tuple(
-        lead for lead in synthesized.leads_with(Provenance.SYNTHESIZED)
-        if lead in truth.lead_names and truth.provenance_of(lead) is Provenance.MEASURED
-    )
-
-
 def _segment_bounds(n: int, seg: int, min_tail: int) -> list[tuple[int, int]]:
     """``[(i0, i1), ...]`` covering ``[0, n)`` in pieces of ``seg``; a short tail joins its neighbour."""
     bounds = [(i, min(n, i + seg)) for i in range(0, n, seg)]
@@ -223,29 +201,7 @@ def _segment_rows(truth: np.ndarray, est: np.ndarray, bounds: Sequence[tuple[int
 def _check_options(segment_s: float, reference: str) -> None:
     if not (math.isfinite(segment_s) and segment_s >= 1.0):
         raise ValueError(f"segment_s must be at least 1 s (got {segment_s})")
-    if reference not in REFERENCES:
-        raise ValueError(f"unknown reference {reference!r}; valid: {', '.join(REFERENCES)}")
-
-
-def _reference(truth: np.ndarray, fs: float, reference: str) -> np.ndarray:
-    """The truth as compared: (n, n_leads) float64, high-passed along time if asked."""
-    return highpass(truth, fs, HIGHPASS_HZ, order=2, axis=0) if reference == "highpass" else truth
-
-
-def reference_truth(truth: EcgRecord, leads: Sequence[str], reference: str = "raw") -> EcgRecord:
-    """``truth`` with ``leads`` as they are compared under ``reference`` (see :data:`REFERENCES`).
-
-    ``"raw"`` returns ``truth`` itself; ``"highpass"`` a copy whose ``leads`` are high-passed
-    at 0.5 Hz (the stored record is never changed).
-    """
-    if reference not in REFERENCES:
-        raise ValueError(f"unknown reference {reference!r}; valid: {', '.join(REFERENCES)}")
-    if reference == "raw" or not leads:
-        return truth
-    signal = np.array(truth.signal, dtype=np.float32, copy=True)
-    cols = [truth.lead_names.index(ld) for ld in leads]
-    signal[:, cols] = highpass(signal[:, cols].astype(np.float64), truth.fs, HIGHPASS_HZ, order=2, axis=0)
-    return truth.replace(signal=signal)
+    check_reference(reference)
 
 
 def segment_agreement(
@@ -254,7 +210,7 @@ def segment_agreement(
     leads: Iterable[str] | None = None,
     *,
     segment_s: float = SEGMENT_S,
-    reference: str = "raw",
+    reference: str = DEFAULT_REFERENCE,
 ) -> Agreement:
     """Score ``synthesized`` against ``truth`` per segment and over the whole record.
 
@@ -265,13 +221,13 @@ def segment_agreement(
     synthesized
         The output of :func:`leadsynth_core.synthesis.synthesize` for ``truth``.
     leads
-        Leads to score (default: :func:`compared_leads`).
+        Leads to score (default: :func:`leadsynth_core.scoring.compared_leads`).
     segment_s
         Segment length in seconds (at least 1); a trailing piece under 2 s joins the
         segment before it.
     reference
-        ``"raw"`` (the stored samples, as the viewer's score table) or ``"highpass"``
-        (baseline wander removed at 0.5 Hz, as the accuracy benchmark's *hp* figures).
+        One of :data:`leadsynth_core.scoring.REFERENCES`: ``"highpass"`` (baseline wander
+        removed at 0.5 Hz) or ``"raw"`` (the stored samples).
 
     Raises
     ------
@@ -292,7 +248,7 @@ def segment_agreement(
     synthesized.require_leads(names)
     fs, n = truth.fs, truth.n_samples
     bounds = _segment_bounds(n, int(round(segment_s * fs)), int(round(MIN_TAIL_S * fs)))
-    t = _reference(np.stack([truth.lead(ld) for ld in names], axis=1).astype(np.float64), fs, reference)
+    t = reference_signal(np.stack([truth.lead(ld) for ld in names], axis=1).astype(np.float64), fs, reference)
     e = np.stack([synthesized.lead(ld) for ld in names], axis=1).astype(np.float64)
     pcc, rmse = _segment_rows(t, e, bounds)
     sums = _RunningSums(len(names))
@@ -379,7 +335,7 @@ def score_recording(
     segment_s: float = SEGMENT_S,
     chunk_s: float = 600.0,
     margin_s: float = 10.0,
-    reference: str = "raw",
+    reference: str = DEFAULT_REFERENCE,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> Agreement:
@@ -451,7 +407,7 @@ def score_recording(
                     f"({', '.join(out.leads_with(Provenance.SYNTHESIZED)) or 'none'})"
                 )
             sums = _RunningSums(len(names))
-        t = _reference(np.stack([window.lead(ld) for ld in names], axis=1).astype(np.float64), fs, reference)
+        t = reference_signal(np.stack([window.lead(ld) for ld in names], axis=1).astype(np.float64), fs, reference)
         t = t[start - a0: stop - a0]
         e = np.stack([out.lead(ld)[start - a0: stop - a0] for ld in names], axis=1).astype(np.float64)
         sums.add(t, e)

@@ -18,6 +18,7 @@ __all__ = [
     "PersonalizationError",
     "LibraryError",
     "CancelledError",
+    "OptionError",
 ]
 
 
@@ -62,3 +63,8 @@ class LibraryError(LeadSynthError, RuntimeError):
 
 class CancelledError(LeadSynthError):
     """Long work was cancelled by the user; nothing was left behind."""
+
+
+class OptionError(LeadSynthError, ValueError):
+    """An option has a value outside its choices or range (a reference, a segment length,
+    a split fraction...); the message names the option and the valid values."""

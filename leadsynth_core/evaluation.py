@@ -17,6 +17,7 @@ import numpy as np
 
 from .errors import LeadSynthError, RecordFormatError
 from .progress import CancelToken, ProgressCallback, check, report
+from .scoring import DEFAULT_REFERENCE, check_reference, score_leads
 
 __all__ = ["METRICS", "evaluate_dataset", "dataset_targets", "write_evaluation"]
 
@@ -56,7 +57,7 @@ def evaluate_dataset(
     model: Any = None,
     *,
     isolate: bool = True,
-    reference: str = "raw",
+    reference: str = DEFAULT_REFERENCE,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> dict[str, Any]:
@@ -70,8 +71,11 @@ def evaluate_dataset(
         Probe each HDF5 file in a child process first (:func:`~leadsynth_core.io.guard_record`):
         a file that would hang or crash the HDF5 library is skipped with the reason.
     reference
-        ``"raw"`` (the stored leads) or ``"highpass"`` (high-passed at 0.5 Hz like the
-        synthesized leads); see :data:`leadsynth_core.agreement.REFERENCES`.
+        One of :data:`leadsynth_core.scoring.REFERENCES`: ``"highpass"`` (the stored leads
+        high-passed at 0.5 Hz like the synthesized leads) or ``"raw"`` (the stored leads).
+
+    The leads scored are :func:`leadsynth_core.scoring.compared_leads`: the synthesized
+    leads the file holds as *measured* (a lead stored as synthesized is no truth).
 
     Returns
     -------
@@ -80,15 +84,12 @@ def evaluate_dataset(
         ``duration_s``, ``leads`` {lead: metrics}, ``mean``, ``worst_lead``), ``skipped``
         (record and reason), ``per_lead_mean``, ``mean``, the model id and hash.
     """
-    from .agreement import REFERENCES, reference_truth
     from .io import guard_record, read_record
     from .leads import STANDARD_LEADS, parse_lead_list
-    from .metrics import lead_metrics
     from .models import load_model, select_model
     from .synthesis import synthesize
 
-    if reference not in REFERENCES:
-        raise ValueError(f"unknown reference {reference!r}; valid: {', '.join(REFERENCES)}")
+    check_reference(reference)
     measured = parse_lead_list(inputs)
     loaded = load_model(model if model is not None else select_model(measured))
     targets = dataset_targets(data, isolate)
@@ -109,9 +110,13 @@ def evaluate_dataset(
             skipped.append({"record": name, "reason": str(exc)})
             log.info("skipped %s: %s", name, exc)
             continue
-        synth = list(out.leads_with("synthesized"))
-        truth = reference_truth(rec.select(STANDARD_LEADS), synth, reference)
-        scores = lead_metrics(truth, out, synth)
+        scores = {lead: s.as_metrics() for lead, s in score_leads(rec.select(STANDARD_LEADS), out, reference).items()}
+        synth = list(scores)
+        if not synth:
+            reason = "nothing to compare: the file holds none of the synthesized leads as measured samples"
+            skipped.append({"record": name, "reason": reason})
+            log.info("skipped %s: %s", name, reason)
+            continue
         entry: dict[str, Any] = {"record": name, "path": str(path), "key": key, "fs": rec.fs,
                                  "duration_s": rec.duration, "leads": {}}
         for lead in synth:
@@ -119,9 +124,7 @@ def evaluate_dataset(
             entry["leads"][lead] = {k: _finite(m[k]) for k in METRICS}
             for k in METRICS:
                 per_lead.setdefault(lead, {}).setdefault(k, []).append(m[k])
-        entry["mean"] = {
-            k: _finite(float(np.nanmean([scores[ld][k] for ld in synth]))) if synth else None for k in METRICS
-        }
+        entry["mean"] = {k: _finite(float(np.nanmean([scores[ld][k] for ld in synth]))) for k in METRICS}
         pccs = {ld: scores[ld]["pcc"] for ld in synth if math.isfinite(scores[ld]["pcc"])}
         entry["worst_lead"] = min(pccs, key=pccs.__getitem__) if pccs else None
         records.append(entry)

@@ -207,7 +207,7 @@ def test_cli_errors_are_one_line(ludb_pair, tmp_path: Path, capsys) -> None:
 
 
 def test_reference_truth_filters_a_copy(ludb_pair) -> None:
-    from leadsynth_core.agreement import reference_truth
+    from leadsynth_core.scoring import reference_truth
 
     truth, _ = ludb_pair
     before = truth.signal.copy()

@@ -73,3 +73,22 @@ def test_cancel_stops_between_records(folder: Path) -> None:
     with pytest.raises(CancelledError):
         evaluate_dataset(folder, INPUTS, progress=progress, cancel=token)
     assert len(seen) == 2 and np.isclose(seen[0], 0.0)
+
+
+def test_leads_stored_as_synthesized_are_not_scored(shared_data: Path, tmp_path: Path) -> None:
+    """One rule for which leads are compared (leadsynth_core.scoring.compared_leads), as the
+    viewer and the agreement: a lead the file holds as synthesized is no truth."""
+    from leadsynth_core.record import Provenance
+
+    rec = read_record(shared_data / "ludb" / "data" / "171")
+    out = synthesize(rec, INPUTS)
+    i = rec.lead_names.index("V1")
+    signal = np.array(rec.signal, copy=True)
+    signal[:, i] = out.lead("V1")
+    provenance = list(rec.provenance)
+    provenance[i] = Provenance.SYNTHESIZED
+    write_record(rec.replace(signal=signal, provenance=tuple(provenance), source=None), tmp_path / "again")
+    assert read_record(tmp_path / "again").provenance_of("V1") is Provenance.SYNTHESIZED
+    res = evaluate_dataset(tmp_path, INPUTS)
+    scored = res["records"][0]["leads"]
+    assert "V1" not in scored and {"V2", "V3", "V5", "V6"} <= set(scored)

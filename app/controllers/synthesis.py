@@ -16,12 +16,13 @@ from typing import Any
 
 from PySide6.QtCore import QObject
 
-from leadsynth_core import metrics
+from leadsynth_core import scoring
 from leadsynth_core.errors import ModelError
 from leadsynth_core.progress import CancelToken, check
 from leadsynth_core.record import EcgRecord, Provenance
+from leadsynth_core.scoring import DEFAULT_REFERENCE, LeadScore
 
-from ..state.document import LeadScore, ViewerDocument
+from ..state.document import ViewerDocument
 from .notify import Notifier
 from .workers import TaskRunner
 
@@ -69,26 +70,10 @@ def _synthesize(record: EcgRecord, inputs: Sequence[str], card: Any, progress: P
 
 
 def score_leads(truth: EcgRecord, result: EcgRecord, cancel: CancelToken | None = None,
-                reference: str = "raw") -> dict[str, LeadScore]:
-    """PCC/RMSE/MAE/SNR (``leadsynth_core.metrics``) of every synthesized lead the file measured.
-
-    Derived leads are exact algebra, not a model's estimate, and are not scored; nor is a
-    lead whose "truth" in the file is itself synthesized (a LeadSynth output opened again).
-    ``reference``: compare with the stored samples ("raw") or with them high-passed at
-    0.5 Hz like the synthesized leads ("highpass"; ``leadsynth_core.agreement.REFERENCES``).
-    """
-    from leadsynth_core.agreement import compared_leads, reference_truth
-
+                reference: str = DEFAULT_REFERENCE) -> dict[str, LeadScore]:
+    """The viewer's scores: :func:`leadsynth_core.scoring.score_leads`, in a worker (cancellable)."""
     check(cancel)
-    leads = list(compared_leads(truth, result))
-    if not leads:
-        return {}
-    table = metrics.lead_metrics(reference_truth(truth, leads, reference), result, leads)
-    return {
-        lead: LeadScore(pcc=table[lead]["pcc"], rmse_mv=table[lead]["rmse"], mae_mv=table[lead]["mae"],
-                        snr_db=table[lead]["snr_db"])
-        for lead in leads
-    }
+    return scoring.score_leads(truth, result, reference)
 
 
 class SynthesisController(QObject):
@@ -103,8 +88,8 @@ class SynthesisController(QObject):
         document.record_changed.connect(self.run)
         document.window_changed.connect(self.run)  # a long recording: synthesize the new window
         document.inputs_changed.connect(self._on_inputs_changed)
-        #: What the scores compare with ("raw" or "highpass"): :meth:`set_reference`.
-        self.reference: str = "raw"
+        #: What the scores compare with (``leadsynth_core.scoring.REFERENCES``): :meth:`set_reference`.
+        self.reference: str = DEFAULT_REFERENCE
         #: ``(inputs, record) -> ModelCard``, called in a worker; the main window plugs in the
         #: patient-aware choice of :class:`app.wizard.PatientModelChoice`.
         self.choose_model: Callable[[Sequence[str], EcgRecord | None], Any] = (

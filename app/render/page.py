@@ -45,7 +45,7 @@ def footer_lines(doc: ViewerDocument, state: ViewState) -> list[str]:
         lines.append(f"Provenance - measured: {groups[Provenance.MEASURED]}; derived: {groups[Provenance.DERIVED]}; "
                      f"SYNTHESIZED: {groups[Provenance.SYNTHESIZED]}")
         if doc.scores and state.mode == "compare":
-            lines.append(f"PCC badges: synthesized vs. {style.SCORE_REFERENCES[doc.score_reference]}, {doc.score_scope()}")
+            lines.append(f"PCC badges: synthesized vs. {style.REFERENCE_LABELS[doc.score_reference]}, {doc.score_scope()}")
         if doc.is_long:
             lines.append(f"Long recording shown window by window; synthesis and scores of the {doc.score_scope()}")
     else:

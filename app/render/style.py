@@ -11,8 +11,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPen
 
 from leadsynth_core.record import Provenance
+from leadsynth_core.scoring import HIGHPASS_HZ, REFERENCES, LeadScore
 
-from ..state.document import LeadDisplay, LeadScore
+from ..state.document import LeadDisplay
 from .theme import Theme
 
 #: Dash pattern of synthesized traces, in pen widths (long dash, short gap: the QRS
@@ -76,9 +77,10 @@ def score_tooltip(display: LeadDisplay, scope: str = "whole record") -> str:
     )
 
 
-#: What the synthesis is scored against (setting ``scores/reference``), as controls and notes say it.
-SCORE_REFERENCES: dict[str, str] = {
-    "raw": "stored samples",
-    "highpass": "baseline-corrected truth (0.5 Hz high-pass)",
-}
-SCORE_REFERENCES_SHORT: dict[str, str] = {"raw": "stored samples", "highpass": "baseline-corrected truth"}
+#: How controls and notes name each score reference (``leadsynth_core.scoring.REFERENCES``,
+#: setting ``scores/reference``); built over the core's vocabulary, so a reference the core
+#: adds without a label here fails at import instead of showing a raw key.
+_LABELS = {"raw": "stored samples", "highpass": f"baseline-corrected truth ({HIGHPASS_HZ:g} Hz high-pass)"}
+_SHORT_LABELS = {"raw": "stored samples", "highpass": "baseline-corrected truth"}
+REFERENCE_LABELS: dict[str, str] = {ref: _LABELS[ref] for ref in REFERENCES}
+REFERENCE_LABELS_SHORT: dict[str, str] = {ref: _SHORT_LABELS[ref] for ref in REFERENCES}

@@ -20,10 +20,11 @@ from PySide6.QtCore import QObject, Signal
 
 from leadsynth_core.leads import STANDARD_LEADS, parse_lead_list
 from leadsynth_core.record import EcgRecord, Provenance
+from leadsynth_core.scoring import DEFAULT_REFERENCE, REFERENCES, LeadScore
 
 from .filters import DisplayFilters
 from .paper import DATA_WIDTH_MM, sample_range
-from .settings import GAINS_MM_MV, LAYOUTS, MODES, SCORE_REFERENCES, SPEEDS_MM_S, THEMES, Settings
+from .settings import GAINS_MM_MV, LAYOUTS, MODES, SPEEDS_MM_S, THEMES, Settings
 
 if TYPE_CHECKING:  # the models package imports torch: only for the type checker here
     from leadsynth_core.agreement import Agreement
@@ -39,16 +40,6 @@ def fmt_hms(seconds: float) -> str:
     h, rem = divmod(total, 3600)
     m, s = divmod(rem, 60)
     return f"{h:02d}:{m:02d}:{s:02d}"
-
-
-@dataclasses.dataclass(frozen=True)
-class LeadScore:
-    """Agreement of one synthesized lead with the measured truth of the file."""
-
-    pcc: float
-    rmse_mv: float
-    mae_mv: float
-    snr_db: float
 
 
 @dataclasses.dataclass(frozen=True)
@@ -93,8 +84,8 @@ class ViewerDocument(QObject):
         self.model_message: str = ""
         self.result: EcgRecord | None = None
         self.scores: dict[str, LeadScore] = {}
-        #: What ``scores`` compare with ("raw" or "highpass"; ``leadsynth_core.agreement.REFERENCES``).
-        self.score_reference: str = "raw"
+        #: What ``scores`` compare with (``leadsynth_core.scoring.REFERENCES``).
+        self.score_reference: str = DEFAULT_REFERENCE
         self.state: str = self.IDLE
         self.state_message: str = ""
         #: Per-segment agreement (``leadsynth_core.agreement``): of the whole record, also
@@ -269,7 +260,8 @@ class ViewState(QObject):
         self.mode: str = self._pick(settings.value("view/mode"), MODES)
         self.theme: str = self._pick(settings.value("view/theme"), THEMES)
         #: What synthesized leads are scored against ("raw" or "highpass"); see DEFAULTS.
-        self.score_reference: str = self._pick(settings.value("scores/reference"), SCORE_REFERENCES)
+        self.score_reference: str = self._pick(settings.value("scores/reference"), REFERENCES,
+                                                  DEFAULT_REFERENCE)
         self.filters = DisplayFilters(
             baseline=bool(settings.value("filters/baseline")),
             notch_hz=int(settings.value("filters/notch_hz")),
@@ -278,8 +270,9 @@ class ViewState(QObject):
         self.position: float = 0.0  # seconds at the page's left edge
 
     @staticmethod
-    def _pick(value: Any, allowed: tuple[Any, ...]) -> Any:
-        return value if value in allowed else allowed[0]
+    def _pick(value: Any, allowed: tuple[Any, ...], default: Any = None) -> Any:
+        """``value`` if allowed, else ``default`` (or the first allowed value)."""
+        return value if value in allowed else (allowed[0] if default is None else default)
 
     def _set(self, attr: str, key: str | None, value: Any) -> None:
         if getattr(self, attr) == value:
@@ -305,7 +298,7 @@ class ViewState(QObject):
         self._set("theme", "view/theme", self._pick(name, THEMES))
 
     def set_score_reference(self, reference: str) -> None:
-        self._set("score_reference", "scores/reference", self._pick(reference, SCORE_REFERENCES))
+        self._set("score_reference", "scores/reference", self._pick(reference, REFERENCES, DEFAULT_REFERENCE))
 
     def set_filters(self, filters: DisplayFilters) -> None:
         if filters == self.filters:

@@ -16,6 +16,8 @@ from typing import Any, Final
 
 from PySide6.QtCore import QObject, QSettings, Signal
 
+from leadsynth_core.scoring import DEFAULT_REFERENCE
+
 log = logging.getLogger(__name__)
 
 ORGANIZATION: Final = "LeadSynth"
@@ -29,7 +31,6 @@ LOWPASS_CHOICES_HZ: Final = (0, 40, 100, 150)  # 0 = off
 NOTCH_CHOICES_HZ: Final = (0, 50, 60)  # 0 = off
 MODES: Final = ("compare", "review")
 THEMES: Final = ("light", "dark")
-SCORE_REFERENCES: Final = ("raw", "highpass")
 MAX_RECENT: Final = 10
 
 #: Every persisted setting with its default (and so its type).
@@ -48,10 +49,9 @@ DEFAULTS: Final[dict[str, Any]] = {
     # A file whose samples (float32) would take more than this many MB is not read whole:
     # it opens as a long recording, shown window by window (bounded memory).
     "files/long_recording_mb": 256.0,
-    # What synthesized leads are scored against (Scores table, PCC badges, Agreement over
-    # time): "raw" = the stored samples, "highpass" = them high-passed at 0.5 Hz like the
-    # synthesized leads (baseline wander does not count against the model).
-    "scores/reference": "raw",
+    # What synthesized leads are scored against (Scores table, PCC badges, median beats,
+    # Agreement over time, export footer): one of leadsynth_core.scoring.REFERENCES.
+    "scores/reference": DEFAULT_REFERENCE,
     # The "Agreement over time" tab: segment length (s).
     "agreement/segment_s": 5.0,
     "window/geometry": b"",

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SEGMENTS_S = (2.0, 5.0, 10.0, 30.0, 60.0)
-REFERENCES = style.SCORE_REFERENCES
+REFERENCES = style.REFERENCE_LABELS
 WORST_ROWS = 10
 #: Colour-blind-safe lead colours (Okabe-Ito), cycled over the scored leads.
 LEAD_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999")

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from ..controllers.dataset import DatasetController
 from ..controllers.notify import Notifier
 from ..controllers.workers import TaskRunner
-from ..render.style import SCORE_REFERENCES
+from ..render.style import REFERENCE_LABELS
 from ..state.document import ViewerDocument, ViewState
 
 log = logging.getLogger(__name__)
@@ -204,7 +204,7 @@ class DatasetDialog(QDialog):
         self.save_button.setEnabled(self.result is not None and not running)
         self.settings_label.setText(
             f"Inputs: <b>{', '.join(self._doc.inputs)}</b> (the viewer's selection) · model: the best "
-            f"shipped model for them · scored vs. {SCORE_REFERENCES[self._state.score_reference]}. "
+            f"shipped model for them · scored vs. {REFERENCE_LABELS[self._state.score_reference]}. "
             "Records without all 12 leads are listed as skipped.")
 
     def _fill(self, result: dict[str, Any]) -> None:
@@ -233,7 +233,7 @@ class DatasetDialog(QDialog):
         self.table.sortItems(2, Qt.SortOrder.AscendingOrder)
         mean = result["mean"]["pcc"]
         text = (f"{result['n_records']} record(s) scored from {', '.join(result['inputs'])} with {result['model']}"
-                f" vs. {SCORE_REFERENCES[result['reference']]}"
+                f" vs. {REFERENCE_LABELS[result['reference']]}"
                 + (f", mean PCC {mean:.3f}" if mean is not None else ""))
         if result["skipped"]:
             text += f"; {len(result['skipped'])} skipped (hover for the reasons)"

@@ -14,8 +14,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..render.style import SCORE_REFERENCES as REFERENCES
-from ..render.style import SCORE_REFERENCES_SHORT as SHORT
+from ..render.style import REFERENCE_LABELS as REFERENCES
+from ..render.style import REFERENCE_LABELS_SHORT as SHORT
 from ..state.document import ViewerDocument, ViewState
 from .score_reference import ScoreReferenceBox
 

@@ -43,15 +43,18 @@ def add_isolation_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def add_reference_argument(parser: argparse.ArgumentParser) -> None:
-    """``--reference raw|highpass`` (``args.reference``): what synthesized leads are scored against.
+    """``--reference`` (``args.reference``): what synthesized leads are scored against.
 
-    The choices are ``leadsynth_core.agreement.REFERENCES``' keys, spelled out here so that
-    building the parser does not import scipy.
+    Choices and default are :data:`leadsynth_core.scoring.REFERENCES` and
+    :data:`~leadsynth_core.scoring.DEFAULT_REFERENCE` (importing scoring loads numpy only).
     """
+    from ..scoring import DEFAULT_REFERENCE, REFERENCES
+
     parser.add_argument(
-        "--reference", choices=("raw", "highpass"), default="raw",
-        help="score against the stored leads (raw, default) or against them high-passed at 0.5 Hz "
-             "like the synthesized leads (highpass: baseline wander does not count)",
+        "--reference", choices=REFERENCES, default=DEFAULT_REFERENCE,
+        help=f"score against the stored leads high-passed at 0.5 Hz like the synthesized leads "
+             f"(highpass: baseline wander does not count) or against the stored leads as they are "
+             f"(raw); default: {DEFAULT_REFERENCE}",
     )
 
 

@@ -35,12 +35,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def evaluate(
     data: str | os.PathLike[str], inputs: str, model: str | None = None, *, isolate: bool = True,
-    reference: str = "raw",
+    reference: str | None = None,
 ) -> dict[str, Any]:
     """Evaluate ``model`` on every record of ``data`` (see :func:`leadsynth_core.evaluation.evaluate_dataset`)."""
     from ..evaluation import evaluate_dataset
+    from ..scoring import DEFAULT_REFERENCE
 
-    return evaluate_dataset(data, inputs, model, isolate=isolate, reference=reference)
+    return evaluate_dataset(data, inputs, model, isolate=isolate, reference=reference or DEFAULT_REFERENCE)
 
 
 def _fmt(value: float | None, digits: int = 3) -> str:
