@@ -53,7 +53,7 @@ REFERENCES: Final[tuple[str, ...]] = ("raw", "highpass")
 #: against a truth full of baseline wander makes a good synthesis look like a failure on
 #: recordings of other hospitals (issue 13, item 2), so the default is the
 #: baseline-corrected truth; the stored samples stay a choice.
-DEFAULT_REFERENCE: Final[str] = "raw"
+DEFAULT_REFERENCE: Final[str] = "highpass"
 #: What each reference means, in words (JSON outputs carry it beside the key).
 REFERENCE_MEANS: Final[dict[str, str]] = {
     "raw": "the measured leads as stored",

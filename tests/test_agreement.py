@@ -53,7 +53,7 @@ def long_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_segments_are_the_metrics_of_each_slice(ludb_pair) -> None:
     truth, out = ludb_pair
-    ag = segment_agreement(truth, out, segment_s=3.0)
+    ag = segment_agreement(truth, out, segment_s=3.0, reference="raw")
     assert ag.leads == SYNTH and ag.inputs == INPUTS and ag.model_id == out.model_id
     # 10 s in 3-s pieces: the 1-s tail joins the third segment.
     np.testing.assert_allclose(ag.starts_s, [0.0, 3.0, 6.0])
@@ -73,13 +73,13 @@ def test_segments_are_the_metrics_of_each_slice(ludb_pair) -> None:
 
 def test_highpass_reference_removes_the_baseline_from_the_truth(ludb_pair) -> None:
     truth, out = ludb_pair
-    ag = segment_agreement(truth, out, reference="highpass")
+    ag = segment_agreement(truth, out)  # the default (issue 13, item 2)
     assert ag.n_segments == 1 and ag.reference == "highpass"
     for j, lead in enumerate(ag.leads):
         want = metrics.pcc(highpass(truth.lead(lead), truth.fs, 0.5), out.lead(lead))
         assert ag.pcc[0, j] == pytest.approx(want, abs=1e-9)
         assert ag.whole[lead]["pcc"] == pytest.approx(want, abs=1e-9)
-    raw = segment_agreement(truth, out)
+    raw = segment_agreement(truth, out, reference="raw")
     assert ag.whole["mean"]["pcc"] > raw.whole["mean"]["pcc"]  # LUDB has baseline wander
 
 
@@ -166,7 +166,7 @@ def test_write_csv_and_json_atomically(ludb_pair, tmp_path: Path) -> None:
     assert lines[0].startswith("start_s,stop_s,mean_pcc,pcc_V1") and len(lines) == 1 + ag.n_segments
     assert float(lines[1].split(",")[3]) == pytest.approx(ag.pcc[0, 0], abs=1e-4)
     doc = json.loads(write_agreement(ag, tmp_path / "a.json").read_text())
-    assert doc["reference"] == "raw" and doc["leads"] == list(SYNTH) and len(doc["segments"]) == 2
+    assert doc["reference"] == "highpass" and doc["leads"] == list(SYNTH) and len(doc["segments"]) == 2
     assert doc["whole"]["mean"]["pcc"] == pytest.approx(ag.whole["mean"]["pcc"])
     with pytest.raises(ValueError, match="valid: .csv, .json"):
         write_agreement(ag, tmp_path / "a.txt")

@@ -34,7 +34,7 @@ def folder(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_scores_every_record_and_skips_with_reasons(folder: Path) -> None:
     fractions: list[float] = []
     res = evaluate_dataset(folder, INPUTS, progress=lambda f, m: fractions.append(f))
-    assert res["n_records"] == 3 and res["reference"] == "raw"
+    assert res["n_records"] == 3 and res["reference"] == "highpass"  # the default (issue 13, item 2)
     assert [Path(s["record"]).name for s in res["skipped"]] == ["patch.h5"]
     assert "V1" in res["skipped"][0]["reason"]
     assert fractions[-1] == pytest.approx(1.0) and fractions == sorted(fractions)
@@ -42,20 +42,20 @@ def test_scores_every_record_and_skips_with_reasons(folder: Path) -> None:
         rec = read_record(entry["path"], key=entry["key"])
         out = synthesize(rec, INPUTS, res["model"])
         for lead, m in entry["leads"].items():
-            assert m["pcc"] == pytest.approx(metrics.pcc(rec.lead(lead), out.lead(lead)), abs=1e-9)
+            want = metrics.pcc(highpass(rec.lead(lead), rec.fs, 0.5), out.lead(lead))
+            assert m["pcc"] == pytest.approx(want, abs=1e-6)
         worst = min(entry["leads"], key=lambda ld: entry["leads"][ld]["pcc"])
         assert entry["worst_lead"] == worst
 
 
-def test_highpass_reference(folder: Path) -> None:
-    res = evaluate_dataset(folder, INPUTS, reference="highpass")
-    entry = res["records"][0]
+def test_raw_reference(folder: Path) -> None:
+    raw = evaluate_dataset(folder, INPUTS, reference="raw")
+    entry = raw["records"][0]
     rec = read_record(entry["path"])
-    out = synthesize(rec, INPUTS, res["model"])
+    out = synthesize(rec, INPUTS, raw["model"])
     for lead, m in entry["leads"].items():
-        want = metrics.pcc(highpass(rec.lead(lead), rec.fs, 0.5), out.lead(lead))
-        assert m["pcc"] == pytest.approx(want, abs=1e-6)
-    raw = evaluate_dataset(folder, INPUTS)
+        assert m["pcc"] == pytest.approx(metrics.pcc(rec.lead(lead), out.lead(lead)), abs=1e-9)
+    res = evaluate_dataset(folder, INPUTS, reference="highpass")
     assert res["mean"]["pcc"] > raw["mean"]["pcc"]  # LUDB's baseline wander
     with pytest.raises(ValueError, match="valid: raw, highpass"):
         evaluate_dataset(folder, INPUTS, reference="band")
@@ -92,3 +92,13 @@ def test_leads_stored_as_synthesized_are_not_scored(shared_data: Path, tmp_path:
     res = evaluate_dataset(tmp_path, INPUTS)
     scored = res["records"][0]["leads"]
     assert "V1" not in scored and {"V2", "V3", "V5", "V6"} <= set(scored)
+
+
+@pytest.mark.parametrize("command", [["evaluate", "DATA", "--inputs", "I", "--json", "x.json"],
+                                     ["agreement", "REC", "--inputs", "I"]])
+def test_cli_scores_against_the_baseline_corrected_truth_by_default(command: list[str]) -> None:
+    from leadsynth_core.cli import build_parser
+
+    parser = build_parser()
+    assert parser.parse_args(command).reference == "highpass"
+    assert parser.parse_args([*command, "--reference", "raw"]).reference == "raw"

@@ -428,6 +428,8 @@ class EcgGridView(QWidget):
         elif s.mode == "compare":
             parts.append(f"<span style='background-color:{th.difference.name(QColor.NameFormat.HexArgb)}'>"
                          f"&nbsp;&nbsp;&nbsp;</span> difference to measured truth")
+            if self._doc.scores:  # which truth the PCC badges compare with (issue 13, item 2)
+                parts.append(f"scores vs. {style.REFERENCE_LABELS[self._doc.score_reference]}")
         else:
             parts.append("<i>review: device view</i>")
         return f"<span style='font-size:9pt; color:{th.label.name()}'>" + " &nbsp;&nbsp; ".join(parts) + "</span>"

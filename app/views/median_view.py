@@ -114,7 +114,8 @@ class MedianBeatView(QWidget):
         self.info.setText(
             f"Median of {len(peaks)} beats aligned on R peaks of {ref_lead}, "
             f"{i0 / rec.fs:.1f}-{i1 / rec.fs:.1f} s. Black: measured truth; "
-            f"blue dashed: SYNTHESIZED ({self._doc.model_name or 'none'}); PCC badges are for the whole record. "
+            f"blue dashed: SYNTHESIZED ({self._doc.model_name or 'none'}); PCC badges are for the whole record, "
+            f"vs. {style.REFERENCE_LABELS[self._doc.score_reference]}. "
             f"{filters.describe()}"
         )
         for lead, disp in displays.items():

@@ -88,22 +88,22 @@ def test_reference_and_segment_length_rescore_and_persist(qtbot, make_window, sh
     open_and_wait(qtbot, w, path)
     _wait_agreement(qtbot, w)
     view = w.agreement_view
-    view.reference.setCurrentIndex(view.reference.findData("highpass"))
+    view.reference.setCurrentIndex(view.reference.findData("raw"))
     view.segment.setCurrentIndex(view.segment.findData(2.0))
-    qtbot.waitUntil(lambda: w.document.agreement is not None and w.document.agreement.reference == "highpass"
+    qtbot.waitUntil(lambda: w.document.agreement is not None and w.document.agreement.reference == "raw"
                     and w.document.agreement.segment_s == 2.0, timeout=30_000)
-    expected = segment_agreement(read_record(path), w.document.result, segment_s=2.0, reference="highpass")
+    expected = segment_agreement(read_record(path), w.document.result, segment_s=2.0, reference="raw")
     _check_drawn(w, expected)
-    assert w.settings.value("scores/reference") == "highpass"
+    assert w.settings.value("scores/reference") == "raw"
     assert w.settings.value("agreement/segment_s") == 2.0
     # One setting: the Scores table's control shows it too.
-    assert w.metrics.reference.currentData() == "highpass"
+    assert w.metrics.reference.currentData() == "raw"
     # Options set elsewhere (a script, the settings) show in the tab's controls.
     w.agreement.set_options(segment_s=10.0)
     assert view.segment.currentData() == 10.0
-    w.view_state.set_score_reference("raw")
-    assert view.reference.currentData() == "raw" and w.metrics.reference.currentData() == "raw"
-    qtbot.waitUntil(lambda: w.document.agreement is not None and w.document.agreement.reference == "raw"
+    w.view_state.set_score_reference("highpass")
+    assert view.reference.currentData() == "highpass" and w.metrics.reference.currentData() == "highpass"
+    qtbot.waitUntil(lambda: w.document.agreement is not None and w.document.agreement.reference == "highpass"
                     and w.document.agreement.segment_s == 10.0, timeout=30_000)
     # Another lead selection: the old scores go, the new ones name the new leads.
     w.set_inputs(("I", "II", "V4"))
@@ -185,8 +185,8 @@ def test_long_recording_is_scored_in_full_on_request(qtbot, make_window, long_fi
     assert doc.agreement is not None
     # Another score reference: the window is rescored, and the whole-file scores made
     # against the old reference are no longer shown (the user scores the file again).
-    w.view_state.set_score_reference("highpass")
-    qtbot.waitUntil(lambda: doc.score_reference == "highpass" and doc.agreement is None, timeout=30_000)
+    w.view_state.set_score_reference("raw")
+    qtbot.waitUntil(lambda: doc.score_reference == "raw" and doc.agreement is None, timeout=30_000)
     assert view.score_button.isEnabled()
     assert not error_boxes
 

@@ -489,7 +489,9 @@ def test_synthesis_threads_leave_room_for_the_desktop(qtbot, make_window, shared
 
 
 def test_scores_against_the_baseline_corrected_truth(qtbot, make_window, shared_data, tmp_path, error_boxes) -> None:
-    """One setting switches table, badges and export footer to the high-passed truth, without
+    """By default table, badges, legend, median beats and export footer score against the
+    high-passed truth (issue 13, item 2: the synthesized leads are baseline-free by design)
+    and say so; one setting switches all of them to the stored samples, without
     synthesizing again; the stored samples are untouched."""
     from leadsynth_core.preprocess import highpass
 
@@ -497,33 +499,57 @@ def test_scores_against_the_baseline_corrected_truth(qtbot, make_window, shared_
     path = ludb(shared_data, 4)
     open_and_wait(qtbot, w, path)
     truth, result = read_record(path), w.document.result
-    assert w.document.score_reference == "raw" and "stored samples" in w.metrics.note.text()
-    raw_scores = dict(w.document.scores)
-    w.metrics.reference.setCurrentIndex(w.metrics.reference.findData("highpass"))
-    qtbot.waitUntil(lambda: w.document.score_reference == "highpass", timeout=30_000)
-    assert w.document.result is result  # rescored, not synthesized again
-    assert w.settings.value("scores/reference") == "highpass"
+    assert w.document.score_reference == "highpass"
+    assert "vs. baseline-corrected truth (0.5 Hz high-pass)" in w.metrics.note.text()
+    assert "scores vs. baseline-corrected truth (0.5 Hz high-pass)" in w.grid.legend_text()
     badges = {ci.cell.lead: ci for ci in w.grid.cell_items() if ci.badge is not None}
     for lead in result.leads_with(Provenance.SYNTHESIZED):
         want = metrics.pcc(highpass(truth.lead(lead), truth.fs, 0.5), result.lead(lead))
         assert w.document.scores[lead].pcc == pytest.approx(want, abs=1e-6)
         assert badges[lead].badge.textItem.toPlainText() == f"PCC {want:.2f}"
-    # LUDB carries baseline wander: the baseline-corrected comparison is the kinder one.
-    assert np.mean([s.pcc for s in w.document.scores.values()]) > np.mean([s.pcc for s in raw_scores.values()])
-    assert "baseline-corrected truth" in w.metrics.note.text()
+    from app.render.page import footer_lines
+
+    assert any("vs. baseline-corrected truth" in line for line in footer_lines(w.document, w.view_state))
     # The truth drawn is still the stored samples (display filters are a separate choice).
     ci = badges[result.leads_with(Provenance.SYNTHESIZED)[0]]
     idx, values = drawn_samples(w, ci, ci.truth)
     np.testing.assert_allclose(values, truth.lead(ci.cell.lead)[idx], atol=1e-5)
-    from app.render.page import footer_lines
+    hp_scores = dict(w.document.scores)
 
-    assert any("vs. baseline-corrected truth" in line for line in footer_lines(w.document, w.view_state))
+    w.metrics.reference.setCurrentIndex(w.metrics.reference.findData("raw"))
+    qtbot.waitUntil(lambda: w.document.score_reference == "raw", timeout=30_000)
+    assert w.document.result is result  # rescored, not synthesized again
+    assert w.settings.value("scores/reference") == "raw"
+    badges = {ci.cell.lead: ci for ci in w.grid.cell_items() if ci.badge is not None}
+    for lead in result.leads_with(Provenance.SYNTHESIZED):
+        want = metrics.pcc(truth.lead(lead), result.lead(lead))
+        assert w.document.scores[lead].pcc == pytest.approx(want, abs=1e-6)
+        assert badges[lead].badge.textItem.toPlainText() == f"PCC {want:.2f}"
+    # LUDB carries baseline wander: the baseline-corrected comparison is the kinder one.
+    assert np.mean([s.pcc for s in hp_scores.values()]) > np.mean([s.pcc for s in w.document.scores.values()])
+    assert "stored samples" in w.metrics.note.text() and "scores vs. stored samples" in w.grid.legend_text()
+    assert any("vs. stored samples" in line for line in footer_lines(w.document, w.view_state))
     # A new window keeps the choice (settings persist), and a new synthesis scores with it.
     w2 = make_window()
-    assert w2.metrics.reference.currentData() == "highpass"
+    assert w2.metrics.reference.currentData() == "raw"
     open_and_wait(qtbot, w2, path)
-    assert w2.document.score_reference == "highpass"
+    assert w2.document.score_reference == "raw"
     assert not error_boxes
+
+
+def test_settings_of_an_older_version_keep_an_explicit_reference(isolated_settings: Path) -> None:
+    """A viewer.ini written before the default changed: an explicit "raw" stays raw, a file
+    without the key gets the new default (the old default was never written)."""
+    from app.state.document import ViewState
+    from app.state.settings import Settings
+
+    ini = isolated_settings / "viewer.ini"
+    ini.write_text("[view]\nlayout=3x4\n", encoding="utf-8")
+    assert ViewState(Settings()).score_reference == "highpass"
+    ini.write_text("[view]\nlayout=3x4\n\n[scores]\nreference=raw\n", encoding="utf-8")
+    assert ViewState(Settings()).score_reference == "raw"
+    ini.write_text("[scores]\nreference=bogus\n", encoding="utf-8")
+    assert ViewState(Settings()).score_reference == "highpass"
 
 
 def test_presentation_mode_shows_the_page_alone_and_restores_the_window(qtbot, make_window, shared_data) -> None:
