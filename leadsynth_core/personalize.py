@@ -30,7 +30,6 @@ How it works here
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import dataclasses
 import datetime as _dt
@@ -42,7 +41,7 @@ import re
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +65,7 @@ from .options import DEVICES, TRAINABLE, VERDICTS
 from .paths import personal_models_dir, user_data_dir
 from .progress import CancelToken, ProgressCallback, check, report
 from .record import EcgRecord
+from .runtime import describe_cpu, select_device, torch_threads, training_threads
 
 __all__ = [
     "personalize",
@@ -263,78 +263,6 @@ class PersonalizationResult:
             "recommendation": self.recommendation,
             "warnings": list(self.warnings),
         }
-
-
-# ---------------------------------------------------------------------------- devices
-def select_device(device: str = "auto") -> tuple[torch.device, str]:
-    """Resolve ``device`` (one of :data:`DEVICES`) to a torch device and a description.
-
-    ``auto`` picks CUDA, else Apple MPS, else the CPU.
-
-    Raises
-    ------
-    PersonalizationError
-        On an unknown name (listing the valid ones) or a device that is not available.
-    """
-    name = str(device).lower()
-    if name not in DEVICES:
-        raise PersonalizationError(f"unknown device {device!r}; valid: {', '.join(DEVICES)}")
-    mps_ok = bool(getattr(torch.backends, "mps", None) and torch.backends.mps.is_available())
-    if name == "auto":
-        name = "cuda" if torch.cuda.is_available() else ("mps" if mps_ok else "cpu")
-    if name == "cuda":
-        if not torch.cuda.is_available():
-            raise PersonalizationError("device 'cuda' requested but no CUDA GPU is available; use --device cpu or auto")
-        dev = torch.device("cuda", torch.cuda.current_device())
-        return dev, f"{dev} ({torch.cuda.get_device_name(dev)})"
-    if name == "mps":
-        if not mps_ok:
-            raise PersonalizationError("device 'mps' requested but Apple MPS is not available; use cpu or auto")
-        return torch.device("mps"), "mps (Apple GPU)"
-    return torch.device("cpu"), _describe_cpu(_cpu_threads())
-
-
-def _cpu_cores() -> int:
-    # The cores this process may use, not the machine's: containers and CI pin fewer.
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS, Windows
-        return os.cpu_count() or 1
-
-
-def _cpu_threads() -> int:
-    """Threads for the CPU: the cores that are free now, at most 8.
-
-    OpenMP threads that wait for a descheduled sibling at every barrier make small
-    convolutions many times slower on a busy machine (measured here: 0.45 s with one
-    thread, 4.8 s with two, on two cores shared with a training job), so cores busy with
-    other work (the 1-minute load average) are not counted.  Past ~8 threads these small
-    networks get no faster.
-    """
-    cores = _cpu_cores()
-    try:
-        load = os.getloadavg()[0]
-    except (AttributeError, OSError):  # Windows has no load average
-        load = 0.0
-    free = int(cores - load + 0.5)
-    return max(1, min(cores, free, 8))
-
-
-def _describe_cpu(threads: int) -> str:
-    return f"cpu ({threads} thread{'s' if threads > 1 else ''} of {_cpu_cores()} cores)"
-
-
-@contextlib.contextmanager
-def _threads(device: torch.device, threads: int) -> Iterator[None]:
-    if device.type != "cpu":
-        yield
-        return
-    previous = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 # ------------------------------------------------------------------------- recordings
@@ -736,9 +664,9 @@ def personalize(
     if not recordings:
         raise PersonalizationError("no training recordings given")
     dev, dev_text = select_device(device)
-    threads = _cpu_threads() if dev.type == "cpu" else 0
+    threads = training_threads() if dev.type == "cpu" else 0
     if threads:
-        dev_text = _describe_cpu(threads)
+        dev_text = describe_cpu(threads)
     try:
         base_model = load_model(base)
     except ModelError as exc:
@@ -812,7 +740,7 @@ def personalize(
         )
 
     module = copy.deepcopy(base_model.module)
-    with _threads(dev, threads):
+    with torch_threads(dev, threads):
         history = _fit(
             module, xs, ys, targets, trainable=trainable, k=int(k), epochs=int(epochs), lr=float(lr),
             batch_samples=None if batch_samples is None else int(batch_samples), seed=seed, device=dev,

@@ -3,6 +3,6 @@ starts work (through :class:`~app.controllers.workers.TaskRunner`)."""
 
 from .agreement import AgreementController
 from .record import RecordController
-from .synthesis import SynthesisController, inference_threads, score_leads
+from .synthesis import SynthesisController, score_leads
 
-__all__ = ["AgreementController", "RecordController", "SynthesisController", "inference_threads", "score_leads"]
+__all__ = ["AgreementController", "RecordController", "SynthesisController", "score_leads"]

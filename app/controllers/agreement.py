@@ -9,11 +9,12 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from leadsynth_core.progress import CancelToken, check
+from leadsynth_core.runtime import use_inference_threads
 
 from ..state.document import ViewerDocument
 from ..state.settings import DEFAULTS
 from .notify import Notifier
-from .synthesis import Progress, use_inference_threads
+from .synthesis import Progress
 from .workers import TaskRunner
 
 log = logging.getLogger(__name__)

@@ -8,9 +8,7 @@ selection changes.
 
 from __future__ import annotations
 
-import functools
 import logging
-import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -20,6 +18,7 @@ from leadsynth_core import scoring
 from leadsynth_core.errors import ModelError
 from leadsynth_core.progress import CancelToken, check
 from leadsynth_core.record import EcgRecord, Provenance
+from leadsynth_core.runtime import use_inference_threads
 from leadsynth_core.scoring import DEFAULT_REFERENCE, LeadScore
 
 from ..state.document import ViewerDocument
@@ -38,27 +37,6 @@ def _select_model(inputs: Sequence[str], patient_id: str | None) -> Any:
     from leadsynth_core.models import select_model
 
     return select_model(inputs, patient_id=patient_id)
-
-
-def inference_threads(cpus: int | None = None) -> int:
-    """Threads PyTorch may use for synthesis in the viewer: half the logical CPUs, 1 to 4.
-
-    The models are small; more threads buy little, and on a desktop that is busy with
-    other programs OpenMP threads that wait for each other make synthesis many times
-    slower (measured on 2 cores with one other busy process: 0.17 s with 1 thread,
-    0.3-0.6 s with 2; with two, up to tens of seconds).
-    """
-    n = cpus if cpus is not None else (os.cpu_count() or 1)
-    return max(1, min(4, n // 2))
-
-
-@functools.cache
-def use_inference_threads() -> None:
-    """Set PyTorch's thread count for synthesis once per process (it is process-wide)."""
-    import torch
-
-    torch.set_num_threads(inference_threads())
-    log.info("synthesis uses %d PyTorch thread(s)", torch.get_num_threads())
 
 
 def _synthesize(record: EcgRecord, inputs: Sequence[str], card: Any, progress: Progress,

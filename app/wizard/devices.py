@@ -1,6 +1,6 @@
 """Where the fine-tune can run, in words a user understands, and how long it will take.
 
-Qt-free.  Devices come from :func:`leadsynth_core.personalize.select_device`, so the
+Qt-free.  Devices come from :func:`leadsynth_core.runtime.select_device`, so the
 wizard offers exactly what ``personalize`` will accept.
 """
 
@@ -14,7 +14,7 @@ import torch
 from leadsynth_core.errors import ModelError, PersonalizationError
 from leadsynth_core.models import ModelCard, count_parameters, load_model
 from leadsynth_core.models.features import MODEL_FS
-from leadsynth_core.personalize import DEVICES, select_device
+from leadsynth_core.runtime import DEVICES, select_device
 
 log = logging.getLogger(__name__)
 

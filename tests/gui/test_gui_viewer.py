@@ -480,7 +480,7 @@ def test_legend_stays_on_the_page_at_any_zoom(qtbot, make_window, shared_data) -
 def test_synthesis_threads_leave_room_for_the_desktop(qtbot, make_window, shared_data) -> None:
     import torch
 
-    from app.controllers import inference_threads
+    from leadsynth_core.runtime import inference_threads
 
     assert [inference_threads(n) for n in (1, 2, 3, 4, 8, 16, 64)] == [1, 1, 1, 2, 4, 4, 4]
     w = make_window()
