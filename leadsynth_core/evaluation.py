@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .errors import LeadSynthError, RecordFormatError
+from .options import HDF5_SUFFIXES
 from .progress import CancelToken, ProgressCallback, check, report
 from .scoring import DEFAULT_REFERENCE, check_reference, score_leads
 
@@ -35,7 +36,7 @@ def dataset_targets(data: str | os.PathLike[str], isolate: bool = True) -> list[
     data = Path(data)
     if data.is_dir():
         return [(str(p), p, None) for p in find_records(data)]
-    if data.suffix.lower() in {".h5", ".hdf5"}:
+    if data.suffix.lower() in HDF5_SUFFIXES:
         # Listing the keys is the first read of the file: check it in a child process first.
         guard_record(data, isolate=isolate)
         keys = list_records(data)

@@ -36,7 +36,9 @@ from typing import Any
 import numpy as np
 
 from .errors import LeadSynthError, LibraryError
+from .files import file_sha256, update_with_file
 from .leads import STANDARD_LEADS
+from .options import FLAT_LEAD_PTP_MV, HDF5_SUFFIXES
 from .paths import library_path
 from .progress import CancelToken, ProgressCallback, check, report
 
@@ -56,10 +58,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: A lead whose peak-to-peak range is below this (mV) is flat (a disconnected electrode);
-#: the same threshold as synthesis' input check.
-FLAT_LEAD_PTP_MV = 0.01
-_HDF5_SUFFIXES = (".h5", ".hdf5", ".hdf")
 
 # Ordered schema migrations: MIGRATIONS[i] upgrades user_version i to i + 1.  Append only;
 # never edit a migration that has shipped.
@@ -222,7 +220,7 @@ def record_files(path: str | Path) -> list[Path]:
 
     p = Path(path)
     suffix = p.suffix.lower()
-    if suffix in _HDF5_SUFFIXES:
+    if suffix in HDF5_SUFFIXES:
         return [p]
     # Mirror io.read_record: a Challenge .mat has a .hea beside it, a CPSC .mat stands alone.
     hea = p.with_suffix(".hea") if suffix in (".mat", ".hea", ".dat") else wfdb_header_path(p)
@@ -245,24 +243,18 @@ def hash_record_files(path: str | Path) -> str:
     digest = hashlib.sha256()
     for f in record_files(path):
         try:
-            with open(f, "rb") as fh:
-                digest.update(f.name.encode("utf-8") + b"\0")
-                for chunk in iter(lambda fh=fh: fh.read(1 << 20), b""):
-                    digest.update(chunk)
+            digest.update(f.name.encode("utf-8") + b"\0")
+            update_with_file(digest, f)
         except OSError as exc:
             raise LibraryError(f"{f}: cannot read ({exc.strerror or exc})") from exc
     return digest.hexdigest()
 
 
 def _hash_file(path: Path) -> str:
-    digest = hashlib.sha256()
     try:
-        with open(path, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
+        return file_sha256(path)
     except OSError as exc:
         raise LibraryError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-    return digest.hexdigest()
 
 
 def assess_quality(record: Any) -> tuple[bool, list[str]]:
@@ -791,7 +783,7 @@ def _check_patient_id(patient_id: str) -> str:
 
 
 def _record_keys(ecg_io: Any, path: Path) -> list[str | None]:
-    if path.suffix.lower() in _HDF5_SUFFIXES and hasattr(ecg_io, "list_records"):
+    if path.suffix.lower() in HDF5_SUFFIXES and hasattr(ecg_io, "list_records"):
         keys = [k or None for k in ecg_io.list_records(path)]
         return keys or [None]
     return [None]

@@ -10,23 +10,34 @@ from pathlib import Path
 
 import platformdirs
 
-__all__ = ["user_data_dir", "user_log_dir", "personal_models_dir", "library_path"]
+__all__ = [
+    "HOME_VARIABLE",
+    "leadsynth_home",
+    "user_data_dir",
+    "user_log_dir",
+    "personal_models_dir",
+    "library_path",
+    "viewer_settings_path",
+]
 
 _APP = "LeadSynth"
+#: The environment variable that puts everything of LeadSynth under one folder.
+HOME_VARIABLE = "LEADSYNTH_HOME"
 
 
-def _home() -> Path | None:
-    value = os.environ.get("LEADSYNTH_HOME")
+def leadsynth_home() -> Path | None:
+    """``$LEADSYNTH_HOME`` (user folder expanded), or None when unset: the one place it is read."""
+    value = os.environ.get(HOME_VARIABLE)
     return Path(value).expanduser() if value else None
 
 
 def user_data_dir() -> Path:
-    home = _home()
+    home = leadsynth_home()
     return home / "data" if home else Path(platformdirs.user_data_dir(_APP, appauthor=False))
 
 
 def user_log_dir() -> Path:
-    home = _home()
+    home = leadsynth_home()
     return home / "logs" if home else Path(platformdirs.user_log_dir(_APP, appauthor=False))
 
 
@@ -36,3 +47,10 @@ def personal_models_dir() -> Path:
 
 def library_path() -> Path:
     return user_data_dir() / "library.sqlite3"
+
+
+def viewer_settings_path() -> Path | None:
+    """The viewer's settings file under ``$LEADSYNTH_HOME`` (``settings/viewer.ini``), or
+    None without it (the viewer then uses the platform's user settings folder)."""
+    home = leadsynth_home()
+    return home / "settings" / "viewer.ini" if home else None

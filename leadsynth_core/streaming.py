@@ -17,10 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import RecordFormatError
+from .errors import OptionError, RecordFormatError
 from .io import Hdf5RecordWriter, inspect_record, read_window
 from .leads import parse_lead_list
 from .models import LoadedModel, ModelCard, load_model, select_model
+from .options import HDF5_SUFFIXES
 from .progress import CancelToken, ProgressCallback, check, report
 from .record import Provenance
 from .synthesis import MIN_DURATION_S, synthesize
@@ -29,7 +30,6 @@ __all__ = ["synthesize_file"]
 
 log = logging.getLogger(__name__)
 
-_HDF5_SUFFIXES = (".h5", ".hdf5")
 
 
 def synthesize_file(
@@ -65,12 +65,12 @@ def synthesize_file(
         ``dst``.
     """
     dst = Path(dst)
-    if dst.suffix.lower() not in _HDF5_SUFFIXES:
+    if dst.suffix.lower() not in HDF5_SUFFIXES:
         raise RecordFormatError(
-            f"{dst}: streaming synthesis writes HDF5; use a name ending in {' or '.join(_HDF5_SUFFIXES)}"
+            f"{dst}: streaming synthesis writes HDF5; use a name ending in {' or '.join(HDF5_SUFFIXES)}"
         )
     if chunk_s <= 0 or margin_s < 0:
-        raise ValueError(f"chunk_s must be > 0 and margin_s >= 0 (got {chunk_s}, {margin_s})")
+        raise OptionError(f"chunk_s, margin_s: chunk_s must be > 0 and margin_s >= 0 (got {chunk_s}, {margin_s})")
     measured = parse_lead_list(inputs)
     info = inspect_record(src, key=key)
     fs, n = info.fs, info.n_samples

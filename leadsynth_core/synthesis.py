@@ -20,6 +20,7 @@ from .models.card import ModelCard
 from .models.features import FRONTAL_LEADS, independent_lead_set, independent_leads
 from .models.loaded import LoadedModel
 from .models.registry import load_model, select_model
+from .options import FLAT_LEAD_PTP_MV
 from .progress import CancelToken, ProgressCallback, check, report
 from .record import EcgRecord, Provenance
 
@@ -29,8 +30,6 @@ log = logging.getLogger(__name__)
 
 #: Shortest record accepted (seconds): less than one beat cannot be synthesized sensibly.
 MIN_DURATION_S = 1.0
-# A lead whose peak-to-peak range is below this (mV) is flat (disconnected electrode).
-_FLAT_PTP_MV = 0.01
 # A lead with more than this fraction of its samples at its own min or max is saturated
 # (clipped at the amplifier rail).
 _SATURATED_FRACTION = 0.2
@@ -57,7 +56,7 @@ def check_input_quality(record: EcgRecord, inputs: Sequence[str]) -> None:
             what = "has no finite samples" if not finite.any() else f"has {int((~finite).sum())} NaN/inf samples"
             raise SignalQualityError(f"{where}: input lead {name} {what}")
         lo, hi = float(x.min()), float(x.max())
-        if hi - lo < _FLAT_PTP_MV:
+        if hi - lo < FLAT_LEAD_PTP_MV:
             raise SignalQualityError(f"{where}: input lead {name} is flat (range {hi - lo:.4f} mV)")
         at_rail = max(np.count_nonzero(x == lo), np.count_nonzero(x == hi)) / x.size
         if at_rail > _SATURATED_FRACTION:

@@ -9,11 +9,11 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
 from leadsynth_core import __version__
 from leadsynth_core import io as lsio
+from leadsynth_core.options import HDF5_SUFFIXES
 
 log = logging.getLogger(__name__)
 
 OPEN_FILTER = "ECG records (*.hea *.h5 *.hdf5 *.mat);;WFDB header (*.hea);;HDF5 (*.h5 *.hdf5);;CPSC 2018 MATLAB (*.mat);;All files (*)"
-HDF5_SUFFIXES = (".h5", ".hdf5")
 
 
 def ask_open_path(parent: QWidget, start_dir: str) -> str | None:

@@ -10,12 +10,11 @@ converts them to the type of the declared default, so callers never see a wrong 
 from __future__ import annotations
 
 import logging
-import os
-from pathlib import Path
 from typing import Any, Final
 
 from PySide6.QtCore import QObject, QSettings, Signal
 
+from leadsynth_core.paths import viewer_settings_path
 from leadsynth_core.scoring import DEFAULT_REFERENCE
 
 log = logging.getLogger(__name__)
@@ -90,10 +89,9 @@ class Settings(QObject):
         #: ``ephemeral``: start from the defaults and keep changes in memory only (batch
         #: runs such as ``--screenshot`` must not depend on, or change, a user's settings).
         self._memory: dict[str, Any] | None = {} if ephemeral else None
-        home = os.environ.get("LEADSYNTH_HOME")
-        if home:
+        path = viewer_settings_path()
+        if path is not None:
             # Portable installs and tests: everything of LeadSynth under one folder.
-            path = Path(home).expanduser() / "settings" / "viewer.ini"
             self._qs = QSettings(str(path), QSettings.Format.IniFormat)
         else:
             self._qs = QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANIZATION, APPLICATION)

@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from leadsynth_core.personalize import LeadScores
+from leadsynth_core.options import VERDICT_PCC_TOLERANCE, VERDICT_RMSE_TOLERANCE
+from leadsynth_core.personalization import LeadScores
 
 from .review import verdict_of
 from .state import WizardState
@@ -65,9 +66,9 @@ def _fill_scores(table: QTableWidget, leads: tuple[str, ...], before: LeadScores
             item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
             if lead == "mean":
                 item.setFont(bold)
-            if col == 2 and abs(p1 - p0) > 0.002:
+            if col == 2 and abs(p1 - p0) > VERDICT_PCC_TOLERANCE:
                 item.setForeground(QBrush(_BETTER if p1 > p0 else _WORSE))
-            if col == 4 and abs(e1 - e0) > 0.01 * max(e0, 1e-9):
+            if col == 4 and abs(e1 - e0) > VERDICT_RMSE_TOLERANCE * max(e0, 1e-9):
                 item.setForeground(QBrush(_BETTER if e1 < e0 else _WORSE))
             table.setItem(r, col, item)
     table.setFixedHeight(table.horizontalHeader().height() + 20 * len(rows) + 4)

@@ -1,6 +1,6 @@
 """The fine-tune and its review, as one function a worker thread runs, and the verdict in words.
 
-Qt-free.  :func:`run_personalization` calls :func:`leadsynth_core.personalize.personalize`
+Qt-free.  :func:`run_personalization` calls :func:`leadsynth_core.personalization.personalize`
 (which writes nothing), scores the open record when it has all 12 leads, and synthesizes
 one stretch of signal with the general and the personal model for the overlay plot.
 """
@@ -17,7 +17,8 @@ import numpy as np
 from leadsynth_core import io as lsio
 from leadsynth_core.library import RecordingEntry, assess_quality
 from leadsynth_core.models import ModelCard
-from leadsynth_core.personalize import (
+from leadsynth_core.options import VERDICT_PCC_TOLERANCE
+from leadsynth_core.personalization import (
     EpochReport,
     LeadScores,
     PersonalizationResult,
@@ -164,7 +165,7 @@ def verdict_of(review: Review) -> Verdict:
         headline = "Personalization helped: the personal model is better on data it was not trained on."
         if (
             review.open_scores is not None
-            and review.open_scores[1].mean_pcc < review.open_scores[0].mean_pcc - 0.002
+            and review.open_scores[1].mean_pcc < review.open_scores[0].mean_pcc - VERDICT_PCC_TOLERANCE
         ):
             parts.append("It was worse on the open record, though: look at the overlay before accepting.")
     elif res.verdict == "worse":

@@ -12,7 +12,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from leadsynth_core.models import ModelCard
-from leadsynth_core.personalize import PersonalizationResult
+from leadsynth_core.options import PERSONALIZE_EPOCHS, PERSONALIZE_LR
+from leadsynth_core.personalization import PersonalizationResult
 from leadsynth_core.record import EcgRecord
 
 from .candidates import Candidate, default_selection
@@ -20,9 +21,9 @@ from .review import Review, TrainingRequest
 
 log = logging.getLogger(__name__)
 
-#: Malpani et al.'s fine-tuning settings, the defaults behind "Advanced".
-DEFAULT_EPOCHS = 60
-DEFAULT_LR = 0.002
+#: Malpani et al.'s fine-tuning settings, the defaults behind "Advanced" (one home: options).
+DEFAULT_EPOCHS = PERSONALIZE_EPOCHS
+DEFAULT_LR = PERSONALIZE_LR
 
 
 class WizardState(QObject):

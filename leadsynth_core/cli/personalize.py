@@ -17,7 +17,8 @@ import sys
 from pathlib import Path
 
 from ..errors import PersonalizationError
-from ..options import DEVICES, TRAINABLE
+from ..files import atomic_write_text
+from ..options import DEVICES, PERSONALIZE_EPOCHS, PERSONALIZE_LR, TRAINABLE
 
 __all__ = ["register"]
 
@@ -27,7 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "personalize",
         help="fine-tune a model on a patient's past 12-lead recordings",
         description=(
-            "Fine-tune the final layer of a model (Malpani et al.: 60 epochs, lr 0.002) on a patient's "
+            f"Fine-tune the final layer of a model (Malpani et al.: {PERSONALIZE_EPOCHS} epochs, "
+            f"lr {PERSONALIZE_LR:g}) on a patient's "
             "past complete 12-lead recordings; the last part of each recording is held out to check "
             "that the personal model is better than the base model."
         ),
@@ -43,8 +45,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", metavar="MODEL", type=Path, default=None,
                    help="output file stem (MODEL.safetensors + MODEL.json); default: the personal models folder")
     p.add_argument("--device", choices=DEVICES, default="auto")
-    p.add_argument("--epochs", type=int, default=60)
-    p.add_argument("--lr", type=float, default=0.002)
+    p.add_argument("--epochs", type=int, default=PERSONALIZE_EPOCHS)
+    p.add_argument("--lr", type=float, default=PERSONALIZE_LR)
     p.add_argument("--trainable", choices=TRAINABLE, default="head",
                    help="which layers to fine-tune (default: head, the final convolution)")
     p.add_argument("--k", type=int, default=1, help="layers before the head for --trainable last_blocks")
@@ -63,7 +65,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _run(args: argparse.Namespace) -> int:
     # PyTorch is imported only when a fine-tune is actually run (fast --help/--version).
     from ..library import Library
-    from ..personalize import EpochReport, personalize, save_personal_model
+    from ..personalization import EpochReport, personalize, save_personal_model
 
     with Library(args.library) as lib:
         if args.latest is not None:
@@ -104,5 +106,5 @@ def _run(args: argparse.Namespace) -> int:
             report["saved"] = str(card.path)
     if args.json is not None:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
+        atomic_write_text(args.json, json.dumps(report, indent=2, default=str) + "\n")
     return code

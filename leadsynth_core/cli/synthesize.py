@@ -8,6 +8,7 @@ import sys
 import time
 
 from ..errors import RecordFormatError
+from ..options import HDF5_SUFFIXES
 from . import add_isolation_argument
 
 log = logging.getLogger(__name__)
@@ -44,13 +45,13 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if not args.force:
         candidates = (out, out.with_suffix(".hea"), Path(str(out) + ".hea"))
-        existing = [q for q in candidates if q.suffix in {".hea", ".h5", ".hdf5"} and q.exists()]
+        existing = [q for q in candidates if q.suffix in {".hea", *HDF5_SUFFIXES} and q.exists()]
         if existing:
             raise RecordFormatError(f"{existing[0]}: output exists; use --force to overwrite it")
     # A damaged HDF5 file can hang or crash libhdf5: check it in a child process first.
     guard_record(args.record, key=args.key, isolate=args.isolate)
     t0 = time.perf_counter()
-    if out.suffix.lower() in {".h5", ".hdf5"}:
+    if out.suffix.lower() in HDF5_SUFFIXES:
         # HDF5 output streams chunk by chunk: a 24-hour recording never sits in memory.
         written = synthesize_file(args.record, out, args.inputs, args.model, key=args.key)
         result = inspect_record(written)  # header only: never load a 24-hour result

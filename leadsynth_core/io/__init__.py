@@ -7,7 +7,9 @@ lead names and per-lead provenance, or raises an error from
 
 from __future__ import annotations
 
-from ._common import AtomicFiles, RecordInfo, atomic_paths
+from ..files import AtomicFiles, atomic_paths
+from ..options import HDF5_SUFFIXES
+from ._common import RecordInfo
 from .api import (
     WRITE_FORMATS,
     find_records,
@@ -36,9 +38,10 @@ __all__ = [
     "guard_record",
     "Hdf5RecordWriter",
     "WRITE_FORMATS",
+    "HDF5_SUFFIXES",
     "SCHEMA_NAME",
     "SCHEMA_VERSION",
-    # One atomic-write helper for every file LeadSynth writes (the io internals stay private).
+    # The one atomic-write helper (leadsynth_core.files), re-exported for readers of io.
     "atomic_paths",
     "AtomicFiles",
     # The files that make up a WFDB record (the library hashes them).

@@ -1,13 +1,11 @@
-"""Helpers shared by the readers and writers: lead names, units, checks, atomic files."""
+"""Helpers shared by the readers and writers: lead names, units, checks (atomic files: :mod:`leadsynth_core.files`)."""
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as _dt
 import logging
 import os
-import secrets
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import RecordFormatError, SignalQualityError, UnsupportedLeadError
+from ..files import AtomicFiles, atomic_paths  # re-exported: the io modules write through it
 from ..leads import FRANK_LEADS, STANDARD_LEADS, try_canonical_lead_name
 from ..record import Provenance
 
@@ -203,64 +202,6 @@ def check_read_size(n_samples: int, n_leads: int, where: str) -> None:
             f"is too large to read whole (limit {MAX_READ_VALUES} values); read it window by window "
             "with read_window"
         )
-
-
-class AtomicFiles:
-    """Temporary files next to their targets, moved into place together on :meth:`commit`.
-
-    The temporaries live in the target folder so that :func:`os.replace` is an atomic
-    rename on the same file system.  :meth:`discard` (or an exception inside a ``with``
-    block) removes every temporary and leaves the targets as they were, so no
-    half-written file is ever visible under a target name.
-    """
-
-    def __init__(self, targets: Sequence[Path]) -> None:
-        self.targets = [Path(t) for t in targets]
-        self.temps: list[Path] = []
-        try:
-            for target in self.targets:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                # os.open with 0o666 lets the umask decide the final permissions, as for
-                # any new file (tempfile.mkstemp would leave the result private, 0o600).
-                tmp = target.parent / f".{target.name}.{secrets.token_hex(6)}.part"
-                os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
-                self.temps.append(tmp)
-        except OSError:
-            self.discard()
-            raise
-
-    def commit(self) -> None:
-        """Move every temporary onto its target, in the order given (data before header)."""
-        for tmp, target in zip(self.temps, self.targets, strict=True):
-            os.replace(tmp, target)
-        self.temps = []
-
-    def discard(self) -> None:
-        for tmp in self.temps:
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
-        self.temps = []
-
-    def __enter__(self) -> list[Path]:
-        return list(self.temps)
-
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        if exc_type is None:
-            try:
-                self.commit()
-            finally:
-                self.discard()
-        else:
-            self.discard()
-
-
-def atomic_paths(targets: Sequence[Path]) -> AtomicFiles:
-    """``with atomic_paths([dat, hea]) as (tmp_dat, tmp_hea): ...`` (see :class:`AtomicFiles`).
-
-    List data files before the header: a reader never sees a new header that points
-    at old data.
-    """
-    return AtomicFiles(targets)
 
 
 def same_file(a: Path, b: Path) -> bool:

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from ..errors import RecordFormatError
+from ..options import HDF5_SUFFIXES
 from ..record import EcgRecord
 from . import cpsc_format, hdf5_format, wfdb_format
 from ._common import RecordInfo, same_file, write_error
@@ -21,19 +22,19 @@ __all__ = [
     "find_records",
     "sample_path",
     "WRITE_FORMATS",
+    "HDF5_SUFFIXES",
 ]
 
 log = logging.getLogger(__name__)
 
 #: Formats :func:`write_record` can produce.
 WRITE_FORMATS: tuple[str, ...] = ("wfdb", "hdf5")
-_HDF5_SUFFIXES = (".h5", ".hdf5", ".hdf")
 
 
 def _kind(path: Path) -> tuple[str, Path]:
     """Classify ``path`` as ``wfdb``, ``hdf5`` or ``cpsc`` and return the file to open."""
     suffix = path.suffix.lower()
-    if suffix in _HDF5_SUFFIXES:
+    if suffix in HDF5_SUFFIXES:
         return "hdf5", path
     if suffix in (".hea", ".dat"):
         return "wfdb", wfdb_format.wfdb_header_path(path)
@@ -172,7 +173,7 @@ def write_record(
         For an unknown format or a target that is one of the record's own source files.
     """
     p = Path(path)
-    fmt = format or ("hdf5" if p.suffix.lower() in _HDF5_SUFFIXES else "wfdb")
+    fmt = format or ("hdf5" if p.suffix.lower() in HDF5_SUFFIXES else "wfdb")
     if fmt not in WRITE_FORMATS:
         raise RecordFormatError(f"{p}: unknown output format {fmt!r}; valid formats are {', '.join(WRITE_FORMATS)}")
     if fmt == "wfdb":
@@ -218,7 +219,7 @@ def find_records(folder: str | os.PathLike[str]) -> list[Path]:
                 continue
             p = Path(dirpath) / name
             suffix = p.suffix.lower()
-            if suffix == ".hea" or suffix in _HDF5_SUFFIXES:
+            if suffix == ".hea" or suffix in HDF5_SUFFIXES:
                 found.append(p)
             elif suffix == ".mat" and f"{p.stem}.hea" not in names and cpsc_format.is_cpsc_mat(p):
                 found.append(p)
@@ -232,7 +233,7 @@ def sample_path(name: str | None = None) -> Path:
     """
     folder = importlib.resources.files("resources.samples")
     available = sorted(
-        entry.name for entry in folder.iterdir() if entry.name.lower().endswith(_HDF5_SUFFIXES)
+        entry.name for entry in folder.iterdir() if entry.name.lower().endswith(HDF5_SUFFIXES)
     )
     if not available:
         raise RecordFormatError(f"{folder}: no bundled sample recordings")

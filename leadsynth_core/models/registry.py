@@ -9,11 +9,9 @@ safetensors are read: no pickle is ever loaded.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.resources
 import logging
 import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -23,6 +21,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from ..errors import ModelError
+from ..files import atomic_paths, file_sha256
 from ..leads import parse_lead_list
 from ..paths import personal_models_dir
 from .card import CARD_SUFFIX, WEIGHTS_SUFFIX, ModelCard, read_card
@@ -48,15 +47,6 @@ _SHIPPED_PACKAGE = "resources.models"
 def shipped_models_dir() -> Path:
     """Folder of the models shipped with the program."""
     return Path(str(importlib.resources.files(_SHIPPED_PACKAGE)))
-
-
-def file_sha256(path: str | Path) -> str:
-    """SHA-256 (hex) of a file."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _cards_in(folder: Path) -> list[ModelCard]:
@@ -243,8 +233,8 @@ def save_model(module: nn.Module, card: ModelCard, path: str | os.PathLike[str])
 
     ``path`` is the file stem, or either file's name; the weights go to
     ``<stem>.safetensors`` and the card, with ``weights_sha256`` filled in, to
-    ``<stem>.json``.  Both are written to temporary files in the same folder and moved
-    into place with :func:`os.replace`, so a crash leaves no half-written model.
+    ``<stem>.json``.  Both are written through :func:`leadsynth_core.files.atomic_paths`
+    (temporaries in the same folder, moved into place), so a crash leaves no half-written model.
 
     Returns the card as written (with ``path`` set).
     """
@@ -261,29 +251,14 @@ def save_model(module: nn.Module, card: ModelCard, path: str | os.PathLike[str])
         raise ModelError(f"{stem}: the module does not match the card's architecture {card.architecture!r}")
     weights = stem.with_suffix(WEIGHTS_SUFFIX)
     card_path = stem.with_suffix(CARD_SUFFIX)
-    tmp_w = tmp_c = None
     try:
-        fd, tmp_w = tempfile.mkstemp(prefix=".tmp-", suffix=WEIGHTS_SUFFIX, dir=stem.parent)
-        os.close(fd)
-        save_file(state, tmp_w, metadata={"model_id": card.id, "architecture": card.architecture})
-        card.weights_sha256 = file_sha256(tmp_w)
-        fd, tmp_c = tempfile.mkstemp(prefix=".tmp-", suffix=CARD_SUFFIX, dir=stem.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(card.to_json())
-        # mkstemp creates 0600 files; a model is an ordinary readable file.  (Reading the
-        # umask would need os.umask, which is process-global and racy with GUI threads.)
-        for tmp in (tmp_w, tmp_c):
-            os.chmod(tmp, 0o644)
-        os.replace(tmp_w, weights)
-        tmp_w = None
-        os.replace(tmp_c, card_path)
-        tmp_c = None
+        # Weights first, card last: the registry lists a model only once its card exists.
+        with atomic_paths([weights, card_path]) as (tmp_w, tmp_c):
+            save_file(state, str(tmp_w), metadata={"model_id": card.id, "architecture": card.architecture})
+            card.weights_sha256 = file_sha256(tmp_w)
+            tmp_c.write_text(card.to_json(), encoding="utf-8")
     except (OSError, SafetensorError) as exc:  # safetensors reports a full disk as SafetensorError
         raise ModelError(f"{stem}: cannot write model: {getattr(exc, 'strerror', None) or exc}") from None
-    finally:
-        for tmp in (tmp_w, tmp_c):
-            if tmp is not None and os.path.exists(tmp):
-                os.unlink(tmp)
     card.path = card_path
     log.info("saved model %s to %s", card.id, weights)
     return card

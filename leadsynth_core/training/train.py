@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,6 +23,7 @@ from scipy import signal as sps
 from torch import nn
 
 from ..errors import ModelError
+from ..files import atomic_paths
 from ..models.features import INDEPENDENT_LEADS, MODEL_FS
 from ..models.networks import LENGTH_MULTIPLE, LinearResidualUNet, build_network
 from ..models.registry import load_model
@@ -82,9 +82,8 @@ def synthetic_pool(n: int, cache_dir: Path, seed: int = 1234) -> np.ndarray:
             x = sps.resample_poly(x, 1, 2, axis=-1)
             chunks.append(sps.sosfiltfilt(sos, x, axis=-1).astype(np.float32))
     pool = np.concatenate(chunks)
-    tmp = path.with_suffix(".tmp.npy")
-    np.save(tmp, pool)
-    os.replace(tmp, path)
+    with atomic_paths([path]) as (tmp,), open(tmp, "wb") as fh:
+        np.save(fh, pool)
     log.info("generated %d synthetic ECGs to %s", n, path)
     return pool
 
@@ -428,9 +427,8 @@ def train_network(
     running = 0.0
 
     def save_checkpoint() -> None:
-        tmp = ckpt_path.with_suffix(".tmp")
-        torch.save({"model": net.state_dict(), "optimizer": opt.state_dict(), "step": step}, tmp)
-        os.replace(tmp, ckpt_path)
+        with atomic_paths([ckpt_path]) as (tmp,):
+            torch.save({"model": net.state_dict(), "optimizer": opt.state_dict(), "step": step}, tmp)
 
     while step < total:
         if cancel is not None and cancel.cancelled:
