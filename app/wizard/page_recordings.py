@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from leadsynth_core.personalize import RECOMMENDED_RECORDINGS
+from leadsynth_core.personalization import RECOMMENDED_RECORDINGS
 
 from .candidates import Candidate
 from .jobs import WizardJobs

@@ -10,7 +10,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWizardPage
 
-from leadsynth_core.personalize import EpochReport
+from leadsynth_core.personalization import EpochReport
 
 from .jobs import WizardJobs
 from .review import Review
