@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import MissingLeadError, SignalQualityError
+from .errors import MissingLeadError, OptionError, SignalQualityError
 from .leads import canonical_lead_name
 from .metrics import lead_metrics, mean_over_leads, snr_db_from_powers
 from .progress import CancelToken, ProgressCallback, check, report
@@ -200,7 +200,7 @@ def _segment_rows(truth: np.ndarray, est: np.ndarray, bounds: Sequence[tuple[int
 
 def _check_options(segment_s: float, reference: str) -> None:
     if not (math.isfinite(segment_s) and segment_s >= 1.0):
-        raise ValueError(f"segment_s must be at least 1 s (got {segment_s})")
+        raise OptionError(f"segment_s: must be at least 1 s (got {segment_s})")
     check_reference(reference)
 
 
@@ -368,7 +368,7 @@ def score_recording(
 
     _check_options(segment_s, reference)
     if chunk_s <= 0 or margin_s < 0:
-        raise ValueError(f"chunk_s must be > 0 and margin_s >= 0 (got {chunk_s}, {margin_s})")
+        raise OptionError(f"chunk_s, margin_s: chunk_s must be > 0 and margin_s >= 0 (got {chunk_s}, {margin_s})")
     measured = parse_lead_list(inputs)
     info = inspect_record(src, key=key)
     fs, n = info.fs, info.n_samples
@@ -442,7 +442,7 @@ def write_agreement(agreement: Agreement, path: str | os.PathLike[str]) -> Path:
     elif suffix == ".json":
         text = json.dumps(agreement.to_dict(), indent=1) + "\n"
     else:
-        raise ValueError(f"{target}: unknown format {suffix or '(no suffix)'!r}; valid: .csv, .json")
+        raise OptionError(f"{target}: unknown format {suffix or '(no suffix)'!r}; valid: .csv, .json")
     with atomic_paths([target]) as (tmp,):
         tmp.write_text(text, encoding="utf-8")
     log.info("wrote agreement of %s to %s", agreement.source, target)

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import RecordFormatError
+from ..errors import OptionError, RecordFormatError
 from ..leads import STANDARD_LEADS
 from ..models.features import INDEPENDENT_LEADS, MODEL_FS, highpass, resample
 from ..record import EcgRecord
@@ -45,17 +45,17 @@ def split_paths(split: str, sources: Iterable[str] | None = None) -> list[tuple[
     """``(source, relative path)`` pairs of a split (``"train"`` or ``"validation"``).
 
     ``sources`` restricts to some sources (e.g. ``["ludb", "ptbxl"]`` to hold CPSC and
-    SPH out); unknown source names raise :class:`ValueError` listing the valid ones.
+    SPH out); unknown source names raise :class:`~leadsynth_core.errors.OptionError` listing the valid ones.
     """
     splits = read_splits()
     if split not in ("train", "validation"):
-        raise ValueError(f"unknown split {split!r}; valid: train, validation")
+        raise OptionError(f"split: unknown value {split!r}; valid: train, validation")
     groups = splits[split]
     if sources is not None:
         sources = list(sources)
         bad = [s for s in sources if s not in groups]
         if bad:
-            raise ValueError(f"unknown source(s) {', '.join(bad)} in split {split!r}; valid: {', '.join(groups)}")
+            raise OptionError(f"sources: unknown source(s) {', '.join(bad)} in split {split!r}; valid: {', '.join(groups)}")
     return [(src, p) for src, paths in groups.items() if sources is None or src in sources for p in paths]
 
 

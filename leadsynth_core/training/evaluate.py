@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import OptionError
 from ..leads import parse_lead_list
 from ..metrics import pcc, rmse
 from ..models.features import HIGHPASS_HZ, highpass
@@ -45,7 +46,7 @@ def evaluate_model_truths(
     """:func:`evaluate_model` for several references at once (each record synthesized once)."""
     bad = [t for t in truths if t not in TRUTH_FILTERS]
     if bad:
-        raise ValueError(f"unknown truth filter(s) {', '.join(bad)}; valid: {', '.join(TRUTH_FILTERS)}")
+        raise OptionError(f"truth: unknown filter(s) {', '.join(bad)}; valid: {', '.join(TRUTH_FILTERS)}")
     measured = parse_lead_list(inputs)
     hp_hz = float(model.card.normalization.get("highpass_hz", HIGHPASS_HZ))
     per_record: dict[str, list[dict[str, Any]]] = {t: [] for t in truths}
