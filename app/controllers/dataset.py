@@ -19,6 +19,7 @@ from .notify import Notifier
 from .workers import TaskRunner
 
 TASK = "dataset"
+SAVE_TASK = "dataset-save"
 
 
 class DatasetController(QObject):
@@ -27,6 +28,7 @@ class DatasetController(QObject):
     state_changed = Signal(str, str)  # state (ViewerDocument's names), message
     progressed = Signal(float, str)
     finished = Signal(object)  # evaluate_dataset's dict
+    saved = Signal(object)  # the Path of the JSON written by save()
 
     def __init__(self, tasks: TaskRunner, notifier: Notifier, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -64,13 +66,25 @@ class DatasetController(QObject):
             self._tasks.cancel(TASK)
             self._set_state(ViewerDocument.CANCELLED, "evaluation cancelled")
 
-    def save(self, path: str | Path) -> Path | None:
-        """Write the last result as ``leadsynth evaluate`` does (JSON, atomic); None without one."""
-        from leadsynth_core.evaluation import write_evaluation
+    def save(self, path: str | Path) -> bool:
+        """Write the last result as ``leadsynth evaluate`` does (JSON, atomic) in a worker.
 
+        False without a result.  :attr:`saved` follows with the path; a failure (read-only
+        folder, full disk) goes to the notifier.  The file is written off the GUI thread:
+        the JSON of a large data set is many megabytes.
+        """
         if self.result is None:
-            return None
-        return write_evaluation(self.result, path)
+            return False
+        result, target = self.result, Path(path)
+
+        def work(_progress: Any, _cancel: CancelToken) -> Path:
+            from leadsynth_core.evaluation import write_evaluation
+
+            return write_evaluation(result, target)
+
+        self._tasks.start(SAVE_TASK, work, on_success=self.saved.emit,
+                          on_error=lambda exc: self._notifier.error("Cannot save the evaluation", exc))
+        return True
 
     def _set_state(self, state: str, message: str = "") -> None:
         self.state = state

@@ -155,8 +155,9 @@ class DatasetDialog(QDialog):
     def cancel(self) -> None:
         self.controller.cancel()
 
-    def save(self, path: str | Path) -> Path | None:
-        """Write the last result as ``leadsynth evaluate`` does (JSON, atomic)."""
+    def save(self, path: str | Path) -> bool:
+        """Write the last result as ``leadsynth evaluate`` does (JSON, atomic, in a worker:
+        ``controller.saved`` follows); False without a result."""
         return self.controller.save(path)
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802 (Qt API)
@@ -175,10 +176,7 @@ class DatasetDialog(QDialog):
         path, _ = QFileDialog.getSaveFileName(self, "Save the evaluation", "evaluation.json", "JSON (*.json)")
         if not path:
             return
-        try:
-            self.save(path)
-        except OSError as exc:
-            self._notifier.error("Cannot save the evaluation", exc)
+        self.save(path)  # failures reach the notifier from the worker
 
     def _open_row(self, row: int) -> None:
         item = self.table.item(row, 0)

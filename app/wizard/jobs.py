@@ -16,7 +16,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from leadsynth_core.library import AddReport, Library
-from leadsynth_core.personalize import EpochReport
+from leadsynth_core.personalization import EpochReport, PersonalizationResult, save_personal_model
 from leadsynth_core.progress import CancelToken
 
 from ..controllers.workers import TaskRunner
@@ -83,6 +83,8 @@ class WizardJobs(QObject):
     trained = Signal(object)  # Review
     train_failed = Signal(str)
     train_cancelled = Signal()
+    saved = Signal(object)  # ModelCard as written
+    save_failed = Signal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -171,6 +173,20 @@ class WizardJobs(QObject):
     # ------------------------------------------------------------- lifetime
     def active(self) -> int:
         return self._tasks.active_count()
+
+    # ---------------------------------------------------------------- saving
+    def save(self, result: PersonalizationResult) -> None:
+        """Write the personal model and its library row in a worker (file and SQLite work
+        never runs on the GUI thread); :attr:`saved` or :attr:`save_failed` follows."""
+        self._tasks.start(
+            "save",
+            lambda _progress, _cancel: save_personal_model(result),
+            on_success=self.saved.emit,
+            on_error=lambda exc: self.save_failed.emit(str(exc)),
+        )
+
+    def is_saving(self) -> bool:
+        return self._tasks.is_running("save")
 
     def shutdown(self) -> bool:
         """Cancel every job and join its thread."""

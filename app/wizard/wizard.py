@@ -8,12 +8,10 @@ and joins every worker when it closes, however it closes.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget, QWizard
-
-from leadsynth_core.errors import LeadSynthError
-from leadsynth_core.personalize import save_personal_model
 
 from ..controllers.model_choice import PatientModelChoice, personal_summary
 from ..controllers.notify import Notifier
@@ -25,6 +23,9 @@ from .page_review import ReviewPage
 from .page_settings import SettingsPage
 from .page_training import TrainingPage
 from .state import WizardState
+
+if TYPE_CHECKING:
+    from leadsynth_core.models import ModelCard
 
 log = logging.getLogger(__name__)
 
@@ -72,21 +73,29 @@ class PersonalizeWizard(QWizard):
             self.addPage(page)
         self.jobs.scan_failed.connect(lambda m: notifier.error("Cannot list the recordings", m))
         self.jobs.train_failed.connect(lambda m: notifier.error("Personalization failed", m))
+        self.jobs.saved.connect(self._on_saved)
+        self.jobs.save_failed.connect(self._on_save_failed)
 
     def accept(self) -> None:
-        """Accept: write the personal model and its library row, then close."""
+        """Accept: write the personal model and its library row in a worker, then close."""
         result = self.state.result
-        if result is None:
+        if result is None or self.jobs.is_saving():
             return
-        try:
-            card = save_personal_model(result)
-        except LeadSynthError as exc:
-            self._notifier.error("Cannot save the personal model", exc)
-            return
+        # Until the save ends, neither Accept again nor Discard: the files are being written.
+        for which in (QWizard.WizardButton.FinishButton, QWizard.WizardButton.CancelButton):
+            self.button(which).setEnabled(False)
+        self.jobs.save(result)
+
+    def _on_saved(self, card: ModelCard) -> None:
         log.info("accepted personal model %s for patient %s", card.id, card.patient_id)
         self._notifier.info(f"Saved the model {personal_summary(card)}")
         self.model_saved.emit(card)
         super().accept()
+
+    def _on_save_failed(self, message: str) -> None:
+        for which in (QWizard.WizardButton.FinishButton, QWizard.WizardButton.CancelButton):
+            self.button(which).setEnabled(True)
+        self._notifier.error("Cannot save the personal model", message)
 
     def done(self, code: int) -> None:  # noqa: D401 (Qt API)
         # Every way out (Accept, Discard, Esc, the close box) passes here: stop and join

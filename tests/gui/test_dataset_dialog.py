@@ -64,9 +64,11 @@ def test_evaluates_worst_first_and_opens_a_record(qtbot, make_window, folder: Pa
     qtbot.waitUntil(lambda: w.document.path is not None and str(w.document.path) == want[0]["path"], timeout=30_000)
     wait_synthesis(qtbot, w)
     assert dialog.isVisible()
-    # Saved as leadsynth evaluate writes it.
-    out = dialog.save(tmp_path / "eval.json")
-    assert '"n_records": 4' in out.read_text()
+    # Saved as leadsynth evaluate writes it, in a worker (the GUI thread does not write).
+    with qtbot.waitSignal(dialog.controller.saved, timeout=30_000) as saved:
+        assert dialog.save(tmp_path / "eval.json")
+    assert saved.args[0] == tmp_path / "eval.json"
+    assert '"n_records": 4' in saved.args[0].read_text()
     assert not error_boxes
 
 

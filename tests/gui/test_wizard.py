@@ -248,8 +248,14 @@ def test_accept_saves_the_model_and_the_viewer_uses_it(viewer, qtbot, error_boxe
     assert names == ["V5 measured (truth)", "V5 SYNTHESIZED, general model", "V5 SYNTHESIZED, personal model"]
     assert "visit7.hea" in review.overlay_label.text()
     assert wizard.button(QWizard.WizardButton.FinishButton).text() == "Accept"
+    closed: list[int] = []
+    wizard.finished.connect(closed.append)
     wizard.button(QWizard.WizardButton.FinishButton).click()
-    assert not wizard.isVisible()
+    # The model is written in a worker: the wizard stays (Accept and Discard disabled)
+    # until it is saved, and the GUI thread never waits for the files.
+    assert not wizard.button(QWizard.WizardButton.FinishButton).isEnabled()
+    assert wizard.jobs.is_saving() and not closed
+    qtbot.waitUntil(lambda: bool(closed), timeout=30_000)
 
     models = library_models()
     assert len(models) == 1
