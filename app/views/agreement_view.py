@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SEGMENTS_S = (2.0, 5.0, 10.0, 30.0, 60.0)
-REFERENCES = style.REFERENCE_LABELS
+LABELS = style.REFERENCE_LABELS  # keyed by leadsynth_core.scoring.REFERENCES
 WORST_ROWS = 10
 #: Colour-blind-safe lead colours (Okabe-Ito), cycled over the scored leads.
 LEAD_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999")
@@ -73,7 +73,7 @@ class AgreementView(QWidget):
         self.segment.setCurrentIndex(max(0, self.segment.findData(controller.segment_s)))
         self.segment.setToolTip("Length of the segments scored one by one")
         # One setting for the Scores table, the badges and this tab: the view state's.
-        self.reference = ScoreReferenceBox(state, REFERENCES)
+        self.reference = ScoreReferenceBox(state, LABELS)
         self.reference.setToolTip(
             "What the synthesized leads are compared with: the file's samples as stored (like the "
             "Scores table), or those samples high-passed at 0.5 Hz like the synthesized leads, so "
@@ -252,7 +252,7 @@ class AgreementView(QWidget):
             w = worst[0] if worst else None
             scope = "whole recording" if not doc.is_long else "whole recording (scored in full)"
             text = (f"<b>{scope}</b>: mean PCC {ag.whole['mean']['pcc']:.3f} over {', '.join(ag.leads)}, "
-                    f"{ag.n_segments} segment(s) of {ag.segment_s:g} s, vs. {REFERENCES[ag.reference]}, "
+                    f"{ag.n_segments} segment(s) of {ag.segment_s:g} s, vs. {LABELS[ag.reference]}, "
                     f"model {ag.model_id}.")
             if w is not None and np.isfinite(w.mean_pcc):
                 text += (f" Lowest: {fmt_hms(w.start_s)}-{fmt_hms(w.stop_s)}, mean PCC {w.mean_pcc:.3f} "
