@@ -110,6 +110,11 @@ def test_pcc_badges_equal_core_metric(qtbot, make_window, shared_data, error_box
     assert synthesized
     badges = {ci.cell.lead: ci for ci in w.grid.cell_items() if ci.badge is not None}
     assert set(badges) == set(synthesized)
+    # Against the default reference (the baseline-corrected truth, leadsynth_core.scoring).
+    from leadsynth_core.scoring import DEFAULT_REFERENCE, reference_truth
+
+    assert w.document.score_reference == DEFAULT_REFERENCE
+    truth = reference_truth(truth, synthesized, DEFAULT_REFERENCE)
     for lead, ci in badges.items():
         pcc = metrics.pcc(truth.lead(lead), result.lead(lead))
         assert w.document.scores[lead].pcc == pytest.approx(pcc, abs=1e-12)
