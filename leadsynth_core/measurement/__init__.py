@@ -1,0 +1,1 @@
+"""Measurements a cardiologist reads: intervals, axes, amplitudes and ST levels per lead."""
