@@ -27,6 +27,7 @@ _COMMANDS: tuple[str, ...] = (
     "synthesize",
     "evaluate",
     "agreement",
+    "measure",
     "models",
     "personalize",
     "library",
