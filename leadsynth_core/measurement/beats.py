@@ -30,6 +30,8 @@ MIN_BEATS = 3
 MAX_RR_S = 3.0
 #: Median correlation of the beats with their median below this means noise, not beats.
 MIN_TEMPLATE_CORR = 0.6
+#: Complexes smaller than this fraction of the typical QRS are noise, not beats.
+MIN_QRS_FRACTION = 0.2
 #: A pacing spike: a deflection this large (mV) that comes and goes within ~8 ms.
 SPIKE_MV = 0.5
 
@@ -129,7 +131,14 @@ def form_beats(signal: np.ndarray, fs: float, lead_names: Sequence[str], *, sour
         raise NotMeasurable(f"{source}: every lead is flat (peak-to-peak under {FLAT_MV} mV)")
     base = highpass(x, fs, 0.5, order=2, axis=0)
     # R peaks from the live leads only (a flat lead adds nothing but its noise).
-    peaks = detect_r_peaks(lowpass(base[:, live], fs, min(40.0, 0.45 * fs), axis=0), fs)
+    smooth = lowpass(base[:, live], fs, min(40.0, 0.45 * fs), axis=0)
+    peaks = detect_r_peaks(smooth, fs)
+    if peaks.size:
+        # An adaptive detector finds "beats" in the noise of an asystole: keep only complexes
+        # of at least a fifth of the record's typical QRS size (largest peak-to-peak over leads).
+        half = max(1, int(0.05 * fs))
+        size = np.array([np.ptp(smooth[max(0, p - half):p + half + 1], axis=0).max() for p in peaks])
+        peaks = peaks[size >= MIN_QRS_FRACTION * np.percentile(size, 90)]
     if peaks.size < MIN_BEATS:
         raise NotMeasurable(f"{source}: {peaks.size} QRS complex(es) found; no rhythm to measure (asystole or no ECG)")
     rr = np.diff(peaks) / fs

@@ -5,7 +5,7 @@ together: from the earliest onset to the latest offset over the leads (the globa
 points of :mod:`.delineate`).  PR = QRS onset - P onset; QRS = J - QRS onset;
 QT = T end - QRS onset; QTc Bazett = QT / sqrt(RR), Fridericia = QT / RR^(1/3), RR in
 seconds (the median RR).  Axes: the direction in the frontal plane of the net area of the
-wave in lead I (0 deg) and aVF (+90 deg), in degrees from -90 (exclusive) to 180.
+wave in lead I (0 deg) and aVF (+90 deg), in degrees from -180 (exclusive) to +180.
 """
 
 from __future__ import annotations
@@ -39,16 +39,13 @@ class GlobalValues:
 
 
 def frontal_axis(area_i: float, area_avf: float, *, min_area: float = 1e-6) -> float | None:
-    """Axis in degrees (-90, 180] of a wave with net areas ``area_i`` and ``area_avf``.
+    """Axis in degrees (-180, 180] of a wave with net areas ``area_i`` and ``area_avf``.
 
     ``None`` when both areas are (near) zero: a direction of nothing is not an axis.
     """
     if math.hypot(area_i, area_avf) < min_area:
         return None
-    deg = math.degrees(math.atan2(area_avf, area_i))
-    if deg <= -90.0:
-        deg += 360.0
-    return round(deg, 0)
+    return float(round(math.degrees(math.atan2(area_avf, area_i)), 0))
 
 
 def _area(x: np.ndarray, lo: int | None, hi: int | None, fs: float) -> float | None:

@@ -11,7 +11,7 @@ Definitions (those of the AHA/ACCF/HRS recommendations and of electrocardiograph
 * ST level at J, J+60 ms and J+80 ms against the baseline.
 * T amplitude: the largest deflection between J+80 ms and the T end (signed), with its
   polarity (positive, negative, biphasic, flat).
-* P amplitude: the largest deflection between P onset and offset (signed).
+* P amplitude: the largest deflection between P onset and offset (signed), against the PR baseline.
 """
 
 from __future__ import annotations
@@ -114,8 +114,9 @@ def measure_lead(beat: np.ndarray, fs: float, fid: Fiducials, baseline: float) -
                 t_pol = "positive" if big > 0 else "negative"
     p_mv = None
     if fid.p_on is not None and fid.p_off is not None:
-        # Against the level at P onset (the PR baseline can be depressed by atrial repolarization).
-        seg = x[fid.p_on:fid.p_off + 1] - x[fid.p_on]
+        # Against the PR baseline like every other amplitude (the detected P onset sits a
+        # little inside the wave, so its own level would shave the P amplitude).
+        seg = x[fid.p_on:fid.p_off + 1]
         p_mv = _r3(seg[np.argmax(np.abs(seg))])
     return LeadValues(q_mv=_r3(q), r_mv=_r3(r), s_mv=_r3(s), r_prime_mv=_r3(rp), qrs_area_mvms=round(area, 1),
                       st_j_mv=at(0.0), st_j60_mv=at(60.0), st_j80_mv=at(80.0), t_mv=t_mv, t_polarity=t_pol,
