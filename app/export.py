@@ -12,11 +12,12 @@ import datetime as _dt
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QMarginsF, QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter, QPen
 
 from leadsynth_core._version import __version__
 from leadsynth_core.errors import LeadSynthError
@@ -28,6 +29,9 @@ from . import paper, style
 from .document import ViewerDocument, ViewState
 from .theme import LIGHT, Theme, theme
 from .views.ecg_grid import draw_paper_grid
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .measurement_ui import ExportExtras
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +72,13 @@ def footer_lines(doc: ViewerDocument, state: ViewState) -> list[str]:
     return lines
 
 
-def render_page(painter: QPainter, doc: ViewerDocument, state: ViewState, dpmm: float, th: Theme = LIGHT) -> None:
-    """Paint one A4-landscape page (device units: ``dpmm`` per millimetre)."""
+def render_page(painter: QPainter, doc: ViewerDocument, state: ViewState, dpmm: float, th: Theme = LIGHT,
+                extras: ExportExtras | None = None) -> None:
+    """Paint one A4-landscape page (device units: ``dpmm`` per millimetre).
+
+    ``extras``: the calipers shown on the page (drawn where they stand, with their read-out)
+    and the measurement lines printed under the footer.
+    """
     geo = paper.page_geometry(state.layout)
     k = dpmm
     left = MARGIN_MM + (A4_LANDSCAPE_MM[0] - 2 * MARGIN_MM - geo.width) / 2
@@ -170,13 +179,48 @@ def render_page(painter: QPainter, doc: ViewerDocument, state: ViewState, dpmm: 
     small.setPixelSize(max(1, int(2.5 * k)))
     painter.setFont(small)
     y = top + geo.height + 2.0
-    for line in footer_lines(doc, state):
+    for line in footer_lines(doc, state) + list(extras.lines if extras is not None else ()):
         painter.drawText(QRectF(left * k, y * k, geo.width * k, 4 * k),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, line)
         y += 3.8
+    if extras is not None and extras.calipers is not None:
+        _draw_calipers(painter, extras, geo.width, geo.height, X, Y, k)
 
 
-def export_pdf(path: str | Path, doc: ViewerDocument, state: ViewState) -> Path:
+def _draw_calipers(painter: QPainter, extras: ExportExtras, width: float, height: float,
+                   X: Callable, Y: Callable, k: float) -> None:  # noqa: N803 (the page's transforms)
+    """The calipers of the 12-lead page at their paper position (clipped to the grid)."""
+    from .views.calipers import CALIPER_COLOR
+
+    x1, x2, y1, y2 = extras.calipers
+    pen = QPen(CALIPER_COLOR)
+    pen.setWidthF(0.25 * k)
+    painter.setPen(pen)
+    for x in (x1, x2):
+        if 0 <= x <= width:
+            painter.drawLine(QPointF(X(x), Y(0.0)), QPointF(X(x), Y(height)))
+    for y in (y1, y2):
+        if 0 <= y <= height:
+            painter.drawLine(QPointF(X(0.0), Y(y)), QPointF(X(width), Y(y)))
+    dash = QPen(pen)
+    dash.setStyle(Qt.PenStyle.DashLine)
+    painter.setPen(dash)
+    for x in extras.march:
+        if 0 <= x <= width:
+            painter.drawLine(QPointF(X(x), Y(0.0)), QPointF(X(x), Y(height)))
+    font = QFont("Sans Serif")
+    font.setPixelSize(max(1, int(2.8 * k)))
+    font.setBold(True)
+    painter.setFont(font)
+    text_w = QFontMetricsF(font).horizontalAdvance(extras.caliper_text) + 2.0 * k
+    box = QRectF(min(X(max(x1, x2)), X(width) - text_w), Y(min(max(y1, y2), height)) - 5.0 * k, text_w, 4.4 * k)
+    painter.fillRect(box, QColor(255, 255, 255, 230))
+    painter.setPen(QPen(CALIPER_COLOR))
+    painter.drawRect(box)
+    painter.drawText(box, Qt.AlignmentFlag.AlignCenter, extras.caliper_text)
+
+
+def export_pdf(path: str | Path, doc: ViewerDocument, state: ViewState, extras: ExportExtras | None = None) -> Path:
     """Write the current page as an A4-landscape PDF at true scale."""
     p = Path(path)
     writer = QPdfWriter(str(p))
@@ -189,7 +233,7 @@ def export_pdf(path: str | Path, doc: ViewerDocument, state: ViewState) -> Path:
     if not painter.begin(writer):
         raise ExportError(f"{p}: cannot write the PDF (is the folder writable?)")
     try:
-        render_page(painter, doc, state, dpmm=writer.resolution() / 25.4, th=theme("light"))
+        render_page(painter, doc, state, dpmm=writer.resolution() / 25.4, th=theme("light"), extras=extras)
     finally:
         painter.end()
     if not p.exists() or p.stat().st_size == 0:
@@ -198,7 +242,8 @@ def export_pdf(path: str | Path, doc: ViewerDocument, state: ViewState) -> Path:
     return p
 
 
-def export_png(path: str | Path, doc: ViewerDocument, state: ViewState, dpi: int = PNG_DPI) -> Path:
+def export_png(path: str | Path, doc: ViewerDocument, state: ViewState, extras: ExportExtras | None = None,
+               dpi: int = PNG_DPI) -> Path:
     """Write the current page as a PNG at ``dpi`` (stored in the file, so it prints to scale)."""
     p = Path(path)
     dpmm = dpi / 25.4
@@ -209,7 +254,7 @@ def export_png(path: str | Path, doc: ViewerDocument, state: ViewState, dpi: int
     image.setDotsPerMeterY(dpm)
     painter = QPainter(image)
     try:
-        render_page(painter, doc, state, dpmm=dpmm, th=theme("light"))
+        render_page(painter, doc, state, dpmm=dpmm, th=theme("light"), extras=extras)
     finally:
         painter.end()
     if not image.save(str(p), "PNG"):

@@ -36,6 +36,8 @@ from .dataset_dialog import DatasetDialog
 from .document import ViewerDocument, ViewState
 from .filters import DisplayFilters
 from .long_recording import WindowPager
+from .measurement_controller import MeasurementController
+from .measurement_ui import MeasurementUi
 from .notify import Notifier
 from .settings import GAINS_MM_MV, LAYOUTS, LOWPASS_CHOICES_HZ, NOTCH_CHOICES_HZ, SPEEDS_MM_S, Settings
 from .theme import apply_palette
@@ -80,7 +82,8 @@ class MainWindow(QMainWindow):
         self.agreement.options_changed.connect(self._save_agreement_options)
 
         self.grid = EcgGridView(self.document, self.view_state)
-        self.median = MedianBeatView(self.document, self.view_state)
+        self.measurements = MeasurementController(self.document, self.view_state, self)
+        self.median = MedianBeatView(self.document, self.view_state, measurements=self.measurements)
         self.agreement_view = AgreementView(self.document, self.view_state, self.agreement, self.notifier)
         self.agreement_view.jump_requested.connect(self.show_time)
         self.tabs = QTabWidget()
@@ -100,6 +103,7 @@ class MainWindow(QMainWindow):
 
         self._build_status_bar()
         self._build_actions()
+        self.measurement_ui = MeasurementUi(self, self.measurements)
         self.records.opened.connect(self._on_opened)
         self.document.synthesis_state_changed.connect(self._on_synthesis_state)
         self.document.synthesis_progress.connect(self._on_progress)
@@ -417,9 +421,9 @@ class MainWindow(QMainWindow):
         p = Path(path)
         try:
             if p.suffix.lower() == ".pdf":
-                out = export.export_pdf(p, self.document, self.view_state)
+                out = export.export_pdf(p, self.document, self.view_state, self.measurement_ui.export_extras())
             else:
-                out = export.export_png(p, self.document, self.view_state)
+                out = export.export_png(p, self.document, self.view_state, self.measurement_ui.export_extras())
         except (LeadSynthError, OSError) as exc:
             self.notifier.error("Export failed", exc)
             return None

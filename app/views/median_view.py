@@ -20,7 +20,10 @@ from leadsynth_core.record import Provenance
 
 from .. import style
 from ..document import ViewerDocument, ViewState
+from ..measurement_controller import MeasurementController
 from ..theme import theme
+from .calipers import Calipers
+from .median_marks import draw_marks
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +40,13 @@ def beat_matrix(x: np.ndarray, fs: float, peaks: np.ndarray) -> np.ndarray:
 
 
 class MedianBeatView(QWidget):
-    def __init__(self, document: ViewerDocument, state: ViewState, parent: QWidget | None = None) -> None:
+    def __init__(self, document: ViewerDocument, state: ViewState, parent: QWidget | None = None, *,
+                 measurements: MeasurementController | None = None) -> None:
         super().__init__(parent)
         self._doc = document
         self._state = state
+        self._measurements = measurements
+        self._marks: list[tuple[pg.PlotItem, object]] = []
         self._active = False
         self._dirty = True
         self.info = QLabel()
@@ -65,12 +71,41 @@ class MedianBeatView(QWidget):
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(self.info)
         lay.addWidget(self.canvas, 1)
+        #: Calipers on one lead's median beat (ms and mV on its axes); see :meth:`set_caliper_lead`.
+        self.caliper_lead = "II"
+        self.calipers = Calipers(self.plots["II"].getViewBox(), seconds_per_unit=lambda: 0.001, mv_per_unit=lambda: 1.0,
+                                 parent=self)
         for sig in (document.record_changed, document.result_changed, document.window_changed):
             sig.connect(self._invalidate)
+        if measurements is not None:
+            measurements.changed.connect(self._draw_marks)
         state.changed.connect(lambda what: self._invalidate() if what in ("theme", "filters", "mode") else None)
         state.position_changed.connect(lambda _s: self._invalidate())
 
+    def set_caliper_lead(self, lead: str) -> None:
+        """Move the calipers to the median beat of ``lead``."""
+        shown = self.calipers.visible
+        marching = self.calipers.marching
+        self.calipers.hide()
+        self.caliper_lead = lead
+        self.calipers = Calipers(self.plots[lead].getViewBox(), seconds_per_unit=lambda: 0.001,
+                                 mv_per_unit=lambda: 1.0, parent=self)
+        self.calipers.set_marching(marching)
+        if shown:
+            self.calipers.show()
+
+    def _draw_marks(self) -> None:
+        for plot, item in self._marks:
+            plot.removeItem(item)
+        self._marks = []
+        m = self._measurements.shown if self._measurements is not None else None
+        for lead, plot in self.plots.items():
+            curve = self.curves.get(lead, {}).get("trace")
+            self._marks += [(plot, item) for item in draw_marks(plot, m, curve, labels=lead in ("I", "V1"))]
+
     def set_active(self, active: bool) -> None:
+        if self._measurements is not None and active != self._active:
+            self._measurements.set_active(active)
         self._active = active
         if active and self._dirty:
             self.refresh()
@@ -86,6 +121,7 @@ class MedianBeatView(QWidget):
         self.canvas.setBackground(th.paper)
         for plot in self.plots.values():
             plot.clear()
+        self._marks = []
         self.curves = {}
         rec = self._doc.record
         if rec is None:
@@ -141,3 +177,5 @@ class MedianBeatView(QWidget):
                 plot.addItem(badge)
                 badge.setPos(AFTER_S * 1000.0, float(np.nanmax(self.curves[lead]["trace"].yData))
                              if "trace" in self.curves[lead] else 0.0)
+        self._draw_marks()
+        self.calipers.attach()
