@@ -7,13 +7,12 @@ import math
 
 import numpy as np
 import pytest
+from measurement_synth import FS, LEAD_SHAPES, P_ON, QRS_OFF, QRS_ON, T_END, beat, synthetic_record
 
 from leadsynth_core.leads import STANDARD_LEADS
 from leadsynth_core.measurement import compare_measurements, measure_record, transition_zone
 from leadsynth_core.measurement.globals import frontal_axis
 from leadsynth_core.record import EcgRecord, Provenance
-
-from measurement_synth import FS, LEAD_SHAPES, P_ON, QRS_OFF, QRS_ON, T_END, beat, synthetic_record
 
 # Threshold delineation of smooth synthetic onsets lands a few samples inside the wave;
 # 15 ms is well under what calipers on paper resolve (a small box is 40 ms).

@@ -73,7 +73,11 @@ class Calipers(QObject):
         self.label.setZValue(41)
         self._march: list[pg.InfiniteLine] = []
         self._visible = False
-        view_box.sigRangeChanged.connect(self._update_march)
+        #: Placed by default and not touched since: follow the view into sight.
+        self._auto = False
+        for line in (self.t1, self.t2, self.a1, self.a2):
+            line.sigDragged.connect(self._touched)
+        view_box.sigRangeChanged.connect(self._on_range)
 
     # ---------------------------------------------------------------- public
     @property
@@ -92,6 +96,7 @@ class Calipers(QObject):
         """Show the calipers (by default one second and 1 mV wide, in the visible part)."""
         (vx0, vx1), (vy0, vy1) = self._vb.viewRange()
         sec, mv = max(self._sec(), 1e-12), max(self._mv(), 1e-12)
+        self._auto = None in (x1, x2, y1, y2)
         if x1 is None:
             x1 = vx0 + 0.25 * (vx1 - vx0)
         if x2 is None:
@@ -161,6 +166,19 @@ class Calipers(QObject):
         return "" if r is None else r.text()
 
     # --------------------------------------------------------------- private
+    def _touched(self) -> None:
+        self._auto = False
+
+    def _on_range(self) -> None:
+        g = self.geometry()
+        if g is not None and self._auto:
+            # Shown before the view had its range (a page not yet laid out): bring the
+            # untouched legs into sight.
+            (vx0, vx1), (vy0, vy1) = self._vb.viewRange()
+            if not all(vx0 <= x <= vx1 for x in g[:2]) or not all(vy0 <= y <= vy1 for y in g[2:]):
+                self.show()
+        self._update_march()
+
     def _update(self) -> None:
         g = self.geometry()
         if g is None:
@@ -168,7 +186,12 @@ class Calipers(QObject):
         x1, x2, y1, y2 = g
         self.label.setHtml(f"<span style='font-size:9pt; font-weight:600; color:{CALIPER_COLOR.name()}'>"
                            f"{self.text()}</span>")
-        self.label.setPos(max(x1, x2), max(y1, y2))
+        # The read-out sits outside the right leg, or inside it in the right half of the
+        # view, so that it is never cut off at the edge of a small plot.
+        (vx0, vx1), _ = self._vb.viewRange()
+        right = max(x1, x2)
+        self.label.setAnchor((1, 1) if right > 0.5 * (vx0 + vx1) else (0, 1))
+        self.label.setPos(right, max(y1, y2))
         self._update_march()
         self.changed.emit()
 
