@@ -15,12 +15,12 @@ from collections.abc import Callable
 
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QColor, QPen
+from PySide6.QtGui import QPen
+
+from ..render.measurement_marks import CALIPER_COLOR
 
 __all__ = ["CaliperReading", "Calipers", "CALIPER_COLOR"]
 
-#: Calipers are magenta: no lead's provenance is drawn in that colour.
-CALIPER_COLOR = QColor("#c2185b")
 #: Marching legs drawn at most this many spans either way.
 MARCH_STEPS = 12
 

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetIte
 
 from leadsynth_core.measurement import Measurements, transition_zone
 
-from ..measurement_controller import MeasurementController
+from ..controllers.measurements import MeasurementController
 
 FLAG_BRUSH = QBrush(QColor(255, 205, 205))
 SYNTH_BRUSH = QBrush(QColor(0, 71, 212, 28))

@@ -18,12 +18,12 @@ from leadsynth_core.errors import LeadSynthError
 from leadsynth_core.leads import STANDARD_LEADS
 from leadsynth_core.record import Provenance
 
-from .. import style
-from ..document import ViewerDocument, ViewState
-from ..measurement_controller import MeasurementController
-from ..theme import theme
+from ..controllers.measurements import MeasurementController
+from ..render import style
+from ..render.measurement_marks import draw_marks
+from ..render.theme import theme
+from ..state.document import ViewerDocument, ViewState
 from .calipers import Calipers
-from .median_marks import draw_marks
 
 log = logging.getLogger(__name__)
 

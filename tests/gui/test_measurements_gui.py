@@ -10,7 +10,7 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QImage, QMouseEvent
 from PySide6.QtWidgets import QApplication
 
-from app.main_window import MainWindow
+from app.shell.main_window import MainWindow
 from app.views.calipers import CALIPER_COLOR, Calipers
 from leadsynth_core.measurement import measure_record
 

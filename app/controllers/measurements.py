@@ -17,7 +17,7 @@ from leadsynth_core.errors import LeadSynthError
 from leadsynth_core.measurement import Comparison, Measurements, compare_measurements, measure_record
 from leadsynth_core.record import EcgRecord, Provenance
 
-from .document import ViewerDocument, ViewState
+from ..state.document import ViewerDocument, ViewState
 
 log = logging.getLogger(__name__)
 

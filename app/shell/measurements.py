@@ -1,36 +1,27 @@
 """Measurements in the main window: the panel dock, calipers on both ECG pages, the export.
 
-Kept out of ``main_window`` (one concept per module): :func:`install` adds the
-"Measurements" dock, the calipers of the 12-lead page (their legs are in paper millimetres,
-read through the current speed and gain) and of the median-beat page, the View menu's
-caliper actions (K, Shift+K), and :meth:`MeasurementUi.export_extras` for PDF/PNG export.
+Kept out of ``main_window`` (one concept per module): :class:`MeasurementUi` adds the
+"Measurements" dock (tabbed with the Scores), the calipers of the 12-lead page (their legs
+are in paper millimetres, read through the current speed and gain) and those of the
+median-beat page, the Measure menu (Calipers K, Marching calipers Shift+K), and
+:meth:`MeasurementUi.export_extras` for the PDF/PNG export.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget
+from PySide6.QtWidgets import QDockWidget, QMenu
 
-from .measurement_controller import MeasurementController
-from .views.calipers import Calipers
-from .views.measurements_panel import MeasurementsPanel
+from ..controllers.measurements import MeasurementController
+from ..render.measurement_marks import ExportExtras
+from ..views.calipers import Calipers
+from ..views.measurements_panel import MeasurementsPanel
 
 if TYPE_CHECKING:  # pragma: no cover
     from .main_window import MainWindow
-
-
-@dataclasses.dataclass(frozen=True)
-class ExportExtras:
-    """What the exported page adds: calipers (page mm) with their read-out, measurement lines."""
-
-    calipers: tuple[float, float, float, float] | None = None
-    caliper_text: str = ""
-    march: tuple[float, ...] = ()
-    lines: tuple[str, ...] = ()
 
 
 def _v(x: float | None, unit: str = "") -> str:
@@ -87,7 +78,13 @@ class MeasurementUi:
         state = window.view_state
         self.grid_calipers = Calipers(window.grid.view_box, seconds_per_unit=lambda: 1.0 / state.speed,
                                       mv_per_unit=lambda: 1.0 / state.gain, parent=window)
-        menu = window.menuBar().addMenu("&Measure")
+        bar = window.menuBar()
+        help_menu = next((a for a in bar.actions() if a.text().replace("&", "") == "Help"), None)
+        menu = QMenu("&Measure", window)
+        if help_menu is not None:
+            bar.insertMenu(help_menu, menu)
+        else:
+            bar.addMenu(menu)
         self.caliper_action = QAction("Calipers", window)
         self.caliper_action.setCheckable(True)
         self.caliper_action.setShortcut(QKeySequence("K"))
