@@ -184,8 +184,10 @@ class Calipers(QObject):
         if g is None:
             return
         x1, x2, y1, y2 = g
+        # Stacked (ms / bpm / mV) so that the read-out fits a small median-beat plot.
+        stacked = "<br>".join(self.text().split("  ·  "))
         self.label.setHtml(f"<span style='font-size:9pt; font-weight:600; color:{CALIPER_COLOR.name()}'>"
-                           f"{self.text()}</span>")
+                           f"{stacked}</span>")
         # The read-out sits outside the right leg, or inside it in the right half of the
         # view, so that it is never cut off at the edge of a small plot.
         (vx0, vx1), _ = self._vb.viewRange()
