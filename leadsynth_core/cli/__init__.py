@@ -30,6 +30,8 @@ _COMMANDS: tuple[str, ...] = (
     "models",
     "personalize",
     "library",
+    "prepare",
+    "train",
 )
 
 
