@@ -40,16 +40,17 @@ from ..leads import STANDARD_LEADS, derive_limb_leads, parse_lead_list
 from ..models.card import ModelCard
 from ..models.features import INDEPENDENT_LEADS, MODEL_FS
 from ..models.loaded import LoadedModel
-from ..models.networks import LENGTH_MULTIPLE, LinearResidualUNet, build_network
+from ..models.networks import LENGTH_MULTIPLE, LinearResidualUNet, LinresEnsemble, build_network
 from ..models.registry import load_model, save_model
 from .batches import EpochOrder, micro_batch, rank_micro_batches, validation_batches
 from .checkpoint import load_checkpoint, save_checkpoint
 from .console import ProgressBar
+from .convert import dedicated_network
 from .distributed import DistContext, all_reduce_mean, barrier, setup, teardown
 from .runlog import RunLog
 from .shards import ShardSet, open_shards
 from .specs import ModelSpec
-from .train import _lr_at, dedicated_from_any_subset, refit_head
+from .train import _lr_at, refit_head
 
 __all__ = ["TrainOptions", "train", "run_folder"]
 
@@ -208,9 +209,8 @@ class _Trainer:
         params = {k: v for k, v in base.card.arch_params.items() if k not in ("in_channels", "out_channels")}
         if base.card.any_subset and not self.inputs:
             return base.module, base.card.architecture, params
-        if base.card.any_subset and isinstance(base.module, LinearResidualUNet):
-            net = dedicated_from_any_subset(base.module, self.inputs)
-            return net, "linres", {"base_width": net.body.out_channels, "depth": len(net.body.down)}
+        if base.card.any_subset and isinstance(base.module, (LinearResidualUNet, LinresEnsemble)):
+            return dedicated_network(base.module, self.inputs)
         if not base.card.any_subset and tuple(base.card.inputs) == self.inputs:
             self._refit_head = False  # already fitted for these inputs
             return base.module, base.card.architecture, params
@@ -306,6 +306,8 @@ class _Trainer:
         bar = None
         if ctx.is_main:
             self.run_dir.mkdir(parents=True, exist_ok=True)
+            for stale in self.run_dir.glob(".tmp-*"):  # a checkpoint write that a kill interrupted
+                stale.unlink()
             runlog = RunLog(self.run_dir, step if state is not None else None)
             bar = ProgressBar(total, "train", "steps", start=step) if o.progress else None
             log.info(
