@@ -22,7 +22,8 @@ import torch
 
 from leadsynth_core.cli import main as cli_main
 from leadsynth_core.errors import TrainingError
-from leadsynth_core.models import load_model
+from leadsynth_core.models import list_models, load_model
+from leadsynth_core.paths import personal_models_dir
 from leadsynth_core.training import checkpoint as checkpoint_module
 from leadsynth_core.training.checkpoint import load_checkpoint
 from leadsynth_core.training.loop import TrainOptions, run_folder, train
@@ -76,11 +77,13 @@ def test_prepare_train_synthesize_end_to_end(shared_data: Path, shards: Path, tm
 
 def test_fine_tune_from_the_shipped_any_subset_model(shards: Path, tmp_path: Path) -> None:
     torch.set_num_threads(1)
-    opts = TrainOptions(data=shards, out=tmp_path / "ft", inputs=("I", "II", "V4"), base="anysubset", steps=2,
-                        batch=4, crop_s=1.024, card_records=1, progress=False)
+    # Written to the user's models folder, the model is listed like the shipped ones.
+    opts = TrainOptions(data=shards, out=personal_models_dir() / "ft", inputs=("I", "II", "V4"), base="anysubset",
+                        steps=2, batch=4, crop_s=1.024, card_records=1, progress=False)
     card = train(opts)
     assert card.architecture == "linres_ensemble" and card.training["base_model"] == "anysubset"
-    assert load_model(card.path).card.inputs == ["I", "II", "V4"]
+    assert load_model("ft").card.inputs == ["I", "II", "V4"]
+    assert "ft" in [c.id for c in list_models()]
 
 
 def test_two_processes_give_the_one_process_trajectory(shards: Path, reference: list[float], tmp_path: Path) -> None:
@@ -97,6 +100,14 @@ def test_two_processes_give_the_one_process_trajectory(shards: Path, reference: 
     assert cli_main(["train", "--data", str(shards), "--any-subset", "--out", str(other), "--steps", "3",
                      *SMALL[:2], "--micro-batches", "1", *SMALL[4:]]) == 0
     assert not np.allclose(losses(run_folder(other)), reference[:3], rtol=1e-3)
+
+
+def test_loader_workers_change_nothing_but_speed(shards: Path, reference: list[float], tmp_path: Path) -> None:
+    out = tmp_path / "loader"
+    torch.set_num_threads(1)
+    assert cli_main(["train", "--data", str(shards), "--any-subset", "--out", str(out), "--steps", "8",
+                     "--loader-workers", "2", *SMALL]) == 0
+    np.testing.assert_allclose(losses(run_folder(out)), reference, rtol=TRAJECTORY_RTOL)
 
 
 def _wait_for_checkpoint(proc: subprocess.Popen[str], last: Path, step: int, timeout: float = 120) -> None:

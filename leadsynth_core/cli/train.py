@@ -18,7 +18,7 @@ __all__ = ["register"]
 # Options passed on unchanged to the processes that --nproc starts.
 _FORWARDED = ("data", "out", "base", "steps", "epochs", "batch", "lr", "weight_decay", "seed", "device",
               "micro_batches", "val_every", "checkpoint_every", "crop_s", "amp", "val_records", "card_records",
-              "base_width", "depth", "keep", "name", "threads")
+              "base_width", "depth", "keep", "name", "threads", "loader_workers")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -62,6 +62,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--keep", choices=("best", "last"), default="best", help="write the best-validated or last weights")
     p.add_argument("--name", help="model name for its card")
     p.add_argument("--threads", type=int, default=None, help="CPU threads per process (default: CPUs / processes)")
+    p.add_argument("--loader-workers", type=int, default=None,
+                   help="processes per rank that build batches ahead (default: 2 on a GPU, 0 on CPUs)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -117,6 +119,7 @@ def run(args: argparse.Namespace) -> int:
         checkpoint_every=args.checkpoint_every, crop_s=args.crop_s, resume=args.resume, amp=args.amp,
         val_records=args.val_records, card_records=args.card_records, base_width=args.base_width, depth=args.depth,
         keep=args.keep, name=args.name, progress=not args.no_progress,
+        loader_workers=args.loader_workers,
     )
     command = "leadsynth train " + " ".join(shlex.quote(a) for a in sys.argv[2:])
     card = train(opts, command=command)

@@ -15,7 +15,8 @@ Process ``r`` of ``W`` computes micro-batches ``r, r + W, ...``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
@@ -23,7 +24,7 @@ from ..models.features import INDEPENDENT_LEADS
 from .shards import ShardSet
 from .train import _STANDARD_MASKS, _augment, _normalise_batch, _random_mask
 
-__all__ = ["EpochOrder", "micro_batch", "validation_batches", "rank_micro_batches"]
+__all__ = ["EpochOrder", "micro_batch", "validation_batches", "rank_micro_batches", "MicroBatchStream", "iterate"]
 
 _N = len(INDEPENDENT_LEADS)
 _EPOCH_SALT = 104_729  # keeps the epoch permutations apart from the per-step streams
@@ -110,3 +111,54 @@ def validation_batches(
         _normalise_batch(raw, raw, masks, inputs, targets)
         out.append((inputs, targets, masks))
     return out
+
+
+class MicroBatchStream:
+    """The micro-batches one process computes, from ``first_step`` on, in order.
+
+    A map-style dataset (item ``k`` is micro-batch ``mine[k % len(mine)]`` of step
+    ``first_step + k // len(mine)``), so that a :class:`torch.utils.data.DataLoader` with
+    worker processes can build them ahead of the training loop; since every micro-batch is
+    fixed by its step and index, the workers change nothing but the speed.
+    """
+
+    def __init__(self, data: ShardSet, order: EpochOrder, *, first_step: int, total_steps: int, mine: Sequence[int],
+                 **kwargs: object) -> None:
+        self.data, self.order, self.first, self.total, self.mine = data, order, first_step, total_steps, list(mine)
+        self.kwargs = kwargs
+
+    def __len__(self) -> int:
+        return (self.total - self.first) * len(self.mine)
+
+    def __getitem__(self, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        step, j = divmod(k, len(self.mine))
+        return micro_batch(self.data, self.order, step=self.first + step, index=self.mine[j], **self.kwargs)
+
+
+def _identity(x: object) -> object:
+    return x
+
+
+def _forget_handles(worker_id: int) -> None:
+    # A forked loader worker must open the shard files itself (HDF5 handles do not
+    # survive a fork); drop the parent's without closing them.
+    import torch.utils.data
+
+    info = torch.utils.data.get_worker_info()
+    if info is not None:
+        info.dataset.data._files = {}
+
+
+def iterate(stream: MicroBatchStream, workers: int) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Iterate over ``stream``, built in ``workers`` loader processes (0: here)."""
+    if workers <= 0:
+        return (stream[k] for k in range(len(stream)))
+    import multiprocessing
+
+    import torch.utils.data
+
+    return iter(torch.utils.data.DataLoader(
+        stream, batch_size=None, shuffle=False, num_workers=workers, collate_fn=_identity,
+        worker_init_fn=_forget_handles, prefetch_factor=4, persistent_workers=False,
+        multiprocessing_context=multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn"),
+    ))

@@ -42,7 +42,14 @@ from ..models.features import INDEPENDENT_LEADS, MODEL_FS
 from ..models.loaded import LoadedModel
 from ..models.networks import LENGTH_MULTIPLE, LinearResidualUNet, LinresEnsemble, build_network
 from ..models.registry import load_model, save_model
-from .batches import EpochOrder, micro_batch, rank_micro_batches, validation_batches
+from .batches import (
+    EpochOrder,
+    MicroBatchStream,
+    iterate,
+    micro_batch,
+    rank_micro_batches,
+    validation_batches,
+)
 from .checkpoint import load_checkpoint, save_checkpoint
 from .console import ProgressBar
 from .convert import dedicated_network
@@ -89,6 +96,7 @@ class TrainOptions:
     depth: int = 4
     keep: str = "best"
     name: str | None = None
+    loader_workers: int | None = None  # None: 2 on a GPU, 0 (batches built in the training process) on CPUs
     progress: bool = True
 
 
@@ -220,12 +228,13 @@ class _Trainer:
             "model (fine-tune an any-subset linres model, or a dedicated model of the same inputs)"
         )
 
-    def _batch(self, step: int, index: int, micro: int, cfg: dict[str, Any], order: EpochOrder):
+    def _batch_args(self, micro: int, cfg: dict[str, Any]) -> dict[str, Any]:
         skip = frozenset() if cfg["augment"] else frozenset(("gain", "lowpass", "wander", "noise", "powerline"))
-        x16, y8, m = micro_batch(
-            self.data, order, step=step, index=index, micro_batches=micro, batch_size=cfg["batch"],
-            length=self.length, seed=cfg["seed"], fixed_mask=self.fixed_mask, skip_augmentations=skip,
-        )
+        return {"micro_batches": micro, "batch_size": cfg["batch"], "length": self.length, "seed": cfg["seed"],
+                "fixed_mask": self.fixed_mask, "skip_augmentations": skip}
+
+    def _batch(self, step: int, index: int, micro: int, cfg: dict[str, Any], order: EpochOrder):
+        x16, y8, m = micro_batch(self.data, order, step=step, index=index, **self._batch_args(micro, cfg))
         return self._tensors(x16, y8, m)
 
     def _tensors(self, x16: np.ndarray, y8: np.ndarray, m: np.ndarray):
@@ -325,6 +334,9 @@ class _Trainer:
                 "best_step": best_step, "config": json.dumps(cfg), "micro_batches": micro, **(extra or {}),
             })
 
+        workers = o.loader_workers if o.loader_workers is not None else (2 if ctx.device.type == "cuda" else 0)
+        stream = iterate(MicroBatchStream(self.data, order, first_step=step, total_steps=total, mine=mine,
+                                          **self._batch_args(micro, cfg)), workers)
         t0 = time.time()
         t_last, s_last = t0, step
         model.train()
@@ -334,8 +346,8 @@ class _Trainer:
                     group["lr"] = _lr_at(step, total, cfg["lr"])
                 opt.zero_grad(set_to_none=True)
                 local = 0.0
-                for j, idx in enumerate(mine):
-                    x, y, w = self._batch(step, idx, micro, cfg, order)
+                for j in range(len(mine)):
+                    x, y, w = self._tensors(*next(stream))
                     sync = contextlib.nullcontext() if ctx.world == 1 or j == len(mine) - 1 else model.no_sync()
                     with sync:
                         with torch.autocast(device_type=ctx.device.type, dtype=amp_dtype, enabled=use_amp):

@@ -183,6 +183,10 @@ class ShardSet:
         self._scales: dict[int, np.ndarray] = {}
         self._offsets: dict[int, np.ndarray] = {}
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Sent to loader processes: they open the shard files themselves.
+        return {**self.__dict__, "_files": {}, "_scales": {}, "_offsets": {}}
+
     @property
     def data_id(self) -> str:
         """Identifies the data (``manifest["data_id"]``), stored in checkpoints."""
