@@ -27,6 +27,7 @@ import json
 import logging
 import math
 import platform
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -266,6 +267,8 @@ class _Trainer:
                         f"{self.last_path}: checkpoint has {key}={saved.get(key)!r}, this run {cfg[key]!r}; "
                         "resume with the same data and options, or choose another --out"
                     )
+            if o.steps is not None and o.steps != saved.get("steps"):
+                log.warning("--steps %d ignored: the resumed run keeps its %s steps", o.steps, saved.get("steps"))
             cfg = saved  # steps, lr and the rest continue as they were
         elif o.resume:
             log.warning("%s: no checkpoint to resume from; starting at step 0", self.last_path)
@@ -319,12 +322,16 @@ class _Trainer:
                 stale.unlink()
             runlog = RunLog(self.run_dir, step if state is not None else None)
             bar = ProgressBar(total, "train", "steps", start=step) if o.progress else None
-            log.info(
-                "training %s on %s: %d train / %d validation records, %d steps of %d (%d micro-batches, %d "
-                "process(es), %s%s), lr %.2g", cfg["kind"], self.data.folder, len(self.train_rows),
-                len(self.val_rows), total, cfg["batch"], micro, ctx.world, ctx.device,
-                f", AMP {str(amp_dtype).split('.')[-1]}" if use_amp else "", cfg["lr"],
+            start = (
+                f"training {cfg['kind']} on {self.data.folder}: {len(self.train_rows)} train / {len(self.val_rows)} "
+                f"validation records, {total} steps of {cfg['batch']} samples ({micro} micro-batches, {ctx.world} "
+                f"process(es), {ctx.device}" + (f", AMP {str(amp_dtype).split('.')[-1]}" if use_amp else "")
+                + f"), lr {cfg['lr']:.2g}" + (f", from step {step}" if step else "")
+                + ("" if runlog.tensorboard else "; TensorBoard not installed: log.csv only")
             )
+            log.info("%s", start)
+            if o.progress:
+                print(start, file=sys.stderr, flush=True)
         mine = rank_micro_batches(micro, ctx.rank, ctx.world)
 
         def checkpoint(path: Path, extra: dict[str, Any] | None = None) -> None:
