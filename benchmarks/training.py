@@ -142,8 +142,11 @@ def write(results: dict) -> None:
     m = results["machine"]
     lines = [
         "# Training throughput (`benchmarks/training.py`)", "",
-        f"Machine: {m['cpus']} CPU cores ({m['platform']}), load average {m['load_before']} before the run "
-        f"(a shared machine: other jobs ran), torch {m['torch']}, no GPU. Command: `{results['command']}`.", "",
+        f"Machine: {m['cpus']} CPU cores ({m['platform']}), load average {m['load_before']} before and "
+        f"{m.get('load_after', '?')} after the run, torch {m['torch']}, no GPU. Command: `{results['command']}`.", "",
+        "The machine was shared and oversubscribed (load average far above its core count): every figure is a "
+        "floor, and the parallel ones (2 workers, 2 threads) lost most to other jobs. Rerun on an idle machine "
+        "for representative numbers.", "",
         "## leadsynth prepare (the shared folder: 263 records, 1.07 h, 100-1000 Hz, 4 formats)", "",
         "| workers | records/s | record-hours/s | seconds | shard bytes |", "|---|---|---|---|---|",
     ]
