@@ -81,7 +81,7 @@ def test_unusable_records_are_dropped_with_reasons(shared_data: Path, tmp_path: 
 
 def test_nothing_usable_is_an_error_naming_the_report(shared_data: Path, tmp_path: Path) -> None:
     _bad_records(shared_data, tmp_path / "bad")
-    with pytest.raises(DatasetError, match=r"no usable record among the 4 file\(s\).*report\.json"):
+    with pytest.raises(DatasetError, match=r"bad: no usable record among the 4 file\(s\).*report\.json"):
         prepare([str(tmp_path / "bad")], tmp_path / "out")
     with pytest.raises(DatasetError, match="unfinished"):
         open_shards(tmp_path / "out")

@@ -316,11 +316,11 @@ def prepare(
                         f"{out}: a prepare worker stopped unexpectedly (killed, or out of memory); {complete} of "
                         f"{n_shards} shards are complete; run the same command with --resume to continue"
                     ) from None
-    return _finish(out, n_shards, len(units), val_fraction, holdout_sources, time.time() - t0, workers)
+    return _finish(out, n_shards, len(units), val_fraction, holdout_sources, time.time() - t0, workers, data)
 
 
 def _finish(out: Path, n_shards: int, n_files: int, val_fraction: float, holdout: Sequence[str], seconds: float,
-            workers: int) -> dict[str, Any]:
+            workers: int, data: Sequence[str]) -> dict[str, Any]:
     rows: list[dict[str, Any]] = []
     dropped: list[dict[str, str]] = []
     flagged: list[dict[str, str]] = []
@@ -341,7 +341,7 @@ def _finish(out: Path, n_shards: int, n_files: int, val_fraction: float, holdout
     sh.atomic_write_text(out / sh.REPORT, json.dumps(report, indent=1))
     if not rows:
         raise DatasetError(
-            f"no usable record among the {n_files} file(s) given ({len(dropped)} dropped; reasons: "
+            f"{', '.join(data)}: no usable record among the {n_files} file(s) ({len(dropped)} dropped; reasons: "
             + ", ".join(f"{k} x{v}" for k, v in reasons.items()) + f"); see {out / sh.REPORT}"
         )
     import csv
