@@ -87,6 +87,10 @@ def run(args: argparse.Namespace) -> int:
     if args.nproc < 1:
         raise TrainingError("--nproc must be at least 1")
     if args.nproc > 1:
+        if getattr(sys, "frozen", False):
+            # torch.distributed.run is started as "python -m ...": a bundled program has no python.
+            raise TrainingError("--nproc needs LeadSynth installed with pip (the bundled program trains in one "
+                                "process); see docs/training.md")
         if "WORLD_SIZE" in os.environ:
             raise TrainingError("--nproc is for one machine; under torchrun leave it out (torchrun starts the processes)")
         from ..training.distributed import launch
