@@ -110,6 +110,33 @@ def test_loader_workers_change_nothing_but_speed(shards: Path, reference: list[f
     np.testing.assert_allclose(losses(run_folder(out)), reference, rtol=TRAJECTORY_RTOL)
 
 
+def test_synthetic_ecgs_mixed_in_as_for_the_shipped_models(shards: Path, tmp_path: Path) -> None:
+    # A pool already in the cache is used as is (train.synthetic_pool's cache): here 4 sine
+    # "ECGs", so that the test needs neither deepfake-ecg nor its generation time.
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    t = np.arange(2500) / 250.0
+    pool = np.stack([np.stack([np.sin(2 * np.pi * (1 + k + lead / 8) * t) for lead in range(8)]) for k in range(4)])
+    np.save(cache / "deepfake_pool_4_1234.npy", pool.astype(np.float32))
+    torch.set_num_threads(1)
+    opts = TrainOptions(data=shards, out=tmp_path / "syn", inputs=("I", "II"), steps=2, batch=4, crop_s=1.024,
+                        card_records=1, progress=False, synthetic_fraction=0.5, synthetic_pool=4, cache_dir=cache)
+    card = train(opts)
+    assert card.training["synthetic_fraction"] == 0.5
+    # The batches do come from the pool: with a pool of silent ECGs, every target is silent.
+    from leadsynth_core.training.batches import EpochOrder, micro_batch
+    from leadsynth_core.training.shards import open_shards
+
+    data = open_shards(shards)
+    order = EpochOrder(data.split("train"), 0)
+    args = {"step": 0, "index": 0, "micro_batches": 1, "batch_size": 8, "length": 256, "seed": 0, "fixed_mask": None}
+    silent = np.zeros((2, 8, 2500), dtype=np.float32)
+    with_pool = micro_batch(data, order, pool=silent, synthetic_fraction=0.999999, **args)[1]
+    without = micro_batch(data, order, **args)[1]
+    data.close()
+    assert np.all(with_pool == 0) and np.any(without != 0)
+
+
 def _wait_for_checkpoint(proc: subprocess.Popen[str], last: Path, step: int, timeout: float = 120) -> None:
     t0 = time.time()
     while time.time() - t0 < timeout:
@@ -276,6 +303,7 @@ def test_bad_shard_folders_are_refused_before_training(
         (["--inputs", "I,II,V4", "--base", "linres-i-ii"], "--base linres-i-ii: a I,II linres_ensemble model cannot"),
         (["--inputs", "I,II", "--batch", "6", "--micro-batches", "4"], "--batch 6 is not a multiple of the 4"),
         (["--inputs", "I,II", "--crop-s", "60"], "no training record is at least --crop-s 60"),
+        (["--inputs", "I,II", "--synthetic-fraction", "1.5"], "--synthetic-fraction must be in [0, 1)"),
     ],
 )
 def test_bad_train_options_are_one_line_errors(

@@ -18,7 +18,8 @@ __all__ = ["register"]
 # Options passed on unchanged to the processes that --nproc starts.
 _FORWARDED = ("data", "out", "base", "steps", "epochs", "batch", "lr", "weight_decay", "seed", "device",
               "micro_batches", "val_every", "checkpoint_every", "crop_s", "amp", "val_records", "card_records",
-              "base_width", "depth", "keep", "name", "threads", "loader_workers")
+              "base_width", "depth", "keep", "name", "threads", "loader_workers", "synthetic_fraction",
+              "synthetic_pool", "cache_dir")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -64,6 +65,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--threads", type=int, default=None, help="CPU threads per process (default: CPUs / processes)")
     p.add_argument("--loader-workers", type=int, default=None,
                    help="processes per rank that build batches ahead (default: 2 on a GPU, 0 on CPUs)")
+    p.add_argument("--synthetic-fraction", type=float, default=0.0,
+                   help="share of each batch drawn from deepfake-ecg synthetic ECGs (as the shipped models: 0.25; "
+                        "needs the deepfake-ecg package)")
+    p.add_argument("--synthetic-pool", type=int, default=2000, help="synthetic ECGs generated once and cached")
+    p.add_argument("--cache-dir", type=Path, default=None, help="where the synthetic pool is cached "
+                   "(default: the user data folder)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -123,7 +130,8 @@ def run(args: argparse.Namespace) -> int:
         checkpoint_every=args.checkpoint_every, crop_s=args.crop_s, resume=args.resume, amp=args.amp,
         val_records=args.val_records, card_records=args.card_records, base_width=args.base_width, depth=args.depth,
         keep=args.keep, name=args.name, progress=not args.no_progress,
-        loader_workers=args.loader_workers,
+        loader_workers=args.loader_workers, synthetic_fraction=args.synthetic_fraction,
+        synthetic_pool=args.synthetic_pool, cache_dir=args.cache_dir,
     )
     command = "leadsynth train " + " ".join(shlex.quote(a) for a in sys.argv[2:])
     card = train(opts, command=command)

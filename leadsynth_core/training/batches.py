@@ -69,8 +69,14 @@ def micro_batch(
     fixed_mask: np.ndarray | None,
     skip_augmentations: frozenset[str] = frozenset(),
     vcg_rotation_deg: float = 0.0,
+    pool: np.ndarray | None = None,
+    synthetic_fraction: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Micro-batch ``index`` of step ``step``: inputs (b, 16, L), targets (b, 8, L), masks (b, 8)."""
+    """Micro-batch ``index`` of step ``step``: inputs (b, 16, L), targets (b, 8, L), masks (b, 8).
+
+    With a ``pool`` of synthetic ECGs (``train.synthetic_pool``, (n, 8, T) mV), each sample
+    is a crop of one of them with probability ``synthetic_fraction``, as in ``make_batch``.
+    """
     b = batch_size // micro_batches
     rng = np.random.default_rng([seed, step, index])
     raw_in = np.zeros((b, _N, length))
@@ -78,9 +84,15 @@ def micro_batch(
     masks = np.zeros((b, _N), dtype=np.float32)
     first = step * batch_size + index * b
     for j in range(b):
-        row = order.record_at(first + j)
-        start = int(rng.integers(0, data.rows[row].length - length + 1))
-        raw_in[j], raw_tg[j] = _augment(data.crop(row, start, length), rng, skip_augmentations, vcg_rotation_deg)
+        if pool is not None and synthetic_fraction > 0 and rng.random() < synthetic_fraction:
+            src = pool[rng.integers(len(pool))]
+            start = int(rng.integers(0, src.shape[-1] - length + 1))
+            crop = src[:, start : start + length].astype(np.float64)
+        else:
+            row = order.record_at(first + j)
+            start = int(rng.integers(0, data.rows[row].length - length + 1))
+            crop = data.crop(row, start, length)
+        raw_in[j], raw_tg[j] = _augment(crop, rng, skip_augmentations, vcg_rotation_deg)
         masks[j] = fixed_mask if fixed_mask is not None else _random_mask(rng)
     inputs = np.zeros((b, 2 * _N, length), dtype=np.float32)
     targets = np.zeros((b, _N, length), dtype=np.float32)

@@ -37,12 +37,12 @@ import torch
 from torch import nn
 
 from ..errors import DatasetError, ModelError, TrainingError
-from ..leads import STANDARD_LEADS, derive_limb_leads, parse_lead_list
+from ..leads import parse_lead_list
 from ..models.card import ModelCard
 from ..models.features import INDEPENDENT_LEADS, MODEL_FS
-from ..models.loaded import LoadedModel
 from ..models.networks import LENGTH_MULTIPLE, LinearResidualUNet, LinresEnsemble, build_network
 from ..models.registry import load_model, save_model
+from ..paths import user_data_dir
 from .batches import (
     EpochOrder,
     MicroBatchStream,
@@ -56,6 +56,7 @@ from .console import ProgressBar
 from .convert import dedicated_network
 from .distributed import DistContext, all_reduce_mean, barrier, setup, teardown
 from .runlog import RunLog
+from .scoring import calibrate_batchnorm, card_metrics, crop_pcc, masked_mse
 from .shards import ShardSet, open_shards
 from .specs import ModelSpec
 from .train import _lr_at, refit_head
@@ -97,6 +98,9 @@ class TrainOptions:
     depth: int = 4
     keep: str = "best"
     name: str | None = None
+    synthetic_fraction: float = 0.0
+    synthetic_pool: int = 2000
+    cache_dir: Path | None = None
     loader_workers: int | None = None  # None: 2 on a GPU, 0 (batches built in the training process) on CPUs
     progress: bool = True
 
@@ -131,32 +135,10 @@ def _check_options(o: TrainOptions) -> None:
         raise TrainingError("--steps must be at least 1")
     if o.amp not in ("auto", "on", "off") or o.keep not in ("best", "last"):
         raise TrainingError("--amp must be auto, on or off; --keep best or last")
+    if not 0.0 <= o.synthetic_fraction < 1.0 or o.synthetic_pool < 1:
+        raise TrainingError("--synthetic-fraction must be in [0, 1) and --synthetic-pool at least 1")
     if o.out.suffix in (".json", ".safetensors"):
         raise TrainingError(f"--out {o.out}: give the model's stem (MODEL writes MODEL.safetensors + MODEL.json)")
-
-
-def _calibrate_batchnorm(net: nn.Module, inputs: list[torch.Tensor]) -> None:
-    """Set the BatchNorm running statistics of a new network to the mean over ``inputs``.
-
-    The closed-form head fit runs in eval mode; with the initial statistics (0, 1) the
-    features it fits would not be those the network computes in training.
-    """
-    norms = [m for m in net.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
-    saved = [m.momentum for m in norms]
-    for m in norms:
-        m.reset_running_stats()
-        m.momentum = None  # cumulative average over the batches below
-    net.train()
-    with torch.no_grad():
-        for x in inputs:
-            net(x)
-    for m, momentum in zip(norms, saved, strict=True):
-        m.momentum = momentum
-
-
-def _loss(pred: torch.Tensor, target: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
-    # As train_network: squared error on the synthesized leads only, per output sample.
-    return (((pred.float() - target) ** 2) * weight).sum() / (weight.sum() * target.shape[-1])
 
 
 class _Trainer:
@@ -165,6 +147,7 @@ class _Trainer:
     def __init__(self, opts: TrainOptions, data: ShardSet, command: str) -> None:
         self.o, self.data, self.command = opts, data, command
         self._refit_head = False
+        self._pool: np.ndarray | None = None
         self.length = int(round(opts.crop_s * MODEL_FS)) // LENGTH_MULTIPLE * LENGTH_MULTIPLE
         if self.length < LENGTH_MULTIPLE:
             raise TrainingError(f"--crop-s {opts.crop_s} is shorter than {LENGTH_MULTIPLE / MODEL_FS:.3f} s")
@@ -205,6 +188,7 @@ class _Trainer:
             "data_id": self.data.data_id, "steps": steps, "batch": o.batch, "seed": o.seed,
             "lr": o.lr if o.lr is not None else (3e-4 if o.base else 1e-3), "weight_decay": o.weight_decay,
             "crop_samples": self.length, "augment": o.augment, "base_width": o.base_width, "depth": o.depth,
+            "synthetic_fraction": o.synthetic_fraction, "synthetic_pool": o.synthetic_pool,
         }
 
     def _network(self, cfg: dict[str, Any]) -> tuple[nn.Module, str, dict[str, Any]]:
@@ -232,7 +216,28 @@ class _Trainer:
     def _batch_args(self, micro: int, cfg: dict[str, Any]) -> dict[str, Any]:
         skip = frozenset() if cfg["augment"] else frozenset(("gain", "lowpass", "wander", "noise", "powerline"))
         return {"micro_batches": micro, "batch_size": cfg["batch"], "length": self.length, "seed": cfg["seed"],
-                "fixed_mask": self.fixed_mask, "skip_augmentations": skip}
+                "fixed_mask": self.fixed_mask, "skip_augmentations": skip, "pool": self._pool,
+                "synthetic_fraction": cfg.get("synthetic_fraction", 0.0)}
+
+    def _synthetic_pool(self, cfg: dict[str, Any]) -> np.ndarray | None:
+        """The deepfake-ecg pool (``pip install leadsynth[train]``), made by rank 0 and cached."""
+        if not cfg.get("synthetic_fraction"):
+            return None
+        from .train import synthetic_pool
+
+        cache = self.o.cache_dir or user_data_dir() / "cache"
+        try:
+            if self.ctx.is_main:
+                pool = synthetic_pool(cfg["synthetic_pool"], cache)
+            barrier(self.ctx)  # the others read rank 0's cached file
+            if not self.ctx.is_main:
+                pool = synthetic_pool(cfg["synthetic_pool"], cache)
+        except ModuleNotFoundError as exc:
+            raise TrainingError(f"--synthetic-fraction needs the deepfake-ecg package ({exc}); "
+                                "install it with: pip install deepfake-ecg") from None
+        if pool.shape[-1] < self.length:
+            raise TrainingError(f"--crop-s {self.o.crop_s} is longer than the synthetic ECGs ({pool.shape[-1] / MODEL_FS:g} s)")
+        return pool
 
     def _batch(self, step: int, index: int, micro: int, cfg: dict[str, Any], order: EpochOrder):
         x16, y8, m = micro_batch(self.data, order, step=step, index=index, **self._batch_args(micro, cfg))
@@ -283,11 +288,12 @@ class _Trainer:
             raise TrainingError(f"--batch {cfg['batch']} is not a multiple of the {micro} micro-batches")
         total = int(cfg["steps"])
         order = EpochOrder(self.train_rows, cfg["seed"])
+        self._pool = self._synthetic_pool(cfg)
         net, arch, arch_params = self._network(cfg)
         if self._refit_head and state is None:
             fits = [self._batch(10**6 + k, 0, 1, cfg, order) for k in range(_HEAD_FIT_BATCHES)]
             if not o.base:
-                _calibrate_batchnorm(net, [x for x, _y, _w in fits])
+                calibrate_batchnorm(net, [x for x, _y, _w in fits])
             refit_head(net, [(x.numpy(), y.numpy()) for x, y, _w in fits])
         net.to(ctx.device)
         opt = torch.optim.AdamW(net.parameters(), lr=cfg["lr"], weight_decay=cfg["weight_decay"])
@@ -358,7 +364,7 @@ class _Trainer:
                     sync = contextlib.nullcontext() if ctx.world == 1 or j == len(mine) - 1 else model.no_sync()
                     with sync:
                         with torch.autocast(device_type=ctx.device.type, dtype=amp_dtype, enabled=use_amp):
-                            loss = _loss(model(x), y, w)
+                            loss = masked_mse(model(x), y, w)
                         # DDP averages gradients over W processes: W/M per micro-batch makes
                         # the step's gradient that of the mean of all M micro-batch losses.
                         scaled = loss * (ctx.world / micro)
@@ -407,16 +413,9 @@ class _Trainer:
                 x, y, w = self._tensors(x16, y8, m)
                 with torch.autocast(device_type=self.ctx.device.type, dtype=amp_dtype, enabled=use_amp):
                     pred = net(x)
-                total_loss += float(_loss(pred, y, w)) * len(x)
+                total_loss += float(masked_mse(pred, y, w)) * len(x)
                 n += len(x)
-                p = pred.float().cpu().numpy().astype(np.float64)
-                t = y.cpu().numpy().astype(np.float64)
-                wm = w.cpu().numpy()[:, :, 0] > 0
-                p = p - p.mean(-1, keepdims=True)
-                t = t - t.mean(-1, keepdims=True)
-                den = np.sqrt((p**2).sum(-1) * (t**2).sum(-1))
-                r = np.where(den > 0, (p * t).sum(-1) / np.where(den > 0, den, 1), np.nan)
-                pccs.extend(r[wm].tolist())
+                pccs += crop_pcc(pred, y, w)
         net.train()
         return total_loss / max(n, 1), float(np.nanmean(pccs)) if pccs else float("nan")
 
@@ -446,42 +445,12 @@ class _Trainer:
             "processes": self.ctx.world, "device": str(self.ctx.device), "crop_samples": self.length,
             "lr": cfg["lr"], "optimizer": "AdamW, cosine schedule with warm-up; global batch fixed, lr not rescaled",
             "seed": cfg["seed"], "augmentations": "train._augment" if cfg["augment"] else "none",
+            "synthetic_fraction": cfg.get("synthetic_fraction", 0.0),
             "weights": used, "base_model": o.base, "time_s": round(seconds, 1), "command": self.command,
             "torch": torch.__version__, "host": platform.machine(),
         }
         card = build_card(spec, net, info, list(self.data.manifest.get("sources", {})))
-        card.metrics = self._card_metrics(card, net)
+        card.metrics = card_metrics(self.data, self.val_rows[: o.card_records], self.inputs, card, net)
         card = save_model(net, card, o.out)
         log.info("model written: %s (+ .safetensors)", card.path)
         return card
-
-    def _card_metrics(self, card: ModelCard, net: nn.Module) -> dict[str, Any]:
-        """Validation through the product's synthesis path, as the shipped models' cards."""
-        from ..record import EcgRecord
-        from .evaluate import evaluate_model
-        from .run import ANY_SUBSET_VALIDATION_SETS
-
-        rows = self.val_rows[: self.o.card_records]
-        if not rows:
-            return {"data": "none: the validation split is empty"}
-        records = []
-        for i in rows:
-            x = dict(zip(INDEPENDENT_LEADS, self.data.crop(i, 0, self.data.rows[i].length), strict=True))
-            x.update(derive_limb_leads(x["I"], x["II"]))  # 12 leads, as a record the viewer opens
-            records.append(EcgRecord(signal=np.stack([x[n] for n in STANDARD_LEADS], axis=1).astype(np.float32),
-                                     fs=MODEL_FS, lead_names=STANDARD_LEADS, source=self.data.rows[i].record_id))
-        loaded = LoadedModel(card, net)
-        sets = [list(self.inputs)] if self.inputs else [list(s) for s in ANY_SUBSET_VALIDATION_SETS]
-        metrics: dict[str, Any] = {
-            "data": f"validation split of {self.data.folder} ({len(records)} records, model space: 250 Hz, "
-                    "high-passed 0.5 Hz)",
-            "by_inputs": {},
-        }
-        for leads in sets:
-            res = evaluate_model(loaded, records, leads)
-            metrics["by_inputs"][",".join(leads)] = {
-                "mean_pcc": round(res["mean_pcc"], 4), "median_pcc": round(res["median_pcc"], 4),
-                "leads": {n: {k: round(v, 4) for k, v in d.items()} for n, d in res["leads"].items()},
-            }
-        metrics["mean_pcc"] = metrics["by_inputs"][",".join(sets[0])]["mean_pcc"]
-        return metrics
