@@ -82,6 +82,7 @@ def plan_units(data: Sequence[str]) -> list[Unit]:
                 raise DatasetError(f"{path}: no record file the readers accept (WFDB .hea, HDF5, CPSC .mat) under it")
             for f in found:
                 rel = f.relative_to(path)
+                f = Path(os.path.abspath(f))  # the index names files wherever train runs from
                 if name:
                     units.append((str(f), name, f"{name}/{rel.as_posix()}"))
                 elif len(rel.parts) > 1:
@@ -90,7 +91,7 @@ def plan_units(data: Sequence[str]) -> list[Unit]:
                     units.append((str(f), path.resolve().name, f"{path.resolve().name}/{rel.as_posix()}"))
         else:
             src = name or path.resolve().parent.name
-            units.append((str(path), src, f"{src}/{path.name}"))
+            units.append((os.path.abspath(path), src, f"{src}/{path.name}"))
     seen: dict[str, str] = {}
     for f, _src, rid in units:
         if rid in seen:
