@@ -165,3 +165,27 @@ def test_killed_worker_stops_cleanly_and_resume_finishes(data_folder: Path, tmp_
     reference = prepare([str(data_folder)], tmp_path / "reference", workers=1, shard_size=2)
     assert (out / "index.csv").read_text() == (tmp_path / "reference" / "index.csv").read_text()
     assert manifest["data_id"] == reference["data_id"]
+
+
+def test_patients_file_groups_records_by_patient(data_folder: Path, tmp_path: Path) -> None:
+    # PTB-XL style: ids as floats, files named by filename_lr / filename_hr.
+    lines = ["ecg_id,patient_id,filename_lr,filename_hr"]
+    lines += [f"{k},{100 + k % 3}.0,records100/{k}_lr,ludb/{k}" for k in range(1, 13)]
+    (tmp_path / "db.csv").write_text("\n".join(lines) + "\n")
+    manifest = prepare([str(data_folder / "ludb")], tmp_path / "out", val_fraction=0.3,
+                       patients=tmp_path / "db.csv")
+    index = (tmp_path / "out" / "index.csv").read_text().splitlines()
+    assert manifest["n_records"] == 12
+    data = open_shards(tmp_path / "out")
+    patient = {r.record_id: r.patient_id for r in data.rows}
+    assert set(patient.values()) == {"100", "101", "102"} and len(index) == 13
+    # Three patients: each lies wholly on one side.
+    for side in ("train", "validation"):
+        others = {"train": "validation", "validation": "train"}[side]
+        assert not {patient[i] for i in data.splits[side]} & {patient[i] for i in data.splits[others]}
+    assert data.splits["validation"] and data.splits["train"]
+    data.close()
+    (tmp_path / "bad.csv").write_text("file,subject\nx,1\n")
+    with pytest.raises(DatasetError, match=r"bad\.csv: needs a 'patient_id' column"):
+        prepare([str(data_folder / "ludb")], tmp_path / "out2", patients=tmp_path / "bad.csv")
+    assert not (tmp_path / "out2").exists()

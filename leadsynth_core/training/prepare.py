@@ -34,7 +34,7 @@ from ..models.features import INDEPENDENT_LEADS, MODEL_FS
 from . import shards as sh
 from .quality import assess
 
-__all__ = ["Unit", "plan_units", "prepare", "assign_splits", "DEFAULT_SHARD_SIZE", "DEFAULT_MIN_SECONDS"]
+__all__ = ["Unit", "plan_units", "prepare", "assign_splits", "DEFAULT_SHARD_SIZE", "DEFAULT_MIN_SECONDS", "read_patients"]
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +102,43 @@ def plan_units(data: Sequence[str]) -> list[Unit]:
     return units
 
 
+def read_patients(path: str | os.PathLike[str]) -> dict[str, str]:
+    """Record file stem -> patient id, from a CSV the user gives (``--patients``).
+
+    Columns: ``record`` (a file name or path; its stem is matched) and ``patient_id``;
+    PTB-XL's own ``ptbxl_database.csv`` works as it is (``filename_lr`` and ``filename_hr``
+    name the files).  PTB-XL writes ids as ``15709.0``: a trailing ``.0`` is dropped.
+
+    Raises
+    ------
+    DatasetError
+        If the file cannot be read or lacks the columns.
+    """
+    import csv
+
+    p = Path(path)
+    try:
+        with p.open(newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            cols = [c for c in ("record", "filename_lr", "filename_hr") if c in (reader.fieldnames or [])]
+            if "patient_id" not in (reader.fieldnames or []) or not cols:
+                raise DatasetError(
+                    f"{p}: needs a 'patient_id' column and a 'record' (or PTB-XL 'filename_lr'/'filename_hr') column; "
+                    f"found {', '.join(reader.fieldnames or []) or 'none'}"
+                )
+            out: dict[str, str] = {}
+            for row in reader:
+                pid = (row.get("patient_id") or "").strip()
+                pid = pid[:-2] if pid.endswith(".0") else pid
+                for c in cols:
+                    if row.get(c) and pid:
+                        out[Path(row[c]).stem if Path(row[c]).suffix in (".hea", ".mat", ".h5", ".hdf5", ".dat")
+                            else Path(row[c]).name] = pid
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise DatasetError(f"{p}: cannot read the patients file: {exc}") from None
+    return out
+
+
 def _record_keys(path: str, isolate: bool) -> list[str]:
     from ..io import guard_record, list_records
 
@@ -141,7 +178,8 @@ def convert_shard(job: dict[str, Any]) -> dict[str, Any]:
                 flagged.append({"record_id": rid, "path": path, "flags": "; ".join(verdict.flags)})
             rows.append({
                 "record_id": rid, "shard": k, "row": len(arrays), "source": src, "path": path, "key": key or "",
-                "patient_id": rec.patient_id or "", "fs": rec.fs, "samples": rec.n_samples,
+                "patient_id": rec.patient_id or job["patients"].get(Path(path).stem, ""), "fs": rec.fs,
+                "samples": rec.n_samples,
                 "seconds": round(rec.duration, 3), "length": int(verdict.leads.shape[1]), "quality": verdict.quality,
                 "flags": "; ".join(verdict.flags),
             })
@@ -224,6 +262,7 @@ def prepare(
     val_fraction: float = 0.1,
     holdout_sources: Sequence[str] = (),
     isolate: bool = True,
+    patients: str | os.PathLike[str] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Prepare ``data`` into the shard folder ``out``; returns the manifest.
@@ -244,6 +283,7 @@ def prepare(
     if shard_size is not None and shard_size < 1:
         raise DatasetError(f"--shard-size {shard_size} must be at least 1")
     units = plan_units(data)
+    patient_of = read_patients(patients) if patients is not None else {}
     sources = sorted({u[1] for u in units})
     bad = [s for s in holdout_sources if s not in sources]
     if bad:
@@ -269,7 +309,8 @@ def prepare(
         shard_size = int(old["shard_size"]) if isinstance(old, dict) and "shard_size" in old else int(
             min(DEFAULT_SHARD_SIZE, max(16, -(-len(units) // (4 * max(workers, 1))))))
     plan = {"format": sh.FORMAT, "version": sh.VERSION, "units": units, "shard_size": shard_size,
-            "min_seconds": min_seconds}
+            "min_seconds": min_seconds,
+            "patients": hashlib.sha256(json.dumps(sorted(patient_of.items())).encode()).hexdigest()[:16]}
     if old is not None:
         if old != json.loads(json.dumps(plan)):
             raise DatasetError(
@@ -283,7 +324,9 @@ def prepare(
     n_shards = -(-len(units) // shard_size)
     jobs = [
         {"out": str(out), "shard": k, "units": units[k * shard_size : (k + 1) * shard_size], "isolate": isolate,
-         "min_seconds": min_seconds}
+         "min_seconds": min_seconds,
+         "patients": {Path(u[0]).stem: patient_of[Path(u[0]).stem] for u in units[k * shard_size : (k + 1) * shard_size]
+                      if Path(u[0]).stem in patient_of}}
         for k in range(n_shards)
     ]
     done = _done_shards(out, n_shards)
