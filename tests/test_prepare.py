@@ -27,7 +27,7 @@ def data_folder(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 
 def test_prepare_mixed_formats_and_rates(data_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "shards"
-    code = cli_main(["prepare", str(data_folder), "--out", str(out), "--workers", "2", "--holdout-source", "sph"])
+    code = cli_main(["prepare", str(data_folder), "--out", str(out), "--workers", "1", "--holdout-source", "sph"])
     assert code == 0
     assert "18 records" in capsys.readouterr().out
     data = open_shards(out)

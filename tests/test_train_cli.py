@@ -315,3 +315,33 @@ def test_bad_train_options_are_one_line_errors(
     assert cli_main(["train", *argv, "--out", str(tmp_path / "m"), "--steps", "1", "--no-progress"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and message in err, err
+
+
+def test_tensorboard_events_when_the_writer_is_installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """RunLog uses torch.utils.tensorboard's SummaryWriter when it imports (a recording stand-in here)."""
+    import types
+
+    from leadsynth_core.training.runlog import RunLog
+
+    written: list[tuple[str, float, int]] = []
+
+    class Writer:
+        def __init__(self, logdir: str) -> None:
+            self.logdir = logdir
+
+        def add_scalar(self, tag: str, value: float, step: int) -> None:
+            written.append((tag, value, step))
+
+        def close(self) -> None:
+            written.append(("closed", 0.0, 0))
+
+    monkeypatch.setitem(sys.modules, "torch.utils.tensorboard", types.SimpleNamespace(SummaryWriter=Writer))
+    log = RunLog(tmp_path, None)
+    assert log.tensorboard
+    log.write(1, {"loss": 0.5, "lr": 1e-3, "val_loss": None})
+    log.write(2, {"loss": 0.4, "lr": 1e-3, "val_loss": 0.3, "val_pcc": 0.8})
+    log.close()
+    assert ("train/loss", 0.5, 1) in written and ("val/val_pcc", 0.8, 2) in written
+    assert not any(tag == "val/val_loss" and step == 1 for tag, _v, step in written)
+    assert written[-1][0] == "closed"
+    assert (tmp_path / "log.csv").read_text().splitlines()[2].startswith("2,,0.4,0.001")
