@@ -69,14 +69,16 @@ def _bad_records(shared: Path, folder: Path) -> None:
 def test_unusable_records_are_dropped_with_reasons(shared_data: Path, tmp_path: Path) -> None:
     _bad_records(shared_data, tmp_path / "bad")
     write_record(read_record(shared_data / "ludb" / "data" / "3.hea").replace(source=None), tmp_path / "bad" / "good")
+    (tmp_path / "bad" / "broken.hea").write_text("broken 12 500 5000\nthis is not a signal line\n")
     manifest = prepare([f"clinic={tmp_path / 'bad'}"], tmp_path / "out", val_fraction=0.0)
-    assert manifest["n_records"] == 1 and manifest["n_dropped"] == 4
+    assert manifest["n_records"] == 1 and manifest["n_dropped"] == 5
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     reasons = {d["record_id"]: d["reason"] for d in report["dropped"]}
     assert reasons["clinic/flat.hea"].startswith("flat lead V3")
     assert reasons["clinic/short.hea"].startswith("too short: 2.00 s")
     assert reasons["clinic/nov5v6.hea"] == "missing lead(s) V5, V6"
     assert reasons["clinic/saturated.hea"].startswith("saturated lead V1")
+    assert reasons["clinic/broken.hea"].startswith("unreadable: ") and "broken.hea" in reasons["clinic/broken.hea"]
 
 
 def test_nothing_usable_is_an_error_naming_the_report(shared_data: Path, tmp_path: Path) -> None:

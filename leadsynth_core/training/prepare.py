@@ -167,10 +167,15 @@ def convert_shard(job: dict[str, Any]) -> dict[str, Any]:
             rid = base_id + (f"#{key}" if key else "")
             try:
                 rec = read_record(path, key=key or None)
+                verdict = assess(rec, job["min_seconds"])
             except (LeadSynthError, OSError, MemoryError) as exc:
                 dropped.append({"record_id": rid, "path": path, "reason": f"unreadable: {exc}"})
                 continue
-            verdict = assess(rec, job["min_seconds"])
+            except Exception as exc:  # noqa: BLE001 -- one odd file must not end a prepare of thousands
+                log.warning("%s: %s while reading; dropped", path, type(exc).__name__, exc_info=True)
+                dropped.append({"record_id": rid, "path": path,
+                                "reason": f"unreadable: {type(exc).__name__}: {exc}"})
+                continue
             if verdict.leads is None:
                 dropped.append({"record_id": rid, "path": path, "reason": verdict.reason})
                 continue
