@@ -191,3 +191,21 @@ def test_patients_file_groups_records_by_patient(data_folder: Path, tmp_path: Pa
     with pytest.raises(DatasetError, match=r"bad\.csv: needs a 'patient_id' column"):
         prepare([str(data_folder / "ludb")], tmp_path / "out2", patients=tmp_path / "bad.csv")
     assert not (tmp_path / "out2").exists()
+
+
+def test_declared_split_file_wins_over_the_rule(data_folder: Path, tmp_path: Path) -> None:
+    (tmp_path / "split.csv").write_text("record,split\n1.hea,validation\nludb/2.hea,validation\n3,test\n4,exclude\n")
+    manifest = prepare([str(data_folder / "ludb")], tmp_path / "out", val_fraction=0.0,
+                       split_file=tmp_path / "split.csv")
+    doc = json.loads((tmp_path / "out" / "splits.json").read_text())
+    assert sorted(doc["validation"]) == ["ludb/1.hea", "ludb/2.hea"]
+    assert doc["test"] == ["ludb/3.hea"] and doc["excluded"] == ["ludb/4.hea"]
+    assert len(doc["train"]) == 8 and manifest["splits"]["excluded"] == 1
+    # PTB-XL's database file as it is: strat_fold 10 is test, 9 validation.
+    (tmp_path / "db.csv").write_text("ecg_id,patient_id,strat_fold,filename_lr,filename_hr\n"
+                                     "1,5.0,10,records100/00000/00001_lr,records500/00000/00001_hr\n")
+    prepare([str(data_folder / "ptbxl")], tmp_path / "px", val_fraction=0.0, split_file=tmp_path / "db.csv")
+    assert json.loads((tmp_path / "px" / "splits.json").read_text())["test"] == ["ptbxl/00001_lr.hea"]
+    (tmp_path / "typo.csv").write_text("record,split\n1,valdation\n")
+    with pytest.raises(DatasetError, match=r"typo\.csv: line 2: split 'valdation' is not train"):
+        prepare([str(data_folder / "ludb")], tmp_path / "out3", split_file=tmp_path / "typo.csv")

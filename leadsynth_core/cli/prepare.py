@@ -32,6 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--patients", metavar="CSV", default=None,
                    help="patient ids for records whose headers lack them: a CSV with columns record,patient_id "
                         "(PTB-XL's ptbxl_database.csv works as it is)")
+    p.add_argument("--split-file", metavar="CSV", default=None,
+                   help="declared splits: a CSV with columns record,split (train/validation/test/exclude), or "
+                        "PTB-XL's ptbxl_database.csv (strat_fold 10 test, 9 validation); others follow the rule")
     p.add_argument("--val-fraction", type=float, default=0.1,
                    help="fraction of patients in the validation split (default 0.1)")
     p.add_argument("--min-seconds", type=float, default=8.192,
@@ -56,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     manifest = prepare(
         args.data, args.out, workers=args.workers, resume=args.resume, shard_size=args.shard_size,
         min_seconds=args.min_seconds, val_fraction=args.val_fraction, holdout_sources=args.holdout_source,
-        isolate=args.isolate, patients=args.patients, on_progress=on_progress,
+        isolate=args.isolate, patients=args.patients, split_file=args.split_file, on_progress=on_progress,
     )
     s = manifest["splits"]
     print(

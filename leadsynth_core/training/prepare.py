@@ -34,7 +34,7 @@ from ..models.features import INDEPENDENT_LEADS, MODEL_FS
 from . import shards as sh
 from .quality import assess
 
-__all__ = ["Unit", "plan_units", "prepare", "assign_splits", "DEFAULT_SHARD_SIZE", "DEFAULT_MIN_SECONDS", "read_patients"]
+__all__ = ["Unit", "plan_units", "prepare", "assign_splits", "DEFAULT_SHARD_SIZE", "DEFAULT_MIN_SECONDS", "read_patients", "read_split_file"]
 
 log = logging.getLogger(__name__)
 
@@ -206,12 +206,73 @@ def _group_fraction(group: str) -> float:
     return int(hashlib.sha256(group.encode("utf-8")).hexdigest()[:15], 16) / 16**15
 
 
-def assign_splits(rows: Sequence[dict[str, Any]], val_fraction: float, holdout_sources: Sequence[str]) -> dict[str, Any]:
-    """The split document (``splits.json``) of the usable records ``rows``."""
+def _stem_of(name: str) -> str:
+    p = Path(name)
+    return p.stem if p.suffix.lower() in (".hea", ".mat", ".h5", ".hdf5", ".dat") else p.name
+
+
+def read_split_file(path: str | os.PathLike[str]) -> dict[str, str]:
+    """Declared splits (``--split-file``): record file stem or record id -> train/validation/test/exclude.
+
+    A CSV with columns ``record`` and ``split``; or PTB-XL's ``ptbxl_database.csv`` as it is,
+    whose ``strat_fold`` gives PTB-XL's recommended split (fold 10 test, fold 9 validation,
+    folds 1-8 train).
+
+    Raises
+    ------
+    DatasetError
+        If the file cannot be read, lacks the columns or names an unknown split.
+    """
+    import csv
+
+    p = Path(path)
+    try:
+        with p.open(newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            fields = reader.fieldnames or []
+            out: dict[str, str] = {}
+            if "record" in fields and "split" in fields:
+                for n, row in enumerate(reader, start=2):
+                    split = (row["split"] or "").strip().lower()
+                    if split not in (*sh.SPLIT_NAMES, "exclude"):
+                        raise DatasetError(f"{p}: line {n}: split {row['split']!r} is not train, validation, test "
+                                           "or exclude")
+                    out[row["record"].strip()] = split
+                    out[_stem_of(row["record"].strip())] = split
+            elif "strat_fold" in fields and ("filename_lr" in fields or "filename_hr" in fields):
+                for row in reader:
+                    fold = int(float(row["strat_fold"]))
+                    split = "test" if fold == 10 else ("validation" if fold == 9 else "train")
+                    for c in ("filename_lr", "filename_hr"):
+                        if row.get(c):
+                            out[_stem_of(row[c])] = split
+            else:
+                raise DatasetError(f"{p}: needs columns 'record' and 'split' (or PTB-XL's 'strat_fold' and "
+                                   f"'filename_lr'/'filename_hr'); found {', '.join(fields) or 'none'}")
+    except (OSError, UnicodeDecodeError, csv.Error, ValueError) as exc:
+        if isinstance(exc, DatasetError):
+            raise
+        raise DatasetError(f"{p}: cannot read the split file: {exc}") from None
+    return out
+
+
+def assign_splits(rows: Sequence[dict[str, Any]], val_fraction: float, holdout_sources: Sequence[str],
+                  declared: dict[str, str] | None = None) -> dict[str, Any]:
+    """The split document (``splits.json``) of the usable records ``rows``.
+
+    ``declared`` (:func:`read_split_file`) fixes the split of the records it names (by
+    record id or file stem); the others follow the rule.
+    """
     held = set(holdout_sources)
+    declared = declared or {}
     groups: dict[str, list[str]] = {}
     test: list[str] = []
+    fixed: dict[str, list[str]] = {"train": [], "validation": [], "test": [], "exclude": []}
     for r in rows:
+        d = declared.get(r["record_id"]) or declared.get(_stem_of(r.get("path", "")))
+        if d is not None:
+            fixed[d].append(r["record_id"])
+            continue
         if r["source"] in held:
             test.append(r["record_id"])
             continue
@@ -226,7 +287,8 @@ def assign_splits(rows: Sequence[dict[str, Any]], val_fraction: float, holdout_s
     with_ids = sum(1 for g in groups if not g.startswith("record:"))
     return {
         "rule": (
-            "test = every record of the held-out sources; the rest by patient group (source:patient_id, or the "
+            "records named in the split file (if any) as declared there; test = every other record of the "
+            "held-out sources; the rest by patient group (source:patient_id, or the "
             "record alone when it names no patient): validation when sha256(group) / 16^64 < val_fraction "
             "(at least one group), else train"
         ),
@@ -234,9 +296,11 @@ def assign_splits(rows: Sequence[dict[str, Any]], val_fraction: float, holdout_s
         "holdout_sources": sorted(held),
         "patient_groups": len(groups),
         "groups_with_patient_id": with_ids,
-        "train": [i for g, ids in groups.items() if g not in val_groups for i in ids],
-        "validation": [i for g, ids in groups.items() if g in val_groups for i in ids],
-        "test": test,
+        "declared": {k: len(v) for k, v in fixed.items()},
+        "train": fixed["train"] + [i for g, ids in groups.items() if g not in val_groups for i in ids],
+        "validation": fixed["validation"] + [i for g, ids in groups.items() if g in val_groups for i in ids],
+        "test": fixed["test"] + test,
+        "excluded": fixed["exclude"],
     }
 
 
@@ -268,6 +332,7 @@ def prepare(
     holdout_sources: Sequence[str] = (),
     isolate: bool = True,
     patients: str | os.PathLike[str] | None = None,
+    split_file: str | os.PathLike[str] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Prepare ``data`` into the shard folder ``out``; returns the manifest.
@@ -289,6 +354,7 @@ def prepare(
         raise DatasetError(f"--shard-size {shard_size} must be at least 1")
     units = plan_units(data)
     patient_of = read_patients(patients) if patients is not None else {}
+    declared = read_split_file(split_file) if split_file is not None else {}
     sources = sorted({u[1] for u in units})
     bad = [s for s in holdout_sources if s not in sources]
     if bad:
@@ -365,11 +431,11 @@ def prepare(
                         f"{out}: a prepare worker stopped unexpectedly (killed, or out of memory); {complete} of "
                         f"{n_shards} shards are complete; run the same command with --resume to continue"
                     ) from None
-    return _finish(out, n_shards, len(units), val_fraction, holdout_sources, time.time() - t0, workers, data)
+    return _finish(out, n_shards, len(units), val_fraction, holdout_sources, time.time() - t0, workers, data, declared)
 
 
 def _finish(out: Path, n_shards: int, n_files: int, val_fraction: float, holdout: Sequence[str], seconds: float,
-            workers: int, data: Sequence[str]) -> dict[str, Any]:
+            workers: int, data: Sequence[str], declared: dict[str, str]) -> dict[str, Any]:
     rows: list[dict[str, Any]] = []
     dropped: list[dict[str, str]] = []
     flagged: list[dict[str, str]] = []
@@ -401,7 +467,7 @@ def _finish(out: Path, n_shards: int, n_files: int, val_fraction: float, holdout
     writer.writeheader()
     writer.writerows(rows)
     sh.atomic_write_text(out / sh.INDEX, buf.getvalue())
-    splits = assign_splits(rows, val_fraction, holdout)
+    splits = assign_splits(rows, val_fraction, holdout, declared)
     sh.atomic_write_text(out / sh.SPLITS, json.dumps(splits, indent=1))
     sources: dict[str, int] = {}
     for r in rows:
@@ -413,7 +479,7 @@ def _finish(out: Path, n_shards: int, n_files: int, val_fraction: float, holdout
         "highpass_hz": 0.5, "data_id": data_id, "n_records": len(rows), "n_files": n_files,
         "n_dropped": len(dropped), "n_flagged": len(flagged), "sources": sources,
         "hours": round(sum(r["length"] for r in rows) / MODEL_FS / 3600, 3),
-        "splits": {k: len(splits[k]) for k in sh.SPLIT_NAMES}, "shards": shards,
+        "splits": {**{k: len(splits[k]) for k in sh.SPLIT_NAMES}, "excluded": len(splits["excluded"])}, "shards": shards,
         "prepare": {"seconds": round(seconds, 1), "workers": workers},
     }
     sh.atomic_write_text(out / sh.MANIFEST, json.dumps(manifest, indent=1))
