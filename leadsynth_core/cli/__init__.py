@@ -31,6 +31,8 @@ _COMMANDS: tuple[str, ...] = (
     "models",
     "personalize",
     "library",
+    "prepare",
+    "train",
 )
 
 
