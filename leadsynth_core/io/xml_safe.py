@@ -105,10 +105,11 @@ def parse_xml(path: Path, what: str) -> Element:
     try:
         tree = SafeET.parse(str(path), forbid_dtd=False, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
-        kind = "an external entity" if getattr(exc, "system_id", None) else "an entity declaration"
         name = getattr(exc, "name", None)
+        system_id = getattr(exc, "sysid", None)
+        what_entity = f"an external entity {name!r} ({system_id})" if system_id else f"an entity {name!r}"
         raise RecordFormatError(
-            f"{where}: the XML declares {kind}{f' ({name!r})' if name else ''}; refused unexpanded "
+            f"{where}: the XML declares {what_entity}; refused unexpanded "
             "(entity expansion is how XML bombs and file-disclosure attacks work)"
         ) from None
     except StdET.ParseError as exc:
