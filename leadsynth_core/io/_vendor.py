@@ -24,13 +24,19 @@ from ..leads import DERIVABLE_LEADS, STANDARD_LEADS, derive_limb_leads, try_cano
 from ..record import EcgRecord, Provenance
 from ._common import check_amplitude, check_finite, check_read_size
 
-__all__ = ["assemble", "device_report", "parse_number", "normalise_sex", "window", "MEASUREMENT_KEYS"]
+__all__ = ["printable", "assemble", "device_report", "parse_number", "normalise_sex", "window", "MEASUREMENT_KEYS"]
 
 #: Keys of ``device_report["measurements"]`` (shared with the measurements issue's JSON).
 MEASUREMENT_KEYS: tuple[str, ...] = (
     "heart_rate_bpm", "atrial_rate_bpm", "rr_ms", "p_ms", "pr_ms", "qrs_ms", "qt_ms",
     "qtc_bazett_ms", "qtc_fridericia_ms", "qtc_ms",
 )
+
+
+def printable(text: Any, limit: int = 80) -> str:
+    """``text`` from a file made safe for a one-line message (control characters replaced, cut)."""
+    clean = "".join(c if c.isprintable() else "?" for c in str(text))
+    return clean if len(clean) <= limit else clean[: limit - 3] + "..."
 
 
 def parse_number(text: Any) -> float | None:

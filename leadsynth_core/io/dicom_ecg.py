@@ -16,19 +16,24 @@ are refused naming the file.
 from __future__ import annotations
 
 import datetime as _dt
+import logging
 import re
+import struct
+import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..errors import RecordFormatError
+from ..errors import LeadSynthError, RecordFormatError
 from ..leads import try_canonical_lead_name
 from ..record import EcgRecord, Provenance
 from ._common import check_fs, unit_scale
-from ._vendor import assemble, device_report, normalise_sex, parse_number
+from ._vendor import assemble, device_report, normalise_sex, parse_number, printable
 
 __all__ = ["FORMAT_NAME", "ECG_SOP_CLASSES", "SCPECG_LEAD_CODES", "is_dicom", "read_dicom_ecg"]
+
+log = logging.getLogger(__name__)
 
 FORMAT_NAME = "dicom-ecg"
 #: SOP classes read: 12-lead, General and Ambulatory ECG Waveform Storage.
@@ -146,19 +151,43 @@ def _age(text: str) -> int | None:
 
 
 def read_dicom_ecg(path: str | Path, start: int = 0, stop: int | None = None) -> EcgRecord:
-    """Read a DICOM ECG waveform file (the rhythm group, samples ``[start, stop)``)."""
-    import pydicom  # imported on use
-    from pydicom.errors import InvalidDicomError
+    """Read a DICOM ECG waveform file (the rhythm group, samples ``[start, stop)``).
+
+    pydicom decodes elements when they are first used, so malformed values surface
+    anywhere in the reading: its exceptions become a :class:`RecordFormatError` naming the
+    file, and its warnings about values that break the standard (a UID with a stray
+    character, a too-long string) are logged, not raised: such a file is still read.
+    """
+    from pydicom.errors import BytesLengthException, InvalidDicomError
 
     path = Path(path)
     where = str(path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            return _read(path, where, start, stop)
+        except (NotImplementedError, TypeError, ValueError, AttributeError, KeyError, IndexError,
+                OverflowError, struct.error, EOFError, OSError, BytesLengthException, InvalidDicomError) as exc:
+            if isinstance(exc, LeadSynthError):
+                raise
+            raise RecordFormatError(f"{where}: a DICOM element cannot be decoded "
+                                    f"({type(exc).__name__}: {printable(exc, 160)})") from None
+        finally:
+            for w in caught:
+                log.info("%s: pydicom: %s", where, str(w.message).splitlines()[0] if str(w.message) else w.category)
+
+
+def _read(path: Path, where: str, start: int, stop: int | None) -> EcgRecord:
+    import pydicom  # imported on use
+    from pydicom.errors import InvalidDicomError
+
     try:
         ds = pydicom.dcmread(str(path))
     except (InvalidDicomError, EOFError, OSError, ValueError, TypeError, KeyError) as exc:
-        raise RecordFormatError(f"{where}: not a readable DICOM file ({exc})") from None
+        raise RecordFormatError(f"{where}: not a readable DICOM file ({printable(exc, 160)})") from None
     sop = str(ds.get("SOPClassUID", ""))
     if sop not in ECG_SOP_CLASSES:
-        kind = getattr(ds.get("SOPClassUID"), "name", None) or sop or "no SOP Class UID"
+        kind = printable(getattr(ds.get("SOPClassUID"), "name", None) or sop or "no SOP Class UID")
         raise RecordFormatError(
             f"{where}: SOP Class {kind} is not an ECG waveform (readable: {', '.join(ECG_SOP_CLASSES.values())})"
         )
@@ -199,7 +228,7 @@ def read_dicom_ecg(path: str | Path, start: int = 0, stop: int | None = None) ->
         leads[name] = x
         provenance[name] = _provenance(channel)
     if not leads:
-        raise RecordFormatError(f"{where}: no channel of the ECG waveform is a standard lead (channels: {', '.join(others)})")
+        raise RecordFormatError(f"{where}: no channel of the ECG waveform is a standard lead (channels: {printable(', '.join(others))})")
     device = " ".join(str(ds.get(k, "") or "") for k in ("Manufacturer", "ManufacturerModelName")).strip() or None
     meta: dict[str, Any] = {"format": FORMAT_NAME, "dicom_sop_class": ECG_SOP_CLASSES[sop]}
     if device:

@@ -29,7 +29,7 @@ from ..errors import RecordFormatError
 from ..leads import try_canonical_lead_name
 from ..record import EcgRecord, Provenance
 from ._common import atomic_paths, check_read_size, unit_scale
-from ._vendor import assemble, normalise_sex, window
+from ._vendor import assemble, normalise_sex, printable, window
 
 __all__ = ["FORMAT_NAME", "is_edf", "check_header", "read_edf", "write_edf", "lead_of_label"]
 
@@ -63,7 +63,7 @@ def _int_field(header: bytes, a: int, b: int, where: str, field: str) -> int:
     try:
         return int(text)
     except ValueError:
-        raise RecordFormatError(f"{where}: EDF header field '{field}' is {text!r}, not an integer") from None
+        raise RecordFormatError(f"{where}: EDF header field '{field}' is {printable(text)!r}, not an integer") from None
 
 
 def check_header(path: Path) -> tuple[bool, int, int]:
@@ -118,7 +118,7 @@ def _open(path: Path, where: str, bdf: bool) -> Any:
             warnings.simplefilter("error")
             return edfio.read_bdf(path) if bdf else edfio.read_edf(path, lazy_load_data=True)
     except (ValueError, UnicodeDecodeError, OSError, Warning, IndexError) as exc:
-        raise RecordFormatError(f"{where}: not a readable {'BDF' if bdf else 'EDF'} file ({exc})") from None
+        raise RecordFormatError(f"{where}: not a readable {'BDF' if bdf else 'EDF'} file ({printable(exc, 160)})") from None
 
 
 def _datetime(edf: Any) -> _dt.datetime | None:
@@ -146,7 +146,7 @@ def read_edf(path: str | Path, start: int = 0, stop: int | None = None) -> EcgRe
         groups.setdefault(float(sig.sampling_frequency), []).append((lead, prov, sig))
     if not groups:
         raise RecordFormatError(
-            f"{where}: no channel label names a standard ECG lead (labels: {', '.join(others) or 'none'})"
+            f"{where}: no channel label names a standard ECG lead (labels: {printable(', '.join(others)) or 'none'})"
         )
     fs, chosen = max(groups.items(), key=lambda kv: len(kv[1]))
     for rate, sigs in groups.items():
@@ -163,8 +163,8 @@ def read_edf(path: str | Path, start: int = 0, stop: int | None = None) -> EcgRe
             continue
         unit = sig.physical_dimension.strip()
         if not unit:
-            raise RecordFormatError(f"{where}: channel {sig.label.strip()!r}: physical dimension is empty (unit unknown)")
-        scale = unit_scale(unit, where, f"{sig.label.strip()} (physical dimension)")
+            raise RecordFormatError(f"{where}: channel {printable(sig.label.strip())!r}: physical dimension is empty (unit unknown)")
+        scale = unit_scale(unit, where, f"{printable(sig.label.strip())} (physical dimension)")
         x = np.asarray(sig.get_data_slice(a / fs, b / fs), dtype=np.float64)[: b - a]
         leads[lead] = x * scale
         provenance[lead] = prov

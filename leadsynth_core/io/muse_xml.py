@@ -21,7 +21,7 @@ from ..errors import RecordFormatError
 from ..record import EcgRecord
 from . import xml_safe as X
 from ._common import check_fs, unit_scale
-from ._vendor import assemble, device_report, normalise_sex, parse_number
+from ._vendor import assemble, device_report, normalise_sex, parse_number, printable
 
 __all__ = ["FORMAT_NAME", "ROOT", "read_muse"]
 
@@ -46,14 +46,15 @@ def _rhythm(root: X.Element, where: str) -> X.Element:
     for w in waves:
         if (X.text_of(w, "WaveformType") or "").lower() == "rhythm":
             return w
-    kinds = ", ".join(X.text_of(w, "WaveformType") or "?" for w in waves) or "none"
+    kinds = printable(", ".join(X.text_of(w, "WaveformType") or "?" for w in waves) or "none")
     raise RecordFormatError(f"{where}: no Rhythm <Waveform> in the MUSE XML (waveforms present: {kinds})")
 
 
 def _lead(lead: X.Element, where: str, i: int) -> tuple[str, np.ndarray]:
-    name = X.text_of(lead, "LeadID")
-    if not name:
+    raw_name = X.text_of(lead, "LeadID")
+    if not raw_name:
         raise RecordFormatError(f"{where}: rhythm LeadData {i} has no LeadID")
+    name = printable(raw_name, 20)
     data = X.text_of(lead, "WaveFormData")
     if not data:
         raise RecordFormatError(f"{where}: lead {name}: WaveFormData is empty")
@@ -77,7 +78,7 @@ def _lead(lead: X.Element, where: str, i: int) -> tuple[str, np.ndarray]:
         raise RecordFormatError(f"{where}: lead {name}: LeadAmplitudeUnitsPerBit is missing or not positive")
     unit_text = (X.text_of(lead, "LeadAmplitudeUnits") or "MICROVOLTS").upper()
     scale = unit_scale(_UNITS.get(unit_text, unit_text), where, f"{name} (LeadAmplitudeUnits)")
-    return name, counts.astype(np.float64) * per_bit * scale
+    return raw_name, counts.astype(np.float64) * per_bit * scale
 
 
 def _acquired(root: X.Element) -> _dt.datetime | None:

@@ -114,8 +114,10 @@ def parse_xml(path: Path, what: str) -> Element:
         ) from None
     except StdET.ParseError as exc:
         raise RecordFormatError(f"{where}: not well-formed XML ({exc}); not a readable {what} document") from None
-    except (OSError, UnicodeError, ValueError) as exc:
-        raise RecordFormatError(f"{where}: cannot parse the XML: {exc}") from None
+    except (OSError, UnicodeError, ValueError, LookupError) as exc:
+        # LookupError: the declaration names an encoding Python does not know.
+        text = "".join(c if c.isprintable() else "?" for c in str(exc))[:160]
+        raise RecordFormatError(f"{where}: cannot parse the XML: {text}") from None
     return tree.getroot()
 
 
