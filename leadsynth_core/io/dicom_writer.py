@@ -35,6 +35,8 @@ TWELVE_LEAD_SOP = "1.2.840.10008.5.1.4.1.1.9.1.1"
 GENERAL_ECG_SOP = "1.2.840.10008.5.1.4.1.1.9.1.2"
 #: Sensitivities (uV per count) tried in order: the finest whose range holds the peak.
 _SENSITIVITIES = (0.5, 1.0, 2.0, 2.5, 5.0, 10.0, 20.0, 50.0, 100.0, 1000.0)
+#: Steps of carts' own files, coarsest first (a 5-uV signal also sits on the 2.5-uV grid).
+_SOURCE_STEPS = (5.0, 4.88, 2.5, 1.0, 0.5)
 
 
 def _code(value: str, scheme: str, meaning: str, version: str | None = None) -> Any:
@@ -55,7 +57,15 @@ def _label(name: str, prov: Provenance) -> str:
 
 
 def _sensitivity(x: np.ndarray, where: str, name: str) -> float:
+    """uV per count: the source's own step where the samples sit on one (measured leads from a
+    cart: GE 4.88 uV, Philips 5 uV, aECG 2.5 uV), so they are stored exactly; otherwise the
+    finest step whose range holds the peak."""
     peak_uv = float(np.max(np.abs(x))) * 1000.0 if x.size else 0.0
+    uv = x.astype(np.float64) * 1000.0
+    for step in _SOURCE_STEPS:
+        counts = uv / step
+        if peak_uv / step <= 32767 and np.abs(counts - np.rint(counts)).max() < 0.01:
+            return step
     for s in _SENSITIVITIES:
         if peak_uv / s <= 32767:
             return s
