@@ -15,7 +15,10 @@ from ..record import EcgRecord
 from . import cardiosoft_xml, dicom_ecg, edf_format, hl7_aecg, muse_xml, philips_xml
 from .xml_safe import xml_root_name
 
-__all__ = ["Format", "FORMATS", "VENDOR_KINDS", "sniff", "vendor_reader", "VENDOR_SUFFIXES", "describe_formats"]
+__all__ = [
+    "Format", "FORMATS", "VENDOR_KINDS", "sniff", "vendor_reader", "VENDOR_SUFFIXES", "describe_formats",
+    "dialog_filter",
+]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -103,3 +106,17 @@ def describe_formats() -> str:
         lines.append(f"      write:         {f.write}")
         lines.append(f"      not supported: {f.not_supported}")
     return "\n".join(lines)
+
+
+def dialog_filter() -> str:
+    """Name filters for a file dialog (``"All ECG records (*.hea ...);;GE MUSE XML (*.xml);;..."``).
+
+    Plain text (no Qt here): the viewer's Open dialog and the wizard's file picker use it.
+    """
+    patterns = sorted({f"*{s}" for f in FORMATS for s in f.suffixes if s != ".dat"})
+    parts = [f"All ECG records ({' '.join(patterns)})"]
+    for f in FORMATS:
+        shown = " ".join(f"*{s}" for s in f.suffixes if s != ".dat")
+        parts.append(f"{f.name.split(' (')[0]} ({shown})")
+    parts.append("All files (*)")
+    return ";;".join(parts)
