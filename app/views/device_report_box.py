@@ -13,7 +13,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
 
-from leadsynth_core.io.device_report import measurement_rows
+from leadsynth_core.io import measurement_rows
 
 __all__ = ["DeviceReportBox"]
 
@@ -26,7 +26,9 @@ class DeviceReportBox(QGroupBox):
         self.setObjectName("deviceReport")
         self.source = QLabel()
         self.source.setWordWrap(True)
-        self.source.setStyleSheet("color: palette(mid);")
+        font = self.source.font()
+        font.setItalic(True)
+        self.source.setFont(font)
         self.form = QFormLayout()
         self.form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         self.form.setVerticalSpacing(1)
@@ -60,5 +62,5 @@ class DeviceReportBox(QGroupBox):
             val.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.form.addRow(label + ":", val)
         statements = [str(s) for s in report.get("statements", ())]
-        self.statements.setText("\n".join(f"\u2022 {s}" for s in statements) if statements else "no statements")
+        self.statements.setText("\n".join(f"\u2022 {s}" for s in statements) if statements else "the file holds no interpretation statements")
         self.setVisible(True)

@@ -38,12 +38,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_info(args: argparse.Namespace) -> int:
     from ..errors import RecordFormatError
-    from ..io import guard_record, inspect_record, list_records, read_record  # wfdb/pandas: only when used
-    from ..io.device_report import format_device_report
+    from ..io import (  # wfdb/pandas: only when used
+        describe_formats,
+        format_device_report,
+        guard_record,
+        inspect_record,
+        list_records,
+        read_record,
+    )
 
     if args.formats:
-        from ..io.formats import describe_formats
-
         print(describe_formats())
         return 0
     if not args.record:

@@ -1,0 +1,68 @@
+"""Hospital exports in the viewer (issue 18): a GE MUSE file opens, synthesizes, renders, and
+the Record panel shows the patient fields and the cart's own "Device report"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.shell.dialogs import OPEN_FILTER
+from leadsynth_core.record import Provenance
+
+from .conftest import wait_synthesis
+
+pytestmark = pytest.mark.gui
+
+
+def _formats(shared_data: Path) -> Path:
+    folder = shared_data / "formats"
+    if not (folder / "ge_muse" / "example1.xml").exists():
+        pytest.skip(f"hospital export files not found at {folder}")
+    return folder
+
+
+def test_open_dialog_lists_the_hospital_formats() -> None:
+    filters = OPEN_FILTER.split(";;")
+    assert filters[0].startswith("All ECG records (") and "*.xml" in filters[0] and "*.dcm" in filters[0]
+    for name in ("GE MUSE RestingECG XML (*.xml)", "EDF / EDF+ / BDF (*.edf *.bdf)", "HL7 v3 annotated ECG (*.xml)"):
+        assert name in filters
+    assert any(f.startswith("Philips Sierra ECG XML") for f in filters)
+    assert any(f.startswith("DICOM 12-lead") and f.endswith("(*.dcm)") for f in filters)
+
+
+def test_muse_record_shows_device_report(qtbot, make_window, shared_data, error_boxes) -> None:
+    w = make_window()
+    w.open_path(_formats(shared_data) / "ge_muse" / "example1.xml")
+    wait_synthesis(qtbot, w)
+    assert not error_boxes
+    doc = w.document
+    assert doc.record.metadata["format"] == "ge-muse-xml"
+    assert doc.result is not None and doc.result.leads_with(Provenance.SYNTHESIZED)
+    panel = w.record_panel
+    box = panel.device_report
+    assert box.isVisible()
+    assert "SKJ18310123PA" in box.title()
+    rows = dict(box.rows)
+    assert rows["Heart rate"] == "48 bpm" and rows["QTc (Bazett)"] == "403 ms" and rows["PR"] == "138 ms"
+    assert rows["Axes P/QRS/T"] == "51 / 20 / 40 deg"
+    assert "not LeadSynth's" in box.source.text()
+    assert "GE" in panel.fields["Device"].text()
+    assert "III, aVR, aVL, aVF computed from I and II" in panel.fields["Notes"].text()
+
+
+def test_philips_record_shows_patient_and_statements(qtbot, make_window, shared_data, error_boxes) -> None:
+    w = make_window()
+    w.open_path(_formats(shared_data) / "philips_sierra" / "3191723_ZZDEMOPTONLY_v104.xml")
+    wait_synthesis(qtbot, w)
+    panel = w.record_panel
+    assert panel.fields["Patient"].text() == "9999"
+    assert panel.fields["Age / sex"].text() == "60 y / male"
+    assert panel.fields["Recorded"].text() == "2010-01-19 15:19:22"
+    assert "SINUS RHYTHM" in panel.device_report.statements.text()
+    # A record without a cart report hides the box again.
+    w.open_path(_formats(shared_data).parent / "ludb" / "data" / "1.hea")
+    wait_synthesis(qtbot, w)
+    qtbot.waitUntil(lambda: w.document.path.name == "1.hea", timeout=10_000)
+    assert not panel.device_report.isVisible()
+    assert "Philips" not in panel.fields["Device"].text() and panel.fields["Age / sex"].text() != "60 y / male"
