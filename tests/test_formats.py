@@ -362,3 +362,84 @@ def test_base64_payload_is_decoded_as_little_endian(tmp_path: Path) -> None:
     path = tmp_path / "le.xml"
     path.write_bytes(builders.muse_xml(data=data, n=30))
     np.testing.assert_allclose(read_record(path).lead("I")[:3], np.array([1, -1, 256]) * 0.00488, atol=1e-7)
+
+
+# --------------------------------------------------------------- DICOM details
+def _dicom_variant(tmp_path: Path, edit, sop: str = "1.2.840.10008.5.1.4.1.1.9.1.1") -> Path:
+    import io
+
+    import pydicom
+
+    ds = pydicom.dcmread(io.BytesIO(builders.dicom_bytes(sop, n=50)))
+    edit(ds)
+    path = tmp_path / "variant.dcm"
+    ds.save_as(path, enforce_file_format=True)
+    return path
+
+
+def test_dicom_sensitivity_baseline_units_and_skew(tmp_path: Path) -> None:
+    from pydicom.dataset import Dataset
+
+    def edit(ds) -> None:
+        ch_i, ch_ii = ds.WaveformSequence[0].ChannelDefinitionSequence
+        ch_i.ChannelSensitivity = "0.002"  # mV per count, in mV units
+        ch_i.ChannelSensitivityUnitsSequence[0].CodeValue = "mV"
+        ch_i.ChannelBaseline = "0.5"  # in the sensitivity's unit (mV), added after scaling
+        ch_ii.ChannelSampleSkew = "4"  # ms: 2 samples at 500 Hz
+        median = Dataset()  # a DERIVED median group before the rhythm: skipped
+        median.WaveformOriginality = "DERIVED"
+        ds.WaveformSequence = [median, ds.WaveformSequence[0]]
+
+    record = read_record(_dicom_variant(tmp_path, edit))
+    counts = np.arange(100) % 40 - 20  # builder: channel-interleaved
+    lead_i = counts[0::2] * 0.002 + 0.5
+    np.testing.assert_allclose(record.lead("I"), lead_i, atol=1e-6)
+    lead_ii = counts[1::2] * 0.005
+    np.testing.assert_allclose(record.lead("II")[2:], lead_ii[:-2], atol=1e-6)
+    assert record.leads_with(Provenance.DERIVED) == ("III", "aVR", "aVL", "aVF")
+
+
+def test_dicom_general_and_ambulatory_ecg_are_read_and_other_channels_kept_aside(tmp_path: Path) -> None:
+    def rename(ds) -> None:
+        ch = ds.WaveformSequence[0].ChannelDefinitionSequence[1]
+        ch.ChannelSourceSequence[0].CodeValue = "5.6.3-9-99"
+        ch.ChannelSourceSequence[0].CodeMeaning = "Respiration"
+        ch.ChannelLabel = "RESP"
+
+    for sop in ("1.2.840.10008.5.1.4.1.1.9.1.2", "1.2.840.10008.5.1.4.1.1.9.1.3"):
+        record = read_record(_dicom_variant(tmp_path, rename, sop))
+        assert record.lead_names == ("I",)
+        assert record.metadata["other_channels"] == ["RESP"]
+
+
+def test_dicom_unknown_unit_is_refused_naming_the_field(tmp_path: Path) -> None:
+    def edit(ds) -> None:
+        ds.WaveformSequence[0].ChannelDefinitionSequence[0].ChannelSensitivityUnitsSequence[0].CodeValue = "mmHg"
+
+    with pytest.raises(RecordFormatError, match=r"variant\.dcm: signal I \(Channel Sensitivity Units\) has unknown physical unit 'mmHg'"):
+        read_record(_dicom_variant(tmp_path, edit))
+
+
+def test_aecg_origin_scale_and_units(tmp_path: Path) -> None:
+    digits = " ".join(str(v) for v in range(-5, 45))
+
+    def seq(code: str) -> str:
+        return (f'<component><sequence><code code="{code}"/><value xsi:type="SLIST_PQ">'
+                f'<origin value="0.1" unit="mV"/><scale value="0.5" unit="uV"/><digits>{digits}</digits>'
+                "</value></sequence></component>")
+
+    doc = (
+        '<?xml version="1.0"?><AnnotatedECG xmlns="urn:hl7-org:v3" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><id root="x"/>'
+        '<component><series><code code="RHYTHM"/><component><sequenceSet>'
+        '<component><sequence><code code="TIME_RELATIVE"/><value xsi:type="GLIST_PQ"><head value="0" unit="s"/>'
+        '<increment value="4" unit="ms"/></value></sequence></component>'
+        + seq("MDC_ECG_LEAD_I") + seq("MDC_ECG_LEAD_II") + seq("MDC_ECG_LEAD_V1")
+        + "</sequenceSet></component></series></component></AnnotatedECG>"
+    )
+    path = tmp_path / "trial.xml"
+    path.write_text(doc)
+    record = read_record(path)
+    assert record.fs == 250
+    np.testing.assert_allclose(record.lead("V1"), 0.1 + np.arange(-5, 45) * 0.0005, atol=1e-6)
+    assert record.leads_with(Provenance.DERIVED) == ("III", "aVR", "aVL", "aVF")

@@ -28,7 +28,7 @@ import numpy as np
 from ..errors import LeadSynthError, RecordFormatError
 from ..leads import try_canonical_lead_name
 from ..record import EcgRecord, Provenance
-from ._common import check_fs, unit_scale
+from ._common import check_fs, check_read_size, unit_scale
 from ._vendor import assemble, device_report, normalise_sex, parse_number, printable
 
 __all__ = ["FORMAT_NAME", "ECG_SOP_CLASSES", "SCPECG_LEAD_CODES", "is_dicom", "read_dicom_ecg"]
@@ -182,7 +182,8 @@ def _read(path: Path, where: str, start: int, stop: int | None) -> EcgRecord:
     from pydicom.errors import InvalidDicomError
 
     try:
-        ds = pydicom.dcmread(str(path))
+        # Large values (the waveform data) are read only when used: after the header checks.
+        ds = pydicom.dcmread(str(path), defer_size="4 MB")
     except (InvalidDicomError, EOFError, OSError, ValueError, TypeError, KeyError) as exc:
         raise RecordFormatError(f"{where}: not a readable DICOM file ({printable(exc, 160)})") from None
     sop = str(ds.get("SOPClassUID", ""))
@@ -200,6 +201,7 @@ def _read(path: Path, where: str, start: int, stop: int | None) -> EcgRecord:
         raise RecordFormatError(
             f"{where}: multiplex group {index} declares {n_channels} channels and defines {len(channels)}"
         )
+    check_read_size(n_samples, n_channels, where)
     bits = int(group.get("WaveformBitsAllocated", 0) or 0)
     raw = group.get("WaveformData", b"") or b""
     if bits not in (8, 16, 32) or len(raw) < n_channels * n_samples * bits // 8:

@@ -66,3 +66,29 @@ def test_philips_record_shows_patient_and_statements(qtbot, make_window, shared_
     qtbot.waitUntil(lambda: w.document.path.name == "1.hea", timeout=10_000)
     assert not panel.device_report.isVisible()
     assert "Philips" not in panel.fields["Device"].text() and panel.fields["Age / sex"].text() != "60 y / male"
+
+
+REAL_FILES = [
+    "ge_muse/example2.xml", "ge_muse/example4.xml", "philips_sierra/129DYPRG_v103.xml",
+    "philips_sierra/2020-5-18_15-48-11_v10401.xml", "philips_sierra/ad4d3d80-d165_v104.xml",
+    "ge_cardiosoft/example-XML1.xml", "dicom/example-DICOM1.dcm", "dicom/example-DICOM2.dcm",
+    "hl7_aecg/hl7_example_aECG.xml", "hl7_aecg/subject1_0.xml",
+]
+
+
+def test_every_kind_of_real_export_renders(qtbot, make_window, shared_data, error_boxes) -> None:
+    """One window opens each file in turn: the 12 cells draw traces, synthesized ones flagged."""
+    folder = _formats(shared_data)
+    w = make_window()
+    for name in REAL_FILES:
+        w.open_path(folder / name)
+        qtbot.waitUntil(lambda name=name: w.document.path is not None and w.document.path.name == Path(name).name,
+                        timeout=20_000)
+        wait_synthesis(qtbot, w)
+        assert not error_boxes, (name, error_boxes)
+        cells = [ci for ci in w.grid.cell_items() if ci.trace is not None]
+        assert len(cells) >= 12, name
+        for ci in cells:
+            x, y = ci.trace.getData()
+            assert x is not None and len(x) > 100, (name, ci.display)
+        assert w.document.result.leads_with(Provenance.SYNTHESIZED) == ("V1", "V3", "V5", "V6"), name
