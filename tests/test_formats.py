@@ -137,6 +137,9 @@ def test_philips_patient_device_measurements_and_statements(formats: Path) -> No
 
 
 def test_dicom_patient_study_and_cart_report(formats: Path) -> None:
+    deidentified = read_record(formats / "dicom/example-DICOM1.dcm")
+    assert deidentified.patient_id is None  # PatientID "removed" with PatientIdentityRemoved YES
+    assert "patient identity removed (de-identified file)" in deidentified.metadata["notes"]
     record = read_record(formats / "dicom/example-DICOM2.dcm")
     assert record.patient_id == "66954" and record.metadata["device"] == "GE MAC55"
     assert record.metadata["source_study"]["accession_number"] == "ST20060201"
@@ -225,6 +228,39 @@ def test_dicom_round_trip_pydicom_and_leadsynth(tmp_path: Path) -> None:
     assert back.provenance == rec.provenance and back.model_id == "linres-test"
     assert back.patient_id == "P 42" and back.metadata["sex"] == "F" and back.metadata["age"] == 71
     assert np.abs(back.signal - rec.signal).max() <= 0.25e-3 + 1e-6
+
+
+def test_dicom_written_has_the_12_lead_ecg_iod_modules(tmp_path: Path) -> None:
+    """The attributes PS3.3 A.34.3 (12-Lead ECG IOD) requires, module by module, with its constraints."""
+    import pydicom
+
+    ds = pydicom.dcmread(write_record(_synthetic_record(), tmp_path / "iod.dcm"))
+    required = {
+        "Patient": ["PatientName", "PatientID", "PatientBirthDate", "PatientSex"],
+        "General Study": ["StudyInstanceUID", "StudyDate", "StudyTime", "ReferringPhysicianName", "StudyID",
+                          "AccessionNumber"],
+        "General Series": ["Modality", "SeriesInstanceUID", "SeriesNumber"],
+        "General Equipment": ["Manufacturer"],
+        "Waveform Identification": ["InstanceNumber", "ContentDate", "ContentTime", "AcquisitionDateTime"],
+        "Waveform": ["WaveformSequence"],
+        "Acquisition Context": ["AcquisitionContextSequence"],
+        "SOP Common": ["SOPClassUID", "SOPInstanceUID"],
+    }
+    missing = {module: [k for k in keys if k not in ds] for module, keys in required.items()}
+    assert not any(missing.values()), missing
+    assert ds.file_meta.MediaStorageSOPInstanceUID == ds.SOPInstanceUID
+    assert ds.file_meta.TransferSyntaxUID == "1.2.840.10008.1.2.1"
+    group = ds.WaveformSequence[0]
+    assert 1 <= len(ds.WaveformSequence) <= 2 and 1 <= group.NumberOfWaveformChannels <= 13
+    assert 200 <= float(group.SamplingFrequency) <= 1000 and group.NumberOfWaveformSamples <= 16384
+    assert group.WaveformBitsAllocated == 16 and group.WaveformSampleInterpretation == "SS"
+    assert len(group.WaveformData) == 2 * group.NumberOfWaveformChannels * group.NumberOfWaveformSamples
+    for ch in group.ChannelDefinitionSequence:
+        src = ch.ChannelSourceSequence[0]
+        assert src.CodingSchemeDesignator == "SCPECG" and src.CodeValue.startswith("5.6.3-9-")
+        for key in ("ChannelSensitivity", "ChannelSensitivityUnitsSequence", "ChannelSensitivityCorrectionFactor",
+                    "ChannelBaseline", "ChannelSampleSkew", "WaveformBitsStored"):
+            assert key in ch, key
 
 
 def test_long_record_is_written_as_general_ecg(tmp_path: Path) -> None:

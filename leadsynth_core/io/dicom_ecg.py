@@ -262,7 +262,13 @@ def _read(path: Path, where: str, start: int, stop: int | None) -> EcgRecord:
         meta["notes"] = [s for s in report["statements"]]
     elif report:
         meta["device_report"] = report
+    patient_id = str(ds.get("PatientID") or "").strip() or None
+    if str(ds.get("PatientIdentityRemoved", "")).upper() == "YES":
+        meta["notes"] = [*meta.get("notes", ()), "patient identity removed (de-identified file)"]
+        # A placeholder is no patient: it must not gather everyone's recordings in the library.
+        if patient_id and patient_id.lower() in ("removed", "anonymous", "anonymized", "unknown", "none"):
+            patient_id = None
     return assemble(
-        leads, fs, where, provenance=provenance, patient_id=str(ds.get("PatientID") or "") or None,
+        leads, fs, where, provenance=provenance, patient_id=patient_id,
         recorded_at=_datetime(ds), model_id=model_id, metadata=meta, start=start, stop=stop,
     )
