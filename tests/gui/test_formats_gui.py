@@ -92,3 +92,19 @@ def test_every_kind_of_real_export_renders(qtbot, make_window, shared_data, erro
             x, y = ci.trace.getData()
             assert x is not None and len(x) > 100, (name, ci.display)
         assert w.document.result.leads_with(Provenance.SYNTHESIZED) == ("V1", "V3", "V5", "V6"), name
+
+
+def test_save_synthesized_as_dicom_and_edf(qtbot, make_window, shared_data, tmp_path, error_boxes) -> None:
+    from leadsynth_core.io import read_record
+
+    w = make_window()
+    w.open_path(_formats(shared_data) / "ge_cardiosoft" / "example-XML1.xml")
+    wait_synthesis(qtbot, w)
+    for name in ("archive.dcm", "archive.edf"):
+        out = tmp_path / name
+        w.save_record(out)
+        qtbot.waitUntil(lambda out=out: out.exists() and not w.tasks.is_running("export"), timeout=30_000)
+        back = read_record(out)
+        assert back.provenance == w.document.result.provenance, name
+        assert back.model_id == w.document.result.model_id
+    assert not error_boxes
