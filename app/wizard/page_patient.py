@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from leadsynth_core import io as lsio
 from leadsynth_core.errors import LeadSynthError
 from leadsynth_core.library import AddReport, Library, PatientEntry
 
@@ -26,7 +27,7 @@ from .state import WizardState
 log = logging.getLogger(__name__)
 
 #: Files the "Add files" dialog offers (what leadsynth_core.io reads).
-RECORD_FILTER = "ECG recordings (*.hea *.h5 *.hdf5 *.mat);;All files (*)"
+RECORD_FILTER = lsio.dialog_filter()
 
 
 class PatientPage(QWizardPage):

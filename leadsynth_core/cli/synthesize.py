@@ -20,15 +20,17 @@ def register(sub: argparse._SubParsersAction) -> None:
         description=(
             "Read RECORD, keep the --inputs leads exactly as measured, compute III/aVR/aVL/aVF by the "
             "lead algebra where possible and synthesize the rest with a model. Writes a 12-lead WFDB "
-            "record (OUT.hea + OUT.dat, or an HDF5 file if OUT ends in .h5/.hdf5) whose header states "
-            "each lead's provenance."
+            "record (OUT.hea + OUT.dat), an HDF5 file (OUT.h5/.hdf5), a DICOM 12-lead ECG (OUT.dcm) or an "
+            "EDF+ file (OUT.edf), each stating every lead's provenance. RECORD may also be a GE MUSE, "
+            "Philips Sierra, GE CardioSoft or HL7 aECG XML export, a DICOM ECG or an EDF/BDF file."
         ),
     )
-    p.add_argument("record", metavar="RECORD", help="WFDB record (with or without .hea), HDF5 file or CPSC .mat")
+    p.add_argument("record", metavar="RECORD",
+                   help="WFDB record (with or without .hea), HDF5, CPSC .mat, MUSE/Philips/CardioSoft/aECG XML, DICOM, EDF")
     p.add_argument("--h5-record", "--key", dest="key", metavar="KEY", help="record key inside a multi-record HDF5 file")
     p.add_argument("--inputs", required=True, help="measured leads, comma-separated (e.g. I,II,V2,V4)")
     p.add_argument("--model", metavar="ID|PATH", help="model id or card/safetensors path (default: best shipped model)")
-    p.add_argument("--out", required=True, metavar="OUT", help="output record path (WFDB base name, or .h5)")
+    p.add_argument("--out", required=True, metavar="OUT", help="output record path (WFDB base name, .h5, .dcm or .edf)")
     p.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
     add_isolation_argument(p)
     p.set_defaults(func=run)
@@ -44,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if not args.force:
         candidates = (out, out.with_suffix(".hea"), Path(str(out) + ".hea"))
-        existing = [q for q in candidates if q.suffix in {".hea", ".h5", ".hdf5"} and q.exists()]
+        existing = [q for q in candidates if q.suffix in {".hea", ".h5", ".hdf5", ".dcm", ".edf"} and q.exists()]
         if existing:
             raise RecordFormatError(f"{existing[0]}: output exists; use --force to overwrite it")
     # A damaged HDF5 file can hang or crash libhdf5: check it in a child process first.
