@@ -17,6 +17,7 @@ __all__ = [
     "SynthesisError",
     "PersonalizationError",
     "LibraryError",
+    "PatientMismatchError",
     "CancelledError",
 ]
 
@@ -58,6 +59,10 @@ class PersonalizationError(LeadSynthError, RuntimeError):
 
 class LibraryError(LeadSynthError, RuntimeError):
     """The patient library (SQLite) refused an operation."""
+
+
+class PatientMismatchError(LeadSynthError, ValueError):
+    """A personal model was asked to run on a record of another patient without confirmation."""
 
 
 class CancelledError(LeadSynthError):
