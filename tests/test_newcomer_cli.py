@@ -157,3 +157,39 @@ def test_any_subset_model_summary_says_for_which_inputs() -> None:
     dedicated = ModelCard(id="d", name="d", architecture="linear", arch_params={}, outputs=["V1"], inputs=["I"],
                           metrics={"mean_pcc": 0.5})
     assert dedicated.summary().endswith("[I] -> [V1] val PCC 0.500")
+
+
+# ------------------------------------------------------------ item 16: where the data is
+def test_reference_data_location_follows_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from conftest import missing_shared_data_reason
+
+    from leadsynth_core.paths import reference_data_dir
+    from leadsynth_core.training.data import default_data_root
+
+    monkeypatch.setenv("LEADSYNTH_SHARED_DATA", str(tmp_path))
+    assert reference_data_dir() == tmp_path and default_data_root() == tmp_path
+    reason = missing_shared_data_reason(tmp_path)
+    assert reason is not None
+    assert str(tmp_path / "ludb" / "data" / "1.hea") in reason and f"LEADSYNTH_SHARED_DATA={tmp_path}" in reason
+    (tmp_path / "ludb" / "data").mkdir(parents=True)
+    (tmp_path / "ludb" / "data" / "1.hea").write_text("1 0\n")
+    assert missing_shared_data_reason(tmp_path) is None
+    monkeypatch.delenv("LEADSYNTH_SHARED_DATA")
+    assert reference_data_dir().parts[-2:] == ("shared", "data")
+    assert "set LEADSYNTH_SHARED_DATA" in (missing_shared_data_reason(tmp_path / "nowhere") or "")
+
+
+def test_data_tests_skip_saying_where_they_looked(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "LEADSYNTH_SHARED_DATA": str(tmp_path / "elsewhere")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider",
+         "tests/test_cli_info.py::test_info_real_ptb"],
+        cwd=root, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert "1 skipped" in proc.stdout, proc.stdout + proc.stderr
+    assert f"real reference data not found at {tmp_path / 'elsewhere'}" in proc.stdout
