@@ -80,9 +80,13 @@ def _run(args: argparse.Namespace) -> int:
                 raise PersonalizationError("--latest needs --patient ID")
             recordings = lib.latest_complete_recordings(args.patient, n=args.latest)
             if not recordings:
+                unassigned = len(lib.unassigned_recordings())
+                also = (f", or assign some of the {unassigned} recording(s) without a patient already in the "
+                        f"library with 'leadsynth library assign REC... --patient {args.patient}' "
+                        "('leadsynth library list' shows them)") if unassigned else ""
                 raise PersonalizationError(
                     f"the library has no complete 12-lead recording of patient {args.patient!r}; "
-                    "add some with 'leadsynth library add PATH --patient ID'"
+                    f"add some with 'leadsynth library add PATH --patient {args.patient}'{also}"
                 )
             print(f"using {len(recordings)} recording(s) of patient {args.patient} from the library:")
             for r in recordings:

@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     # A missing folder is most likely a typo: refuse rather than write somewhere unexpected.
-    if not out.parent.is_dir():
+    if not out.parent.exists():
         raise RecordFormatError(
             f"{out}: output folder {out.parent} does not exist; create it first (mkdir -p {out.parent})"
         )
