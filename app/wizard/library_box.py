@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from leadsynth_core.errors import LeadSynthError
 from leadsynth_core.library import Library, RecordingEntry
 
-from ..notify import Notifier
+from ..controllers.notify import Notifier
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ pytest.importorskip("pytestqt")
 
 from personalization_data import make_record  # noqa: E402
 
-from app.notify import Notifier  # noqa: E402
+from app.controllers.notify import Notifier  # noqa: E402
 from app.wizard.jobs import WizardJobs  # noqa: E402
 from app.wizard.page_patient import PatientPage  # noqa: E402
 from app.wizard.state import DEFAULT_EPOCHS, DEFAULT_LR, WizardState  # noqa: E402
