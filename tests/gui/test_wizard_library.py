@@ -10,6 +10,7 @@ import pytest
 pytest.importorskip("pytestqt")
 
 from personalization_data import make_record  # noqa: E402
+from PySide6.QtWidgets import QWidget  # noqa: E402
 
 from app.controllers.notify import Notifier  # noqa: E402
 from app.wizard.jobs import WizardJobs  # noqa: E402
@@ -25,11 +26,15 @@ pytestmark = pytest.mark.gui
 
 @pytest.fixture
 def page(qtbot, error_boxes, tmp_path: Path):
+    """The patient page as the wizard builds it: state, jobs and notifier owned by one host
+    widget, so that all of them go with it (nothing left for a later test's event loop)."""
+    host = QWidget()
+    qtbot.addWidget(host)
     state = WizardState(inputs=("I", "II", "V2", "V4"), open_record=None, open_path=None, open_key=None,
-                        open_patient=None, current_model=None)
-    jobs = WizardJobs()
-    p = PatientPage(state, jobs, Notifier(None, interactive=False))
-    qtbot.addWidget(p)
+                        open_patient=None, current_model=None, parent=host)
+    jobs = WizardJobs(host)
+    p = PatientPage(state, jobs, Notifier(host, interactive=False))
+    p.setParent(host)
     p.initializePage()
     yield p
     assert jobs.shutdown()  # no worker left running
