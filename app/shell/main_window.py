@@ -26,9 +26,11 @@ from PySide6.QtWidgets import (
 )
 
 from leadsynth_core.errors import LeadSynthError
+from leadsynth_core.leads import parse_lead_list
 from leadsynth_core.record import Provenance
 
 from ..controllers import AgreementController, RecordController, SynthesisController, export
+from ..controllers.median import MedianController
 from ..controllers.model_choice import PatientModelChoice
 from ..controllers.notify import Notifier
 from ..controllers.window_paging import WindowPager
@@ -64,8 +66,12 @@ class MainWindow(MenusAndActions, QMainWindow):
         self.tasks = TaskRunner(self)
         self.document = ViewerDocument(self)
         self.view_state = ViewState(self.settings, self)
+        #: The user's choice of measured leads (a file that cannot supply it opens with the
+        #: best set it can: ``controllers.input_choice``); None once fixed by ``--inputs``.
+        self._preferred_inputs: tuple[str, ...] | None = parse_lead_list(self.settings.value("leads/inputs"))
         self.records = RecordController(self.document, self.tasks, self.notifier, self,
-                                        long_threshold_mb=lambda: self.settings.value("files/long_recording_mb"))
+                                        long_threshold_mb=lambda: self.settings.value("files/long_recording_mb"),
+                                        preferred_inputs=lambda: self._preferred_inputs)
         self.pager = WindowPager(self.document, self.view_state, self.tasks, self.notifier, self)
         self.synthesis = SynthesisController(self.document, self.tasks, self.notifier, self)
         self.model_choice = PatientModelChoice(self)  # a patient's personal model, or the general one
@@ -82,7 +88,8 @@ class MainWindow(MenusAndActions, QMainWindow):
         self.agreement.options_changed.connect(self._save_agreement_options)
 
         self.grid = EcgGridView(self.document, self.view_state)
-        self.median = MedianBeatView(self.document, self.view_state)
+        self.median_beats = MedianController(self.document, self.view_state, self.tasks, self)
+        self.median = MedianBeatView(self.document, self.view_state, self.median_beats)
         self.agreement_view = AgreementView(self.document, self.view_state, self.agreement, self.notifier)
         self.agreement_view.jump_requested.connect(self.show_time)
         self.tabs = QTabWidget()
@@ -209,13 +216,16 @@ class MainWindow(MenusAndActions, QMainWindow):
     def _save_agreement_options(self) -> None:
         self.settings.set_value("agreement/segment_s", self.agreement.segment_s)
 
-    def set_inputs(self, leads: tuple[str, ...]) -> None:
+    def set_inputs(self, leads: tuple[str, ...], *, fixed: bool = False) -> None:
+        """Count ``leads`` as measured; ``fixed``: keep them for every file opened later
+        (``--inputs``) instead of choosing the best set each file can supply."""
         try:
             self.document.set_inputs(leads)
         except LeadSynthError as exc:
             self.notifier.error("Invalid lead selection", exc)
             return
         self.settings.set_value("leads/inputs", ",".join(self.document.inputs))
+        self._preferred_inputs = None if fixed else self.document.inputs
 
     def open_path(self, path: str | Path, key: str | None = None) -> None:
         """Open ``path`` (asking for the record of a multi-record HDF5 file when no key)."""
@@ -224,7 +234,7 @@ class MainWindow(MenusAndActions, QMainWindow):
             try:
                 keys = dialogs.needs_key_choice(p)
             except (LeadSynthError, OSError) as exc:
-                self.notifier.error(f"Cannot open {p.name}", exc)
+                self.records.fail(p, exc)  # a batch run ends on this, as on a reader's failure
                 return
             if keys:
                 key = dialogs.choose_hdf5_key(self, p, keys)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from leadsynth_core.record import Provenance
 
 from ..render.theme import LIGHT
+from ..state.demographics import demographics_text
 from ..state.document import ViewerDocument
 
 
@@ -36,7 +37,7 @@ class RecordPanel(QWidget):
         self.fields: dict[str, QLabel] = {}
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
-        for name in ("File", "Patient", "Recorded", "Rate", "Duration", "Notes"):
+        for name in ("File", "Patient", "Age, sex", "Recorded", "Rate", "Duration", "Notes"):
             lab = QLabel("-")
             lab.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             lab.setWordWrap(True)
@@ -81,6 +82,7 @@ class RecordPanel(QWidget):
         if rec.metadata.get("synthetic_demo"):
             patient += "  (synthetic demo, not a patient)"
         self.fields["Patient"].setText(patient)
+        self.fields["Age, sex"].setText(demographics_text(rec.metadata))
         self.fields["Recorded"].setText(rec.recorded_at.strftime("%Y-%m-%d %H:%M:%S") if rec.recorded_at else "-")
         self.fields["Rate"].setText(f"{rec.fs:g} Hz")
         self.fields["Duration"].setText(f"{_fmt_duration(self._doc.duration)} ({self._doc.n_samples:,} samples)")

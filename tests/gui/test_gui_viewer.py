@@ -282,6 +282,7 @@ def test_median_beats_overlay(qtbot, make_window, shared_data) -> None:
     w = make_window()
     open_and_wait(qtbot, w, ludb(shared_data, 8))
     w.tabs.setCurrentWidget(w.median)
+    qtbot.waitUntil(lambda: bool(w.median.curves), timeout=30_000)  # beats are found in a worker
     curves = w.median.curves
     synth = w.document.result.leads_with(Provenance.SYNTHESIZED)
     for lead in synth:
