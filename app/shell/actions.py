@@ -51,6 +51,8 @@ class MenusAndActions:
         f.addSeparator()
         pdf_act = self._action(f, "Export view as &PDF…", self.export_pdf_dialog, "Ctrl+E")
         self._action(f, "Export view as P&NG…", self.export_png_dialog, "Ctrl+Shift+E")
+        self.print_action = self._action(f, "&Print…", self.print_dialog, QKeySequence.StandardKey.Print,
+                                         tip="Print the page on a printer, A4 landscape at true paper scale")
         save_act = self._action(f, "&Save synthesized 12-lead…", self.save_record_dialog, QKeySequence.StandardKey.Save)
         f.addSeparator()
         self._action(f, "Evaluate a &data set…", self.dataset_dialog, "Ctrl+Shift+D",
@@ -66,6 +68,9 @@ class MenusAndActions:
         leads.addSeparator()
         self._action(leads, "&Personalize the model for this patient…", self.personalize_dialog, "Ctrl+Shift+P",
                      tip="Fine-tune the model on the patient's past 12-lead recordings")
+        self._action(leads, "Use a personal &model…", self.model_guard.choose_dialog,
+                     tip="Serve the records you open with one patient's personal model (asks before "
+                         "running it on another patient's record)")
 
         v = mb.addMenu("&View")
         self.layout_actions: dict[str, QAction] = {}
@@ -127,6 +132,8 @@ class MenusAndActions:
             self.lowpass_actions[hz] = self._action(flt, f"Low-pass {hz} Hz" if hz else "Low-pass off",
                                                     lambda _=False, hz=hz: self._set_filter(lowpass_hz=hz), checkable=True, group=g)
         h = mb.addMenu("&Help")
+        self._action(h, "&Keyboard shortcuts…", self.shortcuts_dialog, QKeySequence.StandardKey.HelpContents,
+                     tip="Every command that has a key, from the menus themselves")
         self._action(h, "&About LeadSynth", lambda: dialogs.show_about(self))
         # The tool bar repeats the actions a reviewer uses all the time (same QActions).
         tools = self.addToolBar("Main")

@@ -49,6 +49,8 @@ from ..views.model_indicator import ModelIndicator
 from ..views.record_panel import RecordPanel
 from . import dialogs
 from .actions import MenusAndActions
+from .model_guard import PersonalModelGuard
+from .shortcuts import ShortcutsDialog
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +78,7 @@ class MainWindow(MenusAndActions, QMainWindow):
         self.synthesis = SynthesisController(self.document, self.tasks, self.notifier, self)
         self.model_choice = PatientModelChoice(self)  # a patient's personal model, or the general one
         self.synthesis.choose_model = self.model_choice.choose
+        self.model_guard = PersonalModelGuard(self.document, self.model_choice, self.notifier, self)
         self.model_choice.changed.connect(self.synthesis.run)
         self.document.set_inputs(self.settings.value("leads/inputs"))
         self.synthesis.refresh_model()
@@ -299,6 +302,33 @@ class MainWindow(MenusAndActions, QMainWindow):
             return None
         self.notifier.info(f"Exported {out}")
         return out
+
+    def print_dialog(self) -> bool:
+        """File > Print: the system print dialog, then the page at true scale (A4 landscape)."""
+        from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+
+        if self.document.record is None:
+            self.notifier.error("Nothing to print", "open a record first")
+            return False
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        dialog = QPrintDialog(printer, self)
+        dialog.setWindowTitle("Print the ECG page")
+        if dialog.exec() != QPrintDialog.DialogCode.Accepted:
+            return False
+        try:
+            export.print_page(printer, self.document, self.view_state)
+        except LeadSynthError as exc:
+            self.notifier.error("Printing failed", exc)
+            return False
+        self.notifier.info(f"Page sent to {printer.printerName() or printer.outputFileName() or 'the printer'} at true scale")
+        return True
+
+    def shortcuts_dialog(self) -> ShortcutsDialog:
+        """Help > Keyboard shortcuts (generated from the menus' actions)."""
+        dialog = ShortcutsDialog(self.menuBar(), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
 
     def save_record_dialog(self) -> None:
         path = dialogs.ask_save_path(self, "Save synthesized 12-lead", self._default_export_name(".hea"),

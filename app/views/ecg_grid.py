@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from leadsynth_core.record import Provenance
 
 from ..render import style
+from ..render.legend import label_html, legend_html
 from ..render.paper_grid import PaperGridItem
 from ..render.theme import Theme, theme
 from ..state import paper
@@ -393,22 +394,12 @@ class EcgGridView(QWidget):
         if trace is not None:
             trace.setPen(style.trace_pen(th, disp.provenance, SCREEN_PEN_PX))
             trace.setToolTip(tip)
-        label.setHtml(self._label_html(cell, disp, th))
+        label.setHtml(label_html(f"{cell.lead} rhythm" if cell.rhythm else cell.lead, disp, self._doc.inputs, th))
         if badge is not None and disp.score is not None:
             badge.setHtml(f"<span style='font-size:9pt; font-weight:600; color:{th.badge_text.name()}'>"
                           f"{style.badge_text(disp.score)}{' (window)' if self._doc.is_long else ''}</span>")
             badge.setToolTip(tip)
         return CellItems(cell, disp, trace, truth, fill, label, badge, tint, clip)
-
-    def _label_html(self, cell: paper.Cell, disp: LeadDisplay, th: Theme) -> str:
-        name = f"{cell.lead} rhythm" if cell.rhythm else cell.lead
-        tag = style.provenance_text(disp, self._doc.inputs)
-        color = style.trace_color(th, disp.provenance).name() if disp.provenance else "#888888"
-        weight = "700" if disp.provenance is Provenance.SYNTHESIZED else "400"
-        return (
-            f"<span style='font-size:10pt; font-weight:700; color:{th.label.name()}'>{name}</span>"
-            f"&nbsp;<span style='font-size:7.5pt; font-weight:{weight}; color:{color}'>{tag}</span>"
-        )
 
     def _draw_decor(self) -> None:
         """Calibration pulses, column separators and the header (scale + legend)."""
@@ -449,31 +440,7 @@ class EcgGridView(QWidget):
         return self._legend.textItem.toPlainText() if self._legend is not None else ""
 
     def _header_html(self) -> str:
-        """Scale and legend.  Each swatch is tied to its first word by a no-break space, so
-        that wrapping at the page's edge never leaves a swatch without its meaning."""
-        th, s = self._theme, self._state
-        model = self._doc.model_name
-        inputs = ", ".join(self._doc.inputs)
-        tint = th.synth_tint.name(QColor.NameFormat.HexArgb)
-        parts = [
-            f"<b>{s.speed:g}&nbsp;mm/s &nbsp; {s.gain:g}&nbsp;mm/mV</b>",
-            f"<span style='color:{th.measured.name()}'>&#9473;&#9473;&nbsp;measured ({inputs})</span>",
-            f"<span style='color:{th.derived.name()}'>&#9473;&#9473;&nbsp;derived</span>",
-            # A synthesized trace is as solid as a measured one: the tinted cell and the
-            # label carry its provenance, so the legend shows the tint with the line.
-            f"<span style='color:{th.synthesized.name()}'><span style='background-color:{tint}'>&#9473;&#9473;</span>"
-            f"&nbsp;<b>SYNTHESIZED</b> (tinted&nbsp;cell){' by ' + model if model else ''}</span>",
-        ]
-        if s.mode == "compare" and self._doc.result is not None and not self._doc.scores:
-            # A file with only the measured leads (a patch, a Holter): nothing to compare,
-            # so no legend entry for a shading that cannot appear.
-            parts.append("<i>compare: the file holds no measured truth for the synthesized leads</i>")
-        elif s.mode == "compare":
-            parts.append(f"<span style='background-color:{th.difference.name(QColor.NameFormat.HexArgb)}'>"
-                         f"&nbsp;&nbsp;&nbsp;</span>&nbsp;difference to measured truth")
-        else:
-            parts.append("<i>review: device view</i>")
-        return f"<span style='font-size:9pt; color:{th.label.name()}'>" + " &nbsp;&nbsp; ".join(parts) + "</span>"
+        return legend_html(self._doc, self._state, self._theme)
 
     # ------------------------------------------------------------------ data
     def refresh_data(self) -> None:

@@ -26,6 +26,7 @@ from leadsynth_core.record import Provenance
 
 from ..controllers.median import AFTER_S, BEFORE_S, MedianBeats, MedianController
 from ..render import style
+from ..render.legend import label_html
 from ..render.paper_grid import PaperGridItem
 from ..render.theme import theme
 from ..state.document import ViewerDocument, ViewState
@@ -222,12 +223,7 @@ class MedianBeatView(QWidget):
                 band.setPen(QPen(Qt.PenStyle.NoPen))
                 band.setPos(cell.x0, cell.baseline)
                 self._add(band, 5)
-            color = style.trace_color(th, disp.provenance).name() if disp.provenance else "#888888"
-            weight = "700" if disp.provenance is Provenance.SYNTHESIZED else "400"
-            label = pg.TextItem(html=(
-                f"<span style='font-size:10pt; font-weight:700; color:{th.label.name()}'>{lead}</span>"
-                f"&nbsp;<span style='font-size:7.5pt; font-weight:{weight}; color:{color}'>"
-                f"{style.provenance_text(disp, self._doc.inputs)}</span>"), anchor=(0, 0))
+            label = pg.TextItem(html=label_html(lead, disp, self._doc.inputs, th), anchor=(0, 0))
             label.setPos(cell.x0, cell.high - 0.3)
             self._add(label, 20)
             self.labels[lead] = label
