@@ -110,9 +110,9 @@ def print_page(printer: QPrinter, doc: ViewerDocument, state: ViewState) -> None
     millimetres start at the paper's corner, as in the PDF export (a printer's unprintable
     border may cut the outermost millimetres, never rescale the trace).
     """
-    printer.setFullPage(True)
     printer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Landscape,
                                       QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter))
+    printer.setFullPage(True)  # after the layout, which would reset it
     printer.setDocName(f"LeadSynth 12-lead {doc.path.name if doc.path else ''}")
     painter = QPainter()
     if not painter.begin(printer):
