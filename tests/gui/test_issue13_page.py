@@ -14,13 +14,10 @@ from PySide6.QtGui import QPageLayout, QTextDocument
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QGraphicsItem
 
-from app.controllers.median import BEFORE_S, isoelectric_slice
 from app.render import style
 from app.render.page import footer_lines
 from app.render.theme import LIGHT
-from app.shell.shortcuts import shortcut_rows
 from app.state import paper
-from app.state.demographics import normalize_sex
 from leadsynth_core import preprocess
 from leadsynth_core.record import Provenance
 
@@ -141,6 +138,8 @@ def test_12x1_rows_keep_to_their_row_and_pulses_never_touch(qtbot, make_window, 
 # ------------------------------------------------------------------ item 8
 def test_median_beats_on_paper_one_scale_baseline_aligned_off_the_gui_thread(
         qtbot, make_window, shared_data, monkeypatch) -> None:
+    from app.controllers.median import BEFORE_S, isoelectric_slice
+
     threads: list[bool] = []
     real = preprocess.detect_r_peaks
 
@@ -188,6 +187,8 @@ def test_median_beats_on_paper_one_scale_baseline_aligned_off_the_gui_thread(
 @pytest.mark.parametrize(("stored", "shown"), [("F", "female"), ("Female", "female"), ("female", "female"),
                                                ("M", "male"), ("Male", "male"), ("Unknown", None), (None, None)])
 def test_normalize_sex(stored, shown) -> None:
+    from app.state.demographics import normalize_sex
+
     assert normalize_sex(stored) == shown
 
 
@@ -200,6 +201,8 @@ def test_age_and_sex_in_record_panel_and_footer(qtbot, make_window, shared_data)
 
 # ------------------------------------------------------------------ item 14
 def test_help_lists_the_shortcuts_of_the_actions_themselves(qtbot, make_window) -> None:
+    from app.shell.shortcuts import shortcut_rows
+
     w = make_window()
     dialog = w.shortcuts_dialog()
     rows = dialog.rows()
