@@ -1,7 +1,7 @@
 """Median beats of every lead, computed in a worker (R-peak detection is too slow for the GUI thread).
 
-Beats are aligned on R peaks found in one reference lead (II when shown, else the first
-lead with samples) so that every lead's median beat shares the same time axis.  Only a
+Beats are aligned on R peaks found in one reference lead (the rhythm strip's: II when
+measured, else the first measured lead; never a synthesized lead when a measured one exists) so that every lead's median beat shares the same time axis.  Only a
 window from the current position is used (:data:`WINDOW_S`): a 24-hour recording is not
 scanned on every page turn.
 
@@ -82,13 +82,19 @@ def isoelectric_slice(beat: np.ndarray, fs: float) -> slice:
 
 
 def compute_median_beats(displays: dict[str, LeadDisplay], fs: float, i0: int, i1: int,
-                         filters: DisplayFilters, cancel: CancelToken | None = None) -> MedianBeats:
-    """Median beat of every lead's shown samples (and truth) in ``[i0, i1)``; plain numpy."""
+                         filters: DisplayFilters, cancel: CancelToken | None = None,
+                         ref_lead: str | None = None) -> MedianBeats:
+    """Median beat of every lead's shown samples (and truth) in ``[i0, i1)``; plain numpy.
+
+    ``ref_lead``: the lead whose R peaks align the beats (default II, else the first lead
+    with samples).
+    """
     from leadsynth_core import preprocess  # scipy.signal: imported in the worker
 
     span = (i0 / fs, i1 / fs)
-    ref_lead = "II" if displays["II"].samples is not None else next(
-        (lead for lead in STANDARD_LEADS if displays[lead].samples is not None), None)
+    if ref_lead is None or displays[ref_lead].samples is None:
+        ref_lead = "II" if displays["II"].samples is not None else next(
+            (lead for lead in STANDARD_LEADS if displays[lead].samples is not None), None)
     if ref_lead is None:
         return MedianBeats(None, 0, *span, fs, {}, "no lead to align beats on")
     ref = filters.apply_window(displays[ref_lead].samples, i0, i1, fs)
@@ -145,9 +151,10 @@ class MedianController(QObject):
         i1 = max(i0, i1)
         displays = {lead: self._doc.lead_display(lead, "compare") for lead in STANDARD_LEADS}
         filters, fs, offset = self._state.filters, rec.fs, self._doc.offset
+        ref_lead = self._doc.rhythm_lead()  # a measured lead whenever one exists
 
         def work(_progress: Progress, cancel: CancelToken) -> MedianBeats:
-            beats = compute_median_beats(displays, fs, i0, i1, filters, cancel)
+            beats = compute_median_beats(displays, fs, i0, i1, filters, cancel, ref_lead)
             # Report file times, not loaded-window indices.
             return dataclasses.replace(beats, start_s=(offset + i0) / fs, stop_s=(offset + i1) / fs)
 

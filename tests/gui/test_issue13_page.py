@@ -65,6 +65,10 @@ def test_rhythm_strip_is_a_measured_lead(qtbot, make_window, shared_data) -> Non
     assert rhythm.cell.lead == "I"
     assert rhythm.display.provenance is Provenance.MEASURED
     assert "I rhythm" in rhythm.label.textItem.toPlainText()
+    # The median beats align on the same measured lead, not on a synthesized II.
+    w.tabs.setCurrentWidget(w.median)
+    qtbot.waitUntil(lambda: bool(w.median.curves) and not w.median.is_busy(), timeout=60_000)
+    assert "R peaks of I," in w.median.info.text()
     w.set_inputs(("I", "II", "V4"))
     wait_synthesis(qtbot, w)
     rhythm = next(ci for ci in w.grid.cell_items() if ci.cell.rhythm)
