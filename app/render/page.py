@@ -104,6 +104,8 @@ def render_page(painter: QPainter, doc: ViewerDocument, state: ViewState, dpmm: 
     label_font.setPixelSize(max(1, int(2.6 * k)))
     tag_font = QFont("Sans Serif")
     tag_font.setPixelSize(max(1, int(2.0 * k)))
+    veil = QColor(th.paper)
+    veil.setAlpha(190)
     for cell in geo.cells:
         disp = doc.lead_display(cell.lead, state.mode)
         if disp.provenance is Provenance.SYNTHESIZED:
@@ -145,11 +147,20 @@ def render_page(painter: QPainter, doc: ViewerDocument, state: ViewState, dpmm: 
         painter.setFont(label_font)
         painter.setPen(QPen(th.label))
         lx, ly = X(cell.x0 + 1.0), Y(cell.top - 1.0)
-        painter.drawText(QRectF(lx, ly, 40 * k, 4 * k), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, name)
+        top_left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
+        tag = style.provenance_text(disp, doc.inputs)
+        name_box = QRectF(lx, ly, 40 * k, 4 * k)
+        tag_box = QRectF(lx, ly + 3.2 * k, cell.width * k, 3 * k)
+        # A veil of paper behind the label: a trace through it leaves the text readable.
+        veiled = painter.boundingRect(name_box, top_left, name)
+        painter.setFont(tag_font)
+        veiled = veiled.united(painter.boundingRect(tag_box, top_left, tag))
+        painter.fillRect(veiled.adjusted(-0.3 * k, 0, 0.3 * k, 0.2 * k), veil)
+        painter.setFont(label_font)
+        painter.drawText(name_box, top_left, name)
         painter.setFont(tag_font)
         painter.setPen(QPen(style.trace_color(th, disp.provenance)))
-        painter.drawText(QRectF(lx, ly + 3.2 * k, cell.width * k, 3 * k),
-                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, style.provenance_text(disp, doc.inputs))
+        painter.drawText(tag_box, top_left, tag)
         if disp.score is not None:
             box = QRectF(X(cell.x0 + cell.width - 17.0), Y(cell.top - 0.8), 16.0 * k, 4.0 * k)
             painter.fillRect(box, th.badge_fill)
