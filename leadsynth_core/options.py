@@ -12,8 +12,10 @@ __all__ = [
     "TRAINABLE",
     "DEVICES",
     "VERDICTS",
-    "PERSONALIZE_EPOCHS",
-    "PERSONALIZE_LR",
+    "DEFAULT_EPOCHS",
+    "DEFAULT_LR",
+    "DEFAULT_HOLDOUT",
+    "DEFAULT_SEED",
     "VERDICT_PCC_TOLERANCE",
     "VERDICT_RMSE_TOLERANCE",
     "FLAT_LEAD_PTP_MV",
@@ -28,9 +30,13 @@ DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda", "mps")
 #: Possible verdicts of the held-out comparison of a personal model with its base.
 VERDICTS: tuple[str, ...] = ("improved", "unchanged", "worse", "not_validated")
 
-#: Fine-tuning defaults of personalization (Malpani et al.): Adam epochs and learning rate.
-PERSONALIZE_EPOCHS: int = 60
-PERSONALIZE_LR: float = 0.002
+#: Personalization defaults (Malpani et al.: 60 epochs of Adam at a learning rate of 0.002),
+#: the held-out fraction at the end of each recording, and the minibatch-order seed.  The
+#: engine, the CLI and the wizard all take them from here.
+DEFAULT_EPOCHS: int = 60
+DEFAULT_LR: float = 0.002
+DEFAULT_HOLDOUT: float = 0.2
+DEFAULT_SEED: int = 0
 #: A held-out mean PCC change within this is "unchanged"; beyond it, a change (the verdict,
 #: and the colours of the wizard's before/after table).
 VERDICT_PCC_TOLERANCE: float = 0.002

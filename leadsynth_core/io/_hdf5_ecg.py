@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,12 @@ from ._hdf5_base import (
 log = logging.getLogger(__name__)
 
 
+@functools.lru_cache(maxsize=256)
+def _warn_fs_assumed(where: str) -> None:
+    """Say once per file (not at every inspect and read of it) that its rate is assumed."""
+    log.warning("%s: no 'fs' attribute; assuming %g Hz (SPH database layout)", where, SPH_FS)
+
+
 def _ecg_info(path: Path, f: h5py.File, fs: float | None) -> tuple[RecordInfo, h5py.Dataset, bool, float]:
     where = str(path)
     ds = _dataset(f, "ecg", 2, where)
@@ -48,7 +55,7 @@ def _ecg_info(path: Path, f: h5py.File, fs: float | None) -> tuple[RecordInfo, h
         # the SPH database is 500 Hz throughout, so assume it, but say so.
         value = SPH_FS
         metadata["fs_assumed"] = True
-        log.warning("%s: no 'fs' attribute; assuming %g Hz (SPH database layout)", where, SPH_FS)
+        _warn_fs_assumed(where)
     else:
         raise RecordFormatError(f"{where}: dataset 'ecg' has no 'fs' attribute; pass fs= to read it")
     raw_names = ds.attrs.get("lead_names")

@@ -66,6 +66,10 @@ def _write_group_attrs(
             group.attrs[name] = str(value)
     if recorded_at is not None:
         group.attrs["recorded_at"] = recorded_at.isoformat()
+    # A personal model's patient is named wherever its output goes (ARCHITECTURE rule 8).
+    leadsynth = metadata.get("leadsynth")
+    if isinstance(leadsynth, Mapping) and leadsynth.get("model_patient"):
+        group.attrs["model_patient_id"] = str(leadsynth["model_patient"])
     # Reader-added bookkeeping is not part of the record's own metadata.
     meta = {k: v for k, v in metadata.items() if k not in ("format", "key", "window")}
     try:

@@ -6,7 +6,7 @@ The project schema is documented in ``docs/hdf5_schema.md``.  In short::
                             software="LeadSynth <version>"
     /records/<key>/         one group per record; attrs fs, lead_names, provenance,
                             units="mV", patient_id, recorded_at (ISO 8601), source,
-                            model_id, metadata (JSON)
+                            model_id, model_patient_id (personal models), metadata (JSON)
     /records/<key>/signal   float32 (n_samples, n_leads), mV, chunked, resizable
 
 Reads of a sample range touch only that slice of the file (HDF5 hyperslab), so a

@@ -11,7 +11,9 @@ our control.  The header carries one comment line::
 
     # leadsynth: measured=I,II,V2,V4; derived=III,aVR,aVL,aVF; synthesized=V1,V3,V5,V6; model=ID
 
-which the reader parses back into per-lead provenance and the model id, followed by
+(ending in ``; model_patient=PATIENT`` when the model is a personal model, whose patient is
+named wherever its output goes), which the reader parses back into per-lead provenance,
+the model id and the model's patient, followed by
 ``# software: LeadSynth <version>`` (the program that wrote the file).
 """
 
@@ -41,13 +43,15 @@ from ._common import (
     check_read_size,
     unit_scale,
 )
+from ._wfdb_comments import PROVENANCE_TAG as _PROVENANCE_TAG
+from ._wfdb_comments import parse_comments as _parse_comments
+from ._wfdb_comments import parse_provenance_line as _parse_provenance_line
 
 __all__ = ["read_wfdb", "inspect_wfdb", "write_wfdb", "wfdb_header_path", "wfdb_files"]
 
 log = logging.getLogger(__name__)
 
 FORMAT_NAME = "wfdb"
-_PROVENANCE_TAG = "leadsynth:"
 
 # Bits per stored sample for the formats whose data file size we can predict.
 _BITS_PER_SAMPLE: dict[str, float] = {
@@ -193,56 +197,6 @@ def _check_data_files(hea: Path, header: Any) -> None:
             )
 
 
-def _parse_comments(comments: Sequence[str]) -> dict[str, Any]:
-    """``key: value`` comment lines into a dict (keys lower case, ``<age>`` -> ``age``)."""
-    out: dict[str, Any] = {}
-    for line in comments:
-        if ":" not in line:
-            continue
-        key, value = line.split(":", 1)
-        key = key.strip().strip("<>").strip().lower()
-        value = value.strip()
-        if key and value and key not in out:
-            out[key] = value
-    return out
-
-
-def _parse_provenance_line(value: str, names: Sequence[str], where: str) -> tuple[tuple[Provenance, ...], str | None]:
-    """Parse ``measured=...; derived=...; synthesized=...; model=...``."""
-    lists: dict[str, list[str]] = {}
-    model: str | None = None
-    for part in re.split(r"[;\s]+(?=\w+=)", value.strip()):
-        part = part.strip().rstrip(";").strip()
-        if not part:
-            continue
-        if "=" not in part:
-            raise RecordFormatError(f"{where}: leadsynth comment field {part!r} is not key=value")
-        key, val = (s.strip() for s in part.split("=", 1))
-        key = key.lower()
-        if key == "model":
-            model = val if val and val != "-" else None
-        elif key in {p.value for p in Provenance}:
-            lists[key] = [v.strip() for v in val.split(",") if v.strip() and v.strip() != "-"]
-        else:
-            raise RecordFormatError(f"{where}: leadsynth comment has unknown field {key!r}")
-    lead_prov: dict[str, Provenance] = {}
-    for key, leads in lists.items():
-        for raw in leads:
-            lead = canonicalize_lead_names([raw], f"{where} (leadsynth comment)")[0]
-            if lead in lead_prov:
-                raise RecordFormatError(f"{where}: leadsynth comment lists lead {lead} twice")
-            lead_prov[lead] = Provenance(key)
-    missing = [n for n in names if n not in lead_prov]
-    if missing:
-        raise RecordFormatError(
-            f"{where}: leadsynth comment gives no provenance for lead(s) {', '.join(missing)}"
-        )
-    extra = [n for n in lead_prov if n not in names]
-    if extra:
-        raise RecordFormatError(f"{where}: leadsynth comment names lead(s) {', '.join(extra)} not in the record")
-    return tuple(lead_prov[n] for n in names), model
-
-
 def _header_info(hea: Path, header: Any) -> RecordInfo:
     where = str(hea)
     fs = check_fs(header.fs, where)
@@ -254,11 +208,13 @@ def _header_info(hea: Path, header: Any) -> RecordInfo:
     if len(tagged) > 1:
         raise RecordFormatError(f"{where}: more than one 'leadsynth:' comment line")
     if tagged:
-        provenance, model_id = _parse_provenance_line(tagged[0][len(_PROVENANCE_TAG):], names, where)
+        provenance, model_id, model_patient = _parse_provenance_line(tagged[0][len(_PROVENANCE_TAG):], names, where)
     else:
-        provenance, model_id = (Provenance.MEASURED,) * len(names), None
+        provenance, model_id, model_patient = (Provenance.MEASURED,) * len(names), None, None
     fields = _parse_comments([c for c in comments if c not in tagged])
     metadata: dict[str, Any] = {"format": FORMAT_NAME, "comments": [c for c in comments if c not in tagged]}
+    if model_patient:
+        metadata["leadsynth"] = {"model": model_id, "model_patient": model_patient}
     for key in ("age", "sex", "dx"):
         if key in fields:
             metadata[key] = fields[key]
@@ -387,9 +343,9 @@ def _uniform_gain_if_inconsistent(
     uniform = float(10 ** np.round(np.log10(np.median(gains))))
     corrected = digital / uniform
     message = (
-        f"per-lead gains in the header contradict Einthoven's law (III != II - I by up to "
-        f"{violation:.3f} mV) while the stored samples obey it; all leads read with a uniform "
-        f"gain of {uniform:g}/mV"
+        f"with the per-lead gains of the header, lead III would not equal II - I (off by up to "
+        f"{violation:.3f} mV, which Einthoven's law forbids), while the stored samples are consistent; "
+        f"so every lead was read with one gain of {uniform:g} units per mV"
     )
     log.info("%s: %s", where, message)
     return corrected, {
@@ -464,10 +420,18 @@ def write_wfdb(record: EcgRecord, path: str | Path) -> Path:
     model = record.model_id or "-"
     if ";" in model or "=" in model:
         raise RecordFormatError(f"{hea}: model id {model!r} may not contain ';' or '=' (header field model)")
-    lines.append(
+    provenance_line = (
         f"# {_PROVENANCE_TAG} measured={groups['measured']}; derived={groups['derived']}; "
         f"synthesized={groups['synthesized']}; model={_header_text(model, hea, 'model_id')}"
     )
+    # A personal model's patient is named wherever its output goes (ARCHITECTURE rule 8).
+    model_patient = (record.metadata.get("leadsynth") or {}).get("model_patient")
+    if model_patient:
+        text = _header_text(model_patient, hea, "model_patient")
+        if ";" in text or "=" in text or text == "-":
+            raise RecordFormatError(f"{hea}: model patient {text!r} may not contain ';' or '=' (header field model_patient)")
+        provenance_line += f"; model_patient={text}"
+    lines.append(provenance_line)
     # Which program wrote the file, so a questionable synthesis can be traced to a release.
     lines.append(f"# software: LeadSynth {__version__}")
     if record.patient_id:

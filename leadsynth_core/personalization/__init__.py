@@ -1,8 +1,8 @@
 """Personalization: fine-tune a base model on a few past 12-lead recordings of one patient.
 
 After Malpani, Xue, Albert and Clifford: freeze everything but the final convolution
-(``module.head``), fine-tune it for 60 epochs at a learning rate of 0.002 (``options.PERSONALIZE_EPOCHS`` /
-``PERSONALIZE_LR``) on the patient's
+(``module.head``), fine-tune it for 60 epochs at a learning rate of 0.002 (``options.DEFAULT_EPOCHS`` /
+``DEFAULT_LR``) on the patient's
 past complete 12-lead recordings, and keep the personal model only where it helps.
 
 How it works here

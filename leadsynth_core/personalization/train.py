@@ -29,8 +29,10 @@ from ..leads import parse_lead_list
 from ..library import RecordingEntry
 from ..models import LoadedModel, ModelCard, load_model
 from ..options import (
-    PERSONALIZE_EPOCHS,
-    PERSONALIZE_LR,
+    DEFAULT_EPOCHS,
+    DEFAULT_HOLDOUT,
+    DEFAULT_LR,
+    DEFAULT_SEED,
     TRAINABLE,
 )
 from ..progress import CancelToken, ProgressCallback, check, report
@@ -63,17 +65,18 @@ def personalize(
     *,
     trainable: str = "head",
     k: int = 1,
-    epochs: int = PERSONALIZE_EPOCHS,
-    lr: float = PERSONALIZE_LR,
+    epochs: int = DEFAULT_EPOCHS,
+    lr: float = DEFAULT_LR,
     device: str = "auto",
-    holdout: float = 0.2,
-    seed: int = 0,
+    holdout: float = DEFAULT_HOLDOUT,
+    seed: int = DEFAULT_SEED,
     patient_id: str | None = None,
     allow_mixed_patients: bool = False,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
     on_epoch: Callable[[EpochReport], None] | None = None,
     batch_samples: int | None = None,
+    patient_required: str | None = None,
 ) -> PersonalizationResult:
     """Fine-tune ``base`` for one patient on their past complete 12-lead recordings.
 
@@ -113,6 +116,10 @@ def personalize(
         minibatches of that many time samples drawn across all recordings (many more
         updates on long recordings; fits the session better and, on the one cross-visit
         case that hurt, generalized worse -- see benchmarks/results/personalization.md).
+    patient_required
+        When given (the caller will save the model, which needs a patient), refuse before
+        any training if neither ``patient_id`` nor the recordings name a patient; the text
+        names how the caller's user gives one (the CLI passes ``"--patient ID"``).
 
     Returns
     -------
@@ -170,6 +177,13 @@ def personalize(
         reasons = "; ".join(f"{e.label}: {e.reason}" for e in excluded)
         raise PersonalizationError(f"no usable training recording ({reasons})")
     pid = _check_patients(kept, patient_id, allow_mixed_patients, warnings)
+    if pid is None and patient_required:
+        named = sorted({e.patient_id for e in kept if e.patient_id})
+        what = (f"name {len(named)} patients ({', '.join(named)})" if named else "name no patient")
+        raise PersonalizationError(
+            f"{patient_required} is needed: the training recordings {what}, so the personal model could "
+            "not be saved for a patient; nothing was trained"
+        )
 
     # Split each recording by time: train on the first part, hold out the last.
     xs: list[torch.Tensor] = []
