@@ -84,7 +84,7 @@ class MainWindow(MenusAndActions, QMainWindow):
         self.agreement.options_changed.connect(self._save_agreement_options)
 
         self.grid = EcgGridView(self.document, self.view_state)
-        self.measurements = MeasurementController(self.document, self.view_state, self)
+        self.measurements = MeasurementController(self.document, self.view_state, self.tasks, self)
         self.median = MedianBeatView(self.document, self.view_state, measurements=self.measurements)
         self.agreement_view = AgreementView(self.document, self.view_state, self.agreement, self.notifier)
         self.agreement_view.jump_requested.connect(self.show_time)

@@ -101,7 +101,12 @@ class MeasurementsPanel(QWidget):
         self.global_table.clearContents()
         self.lead_table.setRowCount(0)
         if shown is None:
-            self.info.setText("No measurements: open a record.")
+            if self._ctl.pending:
+                self.info.setText("Measuring the 10 s from the page start…")
+            elif self._ctl.error:
+                self.info.setText(f"<b>Not measurable</b>: {self._ctl.error}")
+            else:
+                self.info.setText("No measurements: open a record.")
             return
         self._set_info(shown, truth)
         if not shown.measurable:

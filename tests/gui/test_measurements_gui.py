@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,7 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QImage, QMouseEvent
 from PySide6.QtWidgets import QApplication
 
+from app.controllers import measurements as measurement_ctl
 from app.shell.main_window import MainWindow
 from app.views.calipers import CALIPER_COLOR, Calipers
 from leadsynth_core.measurement import measure_record
@@ -142,8 +144,8 @@ def test_median_page_calipers_read_ms_and_mv(qtbot, make_window, shared_data) ->
     assert cal.reading().dt_ms == pytest.approx(x2 - x1)
     assert x2 == pytest.approx(300.0, abs=10.0)
     assert cal.reading().dv_mv == pytest.approx(0.5)
-    # Marks: the J point and the ST dot are drawn on the median beats.
-    assert w.median._marks
+    # Marks: the J point and the ST dot are drawn on the median beats once measured (worker).
+    qtbot.waitUntil(lambda: bool(w.median._marks), timeout=10000)
 
 
 def test_measurements_panel_measured_beside_synthesized_with_flags(qtbot, make_window, shared_data) -> None:
@@ -187,3 +189,42 @@ def test_export_carries_calipers_and_measurements(qtbot, make_window, shared_dat
     assert _magenta_pixels(with_cal) > 1000
     pdf = w.export_view(tmp_path / "calipers.pdf")
     assert pdf is not None and pdf.stat().st_size > 10000
+
+
+def test_measurements_run_in_a_worker_and_stale_results_are_dropped(qtbot, make_window, shared_data,
+                                                                     monkeypatch) -> None:
+    """The GUI thread never measures; a result for a page no longer shown never lands."""
+    calls: list[tuple[int, measurement_ctl.MeasuredView]] = []
+    release = threading.Event()
+    real = measurement_ctl.measure_view
+
+    def slow_measure_view(record, result, cancel=None):
+        view = real(record, result, cancel)
+        calls.append((threading.get_ident(), view))
+        if len(calls) == 1:
+            release.wait(10)  # the first one is late: the user turns the page meanwhile
+        return view
+
+    monkeypatch.setattr(measurement_ctl, "measure_view", slow_measure_view)
+    w = make_window()
+    open_and_wait(qtbot, w, shared_data / "ludb" / "data" / "55.hea")
+    ctl = w.measurements
+    w.measurement_ui.dock.raise_()
+    qtbot.waitUntil(lambda: len(calls) == 1, timeout=10000)
+    assert ctl.pending and ctl.shown is None
+    assert "Measuring" in w.measurement_ui.panel.info.text()
+    # The page moves while the first measurement is still in its worker.
+    w.view_state.set_position(0.5)
+    release.set()
+    qtbot.waitUntil(lambda: len(calls) == 2 and not ctl.pending, timeout=10000)
+    assert all(ident != threading.get_ident() for ident, _ in calls)
+    assert ctl.shown is calls[1][1].shown and ctl.shown is not calls[0][1].shown
+    # The values are those of the 10 s from 0.5 s, measured beside the truth.
+    rec = w.document.record.slice_time(0.5, 10.5)
+    assert ctl.truth.values.qrs_ms == measure_record(rec, duration_s=None).values.qrs_ms
+    assert ctl.comparison is not None and w.measurement_ui.panel.lead_table.rowCount() == 12
+    # A new page drops the values at once (nothing of another stretch is shown as this one's).
+    w.view_state.set_position(1.0)
+    assert ctl.pending and ctl.shown is None and w.measurement_ui.panel.lead_table.rowCount() == 0
+    qtbot.waitUntil(lambda: not ctl.pending, timeout=10000)
+    assert len(calls) == 3 and ctl.shown is calls[2][1].shown
