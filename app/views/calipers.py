@@ -115,10 +115,30 @@ class Calipers(QObject):
 
     def hide(self) -> None:
         self._visible = False
-        for item in self.items():
-            if item.scene() is not None:
-                self._vb.removeItem(item)
+        self._remove_items()
         self.changed.emit()
+
+    @property
+    def view_box(self) -> pg.ViewBox:
+        return self._vb
+
+    def set_view_box(self, view_box: pg.ViewBox) -> None:
+        """Move the calipers to another plot with the same units (another lead's median beat).
+
+        The time legs keep their place (the time axis is shared); the amplitude legs are
+        placed anew in the new plot's view, since another lead's amplitudes differ.
+        """
+        if view_box is self._vb:
+            return
+        g = self.geometry()
+        self._remove_items()
+        self._vb.sigRangeChanged.disconnect(self._on_range)
+        self._vb = view_box
+        view_box.sigRangeChanged.connect(self._on_range)
+        if g is not None:
+            self.show(g[0], g[1])
+        else:
+            self.changed.emit()
 
     def attach(self) -> None:
         """(Re-)add the items to the view box, e.g. after the plot was cleared."""
@@ -166,6 +186,11 @@ class Calipers(QObject):
         return "" if r is None else r.text()
 
     # --------------------------------------------------------------- private
+    def _remove_items(self) -> None:
+        for item in self.items():
+            if item.scene() is not None:
+                self._vb.removeItem(item)
+
     def _touched(self) -> None:
         self._auto = False
 

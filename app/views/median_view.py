@@ -12,7 +12,8 @@ import logging
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from leadsynth_core.errors import LeadSynthError
 from leadsynth_core.leads import STANDARD_LEADS
@@ -23,7 +24,7 @@ from ..render import style
 from ..render.measurement_marks import draw_marks
 from ..render.theme import theme
 from ..state.document import ViewerDocument, ViewState
-from .calipers import Calipers
+from .calipers import CALIPER_COLOR, Calipers
 
 log = logging.getLogger(__name__)
 
@@ -67,14 +68,30 @@ class MedianBeatView(QWidget):
                 plot.setMenuEnabled(False)
                 plot.hideButtons()
                 self.plots[lead] = plot
+        #: Which lead's median beat carries the calipers: this box, or a click on a lead's plot.
+        self.caliper_lead_box = QComboBox()
+        self.caliper_lead_box.addItems(list(STANDARD_LEADS))
+        self.caliper_lead_box.setToolTip("The lead whose median beat carries the calipers "
+                                         "(or click that lead's plot)")
+        top = QHBoxLayout()
+        top.addWidget(self.info, 1)
+        caliper_label = QLabel("Calipers on")
+        caliper_label.setBuddy(self.caliper_lead_box)
+        top.addWidget(caliper_label, 0, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        top.addWidget(self.caliper_lead_box, 0, Qt.AlignmentFlag.AlignVCenter)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
-        lay.addWidget(self.info)
+        lay.addLayout(top)
         lay.addWidget(self.canvas, 1)
         #: Calipers on one lead's median beat (ms and mV on its axes); see :meth:`set_caliper_lead`.
         self.caliper_lead = "II"
         self.calipers = Calipers(self.plots["II"].getViewBox(), seconds_per_unit=lambda: 0.001, mv_per_unit=lambda: 1.0,
                                  parent=self)
+        self._framed: str | None = None
+        self.calipers.changed.connect(self._mark_caliper_lead)
+        self.caliper_lead_box.setCurrentText(self.caliper_lead)
+        self.caliper_lead_box.currentTextChanged.connect(self.set_caliper_lead)
+        self.canvas.scene().sigMouseClicked.connect(self._on_click)
         for sig in (document.record_changed, document.result_changed, document.window_changed):
             sig.connect(self._invalidate)
         if measurements is not None:
@@ -83,16 +100,34 @@ class MedianBeatView(QWidget):
         state.position_changed.connect(lambda _s: self._invalidate())
 
     def set_caliper_lead(self, lead: str) -> None:
-        """Move the calipers to the median beat of ``lead``."""
-        shown = self.calipers.visible
-        marching = self.calipers.marching
-        self.calipers.hide()
+        """Move the calipers to the median beat of ``lead`` (time legs stay, amplitude legs move)."""
+        if lead not in self.plots:
+            return
         self.caliper_lead = lead
-        self.calipers = Calipers(self.plots[lead].getViewBox(), seconds_per_unit=lambda: 0.001,
-                                 mv_per_unit=lambda: 1.0, parent=self)
-        self.calipers.set_marching(marching)
-        if shown:
-            self.calipers.show()
+        if self.caliper_lead_box.currentText() != lead:
+            self.caliper_lead_box.blockSignals(True)
+            self.caliper_lead_box.setCurrentText(lead)
+            self.caliper_lead_box.blockSignals(False)
+        self.calipers.set_view_box(self.plots[lead].getViewBox())
+        self._mark_caliper_lead()
+
+    def _on_click(self, event: object) -> None:
+        """A left click on a lead's plot puts the calipers on that lead."""
+        if event.button() != Qt.MouseButton.LeftButton or event.double():
+            return
+        pos = event.scenePos()
+        lead = next((name for name, plot in self.plots.items() if plot.sceneBoundingRect().contains(pos)), None)
+        if lead is not None and lead != self.caliper_lead:
+            self.set_caliper_lead(lead)
+
+    def _mark_caliper_lead(self) -> None:
+        """A caliper-coloured frame around the plot that carries the calipers (while shown)."""
+        framed = self.caliper_lead if self.calipers.visible else None
+        if framed == self._framed:
+            return  # ``changed`` fires on every step of a drag: repaint the frames only when they change
+        for name in {self._framed, framed} - {None}:
+            self.plots[name].getViewBox().setBorder(pg.mkPen(CALIPER_COLOR, width=1.5) if name == framed else None)
+        self._framed = framed
 
     def _draw_marks(self) -> None:
         for plot, item in self._marks:

@@ -228,3 +228,52 @@ def test_measurements_run_in_a_worker_and_stale_results_are_dropped(qtbot, make_
     assert ctl.pending and ctl.shown is None and w.measurement_ui.panel.lead_table.rowCount() == 0
     qtbot.waitUntil(lambda: not ctl.pending, timeout=10000)
     assert len(calls) == 3 and ctl.shown is calls[2][1].shown
+
+
+def _click_plot(qtbot, canvas, plot) -> None:
+    """A left click at the middle of one lead's plot, as a user's mouse gives it."""
+    pos = canvas.mapFromScene(plot.getViewBox().sceneBoundingRect().center())
+    qtbot.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+
+
+def test_median_page_calipers_move_to_any_lead(qtbot, make_window, shared_data) -> None:
+    w = make_window()
+    open_and_wait(qtbot, w, shared_data / "ludb" / "data" / "55.hea")
+    w.tabs.setCurrentWidget(w.median)
+    median = w.median
+    qtbot.waitUntil(lambda: all(median.plots[lead].getViewBox().viewRange()[0][0] < -200.0
+                                for lead in ("II", "V2", "V5")), timeout=10000)
+    w.measurement_ui.set_calipers(True)
+    cal = median.calipers
+    assert cal.view_box is median.plots["II"].getViewBox()
+    # The combo box: the calipers go to V2's median beat, time legs where they were.
+    cal.show(-100.0, 0.0, 0.0, 0.5)
+    median.caliper_lead_box.setCurrentText("V2")
+    assert median.caliper_lead == "V2" and median.calipers is cal
+    v2 = median.plots["V2"]
+    assert cal.view_box is v2.getViewBox() and cal.t1.getViewBox() is v2.getViewBox()
+    assert cal.t1.scene() is not None and cal.t1 not in median.plots["II"].getViewBox().addedItems
+    assert cal.geometry()[:2] == (-100.0, 0.0)
+    (_, _), (vy0, vy1) = v2.getViewBox().viewRange()
+    assert all(vy0 <= y <= vy1 for y in cal.geometry()[2:])  # amplitude legs in V2's view
+    assert cal.geometry()[2:] != (0.0, 0.5)
+    # Drag a leg on V2 (a measured lead): the read-out is in ms on its axis.
+    drag_leg(qtbot, median.canvas, cal, "t2", 200.0)
+    assert cal.reading().dt_ms == pytest.approx(cal.geometry()[1] + 100.0)
+    assert cal.geometry()[1] == pytest.approx(200.0, abs=10.0)
+    # A click on V5's plot (a synthesized lead) puts them there; the box follows.
+    assert w.document.result.provenance_of("V5").value == "synthesized"
+    _click_plot(qtbot, median.canvas, median.plots["V5"])
+    qtbot.waitUntil(lambda: median.caliper_lead == "V5", timeout=3000)
+    assert median.caliper_lead_box.currentText() == "V5"
+    vb5 = median.plots["V5"].getViewBox()
+    assert cal.view_box is vb5 and cal.t1.getViewBox() is vb5
+    cal.show(-50.0, 50.0, 0.0, 0.25)
+    assert cal.reading().dt_ms == pytest.approx(100.0) and cal.reading().dv_mv == pytest.approx(0.25)
+    # The frame marks the lead that carries the calipers, and goes with them when hidden.
+    def framed(vb) -> bool:
+        return vb.border.style() != Qt.PenStyle.NoPen
+
+    assert framed(vb5) and not framed(median.plots["II"].getViewBox()) and not framed(v2.getViewBox())
+    w.measurement_ui.set_calipers(False)
+    assert not framed(vb5)
