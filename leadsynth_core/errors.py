@@ -19,6 +19,7 @@ __all__ = [
     "LibraryError",
     "DatasetError",
     "TrainingError",
+    "PatientMismatchError",
     "CancelledError",
 ]
 
@@ -70,6 +71,10 @@ class DatasetError(LeadSynthError, ValueError):
 class TrainingError(LeadSynthError, RuntimeError):
     """A training run was refused or stopped (bad options, a failed rank, a checkpoint that
     cannot be written)."""
+
+
+class PatientMismatchError(LeadSynthError, ValueError):
+    """A personal model was asked to run on a record of another patient without confirmation."""
 
 
 class CancelledError(LeadSynthError):

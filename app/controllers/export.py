@@ -77,7 +77,7 @@ def export_png(path: str | Path, doc: ViewerDocument, state: ViewState, extras: 
 
 
 def record_writer(record: EcgRecord, path: Path) -> Callable[[Callable[[float, str], None], object], Path]:
-    """A worker task that writes ``record`` (WFDB or HDF5 by extension) atomically."""
+    """A worker task that writes ``record`` (WFDB, HDF5, DICOM or EDF+ by extension) atomically."""
 
     def work(progress: Callable[[float, str], None], _cancel: object) -> Path:
         progress(0.0, f"writing {path.name}")

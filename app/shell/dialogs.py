@@ -12,7 +12,9 @@ from leadsynth_core import io as lsio
 
 log = logging.getLogger(__name__)
 
-OPEN_FILTER = "ECG records (*.hea *.h5 *.hdf5 *.mat);;WFDB header (*.hea);;HDF5 (*.h5 *.hdf5);;CPSC 2018 MATLAB (*.mat);;All files (*)"
+#: Every format the core reads, one filter each (GE MUSE, Philips, CardioSoft, aECG, DICOM, EDF...).
+#: Files are recognised by content, so "All files" opens a misnamed export too.
+OPEN_FILTER = lsio.dialog_filter()
 HDF5_SUFFIXES = (".h5", ".hdf5")
 
 

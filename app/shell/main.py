@@ -24,7 +24,8 @@ SCREENSHOT_TIMEOUT_S = 300
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="leadsynth-gui", description="LeadSynth ECG viewer")
-    ap.add_argument("record", nargs="?", help="WFDB record (.hea), HDF5 (.h5/.hdf5) or CPSC .mat; default: the bundled sample")
+    ap.add_argument("record", nargs="?", help="WFDB record (.hea), HDF5 (.h5/.hdf5), CPSC .mat, GE MUSE / Philips / "
+                    "CardioSoft / HL7 aECG XML, DICOM ECG or EDF/BDF; default: the bundled sample")
     ap.add_argument("--key", help="record key inside a multi-record HDF5 file")
     ap.add_argument("--inputs", help="leads that count as measured, e.g. I,II,V2,V4")
     ap.add_argument("--screenshot", metavar="PNG", help="render the window offscreen after synthesis, write PNG, exit")

@@ -296,7 +296,8 @@ class MainWindow(MenusAndActions, QMainWindow):
 
     def save_record_dialog(self) -> None:
         path = dialogs.ask_save_path(self, "Save synthesized 12-lead", self._default_export_name(".hea"),
-                                     "WFDB record (*.hea);;HDF5 (*.h5 *.hdf5)")
+                                     "WFDB record (*.hea);;HDF5 (*.h5 *.hdf5);;DICOM 12-lead ECG, for a PACS (*.dcm);;"
+                                     "EDF+ (*.edf)")
         if path:
             self.save_record(path)
 
