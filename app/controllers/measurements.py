@@ -29,7 +29,15 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from leadsynth_core.errors import LeadSynthError
-from leadsynth_core.measurement import Comparison, Measurements, compare_measurements, measure_record
+from leadsynth_core.measurement import (
+    Comparison,
+    DeviceRow,
+    Measurements,
+    compare_measurements,
+    compare_with_device,
+    measure_record,
+)
+from leadsynth_core.measurement.globals import GlobalValues
 from leadsynth_core.progress import CancelToken, check
 from leadsynth_core.record import EcgRecord, Provenance
 
@@ -50,6 +58,8 @@ class MeasuredView:
     shown: Measurements | None
     truth: Measurements | None
     comparison: Comparison | None
+    #: The record as read (what a cart's own measurements are compared with).
+    as_read: Measurements | None = None
 
 
 def measure_view(record: EcgRecord, result: EcgRecord | None, cancel: CancelToken | None = None) -> MeasuredView:
@@ -61,14 +71,14 @@ def measure_view(record: EcgRecord, result: EcgRecord | None, cancel: CancelToke
     """
     truth = measure_record(record, duration_s=None)
     if result is None:
-        return MeasuredView(truth, None, None)
+        return MeasuredView(truth, None, None, truth)
     check(cancel)
     shown = measure_record(result, duration_s=None)
     leads = [n for n in result.leads_with(Provenance.SYNTHESIZED)
              if n in record.lead_names and record.provenance_of(n) is Provenance.MEASURED]
     if not leads:
-        return MeasuredView(shown, None, None)
-    return MeasuredView(shown, truth, compare_measurements(truth, shown, leads))
+        return MeasuredView(shown, None, None, truth)
+    return MeasuredView(shown, truth, compare_measurements(truth, shown, leads), truth)
 
 
 class MeasurementController(QObject):
@@ -85,6 +95,7 @@ class MeasurementController(QObject):
         self.shown: Measurements | None = None
         self.truth: Measurements | None = None
         self.comparison: Comparison | None = None
+        self.as_read: Measurements | None = None
         #: True while the values held (none) are not those of what is shown.
         self.pending = True
         #: Why the last measurement gave nothing (a stretch too short, for instance).
@@ -110,7 +121,7 @@ class MeasurementController(QObject):
         self._tasks.cancel(TASK_KIND)
         had_values = self.shown is not None or not self.pending
         self.pending = True
-        self.shown = self.truth = self.comparison = None
+        self.shown = self.truth = self.comparison = self.as_read = None
         self.error = None
         if had_values:
             self.changed.emit()
@@ -177,4 +188,20 @@ class MeasurementController(QObject):
         self.shown = view.shown if view is not None else None
         self.truth = view.truth if view is not None else None
         self.comparison = view.comparison if view is not None else None
+        self.as_read = view.as_read if view is not None else None
         self.changed.emit()
+
+    @property
+    def device_report(self) -> dict[str, Any] | None:
+        """What the cart that recorded the file measured (``metadata["device_report"]``), if anything."""
+        rec = self._doc.record
+        report = rec.metadata.get("device_report") if rec is not None else None
+        return report if isinstance(report, dict) and report.get("measurements") else None
+
+    def device_rows(self) -> list[DeviceRow]:
+        """The cart's global values beside LeadSynth's of the record as read ([] without a report)."""
+        report = self.device_report
+        if report is None:
+            return []
+        values = self.as_read.values if self.as_read is not None and self.as_read.measurable else GlobalValues()
+        return compare_with_device(values, report)

@@ -277,3 +277,34 @@ def test_median_page_calipers_move_to_any_lead(qtbot, make_window, shared_data) 
     assert framed(vb5) and not framed(median.plots["II"].getViewBox()) and not framed(v2.getViewBox())
     w.measurement_ui.set_calipers(False)
     assert not framed(vb5)
+
+
+def test_panel_shows_the_carts_own_measurements_beside(qtbot, make_window, shared_data, tmp_path) -> None:
+    w = make_window()
+    ui = w.measurement_ui
+    ui.dock.raise_()
+    open_and_wait(qtbot, w, shared_data / "ludb" / "data" / "55.hea")
+    qtbot.waitUntil(lambda: not w.measurements.pending, timeout=10000)
+    panel = ui.panel
+    assert panel.global_table.isColumnHidden(3)  # LUDB: no cart report, no cart column
+    # GE MUSE (GE 12SL): HR 48, PR 138, QRS 96, QT 452, QTc 403/419, axes 51/20/40.
+    open_and_wait(qtbot, w, shared_data / "formats" / "ge_muse" / "example1.xml")
+    qtbot.waitUntil(lambda: not w.measurements.pending and w.measurements.as_read is not None, timeout=10000)
+    assert not panel.global_table.isColumnHidden(3)
+    cart = {row: panel.global_text(row, "cart") for row in ("Heart rate", "PR", "QRS", "QT", "QTc Bazett",
+                                                             "QTc Fridericia", "QRS axis", "RR SD")}
+    assert cart == {"Heart rate": "48", "PR": "138", "QRS": "96", "QT": "452", "QTc Bazett": "403",
+                    "QTc Fridericia": "419", "QRS axis": "20", "RR SD": ""}
+    # Its tooltip gives LeadSynth's value of the record as read and the difference.
+    qt_row = [panel.global_table.verticalHeaderItem(i).text() for i in range(panel.global_table.rowCount())].index("QT")
+    tip = panel.global_table.item(qt_row, 3).toolTip()
+    ours = w.measurements.as_read.values.qt_ms
+    assert f"{ours:.0f} ms" in tip and f"{ours - 452:+.0f} ms" in tip and "GE 12SL" in tip
+    assert "Cart" in panel.info.text()
+    # Philips DXL states a QTc without its formula: marked, beside Bazett; in the export too.
+    open_and_wait(qtbot, w, shared_data / "formats" / "philips_sierra" / "129DYPRG_v103.xml")
+    qtbot.waitUntil(lambda: not w.measurements.pending and w.measurements.as_read is not None, timeout=10000)
+    assert panel.global_text("QTc Bazett", "cart") == "393†"
+    assert panel.global_text("QTc Fridericia", "cart") == ""
+    lines = ui.export_extras().lines
+    assert lines[-1].startswith("Cart's own measurements (Philips") and "QTc Bazett 393†" in lines[-1]
