@@ -70,3 +70,29 @@ def test_measure_carts_benchmark_on_the_real_files(shared_data, tmp_path) -> Non
     assert res["summary"]["qrs_ms"]["n"] >= 8
     md = out.with_suffix(".md").read_text()
     assert "| `ge_muse/example1.xml` |" in md and "Summary over" in md
+
+
+def test_cli_measure_puts_the_carts_values_beside(shared_data, tmp_path, capsys) -> None:
+    from leadsynth_core.cli import main
+
+    philips = shared_data / "formats" / "philips_sierra" / "129DYPRG_v103.xml"
+    out = tmp_path / "m.json"
+    assert main(["measure", str(philips), "--json", str(out)]) == 0
+    doc = json.loads(out.read_text())
+    dev = doc["device"]
+    assert dev["device"].startswith("Philips") and "DXL" in dev["source"]
+    assert dev["values"]["qrs_ms"]["device"] == 135
+    assert dev["values"]["qrs_ms"]["difference"] == doc["qrs_ms"] - 135
+    assert dev["values"]["qtc_bazett_ms"]["note"] == "formula not stated"
+    assert "qtc_fridericia_ms" not in dev["values"]  # the cart gives none: left out, not 0
+    # With --inputs, the cart's values sit beside LeadSynth's of the record as read (the truth).
+    assert main(["measure", str(philips), "--inputs", "I,II,V2,V4", "--json", str(out)]) == 0
+    doc = json.loads(out.read_text())
+    assert doc["device"]["values"]["qt_ms"]["leadsynth"] == doc["measured_truth"]["qt_ms"]
+    # The table says it too; a paced record LeadSynth does not measure still shows the cart's.
+    assert main(["measure", str(shared_data / "formats" / "ge_muse" / "example4.xml")]) == 0
+    text = capsys.readouterr().out
+    assert "not measurable" in text and "cart's own measurements" in text and "qrs 128 (LeadSynth -)" in text
+    # A record without a device report has no "device" key.
+    assert main(["measure", str(shared_data / "ludb" / "data" / "1"), "--json", str(out)]) == 0
+    assert "device" not in json.loads(out.read_text())

@@ -113,7 +113,11 @@ class MeasurementController(QObject):
     def set_active(self, user_active: bool) -> None:
         """A view that shows measurements became visible (True) or hidden (False)."""
         self._users = max(0, self._users + (1 if user_active else -1))
-        if self._users and self.pending and not self._tasks.is_running(TASK_KIND):
+        if not self._users:
+            # Nobody shows the values (the window may be closing, its workers already
+            # joined): no measurement is started for them.
+            self._timer.stop()
+        elif self.pending and not self._tasks.is_running(TASK_KIND):
             self._timer.start()
 
     def _invalidate(self) -> None:
@@ -159,6 +163,8 @@ class MeasurementController(QObject):
     def update_now(self) -> None:
         """Start measuring what is shown now in a worker (the debounce timer calls this)."""
         self._timer.stop()
+        if not self._users:
+            return  # hidden since the timer started; measured when a view shows it again
         snap = self._snapshot()
         gen = self._generation
         if snap is None:

@@ -62,7 +62,8 @@ def measure_document(record: Any, inputs: str | None, model: str | None, start_s
     from ..synthesis import synthesize
 
     if not inputs:
-        return measure_record(record, start_s=start_s, duration_s=duration_s).to_dict()
+        m = measure_record(record, start_s=start_s, duration_s=duration_s)
+        return _with_device(m.to_dict(), m, record)
     stop = min(record.duration, start_s + duration_s) if duration_s else record.duration
     piece = record.slice_time(start_s, stop)
     synth = synthesize(piece, inputs, model)
@@ -70,10 +71,29 @@ def measure_document(record: Any, inputs: str | None, model: str | None, start_s
     doc = ms.to_dict()
     doc["inputs"] = list(synth.leads_with("measured"))
     truth_leads = [n for n in synth.leads_with("synthesized") if n in piece.lead_names]
+    mt = measure_record(piece, duration_s=None)
     if truth_leads:
-        mt = measure_record(piece, duration_s=None)
         doc["measured_truth"] = mt.to_dict()
         doc.update(compare_measurements(mt, ms, truth_leads).to_dict())
+    return _with_device(doc, mt, record)
+
+
+def _with_device(doc: dict, as_read: Any, record: Any) -> dict:
+    """Add ``device``: the cart's own global values (its device report) beside LeadSynth's of the
+    record as read, with the difference (LeadSynth - cart), when the file carries them."""
+    from ..measurement import compare_with_device
+    from ..measurement.globals import GlobalValues
+
+    report = record.metadata.get("device_report")
+    if not isinstance(report, dict) or not report.get("measurements"):
+        return doc
+    values = as_read.values if as_read.measurable else GlobalValues()
+    doc["device"] = {
+        "device": report.get("device"), "source": report.get("source"),
+        "values": {r.key: {"leadsynth": r.leadsynth, "device": r.device, "difference": r.difference,
+                           **({"note": r.note} if r.note else {})}
+                   for r in compare_with_device(values, report) if r.device is not None},
+    }
     return doc
 
 
@@ -91,7 +111,7 @@ def render_table(doc: dict) -> str:
              + (f", model {doc['model']}" if doc.get("model") else "")]
     if not doc["measurable"]:
         lines.append(f"not measurable: {doc['reason']}")
-        return "\n".join(lines)
+        return "\n".join([*lines, *_device_lines(doc)])
     truth = doc.get("measured_truth")
 
     def g(key: str, unit: str) -> str:
@@ -126,7 +146,24 @@ def render_table(doc: dict) -> str:
     if doc.get("flags"):
         for f in doc["flags"]["global"]:
             lines.append(f"! {f}")
-    return "\n".join(lines)
+    return "\n".join([*lines, *_device_lines(doc)])
+
+
+def _device_lines(doc: dict) -> list[str]:
+    """The cart's own values beside LeadSynth's (of the record as read), when the file has them."""
+    dev = doc.get("device")
+    if not dev:
+        return []
+    cells = []
+    for key, v in dev["values"].items():
+        label = key.replace("_bpm", "").replace("_ms", "").replace("_deg", "")
+        diff = "" if v["difference"] is None else f" {v['difference']:+.0f}"
+        cells.append(f"{label} {v['device']:g}{'*' if v.get('note') else ''} (LeadSynth {_fmt(v['leadsynth'], 0)}{diff})")
+    out = [f"cart's own measurements ({dev.get('source') or 'device report'}; {dev.get('device') or 'device'}):",
+           "  " + ", ".join(cells)]
+    if any(v.get("note") for v in dev["values"].values()):
+        out.append("  * QTc formula not stated by the cart: beside LeadSynth's Bazett QTc")
+    return out
 
 
 def _write_json(doc: dict, path: str) -> None:

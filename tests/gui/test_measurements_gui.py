@@ -308,3 +308,26 @@ def test_panel_shows_the_carts_own_measurements_beside(qtbot, make_window, share
     assert panel.global_text("QTc Fridericia", "cart") == ""
     lines = ui.export_extras().lines
     assert lines[-1].startswith("Cart's own measurements (Philips") and "QTc Bazett 393†" in lines[-1]
+
+
+def test_no_measurement_starts_after_the_window_closed(qtbot, make_window, shared_data, monkeypatch) -> None:
+    """A debounced measurement due when the window closes must not start a worker after the
+    window joined its workers (a thread destroyed while running aborts the program)."""
+    w = make_window()
+    open_and_wait(qtbot, w, shared_data / "ludb" / "data" / "55.hea")
+    w.measurement_ui.dock.raise_()
+    qtbot.waitUntil(lambda: not w.measurements.pending, timeout=10000)
+    started: list[str] = []
+    real_start = w.tasks.start
+
+    def start(kind, fn, **kw):
+        started.append(kind)
+        return real_start(kind, fn, **kw)
+
+    monkeypatch.setattr(w.tasks, "start", start)
+    w.view_state.set_position(1.0)  # the next measurement is now due in 150 ms
+    assert w.measurements.pending and not started
+    w.close()
+    qtbot.wait(400)
+    assert "measurements" not in started
+    assert w.tasks.active_count() == 0
