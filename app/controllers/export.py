@@ -12,6 +12,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QMarginsF
 from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter, QPdfWriter
+from PySide6.QtPrintSupport import QPrinter
 
 from leadsynth_core import __version__
 from leadsynth_core.errors import LeadSynthError
@@ -102,3 +103,24 @@ def long_record_writer(src: Path, dst: Path, inputs: Sequence[str], model: objec
         return Path(synthesize_file(src, dst, tuple(inputs), model, key=key, progress=progress, cancel=cancel))
 
     return work
+
+
+def print_page(printer: QPrinter, doc: ViewerDocument, state: ViewState) -> None:
+    """Print the current page on ``printer`` at true paper scale (A4 landscape).
+
+    The printer is set to full-page mode with no margins, so the page renderer's
+    millimetres start at the paper's corner, as in the PDF export (a printer's unprintable
+    border may cut the outermost millimetres, never rescale the trace).
+    """
+    printer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Landscape,
+                                      QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter))
+    printer.setFullPage(True)  # after the layout, which would reset it
+    printer.setDocName(f"LeadSynth 12-lead {doc.path.name if doc.path else ''}")
+    painter = QPainter()
+    if not painter.begin(printer):
+        raise ExportError("cannot start printing (is the printer available?)")
+    try:
+        render_page(painter, doc, state, dpmm=printer.resolution() / 25.4, th=theme("light"))
+    finally:
+        painter.end()
+    log.info("printed the page (%s dpi)", printer.resolution())

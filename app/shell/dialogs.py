@@ -53,7 +53,7 @@ def show_about(parent: QWidget) -> None:
         "About LeadSynth",
         f"<h3>LeadSynth {__version__}</h3>"
         "<p>Reduced-lead ECG synthesis viewer: measured leads are shown as recorded; leads computed "
-        "from I and II are marked <i>derived</i>; leads reconstructed by a model are drawn dashed in blue "
+        "from I and II are marked <i>derived</i>; leads reconstructed by a model are drawn as a thin solid blue line "
         "on a tinted cell and labelled <b>SYNTHESIZED</b> with the model's name.</p>"
         "<p>Synthesized leads are estimates, not measurements; they are not for diagnosis on their own.</p>",
     )

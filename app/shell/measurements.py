@@ -114,10 +114,13 @@ class MeasurementUi:
         menu.addAction(self.dock.toggleViewAction())
 
     def set_calipers(self, on: bool) -> None:
-        for cal in (self.grid_calipers, self.window.median.calipers):
-            if on and not cal.visible:
-                cal.show()
-            elif not on and cal.visible:
+        median = self.window.median
+        if on and not self.grid_calipers.visible:
+            self.grid_calipers.show()
+        if on and not median.calipers.visible:
+            median.show_calipers()  # on the beat of the lead chosen for them
+        for cal in (self.grid_calipers, median.calipers):
+            if not on and cal.visible:
                 cal.hide()
         if self.caliper_action.isChecked() != on:
             self.caliper_action.setChecked(on)

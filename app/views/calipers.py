@@ -122,24 +122,6 @@ class Calipers(QObject):
     def view_box(self) -> pg.ViewBox:
         return self._vb
 
-    def set_view_box(self, view_box: pg.ViewBox) -> None:
-        """Move the calipers to another plot with the same units (another lead's median beat).
-
-        The time legs keep their place (the time axis is shared); the amplitude legs are
-        placed anew in the new plot's view, since another lead's amplitudes differ.
-        """
-        if view_box is self._vb:
-            return
-        g = self.geometry()
-        self._remove_items()
-        self._vb.sigRangeChanged.disconnect(self._on_range)
-        self._vb = view_box
-        view_box.sigRangeChanged.connect(self._on_range)
-        if g is not None:
-            self.show(g[0], g[1])
-        else:
-            self.changed.emit()
-
     def attach(self) -> None:
         """(Re-)add the items to the view box, e.g. after the plot was cleared."""
         if not self._visible:

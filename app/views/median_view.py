@@ -1,216 +1,397 @@
-"""Median beats: per lead, the median beat of the synthesis over that of the measured truth.
+"""Median beats on ECG paper: every lead at the page's mm/mV and mm/s, on one baseline.
 
-Beats are aligned on R peaks found in one reference lead (II, else the first measured
-lead) so that every lead's median beat shares the same time axis.  Only a window from the
-current position is used (:data:`WINDOW_S`): a 24-hour recording is not scanned on every
-page turn.  Computed only while the tab is visible.
+One ViewBox in paper millimetres (the 12-lead page's paper grid painter, aspect locked),
+3 rows x 4 columns (I aVR V1 V4 / II aVL V2 V5 / III aVF V3 V6).  One vertical scale
+for all leads (the chosen gain: no panel scales its own axis), a 1-mV calibration pulse
+per row, each beat drawn against its isoelectric level, and the 12-lead page's
+provenance styling: tinted cell, SYNTHESIZED label, solid thin trace in the synthesized
+colour over the measured truth, difference band, PCC badge.
+
+The beats are found by :class:`app.controllers.median.MedianController` in a worker, only
+while the tab is visible.  The page also carries the measurement marks of
+:class:`app.controllers.measurements.MeasurementController` (green: P on/off, QRS onset, J,
+T end across each cell, the ST point as a dot) and calipers in paper mm, read through the
+page's speed and gain like the 12-lead page's.  The calipers sit on one lead's beat (the
+"Calipers on" box, or a click on a lead's cell, moves them there; a magenta frame marks that
+cell) and stay on it when the speed, the gain or the layout changes.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QBrush, QPen
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGraphicsPathItem,
+    QGraphicsRectItem,
+    QHBoxLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
 
-from leadsynth_core.errors import LeadSynthError
 from leadsynth_core.leads import STANDARD_LEADS
 from leadsynth_core.record import Provenance
 
 from ..controllers.measurements import MeasurementController
+from ..controllers.median import AFTER_S, BEFORE_S, MedianBeats, MedianController
 from ..render import style
-from ..render.measurement_marks import draw_marks
+from ..render.legend import label_html
+from ..render.measurement_marks import CALIPER_COLOR, paper_marks
+from ..render.paper_grid import PaperGridItem
 from ..render.theme import theme
 from ..state.document import ViewerDocument, ViewState
-from .calipers import CALIPER_COLOR, Calipers
+from .calipers import Calipers
 
 log = logging.getLogger(__name__)
 
-WINDOW_S = 60.0
-BEFORE_S = 0.35
-AFTER_S = 0.55
+ORDER = (("I", "aVR", "V1", "V4"), ("II", "aVL", "V2", "V5"), ("III", "aVF", "V3", "V6"))
+#: Left margin holding each row's calibration pulse (mm).
+PULSE_MARGIN_MM = 10.0
+#: Gap between two columns' beats (mm).
+GAP_MM = 8.0
+#: Strip at the top of each row for the lead's label (mm).
+LABEL_MM = 5.0
+#: Least amplitude a row has room for above and below the baseline (mV): the 1-mV pulse.
+MIN_ABOVE_MV, MIN_BELOW_MV = 1.0, 0.3
 
 
-def beat_matrix(x: np.ndarray, fs: float, peaks: np.ndarray) -> np.ndarray:
-    """Median beat of ``x`` around ``peaks`` via the core (mV)."""
-    from leadsynth_core import preprocess  # scipy.signal: imported when the tab is first shown
+@dataclasses.dataclass(frozen=True)
+class MedianCell:
+    lead: str
+    x0: float  # left edge of the beat (mm)
+    width: float
+    baseline: float  # y of the isoelectric level (mm)
+    low: float  # lower edge of the row (mm)
+    high: float  # upper edge of the row (mm)
 
-    return np.asarray(preprocess.median_beat(x, fs, peaks, before=BEFORE_S, after=AFTER_S), dtype=np.float64)
+
+def median_layout(beats: MedianBeats, speed: float, gain: float) -> tuple[float, float, dict[str, MedianCell]]:
+    """Page width, height (mm) and the cell of every lead; one scale for all rows."""
+    values = [b for roles in beats.beats.values() for b in roles.values() if b.size]
+    above = max([MIN_ABOVE_MV] + [float(np.nanmax(b)) for b in values])
+    below = max([MIN_BELOW_MV] + [float(-np.nanmin(b)) for b in values])
+    beat_mm = (BEFORE_S + AFTER_S) * speed
+    row_h = LABEL_MM + (above + below) * gain + 2.0
+    height = row_h * len(ORDER)
+    cells: dict[str, MedianCell] = {}
+    for r, row in enumerate(ORDER):
+        high = height - r * row_h
+        for c, lead in enumerate(row):
+            x0 = PULSE_MARGIN_MM + c * (beat_mm + GAP_MM)
+            cells[lead] = MedianCell(lead, x0, beat_mm, high - LABEL_MM - above * gain, high - row_h, high)
+    width = PULSE_MARGIN_MM + len(ORDER[0]) * (beat_mm + GAP_MM)
+    return width, height, cells
 
 
 class MedianBeatView(QWidget):
-    def __init__(self, document: ViewerDocument, state: ViewState, parent: QWidget | None = None, *,
-                 measurements: MeasurementController | None = None) -> None:
+    def __init__(self, document: ViewerDocument, state: ViewState, controller: MedianController,
+                 parent: QWidget | None = None, *, measurements: MeasurementController | None = None) -> None:
         super().__init__(parent)
         self._doc = document
         self._state = state
+        self._controller = controller
         self._measurements = measurements
-        self._marks: list[tuple[pg.PlotItem, object]] = []
+        self._marks: list[object] = []
         self._active = False
         self._dirty = True
+        self._beats: MedianBeats | None = None
         self.info = QLabel()
         self.info.setWordWrap(True)
-        self.canvas = pg.GraphicsLayoutWidget()
-        self.plots: dict[str, pg.PlotItem] = {}
+        self.plot = pg.PlotWidget()
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        self.plot.hideAxis("left")
+        self.plot.hideAxis("bottom")
+        self.view_box: pg.ViewBox = self.plot.getViewBox()
+        self.view_box.setAspectLocked(True, ratio=1.0)  # 1 mm as tall as it is wide
+        self.view_box.enableAutoRange(enable=False)
+        self.grid_item = PaperGridItem()
+        self.view_box.addItem(self.grid_item, ignoreBounds=True)
+        self._items: list[object] = []
+        #: ``curves[lead][role]`` ("trace", "truth") of the beats drawn; ``cells`` their places.
         self.curves: dict[str, dict[str, pg.PlotDataItem]] = {}
-        order = [("I", "aVR", "V1", "V4"), ("II", "aVL", "V2", "V5"), ("III", "aVF", "V3", "V6")]
-        for r, row in enumerate(order):
-            for c, lead in enumerate(row):
-                plot = self.canvas.addPlot(row=r, col=c)
-                plot.showGrid(x=True, y=True, alpha=0.25)
-                plot.setLabel("bottom", "ms")
-                plot.setLabel("left", "mV")
-                # Keep the axis in plain mV: an automatic "(x0.001)" would misread as µV.
-                plot.getAxis("left").enableAutoSIPrefix(False)
-                plot.getAxis("bottom").enableAutoSIPrefix(False)
-                plot.setMenuEnabled(False)
-                plot.hideButtons()
-                self.plots[lead] = plot
-        #: Which lead's median beat carries the calipers: this box, or a click on a lead's plot.
+        self.cells: dict[str, MedianCell] = {}
+        self.labels: dict[str, pg.TextItem] = {}
+        self.tints: dict[str, QGraphicsRectItem] = {}
+        self.pulses: list[tuple[float, float]] = []  # (bottom, top) of each row's pulse, mm
+        #: Which lead's beat carries the calipers: this box, or a click on a lead's cell.
+        self.caliper_lead = "II"
         self.caliper_lead_box = QComboBox()
         self.caliper_lead_box.addItems(list(STANDARD_LEADS))
-        self.caliper_lead_box.setToolTip("The lead whose median beat carries the calipers "
-                                         "(or click that lead's plot)")
-        top = QHBoxLayout()
-        top.addWidget(self.info, 1)
+        self.caliper_lead_box.setCurrentText(self.caliper_lead)
+        self.caliper_lead_box.setToolTip("The lead whose median beat carries the calipers (or click that lead's beat)")
         caliper_label = QLabel("Calipers on")
         caliper_label.setBuddy(self.caliper_lead_box)
+        top = QHBoxLayout()
+        top.addWidget(self.info, 1)
         top.addWidget(caliper_label, 0, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         top.addWidget(self.caliper_lead_box, 0, Qt.AlignmentFlag.AlignVCenter)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addLayout(top)
-        lay.addWidget(self.canvas, 1)
-        #: Calipers on one lead's median beat (ms and mV on its axes); see :meth:`set_caliper_lead`.
-        self.caliper_lead = "II"
-        self.calipers = Calipers(self.plots["II"].getViewBox(), seconds_per_unit=lambda: 0.001, mv_per_unit=lambda: 1.0,
-                                 parent=self)
-        self._framed: str | None = None
-        self.calipers.changed.connect(self._mark_caliper_lead)
-        self.caliper_lead_box.setCurrentText(self.caliper_lead)
+        lay.addWidget(self.plot, 1)
+        #: Calipers on the paper (mm), read through the page's speed and gain.
+        self.calipers = Calipers(self.view_box, seconds_per_unit=lambda: 1.0 / state.speed,
+                                 mv_per_unit=lambda: 1.0 / state.gain, parent=self)
+        #: The cell, speed and gain the calipers were last placed against (to keep them on their beat).
+        self._caliper_anchor: tuple[MedianCell, float, float] | None = None
+        self._caliper_frame: QGraphicsRectItem | None = None
+        self.calipers.changed.connect(self._update_caliper_frame)
         self.caliper_lead_box.currentTextChanged.connect(self.set_caliper_lead)
-        self.canvas.scene().sigMouseClicked.connect(self._on_click)
-        for sig in (document.record_changed, document.result_changed, document.window_changed):
-            sig.connect(self._invalidate)
+        self.plot.scene().sigMouseClicked.connect(self._on_click)
+        controller.ready.connect(self._on_ready)
         if measurements is not None:
             measurements.changed.connect(self._draw_marks)
-        state.changed.connect(lambda what: self._invalidate() if what in ("theme", "filters", "mode") else None)
+        for sig in (document.record_changed, document.result_changed, document.window_changed):
+            sig.connect(self._invalidate)
+        state.changed.connect(self._on_state_changed)
         state.position_changed.connect(lambda _s: self._invalidate())
 
+    # --------------------------------------------------------------- public
+    def set_active(self, active: bool) -> None:
+        if self._measurements is not None and active != self._active:
+            self._measurements.set_active(active)  # the page shows measurement marks
+        self._active = active
+        if active and self._dirty:
+            self.refresh()
+
+    def show_calipers(self) -> None:
+        """Show the calipers on the beat of :attr:`caliper_lead` (QRS onset to about the T end, 0.5 mV)."""
+        cell = self.cells.get(self.caliper_lead)
+        if cell is None:
+            self.calipers.show()  # no beats yet: placed on the beat once it is drawn
+            self._caliper_anchor = None
+            return
+        speed, gain = self._state.speed, self._state.gain
+        r = cell.x0 + BEFORE_S * speed
+        self.calipers.show(r - 0.04 * speed, r + 0.36 * speed, cell.baseline, cell.baseline + 0.5 * gain)
+        self._caliper_anchor = (cell, speed, gain)
+        self._update_caliper_frame()
+
     def set_caliper_lead(self, lead: str) -> None:
-        """Move the calipers to the median beat of ``lead`` (time legs stay, amplitude legs move)."""
-        if lead not in self.plots:
+        """Move the calipers to the median beat of ``lead``: same place on the beat, same span."""
+        if lead not in STANDARD_LEADS:
             return
         self.caliper_lead = lead
         if self.caliper_lead_box.currentText() != lead:
             self.caliper_lead_box.blockSignals(True)
             self.caliper_lead_box.setCurrentText(lead)
             self.caliper_lead_box.blockSignals(False)
-        self.calipers.set_view_box(self.plots[lead].getViewBox())
-        self._mark_caliper_lead()
+        self._follow_caliper_lead()
+        self._update_caliper_frame()
 
-    def _on_click(self, event: object) -> None:
-        """A left click on a lead's plot puts the calipers on that lead."""
-        if event.button() != Qt.MouseButton.LeftButton or event.double():
+    def is_busy(self) -> bool:
+        """True while the beats of the shown window are still being computed."""
+        return self._controller.is_running()
+
+    def wait_idle(self, timeout_ms: int = 60_000) -> bool:
+        """Process events until the beats are drawn (batch screenshots); False on time-out."""
+        from PySide6.QtCore import QDeadlineTimer, QThread
+        from PySide6.QtWidgets import QApplication
+
+        deadline = QDeadlineTimer(timeout_ms)
+        while self.is_busy() and not deadline.hasExpired():
+            QApplication.processEvents()
+            QThread.msleep(5)
+        QApplication.processEvents()
+        return not self.is_busy()
+
+    def refresh(self) -> None:
+        self._dirty = False
+        if self._doc.record is None:
+            self._beats = None
+            self._draw()
+            self.info.setText("No record open.")
             return
-        pos = event.scenePos()
-        lead = next((name for name, plot in self.plots.items() if plot.sceneBoundingRect().contains(pos)), None)
-        if lead is not None and lead != self.caliper_lead:
-            self.set_caliper_lead(lead)
+        self.info.setText("Finding beats…")
+        self._controller.request()
 
-    def _mark_caliper_lead(self) -> None:
-        """A caliper-coloured frame around the plot that carries the calipers (while shown)."""
-        framed = self.caliper_lead if self.calipers.visible else None
-        if framed == self._framed:
-            return  # ``changed`` fires on every step of a drag: repaint the frames only when they change
-        for name in {self._framed, framed} - {None}:
-            self.plots[name].getViewBox().setBorder(pg.mkPen(CALIPER_COLOR, width=1.5) if name == framed else None)
-        self._framed = framed
-
-    def _draw_marks(self) -> None:
-        for plot, item in self._marks:
-            plot.removeItem(item)
-        self._marks = []
-        m = self._measurements.shown if self._measurements is not None else None
-        for lead, plot in self.plots.items():
-            curve = self.curves.get(lead, {}).get("trace")
-            self._marks += [(plot, item) for item in draw_marks(plot, m, curve, labels=lead in ("I", "V1"))]
-
-    def set_active(self, active: bool) -> None:
-        if self._measurements is not None and active != self._active:
-            self._measurements.set_active(active)
-        self._active = active
-        if active and self._dirty:
-            self.refresh()
-
+    # ------------------------------------------------------------ reactions
     def _invalidate(self) -> None:
         self._dirty = True
         if self._active:
             self.refresh()
 
-    def refresh(self) -> None:
-        self._dirty = False
-        th = theme(self._state.theme)
-        self.canvas.setBackground(th.paper)
-        for plot in self.plots.values():
-            plot.clear()
-        self._marks = []
-        self.curves = {}
-        rec = self._doc.record
-        if rec is None:
-            self.info.setText("No record open.")
-            return
-        # Indices into the loaded samples (a long recording holds one window of the file).
-        i0 = int(self._state.position * rec.fs) - self._doc.offset
-        i1 = min(rec.n_samples, i0 + int(WINDOW_S * rec.fs))
-        i0 = min(max(0, i0), rec.n_samples)
-        i1 = max(i0, i1)
-        displays = {lead: self._doc.lead_display(lead, "compare") for lead in STANDARD_LEADS}
-        ref_lead = "II" if displays["II"].samples is not None else next(
-            (lead for lead, d in displays.items() if d.samples is not None), None)
-        if ref_lead is None:
-            self.info.setText("No lead to align beats on.")
-            return
-        from leadsynth_core import preprocess
+    def _on_state_changed(self, what: str) -> None:
+        if what in ("filters", "mode"):
+            self._invalidate()
+        elif what in ("theme", "speed", "gain"):
+            self._draw()  # the same beats, painted again
 
-        filters = self._state.filters
-        ref = filters.apply_window(displays[ref_lead].samples, i0, i1, rec.fs)
-        try:
-            peaks = np.asarray(preprocess.detect_r_peaks(ref, rec.fs))
-        except LeadSynthError as exc:
-            self.info.setText(f"No beats found: {exc}")
+    def _on_ready(self, beats: MedianBeats) -> None:
+        self._beats = beats
+        self._draw()
+
+    def _on_click(self, event: object) -> None:
+        """A left click on a lead's cell puts the calipers on that lead."""
+        if event.button() != Qt.MouseButton.LeftButton or event.double():
             return
-        self.info.setText(
-            f"Median of {len(peaks)} beats aligned on R peaks of {ref_lead}, "
-            f"{i0 / rec.fs:.1f}-{i1 / rec.fs:.1f} s. Black: measured truth; "
-            f"blue dashed: SYNTHESIZED ({self._doc.model_name or 'none'}); PCC badges are for the whole record. "
-            f"{filters.describe()}"
-        )
-        for lead, disp in displays.items():
-            plot = self.plots[lead]
-            plot.setTitle(f"<b>{lead}</b> · {style.provenance_text(disp, self._doc.inputs)}",
-                          color=style.trace_color(th, disp.provenance).name(), size="9pt")
+        p = self.view_box.mapSceneToView(event.scenePos())
+        lead = next((name for name, c in self.cells.items()
+                     if c.x0 <= p.x() <= c.x0 + c.width and c.low <= p.y() <= c.high), None)
+        if lead is not None and lead != self.caliper_lead:
+            self.set_caliper_lead(lead)
+
+    def _follow_caliper_lead(self) -> None:
+        """Keep the calipers on their lead's beat after a move, a new layout, speed or gain.
+
+        Each leg keeps its time from the R peak and its amplitude from the baseline, so the
+        read-out (ms, mV) is unchanged; legs the user has not placed yet go onto the beat.
+        """
+        cell = self.cells.get(self.caliper_lead)
+        if not self.calipers.visible or cell is None:
+            return
+        if self._caliper_anchor is None:
+            self.show_calipers()
+            return
+        old, old_speed, old_gain = self._caliper_anchor
+        speed, gain = self._state.speed, self._state.gain
+        x1, x2, y1, y2 = self.calipers.geometry()
+
+        def fx(x: float) -> float:
+            return cell.x0 + (x - old.x0) * speed / old_speed
+
+        def fy(y: float) -> float:
+            return cell.baseline + (y - old.baseline) * gain / old_gain
+
+        self.calipers.show(fx(x1), fx(x2), fy(y1), fy(y2))
+        self._caliper_anchor = (cell, speed, gain)
+
+    def _update_caliper_frame(self) -> None:
+        """A magenta frame around the cell that carries the calipers, while they are shown."""
+        cell = self.cells.get(self.caliper_lead) if self.calipers.visible else None
+        frame = self._caliper_frame
+        if cell is None:
+            if frame is not None:
+                frame.setVisible(False)
+            return
+        if frame is None or frame.scene() is None:
+            frame = QGraphicsRectItem()
+            pen = QPen(CALIPER_COLOR)
+            pen.setCosmetic(True)
+            pen.setWidthF(1.5)
+            frame.setPen(pen)
+            frame.setBrush(QBrush(Qt.BrushStyle.NoBrush))
+            frame.setZValue(38)
+            self.view_box.addItem(frame, ignoreBounds=True)
+            self._caliper_frame = frame
+        frame.setRect(QRectF(cell.x0 - 1.0, cell.low, cell.width + 2.0, cell.high - cell.low))
+        frame.setVisible(True)
+
+    def _draw_marks(self) -> None:
+        for item in self._marks:
+            self.view_box.removeItem(item)
+        self._marks = []
+        m = self._measurements.shown if self._measurements is not None else None
+        for item in paper_marks(m, self.cells, self.curves, before_s=BEFORE_S, speed=self._state.speed,
+                                label_mm=LABEL_MM):
+            item.setZValue(30)
+            self.view_box.addItem(item, ignoreBounds=True)
+            self._marks.append(item)
+
+    def resizeEvent(self, event: object) -> None:  # noqa: N802 (Qt API)
+        super().resizeEvent(event)
+        self._fit()
+
+    # -------------------------------------------------------------- drawing
+    def _fit(self) -> None:
+        rect = self.grid_item.boundingRect()
+        if rect.width() > 0:
+            self.view_box.setRange(rect=rect.adjusted(-2.0, -2.0, 2.0, 2.0), padding=0.0)
+
+    def _clear(self) -> None:
+        for item in self._items + self._marks:
+            self.view_box.removeItem(item)
+        self._items, self._marks = [], []
+        self.curves, self.cells, self.labels, self.tints, self.pulses = {}, {}, {}, {}, []
+
+    def _add(self, item: object, z: float) -> None:
+        item.setZValue(z)
+        self.view_box.addItem(item, ignoreBounds=True)
+        self._items.append(item)
+
+    def _draw(self) -> None:
+        self._clear()
+        th = theme(self._state.theme)
+        self.plot.setBackground(th.paper)
+        beats = self._beats
+        if beats is None or beats.error or not beats.beats:
+            if beats is not None:
+                self.info.setText(f"No median beats: {beats.error or 'no beats found'}.")
+            self.grid_item.set_page(0.0, 0.0, th)
+            self._update_caliper_frame()
+            return
+        speed, gain = self._state.speed, self._state.gain
+        width, height, self.cells = median_layout(beats, speed, gain)
+        self.grid_item.set_page(width, height, th)
+        displays = {lead: self._doc.lead_display(lead, "compare") for lead in self.cells}
+        for lead, cell in self.cells.items():
+            disp = displays[lead]
+            roles = beats.beats.get(lead, {})
+            if disp.provenance is Provenance.SYNTHESIZED:
+                tint = QGraphicsRectItem(QRectF(cell.x0 - 1.0, cell.low, cell.width + 2.0, cell.high - cell.low))
+                tint.setBrush(QBrush(th.synth_tint))
+                tint.setPen(QPen(Qt.PenStyle.NoPen))
+                self._add(tint, -50)
+                self.tints[lead] = tint
             self.curves[lead] = {}
-            for role, samples, pen in (
-                ("truth", disp.truth, style.truth_pen(th, 1.6)),
-                ("trace", disp.samples, style.trace_pen(th, disp.provenance, 2.0)),
-            ):
-                if samples is None:
+            drawn: dict[str, np.ndarray] = {}
+            for role, pen in (("truth", style.truth_pen(th, 1.3)), ("trace", style.trace_pen(th, disp.provenance, 1.3))):
+                beat = roles.get(role)
+                if beat is None:
                     continue
-                try:
-                    beat = beat_matrix(filters.apply_window(samples, i0, i1, rec.fs), rec.fs, peaks)
-                except LeadSynthError as exc:
-                    log.info("median beat of %s: %s", lead, exc)
-                    continue
-                t_ms = (np.arange(beat.shape[0]) / rec.fs - BEFORE_S) * 1000.0
-                curve = plot.plot(t_ms, beat, pen=pen, skipFiniteCheck=True)
+                xs, ys = np.arange(beat.shape[0]) / beats.fs * speed, beat * gain
+                curve = pg.PlotDataItem(xs, ys, pen=pen, skipFiniteCheck=True)
+                curve.setPos(cell.x0, cell.baseline)
+                self._add(curve, 10 if role == "truth" else 11)
                 self.curves[lead][role] = curve
+                drawn[role] = ys
+            if len(drawn) == 2:
+                xs = np.arange(drawn["trace"].shape[0]) / beats.fs * speed
+                band = QGraphicsPathItem(pg.arrayToQPath(np.r_[xs, xs[::-1]],
+                                                         np.r_[drawn["truth"], drawn["trace"][::-1]]))
+                band.setBrush(QBrush(th.difference))
+                band.setPen(QPen(Qt.PenStyle.NoPen))
+                band.setPos(cell.x0, cell.baseline)
+                self._add(band, 5)
+            label = pg.TextItem(html=label_html(lead, disp, self._doc.inputs, th), anchor=(0, 0))
+            label.setPos(cell.x0, cell.high - 0.3)
+            self._add(label, 20)
+            self.labels[lead] = label
             if disp.score is not None and disp.provenance is Provenance.SYNTHESIZED:
-                badge = pg.TextItem(style.badge_text(disp.score), color=th.badge_text, anchor=(1, 0))
-                plot.addItem(badge)
-                badge.setPos(AFTER_S * 1000.0, float(np.nanmax(self.curves[lead]["trace"].yData))
-                             if "trace" in self.curves[lead] else 0.0)
+                badge = pg.TextItem(html=f"<span style='font-size:8pt; font-weight:600; color:{th.badge_text.name()}'>"
+                                         f"{style.badge_text(disp.score)}</span>",
+                                    anchor=(1, 1), fill=pg.mkBrush(th.badge_fill), border=pg.mkPen(th.synthesized, width=1))
+                badge.setPos(cell.x0 + cell.width, cell.low + 0.5)
+                badge.setToolTip(style.score_tooltip(disp, self._doc.score_scope()))
+                self._add(badge, 21)
+        self._draw_pulses(th, gain)
         self._draw_marks()
-        self.calipers.attach()
+        self._follow_caliper_lead()
+        self._update_caliper_frame()
+        self.info.setText(
+            f"Median of {beats.n_beats} beats aligned on R peaks of {beats.ref_lead}, "
+            f"{beats.start_s:.1f}-{beats.stop_s:.1f} s, on one baseline (isoelectric level before the QRS). "
+            f"{speed:g} mm/s, {gain:g} mm/mV for every lead. Black: measured; grey: derived; "
+            f"blue on a tinted cell: SYNTHESIZED ({self._doc.model_name or 'none'}), over the measured truth; "
+            f"PCC badges are for the {self._doc.score_scope()}. {self._state.filters.describe()}")
+        self._fit()
+
+    def _draw_pulses(self, th: object, gain: float) -> None:
+        xs, ys = [], []
+        w = 0.2 * self._state.speed
+        for row in ORDER:
+            base = self.cells[row[0]].baseline
+            x = 1.5
+            xs += [x, x + 1.0, x + 1.0, x + 1.0 + w, x + 1.0 + w, x + 2.0 + w, np.nan]
+            ys += [base, base, base + gain, base + gain, base, base, np.nan]
+            self.pulses.append((base, base + gain))
+        pulse = pg.PlotDataItem(np.array(xs), np.array(ys), pen=pg.mkPen(th.measured, width=1.3), connect="finite")
+        pulse.setToolTip(f"Calibration: 1 mV = {gain:g} mm")
+        self._add(pulse, 15)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from leadsynth_core.record import Provenance
 
 from ..render.theme import LIGHT
+from ..state.demographics import demographics_text
 from ..state.document import ViewerDocument
 from .device_report_box import DeviceReportBox
 
@@ -38,7 +39,7 @@ class RecordPanel(QWidget):
         self.fields: dict[str, QLabel] = {}
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
-        for name in ("File", "Patient", "Age / sex", "Recorded", "Device", "Rate", "Duration", "Notes"):
+        for name in ("File", "Patient", "Age, sex", "Recorded", "Device", "Rate", "Duration", "Notes"):
             lab = QLabel("-")
             lab.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             lab.setWordWrap(True)
@@ -87,9 +88,7 @@ class RecordPanel(QWidget):
         if rec.metadata.get("synthetic_demo"):
             patient += "  (synthetic demo, not a patient)"
         self.fields["Patient"].setText(patient)
-        age, sex = rec.metadata.get("age"), rec.metadata.get("sex")
-        sex_text = {"M": "male", "F": "female"}.get(str(sex), str(sex) if sex else "")
-        self.fields["Age / sex"].setText(" / ".join(p for p in (f"{age} y" if age is not None else "", sex_text) if p) or "-")
+        self.fields["Age, sex"].setText(demographics_text(rec.metadata))
         self.fields["Recorded"].setText(rec.recorded_at.strftime("%Y-%m-%d %H:%M:%S") if rec.recorded_at else "-")
         fmt = rec.metadata.get("format")
         device = rec.metadata.get("device")

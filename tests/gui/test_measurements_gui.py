@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QMouseEvent
 from PySide6.QtWidgets import QApplication
 
@@ -126,26 +126,40 @@ def test_calipers_on_a_synthesized_lead_measure_its_rr(qtbot, make_window, share
     assert len(cal.items()) == 5 + len(cal.march_positions())
 
 
+def _median_ready(qtbot, w: MainWindow) -> None:
+    w.tabs.setCurrentWidget(w.median)
+    qtbot.waitUntil(lambda: bool(w.median.curves.get("II")) and bool(w.median.cells), timeout=30000)
+    vb = w.median.view_box
+    qtbot.waitUntil(lambda: vb.viewRange()[0][1] > w.median.cells["V6"].x0, timeout=5000)
+
+
 def test_median_page_calipers_read_ms_and_mv(qtbot, make_window, shared_data) -> None:
     w = make_window()
     open_and_wait(qtbot, w, shared_data / "ludb" / "data" / "55.hea")
-    w.tabs.setCurrentWidget(w.median)
-    qtbot.waitUntil(lambda: bool(w.median.curves.get("II")), timeout=10000)
-    w.measurement_ui.set_calipers(True)  # before the page has its range: the legs follow into sight
-    cal = w.median.calipers
-    vb = w.median.plots["II"].getViewBox()
-    qtbot.waitUntil(lambda: vb.viewRange()[0][0] < -200.0, timeout=5000)
-    (vx0, vx1), _ = vb.viewRange()
-    assert all(vx0 <= x <= vx1 for x in cal.geometry()[:2])
-    cal.show(-100.0, 0.0, 0.0, 0.5)
-    plot = w.median.canvas
-    drag_leg(qtbot, plot, cal, "t2", 300.0)
-    x1, x2, _, _ = cal.geometry()
-    assert cal.reading().dt_ms == pytest.approx(x2 - x1)
-    assert x2 == pytest.approx(300.0, abs=10.0)
-    assert cal.reading().dv_mv == pytest.approx(0.5)
-    # Marks: the J point and the ST dot are drawn on the median beats once measured (worker).
-    qtbot.waitUntil(lambda: bool(w.median._marks), timeout=10000)
+    _median_ready(qtbot, w)
+    median, vs = w.median, w.view_state
+    w.measurement_ui.set_calipers(True)
+    cal = median.calipers
+    cell = median.cells["II"]
+    x1, x2, y1, y2 = cal.geometry()
+    # Placed on lead II's beat: from 40 ms before its R peak, 0.5 mV from its baseline.
+    r = cell.x0 + 0.35 * vs.speed
+    assert x1 == pytest.approx(r - 0.04 * vs.speed) and y1 == pytest.approx(cell.baseline)
+    assert cal.reading().dt_ms == pytest.approx(400.0) and cal.reading().dv_mv == pytest.approx(0.5)
+    # Drag the second time leg 5 mm further along the paper: 200 ms more at 25 mm/s.
+    drag_leg(qtbot, median.plot, cal, "t2", x2 + 5.0)
+    px_ms = median.view_box.viewPixelSize()[0] / vs.speed * 1000
+    assert cal.reading().dt_ms == pytest.approx(600.0, abs=2 * px_ms + 1)
+    # At 50 mm/s and 20 mm/mV the page is redrawn; the calipers stay on II's beat and read the same.
+    before = cal.reading()
+    vs.set_speed(50.0)
+    vs.set_gain(20.0)
+    cell = median.cells["II"]
+    assert cal.reading().dt_ms == pytest.approx(before.dt_ms) and cal.reading().dv_mv == pytest.approx(before.dv_mv)
+    assert cell.x0 <= cal.geometry()[0] <= cell.x0 + cell.width
+    # Marks: the J point lines and the ST dots are drawn on the median beats once measured (worker).
+    qtbot.waitUntil(lambda: bool(median._marks), timeout=10000)
+    assert w.measurements.shown is not None and w.measurements.shown.measurable
 
 
 def test_measurements_panel_measured_beside_synthesized_with_flags(qtbot, make_window, shared_data) -> None:
@@ -230,53 +244,50 @@ def test_measurements_run_in_a_worker_and_stale_results_are_dropped(qtbot, make_
     assert len(calls) == 3 and ctl.shown is calls[2][1].shown
 
 
-def _click_plot(qtbot, canvas, plot) -> None:
-    """A left click at the middle of one lead's plot, as a user's mouse gives it."""
-    pos = canvas.mapFromScene(plot.getViewBox().sceneBoundingRect().center())
-    qtbot.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+def _click_cell(qtbot, median, lead: str) -> None:
+    """A left click in the middle of one lead's cell, as a user's mouse gives it."""
+    cell = median.cells[lead]
+    scene = median.view_box.mapViewToScene(QPointF(cell.x0 + 0.5 * cell.width, 0.5 * (cell.low + cell.high)))
+    qtbot.mouseClick(median.plot.viewport(), Qt.MouseButton.LeftButton, pos=median.plot.mapFromScene(scene))
 
 
 def test_median_page_calipers_move_to_any_lead(qtbot, make_window, shared_data) -> None:
     w = make_window()
     open_and_wait(qtbot, w, shared_data / "ludb" / "data" / "55.hea")
-    w.tabs.setCurrentWidget(w.median)
+    _median_ready(qtbot, w)
     median = w.median
-    qtbot.waitUntil(lambda: all(median.plots[lead].getViewBox().viewRange()[0][0] < -200.0
-                                for lead in ("II", "V2", "V5")), timeout=10000)
     w.measurement_ui.set_calipers(True)
     cal = median.calipers
-    assert cal.view_box is median.plots["II"].getViewBox()
-    # The combo box: the calipers go to V2's median beat, time legs where they were.
-    cal.show(-100.0, 0.0, 0.0, 0.5)
-    median.caliper_lead_box.setCurrentText("V2")
-    assert median.caliper_lead == "V2" and median.calipers is cal
-    v2 = median.plots["V2"]
-    assert cal.view_box is v2.getViewBox() and cal.t1.getViewBox() is v2.getViewBox()
-    assert cal.t1.scene() is not None and cal.t1 not in median.plots["II"].getViewBox().addedItems
-    assert cal.geometry()[:2] == (-100.0, 0.0)
-    (_, _), (vy0, vy1) = v2.getViewBox().viewRange()
-    assert all(vy0 <= y <= vy1 for y in cal.geometry()[2:])  # amplitude legs in V2's view
-    assert cal.geometry()[2:] != (0.0, 0.5)
-    # Drag a leg on V2 (a measured lead): the read-out is in ms on its axis.
-    drag_leg(qtbot, median.canvas, cal, "t2", 200.0)
-    assert cal.reading().dt_ms == pytest.approx(cal.geometry()[1] + 100.0)
-    assert cal.geometry()[1] == pytest.approx(200.0, abs=10.0)
-    # A click on V5's plot (a synthesized lead) puts them there; the box follows.
-    assert w.document.result.provenance_of("V5").value == "synthesized"
-    _click_plot(qtbot, median.canvas, median.plots["V5"])
-    qtbot.waitUntil(lambda: median.caliper_lead == "V5", timeout=3000)
-    assert median.caliper_lead_box.currentText() == "V5"
-    vb5 = median.plots["V5"].getViewBox()
-    assert cal.view_box is vb5 and cal.t1.getViewBox() is vb5
-    cal.show(-50.0, 50.0, 0.0, 0.25)
-    assert cal.reading().dt_ms == pytest.approx(100.0) and cal.reading().dv_mv == pytest.approx(0.25)
-    # The frame marks the lead that carries the calipers, and goes with them when hidden.
-    def framed(vb) -> bool:
-        return vb.border.style() != Qt.PenStyle.NoPen
+    reading = cal.reading()
 
-    assert framed(vb5) and not framed(median.plots["II"].getViewBox()) and not framed(v2.getViewBox())
+    def on_cell(lead: str) -> bool:
+        c = median.cells[lead]
+        x1, x2, y1, _ = cal.geometry()
+        return all(c.x0 <= x <= c.x0 + c.width for x in (x1, x2)) and c.low <= y1 <= c.high
+
+    def framed() -> QRectF | None:
+        f = median._caliper_frame
+        return f.rect() if f is not None and f.isVisible() else None
+
+    assert on_cell("II") and framed().contains(QPointF(median.cells["II"].x0, median.cells["II"].baseline))
+    # The combo box: the calipers go to V2's beat, same span, same place on the beat.
+    median.caliper_lead_box.setCurrentText("V2")
+    assert median.caliper_lead == "V2" and on_cell("V2") and not on_cell("II")
+    assert cal.reading() == reading
+    assert framed().contains(QPointF(median.cells["V2"].x0, median.cells["V2"].baseline))
+    # A click on V5's beat (a synthesized lead) puts them there; the box follows.
+    assert w.document.result.provenance_of("V5").value == "synthesized"
+    _click_cell(qtbot, median, "V5")
+    qtbot.waitUntil(lambda: median.caliper_lead == "V5", timeout=3000)
+    assert median.caliper_lead_box.currentText() == "V5" and on_cell("V5")
+    # Drag the amplitude leg on V5: mV at the page's gain.
+    cell = median.cells["V5"]
+    drag_leg(qtbot, median.plot, cal, "a2", cell.baseline + 10.0)  # 10 mm at 10 mm/mV
+    px_mm = median.view_box.viewPixelSize()[1]
+    assert cal.reading().dv_mv == pytest.approx(1.0, abs=2 * px_mm / 10.0 + 0.01)
+    # Hidden calipers take their frame with them.
     w.measurement_ui.set_calipers(False)
-    assert not framed(vb5)
+    assert framed() is None
 
 
 def test_panel_shows_the_carts_own_measurements_beside(qtbot, make_window, shared_data, tmp_path) -> None:
