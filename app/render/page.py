@@ -39,7 +39,7 @@ def footer_lines(doc: ViewerDocument, state: ViewState) -> list[str]:
     if doc.key:
         src += f" [{doc.key}]"
     lines = [f"Record: {src}   Patient: {(rec.patient_id if rec else None) or '-'}   "
-             f"Age, sex: {demographics_text(rec.metadata) if rec else '-'}   "
+             f"Age, sex: {demographics_text(rec) if rec else '-'}   "
              f"Recorded: {rec.recorded_at.isoformat(sep=' ') if rec and rec.recorded_at else '-'}"]
     inputs = ", ".join(doc.inputs)
     if res is not None:

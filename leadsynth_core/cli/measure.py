@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from . import add_isolation_argument
+from .model_patient import add_any_patient_argument, checked_model
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--h5-record", "--key", dest="key", metavar="KEY", help="record key inside a multi-record HDF5 file")
     p.add_argument("--inputs", help="measured leads to synthesize from, comma-separated (e.g. I,II,V2,V4)")
     p.add_argument("--model", metavar="ID|PATH", help="model id or path (default: best model for the inputs)")
+    add_any_patient_argument(p)
     p.add_argument("--start", type=_seconds, default=0.0, metavar="S", help="start of the measured stretch (s)")
     p.add_argument("--duration", type=_seconds, default=10.0, metavar="S", help="length of the stretch (s, default 10)")
     p.add_argument("--json", dest="json_out", metavar="OUT", help="write the measurements as JSON here")
@@ -56,7 +58,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def measure_document(record: Any, inputs: str | None, model: str | None, start_s: float, duration_s: float) -> dict:
+def measure_document(record: Any, inputs: str | None, model: Any, start_s: float, duration_s: float) -> dict:
     """The JSON document of ``leadsynth measure`` (also used by the viewer's export)."""
     from ..measurement import compare_measurements, measure_record
     from ..synthesis import synthesize
@@ -183,8 +185,11 @@ def run(args: argparse.Namespace) -> int:
     from ..io import guard_record, read_record
 
     guard_record(args.record, key=args.key, isolate=args.isolate)
+    # The model only runs with --inputs: the personal-model patient rule applies then.
+    model = (checked_model("measure", args.model, args.record, key=args.key, any_patient=args.any_patient)
+             if args.inputs else args.model)
     record = read_record(args.record, key=args.key)
-    doc = measure_document(record, args.inputs, args.model, args.start, args.duration)
+    doc = measure_document(record, args.inputs, model, args.start, args.duration)
     if args.json_out:
         _write_json(doc, args.json_out)
         print(f"wrote {args.json_out}")

@@ -9,6 +9,7 @@ import time
 
 from ..errors import RecordFormatError
 from . import add_isolation_argument
+from .model_patient import add_any_patient_argument, checked_model
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", metavar="ID|PATH", help="model id or card/safetensors path (default: best shipped model)")
     p.add_argument("--out", required=True, metavar="OUT", help="output record path (WFDB base name, .h5, .dcm or .edf)")
     p.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
-    p.add_argument("--any-patient", action="store_true",
-                   help="apply a personal model even to a record of another patient (refused otherwise)")
+    add_any_patient_argument(p)
     add_isolation_argument(p)
     p.set_defaults(func=run)
 
@@ -58,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
             raise RecordFormatError(f"{existing[0]}: output exists; use --force to overwrite it")
     # A damaged HDF5 file can hang or crash libhdf5: check it in a child process first.
     guard_record(args.record, key=args.key, isolate=args.isolate)
-    model = _checked_model(args)
+    # The personal-model patient rule: another patient's model only with --any-patient.
+    model = checked_model("synthesize", args.model, args.record, key=args.key, any_patient=args.any_patient)
     t0 = time.perf_counter()
     if out.suffix.lower() in {".h5", ".hdf5"}:
         # HDF5 output streams chunk by chunk: a 24-hour recording never sits in memory.
@@ -84,27 +85,3 @@ def run(args: argparse.Namespace) -> int:
     sys.stdout.flush()
     return 0
 
-
-def _checked_model(args: argparse.Namespace) -> object:
-    """The model to use, after the personal-model patient rule; ``args.model`` or its card.
-
-    A personal model given with ``--model`` is refused for a record of another patient
-    unless ``--any-patient`` (exit 2 naming both), and applied with a warning on stderr to
-    a record that names no patient.  Only the header is read here.
-    """
-    from ..io import inspect_record
-    from ..models import find_model, require_model_patient
-
-    if args.model is None:
-        return None  # automatic choice: a personal model only ever of the record's own patient
-    card = find_model(args.model)
-    info = inspect_record(args.record, key=args.key)
-    match = require_model_patient(
-        card, info.patient_id, any_patient=args.any_patient, record=str(args.record),
-        confirm_hint="give --any-patient to apply it anyway",
-    )
-    if match.warning:
-        print(f"leadsynth synthesize: warning: {match.warning}", file=sys.stderr)
-    elif match.needs_confirmation:
-        print(f"leadsynth synthesize: warning: --any-patient given: {match.message}", file=sys.stderr)
-    return card
