@@ -32,7 +32,7 @@ from ..progress import CancelToken, ProgressCallback
 from ..record import EcgRecord, Provenance
 from ..synthesis import synthesize
 from .calibration import Calibration, LeadSetCalibration, read_calibration, spread_envelope
-from .members import SpreadNet
+from .members import SpreadNet, require_members
 
 __all__ = ["BandedRecord", "synthesize_with_band", "band_half_widths"]
 
@@ -131,6 +131,7 @@ def synthesize_with_band(
     if model is None:
         model = select_model(measured, patient_id=record.patient_id)
     loaded = load_model(model)
+    require_members(loaded.module, loaded.card.id)
     if calibration is None:
         calibration = read_calibration(loaded.card)
     factors, text = calibration.for_inputs(loaded.input_leads(measured))

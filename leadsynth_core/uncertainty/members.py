@@ -27,12 +27,21 @@ from torch import nn
 from ..errors import ModelError
 from ..models.networks import LinresEnsemble
 
-__all__ = ["member_outputs", "SpreadNet", "has_members"]
+__all__ = ["member_outputs", "SpreadNet", "has_members", "require_members"]
 
 
 def has_members(module: nn.Module) -> bool:
     """Whether ``module`` is a seed ensemble of two or more members."""
     return isinstance(module, LinresEnsemble) and module.members >= 2
+
+
+def require_members(module: nn.Module, model_id: str) -> None:
+    """Raise :class:`ModelError` naming ``model_id`` unless ``module`` is a seed ensemble."""
+    if not has_members(module):
+        raise ModelError(
+            f"model {model_id!r} is not a seed ensemble (architecture linres_ensemble with two or more "
+            "members): it has no calibrated band; choose a shipped learned model"
+        )
 
 
 def _residuals(module: LinresEnsemble, feats: torch.Tensor) -> torch.Tensor:
