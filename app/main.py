@@ -1,133 +1,17 @@
-"""``leadsynth-gui [RECORD] [--key KEY] [--inputs I,II,V2,V4] [--screenshot PNG]``.
+"""Entry point of ``leadsynth-gui`` and ``python -m app.main`` (see :mod:`app.shell.main`).
 
-Without RECORD the bundled sample recording opens.  ``--screenshot`` renders the window
-offscreen once the record is loaded and synthesized, writes the PNG and exits (0 on
-success, 1 when loading or synthesis failed or timed out).
+Kept at this path so the installed script (``app.main:main``), the installers and every
+documented ``python -m app.main ...`` command stay valid.  Imports no Qt: the shell picks
+the Qt platform before Qt loads.
 """
 
 from __future__ import annotations
 
-import argparse
-import logging
-import os
 import sys
-from collections.abc import Sequence
-from pathlib import Path
 
-from leadsynth_core._version import __version__
+from app.shell.main import SCREENSHOT_TIMEOUT_S, main, parse_args
 
-log = logging.getLogger(__name__)
-
-#: Longest wait for load + synthesis before a screenshot run gives up.
-SCREENSHOT_TIMEOUT_S = 300
-
-
-def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(prog="leadsynth-gui", description="LeadSynth ECG viewer")
-    ap.add_argument("record", nargs="?", help="WFDB record (.hea), HDF5 (.h5/.hdf5) or CPSC .mat; default: the bundled sample")
-    ap.add_argument("--key", help="record key inside a multi-record HDF5 file")
-    ap.add_argument("--inputs", help="leads that count as measured, e.g. I,II,V2,V4")
-    ap.add_argument("--screenshot", metavar="PNG", help="render the window offscreen after synthesis, write PNG, exit")
-    ap.add_argument("--version", action="version", version=f"leadsynth-gui {__version__}")
-    return ap.parse_args(argv)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(sys.argv[1:] if argv is None else argv)
-    if args.screenshot and "QT_QPA_PLATFORM" not in os.environ:
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # a screenshot needs no display
-
-    # Qt imports after the platform choice above.
-    import pyqtgraph as pg
-    from PySide6.QtCore import Qt, QTimer
-    from PySide6.QtGui import QGuiApplication
-    from PySide6.QtWidgets import QApplication
-
-    from leadsynth_core import io as lsio
-    from leadsynth_core.errors import LeadSynthError
-    from leadsynth_core.leads import parse_lead_list
-    from leadsynth_core.logs import configure_logging
-
-    from .main_window import MainWindow
-    from .resources import app_icon
-    from .settings import APPLICATION, ORGANIZATION, Settings
-
-    configure_logging(console=True)
-    # Fractional scale factors (125 %, 150 %) kept exact: calibrated millimetres need it.
-    if QApplication.instance() is None:
-        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setOrganizationName(ORGANIZATION)
-    app.setApplicationName(APPLICATION)
-    app.setApplicationVersion(__version__)
-    # Window and task-bar icon; the desktop file name lets Wayland shells match the window to
-    # the leadsynth.desktop entry the Linux installer writes.
-    app.setWindowIcon(app_icon())
-    app.setDesktopFileName("leadsynth")
-    pg.setConfigOptions(antialias=True, background=None)
-
-    # A screenshot run must not wait on a modal error box that nobody can click,
-    # and must look the same whatever the user last chose: default, unsaved settings.
-    window = MainWindow(Settings(ephemeral=bool(args.screenshot)), interactive=not args.screenshot)
-    if args.inputs:
-        try:
-            window.set_inputs(parse_lead_list(args.inputs))
-        except LeadSynthError as exc:
-            print(f"leadsynth-gui: {exc}", file=sys.stderr)
-            window.close()  # stops the model-selection worker before we leave
-            window.deleteLater()
-            return 2
-    try:
-        record = Path(args.record) if args.record else lsio.sample_path()
-    except LeadSynthError as exc:
-        print(f"leadsynth-gui: {exc}", file=sys.stderr)
-        record = None
-    status: dict[str, int] = {"code": 0}
-
-    if args.screenshot:
-        out = Path(args.screenshot)
-        doc = window.document
-        window.resize(1680, 1000)
-
-        def finish(code: int, message: str = "") -> None:
-            if "done" in status:
-                return
-            status["done"] = 1
-            if code == 0:
-                window.tabs.setCurrentWidget(window.grid)
-                app.processEvents()
-                out.parent.mkdir(parents=True, exist_ok=True)
-                if not window.grab().save(str(out)):
-                    code, message = 1, f"{out}: cannot write the screenshot"
-            if message:
-                print(f"leadsynth-gui: {message}", file=sys.stderr)
-            status["code"] = code
-            window.close()
-
-        def on_state(state: str, message: str) -> None:
-            if state == doc.DONE or (state == doc.IDLE and doc.record is not None):
-                QTimer.singleShot(0, lambda: finish(0))
-            elif state in (doc.FAILED, doc.CANCELLED):
-                QTimer.singleShot(0, lambda: finish(1, message))
-
-        doc.synthesis_state_changed.connect(on_state)
-        window.records.failed.connect(lambda _p, m: QTimer.singleShot(0, lambda: finish(1, m)))
-        # Parented to the window: the guard dies with it instead of firing in a later run.
-        guard = QTimer(window)
-        guard.setSingleShot(True)
-        guard.timeout.connect(lambda: finish(1, "timed out waiting for synthesis"))
-        guard.start(SCREENSHOT_TIMEOUT_S * 1000)
-    window.show()
-    if record is not None:
-        window.open_path(record, args.key)
-    elif args.screenshot:
-        window.close()  # stops the model-selection worker before we leave
-        window.deleteLater()
-        return 1
-    app.exec()
-    window.deleteLater()
-    return status["code"]
-
+__all__ = ["SCREENSHOT_TIMEOUT_S", "main", "parse_args"]
 
 if __name__ == "__main__":
     sys.exit(main())

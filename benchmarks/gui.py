@@ -41,7 +41,7 @@ def _app_and_window(settings_dir: str):
     app = QApplication.instance() or QApplication([])
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings_dir)
     pg.setConfigOptions(antialias=True)
-    from app.main_window import MainWindow
+    from app.shell.main_window import MainWindow
 
     window = MainWindow(interactive=False)
     window.resize(1680, 1000)
@@ -203,7 +203,7 @@ def bench_long_file(settings_dir: str, hours: float = 24.0, fs: float = 250.0, j
 
     import numpy as np
 
-    from app.document import ViewerDocument
+    from app.state.document import ViewerDocument
 
     leads = ("I", "II", "V2", "V4")
     with tempfile.TemporaryDirectory() as tmp:

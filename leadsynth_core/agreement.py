@@ -477,7 +477,7 @@ def write_agreement(agreement: Agreement, path: str | os.PathLike[str]) -> Path:
     """
     import json
 
-    from .io._common import atomic_paths
+    from .io import atomic_paths
 
     target = Path(path)
     suffix = target.suffix.lower()

@@ -152,7 +152,7 @@ def write_evaluation(result: dict[str, Any], path: str | os.PathLike[str]) -> Pa
     """Write :func:`evaluate_dataset`'s result as JSON, atomically (no half-written file)."""
     import json
 
-    from .io._common import atomic_paths
+    from .io import atomic_paths
 
     target = Path(path)
     text = json.dumps(result, indent=2, allow_nan=False) + "\n"

@@ -218,7 +218,7 @@ def record_files(path: str | Path) -> list[Path]:
         What :func:`leadsynth_core.io.read_record` accepts (WFDB record with or without
         ``.hea``, a Challenge ``.hea`` + ``.mat``, a CPSC ``.mat``, an HDF5 file).
     """
-    from .io.wfdb_format import wfdb_files, wfdb_header_path
+    from .io import wfdb_files, wfdb_header_path
 
     p = Path(path)
     suffix = p.suffix.lower()

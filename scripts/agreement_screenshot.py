@@ -43,7 +43,7 @@ def render(out: Path, record: Path, inputs: tuple[str, ...]) -> None:
         QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(Path(tmp) / "settings"))
         app = QApplication.instance() or QApplication(sys.argv[:1])
         pg.setConfigOptions(antialias=True)
-        from app.main_window import MainWindow
+        from app.shell.main_window import MainWindow
 
         window = MainWindow(interactive=False)
         window.resize(1600, 900)

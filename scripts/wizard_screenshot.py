@@ -82,8 +82,8 @@ def render(out: Path, ludb: Path) -> None:
 
         app = QApplication.instance() or QApplication(sys.argv[:1])
         pg.setConfigOptions(antialias=True)
-        from app.document import ViewerDocument
-        from app.main_window import MainWindow
+        from app.shell.main_window import MainWindow
+        from app.state.document import ViewerDocument
 
         deadline = time.monotonic() + TIMEOUT_S
         window = MainWindow(interactive=False)

@@ -84,3 +84,26 @@ def test_cli_parser_does_not_load_torch_or_wfdb() -> None:
             "print(sorted(m for m in ('torch', 'wfdb', 'scipy.signal') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.stdout.strip() == "[]", result.stdout + result.stderr
+
+
+VIEWER_ROOMS = {"state", "render", "controllers", "views", "wizard", "shell"}
+
+
+def test_viewer_modules_live_in_rooms_and_stay_small() -> None:
+    """Every viewer module is in one of the rooms of docs/architecture.md, none over 500 lines.
+
+    (app/main.py is the entry shim for ``app.main:main`` and ``python -m app.main``.)
+    """
+    app_dir = ROOT / "app"
+    outside, big = [], []
+    for path in sorted(app_dir.rglob("*.py")):
+        rel = path.relative_to(app_dir)
+        if len(rel.parts) == 1 and rel.name not in {"__init__.py", "main.py"}:
+            outside.append(str(rel))
+        elif len(rel.parts) > 1 and rel.parts[0] not in VIEWER_ROOMS:
+            outside.append(str(rel))
+        n = len(path.read_text(encoding="utf-8").splitlines())
+        if n > 500:
+            big.append(f"{rel}: {n} lines")
+    assert not outside, f"modules outside the rooms {sorted(VIEWER_ROOMS)}: {outside}"
+    assert not big, big

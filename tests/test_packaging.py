@@ -95,7 +95,7 @@ def test_samples_found_through_importlib_resources() -> None:
 
 
 def test_icons_found_through_importlib_resources() -> None:
-    from app.resources import ICON_SIZES, icon_path, resource_path
+    from app.shell.resources import ICON_SIZES, icon_path, resource_path
 
     assert icon_path().read_text(encoding="utf-8").lstrip().startswith("<?xml")
     for size in ICON_SIZES:
@@ -138,8 +138,8 @@ def test_cli_version_matches() -> None:
 
 
 def test_gui_version_and_about_box_match(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    from app import dialogs
     from app.main import parse_args
+    from app.shell import dialogs
 
     with pytest.raises(SystemExit):
         parse_args(["--version"])

@@ -31,12 +31,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import style
 from ..controllers import AgreementController
-from ..document import ViewerDocument, ViewState, fmt_hms
-from ..notify import Notifier
-from ..paper import DATA_WIDTH_MM
-from ..theme import theme
+from ..controllers.notify import Notifier
+from ..render import style
+from ..render.theme import theme
+from ..state.document import ViewerDocument, ViewState, fmt_hms
+from ..state.paper import DATA_WIDTH_MM
 from .score_reference import ScoreReferenceBox
 
 if TYPE_CHECKING:

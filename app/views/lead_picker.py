@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 from leadsynth_core.leads import STANDARD_LEADS, sort_leads
 from leadsynth_core.record import Provenance
 
-from ..document import ViewerDocument
+from ..state.document import ViewerDocument
 
 #: (button text, leads, what kind of device records it)
 PRESETS: tuple[tuple[str, tuple[str, ...], str], ...] = (

@@ -18,9 +18,9 @@ from leadsynth_core.errors import LeadSynthError
 from leadsynth_core.leads import STANDARD_LEADS
 from leadsynth_core.record import Provenance
 
-from .. import style
-from ..document import ViewerDocument, ViewState
-from ..theme import theme
+from ..render import style
+from ..render.theme import theme
+from ..state.document import ViewerDocument, ViewState
 
 log = logging.getLogger(__name__)
 

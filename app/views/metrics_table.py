@@ -14,9 +14,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..document import ViewerDocument, ViewState
-from ..style import SCORE_REFERENCES as REFERENCES
-from ..style import SCORE_REFERENCES_SHORT as SHORT
+from ..render.style import SCORE_REFERENCES as REFERENCES
+from ..render.style import SCORE_REFERENCES_SHORT as SHORT
+from ..state.document import ViewerDocument, ViewState
 from .score_reference import ScoreReferenceBox
 
 COLUMNS = ("Lead", "PCC", "RMSE\nmV", "MAE\nmV", "SNR\ndB")

@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (
 
 from leadsynth_core.record import Provenance
 
-from ..document import ViewerDocument
-from ..theme import LIGHT
+from ..render.theme import LIGHT
+from ..state.document import ViewerDocument
 
 
 def _fmt_duration(seconds: float) -> str:

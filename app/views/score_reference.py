@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QWidget
 
-from ..document import ViewState
+from ..state.document import ViewState
 
 
 class ScoreReferenceBox(QComboBox):

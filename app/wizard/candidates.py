@@ -20,6 +20,8 @@ from leadsynth_core.library import RecordingEntry, assess_quality, record_files
 from leadsynth_core.progress import CancelToken, ProgressCallback, check, report
 from leadsynth_core.record import EcgRecord
 
+from ..controllers.model_choice import same_recording
+
 log = logging.getLogger(__name__)
 
 #: Recordings ticked by default (Malpani et al. fine-tune on five past recordings).
@@ -90,17 +92,6 @@ def _quality_flags(notes: Sequence[str]) -> list[str]:
 def _sort_key(c: Candidate) -> tuple[int, str, str]:
     # Most recent first: by recording time, then (no time in the file) by when it was added.
     return (0 if c.entry.recorded_at else 1, c.entry.recorded_at or "", c.entry.added_at)
-
-
-def same_recording(entry: RecordingEntry, path: str | os.PathLike | None, key: str | None) -> bool:
-    """True when ``entry`` is the file at ``path`` (any of a WFDB record's spellings)."""
-    if path is None:
-        return False
-    a = Path(entry.path).resolve()
-    b = Path(path).resolve()
-    same = a == b or (a.suffix.lower() in (".hea", ".dat", "") and a.with_suffix("") == b.with_suffix(""))
-    # Without a key (a single-record HDF5 file opened plainly) the path decides.
-    return same and (key is None or (entry.record_key or None) == key)
 
 
 def assess_candidates(

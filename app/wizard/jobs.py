@@ -19,7 +19,7 @@ from leadsynth_core.library import AddReport, Library
 from leadsynth_core.personalize import EpochReport
 from leadsynth_core.progress import CancelToken
 
-from ..workers import TaskRunner
+from ..controllers.workers import TaskRunner
 from .candidates import Candidate, assess_candidates
 from .review import Review, TrainingRequest, run_personalization
 

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 from leadsynth_core.errors import LeadSynthError
 from leadsynth_core.library import AddReport, Library, PatientEntry
 
-from ..notify import Notifier
+from ..controllers.notify import Notifier
 from .jobs import WizardJobs
 from .state import WizardState
 

@@ -15,10 +15,10 @@ from PySide6.QtWidgets import QWidget, QWizard
 from leadsynth_core.errors import LeadSynthError
 from leadsynth_core.personalize import save_personal_model
 
-from ..document import ViewerDocument
-from ..notify import Notifier
+from ..controllers.model_choice import PatientModelChoice, personal_summary
+from ..controllers.notify import Notifier
+from ..state.document import ViewerDocument
 from .jobs import WizardJobs
-from .model_choice import PatientModelChoice, personal_summary
 from .page_patient import PatientPage
 from .page_recordings import RecordingsPage
 from .page_review import ReviewPage

@@ -7,7 +7,7 @@ lead names and per-lead provenance, or raises an error from
 
 from __future__ import annotations
 
-from ._common import RecordInfo
+from ._common import AtomicFiles, RecordInfo, atomic_paths
 from .api import (
     WRITE_FORMATS,
     find_records,
@@ -20,6 +20,7 @@ from .api import (
 )
 from .hdf5_format import SCHEMA_NAME, SCHEMA_VERSION, Hdf5RecordWriter, write_hdf5
 from .isolation import guard_record, probe_hdf5
+from .wfdb_format import wfdb_files, wfdb_header_path
 
 __all__ = [
     "RecordInfo",
@@ -37,6 +38,12 @@ __all__ = [
     "WRITE_FORMATS",
     "SCHEMA_NAME",
     "SCHEMA_VERSION",
+    # One atomic-write helper for every file LeadSynth writes (the io internals stay private).
+    "atomic_paths",
+    "AtomicFiles",
+    # The files that make up a WFDB record (the library hashes them).
+    "wfdb_files",
+    "wfdb_header_path",
 ]
 
 #: Write several records into one project-schema HDF5 file (keys -> records).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -10,20 +11,26 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from PySide6.QtCore import QSettings, QThreadPool  # noqa: E402
+from PySide6.QtCore import QThreadPool  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from app import notify  # noqa: E402
-from app.document import ViewerDocument  # noqa: E402
-from app.main_window import MainWindow  # noqa: E402
+from app.controllers import notify  # noqa: E402
+from app.shell.main_window import MainWindow  # noqa: E402
+from app.state.document import ViewerDocument  # noqa: E402
 
 
 @pytest.fixture
-def isolated_settings(tmp_path: Path) -> Path:
-    """Point the INI settings of the user scope at a fresh folder."""
-    folder = tmp_path / "settings"
-    folder.mkdir()
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
+def isolated_settings() -> Path:
+    """The fresh folder that holds this test's viewer settings (``viewer.ini``).
+
+    :class:`app.state.settings.Settings` keeps its file under ``$LEADSYNTH_HOME/settings``,
+    and the autouse fixture of ``tests/conftest.py`` points ``LEADSYNTH_HOME`` at a new
+    folder for every test, so that is where the settings live (pointing QSettings' user
+    scope elsewhere would change nothing: with ``LEADSYNTH_HOME`` set it is not used).
+    """
+    folder = Path(os.environ["LEADSYNTH_HOME"]) / "settings"
+    folder.mkdir(parents=True, exist_ok=True)
+    assert not any(folder.iterdir()), f"settings folder {folder} is not fresh"
     return folder
 
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
-from app.document import ViewerDocument
-from app.paper import DATA_WIDTH_MM
+from app.state.document import ViewerDocument
+from app.state.paper import DATA_WIDTH_MM
 from leadsynth_core.agreement import score_recording, segment_agreement, write_agreement
 from leadsynth_core.io import Hdf5RecordWriter, read_record, sample_path
 from leadsynth_core.leads import STANDARD_LEADS

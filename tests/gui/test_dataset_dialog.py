@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from app.dataset_dialog import record_label
-from app.document import ViewerDocument
+from app.state.document import ViewerDocument
+from app.views.dataset_dialog import record_label
 from leadsynth_core.evaluation import evaluate_dataset
 from leadsynth_core.io import Hdf5RecordWriter, read_record, write_record
 

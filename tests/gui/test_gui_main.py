@@ -50,3 +50,14 @@ def test_bad_inputs_exit_2_without_leaking(qapp, isolated_settings, tmp_path) ->
     assert main(["--inputs", "I,XX", "--screenshot", str(tmp_path / "x.png")]) == 2
     assert not (tmp_path / "x.png").exists()
     assert not [w for w in QApplication.topLevelWidgets() if w.isVisible()]
+
+
+def test_isolated_settings_hold_the_viewer_settings(qapp, isolated_settings) -> None:
+    from app.state.settings import Settings
+
+    settings = Settings()
+    assert Path(settings.file_name).parent == isolated_settings
+    settings.set_value("files/recent", ["/x/y.hea"])
+    settings.sync()
+    assert (isolated_settings / "viewer.ini").is_file()
+    assert "y.hea" in (isolated_settings / "viewer.ini").read_text(encoding="utf-8")

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.document import ViewerDocument
-from app.main_window import MainWindow
+from app.shell.main_window import MainWindow
+from app.state.document import ViewerDocument
 from app.views.ecg_grid import CellItems
 from app.views.lead_picker import PRESETS
 from leadsynth_core import metrics
@@ -235,7 +235,7 @@ def test_exports_carry_provenance(qtbot, make_window, shared_data, tmp_path, err
     assert image.width() == pytest.approx(297 / 25.4 * 300, abs=2)  # A4 landscape at 300 dpi
     assert image.dotsPerMeterX() == pytest.approx(300 / 0.0254, abs=2)
     result = w.document.result
-    from app.export import footer_lines
+    from app.render.page import footer_lines
 
     footer = "\n".join(footer_lines(w.document, w.view_state))
     assert f"SYNTHESIZED: {', '.join(result.leads_with(Provenance.SYNTHESIZED))}" in footer
@@ -329,7 +329,7 @@ def test_multi_record_hdf5_offers_a_chooser_and_recent_files(qtbot, make_window,
         offered.append(list(items))
         return "second", True
 
-    monkeypatch.setattr("app.dialogs.QInputDialog.getItem", fake_get_item)
+    monkeypatch.setattr("app.shell.dialogs.QInputDialog.getItem", fake_get_item)
     w = make_window()
     w.set_inputs(STANDARD_LEADS)
     w.open_path(path)
@@ -359,7 +359,7 @@ def test_about_box_shows_the_version(qtbot, make_window, monkeypatch) -> None:
     from leadsynth_core._version import __version__
 
     shown: list[str] = []
-    monkeypatch.setattr("app.dialogs.QMessageBox.about", lambda _p, _t, text: shown.append(text))
+    monkeypatch.setattr("app.shell.dialogs.QMessageBox.about", lambda _p, _t, text: shown.append(text))
     w = make_window()
     next(a for a in w.actions() if a.text() == "&About LeadSynth").trigger()
     assert shown and __version__ in shown[0]
@@ -416,7 +416,7 @@ def test_true_size_is_calibrated_to_the_screen(qtbot, make_window) -> None:
 
 def test_record_panel_shows_reader_notes(qtbot, shared_data) -> None:
     """LUDB's inconsistent header gains are corrected on reading, and the viewer says so."""
-    from app.document import ViewerDocument
+    from app.state.document import ViewerDocument
     from app.views.record_panel import RecordPanel
     from leadsynth_core.io import read_record
 
@@ -515,7 +515,7 @@ def test_scores_against_the_baseline_corrected_truth(qtbot, make_window, shared_
     ci = badges[result.leads_with(Provenance.SYNTHESIZED)[0]]
     idx, values = drawn_samples(w, ci, ci.truth)
     np.testing.assert_allclose(values, truth.lead(ci.cell.lead)[idx], atol=1e-5)
-    from app.export import footer_lines
+    from app.render.page import footer_lines
 
     assert any("vs. baseline-corrected truth" in line for line in footer_lines(w.document, w.view_state))
     # A new window keeps the choice (settings persist), and a new synthesis scores with it.

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.document import ViewerDocument
-from app.main_window import MainWindow
-from app.paper import DATA_WIDTH_MM
+from app.shell.main_window import MainWindow
+from app.state.document import ViewerDocument
+from app.state.paper import DATA_WIDTH_MM
 from leadsynth_core.io import Hdf5RecordWriter, read_window, write_record
 from leadsynth_core.leads import STANDARD_LEADS
 from leadsynth_core.models import load_model
@@ -219,8 +219,8 @@ def test_ordinary_records_still_open_whole(qtbot, make_window, tmp_path, error_b
 
 
 def test_default_threshold_covers_every_file_too_large_to_read_whole() -> None:
-    from app.long_recording import is_long
-    from app.settings import DEFAULTS
+    from app.controllers.window_paging import is_long
+    from app.state.settings import DEFAULTS
     from leadsynth_core.io import RecordInfo
     from leadsynth_core.io._common import MAX_READ_VALUES
 

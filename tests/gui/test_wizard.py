@@ -24,6 +24,8 @@ from leadsynth_core.paths import personal_models_dir, user_data_dir  # noqa: E40
 
 from .conftest import wait_synthesis  # noqa: E402
 
+pytestmark = pytest.mark.gui
+
 PATIENT = "PT-1"
 INPUTS = ("I", "II", "V2", "V4")
 FEW_EPOCHS = 8

@@ -22,10 +22,10 @@ from leadsynth_core.io import RecordInfo
 from leadsynth_core.progress import CancelToken, check
 from leadsynth_core.record import EcgRecord
 
-from .document import ViewerDocument, ViewState, fmt_hms
+from ..state.document import ViewerDocument, ViewState, fmt_hms
+from ..state.paper import DATA_WIDTH_MM
+from ..state.settings import SPEEDS_MM_S
 from .notify import Notifier
-from .paper import DATA_WIDTH_MM
-from .settings import SPEEDS_MM_S
 from .workers import TaskRunner
 
 log = logging.getLogger(__name__)

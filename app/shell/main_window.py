@@ -1,24 +1,22 @@
 """The main window: assembles the document, the controllers, the views and the actions.
 
-It holds no ECG state of its own (that is :class:`~app.document.ViewerDocument` and
-:class:`~app.document.ViewState`); it wires user gestures to controllers and shows
+It holds no ECG state of its own (that is :class:`~app.state.document.ViewerDocument` and
+:class:`~app.state.document.ViewState`); it wires user gestures to controllers and shows
 status.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QLabel,
     QMainWindow,
-    QMenu,
     QProgressBar,
     QPushButton,
     QTabWidget,
@@ -30,28 +28,32 @@ from PySide6.QtWidgets import (
 from leadsynth_core.errors import LeadSynthError
 from leadsynth_core.record import Provenance
 
-from . import dialogs, export
-from .controllers import AgreementController, RecordController, SynthesisController
-from .dataset_dialog import DatasetDialog
-from .document import ViewerDocument, ViewState
-from .filters import DisplayFilters
-from .long_recording import WindowPager
-from .notify import Notifier
-from .settings import GAINS_MM_MV, LAYOUTS, LOWPASS_CHOICES_HZ, NOTCH_CHOICES_HZ, SPEEDS_MM_S, Settings
-from .theme import apply_palette
-from .views.agreement_view import AgreementView
-from .views.ecg_grid import EcgGridView
-from .views.lead_picker import PRESETS, LeadPicker
-from .views.median_view import MedianBeatView
-from .views.metrics_table import MetricsTable
-from .views.record_panel import RecordPanel
-from .wizard import ModelIndicator, PatientModelChoice
-from .workers import TaskRunner
+from ..controllers import AgreementController, RecordController, SynthesisController, export
+from ..controllers.model_choice import PatientModelChoice
+from ..controllers.notify import Notifier
+from ..controllers.window_paging import WindowPager
+from ..controllers.workers import TaskRunner
+from ..render.theme import apply_palette
+from ..state.document import ViewerDocument, ViewState
+from ..state.filters import DisplayFilters
+from ..state.settings import Settings
+from ..views.agreement_view import AgreementView
+from ..views.dataset_dialog import DatasetDialog
+from ..views.ecg_grid import EcgGridView
+from ..views.lead_picker import LeadPicker
+from ..views.median_view import MedianBeatView
+from ..views.metrics_table import MetricsTable
+from ..views.model_indicator import ModelIndicator
+from ..views.record_panel import RecordPanel
+from . import dialogs
+from .actions import MenusAndActions
 
 log = logging.getLogger(__name__)
 
 
-class MainWindow(QMainWindow):
+class MainWindow(MenusAndActions, QMainWindow):
+    """The viewer's window; its menus, tool bar and shortcuts come from :class:`MenusAndActions`."""
+
     def __init__(self, settings: Settings | None = None, parent: QWidget | None = None, *,
                  interactive: bool = True) -> None:
         super().__init__(parent)
@@ -143,144 +145,6 @@ class MainWindow(QMainWindow):
         sb.addPermanentWidget(self.filter_label)
         sb.addPermanentWidget(self.scale_label)
         sb.addPermanentWidget(self.zoom_label)
-
-    def _action(self, menu: QMenu, text: str, slot: Callable[..., object],
-                shortcut: str | QKeySequence | QKeySequence.StandardKey | None = None, *,
-                checkable: bool = False, group: QActionGroup | None = None, tip: str = "") -> QAction:
-        act = QAction(text, self)
-        if shortcut is not None:
-            act.setShortcut(QKeySequence(shortcut))
-        act.setCheckable(checkable)
-        if tip:
-            act.setStatusTip(tip)
-        if group is not None:
-            group.addAction(act)
-        act.triggered.connect(slot)
-        menu.addAction(act)
-        self.addAction(act)  # shortcuts work even while a dock has the focus
-        return act
-
-    def _build_actions(self) -> None:
-        mb = self.menuBar()
-        vs = self.view_state
-        f = mb.addMenu("&File")
-        open_act = self._action(f, "&Open…", self.open_dialog, QKeySequence.StandardKey.Open)
-        self.recent_menu = f.addMenu("Open &recent")
-        self.recent_menu.aboutToShow.connect(self._fill_recent)
-        f.addSeparator()
-        pdf_act = self._action(f, "Export view as &PDF…", self.export_pdf_dialog, "Ctrl+E")
-        self._action(f, "Export view as P&NG…", self.export_png_dialog, "Ctrl+Shift+E")
-        save_act = self._action(f, "&Save synthesized 12-lead…", self.save_record_dialog, QKeySequence.StandardKey.Save)
-        f.addSeparator()
-        self._action(f, "Evaluate a &data set…", self.dataset_dialog, "Ctrl+Shift+D",
-                     tip="Synthesize and score every 12-lead record of a folder; the worst first")
-        f.addSeparator()
-        self._action(f, "&Quit", self.close, QKeySequence.StandardKey.Quit)
-
-        leads = mb.addMenu("&Leads")
-        for i, (text, preset, device) in enumerate(PRESETS):
-            self._action(leads, f"Preset {text} ({device})", lambda _=False, p=preset: self.set_inputs(p), str(i + 1))
-        leads.addSeparator()
-        self._action(leads, "Cancel synthesis", self.synthesis.cancel, "Esc")
-        leads.addSeparator()
-        self._action(leads, "&Personalize the model for this patient…", self.personalize_dialog, "Ctrl+Shift+P",
-                     tip="Fine-tune the model on the patient's past 12-lead recordings")
-
-        v = mb.addMenu("&View")
-        self.layout_actions: dict[str, QAction] = {}
-        g = QActionGroup(self)
-        for name in LAYOUTS:
-            self.layout_actions[name] = self._action(v, f"Layout {name}", lambda _=False, n=name: vs.set_layout(n),
-                                                     checkable=True, group=g)
-        self._action(v, "Next layout", lambda: vs.set_layout(LAYOUTS[(LAYOUTS.index(vs.layout) + 1) % len(LAYOUTS)]), "L")
-        v.addSeparator()
-        g = QActionGroup(self)
-        self.mode_actions = {
-            "compare": self._action(v, "Compare with measured truth", lambda: vs.set_mode("compare"), "C", checkable=True, group=g),
-            "review": self._action(v, "Review (device view only)", lambda: vs.set_mode("review"), "R", checkable=True, group=g),
-        }
-        v.addSeparator()
-        self.speed_actions: dict[float, QAction] = {}
-        g = QActionGroup(self)
-        for s in SPEEDS_MM_S:
-            self.speed_actions[s] = self._action(v, f"{s:g} mm/s", lambda _=False, s=s: vs.set_speed(s), checkable=True, group=g)
-        self._action(v, "Next speed", lambda: vs.set_speed(SPEEDS_MM_S[(SPEEDS_MM_S.index(vs.speed) + 1) % len(SPEEDS_MM_S)]), "S")
-        self.gain_actions: dict[float, QAction] = {}
-        g = QActionGroup(self)
-        for gval in GAINS_MM_MV:
-            self.gain_actions[gval] = self._action(v, f"{gval:g} mm/mV", lambda _=False, x=gval: vs.set_gain(x), checkable=True, group=g)
-        self._action(v, "Next gain", lambda: vs.set_gain(GAINS_MM_MV[(GAINS_MM_MV.index(vs.gain) + 1) % len(GAINS_MM_MV)]), "G")
-        v.addSeparator()
-        self._action(v, "Zoom in", lambda: self.grid.zoom(1.25), QKeySequence.StandardKey.ZoomIn)
-        self._action(v, "Zoom out", lambda: self.grid.zoom(0.8), QKeySequence.StandardKey.ZoomOut)
-        self._action(v, "True size (calibrated mm)", self.grid.true_size, "Ctrl+0")
-        self._action(v, "Fit page", self.grid.fit_page, "F")
-        self._action(v, "Next page", lambda: self.grid.step_time(1.0), QKeySequence.StandardKey.MoveToNextPage)
-        self._action(v, "Previous page", lambda: self.grid.step_time(-1.0), QKeySequence.StandardKey.MoveToPreviousPage)
-        self._action(v, "Forward 1/4 page", lambda: self.grid.step_time(0.25), "Right")
-        self._action(v, "Back 1/4 page", lambda: self.grid.step_time(-0.25), "Left")
-        v.addSeparator()
-        self._action(v, "Median beats", lambda: self.tabs.setCurrentWidget(self.median if self.tabs.currentWidget() is self.grid else self.grid), "B")
-        self._action(v, "Agreement over time", lambda: self.tabs.setCurrentWidget(
-            self.agreement_view if self.tabs.currentWidget() is not self.agreement_view else self.grid), "A",
-            tip="Per-segment PCC along the recording, and the worst segments")
-        self._action(v, "Show the worst segment", self._show_worst, "Ctrl+J",
-                     tip="Turn the page to the segment where the synthesis agrees least with the truth")
-        self.dark_action = self._action(v, "Dark theme", lambda on: vs.set_theme("dark" if on else "light"), "T", checkable=True)
-        self.presentation_action = self._action(
-            v, "Presentation mode", self.set_presentation, "F11", checkable=True,
-            tip="Full screen, the ECG page only (labels, legend and badges stay); F11 again to leave")
-
-        flt = mb.addMenu("F&ilters")
-        self.baseline_action = self._action(flt, "Remove baseline wander", lambda on: self._set_filter(baseline=on), "W", checkable=True)
-        flt.addSeparator()
-        self.notch_actions: dict[int, QAction] = {}
-        g = QActionGroup(self)
-        for hz in NOTCH_CHOICES_HZ:
-            self.notch_actions[hz] = self._action(flt, f"Notch {hz} Hz" if hz else "Notch off",
-                                                  lambda _=False, hz=hz: self._set_filter(notch_hz=hz), checkable=True, group=g)
-        flt.addSeparator()
-        self.lowpass_actions: dict[int, QAction] = {}
-        g = QActionGroup(self)
-        for hz in LOWPASS_CHOICES_HZ:
-            self.lowpass_actions[hz] = self._action(flt, f"Low-pass {hz} Hz" if hz else "Low-pass off",
-                                                    lambda _=False, hz=hz: self._set_filter(lowpass_hz=hz), checkable=True, group=g)
-        h = mb.addMenu("&Help")
-        self._action(h, "&About LeadSynth", lambda: dialogs.show_about(self))
-        # The tool bar repeats the actions a reviewer uses all the time (same QActions).
-        tools = self.addToolBar("Main")
-        tools.setObjectName("toolbar-main")
-        tools.setMovable(False)
-        open_act.setIconText("Open")
-        pdf_act.setIconText("PDF")
-        save_act.setIconText("Save 12-lead")
-        self.mode_actions["compare"].setIconText("Compare")
-        self.mode_actions["review"].setIconText("Review")
-        for name, act in self.layout_actions.items():
-            act.setIconText(name)
-        tools.addAction(open_act)
-        tools.addAction(pdf_act)
-        tools.addAction(save_act)
-        for group in (self.mode_actions, self.layout_actions, self.speed_actions, self.gain_actions):
-            tools.addSeparator()
-            for act in group.values():
-                tools.addAction(act)
-        self._sync_actions()
-
-    def _sync_actions(self) -> None:
-        vs = self.view_state
-        self.layout_actions[vs.layout].setChecked(True)
-        self.mode_actions[vs.mode].setChecked(True)
-        if vs.speed in self.speed_actions:
-            self.speed_actions[vs.speed].setChecked(True)
-        if vs.gain in self.gain_actions:
-            self.gain_actions[vs.gain].setChecked(True)
-        self.dark_action.setChecked(vs.theme == "dark")
-        self.baseline_action.setChecked(vs.filters.baseline)
-        if vs.filters.notch_hz in self.notch_actions:
-            self.notch_actions[vs.filters.notch_hz].setChecked(True)
-        if vs.filters.lowpass_hz in self.lowpass_actions:
-            self.lowpass_actions[vs.filters.lowpass_hz].setChecked(True)
 
     def _restore_window(self) -> None:
         geom = self.settings.value("window/geometry")
@@ -472,7 +336,7 @@ class MainWindow(QMainWindow):
 
     def personalize_dialog(self) -> QWizard:
         """Open the personalization wizard (window-modal); an accepted model serves at once."""
-        from .wizard.wizard import PersonalizeWizard  # loads torch: only when asked for
+        from ..wizard.wizard import PersonalizeWizard  # loads torch: only when asked for
 
         wizard = PersonalizeWizard(self.document, self.model_choice, self.notifier, self)
         wizard.model_saved.connect(lambda card: self.model_choice.model_added(card.patient_id))

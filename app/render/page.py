@@ -1,45 +1,33 @@
-"""Exports: the current page to PDF/PNG at true paper scale, the synthesized 12-lead to files.
+"""One ECG page painted in millimetres: the exports' PDF/PNG page.
 
-The page is painted here directly in millimetres (not grabbed from the screen), so a
-printed 25 mm/s, 10 mm/mV page measures exactly that, whatever the window's zoom.  The
-geometry, the samples shown and the provenance styles come from the same modules as the
-screen view (:mod:`app.paper`, :meth:`ViewerDocument.lead_display`, :mod:`app.style`).
+The page is painted directly in millimetres (not grabbed from the screen), so a printed
+25 mm/s, 10 mm/mV page measures exactly that, whatever the window's zoom.  The geometry,
+the samples shown and the provenance styles come from the same modules as the screen
+view (:mod:`app.state.paper`, :meth:`ViewerDocument.lead_display`, :mod:`app.render.style`).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import logging
-from collections.abc import Callable, Sequence
-from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QMarginsF, QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter, QPen
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPen
 
-from leadsynth_core._version import __version__
-from leadsynth_core.errors import LeadSynthError
-from leadsynth_core.io import write_record
-from leadsynth_core.progress import CancelToken
-from leadsynth_core.record import EcgRecord, Provenance
+from leadsynth_core import __version__
+from leadsynth_core.record import Provenance
 
-from . import paper, style
-from .document import ViewerDocument, ViewState
-from .theme import LIGHT, Theme, theme
-from .views.ecg_grid import draw_paper_grid
-
-log = logging.getLogger(__name__)
+from ..state import paper
+from ..state.document import ViewerDocument, ViewState
+from . import style
+from .paper_grid import draw_paper_grid
+from .theme import LIGHT, Theme
 
 A4_LANDSCAPE_MM = (297.0, 210.0)
 MARGIN_MM = 8.0
 TITLE_MM = 7.0
 FOOTER_MM = 19.0
-PNG_DPI = 300
-
-
-class ExportError(LeadSynthError):
-    """The view or the record could not be exported."""
 
 
 def footer_lines(doc: ViewerDocument, state: ViewState) -> list[str]:
@@ -174,73 +162,3 @@ def render_page(painter: QPainter, doc: ViewerDocument, state: ViewState, dpmm: 
         painter.drawText(QRectF(left * k, y * k, geo.width * k, 4 * k),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, line)
         y += 3.8
-
-
-def export_pdf(path: str | Path, doc: ViewerDocument, state: ViewState) -> Path:
-    """Write the current page as an A4-landscape PDF at true scale."""
-    p = Path(path)
-    writer = QPdfWriter(str(p))
-    writer.setResolution(600)
-    writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Landscape,
-                                     QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter))
-    writer.setTitle(f"LeadSynth 12-lead {doc.path.name if doc.path else ''}")
-    writer.setCreator(f"LeadSynth {__version__}")
-    painter = QPainter()
-    if not painter.begin(writer):
-        raise ExportError(f"{p}: cannot write the PDF (is the folder writable?)")
-    try:
-        render_page(painter, doc, state, dpmm=writer.resolution() / 25.4, th=theme("light"))
-    finally:
-        painter.end()
-    if not p.exists() or p.stat().st_size == 0:
-        raise ExportError(f"{p}: the PDF was not written")
-    log.info("exported PDF %s", p)
-    return p
-
-
-def export_png(path: str | Path, doc: ViewerDocument, state: ViewState, dpi: int = PNG_DPI) -> Path:
-    """Write the current page as a PNG at ``dpi`` (stored in the file, so it prints to scale)."""
-    p = Path(path)
-    dpmm = dpi / 25.4
-    image = QImage(int(round(A4_LANDSCAPE_MM[0] * dpmm)), int(round(A4_LANDSCAPE_MM[1] * dpmm)),
-                   QImage.Format.Format_RGB32)
-    dpm = int(round(dpi / 0.0254))
-    image.setDotsPerMeterX(dpm)
-    image.setDotsPerMeterY(dpm)
-    painter = QPainter(image)
-    try:
-        render_page(painter, doc, state, dpmm=dpmm, th=theme("light"))
-    finally:
-        painter.end()
-    if not image.save(str(p), "PNG"):
-        raise ExportError(f"{p}: cannot write the PNG (is the folder writable?)")
-    log.info("exported PNG %s", p)
-    return p
-
-
-def record_writer(record: EcgRecord, path: Path) -> Callable[[Callable[[float, str], None], object], Path]:
-    """A worker task that writes ``record`` (WFDB or HDF5 by extension) atomically."""
-
-    def work(progress: Callable[[float, str], None], _cancel: object) -> Path:
-        progress(0.0, f"writing {path.name}")
-        out = write_record(record, path)
-        progress(1.0, "written")
-        return Path(out)
-
-    return work
-
-
-def long_record_writer(src: Path, dst: Path, inputs: Sequence[str], model: object,
-                       key: str | None) -> Callable[[Callable[[float, str], None], CancelToken], Path]:
-    """A worker task that streams the synthesis of a whole long recording to HDF5.
-
-    The viewer holds one window only; :func:`leadsynth_core.streaming.synthesize_file`
-    reads, synthesizes and writes chunk by chunk (bounded memory, atomic output).
-    """
-
-    def work(progress: Callable[[float, str], None], cancel: CancelToken) -> Path:
-        from leadsynth_core.streaming import synthesize_file  # imports torch: only when saving
-
-        return Path(synthesize_file(src, dst, tuple(inputs), model, key=key, progress=progress, cancel=cancel))
-
-    return work

@@ -12,7 +12,7 @@ from PySide6.QtGui import QColor, QPen
 
 from leadsynth_core.record import Provenance
 
-from .document import LeadDisplay, LeadScore
+from ..state.document import LeadDisplay, LeadScore
 from .theme import Theme
 
 #: Dash pattern of synthesized traces, in pen widths (long dash, short gap: the QRS

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
+from leadsynth_core import __version__
 from leadsynth_core import io as lsio
-from leadsynth_core._version import __version__
 
 log = logging.getLogger(__name__)
 

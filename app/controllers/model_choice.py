@@ -12,6 +12,7 @@ This module does not import torch at import time (the viewer starts without it).
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,15 +20,24 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 from leadsynth_core.errors import LeadSynthError
-from leadsynth_core.library import Library
+from leadsynth_core.library import Library, RecordingEntry
 from leadsynth_core.record import EcgRecord
-
-from .candidates import same_recording
 
 if TYPE_CHECKING:
     from leadsynth_core.models import ModelCard
 
 log = logging.getLogger(__name__)
+
+
+def same_recording(entry: RecordingEntry, path: str | os.PathLike | None, key: str | None) -> bool:
+    """True when ``entry`` is the file at ``path`` (any of a WFDB record's spellings)."""
+    if path is None:
+        return False
+    a = Path(entry.path).resolve()
+    b = Path(path).resolve()
+    same = a == b or (a.suffix.lower() in (".hea", ".dat", "") and a.with_suffix("") == b.with_suffix(""))
+    # Without a key (a single-record HDF5 file opened plainly) the path decides.
+    return same and (key is None or (entry.record_key or None) == key)
 
 
 def personal_summary(card: ModelCard) -> str:

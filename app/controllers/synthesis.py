@@ -1,9 +1,9 @@
-"""Controllers: the only code that writes to the document, and the only code that starts work.
+"""Synthesis controller and the viewer's scoring of synthesized leads.
 
-``RecordController`` reads files in a worker and swaps the record in only on success (a
-bad file leaves the previous record open).  ``SynthesisController`` chooses the model for
-the measured-lead selection, and re-synthesizes (in a worker, cancelling the stale run)
-whenever the record or the selection changes.
+Controllers are the only code that writes to the document and the only code that starts
+work.  ``SynthesisController`` chooses the model for the measured-lead selection and
+re-synthesizes (in a worker, cancelling the stale run) whenever the record or the
+selection changes.
 """
 
 from __future__ import annotations
@@ -12,22 +12,17 @@ import functools
 import logging
 import os
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject
 
-from leadsynth_core import io as lsio
 from leadsynth_core import metrics
 from leadsynth_core.errors import ModelError
-from leadsynth_core.io import RecordInfo
 from leadsynth_core.progress import CancelToken, check
 from leadsynth_core.record import EcgRecord, Provenance
 
-from .document import LeadScore, ViewerDocument
-from .long_recording import is_long, read_first_window
+from ..state.document import LeadScore, ViewerDocument
 from .notify import Notifier
-from .settings import DEFAULTS
 from .workers import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -57,7 +52,7 @@ def inference_threads(cpus: int | None = None) -> int:
 
 
 @functools.cache
-def _use_inference_threads() -> None:
+def use_inference_threads() -> None:
     """Set PyTorch's thread count for synthesis once per process (it is process-wide)."""
     import torch
 
@@ -69,7 +64,7 @@ def _synthesize(record: EcgRecord, inputs: Sequence[str], card: Any, progress: P
                 cancel: CancelToken) -> EcgRecord:
     from leadsynth_core.synthesis import synthesize
 
-    _use_inference_threads()
+    use_inference_threads()
     return synthesize(record, inputs, card, progress=progress, cancel=cancel)
 
 
@@ -94,56 +89,6 @@ def score_leads(truth: EcgRecord, result: EcgRecord, cancel: CancelToken | None 
                         snr_db=table[lead]["snr_db"])
         for lead in leads
     }
-
-
-class RecordController(QObject):
-    """Opens records (dialog, drop, recent list, command line) without blocking the GUI."""
-
-    opened = Signal(str)  # path
-    failed = Signal(str, str)  # path, message
-
-    def __init__(self, document: ViewerDocument, tasks: TaskRunner, notifier: Notifier,
-                 parent: QObject | None = None, *,
-                 long_threshold_mb: Callable[[], float] = lambda: float(DEFAULTS["files/long_recording_mb"])) -> None:
-        super().__init__(parent)
-        self._doc = document
-        self._tasks = tasks
-        self._notifier = notifier
-        #: Above this many MB of float32 samples a file opens as a long recording.
-        self._long_threshold_mb = long_threshold_mb
-
-    def open(self, path: str | Path, key: str | None = None) -> None:
-        p = Path(path)
-        threshold_mb = self._long_threshold_mb()
-        log.info("opening %s (key=%s)", p, key)
-
-        def work(progress: Progress, cancel: CancelToken) -> tuple[EcgRecord, RecordInfo | None]:
-            # A damaged HDF5 file can hang or crash libhdf5: it is checked in a child process
-            # first (cached, so a file already checked when its key was chosen costs nothing).
-            progress(0.0, f"checking {p.name}")
-            lsio.guard_record(p, key=key)
-            check(cancel)
-            progress(0.0, f"reading {p.name}")
-            # The header first: a file too large to hold comfortably is shown window by
-            # window instead of read whole (bounded memory, any length).
-            info = lsio.inspect_record(p, key=key)
-            if is_long(info, threshold_mb):
-                return read_first_window(p, info, key, cancel), info
-            record = lsio.read_record(p, key=key)
-            check(cancel)
-            return record, None
-
-        def done(payload: tuple[EcgRecord, RecordInfo | None]) -> None:
-            record, info = payload
-            self._doc.set_record(record, p, key, long_info=info, offset=0)
-            self.opened.emit(str(p))
-
-        def fail(exc: BaseException) -> None:
-            self._notifier.error(f"Cannot open {p.name}", exc)
-            self.failed.emit(str(p), str(exc))
-
-        self._tasks.start("load", work, on_success=done, on_error=fail,
-                          on_progress=lambda f, m: self._doc.synthesis_progress.emit(f, m))
 
 
 class SynthesisController(QObject):
@@ -275,139 +220,3 @@ class SynthesisController(QObject):
         doc.set_state(ViewerDocument.RUNNING, f"synthesizing from {', '.join(inputs)}")
         self._tasks.start("synthesis", work, on_success=done, on_error=fail, on_cancel=cancelled,
                           on_progress=lambda f, m: doc.synthesis_progress.emit(f, m))
-
-
-class AgreementController(QObject):
-    """Keeps ``document.agreement`` (per-segment scores of the whole record) in step.
-
-    An ordinary record is scored as soon as its synthesis is there, in a worker (numpy on
-    samples already in memory).  A long recording is scored only when asked
-    (:meth:`score_whole`): the loaded window is not the record, so the file is read and
-    synthesized again chunk by chunk (``leadsynth_core.agreement.score_recording``), with
-    progress and cancel, in bounded memory.
-    """
-
-    state_changed = Signal(str, str)  # state (ViewerDocument's names), message
-    progressed = Signal(float, str)
-    options_changed = Signal()
-
-    def __init__(self, document: ViewerDocument, tasks: TaskRunner, notifier: Notifier,
-                 parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._doc = document
-        self._tasks = tasks
-        self._notifier = notifier
-        self.segment_s: float = float(DEFAULTS["agreement/segment_s"])
-        self.state: str = ViewerDocument.IDLE
-        self.message: str = ""
-        document.result_changed.connect(self._on_result)
-        document.record_changed.connect(self._on_record)
-        document.inputs_changed.connect(self._on_record)
-        document.model_changed.connect(self._on_model)
-
-    def set_options(self, segment_s: float | None = None) -> None:
-        """Segment length (s); rescore what can be rescored.
-
-        What the segments are compared with is not an option here: it is the reference of
-        the document's own scores (``ViewerDocument.score_reference``), so that the table,
-        the badges and the segments never disagree.
-        """
-        if segment_s is None or float(segment_s) == self.segment_s:
-            return
-        self.segment_s = float(segment_s)
-        self.options_changed.emit()
-        if self._doc.is_long:
-            # Rescoring a long file takes a while: the user starts it again.
-            self.cancel()
-            self._doc.set_agreement(None)
-        else:
-            self._on_result()
-
-    def _set_state(self, state: str, message: str = "") -> None:
-        self.state = state
-        self.message = message
-        self.state_changed.emit(state, message)
-
-    def _on_record(self) -> None:
-        self.cancel()
-        self._doc.set_agreement(None)
-        self._set_state(ViewerDocument.IDLE)
-
-    def _on_model(self) -> None:
-        doc = self._doc
-        card, ag = doc.model_card, doc.agreement
-        if doc.is_long and ag is not None and card is not None and card.id != ag.model_id:
-            doc.set_agreement(None)  # scored with another model: no longer what is shown
-
-    def _on_result(self) -> None:
-        doc = self._doc
-        if doc.is_long:
-            # A window's result; the whole recording is scored on request.  Scores of the
-            # whole file against another reference than the window's are no longer shown.
-            ag = doc.agreement
-            if ag is not None and doc.result is not None and ag.reference != doc.score_reference:
-                doc.set_agreement(None)
-            return
-        self._tasks.cancel("agreement")
-        record, result = doc.record, doc.result
-        if record is None or result is None or not doc.scores:
-            doc.set_agreement(None)
-            self._set_state(ViewerDocument.IDLE)
-            return
-        segment_s, reference = self.segment_s, doc.score_reference
-
-        def work(_progress: Progress, cancel: CancelToken) -> Any:
-            from leadsynth_core.agreement import segment_agreement
-
-            check(cancel)
-            return segment_agreement(record, result, segment_s=segment_s, reference=reference)
-
-        self._start(work, "scoring segments")
-
-    def can_score_whole(self) -> bool:
-        doc = self._doc
-        return doc.is_long and doc.path is not None and doc.model_card is not None and bool(doc.scores)
-
-    def score_whole(self) -> None:
-        """Score the whole long recording with the model serving the current inputs."""
-        doc = self._doc
-        if not self.can_score_whole():
-            return
-        path, key, inputs, card = doc.path, doc.key, doc.inputs, doc.model_card
-        segment_s, reference = self.segment_s, doc.score_reference
-
-        def work(progress: Progress, cancel: CancelToken) -> Any:
-            from leadsynth_core.agreement import score_recording
-
-            _use_inference_threads()
-            return score_recording(path, inputs, card, key=key, segment_s=segment_s, reference=reference,
-                                   progress=progress, cancel=cancel)
-
-        self._start(work, f"scoring the whole recording with {card.name or card.id}")
-
-    def _start(self, work: Callable[[Progress, CancelToken], Any], message: str) -> None:
-        doc = self._doc
-
-        def done(agreement: Any) -> None:
-            if doc.is_long and agreement.reference != doc.score_reference:
-                # The reference changed while the whole file was being scored.
-                self._set_state(ViewerDocument.CANCELLED, "the score reference changed: score the recording again")
-                return
-            doc.set_agreement(agreement)
-            self._set_state(ViewerDocument.DONE, f"{agreement.n_segments} segments scored")
-
-        def fail(exc: BaseException) -> None:
-            doc.set_agreement(None)
-            self._set_state(ViewerDocument.FAILED, str(exc))
-            if doc.is_long:  # asked for explicitly: say why it failed
-                self._notifier.error("Cannot score the recording", exc)
-
-        self._set_state(ViewerDocument.RUNNING, message)
-        self._tasks.start("agreement", work, on_success=done, on_error=fail,
-                          on_cancel=lambda: self._set_state(ViewerDocument.CANCELLED, "scoring cancelled"),
-                          on_progress=self.progressed.emit)
-
-    def cancel(self) -> None:
-        if self._tasks.is_running("agreement"):
-            self._tasks.cancel("agreement")
-            self._set_state(ViewerDocument.CANCELLED, "scoring cancelled")

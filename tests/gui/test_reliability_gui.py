@@ -1,5 +1,5 @@
 """Opening files of the bad corpus in the viewer: every failure goes through the one
-notification path (app/notify.py), shows the manifest's message, and keeps the record
+notification path (app/controllers/notify.py), shows the manifest's message, and keeps the record
 that was open before.  (tests/gui/test_gui_viewer.py checks one hand-made broken
 header; this is the corpus-driven variant over WFDB, HDF5 and hostile files.)
 """
@@ -15,15 +15,15 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from gui.conftest import error_boxes, isolated_settings, make_window, wait_synthesis  # noqa: E402,F401
-
 from leadsynth_core.io import write_record  # noqa: E402
 from leadsynth_core.leads import STANDARD_LEADS  # noqa: E402
 from leadsynth_core.record import EcgRecord  # noqa: E402
 
+from .conftest import wait_synthesis  # noqa: E402
+
 pytestmark = pytest.mark.gui
 
-BAD = Path(__file__).resolve().parent / "data" / "bad"
+BAD = Path(__file__).resolve().parents[1] / "data" / "bad"
 CASES = {c["id"]: c for c in json.loads((BAD / "MANIFEST.json").read_text(encoding="utf-8"))["cases"]}
 PICKS = ["truncated_dat", "huge_declared_wfdb", "traversal_absolute", "non_utf8_lead", "gain_tiny",
          "invalid_samples", "huge_declared_h5", "nan", "strings", "not_hdf5", "truncated", "project_bad_leads"]
@@ -38,7 +38,7 @@ def _good(folder: Path) -> Path:
 
 
 def test_bad_corpus_files_are_notified_and_the_previous_record_stays(
-    qtbot, make_window, tmp_path: Path, error_boxes: list[tuple[str, str]]  # noqa: F811
+    qtbot, make_window, tmp_path: Path, error_boxes: list[tuple[str, str]]
 ) -> None:
     w = make_window()
     good = _good(tmp_path)
@@ -66,14 +66,14 @@ def test_bad_corpus_files_are_notified_and_the_previous_record_stays(
 
 
 def test_hdf5_file_that_crashes_libhdf5_is_refused_by_the_viewer(
-    qtbot, make_window, tmp_path: Path, error_boxes: list[tuple[str, str]]  # noqa: F811
+    qtbot, make_window, tmp_path: Path, error_boxes: list[tuple[str, str]]
 ) -> None:
     """A file on which h5py segfaults in process (found by the fuzz run) must be refused
     through the child-process probe, with or without an explicit record key, and the test
     process must survive (if the guard were skipped, pytest itself would crash)."""
     import base64
 
-    fuzz = json.loads((Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "fuzz.json")
+    fuzz = json.loads((Path(__file__).resolve().parents[2] / "benchmarks" / "results" / "fuzz.json")
                       .read_text(encoding="utf-8"))
     entry = next(c for c in fuzz["crashes"] if c["index"] == 11425)  # SIGSEGV in libhdf5
     (name, data), = entry["files"].items()

@@ -12,8 +12,8 @@ import logging
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
-from ..document import ViewerDocument
-from .model_choice import PatientModelChoice, personal_summary
+from ..controllers.model_choice import PatientModelChoice, personal_summary
+from ..state.document import ViewerDocument
 
 log = logging.getLogger(__name__)
 

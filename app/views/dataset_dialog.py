@@ -3,7 +3,8 @@
 For researchers looking for failure cases: choose a folder (or a multi-record HDF5 file),
 and every record with all 12 leads is synthesized from the viewer's current inputs and
 scored (``leadsynth_core.evaluation.evaluate_dataset``, the engine behind ``leadsynth
-evaluate``) in a worker, with progress and cancel.  The table lists the records by mean
+evaluate``) in a worker by :class:`~app.controllers.dataset.DatasetController`, with
+progress and cancel; this module is the view.  The table lists the records by mean
 PCC, lowest first; double-clicking one opens it in the viewer, with the dialog left open
 so that one can go through the cases one by one.
 """
@@ -31,12 +32,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from leadsynth_core.progress import CancelToken
-
-from .document import ViewerDocument, ViewState
-from .notify import Notifier
-from .style import SCORE_REFERENCES
-from .workers import TaskRunner
+from ..controllers.dataset import DatasetController
+from ..controllers.notify import Notifier
+from ..controllers.workers import TaskRunner
+from ..render.style import SCORE_REFERENCES
+from ..state.document import ViewerDocument, ViewState
 
 log = logging.getLogger(__name__)
 
@@ -76,11 +76,12 @@ class DatasetDialog(QDialog):
         self.resize(820, 560)
         self._doc = document
         self._state = state
-        self._tasks = tasks
         self._notifier = notifier
-        #: The last finished evaluation (``evaluate_dataset``'s dict), or None.
-        self.result: dict[str, Any] | None = None
-        self.state: str = ViewerDocument.IDLE
+        #: Runs the evaluation and holds its state and result.
+        self.controller = DatasetController(tasks, notifier, self)
+        self.controller.state_changed.connect(self._on_state)
+        self.controller.progressed.connect(self._on_progress)
+        self.controller.finished.connect(self._fill)
 
         self.folder = QLineEdit()
         self.folder.setPlaceholderText("folder of records (searched recursively) or an HDF5 file")
@@ -131,6 +132,15 @@ class DatasetDialog(QDialog):
         self._update_controls()
 
     # ------------------------------------------------------------- actions
+    @property
+    def result(self) -> dict[str, Any] | None:
+        """The last finished evaluation (``evaluate_dataset``'s dict), or None."""
+        return self.controller.result
+
+    @property
+    def state(self) -> str:
+        return self.controller.state
+
     def run(self, data: str | Path | None = None) -> None:
         """Evaluate ``data`` (default: the folder field) with the viewer's inputs and reference."""
         if data is not None:
@@ -139,45 +149,15 @@ class DatasetDialog(QDialog):
         if not text:
             self._notifier.error("Nothing to evaluate", "Choose a folder of records or an HDF5 file first.")
             return
-        target, inputs, reference = Path(text), self._doc.inputs, self._state.score_reference
-
-        def work(progress: Any, cancel: CancelToken) -> dict[str, Any]:
-            from leadsynth_core.evaluation import evaluate_dataset
-
-            return evaluate_dataset(target, inputs, isolate=True, reference=reference,
-                                    progress=progress, cancel=cancel)
-
-        def done(result: dict[str, Any]) -> None:
-            self.result = result
-            self._set_state(ViewerDocument.DONE)
-            self._fill(result)
-
-        def fail(exc: BaseException) -> None:
-            self._set_state(ViewerDocument.FAILED, str(exc))
-            self._notifier.error(f"Cannot evaluate {target.name}", exc)
-
-        def progressed(fraction: float, message: str) -> None:
-            self.progress.setValue(int(1000 * fraction))
-            self.status.setText(message)
-
-        self.result = None
         self.table.setRowCount(0)
-        self._set_state(ViewerDocument.RUNNING, f"evaluating {target}")
-        self._tasks.start("dataset", work, on_success=done, on_error=fail, on_progress=progressed,
-                          on_cancel=lambda: self._set_state(ViewerDocument.CANCELLED, "evaluation cancelled"))
+        self.controller.run(Path(text), self._doc.inputs, self._state.score_reference)
 
     def cancel(self) -> None:
-        if self._tasks.is_running("dataset"):
-            self._tasks.cancel("dataset")
-            self._set_state(ViewerDocument.CANCELLED, "evaluation cancelled")
+        self.controller.cancel()
 
     def save(self, path: str | Path) -> Path | None:
         """Write the last result as ``leadsynth evaluate`` does (JSON, atomic)."""
-        from leadsynth_core.evaluation import write_evaluation
-
-        if self.result is None:
-            return None
-        return write_evaluation(self.result, path)
+        return self.controller.save(path)
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802 (Qt API)
         self.cancel()
@@ -207,11 +187,14 @@ class DatasetDialog(QDialog):
         path, key = item.data(Qt.ItemDataRole.UserRole)
         self.open_requested.emit(path, key)
 
-    def _set_state(self, state: str, message: str = "") -> None:
-        self.state = state
+    def _on_state(self, _state: str, message: str) -> None:
         if message:
             self.status.setText(message)
         self._update_controls()
+
+    def _on_progress(self, fraction: float, message: str) -> None:
+        self.progress.setValue(int(1000 * fraction))
+        self.status.setText(message)
 
     def _update_controls(self) -> None:
         running = self.state == ViewerDocument.RUNNING

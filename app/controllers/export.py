@@ -1,0 +1,102 @@
+"""Exports: the current page to PDF/PNG at true paper scale, the synthesized 12-lead to files.
+
+The page itself is painted by :func:`app.render.page.render_page`; this module writes it
+to a file and builds the worker tasks that write records.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QMarginsF
+from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter, QPdfWriter
+
+from leadsynth_core import __version__
+from leadsynth_core.errors import LeadSynthError
+from leadsynth_core.io import write_record
+from leadsynth_core.progress import CancelToken
+from leadsynth_core.record import EcgRecord
+
+from ..render.page import A4_LANDSCAPE_MM, render_page
+from ..render.theme import theme
+from ..state.document import ViewerDocument, ViewState
+
+log = logging.getLogger(__name__)
+
+PNG_DPI = 300
+
+
+class ExportError(LeadSynthError):
+    """The view or the record could not be exported."""
+
+
+def export_pdf(path: str | Path, doc: ViewerDocument, state: ViewState) -> Path:
+    """Write the current page as an A4-landscape PDF at true scale."""
+    p = Path(path)
+    writer = QPdfWriter(str(p))
+    writer.setResolution(600)
+    writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Landscape,
+                                     QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter))
+    writer.setTitle(f"LeadSynth 12-lead {doc.path.name if doc.path else ''}")
+    writer.setCreator(f"LeadSynth {__version__}")
+    painter = QPainter()
+    if not painter.begin(writer):
+        raise ExportError(f"{p}: cannot write the PDF (is the folder writable?)")
+    try:
+        render_page(painter, doc, state, dpmm=writer.resolution() / 25.4, th=theme("light"))
+    finally:
+        painter.end()
+    if not p.exists() or p.stat().st_size == 0:
+        raise ExportError(f"{p}: the PDF was not written")
+    log.info("exported PDF %s", p)
+    return p
+
+
+def export_png(path: str | Path, doc: ViewerDocument, state: ViewState, dpi: int = PNG_DPI) -> Path:
+    """Write the current page as a PNG at ``dpi`` (stored in the file, so it prints to scale)."""
+    p = Path(path)
+    dpmm = dpi / 25.4
+    image = QImage(int(round(A4_LANDSCAPE_MM[0] * dpmm)), int(round(A4_LANDSCAPE_MM[1] * dpmm)),
+                   QImage.Format.Format_RGB32)
+    dpm = int(round(dpi / 0.0254))
+    image.setDotsPerMeterX(dpm)
+    image.setDotsPerMeterY(dpm)
+    painter = QPainter(image)
+    try:
+        render_page(painter, doc, state, dpmm=dpmm, th=theme("light"))
+    finally:
+        painter.end()
+    if not image.save(str(p), "PNG"):
+        raise ExportError(f"{p}: cannot write the PNG (is the folder writable?)")
+    log.info("exported PNG %s", p)
+    return p
+
+
+def record_writer(record: EcgRecord, path: Path) -> Callable[[Callable[[float, str], None], object], Path]:
+    """A worker task that writes ``record`` (WFDB or HDF5 by extension) atomically."""
+
+    def work(progress: Callable[[float, str], None], _cancel: object) -> Path:
+        progress(0.0, f"writing {path.name}")
+        out = write_record(record, path)
+        progress(1.0, "written")
+        return Path(out)
+
+    return work
+
+
+def long_record_writer(src: Path, dst: Path, inputs: Sequence[str], model: object,
+                       key: str | None) -> Callable[[Callable[[float, str], None], CancelToken], Path]:
+    """A worker task that streams the synthesis of a whole long recording to HDF5.
+
+    The viewer holds one window only; :func:`leadsynth_core.streaming.synthesize_file`
+    reads, synthesizes and writes chunk by chunk (bounded memory, atomic output).
+    """
+
+    def work(progress: Callable[[float, str], None], cancel: CancelToken) -> Path:
+        from leadsynth_core.streaming import synthesize_file  # imports torch: only when saving
+
+        return Path(synthesize_file(src, dst, tuple(inputs), model, key=key, progress=progress, cancel=cancel))
+
+    return work

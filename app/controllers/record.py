@@ -1,0 +1,78 @@
+"""Record controller: opens records (dialog, drop, recent list, command line) in a worker.
+
+Controllers are the only code that writes to the document and the only code that starts
+work.  A bad file leaves the previous record open.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+
+from leadsynth_core import io as lsio
+from leadsynth_core.io import RecordInfo
+from leadsynth_core.progress import CancelToken, check
+from leadsynth_core.record import EcgRecord
+
+from ..state.document import ViewerDocument
+from ..state.settings import DEFAULTS
+from .notify import Notifier
+from .window_paging import is_long, read_first_window
+from .workers import TaskRunner
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[float, str], None]
+
+
+class RecordController(QObject):
+    """Opens records (dialog, drop, recent list, command line) without blocking the GUI."""
+
+    opened = Signal(str)  # path
+    failed = Signal(str, str)  # path, message
+
+    def __init__(self, document: ViewerDocument, tasks: TaskRunner, notifier: Notifier,
+                 parent: QObject | None = None, *,
+                 long_threshold_mb: Callable[[], float] = lambda: float(DEFAULTS["files/long_recording_mb"])) -> None:
+        super().__init__(parent)
+        self._doc = document
+        self._tasks = tasks
+        self._notifier = notifier
+        #: Above this many MB of float32 samples a file opens as a long recording.
+        self._long_threshold_mb = long_threshold_mb
+
+    def open(self, path: str | Path, key: str | None = None) -> None:
+        p = Path(path)
+        threshold_mb = self._long_threshold_mb()
+        log.info("opening %s (key=%s)", p, key)
+
+        def work(progress: Progress, cancel: CancelToken) -> tuple[EcgRecord, RecordInfo | None]:
+            # A damaged HDF5 file can hang or crash libhdf5: it is checked in a child process
+            # first (cached, so a file already checked when its key was chosen costs nothing).
+            progress(0.0, f"checking {p.name}")
+            lsio.guard_record(p, key=key)
+            check(cancel)
+            progress(0.0, f"reading {p.name}")
+            # The header first: a file too large to hold comfortably is shown window by
+            # window instead of read whole (bounded memory, any length).
+            info = lsio.inspect_record(p, key=key)
+            if is_long(info, threshold_mb):
+                return read_first_window(p, info, key, cancel), info
+            record = lsio.read_record(p, key=key)
+            check(cancel)
+            return record, None
+
+        def done(payload: tuple[EcgRecord, RecordInfo | None]) -> None:
+            record, info = payload
+            self._doc.set_record(record, p, key, long_info=info, offset=0)
+            self.opened.emit(str(p))
+
+        def fail(exc: BaseException) -> None:
+            self._notifier.error(f"Cannot open {p.name}", exc)
+            self.failed.emit(str(p), str(exc))
+
+        self._tasks.start("load", work, on_success=done, on_error=fail,
+                          on_progress=lambda f, m: self._doc.synthesis_progress.emit(f, m))

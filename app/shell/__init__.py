@@ -1,0 +1,1 @@
+"""The shell: main window, menus and actions, dialogs, the entry point."""

@@ -1,0 +1,1 @@
+"""Viewer state: the document (record, synthesis, scores), its view state and the settings."""
