@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from leadsynth_core.record import Provenance
 
-from ..render import style
+from ..render import band_style, style
 from ..render.paper_grid import PaperGridItem
 from ..render.theme import Theme, theme
 from ..state import paper
@@ -81,6 +81,7 @@ class EcgGridView(QWidget):
     """The paper view plus its time scroll bar."""
 
     zoom_changed = Signal(float)  # on-screen mm / physical mm (1.0 = calibrated)
+    data_refreshed = Signal()  # the traces show new samples (overlays follow them)
 
     def __init__(self, document: ViewerDocument, state: ViewState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -133,6 +134,7 @@ class EcgGridView(QWidget):
         document.result_changed.connect(self._on_result_changed)
         document.window_changed.connect(self._on_result_changed)  # a long recording's next window
         document.model_changed.connect(self._draw_decor)  # only the legend names the model
+        document.band_changed.connect(self._draw_decor)  # the legend says what the band means
         state.changed.connect(self._on_state_changed)
         state.position_changed.connect(self._on_position_changed)
         self.rebuild()
@@ -199,6 +201,8 @@ class EcgGridView(QWidget):
             self.refresh_data()
         elif what == "filters":
             self.refresh_data()
+        elif what in ("band", "band_in_presentation", "presenting"):
+            self._draw_decor()
 
     def _on_position_changed(self, seconds: float) -> None:
         self.scroll.blockSignals(True)
@@ -430,6 +434,9 @@ class EcgGridView(QWidget):
                          f"&nbsp;&nbsp;&nbsp;</span> difference to measured truth")
         else:
             parts.append("<i>review: device view</i>")
+        band = self._doc.band
+        parts.append(band_style.band_legend_html(th, band.calibration if band else None, s.band_visible,
+                                                 self._doc.band_message if self._doc.result is not None else ""))
         return f"<span style='font-size:9pt; color:{th.label.name()}'>" + " &nbsp;&nbsp; ".join(parts) + "</span>"
 
     # ------------------------------------------------------------------ data
@@ -441,6 +448,7 @@ class EcgGridView(QWidget):
                 for item in (ci.trace, ci.truth):
                     if item is not None:
                         item.setData([], [])
+            self.data_refreshed.emit()
             return
         fs, offset = rec.fs, self._doc.offset
         speed, gain, t0 = self._state.speed, self._state.gain, self._state.position
@@ -478,3 +486,4 @@ class EcgGridView(QWidget):
                     ci.fill.setPath(pg.arrayToQPath(np.r_[xs, xs[::-1]], np.r_[yt, ys[::-1]]))
                 else:
                     ci.fill.setPath(QPainterPath())
+        self.data_refreshed.emit()

@@ -23,9 +23,7 @@ import h5py
 import numpy as np
 
 from ..errors import RecordFormatError
-from ..io import Hdf5RecordWriter
-from ..io._common import atomic_paths
-from ..io.wfdb_format import wfdb_header_path, write_wfdb
+from ..io import Hdf5RecordWriter, atomic_paths, wfdb_header_path, write_wfdb
 from ..record import Provenance
 from .band import BandedRecord
 
