@@ -22,12 +22,20 @@ def band_brush_color(th: Theme) -> QColor:
 
 
 def confidence_color(level: str) -> QColor:
-    """Okabe-Ito: bluish green (high), orange (moderate), vermilion (low)."""
-    return QColor({"high": "#009E73", "moderate": "#E69F00"}.get(level, "#D55E00"))
+    """Grey (narrow band: no claim), Okabe-Ito orange (moderate) and vermilion (low)."""
+    return QColor({"high": "#6b6b6b", "moderate": "#E69F00"}.get(level, "#D55E00"))
 
 
 def confidence_text(level: str) -> str:
-    """The indicator's words, e.g. "▲ LOW confidence"."""
+    """The indicator's words: "▲ LOW confidence", "▲ moderate confidence", or "● narrow band".
+
+    A narrow band is not called "high confidence": the members can agree and all be wrong
+    on a hospital unlike the training ones (PTB S0002's V5/V6 are the example in
+    ``docs/uncertainty.md``), so the indicator warns where the band is wide and only
+    describes it where it is not.
+    """
+    if level == "high":
+        return f"{_CONFIDENCE_MARK['high']} narrow band"
     word = "LOW" if level == "low" else level
     return f"{_CONFIDENCE_MARK.get(level, '')} {word} confidence"
 
