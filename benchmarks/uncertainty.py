@@ -45,6 +45,7 @@ from leadsynth_core.uncertainty.calibration import (
     read_calibration,
     spread_envelope,
 )
+from leadsynth_core.uncertainty.probe import PROBE_MODEL, probe_design, probe_factor, probe_rms
 
 ROOT = Path(__file__).resolve().parents[1]
 LEAD_SETS = ("I", "I,II", "I,II,V4", "I,II,V3", "I,II,V2,V4")
@@ -88,41 +89,53 @@ def _record_stats(banded, rec) -> dict:
             "mean_width": float(np.mean(list(width.values())))}
 
 
-def _proxies(items_by_source: dict) -> dict:
-    """Leave-one-source-out coverage and pooled Spearman, in model space, per proxy."""
+def _proxies(items_by_source: dict, rms_by_source: dict | None) -> dict:
+    """Leave-one-source-out coverage and pooled Spearman, in model space, per proxy.
+
+    ``rms_by_source``: the self-check's probe error per record (None: no self-check).
+    """
     proxies = {
-        "constant band (per lead, x record scale)": lambda sd: np.zeros_like(sd),
-        "raw member spread + floor": lambda sd: sd,
-        "0.2-s envelope of the spread + floor (shipped)": lambda sd: spread_envelope(sd),
+        "constant band (per lead, x record scale)": (lambda sd: np.zeros_like(sd), False),
+        "raw member spread + floor": (lambda sd: sd, False),
+        "0.2-s envelope of the spread + floor": (lambda sd: spread_envelope(sd), False),
     }
+    if rms_by_source is not None:
+        proxies["envelope + floor, x self-check (shipped)"] = (lambda sd: spread_envelope(sd), True)
     out = {}
     names = list(items_by_source)
-    for label, f in proxies.items():
+    for label, (f, check) in proxies.items():
         res = {"coverage": {}}
         widths, rmses = [], []
         for test in names:
-            cal = [it for s in names if s != test for it in items_by_source[s]]
+            ref = np.median([x for s in names if s != test for x in rms_by_source[s]]) if check else 1.0
+
+            def fac(s: str, i: int, ref: float = ref, check: bool = check) -> float:
+                return probe_factor(rms_by_source[s][i], ref) if check else 1.0
+
+            cal = [(y, mu / 1.0, sd, sc, fac(s, i)) for s in names if s != test
+                   for i, (y, mu, sd, sc) in enumerate(items_by_source[s])]
             c = cal[0][0].shape[0]
             inside = total = 0
             qs, es = [], []
             for k in range(c):
-                env = [f(sd[k:k + 1]) for _, _, sd, _ in cal]
+                env = [f(sd[k:k + 1]) for _, _, sd, _, _ in cal]
                 med = float(np.median(np.concatenate([e.ravel() for e in env]))) or 1.0
                 best = None
                 # A constant band has no spread to floor: its "floor" is the whole band.
                 for frac in (0.25, 0.5, 1.0, 2.0):
                     eps = med * frac
                     scores = np.concatenate([
-                        (np.abs(y[k] - mu[k]) / (e[0] + eps))[np.linspace(0, y.shape[1] - 1, 2500).astype(int)]
-                        for (y, mu, _, _), e in zip(cal, env, strict=True)])
+                        (np.abs(y[k] - mu[k]) / (fr * (e[0] + eps)))[np.linspace(0, y.shape[1] - 1, 2500).astype(int)]
+                        for (y, mu, _, _, fr), e in zip(cal, env, strict=True)])
                     q = conformal_factor(scores)
                     w = q * float(np.mean([np.mean(e + eps) for e in env]))
                     if best is None or w < best[0]:
                         best = (w, q, eps)
                 qs.append(best[1])
                 es.append(best[2])
-            for y, mu, sd, scale in items_by_source[test]:
+            for i, (y, mu, sd, scale) in enumerate(items_by_source[test]):
                 hw = np.array(qs)[:, None] * (np.concatenate([f(sd[k:k + 1]) for k in range(c)]) + np.array(es)[:, None])
+                hw = hw * fac(test, i)
                 err = np.abs(y - mu)
                 inside += int(np.sum(err <= hw))
                 total += err.size
@@ -172,7 +185,12 @@ def run(data_root: Path | None) -> dict:
         entry["spearman_cross"] = float(spearmanr([r["mean_width_mv_cross"] for r in recs_],
                                                   [r["rmse_mv"] for r in recs_])[0])
         items = {s: model_space_items(model, r, inputs.split(",")) for s, r in sources.items()}
-        entry["proxies"] = _proxies(items)
+        design = probe_design(inputs.split(","))
+        rms = None
+        if design is not None:
+            probe = load_model(PROBE_MODEL)
+            rms = {s: [probe_rms(probe, x, inputs.split(","), *design) for x in r] for s, r in sources.items()}
+        entry["proxies"] = _proxies(items, rms)
         results["lead_sets"][inputs] = entry
         logging.info("%s: %s", inputs, {s: round(v["coverage_all"], 3) for s, v in entry["by_source"].items()})
     results["spearman_pooled"] = {k: float(spearmanr([a for a, _ in v], [b for _, b in v])[0]) for k, v in pooled.items()}

@@ -135,3 +135,39 @@ def test_coverage_on_records_not_calibrated_on(shared_data: Path) -> None:
             inside += int(np.sum((banded.low[:, j] <= truth) & (truth <= banded.high[:, j])))
             total += truth.size
     assert 0.83 <= inside / total <= 0.97, inside / total
+
+
+def test_member_net_is_one_member_of_the_ensemble() -> None:
+    from leadsynth_core.uncertainty.probe import MemberNet
+
+    torch.manual_seed(1)
+    net = LinresEnsemble(2, 4, base_width=4, members=3).eval()
+    with torch.no_grad():
+        net.head.weight.normal_(0.0, 0.3)
+        x = torch.randn(1, 2, 128)
+        torch.testing.assert_close(MemberNet(net, 2)(x), member_outputs(net, x)[2], atol=1e-5, rtol=1e-5)
+
+
+def test_probe_design_leaves_out_a_measured_lead() -> None:
+    from leadsynth_core.uncertainty.probe import probe_design
+
+    assert probe_design(("I",)) is None
+    assert probe_design(("I", "II")) == (("I",), "II")
+    assert probe_design(("I", "II", "V4")) == (("I", "II"), "V4")
+    assert probe_design(("I", "II", "V2", "V4")) == (("I", "II", "V2"), "V4")
+
+
+def test_self_check_widens_the_band_when_a_measured_lead_disagrees_with_the_others() -> None:
+    import dataclasses
+
+    record = read_record(sample_path())
+    good = synthesize_with_band(record, "I,II,V4")
+    # V4's electrode on another patient's chest: the other leads no longer predict it.
+    names = list(record.lead_names)
+    signal = record.signal.copy()
+    signal[:, names.index("V4")] = np.roll(signal[:, names.index("V1")], record.n_samples // 3)
+    odd = synthesize_with_band(dataclasses.replace(record, signal=signal), "I,II,V4")
+    assert odd.probe_factor > 1.3 * good.probe_factor
+    v1 = names.index("V1")
+    assert np.nanmean(odd.half_width[:, v1]) > 1.2 * np.nanmean(good.half_width[:, v1])
+    assert synthesize_with_band(record, "I").probe_factor == 1.0  # one lead: nothing to check

@@ -28,6 +28,9 @@ class BandData:
     level: float
     calibration: str
     confidence: dict[str, LeadConfidence]
+    #: The self-check's factor on the band (1: none; above 1: this recording's measured leads
+    #: predict each other worse than the calibration records' did).
+    probe_factor: float = 1.0
 
     def lead_half_width(self, lead: str) -> np.ndarray | None:
         """The half-width of ``lead`` (mV), or None when it has no band (measured, derived)."""

@@ -17,12 +17,14 @@ NaN: they have no model error.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import logging
 import os
 from collections.abc import Sequence
 
 import numpy as np
 
-from ..errors import MissingLeadError
+from ..errors import MissingLeadError, ModelError
 from ..leads import parse_lead_list
 from ..models.card import ModelCard
 from ..models.features import MODEL_FS, resample
@@ -33,6 +35,9 @@ from ..record import EcgRecord, Provenance
 from ..synthesis import synthesize
 from .calibration import Calibration, LeadSetCalibration, read_calibration, spread_envelope
 from .members import SpreadNet, require_members
+from .probe import probe_factor, probe_rms
+
+log = logging.getLogger(__name__)
 
 __all__ = ["BandedRecord", "synthesize_with_band", "band_half_widths"]
 
@@ -55,6 +60,8 @@ class BandedRecord:
     high: np.ndarray
     level: float
     calibration: str
+    #: The self-check's factor on the band (1: none, see :mod:`.probe`).
+    probe_factor: float = 1.0
 
     @property
     def half_width(self) -> np.ndarray:
@@ -72,7 +79,9 @@ class _BandModel(LoadedModel):
         super().__init__(base.card, base.module)
         self._spread_net = SpreadNet(base.module)
         self._q, self._eps = factors.arrays(base.card.outputs)
+        self._probe = factors.probe
         self.half_widths: dict[str, np.ndarray] = {}
+        self.probe_factor = 1.0
 
     def predict(self, record: EcgRecord, inputs: str | Sequence[str], *,
                 progress: ProgressCallback | None = None, cancel: CancelToken | None = None) -> dict[str, np.ndarray]:
@@ -83,7 +92,8 @@ class _BandModel(LoadedModel):
         p = self.prepare_arrays(record, measured, with_target=False)
         z = run_windowed(self._spread_net, p.x, self.card.window, self.card.hop, progress=progress, cancel=cancel)
         c = len(self.card.outputs)
-        half = band_half_widths(z[c:], self._q, self._eps)
+        self.probe_factor = self._self_check(record, measured)
+        half = band_half_widths(z[c:], self._q, self._eps) * self.probe_factor
         out: dict[str, np.ndarray] = {}
         n = record.n_samples
         for k, name in enumerate(self.card.outputs):
@@ -92,6 +102,29 @@ class _BandModel(LoadedModel):
             out[name] = _to_record(z[k] * p.scale, record.fs, n)
             self.half_widths[name] = np.maximum(_to_record(half[k] * p.scale, record.fs, n), 0.0)
         return out
+
+
+    def _self_check(self, record: EcgRecord, measured: Sequence[str]) -> float:
+        probe = self._probe
+        if not probe:
+            return 1.0
+        if any(n not in record.lead_names for n in probe["inputs"]):
+            # Inputs given as other frontal leads (e.g. I and aVF): the check would need the
+            # algebra first; leave the band as calibrated rather than guess.
+            log.info("band self-check skipped: %s not all in the record", ", ".join(probe["inputs"]))
+            return 1.0
+        model = _probe_model(str(probe["model"]), str(probe["model_sha256"]))
+        rms = probe_rms(model, record, measured, probe["inputs"], probe["target"])
+        return probe_factor(rms, float(probe["reference_rms"]), float(probe["gamma"]))
+
+
+@functools.cache
+def _probe_model(model_id: str, sha256: str) -> LoadedModel:
+    model = load_model(model_id)
+    if model.card.weights_sha256 != sha256:
+        raise ModelError(f"the band's self-check was calibrated with other weights of {model_id!r}; "
+                         "run: python -m leadsynth_core.uncertainty.calibrate")
+    return model
 
 
 def band_half_widths(spread: np.ndarray, q: np.ndarray, eps: np.ndarray) -> np.ndarray:
@@ -151,4 +184,5 @@ def synthesize_with_band(
             sig = out.signal[:, j].astype(np.float64)
             low[:, j] = sig - h
             high[:, j] = sig + h
-    return BandedRecord(record=out, low=low, high=high, level=calibration.level, calibration=text)
+    return BandedRecord(record=out, low=low, high=high, level=calibration.level, calibration=text,
+                        probe_factor=banded.probe_factor)

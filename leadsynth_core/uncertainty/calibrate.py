@@ -32,6 +32,7 @@ from ..training.data import default_data_root, read_splits
 from ..training.run import ANY_SUBSET_VALIDATION_SETS
 from .calibration import Calibration, calibration_path, fit_lead_set, write_calibration
 from .members import SpreadNet, has_members
+from .probe import GAMMA, PROBE_MODEL, probe_design, probe_factor, probe_rms
 
 __all__ = ["HOLDOUT", "holdout_records", "model_space_items", "lead_sets_of", "calibrate_model", "main"]
 
@@ -98,9 +99,22 @@ def calibrate_model(model: str | LoadedModel, records: dict[str, list[EcgRecord]
     if not has_members(loaded.module):
         raise ModelError(f"model {loaded.card.id!r} is not a seed ensemble; it has no member spread to calibrate")
     lead_sets = {}
+    probe_model = load_model(PROBE_MODEL)
     for inputs in lead_sets_of(loaded):
-        items = [it[:3] for recs in records.values() for it in model_space_items(loaded, recs, inputs)]
-        lead_sets[",".join(inputs)] = fit_lead_set(items, loaded.card.outputs)
+        pairs = [(r, it) for rs in records.values() for r in rs for it in model_space_items(loaded, [r], inputs)]
+        recs, items = [r for r, _ in pairs], [it[:3] for _, it in pairs]
+        design = probe_design(inputs)
+        factors, probe = None, None
+        if design is not None:
+            rms = [probe_rms(probe_model, r, inputs, design[0], design[1]) for r in recs]
+            reference = float(np.median(rms))
+            factors = [probe_factor(x, reference) for x in rms]
+            probe = {"inputs": list(design[0]), "target": design[1], "model": probe_model.card.id,
+                     "model_sha256": probe_model.card.weights_sha256, "reference_rms": round(reference, 6),
+                     "gamma": GAMMA}
+        fitted = fit_lead_set(items, loaded.card.outputs, factors=factors)
+        fitted.probe = probe
+        lead_sets[",".join(inputs)] = fitted
         log.info("calibrated %s for %s on %d records", loaded.card.id, ",".join(inputs), len(items))
     cal = Calibration(
         model_id=loaded.card.id, weights_sha256=loaded.card.weights_sha256, lead_sets=lead_sets,

@@ -1,9 +1,10 @@
 """Split-conformal calibration of the band, stored as a JSON file beside the model.
 
 The band's half-width, in model units (the record's amplitude scale divides them out),
-is ``q[lead] * (envelope(spread)[lead] + eps[lead])``: the ensemble members' spread
-(:mod:`.members`), its local envelope (:func:`spread_envelope`) and a per-lead floor
-``eps``.  ``q`` is the split-conformal factor: on records from sources the model never
+is ``q[lead] * (envelope(spread)[lead] + eps[lead]) * f``: the ensemble members' spread
+(:mod:`.members`), its local envelope (:func:`spread_envelope`), a per-lead floor
+``eps``, and the record's self-check factor ``f`` (:mod:`.probe`: how much harder this
+recording is than the calibration records, from its measured leads alone).  ``q`` is the split-conformal factor: on records from sources the model never
 trained on, the fraction ``level`` of the scores ``|truth - mean| / (envelope + eps)``
 lies at or below it, so on exchangeable data ``level`` of the true samples fall inside
 the band.  Each record weighs the same (the same number of samples is drawn from each)
@@ -87,6 +88,9 @@ class LeadSetCalibration:
     q: dict[str, float]
     eps: dict[str, float]
     records: int = 0
+    #: The self-check (:mod:`.probe`): ``inputs``, ``target``, ``model``, ``model_sha256``,
+    #: ``reference_rms`` (median on the calibration records) and ``gamma``; None: no check.
+    probe: dict[str, Any] | None = None
 
     def arrays(self, outputs: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """``q`` and ``eps`` as (C_out, 1) columns in the order of ``outputs``."""
@@ -99,17 +103,20 @@ class LeadSetCalibration:
 
 
 def fit_lead_set(items: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]], outputs: Sequence[str],
-                 level: float = BAND_LEVEL) -> LeadSetCalibration:
+                 level: float = BAND_LEVEL, factors: Sequence[float] | None = None) -> LeadSetCalibration:
     """Fit ``q`` and ``eps`` per lead from ``(truth, mean, spread)`` model-space arrays, one per record.
 
-    Each array is (C_out, T) at the model rate.  For each lead the floor ``eps`` is the
-    fraction of the median spread (of :data:`_EPS_FRACTIONS`) that gives the narrowest
-    mean band at the calibrated ``q``.
+    Each array is (C_out, T) at the model rate; ``factors`` (one per record, default 1) are
+    the self-check's band factors (:mod:`.probe`), by which the band of that record is
+    multiplied.  For each lead the floor ``eps`` is the fraction of the median spread (of
+    :data:`_EPS_FRACTIONS`) that gives the narrowest mean band at the calibrated ``q``.
     """
     if not items:
         raise ModelError("band calibration needs at least one record")
+    factors = [1.0] * len(items) if factors is None else [float(f) for f in factors]
     envs = [spread_envelope(sd) for _, _, sd in items]
-    errs = [np.abs(np.asarray(y, np.float64) - mu) for y, mu, _ in items]
+    # Dividing the error by the record's factor is the same as multiplying its band by it.
+    errs = [np.abs(np.asarray(y, np.float64) - mu) / f for (y, mu, _), f in zip(items, factors, strict=True)]
     picks = [np.linspace(0, e.shape[1] - 1, min(_SAMPLES_PER_RECORD, e.shape[1])).astype(int) for e in errs]
     median = np.median(np.concatenate([e[:, p] for e, p in zip(envs, picks, strict=True)], axis=1), axis=1)
     q_out: dict[str, float] = {}
@@ -139,7 +146,9 @@ class Calibration:
     level: float = BAND_LEVEL
     envelope_s: float = ENVELOPE_S
     method: str = ("split-conformal: half-width = q * (0.2-s envelope of the seed-ensemble members' spread + "
-                   "eps), per lead, per input lead set")
+                   "eps) * self-check factor, per lead, per input lead set; self-check: one measured lead "
+                   "predicted from the others by one any-subset member, (RMS error / calibration median) "
+                   "clipped to 0.5-3, to the power gamma")
     command: str = ""
     created: str = ""
     #: Set when the calibration is borrowed from a personal model's base model.
@@ -163,7 +172,7 @@ class Calibration:
         q = {n: max(c.q[n] for c in self.lead_sets.values() if n in c.q) for n in leads}
         eps = {n: max(c.eps[n] for c in self.lead_sets.values() if n in c.eps) for n in leads}
         text += f"; inputs {key} not calibrated: the widest factors of {'; '.join(self.lead_sets)} (conservative)"
-        return LeadSetCalibration(q=q, eps=eps, records=0), text
+        return LeadSetCalibration(q=q, eps=eps, records=0, probe=None), text
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
@@ -175,7 +184,8 @@ class Calibration:
         try:
             sets = {k: LeadSetCalibration(q={n: float(x) for n, x in v["q"].items()},
                                           eps={n: float(x) for n, x in v["eps"].items()},
-                                          records=int(v.get("records", 0)))
+                                          records=int(v.get("records", 0)),
+                                          probe=dict(v["probe"]) if v.get("probe") else None)
                     for k, v in d["lead_sets"].items()}
             return cls(model_id=str(d["model_id"]), weights_sha256=str(d["weights_sha256"]), lead_sets=sets,
                        sources=[str(s) for s in d["sources"]], level=float(d.get("level", BAND_LEVEL)),
