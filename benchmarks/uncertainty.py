@@ -112,7 +112,7 @@ def _proxies(items_by_source: dict, rms_by_source: dict | None) -> dict:
             def fac(s: str, i: int, ref: float = ref, check: bool = check) -> float:
                 return probe_factor(rms_by_source[s][i], ref) if check else 1.0
 
-            cal = [(y, mu / 1.0, sd, sc, fac(s, i)) for s in names if s != test
+            cal = [(y, mu, sd, sc, fac(s, i)) for s in names if s != test
                    for i, (y, mu, sd, sc) in enumerate(items_by_source[s])]
             c = cal[0][0].shape[0]
             inside = total = 0

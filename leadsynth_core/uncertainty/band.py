@@ -100,7 +100,7 @@ class _BandModel(LoadedModel):
             if name in p.measured:
                 continue
             out[name] = _to_record(z[k] * p.scale, record.fs, n)
-            self.half_widths[name] = np.maximum(_to_record(half[k] * p.scale, record.fs, n), 0.0)
+            self.half_widths[name] = _smooth_to_record(half[k] * p.scale, record.fs, n)
         return out
 
 
@@ -130,6 +130,17 @@ def _probe_model(model_id: str, sha256: str) -> LoadedModel:
 def band_half_widths(spread: np.ndarray, q: np.ndarray, eps: np.ndarray) -> np.ndarray:
     """Half-widths (model units) from the members' spread (C_out, T) and the factors (C_out, 1)."""
     return q * (spread_envelope(spread, MODEL_FS) + eps)
+
+
+def _smooth_to_record(sig: np.ndarray, fs: float, n: int) -> np.ndarray:
+    """A smooth, positive curve (the band's half-width: a 0.2-s envelope) at the record's rate.
+
+    Linear interpolation instead of the polyphase filter of the signal: the envelope has
+    no content near the model's Nyquist frequency, it stays positive (no filter ringing),
+    and it costs a fraction of a polyphase resampling at 1 kHz.
+    """
+    t = np.arange(n) * (MODEL_FS / fs)
+    return np.interp(t, np.arange(sig.shape[0]), sig)
 
 
 def _to_record(sig: np.ndarray, fs: float, n: int) -> np.ndarray:
