@@ -152,7 +152,7 @@ def test_probe_design_leaves_out_a_measured_lead() -> None:
     from leadsynth_core.uncertainty.probe import probe_design
 
     assert probe_design(("I",)) is None
-    assert probe_design(("I", "II")) == (("I",), "II")
+    assert probe_design(("I", "II")) == (("II",), "I")
     assert probe_design(("I", "II", "V4")) == (("I", "II"), "V4")
     assert probe_design(("I", "II", "V2", "V4")) == (("I", "II", "V2"), "V4")
 
