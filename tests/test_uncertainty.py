@@ -171,3 +171,16 @@ def test_self_check_widens_the_band_when_a_measured_lead_disagrees_with_the_othe
     v1 = names.index("V1")
     assert np.nanmean(odd.half_width[:, v1]) > 1.2 * np.nanmean(good.half_width[:, v1])
     assert synthesize_with_band(record, "I").probe_factor == 1.0  # one lead: nothing to check
+
+
+def test_a_personal_model_borrows_its_general_models_calibration_and_says_so(tmp_path: Path) -> None:
+    import dataclasses
+
+    base = load_model("linres-i-ii-v4").card
+    personal = dataclasses.replace(base, id="p1-linres", patient_id="p1",
+                                   base_model={"id": base.id, "sha256": base.weights_sha256},
+                                   path=tmp_path / "p1-linres.json")
+    cal = read_calibration(personal)
+    _, text = cal.for_inputs(("I", "II", "V4"))
+    assert cal.model_id == base.id
+    assert "for the general model linres-i-ii-v4" in text and "personal model p1-linres" in text
