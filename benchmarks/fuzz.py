@@ -60,7 +60,7 @@ class Seed:
     """A small valid record: ``files`` (name -> bytes), opened through ``entry``."""
 
     name: str
-    kind: str  # "wfdb" or "hdf5"
+    kind: str  # "wfdb", "hdf5" or "formats" (MUSE XML, EDF, DICOM)
     files: dict[str, bytes]
     entry: str
 
@@ -131,8 +131,24 @@ def _hdf5_seeds(tmp: Path) -> list[Seed]:
     return seeds
 
 
+def _format_seeds() -> list[Seed]:
+    """Hospital exports (kind ``formats``): MUSE XML, EDF and DICOM ECG, from the corpus builders."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bad_corpus_formats", ROOT / "scripts" / "bad_corpus_formats.py")
+    assert spec and spec.loader
+    builders = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(builders)
+    return [
+        Seed("muse", "formats", {"muse.xml": builders.muse_xml(n=64)}, "muse.xml"),
+        Seed("edf", "formats", {"edf.edf": builders.edf_bytes(n_records=2, fs=32)}, "edf.edf"),
+        Seed("dicom", "formats", {"dicom.dcm": builders.dicom_bytes("1.2.840.10008.5.1.4.1.1.9.1.1", n=32)},
+             "dicom.dcm"),
+    ]
+
+
 def make_seeds() -> list[Seed]:
-    """The seed corpus: WFDB in several storage formats, and three HDF5 layouts."""
+    """The seed corpus: WFDB in several storage formats, three HDF5 layouts, hospital exports."""
     seeds = [
         _wfdb_seed("f16", "16", 16),
         _wfdb_seed("f212", "212", 12),
@@ -147,7 +163,7 @@ def make_seeds() -> list[Seed]:
     ]
     with tempfile.TemporaryDirectory() as tmp:
         seeds += _hdf5_seeds(Path(tmp))
-    return seeds
+    return seeds + _format_seeds()
 
 
 # --------------------------------------------------------------------- mutations
@@ -422,7 +438,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="result file")
     parser.add_argument("--hang", type=float, default=10.0,
                         help="seconds without progress after which an input counts as a hang (default 10)")
-    parser.add_argument("--kinds", nargs="+", default=["wfdb", "hdf5"], choices=["wfdb", "hdf5"])
+    parser.add_argument("--kinds", nargs="+", default=["wfdb", "hdf5"], choices=["wfdb", "hdf5", "formats"])
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--start", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--stop", type=int, default=0, help=argparse.SUPPRESS)

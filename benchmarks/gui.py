@@ -327,9 +327,10 @@ def main() -> int:
 
     sys.path.insert(0, str(ROOT))
     from leadsynth_core.io import sample_path
+    from leadsynth_core.paths import reference_data_dir
 
     ten_s = [str(sample_path())]
-    ludb = ROOT.parent / "shared" / "data" / "ludb" / "data" / "1.hea"
+    ludb = reference_data_dir() / "ludb" / "data" / "1.hea"
     if ludb.exists():
         ten_s.append(str(ludb))
     startup = _run_child("startup", [])

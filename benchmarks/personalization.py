@@ -51,6 +51,7 @@ if str(ROOT) not in sys.path:  # run as a script from a checkout
 
 from leadsynth_core.io import read_record  # noqa: E402
 from leadsynth_core.models import load_model, select_model  # noqa: E402
+from leadsynth_core.paths import reference_data_dir  # noqa: E402
 from leadsynth_core.personalize import evaluate_personalization, personalize  # noqa: E402
 
 log = logging.getLogger("benchmarks.personalization")
@@ -348,7 +349,7 @@ def _figure(report: dict[str, Any], path: Path) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data-root", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--data-root", type=Path, default=reference_data_dir())
     parser.add_argument("--out-dir", type=Path, default=ROOT / "benchmarks" / "results")
     parser.add_argument("--repeats", type=int, default=7, help="timing runs (median reported)")
     parser.add_argument("--ludb", type=int, nargs=2, default=(161, 200), metavar=("FIRST", "LAST"))

@@ -28,6 +28,7 @@ import wfdb
 
 from leadsynth_core.io import read_record
 from leadsynth_core.leads import STANDARD_LEADS
+from leadsynth_core.paths import reference_data_dir
 from leadsynth_core.preprocess import detect_r_peaks
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,7 +100,7 @@ def evaluate(data: Path) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "ludb" / "data")
+    parser.add_argument("--data", type=Path, default=reference_data_dir() / "ludb" / "data")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "rpeaks.json")
     args = parser.parse_args(argv)
     if not (args.data / "1.hea").exists():

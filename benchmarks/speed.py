@@ -29,6 +29,8 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
+from leadsynth_core.paths import reference_data_dir  # noqa: E402
+
 RESULTS = ROOT / "benchmarks" / "results"
 LEAD_SETS = ("I,II,V2,V4", "I,II,V4", "I,II,V3", "I,II", "I")
 
@@ -36,7 +38,7 @@ LEAD_SETS = ("I,II,V2,V4", "I,II,V4", "I,II,V3", "I,II", "I")
 def _ten_second_record():
     from leadsynth_core.io import read_record, sample_path
 
-    ludb = ROOT.parent / "shared" / "data" / "ludb" / "data" / "170"
+    ludb = reference_data_dir() / "ludb" / "data" / "170"
     if ludb.with_suffix(".hea").exists():
         return read_record(ludb)
     return read_record(sample_path())

@@ -17,6 +17,9 @@ __all__ = [
     "SynthesisError",
     "PersonalizationError",
     "LibraryError",
+    "DatasetError",
+    "TrainingError",
+    "PatientMismatchError",
     "CancelledError",
 ]
 
@@ -58,6 +61,20 @@ class PersonalizationError(LeadSynthError, RuntimeError):
 
 class LibraryError(LeadSynthError, RuntimeError):
     """The patient library (SQLite) refused an operation."""
+
+
+class DatasetError(LeadSynthError, ValueError):
+    """A training data folder (shards, index, splits) is missing, unfinished or inconsistent,
+    or a folder of records holds nothing usable."""
+
+
+class TrainingError(LeadSynthError, RuntimeError):
+    """A training run was refused or stopped (bad options, a failed rank, a checkpoint that
+    cannot be written)."""
+
+
+class PatientMismatchError(LeadSynthError, ValueError):
+    """A personal model was asked to run on a record of another patient without confirmation."""
 
 
 class CancelledError(LeadSynthError):

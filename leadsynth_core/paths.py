@@ -1,6 +1,9 @@
-"""Where LeadSynth keeps user data: the library, personal models, logs.
+"""Where LeadSynth keeps user data (the library, personal models, logs), and where the
+developers' reference data is.
 
 ``LEADSYNTH_HOME`` overrides the platform directories (tests and portable installs use it).
+``LEADSYNTH_SHARED_DATA`` points tests, benchmarks and training at the reference data
+(default: ``../shared/data`` next to the project folder).
 """
 
 from __future__ import annotations
@@ -10,7 +13,17 @@ from pathlib import Path
 
 import platformdirs
 
-__all__ = ["user_data_dir", "user_log_dir", "personal_models_dir", "library_path"]
+__all__ = [
+    "user_data_dir",
+    "user_log_dir",
+    "personal_models_dir",
+    "library_path",
+    "reference_data_dir",
+    "REFERENCE_DATA_ENV",
+]
+
+#: The environment variable that says where the reference data is.
+REFERENCE_DATA_ENV = "LEADSYNTH_SHARED_DATA"
 
 _APP = "LeadSynth"
 
@@ -36,3 +49,16 @@ def personal_models_dir() -> Path:
 
 def library_path() -> Path:
     return user_data_dir() / "library.sqlite3"
+
+
+def reference_data_dir() -> Path:
+    """The reference data (LUDB, the Challenge records, ...): ``$LEADSYNTH_SHARED_DATA`` when
+    set, else ``../shared/data`` next to the project folder (a source checkout's layout).
+
+    The folder may not exist (an installed copy, a user's clone without the data); callers
+    check and say where they looked.
+    """
+    value = os.environ.get(REFERENCE_DATA_ENV)
+    if value:
+        return Path(value).expanduser()
+    return Path(__file__).resolve().parents[1].parent / "shared" / "data"

@@ -62,7 +62,7 @@ from .library import Library, RecordingEntry, assess_quality, hash_record_files
 from .models import LoadedModel, ModelCard, load_model, save_model
 from .models.loaded import run_windowed
 from .models.networks import LENGTH_MULTIPLE
-from .options import DEVICES, TRAINABLE, VERDICTS
+from .options import DEFAULT_EPOCHS, DEFAULT_HOLDOUT, DEFAULT_LR, DEFAULT_SEED, DEVICES, TRAINABLE, VERDICTS
 from .paths import personal_models_dir, user_data_dir
 from .progress import CancelToken, ProgressCallback, check, report
 from .record import EcgRecord
@@ -654,17 +654,18 @@ def personalize(
     *,
     trainable: str = "head",
     k: int = 1,
-    epochs: int = 60,
-    lr: float = 0.002,
+    epochs: int = DEFAULT_EPOCHS,
+    lr: float = DEFAULT_LR,
     device: str = "auto",
-    holdout: float = 0.2,
-    seed: int = 0,
+    holdout: float = DEFAULT_HOLDOUT,
+    seed: int = DEFAULT_SEED,
     patient_id: str | None = None,
     allow_mixed_patients: bool = False,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
     on_epoch: Callable[[EpochReport], None] | None = None,
     batch_samples: int | None = None,
+    patient_required: str | None = None,
 ) -> PersonalizationResult:
     """Fine-tune ``base`` for one patient on their past complete 12-lead recordings.
 
@@ -704,6 +705,10 @@ def personalize(
         minibatches of that many time samples drawn across all recordings (many more
         updates on long recordings; fits the session better and, on the one cross-visit
         case that hurt, generalized worse -- see benchmarks/results/personalization.md).
+    patient_required
+        When given (the caller will save the model, which needs a patient), refuse before
+        any training if neither ``patient_id`` nor the recordings name a patient; the text
+        names how the caller's user gives one (the CLI passes ``"--patient ID"``).
 
     Returns
     -------
@@ -761,6 +766,13 @@ def personalize(
         reasons = "; ".join(f"{e.label}: {e.reason}" for e in excluded)
         raise PersonalizationError(f"no usable training recording ({reasons})")
     pid = _check_patients(kept, patient_id, allow_mixed_patients, warnings)
+    if pid is None and patient_required:
+        named = sorted({e.patient_id for e in kept if e.patient_id})
+        what = (f"name {len(named)} patients ({', '.join(named)})" if named else "name no patient")
+        raise PersonalizationError(
+            f"{patient_required} is needed: the training recordings {what}, so the personal model could "
+            "not be saved for a patient; nothing was trained"
+        )
 
     # Split each recording by time: train on the first part, hold out the last.
     xs: list[torch.Tensor] = []

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from .demographics import normalize_age, normalize_sex
 from .errors import MissingLeadError, RecordFormatError, UnsupportedLeadError
 from .leads import STANDARD_LEADS, canonical_lead_name, sort_leads
 
@@ -115,6 +116,16 @@ class EcgRecord:
         """The standard leads present, in standard order."""
         return sort_leads(n for n in self.lead_names if n in STANDARD_LEADS)
 
+    @property
+    def age(self) -> int | None:
+        """The patient's age in whole years, ``None`` when the file does not say (normalized)."""
+        return normalize_age(self.metadata.get("age"))
+
+    @property
+    def sex(self) -> str:
+        """``"male"``, ``"female"`` or ``"unknown"``, whatever spelling the file uses."""
+        return normalize_sex(self.metadata.get("sex"))
+
     def has_leads(self, leads: Iterable[str]) -> bool:
         return all(canonical_lead_name(n) in self.lead_names for n in leads)
 
@@ -206,11 +217,24 @@ class EcgRecord:
             if names:
                 lines.append(f"{prov.value + ':':<14}{', '.join(names)}")
         if self.model_id:
-            lines.append(f"model:        {self.model_id}")
+            model_patient = (self.metadata.get("leadsynth") or {}).get("model_patient")
+            whose = f" (personal model of patient {model_patient})" if model_patient else ""
+            lines.append(f"model:        {self.model_id}{whose}")
         if "window" in self.metadata:
             a, b = self.metadata["window"]
             lines.append(f"window:       samples {a}..{b} of the file")
-        for key in ("age", "sex", "dx", "synthetic_demo", "generator"):
+        if "age" in self.metadata:
+            age = self.age
+            lines.append(f"{'age:':<14}{age if age is not None else 'unknown'}"
+                         + ("" if age is not None else f" (file says {self.metadata['age']!r})"))
+        if "sex" in self.metadata:
+            lines.append(f"{'sex:':<14}{self.sex}")
+        if "dx" in self.metadata:
+            from .diagnoses import describe_diagnoses
+
+            for i, text in enumerate(describe_diagnoses(self.metadata["dx"])):
+                lines.append(f"{'diagnosis:' if i == 0 else '':<14}{text}")
+        for key in ("synthetic_demo", "generator"):
             if key in self.metadata:
                 lines.append(f"{key + ':':<14}{self.metadata[key]}")
         for note in self.metadata.get("notes", ()):

@@ -146,6 +146,7 @@ def synthesize(
         needs_model = [n for n in needs_model if n not in FRONTAL_LEADS]
 
     model_id: str | None = None
+    model_patient: str | None = None
     if needs_model:
         loaded = _resolve_model(model, measured, record.patient_id)
         missing_out = loaded.missing_outputs(measured)
@@ -159,6 +160,8 @@ def synthesize(
 
         predicted = loaded.predict(record, measured, progress=_progress, cancel=cancel)
         model_id = loaded.card.id
+        # A personal model's patient goes with every output (ARCHITECTURE rule 8).
+        model_patient = loaded.card.patient_id
         for name, sig in predicted.items():
             if name not in signals:
                 signals[name] = sig.astype(np.float32)
@@ -184,6 +187,8 @@ def synthesize(
         "model": model_id,
         "model_inputs": list(indep),
     }
+    if model_patient:
+        metadata["leadsynth"]["model_patient"] = model_patient
     report(progress, 1.0, "done")
     log.info(
         "synthesized %s from %s with model %s (%.1f s at %g Hz)",

@@ -23,7 +23,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_RECORD = ROOT.parent / "shared" / "data" / "cinc2021" / "PTB_PTBXL" / "S0002"
+if str(ROOT) not in sys.path:  # run as a script from a checkout
+    sys.path.insert(0, str(ROOT))
+from leadsynth_core.paths import reference_data_dir  # noqa: E402
+
+DEFAULT_RECORD = reference_data_dir() / "cinc2021" / "PTB_PTBXL" / "S0002"
 TIMEOUT_S = 120.0
 
 log = logging.getLogger("agreement_screenshot")

@@ -470,6 +470,18 @@ def model_cases(out: Path) -> None:
            covers="card whose weight file is missing", error="ModelError", message=r"weight file .* is missing")
 
 
+@case
+def format_cases(out: Path) -> None:
+    """Hospital exports (XML, DICOM, EDF): built by the sibling module bad_corpus_formats.py."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bad_corpus_formats", Path(__file__).with_name("bad_corpus_formats.py"))
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.build(out, _add)
+
+
 def _pickle_payload() -> bytes:
     """A protocol-2 pickle that, if ever unpickled, would call ``leadsynth_bad_corpus.unpickled()``.
 

@@ -4,4 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# Say what to install when Qt cannot start (missing xcb libraries on a fresh Linux desktop).
+# A --screenshot run renders offscreen and needs no window system.
+case " $* " in
+    *" --screenshot"*) ;;
+    *) bash scripts/qt_doctor.sh .venv/bin/python || exit 1 ;;
+esac
 exec .venv/bin/leadsynth-gui "$@"

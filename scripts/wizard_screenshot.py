@@ -27,7 +27,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_LUDB = ROOT.parent / "shared" / "data" / "ludb" / "data"
+if str(ROOT) not in sys.path:  # run as a script from a checkout
+    sys.path.insert(0, str(ROOT))
+from leadsynth_core.paths import reference_data_dir  # noqa: E402
+
+DEFAULT_LUDB = reference_data_dir() / "ludb" / "data"
 PATIENT = "LUDB-demo"
 TIMEOUT_S = 300.0
 

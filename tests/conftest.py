@@ -1,4 +1,5 @@
-"""Shared fixtures.  Data-dependent tests skip with a reason where ../shared/data is absent."""
+"""Shared fixtures.  Data-dependent tests skip with a reason where the reference data is absent
+(``$LEADSYNTH_SHARED_DATA``, default ``../shared/data``)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
+
+from leadsynth_core.paths import REFERENCE_DATA_ENV, reference_data_dir
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -18,14 +21,26 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = ROOT.parent / "shared" / "data"
+# $LEADSYNTH_SHARED_DATA, else ../shared/data next to the project folder.
+SHARED_DATA = reference_data_dir()
+
+
+def missing_shared_data_reason(folder: Path) -> str | None:
+    """Why ``folder`` cannot serve as the reference data (naming where we looked), or ``None``."""
+    probe = folder / "ludb" / "data" / "1.hea"
+    if probe.exists():
+        return None
+    how = (f"{REFERENCE_DATA_ENV}={os.environ[REFERENCE_DATA_ENV]}" if os.environ.get(REFERENCE_DATA_ENV)
+           else f"the default; set {REFERENCE_DATA_ENV} to the folder that holds ludb/ and cinc2021/")
+    return f"real reference data not found at {folder} (looked for {probe}; {how})"
 
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    """Path to ../shared/data (real records); skips where a user's clone lacks it."""
-    if not (SHARED_DATA / "ludb" / "data" / "1.hea").exists():
-        pytest.skip(f"real reference data not found at {SHARED_DATA}")
+    """Path to the reference data (real records); skips, saying where it looked, where it is absent."""
+    reason = missing_shared_data_reason(SHARED_DATA)
+    if reason:
+        pytest.skip(reason)
     return SHARED_DATA
 
 

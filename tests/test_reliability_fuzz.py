@@ -34,6 +34,7 @@ def _load_fuzz() -> ModuleType:
 fuzz = _load_fuzz()
 SEEDS = fuzz.make_seeds()
 WFDB_SEEDS = [s for s in SEEDS if s.kind == "wfdb"]
+FORMAT_SEEDS = [s for s in SEEDS if s.kind == "formats"]
 
 
 def test_every_seed_reads() -> None:
@@ -49,6 +50,18 @@ def test_every_seed_reads() -> None:
           derandomize=True, database=None)
 @given(seed=st.sampled_from(WFDB_SEEDS), rng=st.randoms(use_true_random=False))
 def test_wfdb_reader_never_crashes_on_mutated_files(seed: object, rng: random.Random) -> None:
+    files = fuzz.mutate(seed, rng)
+    with tempfile.TemporaryDirectory() as tmp:
+        fuzz._write_input(Path(tmp), files)
+        outcome, detail = fuzz.classify(Path(tmp) / seed.entry)
+    assert outcome != "crash", f"{detail}\nfiles: { {k: v[:300] for k, v in files.items()} }"
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+          derandomize=True, database=None)
+@given(seed=st.sampled_from(FORMAT_SEEDS), rng=st.randoms(use_true_random=False))
+def test_hospital_export_readers_never_crash_on_mutated_files(seed: object, rng: random.Random) -> None:
+    """MUSE XML, EDF and DICOM ECG (issue 18): mutated bytes read or are refused naming the file."""
     files = fuzz.mutate(seed, rng)
     with tempfile.TemporaryDirectory() as tmp:
         fuzz._write_input(Path(tmp), files)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QMarginsF
 from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter, QPdfWriter
+from PySide6.QtPrintSupport import QPrinter
 
 from leadsynth_core import __version__
 from leadsynth_core.errors import LeadSynthError
@@ -19,6 +20,7 @@ from leadsynth_core.io import write_record
 from leadsynth_core.progress import CancelToken
 from leadsynth_core.record import EcgRecord
 
+from ..render.measurement_marks import ExportExtras
 from ..render.page import A4_LANDSCAPE_MM, render_page
 from ..render.theme import theme
 from ..state.document import ViewerDocument, ViewState
@@ -32,8 +34,8 @@ class ExportError(LeadSynthError):
     """The view or the record could not be exported."""
 
 
-def export_pdf(path: str | Path, doc: ViewerDocument, state: ViewState) -> Path:
-    """Write the current page as an A4-landscape PDF at true scale."""
+def export_pdf(path: str | Path, doc: ViewerDocument, state: ViewState, extras: ExportExtras | None = None) -> Path:
+    """Write the current page as an A4-landscape PDF at true scale (``extras``: calipers, measurements)."""
     p = Path(path)
     writer = QPdfWriter(str(p))
     writer.setResolution(600)
@@ -45,7 +47,7 @@ def export_pdf(path: str | Path, doc: ViewerDocument, state: ViewState) -> Path:
     if not painter.begin(writer):
         raise ExportError(f"{p}: cannot write the PDF (is the folder writable?)")
     try:
-        render_page(painter, doc, state, dpmm=writer.resolution() / 25.4, th=theme("light"))
+        render_page(painter, doc, state, dpmm=writer.resolution() / 25.4, th=theme("light"), extras=extras)
     finally:
         painter.end()
     if not p.exists() or p.stat().st_size == 0:
@@ -54,7 +56,8 @@ def export_pdf(path: str | Path, doc: ViewerDocument, state: ViewState) -> Path:
     return p
 
 
-def export_png(path: str | Path, doc: ViewerDocument, state: ViewState, dpi: int = PNG_DPI) -> Path:
+def export_png(path: str | Path, doc: ViewerDocument, state: ViewState, extras: ExportExtras | None = None,
+               dpi: int = PNG_DPI) -> Path:
     """Write the current page as a PNG at ``dpi`` (stored in the file, so it prints to scale)."""
     p = Path(path)
     dpmm = dpi / 25.4
@@ -65,7 +68,7 @@ def export_png(path: str | Path, doc: ViewerDocument, state: ViewState, dpi: int
     image.setDotsPerMeterY(dpm)
     painter = QPainter(image)
     try:
-        render_page(painter, doc, state, dpmm=dpmm, th=theme("light"))
+        render_page(painter, doc, state, dpmm=dpmm, th=theme("light"), extras=extras)
     finally:
         painter.end()
     if not image.save(str(p), "PNG"):
@@ -75,7 +78,7 @@ def export_png(path: str | Path, doc: ViewerDocument, state: ViewState, dpi: int
 
 
 def record_writer(record: EcgRecord, path: Path) -> Callable[[Callable[[float, str], None], object], Path]:
-    """A worker task that writes ``record`` (WFDB or HDF5 by extension) atomically."""
+    """A worker task that writes ``record`` (WFDB, HDF5, DICOM or EDF+ by extension) atomically."""
 
     def work(progress: Callable[[float, str], None], _cancel: object) -> Path:
         progress(0.0, f"writing {path.name}")
@@ -100,3 +103,24 @@ def long_record_writer(src: Path, dst: Path, inputs: Sequence[str], model: objec
         return Path(synthesize_file(src, dst, tuple(inputs), model, key=key, progress=progress, cancel=cancel))
 
     return work
+
+
+def print_page(printer: QPrinter, doc: ViewerDocument, state: ViewState) -> None:
+    """Print the current page on ``printer`` at true paper scale (A4 landscape).
+
+    The printer is set to full-page mode with no margins, so the page renderer's
+    millimetres start at the paper's corner, as in the PDF export (a printer's unprintable
+    border may cut the outermost millimetres, never rescale the trace).
+    """
+    printer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Landscape,
+                                      QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter))
+    printer.setFullPage(True)  # after the layout, which would reset it
+    printer.setDocName(f"LeadSynth 12-lead {doc.path.name if doc.path else ''}")
+    painter = QPainter()
+    if not painter.begin(printer):
+        raise ExportError("cannot start printing (is the printer available?)")
+    try:
+        render_page(painter, doc, state, dpmm=printer.resolution() / 25.4, th=theme("light"))
+    finally:
+        painter.end()
+    log.info("printed the page (%s dpi)", printer.resolution())

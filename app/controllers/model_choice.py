@@ -40,6 +40,32 @@ def same_recording(entry: RecordingEntry, path: str | os.PathLike | None, key: s
     return same and (key is None or (entry.record_key or None) == key)
 
 
+#: Verdicts of :func:`personal_model_fit`.
+SAME_PATIENT, OTHER_PATIENT, UNKNOWN_PATIENT = "same", "other", "unknown"
+
+
+def personal_model_fit(card: ModelCard, record_patient: str | None) -> str:
+    """May this (personal) model run on a record of ``record_patient``?
+
+    A thin rule kept in one place so that the core's own rule ("may this personal model
+    run on this record", being written for the CLI) can replace it without touching the
+    callers: a general model fits any record; a personal model fits its own patient's
+    records (:data:`SAME_PATIENT`), needs a confirmation for another patient's
+    (:data:`OTHER_PATIENT`) and a warning where the record names no patient
+    (:data:`UNKNOWN_PATIENT`).
+    """
+    if not getattr(card, "patient_id", None):
+        return SAME_PATIENT
+    if record_patient is None:
+        return UNKNOWN_PATIENT
+    return SAME_PATIENT if record_patient == card.patient_id else OTHER_PATIENT
+
+
+def record_identity(record: EcgRecord) -> tuple[str, str | None]:
+    """What a confirmation to run a personal model on a record is remembered by."""
+    return str(record.source or id(record)), record.metadata.get("key")
+
+
 def personal_summary(card: ModelCard) -> str:
     """``"personalized for patient P1, trained on 5 recordings, 2026-11-22"``."""
     n = len((card.training or {}).get("recordings", []))
@@ -59,6 +85,11 @@ class PatientModelChoice(QObject):
         self._lock = threading.Lock()
         self._general_for: set[str] = set()
         self._patients: dict[tuple[str, str | None], str | None] = {}
+        #: A personal model the user chose explicitly (Leads > Use a personal model), which
+        #: serves every record it fits until cleared; and the (record, model) pairs of
+        #: another patient for which the user confirmed it.
+        self._selected: ModelCard | None = None
+        self._confirmed: set[tuple[tuple[str, str | None], str]] = set()
 
     def patient_of(
         self, record: EcgRecord | None, path: str | Path | None = None, key: str | None = None
@@ -99,12 +130,46 @@ class PatientModelChoice(QObject):
 
         Thread-safe; imports the model registry (and torch) on first use.
         """
-        from leadsynth_core.models import select_model
+        from leadsynth_core.models import list_models, select_model
 
         pid = self.patient_of(record)
         with self._lock:
             general = pid is None or pid in self._general_for
+            selected = self._selected
+        if selected is not None and record is not None:
+            verdict = personal_model_fit(selected, pid)
+            # Another patient's model only after the user confirmed it for this record.
+            if verdict != OTHER_PATIENT or self.is_confirmed(record, selected):
+                card = select_model(inputs, patient_id=selected.patient_id,
+                                    cards=[selected, *list_models(include_personal=False)])
+                if card.id == selected.id:
+                    return card
         return select_model(inputs) if general else select_model(inputs, patient_id=pid)
+
+    # ------------------------------------------------- an explicitly chosen personal model
+    def selected(self) -> ModelCard | None:
+        with self._lock:
+            return self._selected
+
+    def select_personal(self, card: ModelCard | None) -> None:
+        """Serve records with ``card`` (a personal model) where it fits; None: back to the usual choice."""
+        with self._lock:
+            if card is self._selected:
+                return
+            self._selected = card
+        log.info("personal model selected: %s", card.id if card is not None else "none")
+        self.changed.emit()
+
+    def is_confirmed(self, record: EcgRecord, card: ModelCard) -> bool:
+        with self._lock:
+            return (record_identity(record), card.id) in self._confirmed
+
+    def confirm(self, record: EcgRecord, card: ModelCard) -> None:
+        """The user agreed to run ``card`` (another patient's model) on ``record``."""
+        with self._lock:
+            self._confirmed.add((record_identity(record), card.id))
+        log.warning("user confirmed personal model %s (patient %s) for %s", card.id, card.patient_id, record.source)
+        self.changed.emit()
 
     def has_personal(self, patient_id: str) -> bool:
         """Whether the library holds a personal model of ``patient_id``."""

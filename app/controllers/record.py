@@ -19,7 +19,8 @@ from leadsynth_core.record import EcgRecord
 
 from ..state.document import ViewerDocument
 from ..state.settings import DEFAULTS
-from .notify import Notifier
+from .input_choice import choose_inputs
+from .notify import Notifier, describe
 from .window_paging import is_long, read_first_window
 from .workers import TaskRunner
 
@@ -36,13 +37,23 @@ class RecordController(QObject):
 
     def __init__(self, document: ViewerDocument, tasks: TaskRunner, notifier: Notifier,
                  parent: QObject | None = None, *,
-                 long_threshold_mb: Callable[[], float] = lambda: float(DEFAULTS["files/long_recording_mb"])) -> None:
+                 long_threshold_mb: Callable[[], float] = lambda: float(DEFAULTS["files/long_recording_mb"]),
+                 preferred_inputs: Callable[[], tuple[str, ...] | None] = lambda: None) -> None:
         super().__init__(parent)
         self._doc = document
         self._tasks = tasks
         self._notifier = notifier
         #: Above this many MB of float32 samples a file opens as a long recording.
         self._long_threshold_mb = long_threshold_mb
+        #: The user's preferred inputs, or None when they are fixed (``--inputs``): an opened
+        #: file that cannot supply them gets the best set it can (:mod:`.input_choice`).
+        self._preferred_inputs = preferred_inputs
+
+    def fail(self, path: str | Path, exc: BaseException | str) -> None:
+        """Report that ``path`` cannot be opened (also for checks made before the reader runs)."""
+        p = Path(path)
+        self._notifier.error(f"Cannot open {p.name}", exc)
+        self.failed.emit(str(p), describe(exc) if isinstance(exc, BaseException) else exc)
 
     def open(self, path: str | Path, key: str | None = None) -> None:
         p = Path(path)
@@ -67,12 +78,12 @@ class RecordController(QObject):
 
         def done(payload: tuple[EcgRecord, RecordInfo | None]) -> None:
             record, info = payload
-            self._doc.set_record(record, p, key, long_info=info, offset=0)
+            preferred = self._preferred_inputs()
+            inputs, note = choose_inputs(record, preferred) if preferred is not None else (None, "")
+            self._doc.set_record(record, p, key, long_info=info, offset=0, inputs=inputs)
+            if note:
+                self._notifier.info(note)
             self.opened.emit(str(p))
 
-        def fail(exc: BaseException) -> None:
-            self._notifier.error(f"Cannot open {p.name}", exc)
-            self.failed.emit(str(p), str(exc))
-
-        self._tasks.start("load", work, on_success=done, on_error=fail,
+        self._tasks.start("load", work, on_success=done, on_error=lambda exc: self.fail(p, exc),
                           on_progress=lambda f, m: self._doc.synthesis_progress.emit(f, m))

@@ -19,8 +19,10 @@ from leadsynth_core import __version__
 from leadsynth_core.record import Provenance
 
 from ..state import paper
+from ..state.demographics import demographics_text
 from ..state.document import ViewerDocument, ViewState
 from . import band_style, style
+from .measurement_marks import ExportExtras, draw_page_calipers
 from .paper_grid import draw_paper_grid
 from .theme import LIGHT, Theme
 
@@ -37,11 +39,16 @@ def footer_lines(doc: ViewerDocument, state: ViewState) -> list[str]:
     if doc.key:
         src += f" [{doc.key}]"
     lines = [f"Record: {src}   Patient: {(rec.patient_id if rec else None) or '-'}   "
+             f"Age, sex: {demographics_text(rec.metadata) if rec else '-'}   "
              f"Recorded: {rec.recorded_at.isoformat(sep=' ') if rec and rec.recorded_at else '-'}"]
     inputs = ", ".join(doc.inputs)
     if res is not None:
         groups = {p: ", ".join(res.leads_with(p)) or "none" for p in Provenance}
-        lines.append(f"Inputs (measured): {inputs}   Model: {doc.model_name or 'none'} ({res.model_id or '-'})")
+        card = doc.model_card
+        # A personal model is one patient's: the page says whose (issue 13, item 1).
+        whose = (f", PERSONAL model of patient {card.patient_id}"
+                 if card is not None and getattr(card, "patient_id", None) and card.id == res.model_id else "")
+        lines.append(f"Inputs (measured): {inputs}   Model: {doc.model_name or 'none'} ({res.model_id or '-'}{whose})")
         lines.append(f"Provenance - measured: {groups[Provenance.MEASURED]}; derived: {groups[Provenance.DERIVED]}; "
                      f"SYNTHESIZED: {groups[Provenance.SYNTHESIZED]}")
         if doc.scores and state.mode == "compare":
@@ -59,9 +66,14 @@ def footer_lines(doc: ViewerDocument, state: ViewState) -> list[str]:
     return lines
 
 
-def render_page(painter: QPainter, doc: ViewerDocument, state: ViewState, dpmm: float, th: Theme = LIGHT) -> None:
-    """Paint one A4-landscape page (device units: ``dpmm`` per millimetre)."""
-    geo = paper.page_geometry(state.layout)
+def render_page(painter: QPainter, doc: ViewerDocument, state: ViewState, dpmm: float, th: Theme = LIGHT,
+                extras: ExportExtras | None = None) -> None:
+    """Paint one A4-landscape page (device units: ``dpmm`` per millimetre).
+
+    ``extras``: the calipers shown on the 12-lead page (drawn where they stand, with their
+    read-out) and the measurement lines printed under the footer.
+    """
+    geo = paper.page_geometry(state.layout, doc.rhythm_lead())
     k = dpmm
     left = MARGIN_MM + (A4_LANDSCAPE_MM[0] - 2 * MARGIN_MM - geo.width) / 2
     top = MARGIN_MM + TITLE_MM
@@ -92,7 +104,7 @@ def render_page(painter: QPainter, doc: ViewerDocument, state: ViewState, dpmm: 
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
     # Calibration pulses.
     w = paper.PULSE_DURATION_S * speed
-    for base in geo.row_baselines():
+    for base in geo.pulse_bases(gain):  # inside each row: neighbouring pulses never touch
         xs = np.array([2.0, 3.5, 3.5, 3.5 + w, 3.5 + w, 5.0 + w])
         ys = np.array([0, 0, gain, gain, 0, 0]) + base
         painter.setPen(pen_mm(QPen(th.measured), 0.25))
@@ -101,6 +113,8 @@ def render_page(painter: QPainter, doc: ViewerDocument, state: ViewState, dpmm: 
     label_font.setPixelSize(max(1, int(2.6 * k)))
     tag_font = QFont("Sans Serif")
     tag_font.setPixelSize(max(1, int(2.0 * k)))
+    veil = QColor(th.paper)
+    veil.setAlpha(190)
     for cell in geo.cells:
         disp = doc.lead_display(cell.lead, state.mode)
         if disp.provenance is Provenance.SYNTHESIZED:
@@ -109,6 +123,11 @@ def render_page(painter: QPainter, doc: ViewerDocument, state: ViewState, dpmm: 
             painter.setPen(pen_mm(QPen(th.separator), 0.25))
             painter.drawLine(QPointF(X(cell.x0), Y(cell.baseline - 2.5)), QPointF(X(cell.x0), Y(cell.baseline + 2.5)))
         if rec is not None:
+            # Traces stay in their row (as on screen): a tall complex never covers the
+            # neighbouring rows or their labels.
+            low, high = geo.row_band(cell.row)
+            painter.save()
+            painter.setClipRect(QRectF(X(cell.x0), Y(high), cell.width * k, (high - low) * k))
             start, stop = cell.segment(t0, speed)
             # Indices into the loaded samples (a long recording holds one window of the file).
             i0, i1 = doc.loaded_range(start, stop)
@@ -142,19 +161,30 @@ def render_page(painter: QPainter, doc: ViewerDocument, state: ViewState, dpmm: 
                 painter.setPen(pen_mm(style.truth_pen(th), 0.22))
                 painter.drawPath(pg.arrayToQPath(t_mm, shown["truth"]))
             if "trace" in shown:
-                width = 0.3 if disp.provenance is Provenance.SYNTHESIZED else 0.25
+                # Solid and thin (item 10 of issue 13): the tint and the label carry provenance.
+                width = 0.2 if disp.provenance is Provenance.SYNTHESIZED else 0.25
                 painter.setPen(pen_mm(style.trace_pen(th, disp.provenance), width))
                 painter.drawPath(pg.arrayToQPath(t_mm, shown["trace"]))
+            painter.restore()
         # Label and provenance tag.
         name = f"{cell.lead} rhythm" if cell.rhythm else cell.lead
         painter.setFont(label_font)
         painter.setPen(QPen(th.label))
         lx, ly = X(cell.x0 + 1.0), Y(cell.top - 1.0)
-        painter.drawText(QRectF(lx, ly, 40 * k, 4 * k), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, name)
+        top_left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
+        tag = style.provenance_text(disp, doc.inputs)
+        name_box = QRectF(lx, ly, 40 * k, 4 * k)
+        tag_box = QRectF(lx, ly + 3.2 * k, cell.width * k, 3 * k)
+        # A veil of paper behind the label: a trace through it leaves the text readable.
+        veiled = painter.boundingRect(name_box, top_left, name)
+        painter.setFont(tag_font)
+        veiled = veiled.united(painter.boundingRect(tag_box, top_left, tag))
+        painter.fillRect(veiled.adjusted(-0.3 * k, 0, 0.3 * k, 0.2 * k), veil)
+        painter.setFont(label_font)
+        painter.drawText(name_box, top_left, name)
         painter.setFont(tag_font)
         painter.setPen(QPen(style.trace_color(th, disp.provenance)))
-        painter.drawText(QRectF(lx, ly + 3.2 * k, cell.width * k, 3 * k),
-                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, style.provenance_text(disp, doc.inputs))
+        painter.drawText(tag_box, top_left, tag)
         if disp.score is not None:
             box = QRectF(X(cell.x0 + cell.width - 17.0), Y(cell.top - 0.8), 16.0 * k, 4.0 * k)
             painter.fillRect(box, th.badge_fill)
@@ -171,12 +201,14 @@ def render_page(painter: QPainter, doc: ViewerDocument, state: ViewState, dpmm: 
     name = doc.path.name if doc.path else "-"
     painter.drawText(QRectF(left * k, MARGIN_MM * k, geo.width * k, TITLE_MM * k),
                      Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                     f"LeadSynth 12-lead - {name}" + (" - contains SYNTHESIZED leads (dashed, blue)" if doc.result is not None and doc.result.leads_with(Provenance.SYNTHESIZED) else ""))
+                     f"LeadSynth 12-lead - {name}" + (" - contains SYNTHESIZED leads (blue, tinted cells)" if doc.result is not None and doc.result.leads_with(Provenance.SYNTHESIZED) else ""))
     small = QFont("Sans Serif")
     small.setPixelSize(max(1, int(2.5 * k)))
     painter.setFont(small)
     y = top + geo.height + 2.0
-    for line in footer_lines(doc, state):
+    for line in footer_lines(doc, state) + list(extras.lines if extras is not None else ()):
         painter.drawText(QRectF(left * k, y * k, geo.width * k, 4 * k),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, line)
         y += 3.8
+    if extras is not None:
+        draw_page_calipers(painter, extras, geo.width, geo.height, X, Y, k)

@@ -70,4 +70,6 @@ class PaperGridItem(pg.GraphicsObject):
         return self._rect
 
     def paint(self, painter: QPainter, *args: object) -> None:
+        if not self._lines:
+            return  # no page yet (a view with nothing to show)
         draw_paper_grid(painter, self._rect, self._theme, abs(painter.transform().m11()), lines=self._lines)

@@ -1,8 +1,10 @@
 """How provenance looks: one place for the screen view, the median beats and the exports.
 
-Rule 2 of the architecture: a synthesized lead must never pass for a measured one.  So a
-synthesized trace differs from a measured one in colour *and* line style (dashed), its
-cell is tinted and its label names the model; each survives a grey-scale print alone.
+Rule 2 of the architecture: a synthesized lead must never be drawn so that it could pass
+for a measured one.  A synthesized trace is a solid thin line in the synthesized colour
+(a dashed line smeared narrow QRS complexes, notches and small q waves into blobs at
+25 mm/s), its cell is tinted and its label says SYNTHESIZED (the legend names the model):
+the tint and the label carry the provenance even on a grey-scale print.
 """
 
 from __future__ import annotations
@@ -14,10 +16,6 @@ from leadsynth_core.record import Provenance
 
 from ..state.document import LeadDisplay, LeadScore
 from .theme import Theme
-
-#: Dash pattern of synthesized traces, in pen widths (long dash, short gap: the QRS
-#: shape stays readable while no one can take it for continuous ink).
-SYNTH_DASH = [4.0, 1.6]
 
 
 def trace_color(theme: Theme, provenance: Provenance | None) -> QColor:
@@ -34,9 +32,8 @@ def trace_pen(theme: Theme, provenance: Provenance | None, width: float = 1.3, c
     pen.setCosmetic(cosmetic)
     pen.setCapStyle(Qt.PenCapStyle.FlatCap)
     pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
-    if provenance is Provenance.SYNTHESIZED:
-        pen.setStyle(Qt.PenStyle.CustomDashLine)
-        pen.setDashPattern(SYNTH_DASH)
+    # Solid for every provenance: the tint and the SYNTHESIZED label tell them apart.
+    pen.setStyle(Qt.PenStyle.SolidLine)
     return pen
 
 

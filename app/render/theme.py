@@ -1,7 +1,7 @@
 """Colours of the two themes.
 
 The light theme is clinical ECG paper (pink paper, red 1 mm / 5 mm grid, black ink).
-Provenance is carried by *more than colour* elsewhere (labels, dashes, cell tint), so a
+Provenance is carried by *more than colour* elsewhere (labels, cell tint), so a
 grey-scale print or a colour-blind reader still cannot mistake a synthesized lead for a
 measured one; the colours here only reinforce it.
 """

@@ -13,6 +13,7 @@ from typing import Any
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu
 
+from ..state.paper import gain_fits
 from ..state.settings import GAINS_MM_MV, LAYOUTS, LOWPASS_CHOICES_HZ, NOTCH_CHOICES_HZ, SPEEDS_MM_S
 from ..views.lead_picker import PRESETS
 from . import dialogs
@@ -50,6 +51,8 @@ class MenusAndActions:
         f.addSeparator()
         pdf_act = self._action(f, "Export view as &PDF…", self.export_pdf_dialog, "Ctrl+E")
         self._action(f, "Export view as P&NG…", self.export_png_dialog, "Ctrl+Shift+E")
+        self.print_action = self._action(f, "&Print…", self.print_dialog, QKeySequence.StandardKey.Print,
+                                         tip="Print the page on a printer, A4 landscape at true paper scale")
         save_act = self._action(f, "&Save synthesized 12-lead…", self.save_record_dialog, QKeySequence.StandardKey.Save)
         f.addSeparator()
         self._action(f, "Evaluate a &data set…", self.dataset_dialog, "Ctrl+Shift+D",
@@ -65,6 +68,9 @@ class MenusAndActions:
         leads.addSeparator()
         self._action(leads, "&Personalize the model for this patient…", self.personalize_dialog, "Ctrl+Shift+P",
                      tip="Fine-tune the model on the patient's past 12-lead recordings")
+        self._action(leads, "Use a personal &model…", self.model_guard.choose_dialog,
+                     tip="Serve the records you open with one patient's personal model (asks before "
+                         "running it on another patient's record)")
 
         v = mb.addMenu("&View")
         self.layout_actions: dict[str, QAction] = {}
@@ -89,7 +95,7 @@ class MenusAndActions:
         g = QActionGroup(self)
         for gval in GAINS_MM_MV:
             self.gain_actions[gval] = self._action(v, f"{gval:g} mm/mV", lambda _=False, x=gval: vs.set_gain(x), checkable=True, group=g)
-        self._action(v, "Next gain", lambda: vs.set_gain(GAINS_MM_MV[(GAINS_MM_MV.index(vs.gain) + 1) % len(GAINS_MM_MV)]), "G")
+        self._action(v, "Next gain", self._next_gain, "G")
         v.addSeparator()
         self._action(v, "Zoom in", lambda: self.grid.zoom(1.25), QKeySequence.StandardKey.ZoomIn)
         self._action(v, "Zoom out", lambda: self.grid.zoom(0.8), QKeySequence.StandardKey.ZoomOut)
@@ -132,6 +138,8 @@ class MenusAndActions:
             self.lowpass_actions[hz] = self._action(flt, f"Low-pass {hz} Hz" if hz else "Low-pass off",
                                                     lambda _=False, hz=hz: self._set_filter(lowpass_hz=hz), checkable=True, group=g)
         h = mb.addMenu("&Help")
+        self._action(h, "&Keyboard shortcuts…", self.shortcuts_dialog, QKeySequence.StandardKey.HelpContents,
+                     tip="Every command that has a key, from the menus themselves")
         self._action(h, "&About LeadSynth", lambda: dialogs.show_about(self))
         # The tool bar repeats the actions a reviewer uses all the time (same QActions).
         tools = self.addToolBar("Main")
@@ -153,8 +161,18 @@ class MenusAndActions:
                 tools.addAction(act)
         self._sync_actions()
 
+    def _next_gain(self) -> None:
+        """The next gain whose 1-mV pulse fits a row of the layout (12x1 stops at 10 mm/mV)."""
+        vs = self.view_state
+        fitting = [g for g in GAINS_MM_MV if gain_fits(vs.layout, g)] or [GAINS_MM_MV[0]]
+        later = [g for g in fitting if g > vs.gain]
+        vs.set_gain(later[0] if later else fitting[0])
+
     def _sync_actions(self) -> None:
         vs = self.view_state
+        for gval, act in self.gain_actions.items():
+            # A calibration pulse taller than the row would run into the next row's.
+            act.setEnabled(gain_fits(vs.layout, gval))
         self.layout_actions[vs.layout].setChecked(True)
         self.mode_actions[vs.mode].setChecked(True)
         if vs.speed in self.speed_actions:

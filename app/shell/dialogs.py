@@ -12,7 +12,9 @@ from leadsynth_core import io as lsio
 
 log = logging.getLogger(__name__)
 
-OPEN_FILTER = "ECG records (*.hea *.h5 *.hdf5 *.mat);;WFDB header (*.hea);;HDF5 (*.h5 *.hdf5);;CPSC 2018 MATLAB (*.mat);;All files (*)"
+#: Every format the core reads, one filter each (GE MUSE, Philips, CardioSoft, aECG, DICOM, EDF...).
+#: Files are recognised by content, so "All files" opens a misnamed export too.
+OPEN_FILTER = lsio.dialog_filter()
 HDF5_SUFFIXES = (".h5", ".hdf5")
 
 
@@ -51,7 +53,7 @@ def show_about(parent: QWidget) -> None:
         "About LeadSynth",
         f"<h3>LeadSynth {__version__}</h3>"
         "<p>Reduced-lead ECG synthesis viewer: measured leads are shown as recorded; leads computed "
-        "from I and II are marked <i>derived</i>; leads reconstructed by a model are drawn dashed in blue "
+        "from I and II are marked <i>derived</i>; leads reconstructed by a model are drawn as a thin solid blue line "
         "on a tinted cell and labelled <b>SYNTHESIZED</b> with the model's name.</p>"
         "<p>Synthesized leads are estimates, not measurements; they are not for diagnosis on their own.</p>",
     )

@@ -2,7 +2,9 @@
 
 Without RECORD the bundled sample recording opens.  ``--screenshot`` renders the window
 offscreen once the record is loaded and synthesized, writes the PNG and exits (0 on
-success, 1 when loading or synthesis failed or timed out).
+success, 2 at once with the reader's message when the record cannot be opened, 1 when
+synthesis failed or timed out).  Without ``--inputs`` each file opens with the best
+measured-lead set it can supply; ``--inputs`` fixes the set.
 """
 
 from __future__ import annotations
@@ -20,14 +22,24 @@ log = logging.getLogger(__name__)
 
 #: Longest wait for load + synthesis before a screenshot run gives up.
 SCREENSHOT_TIMEOUT_S = 300
+#: Tabs a ``--screenshot`` can show.
+TABS = ("12-lead", "median")
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    # QtCore only (the platform plug-in is chosen when the application starts, later).
+    from ..state.settings import GAINS_MM_MV, LAYOUTS
+
     ap = argparse.ArgumentParser(prog="leadsynth-gui", description="LeadSynth ECG viewer")
-    ap.add_argument("record", nargs="?", help="WFDB record (.hea), HDF5 (.h5/.hdf5) or CPSC .mat; default: the bundled sample")
+    ap.add_argument("record", nargs="?", help="WFDB record (.hea), HDF5 (.h5/.hdf5), CPSC .mat, GE MUSE / Philips / "
+                    "CardioSoft / HL7 aECG XML, DICOM ECG or EDF/BDF; default: the bundled sample")
     ap.add_argument("--key", help="record key inside a multi-record HDF5 file")
     ap.add_argument("--inputs", help="leads that count as measured, e.g. I,II,V2,V4")
     ap.add_argument("--screenshot", metavar="PNG", help="render the window offscreen after synthesis, write PNG, exit")
+    ap.add_argument("--layout", choices=LAYOUTS, help="page layout (12x1 starts at the cart's 5 mm/mV)")
+    ap.add_argument("--gain", type=float, choices=GAINS_MM_MV, metavar="MM_PER_MV",
+                    help=f"gain in mm/mV ({', '.join(f'{g:g}' for g in GAINS_MM_MV)})")
+    ap.add_argument("--tab", choices=TABS, default="12-lead", help="tab a --screenshot shows (default 12-lead)")
     ap.add_argument("--version", action="version", version=f"leadsynth-gui {__version__}")
     return ap.parse_args(argv)
 
@@ -69,9 +81,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     # A screenshot run must not wait on a modal error box that nobody can click,
     # and must look the same whatever the user last chose: default, unsaved settings.
     window = MainWindow(Settings(ephemeral=bool(args.screenshot)), interactive=not args.screenshot)
+    if args.layout:
+        window.view_state.set_layout(args.layout)
+    if args.gain:
+        window.view_state.set_gain(args.gain)
     if args.inputs:
         try:
-            window.set_inputs(parse_lead_list(args.inputs))
+            window.set_inputs(parse_lead_list(args.inputs), fixed=True)
         except LeadSynthError as exc:
             print(f"leadsynth-gui: {exc}", file=sys.stderr)
             window.close()  # stops the model-selection worker before we leave
@@ -94,8 +110,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return
             status["done"] = 1
             if code == 0:
-                window.tabs.setCurrentWidget(window.grid)
+                window.tabs.setCurrentWidget(window.median if args.tab == "median" else window.grid)
                 app.processEvents()
+                if args.tab == "median":
+                    window.median.wait_idle()  # its beats are found in a worker
                 out.parent.mkdir(parents=True, exist_ok=True)
                 if not window.grab().save(str(out)):
                     code, message = 1, f"{out}: cannot write the screenshot"
@@ -111,7 +129,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 QTimer.singleShot(0, lambda: finish(1, message))
 
         doc.synthesis_state_changed.connect(on_state)
-        window.records.failed.connect(lambda _p, m: QTimer.singleShot(0, lambda: finish(1, m)))
+        # A file that cannot be opened ends the run at once (exit 2, the reader's message).
+        window.records.failed.connect(lambda _p, m: QTimer.singleShot(0, lambda: finish(2, m)))
         # Parented to the window: the guard dies with it instead of firing in a later run.
         guard = QTimer(window)
         guard.setSingleShot(True)

@@ -26,9 +26,12 @@ from PySide6.QtWidgets import (
 )
 
 from leadsynth_core.errors import LeadSynthError
+from leadsynth_core.leads import parse_lead_list
 from leadsynth_core.record import Provenance
 
 from ..controllers import AgreementController, RecordController, SynthesisController, export
+from ..controllers.measurements import MeasurementController
+from ..controllers.median import MedianController
 from ..controllers.model_choice import PatientModelChoice
 from ..controllers.notify import Notifier
 from ..controllers.window_paging import WindowPager
@@ -48,6 +51,9 @@ from ..views.model_indicator import ModelIndicator
 from ..views.record_panel import RecordPanel
 from . import dialogs
 from .actions import MenusAndActions
+from .measurements import MeasurementUi
+from .model_guard import PersonalModelGuard
+from .shortcuts import ShortcutsDialog
 
 log = logging.getLogger(__name__)
 
@@ -65,12 +71,17 @@ class MainWindow(MenusAndActions, QMainWindow):
         self.tasks = TaskRunner(self)
         self.document = ViewerDocument(self)
         self.view_state = ViewState(self.settings, self)
+        #: The user's choice of measured leads (a file that cannot supply it opens with the
+        #: best set it can: ``controllers.input_choice``); None once fixed by ``--inputs``.
+        self._preferred_inputs: tuple[str, ...] | None = parse_lead_list(self.settings.value("leads/inputs"))
         self.records = RecordController(self.document, self.tasks, self.notifier, self,
-                                        long_threshold_mb=lambda: self.settings.value("files/long_recording_mb"))
+                                        long_threshold_mb=lambda: self.settings.value("files/long_recording_mb"),
+                                        preferred_inputs=lambda: self._preferred_inputs)
         self.pager = WindowPager(self.document, self.view_state, self.tasks, self.notifier, self)
         self.synthesis = SynthesisController(self.document, self.tasks, self.notifier, self)
         self.model_choice = PatientModelChoice(self)  # a patient's personal model, or the general one
         self.synthesis.choose_model = self.model_choice.choose
+        self.model_guard = PersonalModelGuard(self.document, self.model_choice, self.notifier, self)
         self.model_choice.changed.connect(self.synthesis.run)
         self.document.set_inputs(self.settings.value("leads/inputs"))
         self.synthesis.refresh_model()
@@ -84,7 +95,9 @@ class MainWindow(MenusAndActions, QMainWindow):
 
         self.grid = EcgGridView(self.document, self.view_state)
         self.band_overlay = BandOverlay(self.grid, self.document, self.view_state)
-        self.median = MedianBeatView(self.document, self.view_state)
+        self.measurements = MeasurementController(self.document, self.view_state, self)
+        self.median_beats = MedianController(self.document, self.view_state, self.tasks, self)
+        self.median = MedianBeatView(self.document, self.view_state, self.median_beats)
         self.agreement_view = AgreementView(self.document, self.view_state, self.agreement, self.notifier)
         self.agreement_view.jump_requested.connect(self.show_time)
         self.tabs = QTabWidget()
@@ -104,6 +117,7 @@ class MainWindow(MenusAndActions, QMainWindow):
 
         self._build_status_bar()
         self._build_actions()
+        self.measurement_ui = MeasurementUi(self, self.measurements)
         self.records.opened.connect(self._on_opened)
         self.document.synthesis_state_changed.connect(self._on_synthesis_state)
         self.document.synthesis_progress.connect(self._on_progress)
@@ -212,13 +226,16 @@ class MainWindow(MenusAndActions, QMainWindow):
     def _save_agreement_options(self) -> None:
         self.settings.set_value("agreement/segment_s", self.agreement.segment_s)
 
-    def set_inputs(self, leads: tuple[str, ...]) -> None:
+    def set_inputs(self, leads: tuple[str, ...], *, fixed: bool = False) -> None:
+        """Count ``leads`` as measured; ``fixed``: keep them for every file opened later
+        (``--inputs``) instead of choosing the best set each file can supply."""
         try:
             self.document.set_inputs(leads)
         except LeadSynthError as exc:
             self.notifier.error("Invalid lead selection", exc)
             return
         self.settings.set_value("leads/inputs", ",".join(self.document.inputs))
+        self._preferred_inputs = None if fixed else self.document.inputs
 
     def open_path(self, path: str | Path, key: str | None = None) -> None:
         """Open ``path`` (asking for the record of a multi-record HDF5 file when no key)."""
@@ -227,7 +244,7 @@ class MainWindow(MenusAndActions, QMainWindow):
             try:
                 keys = dialogs.needs_key_choice(p)
             except (LeadSynthError, OSError) as exc:
-                self.notifier.error(f"Cannot open {p.name}", exc)
+                self.records.fail(p, exc)  # a batch run ends on this, as on a reader's failure
                 return
             if keys:
                 key = dialogs.choose_hdf5_key(self, p, keys)
@@ -284,18 +301,46 @@ class MainWindow(MenusAndActions, QMainWindow):
         p = Path(path)
         try:
             if p.suffix.lower() == ".pdf":
-                out = export.export_pdf(p, self.document, self.view_state)
+                out = export.export_pdf(p, self.document, self.view_state, self.measurement_ui.export_extras())
             else:
-                out = export.export_png(p, self.document, self.view_state)
+                out = export.export_png(p, self.document, self.view_state, self.measurement_ui.export_extras())
         except (LeadSynthError, OSError) as exc:
             self.notifier.error("Export failed", exc)
             return None
         self.notifier.info(f"Exported {out}")
         return out
 
+    def print_dialog(self) -> bool:
+        """File > Print: the system print dialog, then the page at true scale (A4 landscape)."""
+        from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+
+        if self.document.record is None:
+            self.notifier.error("Nothing to print", "open a record first")
+            return False
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        dialog = QPrintDialog(printer, self)
+        dialog.setWindowTitle("Print the ECG page")
+        if dialog.exec() != QPrintDialog.DialogCode.Accepted:
+            return False
+        try:
+            export.print_page(printer, self.document, self.view_state)
+        except LeadSynthError as exc:
+            self.notifier.error("Printing failed", exc)
+            return False
+        self.notifier.info(f"Page sent to {printer.printerName() or printer.outputFileName() or 'the printer'} at true scale")
+        return True
+
+    def shortcuts_dialog(self) -> ShortcutsDialog:
+        """Help > Keyboard shortcuts (generated from the menus' actions)."""
+        dialog = ShortcutsDialog(self.menuBar(), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
+
     def save_record_dialog(self) -> None:
         path = dialogs.ask_save_path(self, "Save synthesized 12-lead", self._default_export_name(".hea"),
-                                     "WFDB record (*.hea);;HDF5 (*.h5 *.hdf5)")
+                                     "WFDB record (*.hea);;HDF5 (*.h5 *.hdf5);;DICOM 12-lead ECG, for a PACS (*.dcm);;"
+                                     "EDF+ (*.edf)")
         if path:
             self.save_record(path)
 

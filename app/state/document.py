@@ -22,7 +22,7 @@ from leadsynth_core.leads import STANDARD_LEADS, parse_lead_list
 from leadsynth_core.record import EcgRecord, Provenance
 
 from .filters import DisplayFilters
-from .paper import DATA_WIDTH_MM, sample_range
+from .paper import CART_GAIN_12X1, DATA_WIDTH_MM, sample_range
 from .settings import GAINS_MM_MV, LAYOUTS, MODES, SCORE_REFERENCES, SPEEDS_MM_S, THEMES, Settings
 
 if TYPE_CHECKING:  # the models package imports torch: only for the type checker here
@@ -109,8 +109,15 @@ class ViewerDocument(QObject):
 
     # ----------------------------------------------------------------- writes
     def set_record(self, record: EcgRecord, path: Path | None, key: str | None = None, *,
-                   long_info: RecordInfo | None = None, offset: int = 0) -> None:
-        """Open ``record``; with ``long_info`` it is the window at ``offset`` of a long file."""
+                   long_info: RecordInfo | None = None, offset: int = 0,
+                   inputs: tuple[str, ...] | None = None) -> None:
+        """Open ``record``; with ``long_info`` it is the window at ``offset`` of a long file.
+
+        ``inputs``: the measured-lead selection chosen for this file, set with the record
+        (one ``record_changed``, no ``inputs_changed``: one synthesis, not two).
+        """
+        if inputs is not None:
+            self.inputs = parse_lead_list(inputs)
         self.record = record
         self.path = path
         self.key = key
@@ -241,6 +248,20 @@ class ViewerDocument(QObject):
             return "whole record"
         return f"window {fmt_hms(self.offset / rec.fs)}-{fmt_hms((self.offset + rec.n_samples) / rec.fs)}"
 
+    def rhythm_lead(self) -> str:
+        """The rhythm strip's lead: II when measured, else the first measured lead.
+
+        A rhythm strip is read for timing and P waves: it must be a measured lead whenever
+        one exists (issue 13, item 11), never a synthesized lead II.
+        """
+        measured = [n for n in STANDARD_LEADS if n in self.inputs]
+        rec = self.record
+        if rec is not None:
+            measured = [n for n in measured if n in rec.lead_names and rec.provenance_of(n) is Provenance.MEASURED]
+        if not measured or "II" in measured:
+            return "II"
+        return measured[0]
+
     def needs_synthesis(self) -> bool:
         """False when every standard lead is measured: there is nothing to synthesize."""
         return set(self.inputs) != set(STANDARD_LEADS)
@@ -298,6 +319,8 @@ class ViewState(QObject):
         self.band_in_presentation: bool = bool(settings.value("view/band_in_presentation"))
         #: Presentation mode is on (the window says so; not persisted).
         self.presenting: bool = False
+        #: The gain to restore when leaving a 12x1 page entered at the cart's gain.
+        self._gain_before_12x1: float | None = None
 
     @staticmethod
     def _pick(value: Any, allowed: tuple[Any, ...]) -> Any:
@@ -312,7 +335,25 @@ class ViewState(QObject):
         self.changed.emit(attr)
 
     def set_layout(self, layout: str) -> None:
-        self._set("layout", "view/layout", self._pick(layout, LAYOUTS))
+        """Change the layout; a 12x1 page starts at the gain a cart prints it at.
+
+        12 rows of 13.75 mm cannot hold 10-mm/mV complexes without drawing over the
+        neighbouring rows and their labels, so entering 12x1 above
+        :data:`~app.state.paper.CART_GAIN_12X1` lowers the gain to it (the user may raise it
+        again: traces are then clipped to their rows), and leaving 12x1 restores the gain
+        the user had, unless it was changed meanwhile.
+        """
+        layout = self._pick(layout, LAYOUTS)
+        if layout == self.layout:
+            return
+        if layout == "12x1" and self.gain > CART_GAIN_12X1:
+            self._gain_before_12x1 = self.gain
+            self._set("gain", "view/gain_mm_mv", CART_GAIN_12X1)
+        elif self.layout == "12x1" and self._gain_before_12x1 is not None:
+            if self.gain == CART_GAIN_12X1:
+                self._set("gain", "view/gain_mm_mv", self._gain_before_12x1)
+            self._gain_before_12x1 = None
+        self._set("layout", "view/layout", layout)
 
     def set_speed(self, speed: float) -> None:
         self._set("speed", "view/speed_mm_s", float(speed))

@@ -31,7 +31,14 @@ PULSE_DURATION_S = 0.2
 #: Samples per screen pixel above which traces are min/max-decimated.
 SAMPLES_PER_PIXEL = 5.0
 
+#: The rhythm strip's lead when it is measured (else the first measured lead: see
+#: :meth:`app.state.document.ViewerDocument.rhythm_lead`).
 RHYTHM_LEAD = "II"
+#: Room kept between a calibration pulse and the edges of its row (mm).
+PULSE_CLEARANCE_MM = 0.5
+#: The gain (mm/mV) a cart prints a 12x1 page at: its 13.75-mm rows hold a 1-mV pulse
+#: and most QRS complexes without crossing the neighbouring rows.
+CART_GAIN_12X1 = 5.0
 
 _COLUMNS: dict[str, tuple[tuple[str, ...], ...]] = {
     "3x4": (("I", "II", "III"), ("aVR", "aVL", "aVF"), ("V1", "V2", "V3"), ("V4", "V5", "V6")),
@@ -88,13 +95,38 @@ class PageGeometry:
     def row_baselines(self) -> list[float]:
         return [self.height - (r + 0.55) * self.row_height for r in range(self.rows)]
 
+    def row_band(self, row: int) -> tuple[float, float]:
+        """Lower and upper edge (mm) of ``row``: traces are clipped to it."""
+        top = self.height - row * self.row_height
+        return top - self.row_height, top
+
+    def pulse_bases(self, gain: float) -> list[float]:
+        """Where each row's 1-mV calibration pulse starts (mm), kept inside its row.
+
+        At the row's baseline when the pulse fits above it; otherwise lowered just enough
+        that its top stays :data:`PULSE_CLEARANCE_MM` under the row's upper edge, so the
+        pulses of neighbouring rows never touch (12x1 at 10 mm/mV).  A pulse taller than
+        the row cannot be drawn honestly: see :func:`gain_fits`.
+        """
+        out = []
+        for r, base in enumerate(self.row_baselines()):
+            low, top = self.row_band(r)
+            limit = top - PULSE_CLEARANCE_MM - gain
+            out.append(max(low + PULSE_CLEARANCE_MM, min(base, limit)))
+        return out
+
     def duration(self, speed: float) -> float:
         """Seconds of signal one page shows at ``speed``."""
         return DATA_WIDTH_MM / speed
 
 
-def page_geometry(layout: str) -> PageGeometry:
-    """Cells of ``layout`` ("3x4" with a lead-II rhythm strip, "6x2" or "12x1")."""
+def gain_fits(layout: str, gain: float) -> bool:
+    """True when a 1-mV pulse at ``gain`` mm/mV fits in one row of ``layout``."""
+    return gain + 2 * PULSE_CLEARANCE_MM <= _ROW_HEIGHT_MM[layout]
+
+
+def page_geometry(layout: str, rhythm_lead: str = RHYTHM_LEAD) -> PageGeometry:
+    """Cells of ``layout`` ("3x4" with a ``rhythm_lead`` rhythm strip, "6x2" or "12x1")."""
     if layout not in _COLUMNS:
         raise ValueError(f"unknown layout {layout!r}; expected one of {', '.join(_COLUMNS)}")
     columns = _COLUMNS[layout]
@@ -114,7 +146,7 @@ def page_geometry(layout: str) -> PageGeometry:
     if layout == "3x4":
         r = n_rows - 1
         cells.append(
-            Cell(RHYTHM_LEAD, r, 0, PULSE_MARGIN_MM, DATA_WIDTH_MM, baseline(r), height - r * row_h, row_h, rhythm=True)
+            Cell(rhythm_lead, r, 0, PULSE_MARGIN_MM, DATA_WIDTH_MM, baseline(r), height - r * row_h, row_h, rhythm=True)
         )
     return PageGeometry(layout, PULSE_MARGIN_MM + DATA_WIDTH_MM, height, n_rows, row_h, tuple(cells))
 

@@ -128,6 +128,7 @@ class DatasetDialog(QDialog):
         lay.addWidget(self.status)
 
         document.inputs_changed.connect(self._update_controls)
+        document.record_changed.connect(self._update_controls)  # opening may choose the inputs
         state.changed.connect(lambda what: self._update_controls() if what == "score_reference" else None)
         self._update_controls()
 

@@ -31,7 +31,8 @@ from PySide6.QtWidgets import (
 
 from leadsynth_core.record import Provenance
 
-from ..render import band_style, style
+from ..render import style
+from ..render.legend import label_html, legend_html
 from ..render.paper_grid import PaperGridItem
 from ..render.theme import Theme, theme
 from ..state import paper
@@ -75,6 +76,9 @@ class CellItems:
     label: pg.TextItem | None  # None only while the cell is being built
     badge: pg.TextItem | None
     tint: QGraphicsRectItem | None
+    #: Parent of trace, truth and fill that clips them to the cell's row, so that a tall
+    #: complex never draws over the neighbouring rows and their labels (12x1 layouts).
+    clip: QGraphicsRectItem | None = None
 
 
 class EcgGridView(QWidget):
@@ -88,7 +92,7 @@ class EcgGridView(QWidget):
         self._doc = document
         self._state = state
         self._theme = theme(state.theme)
-        self._geometry = paper.page_geometry(state.layout)
+        self._geometry = paper.page_geometry(state.layout, document.rhythm_lead())
         self._cells: list[CellItems] = []
         self._decor: list[pg.GraphicsObject] = []
         self._legend: pg.TextItem | None = None
@@ -264,15 +268,25 @@ class EcgGridView(QWidget):
     # -------------------------------------------------------------- building
     def _clear(self) -> None:
         for ci in self._cells:
-            for item in (ci.fill, ci.truth, ci.trace, ci.label, ci.badge, ci.tint):
+            for item in (ci.fill, ci.truth, ci.trace):
+                if item is not None:
+                    self._drop_clipped(item)
+            for item in (ci.label, ci.badge, ci.tint, ci.clip):
                 if item is not None:
                     self.view_box.removeItem(item)
         self._cells = []
 
+    def _drop_clipped(self, item: QGraphicsItem) -> None:
+        """Remove a trace item that lives under its cell's clipping parent."""
+        scene = item.scene()
+        item.setParentItem(None)
+        if scene is not None:
+            scene.removeItem(item)
+
     def rebuild(self) -> None:
         """Recreate the cells' items (layout, mode or theme changed, or a new record)."""
         self._theme = th = theme(self._state.theme)
-        self._geometry = geo = paper.page_geometry(self._state.layout)
+        self._geometry = geo = paper.page_geometry(self._state.layout, self._doc.rhythm_lead())
         self._clear()
         self.plot.setBackground(QColor("#c9c9c9") if th.name == "light" else QColor("#05070a"))
         self.grid_item.set_page(geo.width, geo.height + HEADER_MM, th)
@@ -289,19 +303,30 @@ class EcgGridView(QWidget):
         Adding and removing pyqtgraph items is what makes a full rebuild cost ~100 ms;
         reusing them keeps "open and synthesize" well inside its 1-s budget.
         """
+        rhythm = [c for c in self._geometry.cells if c.rhythm]
+        if rhythm and rhythm[0].lead != self._doc.rhythm_lead():
+            self.rebuild()  # the rhythm strip follows the measured leads
+            return
         mode, th = self._state.mode, self._theme
         for i, ci in enumerate(self._cells):
             self._cells[i] = self._sync_cell(ci, ci.cell, self._doc.lead_display(ci.cell.lead, mode), th)
         self._draw_decor()
         self.refresh_data()
 
-    def _ensure(self, item: QGraphicsItem | None, wanted: bool, make: Callable[[], QGraphicsItem]) -> QGraphicsItem | None:
-        """Create (and add) or remove one optional item of a cell."""
+    def _ensure(self, item: QGraphicsItem | None, wanted: bool, make: Callable[[], QGraphicsItem],
+                parent: QGraphicsItem | None = None) -> QGraphicsItem | None:
+        """Create (and add, under ``parent`` when given) or remove one optional item of a cell."""
         if wanted and item is None:
             item = make()
-            self.view_box.addItem(item, ignoreBounds=True)
+            if parent is not None:
+                item.setParentItem(parent)
+            else:
+                self.view_box.addItem(item, ignoreBounds=True)
         elif not wanted and item is not None:
-            self.view_box.removeItem(item)
+            if parent is not None:
+                self._drop_clipped(item)
+            else:
+                self.view_box.removeItem(item)
             item = None
         return item
 
@@ -316,6 +341,16 @@ class EcgGridView(QWidget):
             tint.setPen(QPen(Qt.PenStyle.NoPen))
             tint.setZValue(-50)
             return tint
+
+        def make_clip() -> QGraphicsRectItem:
+            # The row band, not only the cell: the whole row is the trace's to use.
+            low, top = self._geometry.row_band(cell.row)
+            clip = QGraphicsRectItem(QRectF(cell.x0, low, cell.width, top - low))
+            clip.setPen(QPen(Qt.PenStyle.NoPen))
+            clip.setBrush(QBrush(Qt.BrushStyle.NoBrush))
+            clip.setFlag(QGraphicsItem.GraphicsItemFlag.ItemClipsChildrenToShape, True)
+            clip.setZValue(5)
+            return clip
 
         def make_curve(z: float) -> pg.PlotDataItem:
             item = pg.PlotDataItem(skipFiniteCheck=True)
@@ -335,7 +370,10 @@ class EcgGridView(QWidget):
             return fill
 
         def make_label() -> pg.TextItem:
-            label = pg.TextItem(anchor=(0, 0))
+            # A veil of paper behind the text: a trace through the label leaves it readable.
+            veil = QColor(th.paper)
+            veil.setAlpha(190)
+            label = pg.TextItem(anchor=(0, 0), fill=pg.mkBrush(veil))
             label.setPos(cell.x0 + 0.8, cell.top - 0.6)
             label.setZValue(20)
             return label
@@ -348,9 +386,10 @@ class EcgGridView(QWidget):
 
         old = ci or CellItems(cell, disp, None, None, None, None, None, None)
         tint = self._ensure(old.tint, synthesized, make_tint)
-        truth = self._ensure(old.truth, disp.truth is not None, lambda: make_curve(10))
-        trace = self._ensure(old.trace, disp.samples is not None, lambda: make_curve(11))
-        fill = self._ensure(old.fill, truth is not None and trace is not None, make_fill)
+        clip = old.clip or self._ensure(None, True, make_clip)
+        truth = self._ensure(old.truth, disp.truth is not None, lambda: make_curve(10), clip)
+        trace = self._ensure(old.trace, disp.samples is not None, lambda: make_curve(11), clip)
+        fill = self._ensure(old.fill, truth is not None and trace is not None, make_fill, clip)
         label = self._ensure(old.label, True, make_label)
         badge = self._ensure(old.badge, disp.score is not None, make_badge)
         tip = style.score_tooltip(disp, self._doc.score_scope())
@@ -359,22 +398,12 @@ class EcgGridView(QWidget):
         if trace is not None:
             trace.setPen(style.trace_pen(th, disp.provenance, SCREEN_PEN_PX))
             trace.setToolTip(tip)
-        label.setHtml(self._label_html(cell, disp, th))
+        label.setHtml(label_html(f"{cell.lead} rhythm" if cell.rhythm else cell.lead, disp, self._doc.inputs, th))
         if badge is not None and disp.score is not None:
             badge.setHtml(f"<span style='font-size:9pt; font-weight:600; color:{th.badge_text.name()}'>"
                           f"{style.badge_text(disp.score)}{' (window)' if self._doc.is_long else ''}</span>")
             badge.setToolTip(tip)
-        return CellItems(cell, disp, trace, truth, fill, label, badge, tint)
-
-    def _label_html(self, cell: paper.Cell, disp: LeadDisplay, th: Theme) -> str:
-        name = f"{cell.lead} rhythm" if cell.rhythm else cell.lead
-        tag = style.provenance_text(disp, self._doc.inputs)
-        color = style.trace_color(th, disp.provenance).name() if disp.provenance else "#888888"
-        weight = "700" if disp.provenance is Provenance.SYNTHESIZED else "400"
-        return (
-            f"<span style='font-size:10pt; font-weight:700; color:{th.label.name()}'>{name}</span>"
-            f"&nbsp;<span style='font-size:7.5pt; font-weight:{weight}; color:{color}'>{tag}</span>"
-        )
+        return CellItems(cell, disp, trace, truth, fill, label, badge, tint, clip)
 
     def _draw_decor(self) -> None:
         """Calibration pulses, column separators and the header (scale + legend)."""
@@ -385,7 +414,7 @@ class EcgGridView(QWidget):
         speed, gain = self._state.speed, self._state.gain
         xs, ys = [], []
         w = paper.PULSE_DURATION_S * speed
-        for base in geo.row_baselines():
+        for base in geo.pulse_bases(gain):  # inside each row: neighbouring pulses never touch
             x = 2.0
             xs += [x, x + 1.5, x + 1.5, x + 1.5 + w, x + 1.5 + w, x + 3.0 + w, np.nan]
             ys += [base, base, base + gain, base + gain, base, base, np.nan]
@@ -400,8 +429,9 @@ class EcgGridView(QWidget):
         if sep_x:
             self._decor.append(pg.PlotDataItem(np.array(sep_x), np.array(sep_y),
                                                pen=pg.mkPen(th.separator, width=1.3), connect="pairs"))
-        header = pg.TextItem(html=self._header_html(), anchor=(0, 0.5))
-        header.setPos(paper.PULSE_MARGIN_MM, geo.height + HEADER_MM / 2)
+        # Anchored at its bottom: a legend wrapped to two lines grows away from the traces.
+        header = pg.TextItem(html=self._header_html(), anchor=(0, 1))
+        header.setPos(paper.PULSE_MARGIN_MM, geo.height + 0.5)
         self._decor.append(header)
         self._legend = header
         self._fit_legend()
@@ -414,30 +444,7 @@ class EcgGridView(QWidget):
         return self._legend.textItem.toPlainText() if self._legend is not None else ""
 
     def _header_html(self) -> str:
-        th, s = self._theme, self._state
-        model = self._doc.model_name
-        inputs = ", ".join(self._doc.inputs)
-        dash = "&#8211; &#8211; &#8211;"
-        parts = [
-            f"<b>{s.speed:g} mm/s &nbsp; {s.gain:g} mm/mV</b>",
-            f"<span style='color:{th.measured.name()}'>&#9473;&#9473; measured ({inputs})</span>",
-            f"<span style='color:{th.derived.name()}'>&#9473;&#9473; derived</span>",
-            f"<span style='color:{th.synthesized.name()}'><b>{dash} SYNTHESIZED</b>"
-            f"{' by ' + model if model else ''}</span>",
-        ]
-        if s.mode == "compare" and self._doc.result is not None and not self._doc.scores:
-            # A file with only the measured leads (a patch, a Holter): nothing to compare,
-            # so no legend entry for a shading that cannot appear.
-            parts.append("<i>compare: the file holds no measured truth for the synthesized leads</i>")
-        elif s.mode == "compare":
-            parts.append(f"<span style='background-color:{th.difference.name(QColor.NameFormat.HexArgb)}'>"
-                         f"&nbsp;&nbsp;&nbsp;</span> difference to measured truth")
-        else:
-            parts.append("<i>review: device view</i>")
-        band = self._doc.band
-        parts.append(band_style.band_legend_html(th, band.calibration if band else None, s.band_visible,
-                                                 self._doc.band_message if self._doc.result is not None else ""))
-        return f"<span style='font-size:9pt; color:{th.label.name()}'>" + " &nbsp;&nbsp; ".join(parts) + "</span>"
+        return legend_html(self._doc, self._state, self._theme)
 
     # ------------------------------------------------------------------ data
     def refresh_data(self) -> None:

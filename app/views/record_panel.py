@@ -1,4 +1,5 @@
-"""Who and what is open: patient, date, rate, duration, and every lead's provenance."""
+"""Who and what is open: patient, age/sex, date, device, rate, duration, every lead's provenance,
+and the cart's own report (hospital exports) in a "Device report" box."""
 
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ from PySide6.QtWidgets import (
 from leadsynth_core.record import Provenance
 
 from ..render.theme import LIGHT
+from ..state.demographics import demographics_text
 from ..state.document import ViewerDocument
+from .device_report_box import DeviceReportBox
 
 
 def _fmt_duration(seconds: float) -> str:
@@ -36,7 +39,7 @@ class RecordPanel(QWidget):
         self.fields: dict[str, QLabel] = {}
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
-        for name in ("File", "Patient", "Recorded", "Rate", "Duration", "Notes"):
+        for name in ("File", "Patient", "Age, sex", "Recorded", "Device", "Rate", "Duration", "Notes"):
             lab = QLabel("-")
             lab.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             lab.setWordWrap(True)
@@ -55,9 +58,12 @@ class RecordPanel(QWidget):
         self.long_note = QLabel()
         self.long_note.setWordWrap(True)
         self.long_note.setVisible(False)
+        #: What the cart measured and concluded (MUSE, Philips, CardioSoft, DICOM, aECG).
+        self.device_report = DeviceReportBox(self)
         lay = QVBoxLayout(self)
         lay.addLayout(form)
         lay.addWidget(self.long_note)
+        lay.addWidget(self.device_report)
         lay.addWidget(self.leads, 1)
         document.record_changed.connect(self.refresh)
         document.result_changed.connect(self.refresh)
@@ -71,6 +77,7 @@ class RecordPanel(QWidget):
                 lab.setText("-")
             self.leads.setRowCount(0)
             self.long_note.setVisible(False)
+            self.device_report.set_report(None)
             return
         name = self._doc.path.name if self._doc.path else (rec.source or "-")
         if self._doc.key:
@@ -81,7 +88,12 @@ class RecordPanel(QWidget):
         if rec.metadata.get("synthetic_demo"):
             patient += "  (synthetic demo, not a patient)"
         self.fields["Patient"].setText(patient)
+        self.fields["Age, sex"].setText(demographics_text(rec.metadata))
         self.fields["Recorded"].setText(rec.recorded_at.strftime("%Y-%m-%d %H:%M:%S") if rec.recorded_at else "-")
+        fmt = rec.metadata.get("format")
+        device = rec.metadata.get("device")
+        self.fields["Device"].setText(" - ".join(str(p) for p in (device, fmt) if p) or "-")
+        self.device_report.set_report(rec.metadata.get("device_report"))
         self.fields["Rate"].setText(f"{rec.fs:g} Hz")
         self.fields["Duration"].setText(f"{_fmt_duration(self._doc.duration)} ({self._doc.n_samples:,} samples)")
         self.long_note.setVisible(self._doc.is_long)

@@ -1,5 +1,6 @@
 """Step 1: whose model.  The open record's patient by default, or another from the library;
-recordings can be added to the library here (in a worker)."""
+recordings can be added to the library here (in a worker), and recordings already in it
+assigned to the patient or removed (:class:`~app.wizard.library_box.LibraryRecordingsBox`)."""
 
 from __future__ import annotations
 
@@ -16,17 +17,19 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from leadsynth_core import io as lsio
 from leadsynth_core.errors import LeadSynthError
 from leadsynth_core.library import AddReport, Library, PatientEntry
 
 from ..controllers.notify import Notifier
 from .jobs import WizardJobs
+from .library_box import LibraryRecordingsBox
 from .state import WizardState
 
 log = logging.getLogger(__name__)
 
 #: Files the "Add files" dialog offers (what leadsynth_core.io reads).
-RECORD_FILTER = "ECG recordings (*.hea *.h5 *.hdf5 *.mat);;All files (*)"
+RECORD_FILTER = lsio.dialog_filter()
 
 
 class PatientPage(QWizardPage):
@@ -79,7 +82,9 @@ class PatientPage(QWizardPage):
         row.addWidget(self.add_cancel)
         lay.addLayout(row)
         lay.addWidget(self.add_label)
-        lay.addStretch(1)
+        self.library_box = LibraryRecordingsBox(notifier)
+        self.library_box.changed.connect(self.reload_patients)
+        lay.addWidget(self.library_box, 1)
         self._patients: dict[str, PatientEntry] = {}
         state.patient_changed.connect(self._on_patient_changed)
         jobs.add_progress.connect(self._on_add_progress)
@@ -149,6 +154,7 @@ class PatientPage(QWizardPage):
         self._jobs.add_recordings(paths, pid)
 
     def _on_patient_changed(self, patient_id: str) -> None:
+        self.library_box.set_patient(patient_id)
         entry = self._patients.get(patient_id)
         if not patient_id:
             self.patient_info.setText("Choose a patient, or type a new id and add recordings.")
@@ -194,9 +200,17 @@ class PatientPage(QWizardPage):
         self._set_adding(False)
         lines = [report.summary()]
         lines += [f"failed: {path}: {why}" for path, why in report.failed[:5]]
+        # A recording already in the library is not added again: say which entry it is, and
+        # how to make it this patient's (select it in the list, press Assign).
+        pid = self._state.patient_id
+        others = [e for e in report.duplicate_entries if e.patient_id != pid]
+        lines += [f"duplicate: {note}" for note in report.duplicate_notes()[:5]]
+        if others:
+            lines.append(f"To use them for {pid}: they are selected in the list below; press “Assign to {pid}”.")
         self.add_label.setText("\n".join(lines))
         self._notifier.info(f"Library: {report.summary()}")
         self.reload_patients()
+        self.library_box.select_ids(e.id for e in others)
 
     def _on_add_failed(self, message: str) -> None:
         self._set_adding(False)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
+from leadsynth_core import options
 from leadsynth_core.models import ModelCard
 from leadsynth_core.personalize import PersonalizationResult
 from leadsynth_core.record import EcgRecord
@@ -20,9 +21,10 @@ from .review import Review, TrainingRequest
 
 log = logging.getLogger(__name__)
 
-#: Malpani et al.'s fine-tuning settings, the defaults behind "Advanced".
-DEFAULT_EPOCHS = 60
-DEFAULT_LR = 0.002
+#: Malpani et al.'s fine-tuning settings, the defaults behind "Advanced" (one source for the
+#: engine, the CLI and the wizard: leadsynth_core.options).
+DEFAULT_EPOCHS = options.DEFAULT_EPOCHS
+DEFAULT_LR = options.DEFAULT_LR
 
 
 class WizardState(QObject):

@@ -27,9 +27,12 @@ _COMMANDS: tuple[str, ...] = (
     "synthesize",
     "evaluate",
     "agreement",
+    "measure",
     "models",
     "personalize",
     "library",
+    "prepare",
+    "train",
 )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sys
 from typing import Any
 
 from . import add_isolation_argument, add_reference_argument
@@ -57,7 +58,21 @@ def run(args: argparse.Namespace) -> int:
         print(f"  {lead:<4} PCC {_fmt(m['pcc'])}  RMSE {_fmt(m['rmse'])} mV  MAE {_fmt(m['mae'])} mV  "
               f"SNR {_fmt(m['snr_db'], 1)} dB")
     print(f"  mean PCC {_fmt(result['mean']['pcc'])}  RMSE {_fmt(result['mean']['rmse'])} mV")
-    if result["skipped"]:
-        print(f"  skipped {len(result['skipped'])} record(s) (reasons in {out})")
+    skipped = result["skipped"]
+    if skipped:
+        print(f"  skipped {len(skipped)} record(s):")
+        for item in skipped[:_SHOWN_REASONS]:
+            print(f"    {item['record']}: {item['reason']}")
+        if len(skipped) > _SHOWN_REASONS:
+            print(f"    ... and {len(skipped) - _SHOWN_REASONS} more (all reasons in {out})")
     print(f"wrote {out}")
+    if not result["n_records"]:
+        # A data set of which nothing could be scored is a failure, not a result of "n/a".
+        print(f"leadsynth evaluate: error: no record of {args.data} could be scored "
+              f"({len(skipped)} skipped; reasons above and in {out})", file=sys.stderr)
+        return 2
     return 0
+
+
+#: How many skipped records' reasons are printed (all of them are in the JSON).
+_SHOWN_REASONS = 5

@@ -17,11 +17,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "info",
         help="describe a recording (rate, length, leads, provenance, patient)",
         description=(
-            "Describe a recording: WFDB (with or without .hea), CPSC 2018 .mat or HDF5. "
-            "For an HDF5 file with several records, lists the keys (pick one with --key)."
+            "Describe a recording: WFDB (with or without .hea), CPSC 2018 .mat, HDF5, GE MUSE / Philips "
+            "Sierra / GE CardioSoft / HL7 aECG XML, DICOM ECG or EDF/EDF+/BDF (recognised by content), "
+            "with the patient, the device and the cart's own measurements and statements. "
+            "For an HDF5 file with several records, lists the keys (pick one with --key). "
+            "'leadsynth info --formats' lists the formats read and written."
         ),
     )
-    parser.add_argument("record", metavar="RECORD", help="record path")
+    parser.add_argument("record", metavar="RECORD", nargs="?", help="record path")
+    parser.add_argument("--formats", action="store_true", help="list the formats LeadSynth reads and writes")
     parser.add_argument("--key", "--h5-record", dest="key", default=None, help="record key in a multi-record HDF5 file")
     parser.add_argument("--fs", type=float, default=None, help="sampling rate for files that do not store one (Hz)")
     parser.add_argument(
@@ -33,7 +37,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_info(args: argparse.Namespace) -> int:
-    from ..io import guard_record, inspect_record, list_records, read_record  # wfdb/pandas: only when used
+    from ..errors import RecordFormatError
+    from ..io import (  # wfdb/pandas: only when used
+        describe_formats,
+        format_device_report,
+        guard_record,
+        inspect_record,
+        list_records,
+        read_record,
+    )
+
+    if args.formats:
+        print(describe_formats())
+        return 0
+    if not args.record:
+        raise RecordFormatError("no RECORD given (or use --formats to list the formats)")
 
     # A damaged HDF5 file can hang or crash libhdf5: check it in a child process first.
     guard_record(args.record, key=args.key, fs=args.fs, isolate=args.isolate)
@@ -56,7 +74,13 @@ def run_info(args: argparse.Namespace) -> int:
             print(f"  {name:<5} {prov.value}")
         if info.model_id:
             print(f"model:        {info.model_id}")
+        report = format_device_report(info.metadata)
+        if report:
+            print(report)
         return 0
     record = read_record(args.record, key=args.key, fs=args.fs)
     print(record.describe())
+    report = format_device_report(record.metadata)
+    if report:
+        print(report)
     return 0

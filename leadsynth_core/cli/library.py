@@ -1,4 +1,14 @@
-"""``leadsynth library``: add recordings to the patient library, list and check them."""
+"""``leadsynth library``: add recordings to the patient library, assign them to patients,
+remove recordings and models, list, show and check.
+
+    leadsynth library add PATH... [--patient ID]
+    leadsynth library assign REC... --patient ID [--force]     REC: #id, id or record file
+    leadsynth library remove REC...
+    leadsynth library remove-model MODEL_ID [--delete-files]
+    leadsynth library show PATIENT
+    leadsynth library list [--patient ID]
+    leadsynth library check [--patient ID]
+"""
 
 from __future__ import annotations
 
@@ -9,6 +19,9 @@ from pathlib import Path
 from ..library import Library
 
 __all__ = ["register"]
+
+#: How many recordings without a patient ``library list`` names.
+_SHOWN_ORPHANS = 20
 
 
 def _add_library_option(p: argparse.ArgumentParser) -> None:
@@ -37,6 +50,34 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _add_library_option(lst)
     lst.set_defaults(func=_list)
 
+    asg = sub.add_parser(
+        "assign", help="assign (or change) the patient of recordings already in the library",
+        description="Set the patient of recordings already in the library.  REC is a library id "
+                    "(12 or #12, as 'library list' shows) or a record file (matched by content).",
+    )
+    asg.add_argument("recordings", nargs="+", metavar="REC")
+    asg.add_argument("--patient", metavar="ID", required=True, help="the patient (created if new)")
+    asg.add_argument("--force", action="store_true",
+                     help="also relabel a recording whose own file names another patient")
+    _add_library_option(asg)
+    asg.set_defaults(func=_assign)
+
+    rm = sub.add_parser("remove", help="remove recordings from the library (the files stay where they are)")
+    rm.add_argument("recordings", nargs="+", metavar="REC", help="library id (12 or #12) or record file")
+    _add_library_option(rm)
+    rm.set_defaults(func=_remove)
+
+    rmm = sub.add_parser("remove-model", help="unregister a personal model")
+    rmm.add_argument("model", metavar="MODEL_ID")
+    rmm.add_argument("--delete-files", action="store_true", help="also delete the model's files")
+    _add_library_option(rmm)
+    rmm.set_defaults(func=_remove_model)
+
+    show = sub.add_parser("show", help="one patient: recordings and personal models")
+    show.add_argument("patient", metavar="PATIENT")
+    _add_library_option(show)
+    show.set_defaults(func=_show)
+
     chk = sub.add_parser("check", help="report recordings moved, deleted or changed since they were added")
     chk.add_argument("--patient", metavar="ID", default=None)
     _add_library_option(chk)
@@ -52,8 +93,8 @@ def _add(args: argparse.Namespace) -> int:
         print(f"added     #{e.id:<5} {e.patient_id or '-':<14} {flag:<10} {e.path}{note}")
     for e in result.relocated:
         print(f"re-linked #{e.id:<5} {e.patient_id or '-':<14} {'':<10} {e.path}")
-    for p in result.duplicates:
-        print(f"duplicate {p}")
+    for line in result.duplicate_notes(args.patient):
+        print(f"duplicate {line}")
     for p, reason in result.failed:
         print(f"failed    {p}: {reason}", file=sys.stderr)
     print(result.summary())
@@ -72,13 +113,25 @@ def _list(args: argparse.Namespace) -> int:
             if orphans:
                 print(f"{'(no patient)':<16}{len(orphans):>11}{sum(r.complete_12_lead for r in orphans):>18}{0:>17}")
             print(f"{len(patients)} patient(s) in {lib.path}")
+            if orphans:
+                print(f"recordings without a patient ({len(orphans)}):")
+                for r in orphans[:_SHOWN_ORPHANS]:
+                    print(f"  #{r.id:<5} {r.path}" + (f"[{r.record_key}]" if r.record_key else ""))
+                if len(orphans) > _SHOWN_ORPHANS:
+                    print(f"  ... and {len(orphans) - _SHOWN_ORPHANS} more")
+                print("assign them with: leadsynth library assign REC... --patient ID")
             return 0
         recs = lib.list_recordings(args.patient)
         models = lib.personal_models(args.patient)
     if not recs and not models:
         print(f"patient {args.patient}: nothing in the library")
         return 0
-    print(f"patient {args.patient}: {len(recs)} recording(s), most recent first")
+    _print_patient(args.patient, recs, models)
+    return 0
+
+
+def _print_patient(patient: str, recs: list, models: list) -> None:
+    print(f"patient {patient}: {len(recs)} recording(s), most recent first")
     for r in recs:
         when = (r.recorded_at or "date unknown")[:19]
         flag = "12-lead" if r.complete_12_lead else "incomplete"
@@ -89,6 +142,51 @@ def _list(args: argparse.Namespace) -> int:
     for m in models:
         verdict = m.metrics.get("verdict", "-")
         print(f"  {m.id}  inputs {','.join(m.inputs)}  base {m.base_model_id}  held-out: {verdict}  {m.created_at}")
+
+
+def _resolve(lib: Library, items: list[str]) -> list:
+    entries = []
+    for item in items:
+        entries.extend(lib.find_recordings(item))
+    return list({e.id: e for e in entries}.values())
+
+
+def _assign(args: argparse.Namespace) -> int:
+    with Library(args.library) as lib:
+        entries = _resolve(lib, args.recordings)
+        done = lib.assign_patient([e.id for e in entries], args.patient, force=args.force)
+    for before, after in zip(entries, done, strict=True):
+        was = f"(was {before.patient_id or 'no patient'})" if before.patient_id != after.patient_id else "(unchanged)"
+        print(f"assigned  #{after.id:<5} {after.patient_id:<14} {was:<24} {after.path}")
+    print(f"{len(done)} recording(s) now of patient {args.patient}")
+    return 0
+
+
+def _remove(args: argparse.Namespace) -> int:
+    with Library(args.library) as lib:
+        entries = _resolve(lib, args.recordings)
+        for e in entries:
+            lib.remove_recording(e.id)
+            print(f"removed   #{e.id:<5} {e.patient_id or '-':<14} {e.path}  (the file is not touched)")
+    print(f"{len(entries)} recording(s) removed from the library")
+    return 0
+
+
+def _remove_model(args: argparse.Namespace) -> int:
+    with Library(args.library) as lib:
+        entry = lib.remove_model(args.model, delete_files=args.delete_files)
+    files = "its files deleted" if args.delete_files else f"its files kept at {entry.path}"
+    print(f"removed model {entry.id} (patient {entry.patient_id or '-'}); {files}")
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    with Library(args.library) as lib:
+        summary = lib.patient_summary(args.patient)
+    p = summary.patient
+    print(f"patient {p.id} (in the library since {p.created_at[:19]}): {p.n_complete} of {p.n_recordings} "
+          f"recording(s) complete 12-lead, {p.n_models} personal model(s)")
+    _print_patient(p.id, list(summary.recordings), list(summary.models))
     return 0
 
 

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from ..errors import PersonalizationError
-from ..options import DEVICES, TRAINABLE
+from ..options import DEFAULT_EPOCHS, DEFAULT_HOLDOUT, DEFAULT_LR, DEFAULT_SEED, DEVICES, TRAINABLE
 
 __all__ = ["register"]
 
@@ -27,7 +27,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "personalize",
         help="fine-tune a model on a patient's past 12-lead recordings",
         description=(
-            "Fine-tune the final layer of a model (Malpani et al.: 60 epochs, lr 0.002) on a patient's "
+            f"Fine-tune the final layer of a model (Malpani et al.: {DEFAULT_EPOCHS} epochs, lr {DEFAULT_LR:g}) "
+            "on a patient's "
             "past complete 12-lead recordings; the last part of each recording is held out to check "
             "that the personal model is better than the base model."
         ),
@@ -39,17 +40,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     src.add_argument("--latest", type=int, metavar="N",
                      help="use the patient's N most recent complete 12-lead recordings from the library")
     p.add_argument("--patient", metavar="ID", default=None,
-                   help="patient id (required with --latest; otherwise taken from the recordings)")
+                   help="patient id the model is for (required with --latest, and with --train unless "
+                        "every recording names the same patient)")
     p.add_argument("--out", metavar="MODEL", type=Path, default=None,
                    help="output file stem (MODEL.safetensors + MODEL.json); default: the personal models folder")
-    p.add_argument("--device", choices=DEVICES, default="auto")
-    p.add_argument("--epochs", type=int, default=60)
-    p.add_argument("--lr", type=float, default=0.002)
+    p.add_argument("--device", choices=DEVICES, default="auto",
+                   help="where to train: auto (a GPU when there is one, else the CPU; default), cpu, cuda "
+                        "(NVIDIA GPU) or mps (Apple GPU)")
+    p.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS, metavar="N",
+                   help=f"passes over the training recordings (default {DEFAULT_EPOCHS})")
+    p.add_argument("--lr", type=float, default=DEFAULT_LR, metavar="X",
+                   help=f"Adam learning rate (default {DEFAULT_LR:g})")
     p.add_argument("--trainable", choices=TRAINABLE, default="head",
                    help="which layers to fine-tune (default: head, the final convolution)")
     p.add_argument("--k", type=int, default=1, help="layers before the head for --trainable last_blocks")
-    p.add_argument("--holdout", type=float, default=0.2, help="fraction at the end of each recording held out")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--holdout", type=float, default=DEFAULT_HOLDOUT,
+                   help=f"fraction at the end of each recording held out (default {DEFAULT_HOLDOUT:g})")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, metavar="N",
+                   help=f"seed of the minibatch order: the same inputs and seed give the same model "
+                        f"(default {DEFAULT_SEED})")
     p.add_argument("--allow-mixed-patients", action="store_true",
                    help="accept recordings that name different patients")
     p.add_argument("--save-anyway", action="store_true",
@@ -71,9 +80,13 @@ def _run(args: argparse.Namespace) -> int:
                 raise PersonalizationError("--latest needs --patient ID")
             recordings = lib.latest_complete_recordings(args.patient, n=args.latest)
             if not recordings:
+                unassigned = len(lib.unassigned_recordings())
+                also = (f", or assign some of the {unassigned} recording(s) without a patient already in the "
+                        f"library with 'leadsynth library assign REC... --patient {args.patient}' "
+                        "('leadsynth library list' shows them)") if unassigned else ""
                 raise PersonalizationError(
                     f"the library has no complete 12-lead recording of patient {args.patient!r}; "
-                    "add some with 'leadsynth library add PATH --patient ID'"
+                    f"add some with 'leadsynth library add PATH --patient {args.patient}'{also}"
                 )
             print(f"using {len(recordings)} recording(s) of patient {args.patient} from the library:")
             for r in recordings:
@@ -89,6 +102,8 @@ def _run(args: argparse.Namespace) -> int:
             args.base, args.inputs, recordings, trainable=args.trainable, k=args.k, epochs=args.epochs,
             lr=args.lr, device=args.device, holdout=args.holdout, seed=args.seed, patient_id=args.patient,
             allow_mixed_patients=args.allow_mixed_patients, on_epoch=on_epoch,
+            # Saving needs a patient: find out before training, not after the table.
+            patient_required="--patient ID",
         )
         print(result.table())
         report = result.to_dict()
@@ -106,3 +121,4 @@ def _run(args: argparse.Namespace) -> int:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
     return code
+

@@ -1,4 +1,8 @@
-"""Reading and writing ECG records: WFDB, CPSC 2018 ``.mat`` and HDF5.
+"""Reading and writing ECG records: WFDB, CPSC 2018 ``.mat``, HDF5 and hospital exports.
+
+Hospital exports (GE MUSE, Philips Sierra, GE CardioSoft, HL7 aECG XML, DICOM ECG, EDF/BDF)
+are recognised by content and read through the same ``read_record``; DICOM and EDF+ are
+also written (``write_record(record, "out.dcm" | "out.edf")``); see docs/formats.md.
 
 Every reader returns an :class:`~leadsynth_core.record.EcgRecord` in mV with canonical
 lead names and per-lead provenance, or raises an error from
@@ -18,6 +22,8 @@ from .api import (
     sample_path,
     write_record,
 )
+from .device_report import MEASUREMENT_LABELS, format_device_report, measurement_rows
+from .formats import FORMATS, describe_formats, dialog_filter
 from .hdf5_format import SCHEMA_NAME, SCHEMA_VERSION, Hdf5RecordWriter, write_hdf5
 from .isolation import guard_record, probe_hdf5
 from .wfdb_format import wfdb_files, wfdb_header_path, write_wfdb
@@ -41,6 +47,13 @@ __all__ = [
     # One atomic-write helper for every file LeadSynth writes (the io internals stay private).
     "atomic_paths",
     "AtomicFiles",
+    # Formats (docs/formats.md) and what a cart reported (metadata["device_report"]).
+    "FORMATS",
+    "describe_formats",
+    "dialog_filter",
+    "MEASUREMENT_LABELS",
+    "measurement_rows",
+    "format_device_report",
     # The files that make up a WFDB record (the library hashes them).
     "wfdb_files",
     "wfdb_header_path",

@@ -11,6 +11,7 @@ from ..errors import RecordFormatError
 from ..record import EcgRecord
 from . import cpsc_format, hdf5_format, wfdb_format
 from ._common import RecordInfo, same_file, write_error
+from .formats import VENDOR_KINDS, VENDOR_SUFFIXES, sniff, vendor_reader
 
 __all__ = [
     "read_record",
@@ -26,13 +27,28 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Formats :func:`write_record` can produce.
-WRITE_FORMATS: tuple[str, ...] = ("wfdb", "hdf5")
+WRITE_FORMATS: tuple[str, ...] = ("wfdb", "hdf5", "dicom", "edf")
 _HDF5_SUFFIXES = (".h5", ".hdf5", ".hdf")
+_WRITE_SUFFIXES = {".dcm": "dicom", ".edf": "edf"}
 
 
 def _kind(path: Path) -> tuple[str, Path]:
-    """Classify ``path`` as ``wfdb``, ``hdf5`` or ``cpsc`` and return the file to open."""
+    """Classify ``path`` (``wfdb``, ``hdf5``, ``cpsc`` or a vendor kind) and return the file to open.
+
+    Hospital exports (XML, DICOM, EDF) are recognised by their content, whatever their name.
+    """
     suffix = path.suffix.lower()
+    if path.is_file() and suffix not in (".hea", ".dat", ".mat") + _HDF5_SUFFIXES:
+        vendor = sniff(path)
+        if vendor is not None:
+            return vendor, path
+        if suffix in VENDOR_SUFFIXES:
+            raise RecordFormatError(
+                f"{path}: the content is not a format LeadSynth reads (expected for {suffix}: "
+                + {".xml": "GE MUSE, Philips Sierra, GE CardioSoft or HL7 aECG XML",
+                   ".dcm": "a DICOM file with the DICM marker", ".edf": "an EDF header",
+                   ".bdf": "a BDF header"}[suffix] + ")"
+            )
     if suffix in _HDF5_SUFFIXES:
         return "hdf5", path
     if suffix in (".hea", ".dat"):
@@ -51,7 +67,8 @@ def _kind(path: Path) -> tuple[str, Path]:
         raise RecordFormatError(f"{path}: no such record (looked for {path} and {hea})")
     raise RecordFormatError(
         f"{path}: unrecognised record file; expected a WFDB header (.hea), an HDF5 file "
-        "(.h5/.hdf5) or a CPSC 2018 .mat file"
+        "(.h5/.hdf5), a CPSC 2018 .mat file, GE MUSE / Philips / CardioSoft / HL7 aECG XML, "
+        "DICOM ECG or EDF/BDF"
     )
 
 
@@ -67,7 +84,9 @@ def read_record(path: str | os.PathLike[str], *, key: str | None = None, fs: flo
     ----------
     path
         A WFDB record (with or without ``.hea``; PhysioNet, PTB, PTB-XL, LUDB, Challenge
-        ``.hea`` + ``.mat``), a CPSC 2018 ``.mat`` file or an HDF5 file.
+        ``.hea`` + ``.mat``), a CPSC 2018 ``.mat`` file, an HDF5 file, or a hospital export
+        recognised by its content: GE MUSE / Philips Sierra / GE CardioSoft / HL7 aECG XML,
+        DICOM ECG waveform, EDF/EDF+/BDF (see :mod:`leadsynth_core.io.formats`).
     key
         The record of a multi-record HDF5 file (see :func:`list_records`).
     fs
@@ -105,6 +124,8 @@ def read_window(
         raise RecordFormatError(f"{p}: key={key!r} given, but a {kind.upper()} file holds one record")
     if kind == "wfdb":
         record = wfdb_format.read_wfdb(target, start, stop)
+    elif kind in VENDOR_KINDS:
+        record = vendor_reader(kind)(target, start, stop)
     else:
         record = cpsc_format.read_cpsc(target, start, stop)
     _check_caller_fs(record.fs, fs, str(target))
@@ -121,9 +142,25 @@ def inspect_record(
         return hdf5_format.inspect_hdf5(target, key, fs=fs)
     if key:
         raise RecordFormatError(f"{p}: key={key!r} given, but a {kind.upper()} file holds one record")
-    info = wfdb_format.inspect_wfdb(target) if kind == "wfdb" else cpsc_format.inspect_cpsc(target)
+    if kind in VENDOR_KINDS:
+        info = _inspect_vendor(kind, target)
+    else:
+        info = wfdb_format.inspect_wfdb(target) if kind == "wfdb" else cpsc_format.inspect_cpsc(target)
     _check_caller_fs(info.fs, fs, str(target))
     return info
+
+
+def _inspect_vendor(kind: str, target: Path) -> RecordInfo:
+    """Describe a hospital export: XML and DICOM files are small and read whole; EDF's first sample."""
+    record = vendor_reader(kind)(target, 0, 1 if kind == "edf" else None)
+    meta = dict(record.metadata)
+    n = int(meta.pop("file_samples", record.n_samples))
+    meta.pop("window", None)
+    return RecordInfo(
+        path=target, format=str(meta.get("format", kind)), key=None, fs=record.fs, n_samples=n,
+        lead_names=record.lead_names, provenance=record.provenance, patient_id=record.patient_id,
+        recorded_at=record.recorded_at, model_id=record.model_id, metadata=meta,
+    )
 
 
 def list_records(path: str | os.PathLike[str]) -> list[str]:
@@ -151,13 +188,14 @@ def write_record(
     format: str | None = None,
     key: str | None = None,
 ) -> Path:
-    """Write ``record`` atomically as WFDB (``.hea`` + ``.dat``) or project HDF5.
+    """Write ``record`` atomically as WFDB (``.hea`` + ``.dat``), project HDF5, DICOM ECG or EDF+.
 
     Parameters
     ----------
     format
-        ``"wfdb"`` or ``"hdf5"``; by default ``.h5``/``.hdf5`` means HDF5 and anything
-        else a WFDB record path (``OUT`` or ``OUT.hea``).
+        ``"wfdb"``, ``"hdf5"``, ``"dicom"`` or ``"edf"``; by default ``.h5``/``.hdf5`` means
+        HDF5, ``.dcm`` DICOM 12-lead ECG, ``.edf`` EDF+ and anything else a WFDB record
+        path (``OUT`` or ``OUT.hea``).
     key
         The record key inside a new HDF5 file (default: the file stem).
 
@@ -172,7 +210,8 @@ def write_record(
         For an unknown format or a target that is one of the record's own source files.
     """
     p = Path(path)
-    fmt = format or ("hdf5" if p.suffix.lower() in _HDF5_SUFFIXES else "wfdb")
+    suffix = p.suffix.lower()
+    fmt = format or ("hdf5" if suffix in _HDF5_SUFFIXES else _WRITE_SUFFIXES.get(suffix, "wfdb"))
     if fmt not in WRITE_FORMATS:
         raise RecordFormatError(f"{p}: unknown output format {fmt!r}; valid formats are {', '.join(WRITE_FORMATS)}")
     if fmt == "wfdb":
@@ -180,6 +219,8 @@ def write_record(
         targets = [hea, hea.with_suffix(".dat")]
     else:
         targets = [p]
+    if fmt in ("dicom", "edf") and not suffix:
+        raise RecordFormatError(f"{p}: name a {fmt.upper()} output with its extension ({'.dcm' if fmt == 'dicom' else '.edf'})")
     for target in targets:
         for src in _source_files(record):
             if same_file(target, src):
@@ -191,6 +232,14 @@ def write_record(
     try:
         if fmt == "wfdb":
             return wfdb_format.write_wfdb(record, p)
+        if fmt == "dicom":
+            from .dicom_writer import write_dicom_ecg
+
+            return write_dicom_ecg(record, p)
+        if fmt == "edf":
+            from .edf_format import write_edf
+
+            return write_edf(record, p)
         return hdf5_format.write_hdf5({key or p.stem or "record": record}, p)
     except OSError as exc:
         # Disk full, read-only folder, a path under a file...: the atomic writers have
@@ -219,6 +268,8 @@ def find_records(folder: str | os.PathLike[str]) -> list[Path]:
             p = Path(dirpath) / name
             suffix = p.suffix.lower()
             if suffix == ".hea" or suffix in _HDF5_SUFFIXES:
+                found.append(p)
+            elif suffix in VENDOR_SUFFIXES and sniff(p) is not None:
                 found.append(p)
             elif suffix == ".mat" and f"{p.stem}.hea" not in names and cpsc_format.is_cpsc_mat(p):
                 found.append(p)

@@ -6,7 +6,7 @@ The project schema is documented in ``docs/hdf5_schema.md``.  In short::
                             software="LeadSynth <version>"
     /records/<key>/         one group per record; attrs fs, lead_names, provenance,
                             units="mV", patient_id, recorded_at (ISO 8601), source,
-                            model_id, metadata (JSON)
+                            model_id, model_patient_id (personal models), metadata (JSON)
     /records/<key>/signal   float32 (n_samples, n_leads), mV, chunked, resizable
 
 Reads of a sample range touch only that slice of the file (HDF5 hyperslab), so a
@@ -276,6 +276,12 @@ def _project_info(path: Path, group: h5py.Group, key: str) -> tuple[RecordInfo, 
     return info, ds, scale
 
 
+@functools.lru_cache(maxsize=256)
+def _warn_fs_assumed(where: str) -> None:
+    """Say once per file (not at every inspect and read of it) that its rate is assumed."""
+    log.warning("%s: no 'fs' attribute; assuming %g Hz (SPH database layout)", where, SPH_FS)
+
+
 def _ecg_info(path: Path, f: h5py.File, fs: float | None) -> tuple[RecordInfo, h5py.Dataset, bool, float]:
     where = str(path)
     ds = _dataset(f, "ecg", 2, where)
@@ -296,7 +302,7 @@ def _ecg_info(path: Path, f: h5py.File, fs: float | None) -> tuple[RecordInfo, h
         # the SPH database is 500 Hz throughout, so assume it, but say so.
         value = SPH_FS
         metadata["fs_assumed"] = True
-        log.warning("%s: no 'fs' attribute; assuming %g Hz (SPH database layout)", where, SPH_FS)
+        _warn_fs_assumed(where)
     else:
         raise RecordFormatError(f"{where}: dataset 'ecg' has no 'fs' attribute; pass fs= to read it")
     raw_names = ds.attrs.get("lead_names")
@@ -423,6 +429,10 @@ def _write_group_attrs(
             group.attrs[name] = str(value)
     if recorded_at is not None:
         group.attrs["recorded_at"] = recorded_at.isoformat()
+    # A personal model's patient is named wherever its output goes (ARCHITECTURE rule 8).
+    leadsynth = metadata.get("leadsynth")
+    if isinstance(leadsynth, Mapping) and leadsynth.get("model_patient"):
+        group.attrs["model_patient_id"] = str(leadsynth["model_patient"])
     # Reader-added bookkeeping is not part of the record's own metadata.
     meta = {k: v for k, v in metadata.items() if k not in ("format", "key", "window")}
     try:

@@ -11,7 +11,9 @@ our control.  The header carries one comment line::
 
     # leadsynth: measured=I,II,V2,V4; derived=III,aVR,aVL,aVF; synthesized=V1,V3,V5,V6; model=ID
 
-which the reader parses back into per-lead provenance and the model id, followed by
+(ending in ``; model_patient=PATIENT`` when the model is a personal model, whose patient is
+named wherever its output goes), which the reader parses back into per-lead provenance,
+the model id and the model's patient, followed by
 ``# software: LeadSynth <version>`` (the program that wrote the file).
 """
 
@@ -207,10 +209,16 @@ def _parse_comments(comments: Sequence[str]) -> dict[str, Any]:
     return out
 
 
-def _parse_provenance_line(value: str, names: Sequence[str], where: str) -> tuple[tuple[Provenance, ...], str | None]:
-    """Parse ``measured=...; derived=...; synthesized=...; model=...``."""
+def _parse_provenance_line(
+    value: str, names: Sequence[str], where: str
+) -> tuple[tuple[Provenance, ...], str | None, str | None]:
+    """Parse ``measured=...; derived=...; synthesized=...; model=...[; model_patient=...]``.
+
+    Returns the per-lead provenance, the model id and the personal model's patient.
+    """
     lists: dict[str, list[str]] = {}
     model: str | None = None
+    model_patient: str | None = None
     for part in re.split(r"[;\s]+(?=\w+=)", value.strip()):
         part = part.strip().rstrip(";").strip()
         if not part:
@@ -221,6 +229,8 @@ def _parse_provenance_line(value: str, names: Sequence[str], where: str) -> tupl
         key = key.lower()
         if key == "model":
             model = val if val and val != "-" else None
+        elif key == "model_patient":
+            model_patient = val if val and val != "-" else None
         elif key in {p.value for p in Provenance}:
             lists[key] = [v.strip() for v in val.split(",") if v.strip() and v.strip() != "-"]
         else:
@@ -240,7 +250,7 @@ def _parse_provenance_line(value: str, names: Sequence[str], where: str) -> tupl
     extra = [n for n in lead_prov if n not in names]
     if extra:
         raise RecordFormatError(f"{where}: leadsynth comment names lead(s) {', '.join(extra)} not in the record")
-    return tuple(lead_prov[n] for n in names), model
+    return tuple(lead_prov[n] for n in names), model, model_patient
 
 
 def _header_info(hea: Path, header: Any) -> RecordInfo:
@@ -254,11 +264,13 @@ def _header_info(hea: Path, header: Any) -> RecordInfo:
     if len(tagged) > 1:
         raise RecordFormatError(f"{where}: more than one 'leadsynth:' comment line")
     if tagged:
-        provenance, model_id = _parse_provenance_line(tagged[0][len(_PROVENANCE_TAG):], names, where)
+        provenance, model_id, model_patient = _parse_provenance_line(tagged[0][len(_PROVENANCE_TAG):], names, where)
     else:
-        provenance, model_id = (Provenance.MEASURED,) * len(names), None
+        provenance, model_id, model_patient = (Provenance.MEASURED,) * len(names), None, None
     fields = _parse_comments([c for c in comments if c not in tagged])
     metadata: dict[str, Any] = {"format": FORMAT_NAME, "comments": [c for c in comments if c not in tagged]}
+    if model_patient:
+        metadata["leadsynth"] = {"model": model_id, "model_patient": model_patient}
     for key in ("age", "sex", "dx"):
         if key in fields:
             metadata[key] = fields[key]
@@ -387,9 +399,9 @@ def _uniform_gain_if_inconsistent(
     uniform = float(10 ** np.round(np.log10(np.median(gains))))
     corrected = digital / uniform
     message = (
-        f"per-lead gains in the header contradict Einthoven's law (III != II - I by up to "
-        f"{violation:.3f} mV) while the stored samples obey it; all leads read with a uniform "
-        f"gain of {uniform:g}/mV"
+        f"with the per-lead gains of the header, lead III would not equal II - I (off by up to "
+        f"{violation:.3f} mV, which Einthoven's law forbids), while the stored samples are consistent; "
+        f"so every lead was read with one gain of {uniform:g} units per mV"
     )
     log.info("%s: %s", where, message)
     return corrected, {
@@ -468,10 +480,18 @@ def write_wfdb(record: EcgRecord, path: str | Path, *, comments: Sequence[str] =
     model = record.model_id or "-"
     if ";" in model or "=" in model:
         raise RecordFormatError(f"{hea}: model id {model!r} may not contain ';' or '=' (header field model)")
-    lines.append(
+    provenance_line = (
         f"# {_PROVENANCE_TAG} measured={groups['measured']}; derived={groups['derived']}; "
         f"synthesized={groups['synthesized']}; model={_header_text(model, hea, 'model_id')}"
     )
+    # A personal model's patient is named wherever its output goes (ARCHITECTURE rule 8).
+    model_patient = (record.metadata.get("leadsynth") or {}).get("model_patient")
+    if model_patient:
+        text = _header_text(model_patient, hea, "model_patient")
+        if ";" in text or "=" in text or text == "-":
+            raise RecordFormatError(f"{hea}: model patient {text!r} may not contain ';' or '=' (header field model_patient)")
+        provenance_line += f"; model_patient={text}"
+    lines.append(provenance_line)
     # Which program wrote the file, so a questionable synthesis can be traced to a release.
     lines.append(f"# software: LeadSynth {__version__}")
     if record.patient_id:

@@ -14,6 +14,7 @@ from .card import ModelCard, read_card
 from .features import INDEPENDENT_LEADS, MODEL_FS, independent_lead_set
 from .loaded import LoadedModel
 from .networks import ARCHITECTURES, build_network, count_parameters
+from .patient_rule import PatientMatch, PatientMatchStatus, check_model_patient, require_model_patient
 from .registry import (
     file_sha256,
     find_model,
@@ -29,6 +30,10 @@ __all__ = [
     "INDEPENDENT_LEADS",
     "MODEL_FS",
     "LoadedModel",
+    "PatientMatch",
+    "PatientMatchStatus",
+    "check_model_patient",
+    "require_model_patient",
     "ModelCard",
     "build_network",
     "count_parameters",

@@ -138,6 +138,14 @@ class ModelCard:
         who = f" patient={self.patient_id}" if self.patient_id else ""
         pcc = self.metrics.get("mean_pcc")
         score = f" val PCC {pcc:.3f}" if isinstance(pcc, (int, float)) else ""
+        if self.any_subset:
+            # One figure for "any subset" would not say for which measured leads it holds.
+            by_inputs = [(k, self.validation_pcc(k.split(","))) for k in (self.metrics.get("by_inputs") or {})]
+            scored = [f"{v[0]:.3f} from {k}" for k, v in by_inputs if v is not None]
+            if scored:
+                score = " val PCC " + "; ".join(scored)
+            elif score:
+                score += " (measured leads not recorded)"
         return f"{self.id}: {self.architecture} [{ins}] -> [{','.join(self.outputs)}]{who}{score}"
 
     # ----------------------------------------------------------- (de)serialise

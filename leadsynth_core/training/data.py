@@ -31,8 +31,10 @@ log = logging.getLogger(__name__)
 
 
 def default_data_root() -> Path:
-    """``../shared/data`` relative to the project root (where the reference data lives)."""
-    return Path(__file__).resolve().parents[2].parent / "shared" / "data"
+    """The reference data: ``$LEADSYNTH_SHARED_DATA``, else ``../shared/data`` next to the project."""
+    from ..paths import reference_data_dir
+
+    return reference_data_dir()
 
 
 def read_splits() -> dict[str, Any]:

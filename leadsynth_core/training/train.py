@@ -221,11 +221,21 @@ def make_batch(
         raw_in[b], raw_tg[b] = _augment(src[:, start : start + length].astype(np.float64), rng, skip_augmentations,
                                           vcg_rotation_deg)
         masks[b] = fixed_mask if fixed_mask is not None else _random_mask(rng)
+    _normalise_batch(raw_in, raw_tg, masks, inputs, targets)
+    return inputs, targets, masks
+
+
+def _normalise_batch(raw_in: np.ndarray, raw_tg: np.ndarray, masks: np.ndarray, inputs: np.ndarray,
+                     targets: np.ndarray) -> None:
+    """Fill ``inputs`` (B, 16, L) and ``targets`` (B, 8, L) from augmented crops in mV.
+
+    Each sample is divided by the robust scale of its measured leads (as at inference);
+    unmeasured input channels are zero and the mask channels follow.
+    """
     scale = _robust_scale_batch(raw_in, masks)[:, None, None]
     inputs[:, :_N_LEADS] = raw_in / scale * masks[:, :, None]
     inputs[:, _N_LEADS:] = masks[:, :, None]
     targets[:] = raw_tg / scale
-    return inputs, targets, masks
 
 
 SAMPLINGS: tuple[str, ...] = ("record", "source")

@@ -42,7 +42,8 @@ def test_screenshot_of_the_bundled_sample(qapp, isolated_settings, tmp_path) -> 
 def test_bad_record_fails_the_screenshot(qapp, isolated_settings, tmp_path) -> None:
     bad = tmp_path / "bad.hea"
     bad.write_text("garbage\n")
-    assert main([str(bad), "--screenshot", str(tmp_path / "x.png")]) == 1
+    # A record that cannot be opened ends a batch run with exit status 2 (issue 13, item 6).
+    assert main([str(bad), "--screenshot", str(tmp_path / "x.png")]) == 2
     assert not (tmp_path / "x.png").exists()
 
 

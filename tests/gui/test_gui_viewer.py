@@ -282,6 +282,7 @@ def test_median_beats_overlay(qtbot, make_window, shared_data) -> None:
     w = make_window()
     open_and_wait(qtbot, w, ludb(shared_data, 8))
     w.tabs.setCurrentWidget(w.median)
+    qtbot.waitUntil(lambda: bool(w.median.curves), timeout=30_000)  # beats are found in a worker
     curves = w.median.curves
     synth = w.document.result.leads_with(Provenance.SYNTHESIZED)
     for lead in synth:
@@ -388,7 +389,7 @@ def test_reopened_output_never_promotes_synthesized_leads(qtbot, make_window, sh
     truth = read_record(ludb(shared_data, 13))
     out = write_record(synthesize(truth, "I,II,V2,V4"), tmp_path / "synth.hea")
     w = make_window()
-    w.set_inputs(STANDARD_LEADS)  # show the file as read
+    w.set_inputs(STANDARD_LEADS, fixed=True)  # show the file as read: fixed, as --inputs does
     w.open_path(out)
     qtbot.waitUntil(lambda: w.document.record is not None and w.tasks.active_count() == 0, timeout=30_000)
     for ci in w.grid.cell_items():
@@ -399,6 +400,13 @@ def test_reopened_output_never_promotes_synthesized_leads(qtbot, make_window, sh
     assert w.picker.toggles["V2"].isEnabled()
     assert w.document.state == ViewerDocument.FAILED  # 12 "inputs" include synthesized leads
     assert w.document.result is None
+    # Not fixed (issue 13, item 5): the file's measured leads, and only they, become inputs.
+    w.set_inputs(STANDARD_LEADS)
+    w.open_path(out)
+    wait_synthesis(qtbot, w)
+    assert w.document.inputs == ("I", "II", "V2", "V4")
+    assert w.document.result.leads_with(Provenance.MEASURED) == ("I", "II", "V2", "V4")
+    assert set(w.document.result.leads_with(Provenance.SYNTHESIZED)) == {"V1", "V3", "V5", "V6"}
 
 
 def test_true_size_is_calibrated_to_the_screen(qtbot, make_window) -> None:

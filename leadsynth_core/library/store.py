@@ -1,30 +1,8 @@
-"""The patient library: a local SQLite store of patients, recordings and personal models.
-
-One file (``leadsynth_core.paths.library_path()`` unless a path is given) holds
-
-* ``patients``: one row per patient id;
-* ``recordings``: every recording the user added (path, SHA-256 of its files, patient,
-  recording time, sampling rate, leads, duration, whether it is a usable complete 12-lead
-  recording, quality notes, when it was added);
-* ``models``: base and personal models (file path and SHA-256, patient, base model id and
-  hash, input leads, card JSON, metrics), with ``model_recordings`` linking a personal model
-  to the recordings it was fine-tuned on.
-
-The schema is versioned with ``PRAGMA user_version`` and upgraded in place by the ordered
-:data:`MIGRATIONS`; the database runs in WAL mode with foreign keys on.  Every write is one
-transaction (``BEGIN IMMEDIATE`` ... ``COMMIT``), so a crash or a kill mid-write leaves the
-library as it was before that write.
-
-The library stores *references* to recordings (the files stay where the user keeps them)
-plus their SHA-256, so :meth:`Library.check_recordings` can tell which were moved, deleted or
-changed since they were added, and adding a moved file again re-links the existing row.
-"""
+"""The :class:`Library` class: patients, recordings and models in one SQLite file."""
 
 from __future__ import annotations
 
 import dataclasses
-import datetime as _dt
-import hashlib
 import json
 import logging
 import sqlite3
@@ -33,288 +11,39 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-import numpy as np
-
-from .errors import LeadSynthError, LibraryError
-from .leads import STANDARD_LEADS
-from .paths import library_path
-from .progress import CancelToken, ProgressCallback, check, report
-
-__all__ = [
-    "Library",
-    "RecordingEntry",
-    "ModelEntry",
-    "PatientEntry",
-    "AddReport",
-    "RecordingCheck",
-    "MIGRATIONS",
-    "SCHEMA_VERSION",
-    "hash_record_files",
-    "record_files",
-    "assess_quality",
-]
-
-log = logging.getLogger(__name__)
-
-#: A lead whose peak-to-peak range is below this (mV) is flat (a disconnected electrode);
-#: the same threshold as synthesis' input check.
-FLAT_LEAD_PTP_MV = 0.01
-_HDF5_SUFFIXES = (".h5", ".hdf5", ".hdf")
-
-# Ordered schema migrations: MIGRATIONS[i] upgrades user_version i to i + 1.  Append only;
-# never edit a migration that has shipped.
-MIGRATIONS: tuple[str, ...] = (
-    # v1: patients, recordings, models.
-    """
-    CREATE TABLE patients (
-        id          TEXT PRIMARY KEY NOT NULL CHECK (length(id) > 0),
-        created_at  TEXT NOT NULL,
-        notes       TEXT
-    );
-    CREATE TABLE recordings (
-        id                INTEGER PRIMARY KEY,
-        path              TEXT NOT NULL,
-        record_key        TEXT NOT NULL DEFAULT '',
-        sha256            TEXT NOT NULL CHECK (length(sha256) = 64),
-        patient_id        TEXT REFERENCES patients(id) ON DELETE RESTRICT,
-        recorded_at       TEXT,
-        fs                REAL NOT NULL CHECK (fs > 0),
-        leads             TEXT NOT NULL,
-        duration          REAL NOT NULL CHECK (duration >= 0),
-        n_samples         INTEGER NOT NULL CHECK (n_samples >= 0),
-        complete_12_lead  INTEGER NOT NULL CHECK (complete_12_lead IN (0, 1)),
-        quality_notes     TEXT NOT NULL DEFAULT '',
-        added_at          TEXT NOT NULL,
-        format            TEXT NOT NULL DEFAULT '',
-        UNIQUE (sha256, record_key)
-    );
-    CREATE TABLE models (
-        id                 TEXT PRIMARY KEY NOT NULL,
-        kind               TEXT NOT NULL CHECK (kind IN ('base', 'personal')),
-        path               TEXT NOT NULL,
-        sha256             TEXT NOT NULL,
-        patient_id         TEXT REFERENCES patients(id) ON DELETE RESTRICT,
-        base_model_id      TEXT,
-        base_model_sha256  TEXT,
-        inputs             TEXT NOT NULL,
-        created_at         TEXT NOT NULL,
-        card_json          TEXT NOT NULL,
-        metrics_json       TEXT NOT NULL DEFAULT '{}',
-        CHECK (kind = 'base' OR patient_id IS NOT NULL)
-    );
-    """,
-    # v2: which recordings a personal model was fine-tuned on, and the lookup indexes.
-    """
-    CREATE TABLE model_recordings (
-        model_id      TEXT NOT NULL REFERENCES models(id) ON DELETE CASCADE,
-        recording_id  INTEGER NOT NULL REFERENCES recordings(id) ON DELETE CASCADE,
-        PRIMARY KEY (model_id, recording_id)
-    );
-    CREATE INDEX recordings_by_patient ON recordings (patient_id, recorded_at, added_at);
-    CREATE INDEX models_by_patient ON models (patient_id, created_at);
-    """,
+from ..errors import LeadSynthError, LibraryError
+from ..paths import library_path
+from ..progress import CancelToken, ProgressCallback, check, report
+from .entries import (
+    AddReport,
+    ModelEntry,
+    PatientEntry,
+    RecordingCheck,
+    RecordingEntry,
+    _check_patient_id,
+    _leads_text,
+    _leads_tuple,
+    _now,
+    _recording,
 )
-#: The schema version this program writes.
-SCHEMA_VERSION = len(MIGRATIONS)
+from .files import (
+    _HDF5_SUFFIXES,
+    _card_to_dict,
+    _delete_model_files,
+    _hash_file,
+    assess_quality,
+    hash_record_files,
+    record_files,
+)
+from .schema import MIGRATIONS, SCHEMA_VERSION, _split_sql, _Transaction
+from .verbs import PatientVerbs
+
+__all__ = ["Library"]
+
+log = logging.getLogger("leadsynth_core.library")
 
 
-# ------------------------------------------------------------------------ entries
-@dataclasses.dataclass(frozen=True)
-class PatientEntry:
-    """One patient with counts of what the library holds for them."""
-
-    id: str
-    created_at: str
-    n_recordings: int
-    n_complete: int
-    n_models: int
-
-
-@dataclasses.dataclass(frozen=True)
-class RecordingEntry:
-    """One recording row."""
-
-    id: int
-    path: str
-    record_key: str
-    sha256: str
-    patient_id: str | None
-    recorded_at: str | None
-    fs: float
-    leads: tuple[str, ...]
-    duration: float
-    n_samples: int
-    complete_12_lead: bool
-    quality_notes: str
-    added_at: str
-    format: str
-
-    @property
-    def key(self) -> str | None:
-        """The HDF5 key to pass to ``read_record`` (``None`` for single-record files)."""
-        return self.record_key or None
-
-
-@dataclasses.dataclass(frozen=True)
-class ModelEntry:
-    """One model row; ``card`` and ``metrics`` are the parsed JSON."""
-
-    id: str
-    kind: str
-    path: str
-    sha256: str
-    patient_id: str | None
-    base_model_id: str | None
-    base_model_sha256: str | None
-    inputs: tuple[str, ...]
-    created_at: str
-    card: dict[str, Any]
-    metrics: dict[str, Any]
-    recording_ids: tuple[int, ...] = ()
-
-
-@dataclasses.dataclass
-class AddReport:
-    """What :meth:`Library.add_recordings` did, file by file.
-
-    ``added`` and ``relocated`` hold the new or re-linked entries, ``duplicates`` the paths
-    whose content was already in the library, ``failed`` ``(path, reason)`` for files that
-    could not be read or were refused.
-    """
-
-    added: list[RecordingEntry] = dataclasses.field(default_factory=list)
-    relocated: list[RecordingEntry] = dataclasses.field(default_factory=list)
-    duplicates: list[str] = dataclasses.field(default_factory=list)
-    failed: list[tuple[str, str]] = dataclasses.field(default_factory=list)
-
-    def summary(self) -> str:
-        """One line for a status bar or the CLI."""
-        return (
-            f"{len(self.added)} added, {len(self.relocated)} re-linked after a move, "
-            f"{len(self.duplicates)} already in the library, {len(self.failed)} failed"
-        )
-
-
-@dataclasses.dataclass(frozen=True)
-class RecordingCheck:
-    """The state of one recording's files now: ``ok``, ``missing`` or ``changed``."""
-
-    recording: RecordingEntry
-    status: str
-    detail: str = ""
-
-
-# ------------------------------------------------------------------------ helpers
-def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-
-
-def record_files(path: str | Path) -> list[Path]:
-    """The files that make up one recording: a WFDB header and its data files, or one file.
-
-    Parameters
-    ----------
-    path
-        What :func:`leadsynth_core.io.read_record` accepts (WFDB record with or without
-        ``.hea``, a Challenge ``.hea`` + ``.mat``, a CPSC ``.mat``, an HDF5 file).
-    """
-    from .io import wfdb_files, wfdb_header_path
-
-    p = Path(path)
-    suffix = p.suffix.lower()
-    if suffix in _HDF5_SUFFIXES:
-        return [p]
-    # Mirror io.read_record: a Challenge .mat has a .hea beside it, a CPSC .mat stands alone.
-    hea = p.with_suffix(".hea") if suffix in (".mat", ".hea", ".dat") else wfdb_header_path(p)
-    if hea.exists():
-        return wfdb_files(hea)
-    return [p]
-
-
-def hash_record_files(path: str | Path) -> str:
-    """SHA-256 over every file of one recording (header first, then data files).
-
-    Each file contributes its base name and its bytes, so the same recording has the same
-    hash wherever it is moved, and any change to header or data changes it.
-
-    Raises
-    ------
-    LibraryError
-        If a file of the recording cannot be read (naming it).
-    """
-    digest = hashlib.sha256()
-    for f in record_files(path):
-        try:
-            with open(f, "rb") as fh:
-                digest.update(f.name.encode("utf-8") + b"\0")
-                for chunk in iter(lambda fh=fh: fh.read(1 << 20), b""):
-                    digest.update(chunk)
-        except OSError as exc:
-            raise LibraryError(f"{f}: cannot read ({exc.strerror or exc})") from exc
-    return digest.hexdigest()
-
-
-def _hash_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    try:
-        with open(path, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
-    except OSError as exc:
-        raise LibraryError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-    return digest.hexdigest()
-
-
-def assess_quality(record: Any) -> tuple[bool, list[str]]:
-    """Whether ``record`` is a usable complete 12-lead recording, and why not.
-
-    Parameters
-    ----------
-    record
-        An :class:`~leadsynth_core.record.EcgRecord`.
-
-    Returns
-    -------
-    (complete, notes)
-        ``complete`` is true when all 12 standard leads are present, finite and not flat;
-        ``notes`` lists each problem found (missing, flat or non-finite leads).
-    """
-    notes: list[str] = []
-    missing = [n for n in STANDARD_LEADS if n not in record.lead_names]
-    if missing:
-        notes.append("missing lead(s) " + ",".join(missing))
-    for name in STANDARD_LEADS:
-        if name not in record.lead_names:
-            continue
-        x = np.asarray(record.lead(name), dtype=np.float64)
-        if not np.isfinite(x).all():
-            notes.append(f"lead {name} has non-finite samples")
-        elif x.size == 0 or float(np.ptp(x)) < FLAT_LEAD_PTP_MV:
-            notes.append(f"lead {name} is flat (peak-to-peak < {FLAT_LEAD_PTP_MV:g} mV)")
-    return (not notes), notes
-
-
-def _card_to_dict(card: Any) -> dict[str, Any]:
-    if isinstance(card, Mapping):
-        return dict(card)
-    to_dict = getattr(card, "to_dict", None)
-    if callable(to_dict):
-        return dict(to_dict())
-    if dataclasses.is_dataclass(card) and not isinstance(card, type):
-        return dataclasses.asdict(card)
-    raise LibraryError(f"model card of type {type(card).__name__} cannot be stored (expected a ModelCard or a mapping)")
-
-
-def _leads_text(leads: Iterable[str]) -> str:
-    return ",".join(leads)
-
-
-def _leads_tuple(text: str | None) -> tuple[str, ...]:
-    return tuple(x for x in (text or "").split(",") if x)
-
-
-# ------------------------------------------------------------------------ library
-class Library:
+class Library(PatientVerbs):
     """The patient library (use as a context manager, or call :meth:`close`).
 
     Parameters
@@ -447,7 +176,7 @@ class Library:
             Added, re-linked (same content at a new path), duplicate and failed files.
             Unreadable files are reported there, not raised.
         """
-        from . import io as ecg_io
+        from .. import io as ecg_io
 
         if isinstance(paths, (str, Path)):
             paths = [paths]
@@ -507,6 +236,7 @@ class Library:
                     out.relocated.append(dataclasses.replace(entry, path=path_text))
                 else:
                     out.duplicates.append(label)
+                    out.duplicate_entries.append(entry)
                 return
             if pid:
                 cur.execute(
@@ -738,90 +468,8 @@ class Library:
         )
 
 
-class _Transaction:
-    """``BEGIN IMMEDIATE`` ... ``COMMIT``, or ``ROLLBACK`` on any exception."""
-
-    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
-        self._conn = conn
-        self._path = path
-
-    def __enter__(self) -> sqlite3.Cursor:
-        try:
-            self._conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise LibraryError(f"{self._path}: the library is busy or read-only ({exc})") from exc
-        return self._conn.cursor()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> bool:
-        if exc_type is None:
-            try:
-                self._conn.execute("COMMIT")
-            except sqlite3.Error as err:
-                self._conn.execute("ROLLBACK")
-                raise LibraryError(f"{self._path}: write failed ({err})") from err
-            return False
-        self._conn.execute("ROLLBACK")
-        if isinstance(exc, sqlite3.IntegrityError):
-            raise LibraryError(f"{self._path}: write refused ({exc})") from exc
-        if isinstance(exc, sqlite3.Error):
-            raise LibraryError(f"{self._path}: write failed ({exc})") from exc
-        return False
-
-
-def _split_sql(script: str) -> list[str]:
-    statements, buf = [], ""
-    for line in script.splitlines(keepends=True):
-        buf += line
-        if sqlite3.complete_statement(buf):
-            if buf.strip():
-                statements.append(buf.strip())
-            buf = ""
-    if buf.strip():
-        statements.append(buf.strip())
-    return statements
-
-
-def _check_patient_id(patient_id: str) -> str:
-    pid = str(patient_id).strip()
-    if not pid:
-        raise LibraryError("the patient id is empty")
-    return pid
-
-
 def _record_keys(ecg_io: Any, path: Path) -> list[str | None]:
     if path.suffix.lower() in _HDF5_SUFFIXES and hasattr(ecg_io, "list_records"):
         keys = [k or None for k in ecg_io.list_records(path)]
         return keys or [None]
     return [None]
-
-
-def _recording(row: sqlite3.Row) -> RecordingEntry:
-    return RecordingEntry(
-        id=int(row["id"]), path=row["path"], record_key=row["record_key"], sha256=row["sha256"],
-        patient_id=row["patient_id"], recorded_at=row["recorded_at"], fs=float(row["fs"]),
-        leads=_leads_tuple(row["leads"]), duration=float(row["duration"]), n_samples=int(row["n_samples"]),
-        complete_12_lead=bool(row["complete_12_lead"]), quality_notes=row["quality_notes"],
-        added_at=row["added_at"], format=row["format"],
-    )
-
-
-def _delete_model_files(path: Path) -> None:
-    import shutil
-
-    # A model is <stem>.safetensors + <stem>.json; a personal model has a folder of its
-    # own named after its id, which goes as a whole.
-    stem = path.with_suffix("")
-    own_folder = path.parent.name == stem.name and all(
-        f.with_suffix("") == stem for f in path.parent.iterdir()
-    ) if path.parent.is_dir() else False
-    try:
-        if own_folder:
-            shutil.rmtree(path.parent)
-        else:
-            for f in (stem.with_suffix(".safetensors"), stem.with_suffix(".json")):
-                if f.exists():
-                    f.unlink()
-    except OSError as exc:
-        raise LibraryError(f"{path}: cannot delete model files ({exc.strerror or exc})") from exc

@@ -1,0 +1,164 @@
+"""Median beats of every lead, computed in a worker (R-peak detection is too slow for the GUI thread).
+
+Beats are aligned on R peaks found in one reference lead (the rhythm strip's: II when
+measured, else the first measured lead; never a synthesized lead when a measured one exists) so that every lead's median beat shares the same time axis.  Only a
+window from the current position is used (:data:`WINDOW_S`): a 24-hour recording is not
+scanned on every page turn.
+
+Each median beat is drawn on ECG paper against its isoelectric level: the flattest
+:data:`ISO_WINDOW_S` stretch before the QRS (the PR or TP segment) of the reference beat.
+The measured truth and the synthesis are shifted by their own level in that same stretch,
+so a baseline-free synthesis and a truth with an offset sit on one baseline (issue 13,
+item 8).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from leadsynth_core.errors import LeadSynthError
+from leadsynth_core.leads import STANDARD_LEADS
+from leadsynth_core.progress import CancelToken, check
+
+from ..state.document import LeadDisplay, ViewerDocument, ViewState
+from ..state.filters import DisplayFilters
+from .workers import TaskRunner
+
+log = logging.getLogger(__name__)
+
+WINDOW_S = 60.0
+BEFORE_S = 0.35
+AFTER_S = 0.55
+#: Length of the stretch that defines a beat's isoelectric level (s).
+ISO_WINDOW_S = 0.02
+#: Where before the R peak that stretch is searched for (s, relative to the R peak).
+ISO_SEARCH_S = (-0.30, -0.04)
+
+Progress = Callable[[float, str], None]
+
+
+@dataclasses.dataclass(frozen=True)
+class MedianBeats:
+    """The median beats of one window: ``beats[lead][role]`` in mV, baseline at 0.
+
+    ``role`` is "trace" (what the cell shows) or "truth" (the file's measured samples of a
+    synthesized lead).  ``error`` says why there are none.
+    """
+
+    ref_lead: str | None
+    n_beats: int
+    start_s: float
+    stop_s: float
+    fs: float
+    beats: dict[str, dict[str, np.ndarray]]
+    error: str | None = None
+
+    @property
+    def t0_s(self) -> float:
+        """Time of each beat's first sample relative to its R peak."""
+        return -BEFORE_S
+
+
+def isoelectric_slice(beat: np.ndarray, fs: float) -> slice:
+    """The flattest :data:`ISO_WINDOW_S` stretch of ``beat`` before its R peak."""
+    r = int(round(BEFORE_S * fs))
+    a = max(0, r + int(round(ISO_SEARCH_S[0] * fs)))
+    b = max(a + 1, r + int(round(ISO_SEARCH_S[1] * fs)))
+    n = max(2, int(round(ISO_WINDOW_S * fs)))
+    best, best_range = slice(a, min(a + n, beat.shape[0])), np.inf
+    for s in range(a, max(a + 1, b - n + 1)):
+        seg = beat[s:s + n]
+        if seg.size < 2 or not np.isfinite(seg).all():
+            continue
+        rng = float(seg.max() - seg.min())
+        if rng < best_range:
+            best, best_range = slice(s, s + n), rng
+    return best
+
+
+def compute_median_beats(displays: dict[str, LeadDisplay], fs: float, i0: int, i1: int,
+                         filters: DisplayFilters, cancel: CancelToken | None = None,
+                         ref_lead: str | None = None) -> MedianBeats:
+    """Median beat of every lead's shown samples (and truth) in ``[i0, i1)``; plain numpy.
+
+    ``ref_lead``: the lead whose R peaks align the beats (default II, else the first lead
+    with samples).
+    """
+    from leadsynth_core import preprocess  # scipy.signal: imported in the worker
+
+    span = (i0 / fs, i1 / fs)
+    if ref_lead is None or displays[ref_lead].samples is None:
+        ref_lead = "II" if displays["II"].samples is not None else next(
+            (lead for lead in STANDARD_LEADS if displays[lead].samples is not None), None)
+    if ref_lead is None:
+        return MedianBeats(None, 0, *span, fs, {}, "no lead to align beats on")
+    ref = filters.apply_window(displays[ref_lead].samples, i0, i1, fs)
+    try:
+        peaks = np.asarray(preprocess.detect_r_peaks(ref, fs))
+        ref_beat = np.asarray(preprocess.median_beat(ref, fs, peaks, before=BEFORE_S, after=AFTER_S), np.float64)
+    except LeadSynthError as exc:
+        return MedianBeats(ref_lead, 0, *span, fs, {}, f"no beats found: {exc}")
+    iso = isoelectric_slice(ref_beat, fs)
+    beats: dict[str, dict[str, np.ndarray]] = {}
+    for lead in STANDARD_LEADS:
+        check(cancel)
+        disp = displays[lead]
+        beats[lead] = {}
+        for role, samples in (("truth", disp.truth), ("trace", disp.samples)):
+            if samples is None:
+                continue
+            try:
+                beat = np.asarray(preprocess.median_beat(filters.apply_window(samples, i0, i1, fs), fs, peaks,
+                                                         before=BEFORE_S, after=AFTER_S), dtype=np.float64)
+            except LeadSynthError as exc:
+                log.info("median beat of %s: %s", lead, exc)
+                continue
+            level = float(np.nanmean(beat[iso])) if beat[iso].size else 0.0
+            beats[lead][role] = beat - level
+    return MedianBeats(ref_lead, int(len(peaks)), *span, fs, beats)
+
+
+class MedianController(QObject):
+    """Computes the median beats of the shown window in a worker; :attr:`ready` brings them."""
+
+    ready = Signal(object)  # MedianBeats
+
+    def __init__(self, document: ViewerDocument, state: ViewState, tasks: TaskRunner,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._doc = document
+        self._state = state
+        self._tasks = tasks
+
+    def is_running(self) -> bool:
+        return self._tasks.is_running("median")
+
+    def request(self) -> bool:
+        """Start computing the beats of the current window; False when no record is open."""
+        rec = self._doc.record
+        if rec is None:
+            self._tasks.cancel("median")
+            return False
+        # Indices into the loaded samples (a long recording holds one window of the file).
+        i0 = int(self._state.position * rec.fs) - self._doc.offset
+        i1 = min(rec.n_samples, i0 + int(WINDOW_S * rec.fs))
+        i0 = min(max(0, i0), rec.n_samples)
+        i1 = max(i0, i1)
+        displays = {lead: self._doc.lead_display(lead, "compare") for lead in STANDARD_LEADS}
+        filters, fs, offset = self._state.filters, rec.fs, self._doc.offset
+        ref_lead = self._doc.rhythm_lead()  # a measured lead whenever one exists
+
+        def work(_progress: Progress, cancel: CancelToken) -> MedianBeats:
+            beats = compute_median_beats(displays, fs, i0, i1, filters, cancel, ref_lead)
+            # Report file times, not loaded-window indices.
+            return dataclasses.replace(beats, start_s=(offset + i0) / fs, stop_s=(offset + i1) / fs)
+
+        self._tasks.start("median", work, on_success=self.ready.emit,
+                          on_error=lambda exc: self.ready.emit(
+                              MedianBeats(None, 0, i0 / fs, i1 / fs, fs, {}, f"no beats found: {exc}")))
+        return True

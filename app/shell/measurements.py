@@ -1,0 +1,123 @@
+"""Measurements in the main window: the panel dock, calipers on both ECG pages, the export.
+
+Kept out of ``main_window`` (one concept per module): :class:`MeasurementUi` adds the
+"Measurements" dock (tabbed with the Scores), the calipers of the 12-lead page (their legs
+are in paper millimetres, read through the current speed and gain) and those of the
+median-beat page, the Measure menu (Calipers K, Marching calipers Shift+K), and
+:meth:`MeasurementUi.export_extras` for the PDF/PNG export.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QMenu
+
+from ..controllers.measurements import MeasurementController
+from ..render.measurement_marks import ExportExtras
+from ..views.calipers import Calipers
+from ..views.measurements_panel import MeasurementsPanel
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .main_window import MainWindow
+
+
+def _v(x: float | None, unit: str = "") -> str:
+    return "-" if x is None else f"{x:.0f}{unit}"
+
+
+def measurement_lines(ctl: MeasurementController) -> tuple[str, ...]:
+    """Footer lines of the export: global values (measured beside), ST levels, flags."""
+    ctl.ensure()
+    m, t, cmp = ctl.shown, ctl.truth, ctl.comparison
+    if m is None:
+        return ()
+    if not m.measurable:
+        return (f"Measurements: not measurable - {m.reason}",)
+    g = m.values
+    synth = any(lm.provenance == "synthesized" for lm in m.leads.values())
+    head = (f"Measurements (median beats, 10 s from page start, {'synthesized 12-lead' if synth else 'as read'}): "
+            f"HR {_v(g.heart_rate_bpm)} bpm, PR {_v(g.pr_ms)} ms, QRS {_v(g.qrs_ms)} ms, QT {_v(g.qt_ms)} ms, "
+            f"QTc Bazett {_v(g.qtc_bazett_ms)} / Fridericia {_v(g.qtc_fridericia_ms)} ms, "
+            f"axes P {_v(g.axis_p_deg)} QRS {_v(g.axis_qrs_deg)} T {_v(g.axis_t_deg)} deg")
+    st = ", ".join(f"{n}{'*' if lm.provenance == 'synthesized' else ''} "
+                   f"{'-' if lm.values.st_j60_mv is None else f'{lm.values.st_j60_mv:+.2f}'}"
+                   for n, lm in m.leads.items())
+    lines = [head, f"ST at J+60 ms (mV; * synthesized): {st}"]
+    if cmp is not None and t is not None and t.measurable:
+        tv = t.values
+        flags = list(cmp.global_flags) + [f"{n} {_short(f)}" for n, fl in cmp.lead_flags.items() for f in fl]
+        lines.append(f"Measured truth: QRS {_v(tv.qrs_ms)} ms, QT {_v(tv.qt_ms)} ms.  Disagreements: "
+                     + ("; ".join(flags) if flags else "none flagged"))
+    return tuple(lines)
+
+
+def _short(flag: str) -> str:
+    """A lead flag shortened for the one footer line (the panel and the CLI give it in full)."""
+    if flag.startswith("T polarity flipped"):
+        return "T flipped"
+    return flag.replace("ST J+60 off by ", "ST J+60 ")
+
+
+class MeasurementUi:
+    """The measurement parts of one main window."""
+
+    def __init__(self, window: MainWindow, controller: MeasurementController) -> None:
+        self.window = window
+        self.controller = controller
+        self.panel = MeasurementsPanel(controller)
+        self.dock = window._add_dock("Measurements", self.panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.dock.setMinimumWidth(300)
+        scores = window.findChild(QDockWidget, "dock-Scores")
+        if scores is not None:
+            # Tabbed with the Scores: the per-lead table needs the dock's whole height.
+            window.tabifyDockWidget(scores, self.dock)
+            scores.raise_()
+        state = window.view_state
+        self.grid_calipers = Calipers(window.grid.view_box, seconds_per_unit=lambda: 1.0 / state.speed,
+                                      mv_per_unit=lambda: 1.0 / state.gain, parent=window)
+        bar = window.menuBar()
+        help_menu = next((a for a in bar.actions() if a.text().replace("&", "") == "Help"), None)
+        menu = QMenu("&Measure", window)
+        if help_menu is not None:
+            bar.insertMenu(help_menu, menu)
+        else:
+            bar.addMenu(menu)
+        self.caliper_action = QAction("Calipers", window)
+        self.caliper_action.setCheckable(True)
+        self.caliper_action.setShortcut(QKeySequence("K"))
+        self.caliper_action.setStatusTip("Time and amplitude calipers on the 12-lead and median-beat pages: "
+                                         "drag the legs; read ms, bpm and mV")
+        self.caliper_action.toggled.connect(self.set_calipers)
+        self.march_action = QAction("Marching calipers", window)
+        self.march_action.setCheckable(True)
+        self.march_action.setShortcut(QKeySequence("Shift+K"))
+        self.march_action.setStatusTip("Repeat the calipers' time span across the page to check regularity")
+        self.march_action.toggled.connect(self.set_marching)
+        for act in (self.caliper_action, self.march_action):
+            menu.addAction(act)
+            window.addAction(act)
+        menu.addSeparator()
+        menu.addAction(self.dock.toggleViewAction())
+
+    def set_calipers(self, on: bool) -> None:
+        for cal in (self.grid_calipers, self.window.median.calipers):
+            if on and not cal.visible:
+                cal.show()
+            elif not on and cal.visible:
+                cal.hide()
+        if self.caliper_action.isChecked() != on:
+            self.caliper_action.setChecked(on)
+
+    def set_marching(self, on: bool) -> None:
+        for cal in (self.grid_calipers, self.window.median.calipers):
+            cal.set_marching(on)
+        if on and not self.caliper_action.isChecked():
+            self.caliper_action.setChecked(True)
+
+    def export_extras(self) -> ExportExtras:
+        cal = self.grid_calipers
+        return ExportExtras(calipers=cal.geometry(), caliper_text=cal.text(), march=tuple(cal.march_positions()),
+                            lines=measurement_lines(self.controller))

@@ -1,0 +1,91 @@
+"""A personal model never runs on another patient's record without the user's word.
+
+Leads > Use a personal model… lets the user choose one personal model for the records
+they open (as the CLI's ``--model``).  Whenever that model meets a record (on opening a
+record, or on choosing the model for the open one), :class:`PersonalModelGuard` applies
+:func:`app.controllers.model_choice.personal_model_fit`:
+
+* a record of the model's own patient: it serves, nothing to ask;
+* a record of another patient: a confirmation that names both patients; until the user
+  says yes the record keeps its usual model (the general one, or its own patient's);
+* a record that names no patient: it serves with a warning in the status bar and the log.
+
+The model's patient is named wherever it serves: the model indicator ("personalized for
+patient P1 ...") and the exported page's footer.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
+
+from ..controllers.model_choice import OTHER_PATIENT, UNKNOWN_PATIENT, PatientModelChoice, personal_model_fit
+from ..controllers.notify import Notifier
+from ..state.document import ViewerDocument
+
+if TYPE_CHECKING:
+    from leadsynth_core.models import ModelCard
+
+log = logging.getLogger(__name__)
+
+
+class PersonalModelGuard(QObject):
+    def __init__(self, document: ViewerDocument, choice: PatientModelChoice, notifier: Notifier,
+                 parent: QWidget) -> None:
+        super().__init__(parent)
+        self._doc = document
+        self._choice = choice
+        self._notifier = notifier
+        self._parent = parent
+        document.record_changed.connect(self.check)
+
+    def select(self, card: ModelCard | None) -> None:
+        """Use ``card`` for the records opened from now on (None: the usual choice again)."""
+        self._choice.select_personal(card)
+        if card is not None:
+            self.check()
+
+    def check(self) -> str | None:
+        """Ask, warn or pass for the open record and the selected model; returns the verdict."""
+        card, rec = self._choice.selected(), self._doc.record
+        if card is None or rec is None:
+            return None
+        pid = self._choice.patient_of(rec, self._doc.path, self._doc.key)
+        verdict = personal_model_fit(card, pid)
+        name = self._doc.path.name if self._doc.path else (rec.source or "this record")
+        if verdict == OTHER_PATIENT and not self._choice.is_confirmed(rec, card):
+            question = (f"The selected model is the PERSONAL model of patient {card.patient_id}, fine-tuned on "
+                        f"that patient's recordings.\n\n{name} is a record of patient {pid}.\n\n"
+                        f"Run patient {card.patient_id}'s model on patient {pid}'s record?")
+            answer = QMessageBox.StandardButton.No
+            if self._notifier.interactive:
+                answer = QMessageBox.question(self._parent, "Another patient's personal model", question,
+                                              QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                              QMessageBox.StandardButton.No)
+            if answer == QMessageBox.StandardButton.Yes:
+                self._choice.confirm(rec, card)
+            else:
+                self._notifier.info(f"{name} (patient {pid}) is not synthesized with the personal model of "
+                                    f"patient {card.patient_id}")
+        elif verdict == UNKNOWN_PATIENT:
+            log.warning("%s names no patient; personal model of patient %s used", name, card.patient_id)
+            self._notifier.info(f"Warning: {name} names no patient; it is synthesized with the PERSONAL model "
+                                f"of patient {card.patient_id}")
+        return verdict
+
+    def choose_dialog(self) -> None:
+        """Leads > Use a personal model…: pick one of the installed personal models, or none."""
+        from leadsynth_core.models import list_models  # imports torch: only when asked for
+
+        cards = [c for c in list_models() if c.is_personal]
+        if not cards:
+            self._notifier.info("No personal model installed (Leads > Personalize the model for this patient)")
+            return
+        none = "None: the patient's own or the general model"
+        items = [none] + [f"patient {c.patient_id}: {c.name or c.id} ({c.id})" for c in cards]
+        item, ok = QInputDialog.getItem(self._parent, "Use a personal model", "Personal model:", items, 0, False)
+        if ok:
+            self.select(None if item == none else cards[items.index(item) - 1])

@@ -1,0 +1,172 @@
+"""The Measurements panel: global values and a per-lead table, measured beside synthesized.
+
+Synthesized leads are marked as such in every row; where the file also holds the measured
+truth of a synthesized lead, its measured value stands in brackets beside the synthesized
+one, and disagreements a cardiologist would read differently are flagged (red cell and the
+reason in the Flags column).  Missing values read "-" with the reason in the tooltip.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+
+from leadsynth_core.measurement import Measurements, transition_zone
+
+from ..controllers.measurements import MeasurementController
+
+FLAG_BRUSH = QBrush(QColor(255, 205, 205))
+SYNTH_BRUSH = QBrush(QColor(0, 71, 212, 28))
+
+GLOBAL_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("Heart rate", "heart_rate_bpm", "bpm"), ("RR SD", "rr_sd_ms", "ms"), ("PR", "pr_ms", "ms"),
+    ("QRS", "qrs_ms", "ms"), ("QT", "qt_ms", "ms"), ("QTc Bazett", "qtc_bazett_ms", "ms"),
+    ("QTc Fridericia", "qtc_fridericia_ms", "ms"), ("P axis", "axis_p_deg", "°"),
+    ("QRS axis", "axis_qrs_deg", "°"), ("T axis", "axis_t_deg", "°"),
+)
+LEAD_COLUMNS: tuple[tuple[str, str], ...] = (
+    # What a reader checks first (ST, T, R/S), then the rest.
+    ("ST J+60", "st_j60_mv"), ("T mV", "t_mv"), ("T polarity", "t_polarity"), ("R mV", "r_mv"), ("S mV", "s_mv"),
+    ("Q mV", "q_mv"), ("ST J", "st_j_mv"), ("ST J+80", "st_j80_mv"), ("P mV", "p_mv"),
+)
+
+
+def _fmt(value: Any, unit: str = "") -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.0f}" if unit in ("bpm", "ms", "°") else f"{value:.2f}"
+    return str(value)
+
+
+class MeasurementsPanel(QWidget):
+    """Global values and the per-lead table of a :class:`MeasurementController`."""
+
+    def __init__(self, controller: MeasurementController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._ctl = controller
+        self.info = QLabel()
+        self.info.setWordWrap(True)
+        self.global_table = QTableWidget(len(GLOBAL_ROWS) + 1, 3)
+        self.global_table.setHorizontalHeaderLabels(["shown", "measured", "difference"])
+        self.global_table.setVerticalHeaderLabels([r[0] for r in GLOBAL_ROWS] + ["R/S transition"])
+        self.global_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.lead_table = QTableWidget(0, len(LEAD_COLUMNS) + 2)
+        self.lead_table.setHorizontalHeaderLabels(["provenance", *[c[0] for c in LEAD_COLUMNS], "flags"])
+        self.lead_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        for table in (self.global_table, self.lead_table):
+            table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addWidget(self.info)
+        lay.addWidget(self.global_table, 2)
+        lay.addWidget(self.lead_table, 3)
+        controller.changed.connect(self.refresh)
+        self.refresh()
+
+    def showEvent(self, event: object) -> None:  # noqa: N802 (Qt API)
+        super().showEvent(event)
+        self._ctl.set_active(True)
+
+    def hideEvent(self, event: object) -> None:  # noqa: N802 (Qt API)
+        super().hideEvent(event)
+        self._ctl.set_active(False)
+
+    # ---------------------------------------------------------------- public
+    def flagged_cells(self) -> list[tuple[str, str]]:
+        """``(lead, column header)`` of every flagged cell (tests and the export read them)."""
+        out = []
+        for r in range(self.lead_table.rowCount()):
+            lead = self.lead_table.verticalHeaderItem(r).text()
+            for c in range(self.lead_table.columnCount()):
+                item = self.lead_table.item(r, c)
+                if item is not None and item.background() == FLAG_BRUSH:
+                    out.append((lead, self.lead_table.horizontalHeaderItem(c).text()))
+        return out
+
+    def cell_text(self, lead: str, column: str) -> str:
+        for r in range(self.lead_table.rowCount()):
+            if self.lead_table.verticalHeaderItem(r).text() == lead:
+                for c in range(self.lead_table.columnCount()):
+                    if self.lead_table.horizontalHeaderItem(c).text() == column:
+                        item = self.lead_table.item(r, c)
+                        return item.text() if item is not None else ""
+        raise KeyError(f"no cell {lead}/{column}")
+
+    # --------------------------------------------------------------- private
+    def refresh(self) -> None:
+        shown, truth, cmp = self._ctl.shown, self._ctl.truth, self._ctl.comparison
+        self.global_table.clearContents()
+        self.lead_table.setRowCount(0)
+        if shown is None:
+            self.info.setText("No measurements: open a record.")
+            return
+        self._set_info(shown, truth)
+        if not shown.measurable:
+            return
+        g, t = shown.values, (truth.values if truth is not None else None)
+        gflags = " ".join(cmp.global_flags) if cmp is not None else ""
+        for r, (_name, key, unit) in enumerate(GLOBAL_ROWS):
+            a = getattr(g, key)
+            b = getattr(t, key) if t is not None else None
+            diff = None if a is None or b is None else a - b
+            cells = [_fmt(a, unit), _fmt(b, unit) if t is not None else "", "" if diff is None else f"{diff:+.0f}"]
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if key == "qrs_ms" and c == 2 and "QRS duration" in gflags:
+                    item.setBackground(FLAG_BRUSH)
+                    item.setToolTip(gflags)
+                self.global_table.setItem(r, c, item)
+        tz = [transition_zone(shown) or "-", (transition_zone(truth) or "-") if truth is not None else ""]
+        for c, text in enumerate(tz):
+            item = QTableWidgetItem(text)
+            if c == 1 and cmp is not None and "transition" in gflags:
+                item.setBackground(FLAG_BRUSH)
+                item.setToolTip(gflags)
+            self.global_table.setItem(len(GLOBAL_ROWS), c, item)
+        self.lead_table.setRowCount(len(shown.leads))
+        self.lead_table.setVerticalHeaderLabels(list(shown.leads))
+        for r, (name, lm) in enumerate(shown.leads.items()):
+            synthesized = lm.provenance == "synthesized"
+            tv = truth.leads[name].values if truth is not None and name in (cmp.lead_flags if cmp else {}) else None
+            flags = cmp.lead_flags.get(name, []) if cmp is not None else []
+            prov = QTableWidgetItem(lm.provenance.upper() if synthesized else lm.provenance)
+            if synthesized:
+                prov.setBackground(SYNTH_BRUSH)
+            if lm.reason:
+                prov.setToolTip(lm.reason)
+            self.lead_table.setItem(r, 0, prov)
+            for c, (_head, key) in enumerate(LEAD_COLUMNS, start=1):
+                a = getattr(lm.values, key)
+                text = _fmt(a)
+                if tv is not None:
+                    text += f" ({_fmt(getattr(tv, key))})"
+                item = QTableWidgetItem(text)
+                if lm.reason:
+                    item.setToolTip(lm.reason)
+                elif tv is not None:
+                    item.setToolTip("synthesized (measured truth in brackets)")
+                if synthesized:
+                    item.setBackground(SYNTH_BRUSH)
+                if (key == "st_j60_mv" and any(f.startswith("ST") for f in flags)) or \
+                        (key == "t_polarity" and any("T polarity" in f for f in flags)):
+                    item.setBackground(FLAG_BRUSH)
+                self.lead_table.setItem(r, c, item)
+            fl = QTableWidgetItem("; ".join(flags))
+            if flags:
+                fl.setBackground(FLAG_BRUSH)
+            self.lead_table.setItem(r, len(LEAD_COLUMNS) + 1, fl)
+
+    def _set_info(self, shown: Measurements, truth: Measurements | None) -> None:
+        w0, w1 = shown.window_s
+        if not shown.measurable:
+            self.info.setText(f"<b>Not measurable</b>: {shown.reason}")
+            return
+        what = ("the synthesized 12-lead (synthesized leads in CAPITALS and tinted)"
+                if any(lm.provenance == "synthesized" for lm in shown.leads.values()) else "the record as read")
+        extra = " Measured truth of the synthesized leads in brackets; red: clinically meaningful disagreement." \
+            if truth is not None else ""
+        self.info.setText(f"Median beats of {shown.n_beats} beats, {w1 - w0:.0f} s from the page start: "
+                          f"{what}.{extra}")

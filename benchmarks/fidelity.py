@@ -1,0 +1,226 @@
+"""Clinical-feature fidelity: does synthesis keep what a cardiologist measures?
+
+For every shipped model and the lead set it takes (the dedicated ``linres-*`` models and the
+linear baseline ``linear-*`` beside each, and the any-subset model on every set, lead I alone
+included), on LUDB 161-200 and the PTB Diagnostic ``S`` records S0001-S0010 (never trained
+on): each record (its first 10 s) is synthesized from the inputs, both the synthesized 12-lead
+and the baseline-corrected truth (0.5 Hz high-pass, ``agreement.reference_truth``) are
+measured with ``leadsynth_core.measurement``, and per synthesized lead we report
+
+* mean absolute error of the ST level at J+60 ms, the T amplitude, the R and S amplitudes
+  (mV) and the lead's own QRS duration (ms, the lead delineated alone);
+* T-polarity agreement (same category: positive, negative, biphasic, flat) and the rate of
+  flips (positive <-> negative);
+* ST deviation >= 0.1 mV (|ST J+60|, same sign) as a finding: sensitivity and specificity of
+  the synthesized lead against the measured one.
+
+A record the engine cannot measure (truth or synthesis) is left out of that pair, and
+counted.  Usage::
+
+    PYTHONPATH=. python benchmarks/fidelity.py [--data-root ../shared/data] [--threads 1]
+
+Writes benchmarks/results/fidelity.md and .json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from leadsynth_core.agreement import reference_truth  # noqa: E402
+from leadsynth_core.io import read_record  # noqa: E402
+from leadsynth_core.measurement import Measurements, measure_record  # noqa: E402
+from leadsynth_core.measurement.delineate import delineate_median  # noqa: E402
+from leadsynth_core.models import load_model  # noqa: E402
+from leadsynth_core.record import EcgRecord  # noqa: E402
+from leadsynth_core.synthesis import synthesize  # noqa: E402
+
+log = logging.getLogger("benchmarks.fidelity")
+
+SETS = {"I,II,V2,V4": "i-ii-v2-v4", "I,II,V4": "i-ii-v4", "I,II,V3": "i-ii-v3", "I,II": "i-ii", "I": "i"}
+ST_FINDING_MV = 0.1
+WINDOW_S = 10.0
+
+
+def configurations() -> list[tuple[str, str]]:
+    """(model id, inputs) pairs: linear and dedicated per set, any-subset on every set."""
+    out = []
+    for inputs, slug in SETS.items():
+        for mid in (f"linear-{slug}", f"linres-{slug}", "anysubset"):
+            if (ROOT / "resources" / "models" / f"{mid}.json").exists():
+                out.append((mid, inputs))
+    return out
+
+
+def datasets(root: Path) -> dict[str, list[EcgRecord]]:
+    ludb = [read_record(root / "ludb" / "data" / f"{n}.hea") for n in range(161, 201)]
+    ptb = [read_record(root / "cinc2021" / "PTB_PTBXL" / f"S{n:04d}.hea") for n in range(1, 11)]
+    return {"LUDB 161-200": ludb, "PTB S0001-S0010": ptb}
+
+
+def lead_qrs_ms(m: Measurements, lead: str) -> float | None:
+    """QRS duration of one lead delineated alone on its median beat."""
+    if not m.measurable or m.median is None or m.fiducials is None:
+        return None
+    j = m.lead_names.index(lead)
+    f = delineate_median(m.median[:, [j]], m.fs, m.fiducials.r, 1.0)
+    return (f.qrs_off - f.qrs_on) * 1000.0 / m.fs
+
+
+def _st_finding(v: float | None) -> int:
+    return 0 if v is None or abs(v) < ST_FINDING_MV else int(np.sign(v))
+
+
+class LeadTally:
+    def __init__(self) -> None:
+        self.err: dict[str, list[float]] = {"st_j60_mv": [], "t_mv": [], "r_mv": [], "s_mv": [], "qrs_ms": []}
+        self.t_same = self.t_flip = self.t_n = 0
+        self.st = {"tp": 0, "fn": 0, "tn": 0, "fp": 0}
+
+    def add(self, truth: Measurements, synth: Measurements, lead: str) -> None:
+        a, b = truth.leads[lead].values, synth.leads[lead].values
+        for k in ("st_j60_mv", "t_mv", "r_mv", "s_mv"):
+            va, vb = getattr(a, k), getattr(b, k)
+            if va is not None and vb is not None:
+                self.err[k].append(abs(vb - va))
+        qa, qb = lead_qrs_ms(truth, lead), lead_qrs_ms(synth, lead)
+        if qa is not None and qb is not None:
+            self.err["qrs_ms"].append(abs(qb - qa))
+        if a.t_polarity is not None and b.t_polarity is not None:
+            self.t_n += 1
+            self.t_same += a.t_polarity == b.t_polarity
+            self.t_flip += {a.t_polarity, b.t_polarity} == {"positive", "negative"}
+        fa, fb = _st_finding(a.st_j60_mv), _st_finding(b.st_j60_mv)
+        if fa:
+            self.st["tp" if fb == fa else "fn"] += 1
+        else:
+            self.st["tn" if fb == 0 else "fp"] += 1
+
+    def summary(self) -> dict[str, Any]:
+        out: dict[str, Any] = {f"mae_{k}": (float(np.mean(v)) if v else None) for k, v in self.err.items()}
+        out["n"] = len(self.err["st_j60_mv"])
+        out["t_polarity_agreement"] = self.t_same / self.t_n if self.t_n else None
+        out["t_polarity_flips"] = self.t_flip / self.t_n if self.t_n else None
+        s = self.st
+        out["st_findings"] = dict(s)
+        out["st_sensitivity"] = s["tp"] / (s["tp"] + s["fn"]) if s["tp"] + s["fn"] else None
+        out["st_specificity"] = s["tn"] / (s["tn"] + s["fp"]) if s["tn"] + s["fp"] else None
+        return out
+
+
+def evaluate(model_id: str, inputs: str, records: list[EcgRecord], truths: dict[int, Measurements]) -> dict:
+    model = load_model(model_id)
+    per_lead: dict[str, LeadTally] = {}
+    pooled = LeadTally()
+    skipped = []
+    for i, rec in enumerate(records):
+        synth = synthesize(rec, inputs, model)
+        leads = list(synth.leads_with("synthesized"))
+        truth = truths[i]
+        ms = measure_record(synth, duration_s=None)
+        if not (truth.measurable and ms.measurable):
+            skipped.append({"record": rec.source, "reason": truth.reason or ms.reason})
+            continue
+        for lead in leads:
+            per_lead.setdefault(lead, LeadTally()).add(truth, ms, lead)
+            pooled.add(truth, ms, lead)
+    return {"model": model_id, "inputs": inputs, "all_synthesized": pooled.summary(),
+            "leads": {k: v.summary() for k, v in per_lead.items()}, "skipped": skipped}
+
+
+def _f(v: Any, fmt: str) -> str:
+    return "—" if v is None else format(v, fmt)
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+def render(result: dict) -> str:
+    md = ["# Clinical-feature fidelity of the synthesized leads", "",
+          f"Command: `PYTHONPATH=. python benchmarks/fidelity.py --threads 1` ({result['seconds']:.0f} s). "
+          "First 10 s of each record; truth = the measured lead high-passed at 0.5 Hz; per synthesized "
+          "lead pooled over the leads a set synthesizes. MAE in mV (QRS in ms, each lead delineated alone); "
+          f"T pol. = same polarity category; ST finding = |ST J+60| >= {ST_FINDING_MV} mV with the same sign "
+          "(Se/Sp of the synthesized lead against the measured one, counts of measured findings in brackets).", ""]
+    for ds, rows in result["datasets"].items():
+        md += [f"## {ds}", "",
+               "| inputs | model | ST J+60 | T amp | R amp | S amp | QRS ms | T pol. agree | T flips | ST Se (n) | ST Sp |",
+               "|---|---|---|---|---|---|---|---|---|---|---|"]
+        for r in rows:
+            a = r["all_synthesized"]
+            st = a["st_findings"]
+            md.append(f"| {r['inputs']} | {r['model']} | {_f(a['mae_st_j60_mv'], '.3f')} | {_f(a['mae_t_mv'], '.3f')} | "
+                      f"{_f(a['mae_r_mv'], '.3f')} | {_f(a['mae_s_mv'], '.3f')} | {_f(a['mae_qrs_ms'], '.1f')} | "
+                      f"{_f(a['t_polarity_agreement'], '.1%')} | {_f(a['t_polarity_flips'], '.1%')} | "
+                      f"{_f(a['st_sensitivity'], '.0%')} ({st['tp'] + st['fn']}) | {_f(a['st_specificity'], '.0%')} |")
+        md.append("")
+    # Per-lead detail for the default set.
+    for ds, rows in result["datasets"].items():
+        for r in rows:
+            if r["inputs"] == "I,II,V2,V4" and r["model"].startswith("linres"):
+                md += [f"Per lead, {r['model']} on {ds}:", "",
+                       "| lead | ST J+60 | T amp | R amp | S amp | QRS ms | T pol. agree | ST Se | ST Sp |",
+                       "|---|---|---|---|---|---|---|---|---|"]
+                for lead, a in r["leads"].items():
+                    md.append(f"| {lead} | {_f(a['mae_st_j60_mv'], '.3f')} | {_f(a['mae_t_mv'], '.3f')} | "
+                              f"{_f(a['mae_r_mv'], '.3f')} | {_f(a['mae_s_mv'], '.3f')} | {_f(a['mae_qrs_ms'], '.1f')} | "
+                              f"{_f(a['t_polarity_agreement'], '.0%')} | {_f(a['st_sensitivity'], '.0%')} | "
+                              f"{_f(a['st_specificity'], '.0%')} |")
+                md.append("")
+    skipped = {s["record"] for rows in result["datasets"].values() for r in rows for s in r["skipped"]}
+    md += [f"Records left out (not measurable, truth or synthesis): {len(skipped)}"
+           + (": " + ", ".join(sorted(Path(s).stem for s in skipped)) if skipped else "."), ""]
+    return "\n".join(md)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--data-root", type=Path, default=ROOT.parent / "shared" / "data")
+    p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "fidelity.json")
+    p.add_argument("--threads", type=int, default=1)
+    args = p.parse_args(argv)
+    import torch
+
+    torch.set_num_threads(max(1, args.threads))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    t0 = time.time()
+    result: dict[str, Any] = {"window_s": WINDOW_S, "st_finding_mv": ST_FINDING_MV, "datasets": {}}
+    for ds, recs in datasets(args.data_root).items():
+        recs = [r.slice_time(0.0, min(r.duration, WINDOW_S)) for r in recs]
+        truths = {}
+        for i, r in enumerate(recs):
+            leads = [n for n in r.standard_leads]
+            truths[i] = measure_record(reference_truth(r, leads, "highpass"), duration_s=None)
+        rows = []
+        for mid, inputs in configurations():
+            log.info("%s: %s on %s", ds, mid, inputs)
+            rows.append(evaluate(mid, inputs, recs, truths))
+        result["datasets"][ds] = rows
+    result["seconds"] = round(time.time() - t0, 1)
+    _atomic_write(args.out, json.dumps(result, indent=2))
+    text = render(result)
+    _atomic_write(args.out.with_suffix(".md"), text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,184 @@
+"""What the readers of hospital exports (MUSE, Philips, CardioSoft, DICOM, aECG, EDF) share.
+
+* :func:`assemble` turns ``{lead name: samples in mV}`` into an :class:`EcgRecord` in the
+  standard lead order; III, aVR, aVL and aVF that the file does not store are computed
+  from I and II by the exact lead algebra with provenance ``derived`` (GE MUSE stores 8
+  leads: I, II, V1-V6).
+* :func:`device_report` builds ``metadata["device_report"]``: the cart's own measurements
+  (keys of the measurements issue: ``heart_rate_bpm``, ``pr_ms``, ``qrs_ms``, ``qt_ms``,
+  ``qtc_bazett_ms``, ``axis_deg`` {p, qrs, t}) and interpretation statements.
+* :func:`parse_number`, :func:`normalise_sex`, :func:`window` for the readers.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..errors import RecordFormatError
+from ..leads import DERIVABLE_LEADS, STANDARD_LEADS, derive_limb_leads, try_canonical_lead_name
+from ..record import EcgRecord, Provenance
+from ._common import check_amplitude, check_finite, check_read_size
+
+__all__ = ["printable", "assemble", "device_report", "parse_number", "normalise_sex", "window", "MEASUREMENT_KEYS"]
+
+#: Keys of ``device_report["measurements"]`` (shared with the measurements issue's JSON).
+MEASUREMENT_KEYS: tuple[str, ...] = (
+    "heart_rate_bpm", "atrial_rate_bpm", "rr_ms", "p_ms", "pr_ms", "qrs_ms", "qt_ms",
+    "qtc_bazett_ms", "qtc_fridericia_ms", "qtc_ms",
+)
+
+
+def printable(text: Any, limit: int = 80) -> str:
+    """``text`` from a file made safe for a one-line message (control characters replaced, cut)."""
+    clean = "".join(c if c.isprintable() else "?" for c in str(text))
+    return clean if len(clean) <= limit else clean[: limit - 3] + "..."
+
+
+def parse_number(text: Any) -> float | None:
+    """``"452"`` -> 452.0; blanks, ``None`` and non-numbers -> None (a cart leaves fields empty)."""
+    if text is None:
+        return None
+    try:
+        value = float(str(text).strip())
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def normalise_sex(text: Any) -> str | None:
+    """``MALE``/``Male``/``M`` -> ``M``, female -> ``F``; unknown or blank -> None."""
+    if text is None:
+        return None
+    t = str(text).strip().upper()
+    if t in ("M", "MALE"):
+        return "M"
+    if t in ("F", "FEMALE"):
+        return "F"
+    return None
+
+
+def device_report(
+    *,
+    device: str | None,
+    measurements: Mapping[str, float | None],
+    axes: Mapping[str, float | None] | None = None,
+    statements: Sequence[str] = (),
+    source: str,
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any] | None:
+    """The cart's report as plain JSON-able data, or None when the file carries none.
+
+    ``source`` says where the numbers come from ("GE 12SL (RestingECGMeasurements)").
+    Values that are absent are left out: a missing number is never shown as 0.
+    """
+    meas: dict[str, Any] = {k: _round(v) for k, v in measurements.items() if v is not None}
+    ax = {k: _round(v) for k, v in (axes or {}).items() if v is not None}
+    if ax:
+        meas["axis_deg"] = ax
+    stmts = [s.strip() for s in statements if s and s.strip(" -*=_.")]
+    if not meas and not stmts:
+        return None
+    report: dict[str, Any] = {"device": device, "source": source, "measurements": meas, "statements": stmts}
+    if extra:
+        report.update(extra)
+    return report
+
+
+def _round(value: float | None) -> float | int | None:
+    if value is None:
+        return None
+    return int(value) if float(value).is_integer() else round(float(value), 3)
+
+
+def window(n: int, start: int, stop: int | None, where: str) -> tuple[int, int]:
+    """Clip ``[start, stop)`` to ``n`` samples; refuse an empty range naming the file."""
+    stop = n if stop is None else min(int(stop), n)
+    start = max(0, int(start))
+    if start >= stop:
+        raise RecordFormatError(f"{where}: empty sample range [{start}, {stop}) of {n} samples")
+    return start, stop
+
+
+def assemble(
+    leads: Mapping[str, np.ndarray],
+    fs: float,
+    where: str,
+    *,
+    provenance: Mapping[str, Provenance] | None = None,
+    patient_id: str | None = None,
+    recorded_at: _dt.datetime | None = None,
+    model_id: str | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    start: int = 0,
+    stop: int | None = None,
+) -> EcgRecord:
+    """An :class:`EcgRecord` from named leads in mV, standard order, limb leads derived where missing.
+
+    Parameters
+    ----------
+    leads
+        File lead names (any alias) -> 1-D samples in mV, all of one length.
+    provenance
+        Canonical lead name -> provenance stored in the file (default: measured).
+    start, stop
+        The sample window to keep (``read_window``).
+
+    Raises
+    ------
+    RecordFormatError, SignalQualityError
+        No standard lead, leads of different lengths, non-finite or implausible samples.
+    """
+    named: dict[str, np.ndarray] = {}
+    for raw, samples in leads.items():
+        name = try_canonical_lead_name(raw)
+        if name is None:
+            raise RecordFormatError(f"{where}: lead {raw!r} is not one of the 12 standard leads")
+        if name in named:
+            raise RecordFormatError(f"{where}: lead {name} is stored twice")
+        named[name] = np.asarray(samples)
+    if not named:
+        raise RecordFormatError(f"{where}: no ECG lead found in the file")
+    lengths = {n: int(a.shape[0]) for n, a in named.items()}
+    if len(set(lengths.values())) != 1:
+        detail = ", ".join(f"{n}={k}" for n, k in lengths.items())
+        raise RecordFormatError(f"{where}: leads have different numbers of samples ({detail})")
+    n = next(iter(lengths.values()))
+    if n == 0:
+        raise RecordFormatError(f"{where}: the waveform holds no samples")
+    a, b = window(n, start, stop, where)
+    check_read_size(b - a, len(STANDARD_LEADS), where)
+    prov = {name: Provenance(p) for name, p in (provenance or {}).items()}
+    cols = {name: np.asarray(x[a:b], dtype=np.float64) for name, x in named.items()}
+    missing = [d for d in DERIVABLE_LEADS if d not in cols]
+    notes: list[str] = []
+    if missing and "I" in cols and "II" in cols:
+        derived = derive_limb_leads(cols["I"], cols["II"])
+        for d in missing:
+            cols[d] = np.asarray(derived[d], dtype=np.float64)
+            prov[d] = Provenance.DERIVED
+        notes.append(f"{', '.join(missing)} computed from I and II (not stored in the file)")
+    order = [name for name in STANDARD_LEADS if name in cols]
+    signal = np.stack([cols[name] for name in order], axis=1)
+    check_finite(signal, order, where, offset=a)
+    check_amplitude(signal, order, where, offset=a)
+    meta = dict(metadata or {})
+    if notes:
+        meta["notes"] = [*meta.get("notes", ()), *notes]
+    if a or b != n:
+        meta["window"] = [a, b]
+    return EcgRecord(
+        signal=signal.astype(np.float32),
+        fs=fs,
+        lead_names=tuple(order),
+        provenance=tuple(prov.get(name, Provenance.MEASURED) for name in order),
+        patient_id=patient_id,
+        recorded_at=recorded_at,
+        source=where,
+        model_id=model_id,
+        metadata=meta,
+    )

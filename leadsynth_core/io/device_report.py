@@ -1,0 +1,53 @@
+"""Text of a record's patient, device and device report (``leadsynth info``, the viewer).
+
+``metadata["device_report"]`` is what the cart itself measured and concluded (GE 12SL,
+Philips DXL...): shown beside, never mixed with, LeadSynth's own numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["MEASUREMENT_LABELS", "measurement_rows", "format_device_report"]
+
+#: Display name and unit of each measurement key (keys of the measurements issue).
+MEASUREMENT_LABELS: dict[str, tuple[str, str]] = {
+    "heart_rate_bpm": ("Heart rate", "bpm"),
+    "atrial_rate_bpm": ("Atrial rate", "bpm"),
+    "rr_ms": ("RR", "ms"),
+    "p_ms": ("P duration", "ms"),
+    "pr_ms": ("PR", "ms"),
+    "qrs_ms": ("QRS", "ms"),
+    "qt_ms": ("QT", "ms"),
+    "qtc_bazett_ms": ("QTc (Bazett)", "ms"),
+    "qtc_fridericia_ms": ("QTc (Fridericia)", "ms"),
+    "qtc_ms": ("QTc (formula not stated)", "ms"),
+}
+
+
+def measurement_rows(report: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``[(label, "value unit"), ...]`` of a device report, axes last (P/QRS/T in degrees)."""
+    meas = report.get("measurements", {}) or {}
+    rows = [(label, f"{meas[key]:g} {unit}") for key, (label, unit) in MEASUREMENT_LABELS.items() if key in meas]
+    axes = meas.get("axis_deg") or {}
+    if axes:
+        rows.append(("Axes P/QRS/T", " / ".join(f"{axes[k]:g}" if k in axes else "-" for k in ("p", "qrs", "t")) + " deg"))
+    return rows
+
+
+def format_device_report(metadata: Mapping[str, Any]) -> str:
+    """Lines for ``leadsynth info``: device, then the cart's measurements and statements ('' if none)."""
+    lines: list[str] = []
+    if metadata.get("device"):
+        lines.append(f"{'device:':<14}{metadata['device']}")
+    if metadata.get("other_channels"):
+        lines.append(f"{'kept aside:':<14}{', '.join(metadata['other_channels'])} (not ECG leads)")
+    report = metadata.get("device_report")
+    if report:
+        lines.append(f"device report ({report.get('source', 'device')}; the cart's own, not LeadSynth's):")
+        for label, value in measurement_rows(report):
+            lines.append(f"  {label:<26}{value}")
+        for stmt in report.get("statements", ()):
+            lines.append(f"  statement: {stmt}")
+    return "\n".join(lines)

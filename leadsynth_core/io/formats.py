@@ -1,0 +1,122 @@
+"""The table of formats LeadSynth reads and writes, and content sniffing for hospital exports.
+
+:func:`sniff` recognises a file by its content (the DICOM ``DICM`` marker, the EDF/BDF
+version field, the XML root element), never by its extension alone: a MUSE export called
+``ecg.txt`` opens, a PNG called ``ecg.dcm`` is refused as what it is.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+
+from ..record import EcgRecord
+from . import cardiosoft_xml, dicom_ecg, edf_format, hl7_aecg, muse_xml, philips_xml
+from .xml_safe import xml_root_name
+
+__all__ = [
+    "Format", "FORMATS", "VENDOR_KINDS", "sniff", "vendor_reader", "VENDOR_SUFFIXES", "describe_formats",
+    "dialog_filter",
+]
+
+
+@dataclasses.dataclass(frozen=True)
+class Format:
+    """One row of the format table (``leadsynth info --formats``, docs/formats.md)."""
+
+    kind: str
+    name: str
+    suffixes: tuple[str, ...]
+    read: str
+    write: str
+    not_supported: str
+
+
+FORMATS: tuple[Format, ...] = (
+    Format("wfdb", "WFDB (PhysioNet, PTB-XL, LUDB, Challenge .hea + .dat/.mat)", (".hea", ".dat"),
+           "all signals, units, patient/age/sex comments", "12-lead + provenance comment", "multi-segment records"),
+    Format("hdf5", "HDF5 (project schema, SPH, CODE-15)", (".h5", ".hdf5"),
+           "one or many records, windowed", "project schema, streamed", "-"),
+    Format("cpsc", "CPSC 2018 MATLAB .mat", (".mat",), "12 leads, age, sex", "-", "-"),
+    Format("muse", "GE MUSE RestingECG XML", (".xml",),
+           "rhythm (8 stored leads, III/aVR/aVL/aVF derived), 12SL measurements, statements, patient",
+           "-", "median beats, MUSE 7 uncompressed-only variants untested"),
+    Format("philips", "Philips Sierra ECG XML 1.03/1.04/1.04.01/1.04.02", (".xml",),
+           "12 leads (XLI), DXL measurements, statements, patient, cart", "-",
+           "representative beats; other document versions are refused"),
+    Format("cardiosoft", "GE CardioSoft CardiologyXML", (".xml",),
+           "10-s strip, 12SL measurements, statements, patient", "-", "full-disclosure block, vector loops"),
+    Format("aecg", "HL7 v3 annotated ECG (FDA aECG)", (".xml",),
+           "rhythm series (origin + scale x digits), annotated intervals/axes, subject", "-",
+           "derived (representative beat) series, multiple rhythm series"),
+    Format("dicom", "DICOM 12-lead / General / Ambulatory ECG Waveform Storage", (".dcm",),
+           "ORIGINAL multiplex group, sensitivity/baseline/units/skew, patient, annotations",
+           "12-lead (General ECG beyond 16384 samples), provenance in labels + derivation", "other waveform kinds"),
+    Format("edf", "EDF / EDF+ / BDF", (".edf", ".bdf"),
+           "ECG-labelled channels (others kept aside), annotations, patient", "EDF+C, provenance in labels + annotations",
+           "EDF+D (discontinuous)"),
+)
+
+#: The kinds handled by this module's readers (the others live in api.py).
+VENDOR_KINDS = ("muse", "philips", "cardiosoft", "aecg", "dicom", "edf")
+VENDOR_SUFFIXES = (".xml", ".dcm", ".edf", ".bdf")
+
+_XML_ROOTS = {
+    muse_xml.ROOT: "muse",
+    philips_xml.ROOT: "philips",
+    cardiosoft_xml.ROOT: "cardiosoft",
+    hl7_aecg.ROOT: "aecg",
+}
+
+
+def sniff(path: Path) -> str | None:
+    """The vendor kind of ``path`` from its first bytes, or None (not one of them, unreadable)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(8192)
+    except OSError:
+        return None
+    if dicom_ecg.is_dicom(head):
+        return "dicom"
+    if edf_format.is_edf(head):
+        return "edf"
+    root = xml_root_name(path, head)
+    return _XML_ROOTS.get(root) if root else None
+
+
+def vendor_reader(kind: str) -> Callable[..., EcgRecord]:
+    """``reader(path, start, stop)`` of a vendor kind."""
+    return {
+        "muse": muse_xml.read_muse,
+        "philips": philips_xml.read_philips,
+        "cardiosoft": cardiosoft_xml.read_cardiosoft,
+        "aecg": hl7_aecg.read_aecg,
+        "dicom": dicom_ecg.read_dicom_ecg,
+        "edf": edf_format.read_edf,
+    }[kind]
+
+
+def describe_formats() -> str:
+    """The format table as text (``leadsynth info --formats``)."""
+    lines = ["Formats (recognised by content; the extension is only a hint):"]
+    for f in FORMATS:
+        lines.append(f"  {f.name}  [{' '.join(f.suffixes)}]")
+        lines.append(f"      read:          {f.read}")
+        lines.append(f"      write:         {f.write}")
+        lines.append(f"      not supported: {f.not_supported}")
+    return "\n".join(lines)
+
+
+def dialog_filter() -> str:
+    """Name filters for a file dialog (``"All ECG records (*.hea ...);;GE MUSE XML (*.xml);;..."``).
+
+    Plain text (no Qt here): the viewer's Open dialog and the wizard's file picker use it.
+    """
+    patterns = sorted({f"*{s}" for f in FORMATS for s in f.suffixes if s != ".dat"})
+    parts = [f"All ECG records ({' '.join(patterns)})"]
+    for f in FORMATS:
+        shown = " ".join(f"*{s}" for s in f.suffixes if s != ".dat")
+        parts.append(f"{f.name.split(' (')[0]} ({shown})")
+    parts.append("All files (*)")
+    return ";;".join(parts)

@@ -1,0 +1,147 @@
+"""What a user does to a library after adding recordings: assign or change a recording's
+patient, find recordings by id or by file, and look at one patient.
+
+:class:`PatientVerbs` is a mixin of :class:`~leadsynth_core.library.Library` (kept apart so
+the store stays one readable module); every write is one transaction, like the store's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+
+from ..errors import LeadSynthError, LibraryError
+from .entries import ModelEntry, PatientEntry, RecordingEntry, _check_patient_id, _now, _recording
+from .files import hash_record_files
+
+__all__ = ["PatientVerbs", "PatientSummary", "assign_command"]
+
+log = logging.getLogger("leadsynth_core.library")
+
+
+def assign_command(recording_id: int, patient_id: str | None = None) -> str:
+    """The CLI command that assigns a recording to a patient (for messages that say how)."""
+    return f"leadsynth library assign {recording_id} --patient {patient_id or 'ID'}"
+
+
+@dataclasses.dataclass(frozen=True)
+class PatientSummary:
+    """One patient: the counts, every recording (most recent first) and every personal model."""
+
+    patient: PatientEntry
+    recordings: tuple[RecordingEntry, ...]
+    models: tuple[ModelEntry, ...]
+
+
+class PatientVerbs:
+    """Assign, find and show (mixed into :class:`~leadsynth_core.library.Library`, whose
+    ``_conn``, ``_transaction``, ``get_recording``, ``list_patients``, ``list_recordings``
+    and ``personal_models`` these use)."""
+
+    def assign_patient(
+        self, recording_ids: Iterable[int], patient_id: str | None, *, force: bool = False
+    ) -> list[RecordingEntry]:
+        """Set (or, with ``None``, clear) the patient of recordings already in the library.
+
+        All or nothing: one transaction for every recording given.
+
+        Parameters
+        ----------
+        recording_ids
+            Library ids of the recordings.
+        patient_id
+            The patient; created if new.  ``None`` leaves the recordings without a patient.
+        force
+            Also relabel a recording whose own file names another patient (refused
+            otherwise, naming the file and its patient).
+
+        Raises
+        ------
+        LibraryError
+            An id is not in the library; a personal model was fine-tuned on a recording
+            and would then rest on another patient's data (remove the model first); the
+            file names another patient and ``force`` is false.
+        """
+        from .. import io as ecg_io
+
+        pid = _check_patient_id(patient_id) if patient_id is not None else None
+        ids = list(dict.fromkeys(int(i) for i in recording_ids))
+        if not ids:
+            raise LibraryError("no recordings given to assign")
+        entries = [self.get_recording(i) for i in ids]
+        for e in entries:
+            if e.patient_id == pid:
+                continue
+            used = [r[0] for r in self._conn.execute(
+                "SELECT model_id FROM model_recordings WHERE recording_id = ?", (e.id,))]
+            if used:
+                raise LibraryError(
+                    f"recording #{e.id} ({e.path}) was used to fine-tune the personal model(s) "
+                    f"{', '.join(used)} of patient {e.patient_id}; remove those first "
+                    f"('leadsynth library remove-model ID')"
+                )
+            if pid is not None and not force:
+                try:
+                    own = ecg_io.inspect_record(e.path, key=e.key).patient_id
+                except LeadSynthError:
+                    own = None  # a moved file cannot contradict the user
+                if own and own != pid:
+                    raise LibraryError(
+                        f"{e.path}: the file itself names patient {own!r}, not {pid!r}; "
+                        "not relabelled (give --force if the file's patient id is wrong)"
+                    )
+        with self._transaction() as cur:
+            if pid is not None:
+                cur.execute("INSERT OR IGNORE INTO patients (id, created_at) VALUES (?, ?)", (pid, _now()))
+            for e in entries:
+                cur.execute("UPDATE recordings SET patient_id = ? WHERE id = ?", (pid, e.id))
+        log.info("library %s: recording(s) %s assigned to patient %s", self.path, ids, pid)
+        return [self.get_recording(i) for i in ids]
+
+    def find_recordings(self, what: str | int | Path) -> list[RecordingEntry]:
+        """The recordings ``what`` names: a library id (``12`` or ``"#12"``) or a record file.
+
+        A file is matched by content (SHA-256 of its files, wherever it now is), so the
+        path the user has at hand works even if the library knows it under another one;
+        a multi-record HDF5 file gives all of its records.
+
+        Raises
+        ------
+        LibraryError
+            No such id, the file cannot be read, or the file is not in the library (the
+            message says how to add it).
+        """
+        text = str(what).strip()
+        if isinstance(what, int) or text.lstrip("#").isdigit():
+            return [self.get_recording(int(text.lstrip("#")))]
+        sha = hash_record_files(text)
+        rows = self._conn.execute("SELECT * FROM recordings WHERE sha256 = ? ORDER BY id", (sha,)).fetchall()
+        if not rows:
+            raise LibraryError(
+                f"{text}: not in the library; add it with 'leadsynth library add {text} --patient ID'"
+            )
+        return [_recording(r) for r in rows]
+
+    def get_patient(self, patient_id: str) -> PatientEntry:
+        """One patient with counts (:class:`LibraryError` naming the known patients if absent)."""
+        pid = _check_patient_id(patient_id)
+        patients = self.list_patients()
+        for p in patients:
+            if p.id == pid:
+                return p
+        known = ", ".join(p.id for p in patients) or "none yet"
+        raise LibraryError(f"{self.path}: no patient {pid!r} in the library (patients: {known})")
+
+    def patient_summary(self, patient_id: str) -> PatientSummary:
+        """Everything the library holds for one patient."""
+        patient = self.get_patient(patient_id)
+        return PatientSummary(
+            patient, tuple(self.list_recordings(patient.id)), tuple(self.personal_models(patient.id))
+        )
+
+    def unassigned_recordings(self) -> list[RecordingEntry]:
+        """Recordings with no patient (added without ``--patient`` from files that name none)."""
+        return [r for r in self.list_recordings() if r.patient_id is None]
+

@@ -1,0 +1,178 @@
+"""Bad hospital exports for the corpus of ``scripts/make_bad_corpus.py`` (folder ``formats/``).
+
+XML entity bombs and external entities, an empty aECG, a Philips document of an unknown
+version, MUSE files without a rhythm or with broken base64, DICOM files without a waveform,
+with a waveform of another kind (audio, respiratory) or with truncated waveform data, a
+PNG named ``.dcm``, and EDF files whose header lies about their length.  Every file is
+written byte for byte by this module (fixed UIDs, no dates), so the build is deterministic.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+AddCase = Callable[..., None]
+
+_MUSE_LEAD = """      <LeadData>
+         <LeadSampleCountTotal>{n}</LeadSampleCountTotal>
+         <LeadAmplitudeUnitsPerBit>4.88</LeadAmplitudeUnitsPerBit>
+         <LeadAmplitudeUnits>MICROVOLTS</LeadAmplitudeUnits>
+         <LeadID>{lead}</LeadID>
+         <LeadSampleSize>2</LeadSampleSize>
+         <WaveFormData>{data}</WaveFormData>
+      </LeadData>
+"""
+
+
+def muse_xml(kind: str = "Rhythm", data: str | None = None, n: int = 50, prolog: str = "", body: str = "") -> bytes:
+    """A small MUSE RestingECG document (leads I and II) for the corpus and the fuzzer."""
+    samples = (np.arange(n) % 20 - 10).astype("<i2").tobytes()
+    b64 = data if data is not None else base64.b64encode(samples).decode()
+    leads = "".join(_MUSE_LEAD.format(n=n, lead=lead, data=b64) for lead in ("I", "II"))
+    return (
+        f'<?xml version="1.0" encoding="ISO-8859-1"?>\n{prolog}<RestingECG>{body}\n'
+        f"   <Waveform>\n      <WaveformType>{kind}</WaveformType>\n      <SampleBase>500</SampleBase>\n"
+        f"      <SampleExponent>0</SampleExponent>\n{leads}   </Waveform>\n</RestingECG>\n"
+    ).encode("latin-1")
+
+
+def _bomb() -> bytes:
+    levels = ['<!ENTITY e0 "ECGECGECGECGECGECGECGECGECGECG">']
+    levels += [f'<!ENTITY e{i} "{("&e" + str(i - 1) + ";") * 10}">' for i in range(1, 10)]
+    return muse_xml(prolog="<!DOCTYPE RestingECG [\n" + "\n".join(levels) + "\n]>\n",
+                    body="<MuseInfo><MuseVersion>&e9;</MuseVersion></MuseInfo>")
+
+
+def _external() -> bytes:
+    return muse_xml(prolog='<!DOCTYPE RestingECG [<!ENTITY id SYSTEM "file:///etc/passwd">]>\n',
+                    body="<PatientDemographics><PatientID>&id;</PatientID></PatientDemographics>")
+
+
+def _philips(version: str) -> bytes:
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<restingecgdata xmlns="http://www3.medical.philips.com">\n'
+        f"  <documentinfo><documenttype>SierraECG</documenttype><documentversion>{version}</documentversion>"
+        "</documentinfo>\n</restingecgdata>\n"
+    ).encode()
+
+
+def dicom_bytes(sop_class: str, *, waveform: bool = True, truncate: bool = False, n: int = 50) -> bytes:
+    """A small DICOM waveform file with fixed UIDs (``waveform=False``: no WaveformSequence)."""
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.sequence import Sequence
+    from pydicom.uid import ExplicitVRLittleEndian
+
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = sop_class
+    meta.MediaStorageSOPInstanceUID = "1.2.826.0.1.3680043.8.498.1"
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    meta.ImplementationClassUID = "1.2.826.0.1.3680043.8.498.2"
+    meta.ImplementationVersionName = "LEADSYNTH_BAD"
+    ds = Dataset()
+    ds.file_meta = meta
+    ds.preamble = b"\0" * 128
+    ds.SOPClassUID = sop_class
+    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
+    ds.Modality = "ECG"
+    ds.PatientID = "BAD"
+    if waveform:
+        group = Dataset()
+        group.WaveformOriginality = "ORIGINAL"
+        group.NumberOfWaveformChannels = 2
+        group.NumberOfWaveformSamples = n
+        group.SamplingFrequency = "500"
+        channels = []
+        for i, lead in enumerate(("I", "II")):
+            ch = Dataset()
+            src = Dataset()
+            src.CodeValue, src.CodingSchemeDesignator, src.CodeMeaning = f"5.6.3-9-{i + 1}", "SCPECG", f"Lead {lead}"
+            ch.ChannelSourceSequence = Sequence([src])
+            unit = Dataset()
+            unit.CodeValue, unit.CodingSchemeDesignator, unit.CodeMeaning = "uV", "UCUM", "microvolt"
+            ch.ChannelSensitivity = "5"
+            ch.ChannelSensitivityUnitsSequence = Sequence([unit])
+            ch.ChannelSensitivityCorrectionFactor = "1"
+            ch.ChannelBaseline = "0"
+            ch.WaveformBitsStored = 16
+            channels.append(ch)
+        group.ChannelDefinitionSequence = Sequence(channels)
+        group.WaveformBitsAllocated = 16
+        group.WaveformSampleInterpretation = "SS"
+        data = (np.arange(2 * n) % 40 - 20).astype("<i2").tobytes()
+        group.WaveformData = data[: len(data) // 3] if truncate else data
+        ds.WaveformSequence = Sequence([group])
+    buf = io.BytesIO()
+    ds.save_as(buf, enforce_file_format=True)
+    return buf.getvalue()
+
+
+def edf_bytes(n_records: int = 2, declared: int | None = None, header_bytes: int | None = None,
+              labels: tuple[str, ...] = ("ECG I", "ECG II"), fs: int = 50) -> bytes:
+    """A small EDF file (``declared``: the number of data records the header claims)."""
+    ns = len(labels)
+
+    def field(value: object, width: int) -> bytes:
+        return str(value).ljust(width)[:width].encode("ascii")
+
+    head = (field(0, 8) + field("X X X X", 80) + field("Startdate X X X X", 80) + field("01.01.00", 8)
+            + field("00.00.00", 8) + field(header_bytes or 256 * (ns + 1), 8) + field("", 44)
+            + field(n_records if declared is None else declared, 8) + field(1, 8) + field(ns, 4))
+    per = [
+        [field(lab, 16) for lab in labels], [field("AgAgCl", 80)] * ns, [field("uV", 8)] * ns,
+        [field(-3276.8, 8)] * ns, [field(3276.7, 8)] * ns, [field(-32768, 8)] * ns, [field(32767, 8)] * ns,
+        [field("", 80)] * ns, [field(fs, 8)] * ns, [field("", 32)] * ns,
+    ]
+    head += b"".join(b"".join(col) for col in per)
+    data = (np.arange(n_records * ns * fs) % 100 - 50).astype("<i2").tobytes()
+    return head + data
+
+
+_PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(64))
+
+
+def build(out: Path, add: AddCase) -> None:
+    """Write the format cases under ``out/formats`` and register each with ``add``."""
+    folder = out / "formats"
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def case(name: str, data: bytes, covers: str, message: str, error: str = "RecordFormatError") -> None:
+        (folder / name).write_bytes(data)
+        rel = f"formats/{name}"
+        add(out, "record", rel, covers, error, message, [rel])
+
+    case("xml_entity_bomb.xml", _bomb(), "XML entity bomb (billion laughs) in a MUSE document",
+         r"declares an entity 'e0'; refused unexpanded")
+    case("xml_external_entity.xml", _external(), "XML external entity (file:///etc/passwd) in a MUSE document",
+         r"declares an external entity 'id' \(file:///etc/passwd\)")
+    case("aecg_empty.xml", b'<?xml version="1.0"?>\n<AnnotatedECG xmlns="urn:hl7-org:v3">\n</AnnotatedECG>\n',
+         "empty HL7 aECG document", r"AnnotatedECG document is empty")
+    case("philips_unknown_version.xml", _philips("9.99"), "Philips Sierra XML of an unknown document version",
+         r"documentversion '9\.99' of SierraECG is not supported")
+    case("muse_median_only.xml", muse_xml(kind="Median"), "MUSE export with median beats but no rhythm",
+         r"no Rhythm <Waveform> .*waveforms present: Median")
+    case("muse_bad_base64.xml", muse_xml(data="!!not*base64!!"), "MUSE lead whose WaveFormData is not base64",
+         r"lead I: WaveFormData is not valid base64")
+    case("muse_count_lies.xml", muse_xml(n=50).replace(b">50<", b">5000000<"),
+         "MUSE lead whose sample count disagrees with its data", r"LeadSampleCountTotal says 5000000 samples")
+    case("xml_not_well_formed.xml", muse_xml()[:300], "truncated MUSE XML", r"not well-formed XML")
+    twelve = "1.2.840.10008.5.1.4.1.1.9.1.1"
+    case("dicom_no_waveform.dcm", dicom_bytes(twelve, waveform=False), "12-lead ECG DICOM without a waveform",
+         r"holds no waveform \(WaveformSequence absent or empty\)")
+    case("dicom_audio_waveform.dcm", dicom_bytes("1.2.840.10008.5.1.4.1.1.9.4.1"),
+         "DICOM Basic Voice Audio waveform, not an ECG", r"SOP Class Basic Voice Audio Waveform Storage is not an ECG")
+    case("dicom_respiratory_waveform.dcm", dicom_bytes("1.2.840.10008.5.1.4.1.1.9.6.1"),
+         "DICOM Respiratory waveform, not an ECG", r"SOP Class Respiratory Waveform Storage is not an ECG")
+    case("dicom_truncated_waveform.dcm", dicom_bytes(twelve, truncate=True),
+         "DICOM ECG whose Waveform Data is shorter than its channels x samples", r"Waveform Data holds 66 bytes")
+    case("not_dicom.dcm", _PNG, "a PNG named .dcm", r"content is not a format LeadSynth reads")
+    case("edf_header_lies_length.edf", edf_bytes(n_records=2, declared=100000),
+         "EDF header declaring 100000 data records, file holding 2", r"declares 100000 data records")
+    case("edf_header_lies_size.edf", edf_bytes(header_bytes=4096), "EDF header size field inconsistent with its signals",
+         r"2 signals and 4096 header bytes")
+    case("edf_no_ecg.edf", edf_bytes(labels=("Resp", "SpO2")), "EDF whose channels are none of them ECG leads",
+         r"no channel label names a standard ECG lead \(labels: Resp, SpO2\)")

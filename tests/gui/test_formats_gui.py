@@ -1,0 +1,110 @@
+"""Hospital exports in the viewer (issue 18): a GE MUSE file opens, synthesizes, renders, and
+the Record panel shows the patient fields and the cart's own "Device report"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.shell.dialogs import OPEN_FILTER
+from leadsynth_core.record import Provenance
+
+from .conftest import wait_synthesis
+
+pytestmark = pytest.mark.gui
+
+
+def _formats(shared_data: Path) -> Path:
+    folder = shared_data / "formats"
+    if not (folder / "ge_muse" / "example1.xml").exists():
+        pytest.skip(f"hospital export files not found at {folder}")
+    return folder
+
+
+def test_open_dialog_lists_the_hospital_formats() -> None:
+    filters = OPEN_FILTER.split(";;")
+    assert filters[0].startswith("All ECG records (") and "*.xml" in filters[0] and "*.dcm" in filters[0]
+    for name in ("GE MUSE RestingECG XML (*.xml)", "EDF / EDF+ / BDF (*.edf *.bdf)", "HL7 v3 annotated ECG (*.xml)"):
+        assert name in filters
+    assert any(f.startswith("Philips Sierra ECG XML") for f in filters)
+    assert any(f.startswith("DICOM 12-lead") and f.endswith("(*.dcm)") for f in filters)
+
+
+def test_muse_record_shows_device_report(qtbot, make_window, shared_data, error_boxes) -> None:
+    w = make_window()
+    w.open_path(_formats(shared_data) / "ge_muse" / "example1.xml")
+    wait_synthesis(qtbot, w)
+    assert not error_boxes
+    doc = w.document
+    assert doc.record.metadata["format"] == "ge-muse-xml"
+    assert doc.result is not None and doc.result.leads_with(Provenance.SYNTHESIZED)
+    panel = w.record_panel
+    box = panel.device_report
+    assert box.isVisible()
+    assert "SKJ18310123PA" in box.title()
+    rows = dict(box.rows)
+    assert rows["Heart rate"] == "48 bpm" and rows["QTc (Bazett)"] == "403 ms" and rows["PR"] == "138 ms"
+    assert rows["Axes P/QRS/T"] == "51 / 20 / 40 deg"
+    assert "not LeadSynth's" in box.source.text()
+    assert "GE" in panel.fields["Device"].text()
+    assert "III, aVR, aVL, aVF computed from I and II" in panel.fields["Notes"].text()
+
+
+def test_philips_record_shows_patient_and_statements(qtbot, make_window, shared_data, error_boxes) -> None:
+    w = make_window()
+    w.open_path(_formats(shared_data) / "philips_sierra" / "3191723_ZZDEMOPTONLY_v104.xml")
+    wait_synthesis(qtbot, w)
+    panel = w.record_panel
+    assert panel.fields["Patient"].text() == "9999"
+    assert panel.fields["Age / sex"].text() == "60 y / male"
+    assert panel.fields["Recorded"].text() == "2010-01-19 15:19:22"
+    assert "SINUS RHYTHM" in panel.device_report.statements.text()
+    # A record without a cart report hides the box again.
+    w.open_path(_formats(shared_data).parent / "ludb" / "data" / "1.hea")
+    wait_synthesis(qtbot, w)
+    qtbot.waitUntil(lambda: w.document.path.name == "1.hea", timeout=10_000)
+    assert not panel.device_report.isVisible()
+    assert "Philips" not in panel.fields["Device"].text() and panel.fields["Age / sex"].text() != "60 y / male"
+
+
+REAL_FILES = [
+    "ge_muse/example2.xml", "ge_muse/example4.xml", "philips_sierra/129DYPRG_v103.xml",
+    "philips_sierra/2020-5-18_15-48-11_v10401.xml", "philips_sierra/ad4d3d80-d165_v104.xml",
+    "ge_cardiosoft/example-XML1.xml", "dicom/example-DICOM1.dcm", "dicom/example-DICOM2.dcm",
+    "hl7_aecg/hl7_example_aECG.xml", "hl7_aecg/subject1_0.xml",
+]
+
+
+def test_every_kind_of_real_export_renders(qtbot, make_window, shared_data, error_boxes) -> None:
+    """One window opens each file in turn: the 12 cells draw traces, synthesized ones flagged."""
+    folder = _formats(shared_data)
+    w = make_window()
+    for name in REAL_FILES:
+        w.open_path(folder / name)
+        qtbot.waitUntil(lambda name=name: w.document.path is not None and w.document.path.name == Path(name).name,
+                        timeout=20_000)
+        wait_synthesis(qtbot, w)
+        assert not error_boxes, (name, error_boxes)
+        cells = [ci for ci in w.grid.cell_items() if ci.trace is not None]
+        assert len(cells) >= 12, name
+        for ci in cells:
+            x, y = ci.trace.getData()
+            assert x is not None and len(x) > 100, (name, ci.display)
+        assert w.document.result.leads_with(Provenance.SYNTHESIZED) == ("V1", "V3", "V5", "V6"), name
+
+
+def test_save_synthesized_as_dicom_and_edf(qtbot, make_window, shared_data, tmp_path, error_boxes) -> None:
+    from leadsynth_core.io import read_record
+
+    w = make_window()
+    w.open_path(_formats(shared_data) / "ge_cardiosoft" / "example-XML1.xml")
+    wait_synthesis(qtbot, w)
+    for name in ("archive.dcm", "archive.edf"):
+        out = tmp_path / name
+        w.save_record(out)
+        qtbot.waitUntil(lambda out=out: out.exists() and not w.tasks.is_running("export"), timeout=30_000)
+        back = read_record(out)
+        assert back.provenance == w.document.result.provenance, name
+        assert back.model_id == w.document.result.model_id
+    assert not error_boxes

@@ -1,0 +1,98 @@
+"""``leadsynth measure``: JSON keys, table, synthesized beside measured, LUDB records."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import wfdb
+
+from leadsynth_core.cli import main
+from leadsynth_core.io import read_record
+from leadsynth_core.measurement import measure_record
+
+KEYS = ("heart_rate_bpm", "pr_ms", "qrs_ms", "qt_ms", "qtc_bazett_ms", "qtc_fridericia_ms", "axis_deg", "leads")
+LEAD_KEYS = ("provenance", "q_mv", "r_mv", "s_mv", "st_j_mv", "st_j60_mv", "st_j80_mv", "t_mv", "t_polarity",
+             "p_mv", "qrs_area_mvms")
+
+
+def test_cli_json_keys_on_a_ludb_record(shared_data, tmp_path) -> None:
+    out = tmp_path / "m.json"
+    assert main(["measure", str(shared_data / "ludb" / "data" / "1"), "--json", str(out)]) == 0
+    doc = json.loads(out.read_text())
+    for key in KEYS:
+        assert key in doc
+    assert set(doc["axis_deg"]) == {"p", "qrs", "t"}
+    assert len(doc["leads"]) == 12
+    for lead in doc["leads"].values():
+        assert lead["provenance"] == "measured"
+        for key in LEAD_KEYS:
+            assert key in lead
+    assert 40 <= doc["heart_rate_bpm"] <= 55  # LUDB 1: sinus bradycardia
+
+
+def test_cli_with_inputs_measures_synthesized_beside_truth(shared_data, tmp_path) -> None:
+    out = tmp_path / "m.json"
+    rec = shared_data / "ludb" / "data" / "170"
+    assert main(["measure", str(rec), "--inputs", "I,II,V2,V4", "--json", str(out)]) == 0
+    doc = json.loads(out.read_text())
+    assert doc["leads"]["V1"]["provenance"] == "synthesized"
+    assert doc["leads"]["V2"]["provenance"] == "measured"
+    assert doc["leads"]["aVF"]["provenance"] == "derived"
+    assert doc["measured_truth"]["leads"]["V1"]["provenance"] == "measured"
+    diff = doc["difference"]["leads"]["V1"]["st_j60_mv"]
+    truth = doc["measured_truth"]["leads"]["V1"]["st_j60_mv"]
+    assert diff == pytest.approx(doc["leads"]["V1"]["st_j60_mv"] - truth, abs=2e-3)
+    assert set(doc["flags"]["leads"]) == {"V1", "V3", "V5", "V6"}
+    assert set(doc["transition_zone"]) == {"measured", "synthesized"}
+
+
+def test_cli_table_on_stdout(shared_data, capsys) -> None:
+    assert main(["measure", str(shared_data / "ludb" / "data" / "1")]) == 0
+    text = capsys.readouterr().out
+    assert "QTc Bazett" in text and "provenance" in text and "V6" in text
+
+
+def test_cli_flat_record_prints_the_reason(tmp_path, capsys) -> None:
+    wfdb.wrsamp("flat", fs=500, units=["mV"] * 2, sig_name=["I", "II"], p_signal=np.zeros((5000, 2)),
+                fmt=["16"] * 2, write_dir=str(tmp_path))
+    out = tmp_path / "flat.json"
+    assert main(["measure", str(tmp_path / "flat"), "--json", str(out)]) == 0
+    doc = json.loads(out.read_text())
+    assert doc["measurable"] is False and "flat" in doc["reason"]
+    assert doc["qrs_ms"] is None and doc["leads"]["I"]["r_mv"] is None
+    assert main(["measure", str(tmp_path / "flat")]) == 0
+    assert "not measurable" in capsys.readouterr().out
+
+
+def _lead_ii_reference(path) -> dict[str, float]:
+    """Median QRS duration and QT of the cardiologist's lead-II annotation (ms)."""
+    ann = wfdb.rdann(str(path), "ii")
+    sym, smp = list(ann.symbol), list(ann.sample)
+    qrs, qt = [], []
+    for i, s in enumerate(sym):
+        if s == "N" and 0 < i < len(sym) - 1 and sym[i - 1] == "(" and sym[i + 1] == ")":
+            qrs.append(smp[i + 1] - smp[i - 1])
+            for j in range(i + 2, min(i + 6, len(sym) - 1)):
+                if sym[j] == "t" and sym[j + 1] == ")":
+                    qt.append(smp[j + 1] - smp[i - 1])
+                    break
+    return {"qrs_ms": float(np.median(qrs)) * 2, "qt_ms": float(np.median(qt)) * 2}  # 500 Hz
+
+
+@pytest.mark.parametrize("rid", [1, 161, 175, 190])
+def test_ludb_intervals_near_the_cardiologist(shared_data, rid) -> None:
+    path = shared_data / "ludb" / "data" / str(rid)
+    m = measure_record(read_record(path.with_suffix(".hea")))
+    ref = _lead_ii_reference(path)
+    assert m.measurable
+    # Global intervals span all leads, so they may exceed lead II's by a little.
+    assert m.values.qrs_ms == pytest.approx(ref["qrs_ms"], abs=25)
+    assert m.values.qt_ms == pytest.approx(ref["qt_ms"], abs=40)
+
+
+def test_paced_ludb_record_is_not_measured(shared_data) -> None:
+    m = measure_record(read_record(shared_data / "ludb" / "data" / "104.hea"))
+    assert not m.measurable and "pacemaker" in m.reason
+    assert m.to_dict()["qt_ms"] is None
