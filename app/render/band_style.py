@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtGui import QColor
 
 from .theme import Theme
@@ -43,6 +45,9 @@ def confidence_text(level: str) -> str:
 def band_legend_html(th: Theme, calibration: str | None, visible: bool, message: str = "") -> str:
     """The legend entry of the band (empty when there is nothing to say)."""
     if calibration and visible:
+        # The legend line must fit the page's header: the record counts stay in the files,
+        # the print footer and the tooltips.
+        calibration = re.sub(r" \([^()]*never trained on\)", "", calibration)
         swatch = band_brush_color(th).name(QColor.NameFormat.HexArgb)
         return (f"<span style='background-color:{swatch}'>&nbsp;&nbsp;&nbsp;</span> "
                 f"<span style='color:{th.synthesized.name()}'>{calibration}</span>")
