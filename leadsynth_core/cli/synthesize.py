@@ -33,6 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", metavar="ID|PATH", help="model id or card/safetensors path (default: best shipped model)")
     p.add_argument("--out", required=True, metavar="OUT", help="output record path (WFDB base name, .h5, .dcm or .edf)")
     p.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
+    p.add_argument("--uncertainty", action="store_true",
+                   help="also write the calibrated 90 %% band of every synthesized lead (HDF5: band_low/band_high "
+                        "datasets; WFDB: a second record OUT_band)")
     add_any_patient_argument(p)
     add_isolation_argument(p)
     p.set_defaults(func=run)
@@ -63,12 +66,26 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     if out.suffix.lower() in {".h5", ".hdf5"}:
         # HDF5 output streams chunk by chunk: a 24-hour recording never sits in memory.
-        written = synthesize_file(args.record, out, args.inputs, model, key=args.key)
+        written = synthesize_file(args.record, out, args.inputs, model, key=args.key,
+                                  uncertainty=args.uncertainty)
         result = inspect_record(written)  # header only: never load a 24-hour result
+        band_note = f"band_low/band_high in {written}" if args.uncertainty else ""
+    elif args.uncertainty:
+        from ..uncertainty.band import synthesize_with_band
+        from ..uncertainty.files import write_banded_wfdb
+
+        if out.suffix.lower() in {".dcm", ".edf"}:
+            raise RecordFormatError(f"{out}: --uncertainty writes the band with HDF5 (.h5) or WFDB output only")
+        record = read_record(args.record, key=args.key)
+        banded = synthesize_with_band(record, args.inputs, model)
+        result = banded.record
+        written, band_hea = write_banded_wfdb(banded, out)
+        band_note = f"{band_hea} ({banded.calibration})"
     else:
         record = read_record(args.record, key=args.key)
         result = synthesize(record, args.inputs, model)
         written = write_record(result, out)
+        band_note = ""
     elapsed = time.perf_counter() - t0
 
     def leads(kind: str) -> str:
@@ -81,6 +98,8 @@ def run(args: argparse.Namespace) -> int:
     model_patient = (result.metadata.get("leadsynth") or {}).get("model_patient")
     whose = f", personal model of patient {model_patient}" if model_patient else ""
     print(f"  synthesized: {synthesized}  (model {result.model_id or '-'}{whose})")
+    if band_note:
+        print(f"  band:        {band_note}")
     print(f"  {result.n_samples} samples at {result.fs:g} Hz, took {elapsed:.2f} s")
     sys.stdout.flush()
     return 0
