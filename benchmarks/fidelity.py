@@ -15,9 +15,20 @@ measured with ``leadsynth_core.measurement``, and per synthesized lead we report
   the synthesized lead against the measured one.
 
 A record the engine cannot measure (truth or synthesis) is left out of that pair, and
-counted.  Usage::
+counted.
+
+``--external-cache DIR`` adds PTB-XL's test fold (``strat_fold`` 10, 2,203 records) from the
+preprocessed cache ``DIR/ptbxl.npz`` (:mod:`benchmarks.ptbxl_cache`: 10 s at 250 Hz, already
+high-passed, leads I, II, V1-V6 stored, III/aVR/aVL/aVF derived from I and II).
+Records of patients the shipped models were trained on (``leadsynth_core/training/splits.json``
+holds PTB-XL's ``HR00009``, in fold 10) are left out and counted.
+``--external-limit N`` takes only its first N records (a quick check), ``--datasets`` and
+``--models`` restrict what runs (comma-separated; a restricted run names itself in the
+output, so write it elsewhere with ``--out``).  Usage::
 
     PYTHONPATH=. python benchmarks/fidelity.py [--data-root ../shared/data] [--threads 1]
+        [--external-cache /work/data_ext/cache [--external-limit N]] [--datasets ludb,ptb,ptbxl]
+        [--models linres-i-ii-v2-v4,...] [--out FILE.json]
 
 Writes benchmarks/results/fidelity.md and .json.
 """
@@ -40,7 +51,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from benchmarks.ptbxl_cache import fold_records, trained_ecg_ids  # noqa: E402
 from leadsynth_core.agreement import reference_truth  # noqa: E402
+from leadsynth_core.errors import LeadSynthError  # noqa: E402
 from leadsynth_core.io import read_record  # noqa: E402
 from leadsynth_core.measurement import Measurements, measure_record  # noqa: E402
 from leadsynth_core.measurement.delineate import delineate_median  # noqa: E402
@@ -55,20 +68,37 @@ ST_FINDING_MV = 0.1
 WINDOW_S = 10.0
 
 
-def configurations() -> list[tuple[str, str]]:
+DATASETS = ("ludb", "ptb", "ptbxl")
+PTBXL_TEST_FOLD = 10
+SPLITS_FILE = ROOT / "leadsynth_core" / "training" / "splits.json"
+
+
+def configurations(models: set[str] | None = None) -> list[tuple[str, str]]:
     """(model id, inputs) pairs: linear and dedicated per set, any-subset on every set."""
     out = []
     for inputs, slug in SETS.items():
         for mid in (f"linear-{slug}", f"linres-{slug}", "anysubset"):
-            if (ROOT / "resources" / "models" / f"{mid}.json").exists():
+            if (ROOT / "resources" / "models" / f"{mid}.json").exists() and (models is None or mid in models):
                 out.append((mid, inputs))
     return out
 
 
-def datasets(root: Path) -> dict[str, list[EcgRecord]]:
-    ludb = [read_record(root / "ludb" / "data" / f"{n}.hea") for n in range(161, 201)]
-    ptb = [read_record(root / "cinc2021" / "PTB_PTBXL" / f"S{n:04d}.hea") for n in range(1, 11)]
-    return {"LUDB 161-200": ludb, "PTB S0001-S0010": ptb}
+def datasets(root: Path, which: tuple[str, ...] = ("ludb", "ptb"), *, external_cache: Path | None = None,
+             external_limit: int | None = None) -> dict[str, list[EcgRecord]]:
+    """The records of each dataset asked for, under the name the tables give it."""
+    out: dict[str, list[EcgRecord]] = {}
+    if "ludb" in which:
+        out["LUDB 161-200"] = [read_record(root / "ludb" / "data" / f"{n}.hea") for n in range(161, 201)]
+    if "ptb" in which:
+        out["PTB S0001-S0010"] = [read_record(root / "cinc2021" / "PTB_PTBXL" / f"S{n:04d}.hea") for n in range(1, 11)]
+    if "ptbxl" in which and external_cache is not None:
+        # Records of patients the shipped models were trained on (HR00009 is in fold 10) are not unseen.
+        recs, left_out = fold_records(external_cache, PTBXL_TEST_FOLD, limit=external_limit,
+                                      exclude_ecg_ids=trained_ecg_ids(SPLITS_FILE))
+        name = f"PTB-XL fold {PTBXL_TEST_FOLD}"
+        name += f" (first {len(recs)} records only" if external_limit is not None else f" ({len(recs)} records"
+        out[name + f"; {left_out} of patients the models were trained on left out)"] = recs
+    return out
 
 
 def lead_qrs_ms(m: Measurements, lead: str) -> float | None:
@@ -155,7 +185,8 @@ def _atomic_write(path: Path, text: str) -> None:
 
 def render(result: dict) -> str:
     md = ["# Clinical-feature fidelity of the synthesized leads", "",
-          f"Command: `PYTHONPATH=. python benchmarks/fidelity.py --threads 1` ({result['seconds']:.0f} s). "
+          f"Command: `{result.get('command', 'PYTHONPATH=. python benchmarks/fidelity.py --threads 1')}` "
+          f"({result['seconds']:.0f} s). "
           "First 10 s of each record; truth = the measured lead high-passed at 0.5 Hz; per synthesized "
           "lead pooled over the leads a set synthesizes. MAE in mV (QRS in ms, each lead delineated alone); "
           f"T pol. = same polarity category; ST finding = |ST J+60| >= {ST_FINDING_MV} mV with the same sign "
@@ -196,21 +227,45 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data-root", type=Path, default=ROOT.parent / "shared" / "data")
     p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "fidelity.json")
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--external-cache", type=Path, metavar="DIR",
+                   help="folder holding ptbxl.npz: add PTB-XL's test fold (strat_fold 10)")
+    p.add_argument("--external-limit", type=int, metavar="N", help="only the first N records of the PTB-XL fold")
+    p.add_argument("--datasets", default=None,
+                   help=f"comma-separated subset of {','.join(DATASETS)} (default: all that are available)")
+    p.add_argument("--models", default=None, help="comma-separated model ids to run (default: every configuration)")
     args = p.parse_args(argv)
+    which = tuple(DATASETS if args.datasets is None else (d.strip() for d in args.datasets.split(",") if d.strip()))
+    unknown = [d for d in which if d not in DATASETS]
+    if unknown:
+        p.error(f"--datasets: unknown {', '.join(unknown)} (valid: {', '.join(DATASETS)})")
+    if "ptbxl" in which and args.external_cache is None and args.datasets is not None:
+        p.error("--datasets ptbxl needs --external-cache DIR")
+    models = None if args.models is None else {m.strip() for m in args.models.split(",") if m.strip()}
+    configs = configurations(models)
+    if not configs:
+        p.error(f"--models: none of {', '.join(sorted(models or ()))} is a shipped configuration")
     import torch
 
     torch.set_num_threads(max(1, args.threads))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     t0 = time.time()
-    result: dict[str, Any] = {"window_s": WINDOW_S, "st_finding_mv": ST_FINDING_MV, "datasets": {}}
-    for ds, recs in datasets(args.data_root).items():
+    command = "PYTHONPATH=. python benchmarks/fidelity.py " + " ".join(
+        argv if argv is not None else sys.argv[1:] or ["--threads", "1"])
+    result: dict[str, Any] = {"window_s": WINDOW_S, "st_finding_mv": ST_FINDING_MV, "command": command.strip(),
+                              "datasets": {}}
+    try:
+        data = datasets(args.data_root, which, external_cache=args.external_cache, external_limit=args.external_limit)
+    except LeadSynthError as exc:
+        print(f"fidelity: {exc}", file=sys.stderr)
+        return 2
+    for ds, recs in data.items():
         recs = [r.slice_time(0.0, min(r.duration, WINDOW_S)) for r in recs]
         truths = {}
         for i, r in enumerate(recs):
             leads = [n for n in r.standard_leads]
             truths[i] = measure_record(reference_truth(r, leads, "highpass"), duration_s=None)
         rows = []
-        for mid, inputs in configurations():
+        for mid, inputs in configs:
             log.info("%s: %s on %s", ds, mid, inputs)
             rows.append(evaluate(mid, inputs, recs, truths))
         result["datasets"][ds] = rows

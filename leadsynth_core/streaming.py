@@ -43,6 +43,7 @@ def synthesize_file(
     margin_s: float = 10.0,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
+    uncertainty: bool = False,
 ) -> Path:
     """Synthesize the 12-lead ECG of the record in ``src`` into the HDF5 file ``dst``.
 
@@ -58,6 +59,10 @@ def synthesize_file(
     chunk_s, margin_s
         Seconds synthesized per step, and the context added on each side of a chunk
         (also the half-width of the cross-fade between chunks).
+    uncertainty
+        Also write the calibrated band (``band_low``/``band_high``, see
+        :mod:`leadsynth_core.uncertainty`), cross-faded between chunks like the
+        synthesized leads.
 
     Returns
     -------
@@ -80,8 +85,16 @@ def synthesize_file(
         model = select_model(measured, patient_id=info.patient_id)
     loaded = load_model(model)
 
+    calibration = None
+    if uncertainty:
+        from .uncertainty.calibration import read_calibration
+        from .uncertainty.members import require_members
+
+        require_members(loaded.module, loaded.card.id)
+        calibration = read_calibration(loaded.card)
     writer: Hdf5RecordWriter | None = None
-    tail: np.ndarray | None = None  # synthesized output already computed past the last write
+    # Output already computed past the last write: the signal, and the band's low and high.
+    tail: list[np.ndarray] | None = None
     blend_cols: np.ndarray | None = None
     try:
         for start in range(0, n, chunk):
@@ -89,28 +102,42 @@ def synthesize_file(
             stop = min(n, start + chunk)
             a, b = max(0, start - margin), min(n, stop + margin)
             window = read_window(src, a, b, key=key)
-            out = synthesize(window, measured, loaded)
-            sig = np.array(out.signal, dtype=np.float32)
+            if calibration is not None:
+                from .uncertainty.band import synthesize_with_band
+
+                banded = synthesize_with_band(window, measured, loaded, calibration=calibration)
+                out = banded.record
+                parts = [np.array(out.signal, dtype=np.float32), banded.low, banded.high]
+            else:
+                out = synthesize(window, measured, loaded)
+                parts = [np.array(out.signal, dtype=np.float32)]
             if writer is None:
-                writer = Hdf5RecordWriter(
-                    dst, fs, out.lead_names, out.provenance, key="record",
-                    patient_id=info.patient_id, recorded_at=info.recorded_at,
+                kwargs = dict(
+                    key="record", patient_id=info.patient_id, recorded_at=info.recorded_at,
                     source=str(src) + (f"::{key}" if key else ""), model_id=out.model_id,
                     metadata={"leadsynth": out.metadata.get("leadsynth", {}), "streamed": True},
                 )
+                if calibration is not None:
+                    from .uncertainty.files import BandHdf5Writer
+
+                    writer = BandHdf5Writer(dst, fs, out.lead_names, out.provenance, level=banded.level,
+                                            calibration=banded.calibration, **kwargs)
+                else:
+                    writer = Hdf5RecordWriter(dst, fs, out.lead_names, out.provenance, **kwargs)
                 blend_cols = np.array([p is Provenance.SYNTHESIZED for p in out.provenance])
-            if tail is not None and len(tail):
+            if tail is not None and len(tail[0]):
                 # ``tail`` covers [a, a + len(tail)) as computed by the previous chunk.
-                m = len(tail)
+                m = len(tail[0])
                 ramp = np.linspace(0.0, 1.0, m + 2, dtype=np.float64)[1:-1, None]
-                head = sig[:m]
-                mixed = (1.0 - ramp) * tail[:, blend_cols] + ramp * head[:, blend_cols]
-                head[:, blend_cols] = mixed.astype(np.float32)
+                for old, new in zip(tail, parts, strict=True):
+                    head = new[:m]
+                    mixed = (1.0 - ramp) * old[:, blend_cols] + ramp * head[:, blend_cols]
+                    head[:, blend_cols] = mixed.astype(np.float32)
             # Keep back what the next chunk will also compute, write the rest.
-            keep_from = (stop - margin) - a if stop < n else len(sig)
+            keep_from = (stop - margin) - a if stop < n else len(parts[0])
             keep_from = max(keep_from, 0)
-            writer.append(sig[:keep_from])
-            tail = sig[keep_from:]
+            writer.append(*(x[:keep_from] for x in parts))
+            tail = [x[keep_from:] for x in parts]
             report(progress, stop / n, f"synthesized {stop / fs:.0f} of {n / fs:.0f} s")
         if writer is None:
             raise RecordFormatError(f"{src}: record has no samples")

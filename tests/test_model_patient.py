@@ -120,3 +120,62 @@ def test_out_into_a_missing_folder_is_refused_naming_it(tmp_path: Path, capsys: 
     err = capsys.readouterr().err
     assert code == 2 and f"output folder {missing} does not exist" in err
     assert not missing.exists()
+
+
+# ---------------------------------------------------------------- the other commands that take --model
+def _agreement(src: Path, model: Path, out: Path, *extra: str) -> list[str]:
+    return ["agreement", str(src), "--inputs", "I,II,V2,V4", "--model", str(model), "--out", str(out), *extra]
+
+
+def _evaluate(src: Path, model: Path, out: Path, *extra: str) -> list[str]:
+    return ["evaluate", str(src), "--inputs", "I,II,V2,V4", "--model", str(model), "--json", str(out), *extra]
+
+
+def _measure(src: Path, model: Path, out: Path, *extra: str) -> list[str]:
+    return ["measure", str(src), "--inputs", "I,II,V2,V4", "--model", str(model), "--json", str(out), *extra]
+
+
+@pytest.mark.parametrize("command", [_agreement, _evaluate, _measure], ids=["agreement", "evaluate", "measure"])
+def test_every_command_with_a_model_refuses_another_patients_model(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command
+) -> None:
+    model = _personal_model(tmp_path / "m")
+    src = _record(tmp_path / "in", "theirs", "p4")
+    # evaluate takes a data set: the folder holding the record.
+    target = src.parent if command is _evaluate else src
+    out = tmp_path / "out.json"
+    code = main(command(target, model, out))
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "patient p4" in err and "patient p3" in err and "--any-patient" in err
+    assert not out.exists()
+    code = main(command(target, model, out, "--any-patient"))
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "--any-patient given" in captured.err and "patient p3" in captured.err
+    assert out.exists()
+
+
+@pytest.mark.parametrize("command", [_agreement, _evaluate, _measure], ids=["agreement", "evaluate", "measure"])
+def test_every_command_with_a_model_warns_for_a_record_without_patient(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command
+) -> None:
+    model = _personal_model(tmp_path / "m")
+    src = _record(tmp_path / "in", "anonymous", None)
+    target = src.parent if command is _evaluate else src
+    out = tmp_path / "out.json"
+    code = main(command(target, model, out))
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "warning" in captured.err and "names no patient" in captured.err and "p3" in captured.err
+    assert out.exists()
+
+
+def test_evaluate_same_patient_and_shared_models_run_without_a_word(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = _record(tmp_path / "in", "own", "p3")
+    for model in (_personal_model(tmp_path / "m"), make_base(tmp_path / "shared").path):
+        code = main(_evaluate(src.parent, model, tmp_path / "out.json"))
+        captured = capsys.readouterr()
+        assert code == 0 and captured.err == ""

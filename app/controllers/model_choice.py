@@ -40,27 +40,6 @@ def same_recording(entry: RecordingEntry, path: str | os.PathLike | None, key: s
     return same and (key is None or (entry.record_key or None) == key)
 
 
-#: Verdicts of :func:`personal_model_fit`.
-SAME_PATIENT, OTHER_PATIENT, UNKNOWN_PATIENT = "same", "other", "unknown"
-
-
-def personal_model_fit(card: ModelCard, record_patient: str | None) -> str:
-    """May this (personal) model run on a record of ``record_patient``?
-
-    A thin rule kept in one place so that the core's own rule ("may this personal model
-    run on this record", being written for the CLI) can replace it without touching the
-    callers: a general model fits any record; a personal model fits its own patient's
-    records (:data:`SAME_PATIENT`), needs a confirmation for another patient's
-    (:data:`OTHER_PATIENT`) and a warning where the record names no patient
-    (:data:`UNKNOWN_PATIENT`).
-    """
-    if not getattr(card, "patient_id", None):
-        return SAME_PATIENT
-    if record_patient is None:
-        return UNKNOWN_PATIENT
-    return SAME_PATIENT if record_patient == card.patient_id else OTHER_PATIENT
-
-
 def record_identity(record: EcgRecord) -> tuple[str, str | None]:
     """What a confirmation to run a personal model on a record is remembered by."""
     return str(record.source or id(record)), record.metadata.get("key")
@@ -130,16 +109,16 @@ class PatientModelChoice(QObject):
 
         Thread-safe; imports the model registry (and torch) on first use.
         """
-        from leadsynth_core.models import list_models, select_model
+        from leadsynth_core.models import check_model_patient, list_models, select_model
 
         pid = self.patient_of(record)
         with self._lock:
             general = pid is None or pid in self._general_for
             selected = self._selected
         if selected is not None and record is not None:
-            verdict = personal_model_fit(selected, pid)
-            # Another patient's model only after the user confirmed it for this record.
-            if verdict != OTHER_PATIENT or self.is_confirmed(record, selected):
+            # The core's patient rule: another patient's model only after the user
+            # confirmed it for this record (PersonalModelGuard asks).
+            if not check_model_patient(selected, pid).needs_confirmation or self.is_confirmed(record, selected):
                 card = select_model(inputs, patient_id=selected.patient_id,
                                     cards=[selected, *list_models(include_personal=False)])
                 if card.id == selected.id:

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
 from PySide6.QtCore import QObject
 
 from leadsynth_core import scoring
@@ -21,6 +22,7 @@ from leadsynth_core.record import EcgRecord, Provenance
 from leadsynth_core.runtime import use_inference_threads
 from leadsynth_core.scoring import DEFAULT_REFERENCE, LeadScore
 
+from ..state.band import BandData
 from ..state.document import ViewerDocument
 from .notify import Notifier
 from .workers import TaskRunner
@@ -40,11 +42,30 @@ def _select_model(inputs: Sequence[str], patient_id: str | None) -> Any:
 
 
 def _synthesize(record: EcgRecord, inputs: Sequence[str], card: Any, progress: Progress,
-                cancel: CancelToken) -> EcgRecord:
+                cancel: CancelToken) -> tuple[EcgRecord, BandData | None, str]:
+    """The synthesis, with its calibrated band when the model has one (else None and why not)."""
+    from leadsynth_core.models import load_model
     from leadsynth_core.synthesis import synthesize
+    from leadsynth_core.uncertainty.band import synthesize_with_band
+    from leadsynth_core.uncertainty.calibration import read_calibration
+    from leadsynth_core.uncertainty.confidence import lead_confidence
+    from leadsynth_core.uncertainty.members import has_members
 
     use_inference_threads()
-    return synthesize(record, inputs, card, progress=progress, cancel=cancel)
+    loaded = load_model(card)
+    try:
+        calibration = read_calibration(loaded.card) if has_members(loaded.module) else None
+        why = "" if calibration is not None else f"no band: model {loaded.card.id} is not a seed ensemble"
+    except ModelError as exc:  # no calibration, or one for other weights: synthesize without a band
+        calibration, why = None, f"no band: {exc}"
+    if calibration is None:
+        return synthesize(record, inputs, loaded, progress=progress, cancel=cancel), None, why
+    banded = synthesize_with_band(record, inputs, loaded, calibration=calibration, progress=progress, cancel=cancel)
+    out = banded.record
+    half = banded.half_width.astype(np.float32)
+    measured = [n for n, p in zip(out.lead_names, out.provenance, strict=True) if p is Provenance.MEASURED]
+    confidence = lead_confidence(out.signal, half, out.fs, out.lead_names, measured)
+    return out, BandData(out, half, banded.level, banded.calibration, confidence, banded.probe_factor), ""
 
 
 def score_leads(truth: EcgRecord, result: EcgRecord, cancel: CancelToken | None = None,
@@ -155,15 +176,16 @@ class SynthesisController(QObject):
 
         reference = self.reference
 
-        def work(progress: Progress, cancel: CancelToken) -> tuple[Any, EcgRecord, dict[str, LeadScore]]:
+        def work(progress: Progress, cancel: CancelToken) -> tuple[Any, EcgRecord, dict[str, LeadScore], Any, str]:
             card = choose(inputs, record)
             check(cancel)
-            result = _synthesize(record, inputs, card, progress, cancel)
-            return card, result, score_leads(record, result, cancel, reference)
+            result, band, why = _synthesize(record, inputs, card, progress, cancel)
+            return card, result, score_leads(record, result, cancel, reference), band, why
 
-        def done(payload: tuple[Any, EcgRecord, dict[str, LeadScore]]) -> None:
-            card, result, scores = payload
+        def done(payload: tuple[Any, EcgRecord, dict[str, LeadScore], Any, str]) -> None:
+            card, result, scores, band, why = payload
             doc.set_model(card, str(card.name or card.id))
+            doc.set_band(band, why)  # before the result: views drawing the result find its band
             doc.set_result(result, scores, reference)
             if reference != self.reference:  # the user switched while this synthesis ran
                 self._rescore()

@@ -8,7 +8,7 @@ from PySide6.QtGui import QColor
 from leadsynth_core.record import Provenance
 
 from ..state.document import LeadDisplay, ViewerDocument, ViewState
-from . import style
+from . import band_style, style
 from .theme import Theme
 
 
@@ -50,4 +50,9 @@ def legend_html(doc: ViewerDocument, state: ViewState, th: Theme) -> str:
             parts.append(f"scores vs. {style.REFERENCE_LABELS[doc.score_reference]}")
     else:
         parts.append("<i>review: device view</i>")
+    band = doc.band
+    entry = band_style.band_legend_html(th, band.calibration if band else None, s.band_visible,
+                                        doc.band_message if doc.result is not None else "")
+    if entry:
+        parts.append(entry)
     return f"<span style='font-size:9pt; color:{th.label.name()}'>" + " &nbsp;&nbsp; ".join(parts) + "</span>"

@@ -4,15 +4,16 @@ drawing, and the measurement marks on the median beats.
 * Calipers are magenta and measurement marks green: no lead's provenance uses either.
 * :class:`ExportExtras` is what an exported page adds: the 12-lead page's calipers (paper mm)
   with their read-out, and the measurement lines under the footer.
-* :func:`draw_marks` puts the global fiducial points of :mod:`leadsynth_core.measurement`
-  (relative to the R peak, where the median-beat page puts 0 ms) on a median-beat plot:
-  P onset / offset, QRS onset, J, T end as dotted lines, and the ST point (J+60 ms) as a dot.
+* :func:`paper_marks` puts the global fiducial points of :mod:`leadsynth_core.measurement`
+  (relative to the R peak) on the median-beat page's paper: P onset / offset, QRS onset, J,
+  T end as dotted lines across each lead's cell, and the ST point (J+60 ms) as a dot.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
@@ -21,7 +22,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
 
 from leadsynth_core.measurement import Measurements
 
-__all__ = ["CALIPER_COLOR", "MARK_COLOR", "MARK_LABELS", "ExportExtras", "draw_page_calipers", "draw_marks"]
+__all__ = ["CALIPER_COLOR", "MARK_COLOR", "MARK_LABELS", "ExportExtras", "draw_page_calipers", "paper_marks"]
 
 CALIPER_COLOR = QColor("#c2185b")
 MARK_COLOR = QColor("#2e7d32")
@@ -73,33 +74,53 @@ def draw_page_calipers(painter: QPainter, extras: ExportExtras, width: float, he
     painter.drawText(box, Qt.AlignmentFlag.AlignCenter, extras.caliper_text)
 
 
-def draw_marks(plot: pg.PlotItem, m: Measurements | None, curve: pg.PlotDataItem | None,
-               *, labels: bool = False) -> list[pg.GraphicsObject]:
-    """Add the marks of ``m`` to ``plot``; returns the items (to remove them later)."""
+def paper_marks(m: Measurements | None, cells: Mapping[str, Any], curves: Mapping[str, Mapping[str, pg.PlotDataItem]],
+                *, before_s: float, speed: float, label_mm: float = 5.0,
+                label_leads: tuple[str, ...] = ("I", "V1")) -> list[pg.GraphicsObject]:
+    """Marks of ``m`` on the median-beat page (ECG paper in mm, one cell per lead).
+
+    ``cells[lead]`` has ``x0``, ``width``, ``baseline``, ``low``, ``high`` (mm); a beat's
+    first sample is ``before_s`` before its R peak, where the measurement's fiducial points
+    are counted from, and ``speed`` is mm/s.  ``curves[lead]["trace"]`` is the drawn beat
+    (x, y in mm relative to the cell's ``x0`` and ``baseline``): the ST dot sits on it.
+    Returns the items, for the caller to add to (and later remove from) its view box.
+    """
     if m is None or not m.measurable or m.fiducials is None:
         return []
     fid = m.fiducials.to_ms(m.fs)
     pen = QPen(MARK_COLOR)
     pen.setCosmetic(True)
     pen.setStyle(Qt.PenStyle.DotLine)
+    pen.setWidthF(1.0)
     items: list[pg.GraphicsObject] = []
-    for key, text in MARK_LABELS:
-        x = fid.get(key)
-        if x is None:
-            continue
-        line = pg.InfiniteLine(pos=x, angle=90, movable=False, pen=pen, label=text if labels else None,
-                               labelOpts={"position": 0.95, "color": MARK_COLOR, "anchors": [(0.5, 0), (0.5, 0)]})
-        line.setZValue(30)
-        line.setToolTip(f"{text}: {x:+.0f} ms from R (measured over all leads)")
-        plot.addItem(line, ignoreBounds=True)
-        items.append(line)
-    j = fid.get("qrs_off")
-    if j is not None and curve is not None and curve.xData is not None and len(curve.xData):
-        x = j + ST_OFFSET_MS
-        y = float(np.interp(x, curve.xData, curve.yData))
-        dot = pg.ScatterPlotItem([x], [y], size=7, brush=pg.mkBrush(MARK_COLOR), pen=pg.mkPen("w"))
-        dot.setZValue(31)
-        dot.setToolTip(f"ST measured here: J+{ST_OFFSET_MS:.0f} ms")
-        plot.addItem(dot, ignoreBounds=True)
-        items.append(dot)
+    for lead, cell in cells.items():
+        xs: list[float] = []
+        ys: list[float] = []
+        for key, text in MARK_LABELS:
+            t_ms = fid.get(key)
+            if t_ms is None:
+                continue
+            x = cell.x0 + (before_s + t_ms / 1000.0) * speed
+            if not cell.x0 <= x <= cell.x0 + cell.width:
+                continue
+            xs += [x, x, np.nan]
+            ys += [cell.low, cell.high - label_mm, np.nan]
+            if lead in label_leads:
+                label = pg.TextItem(html=f"<span style='font-size:7pt; color:{MARK_COLOR.name()}'>{text}</span>",
+                                    anchor=(0.5, 1))
+                label.setPos(x, cell.low + 0.2)
+                items.append(label)
+        if xs:
+            lines = pg.PlotDataItem(np.array(xs), np.array(ys), pen=pen, connect="finite")
+            lines.setToolTip("P on/off, QRS onset, J, T end: measured over all leads (green)")
+            items.append(lines)
+        j = fid.get("qrs_off")
+        curve = curves.get(lead, {}).get("trace")
+        if j is not None and curve is not None and curve.xData is not None and len(curve.xData):
+            x_rel = (before_s + (j + ST_OFFSET_MS) / 1000.0) * speed
+            if 0.0 <= x_rel <= cell.width:
+                y = cell.baseline + float(np.interp(x_rel, curve.xData, curve.yData))
+                dot = pg.ScatterPlotItem([cell.x0 + x_rel], [y], size=6, brush=pg.mkBrush(MARK_COLOR), pen=pg.mkPen("w"))
+                dot.setToolTip(f"ST measured here: J+{ST_OFFSET_MS:.0f} ms")
+                items.append(dot)
     return items

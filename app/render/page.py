@@ -21,7 +21,7 @@ from leadsynth_core.record import Provenance
 from ..state import paper
 from ..state.demographics import demographics_text
 from ..state.document import ViewerDocument, ViewState
-from . import style
+from . import band_style, style
 from .measurement_marks import ExportExtras, draw_page_calipers
 from .paper_grid import draw_paper_grid
 from .theme import LIGHT, Theme
@@ -39,7 +39,7 @@ def footer_lines(doc: ViewerDocument, state: ViewState) -> list[str]:
     if doc.key:
         src += f" [{doc.key}]"
     lines = [f"Record: {src}   Patient: {(rec.patient_id if rec else None) or '-'}   "
-             f"Age, sex: {demographics_text(rec.metadata) if rec else '-'}   "
+             f"Age, sex: {demographics_text(rec) if rec else '-'}   "
              f"Recorded: {rec.recorded_at.isoformat(sep=' ') if rec and rec.recorded_at else '-'}"]
     inputs = ", ".join(doc.inputs)
     if res is not None:
@@ -53,6 +53,9 @@ def footer_lines(doc: ViewerDocument, state: ViewState) -> list[str]:
                      f"SYNTHESIZED: {groups[Provenance.SYNTHESIZED]}")
         if doc.scores and state.mode == "compare":
             lines.append(f"PCC badges: synthesized vs. {style.REFERENCE_LABELS[doc.score_reference]}, {doc.score_scope()}")
+        if doc.band is not None:
+            shown = "shaded around each synthesized trace" if state.band_visible else "not drawn (View > Uncertainty band)"
+            lines.append(f"Band: {doc.band.calibration}; {shown}; confidence at the QRS per synthesized lead")
         if doc.is_long:
             lines.append(f"Long recording shown window by window; synthesis and scores of the {doc.score_scope()}")
     else:
@@ -135,6 +138,21 @@ def render_page(painter: QPainter, doc: ViewerDocument, state: ViewState, dpmm: 
                 if samples is not None:
                     y = np.asarray(state.filters.apply_window(samples, i0, i1, rec.fs), np.float64)
                     shown[role] = Y(cell.baseline + y * gain)
+            band = doc.band
+            hw = band.lead_half_width(cell.lead) if band is not None and state.band_visible else None
+            if hw is not None and "trace" in shown and disp.provenance is Provenance.SYNTHESIZED and i1 > i0:
+                # The calibrated band around the trace as drawn (display filters included).
+                h = np.asarray(hw[i0:i1], np.float64) * gain * k
+                upper, lower = shown["trace"] - h, shown["trace"] + h  # device y grows downwards
+                painter.fillPath(pg.arrayToQPath(np.r_[t_mm, t_mm[::-1]], np.r_[upper, lower[::-1]]),
+                                 band_style.band_brush_color(th))
+            conf = band.confidence.get(cell.lead) if band is not None else None
+            if conf is not None and disp.provenance is Provenance.SYNTHESIZED:
+                painter.setFont(tag_font)
+                painter.setPen(QPen(band_style.confidence_color(conf.level)))
+                painter.drawText(QRectF(X(cell.x0 + 1.0), Y(cell.top - cell.height + 3.5), cell.width * k, 3 * k),
+                                 Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
+                                 band_style.confidence_text(conf.level))
             if len(shown) == 2 and i1 > i0:
                 # The difference band: along the truth, back along the synthesis.
                 band = pg.arrayToQPath(np.r_[t_mm, t_mm[::-1]], np.r_[shown["truth"], shown["trace"][::-1]])

@@ -38,6 +38,22 @@ def trace_pen(theme: Theme, provenance: Provenance | None, width: float = 1.3, c
     return pen
 
 
+def second_synthesis_color(theme: Theme) -> QColor:
+    """The synthesized colour washed halfway towards the paper: a second synthesis drawn
+    beside the one that matters (the general model under the personal one in the
+    personalization wizard's review)."""
+    ink, paper = theme.synthesized, theme.paper
+    return QColor(*(round((a + b) / 2) for a, b in zip(ink.getRgb()[:3], paper.getRgb()[:3], strict=True)))
+
+
+def second_synthesis_pen(theme: Theme, width: float = 1.3, cosmetic: bool = True) -> QPen:
+    """:func:`trace_pen` of a synthesized lead in :func:`second_synthesis_color`: still a solid
+    thin line (never dashed); its label in the legend says which model it is."""
+    pen = trace_pen(theme, Provenance.SYNTHESIZED, width, cosmetic)
+    pen.setColor(second_synthesis_color(theme))
+    return pen
+
+
 def truth_pen(theme: Theme, width: float = 1.1, cosmetic: bool = True) -> QPen:
     pen = QPen(theme.measured)
     pen.setWidthF(width)

@@ -116,6 +116,12 @@ class MenusAndActions:
         self.presentation_action = self._action(
             v, "Presentation mode", self.set_presentation, "F11", checkable=True,
             tip="Full screen, the ECG page only (labels, legend and badges stay); F11 again to leave")
+        self.band_action = self._action(
+            v, "Uncertainty band", vs.set_band, "U", checkable=True,
+            tip="Shade the calibrated 90 % band around every synthesized trace")
+        self.band_presentation_action = self._action(
+            v, "Uncertainty band in presentation mode", vs.set_band_in_presentation, checkable=True,
+            tip="Keep the band in presentation mode (off there unless chosen)")
 
         flt = mb.addMenu("F&ilters")
         self.baseline_action = self._action(flt, "Remove baseline wander", lambda on: self._set_filter(baseline=on), "W", checkable=True)
@@ -174,6 +180,8 @@ class MenusAndActions:
         if vs.gain in self.gain_actions:
             self.gain_actions[vs.gain].setChecked(True)
         self.dark_action.setChecked(vs.theme == "dark")
+        self.band_action.setChecked(vs.band)
+        self.band_presentation_action.setChecked(vs.band_in_presentation)
         self.baseline_action.setChecked(vs.filters.baseline)
         if vs.filters.notch_hz in self.notch_actions:
             self.notch_actions[vs.filters.notch_hz].setChecked(True)

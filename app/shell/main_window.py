@@ -41,6 +41,7 @@ from ..state.document import ViewerDocument, ViewState
 from ..state.filters import DisplayFilters
 from ..state.settings import Settings
 from ..views.agreement_view import AgreementView
+from ..views.band_overlay import BandOverlay
 from ..views.dataset_dialog import DatasetDialog
 from ..views.ecg_grid import EcgGridView
 from ..views.lead_picker import LeadPicker
@@ -93,9 +94,10 @@ class MainWindow(MenusAndActions, QMainWindow):
         self.agreement.options_changed.connect(self._save_agreement_options)
 
         self.grid = EcgGridView(self.document, self.view_state)
-        self.measurements = MeasurementController(self.document, self.view_state, self)
+        self.band_overlay = BandOverlay(self.grid, self.document, self.view_state)
+        self.measurements = MeasurementController(self.document, self.view_state, self.tasks, self)
         self.median_beats = MedianController(self.document, self.view_state, self.tasks, self)
-        self.median = MedianBeatView(self.document, self.view_state, self.median_beats)
+        self.median = MedianBeatView(self.document, self.view_state, self.median_beats, measurements=self.measurements)
         self.agreement_view = AgreementView(self.document, self.view_state, self.agreement, self.notifier)
         self.agreement_view.jump_requested.connect(self.show_time)
         self.tabs = QTabWidget()
@@ -200,6 +202,7 @@ class MainWindow(MenusAndActions, QMainWindow):
             if maximized:
                 self.showMaximized()
         self.presentation_action.setChecked(on)
+        self.view_state.set_presenting(on)  # the band is off there unless chosen for it
         self.grid.fit_page()
 
     def is_presentation(self) -> bool:

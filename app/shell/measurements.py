@@ -35,7 +35,7 @@ def measurement_lines(ctl: MeasurementController) -> tuple[str, ...]:
     if m is None:
         return ()
     if not m.measurable:
-        return (f"Measurements: not measurable - {m.reason}",)
+        return (f"Measurements: not measurable - {m.reason}", *_cart_line(ctl))
     g = m.values
     synth = any(lm.provenance == "synthesized" for lm in m.leads.values())
     head = (f"Measurements (median beats, 10 s from page start, {'synthesized 12-lead' if synth else 'as read'}): "
@@ -51,7 +51,18 @@ def measurement_lines(ctl: MeasurementController) -> tuple[str, ...]:
         flags = list(cmp.global_flags) + [f"{n} {_short(f)}" for n, fl in cmp.lead_flags.items() for f in fl]
         lines.append(f"Measured truth: QRS {_v(tv.qrs_ms)} ms, QT {_v(tv.qt_ms)} ms.  Disagreements: "
                      + ("; ".join(flags) if flags else "none flagged"))
-    return tuple(lines)
+    return (*lines, *_cart_line(ctl))
+
+
+def _cart_line(ctl: MeasurementController) -> tuple[str, ...]:
+    """The cart's own measurements of the recording (its device report), when the file has them."""
+    cart = [r for r in ctl.device_rows() if r.device is not None]
+    if not cart:
+        return ()
+    report = ctl.device_report or {}
+    return (f"Cart's own measurements ({report.get('device') or 'device'}, not LeadSynth's): "
+            + ", ".join(f"{r.label} {r.device:.0f}{'†' if r.note else ''}" for r in cart)
+            + (" († QTc formula not stated)" if any(r.note for r in cart) else ""),)
 
 
 def _short(flag: str) -> str:
@@ -103,10 +114,13 @@ class MeasurementUi:
         menu.addAction(self.dock.toggleViewAction())
 
     def set_calipers(self, on: bool) -> None:
-        for cal in (self.grid_calipers, self.window.median.calipers):
-            if on and not cal.visible:
-                cal.show()
-            elif not on and cal.visible:
+        median = self.window.median
+        if on and not self.grid_calipers.visible:
+            self.grid_calipers.show()
+        if on and not median.calipers.visible:
+            median.show_calipers()  # on the beat of the lead chosen for them
+        for cal in (self.grid_calipers, median.calipers):
+            if not on and cal.visible:
                 cal.hide()
         if self.caliper_action.isChecked() != on:
             self.caliper_action.setChecked(on)

@@ -3,7 +3,7 @@
 Leads > Use a personal model… lets the user choose one personal model for the records
 they open (as the CLI's ``--model``).  Whenever that model meets a record (on opening a
 record, or on choosing the model for the open one), :class:`PersonalModelGuard` applies
-:func:`app.controllers.model_choice.personal_model_fit`:
+the core's rule, :func:`leadsynth_core.models.check_model_patient` (the one the CLI applies):
 
 * a record of the model's own patient: it serves, nothing to ask;
 * a record of another patient: a confirmation that names both patients; until the user
@@ -22,12 +22,12 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
 
-from ..controllers.model_choice import OTHER_PATIENT, UNKNOWN_PATIENT, PatientModelChoice, personal_model_fit
+from ..controllers.model_choice import PatientModelChoice
 from ..controllers.notify import Notifier
 from ..state.document import ViewerDocument
 
 if TYPE_CHECKING:
-    from leadsynth_core.models import ModelCard
+    from leadsynth_core.models import ModelCard, PatientMatchStatus
 
 log = logging.getLogger(__name__)
 
@@ -48,18 +48,21 @@ class PersonalModelGuard(QObject):
         if card is not None:
             self.check()
 
-    def check(self) -> str | None:
-        """Ask, warn or pass for the open record and the selected model; returns the verdict."""
+    def check(self) -> PatientMatchStatus | None:
+        """Ask, warn or pass for the open record and the selected model; returns the rule's status."""
+        from leadsynth_core.models import check_model_patient  # the model is loaded: torch is in already
+
         card, rec = self._choice.selected(), self._doc.record
         if card is None or rec is None:
             return None
         pid = self._choice.patient_of(rec, self._doc.path, self._doc.key)
-        verdict = personal_model_fit(card, pid)
         name = self._doc.path.name if self._doc.path else (rec.source or "this record")
-        if verdict == OTHER_PATIENT and not self._choice.is_confirmed(rec, card):
-            question = (f"The selected model is the PERSONAL model of patient {card.patient_id}, fine-tuned on "
-                        f"that patient's recordings.\n\n{name} is a record of patient {pid}.\n\n"
-                        f"Run patient {card.patient_id}'s model on patient {pid}'s record?")
+        match = check_model_patient(card, pid, record=name)
+        if match.needs_confirmation and not self._choice.is_confirmed(rec, card):
+            mine, theirs = match.model_patient, match.record_patient
+            question = (f"The selected model is the PERSONAL model of patient {mine}, fine-tuned on "
+                        f"that patient's recordings.\n\n{name} is a record of patient {theirs}.\n\n"
+                        f"Run patient {mine}'s model on patient {theirs}'s record?")
             answer = QMessageBox.StandardButton.No
             if self._notifier.interactive:
                 answer = QMessageBox.question(self._parent, "Another patient's personal model", question,
@@ -68,13 +71,13 @@ class PersonalModelGuard(QObject):
             if answer == QMessageBox.StandardButton.Yes:
                 self._choice.confirm(rec, card)
             else:
-                self._notifier.info(f"{name} (patient {pid}) is not synthesized with the personal model of "
-                                    f"patient {card.patient_id}")
-        elif verdict == UNKNOWN_PATIENT:
-            log.warning("%s names no patient; personal model of patient %s used", name, card.patient_id)
+                self._notifier.info(f"{name} (patient {theirs}) is not synthesized with the personal "
+                                    f"model of patient {mine}")
+        elif match.warning:
+            log.warning("%s", match.warning)
             self._notifier.info(f"Warning: {name} names no patient; it is synthesized with the PERSONAL model "
-                                f"of patient {card.patient_id}")
-        return verdict
+                                f"of patient {match.model_patient}")
+        return match.status
 
     def choose_dialog(self) -> None:
         """Leads > Use a personal model…: pick one of the installed personal models, or none."""

@@ -31,6 +31,8 @@ if TYPE_CHECKING:  # the models package imports torch: only for the type checker
     from leadsynth_core.io import RecordInfo
     from leadsynth_core.models import ModelCard
 
+    from .band import BandData
+
 log = logging.getLogger(__name__)
 
 
@@ -69,6 +71,7 @@ class ViewerDocument(QObject):
     synthesis_state_changed = Signal(str, str)  # state, message
     synthesis_progress = Signal(float, str)
     agreement_changed = Signal()
+    band_changed = Signal()
 
     IDLE, RUNNING, DONE, FAILED, CANCELLED = "idle", "running", "done", "failed", "cancelled"
 
@@ -91,6 +94,9 @@ class ViewerDocument(QObject):
         #: Per-segment agreement (``leadsynth_core.agreement``): of the whole record, also
         #: for a long recording once scored in full; None until computed.
         self.agreement: Agreement | None = None
+        self._band: BandData | None = None
+        #: Why there is no band (shown in the legend), e.g. a model without members.
+        self.band_message: str = ""
 
     # ----------------------------------------------------------------- writes
     def set_record(self, record: EcgRecord, path: Path | None, key: str | None = None, *,
@@ -146,6 +152,18 @@ class ViewerDocument(QObject):
         if reference is not None:
             self.score_reference = reference
         self.result_changed.emit()
+
+    def set_band(self, band: BandData | None, message: str = "") -> None:
+        """The calibrated band of the current result (or None, saying why in ``message``)."""
+        self._band = band
+        self.band_message = message
+        self.band_changed.emit()
+
+    @property
+    def band(self) -> BandData | None:
+        """The band of the result shown; None when there is none or it belongs to another result."""
+        band = self._band
+        return band if band is not None and self.result is not None and band.result is self.result else None
 
     def set_agreement(self, agreement: Agreement | None) -> None:
         if agreement is None and self.agreement is None:
@@ -289,6 +307,10 @@ class ViewState(QObject):
             lowpass_hz=int(settings.value("filters/lowpass_hz")),
         )
         self.position: float = 0.0  # seconds at the page's left edge
+        self.band: bool = bool(settings.value("view/band"))
+        self.band_in_presentation: bool = bool(settings.value("view/band_in_presentation"))
+        #: Presentation mode is on (the window says so; not persisted).
+        self.presenting: bool = False
         #: The gain to restore when leaving a 12x1 page entered at the cart's gain.
         self._gain_before_12x1: float | None = None
 
@@ -337,6 +359,20 @@ class ViewState(QObject):
 
     def set_theme(self, name: str) -> None:
         self._set("theme", "view/theme", self._pick(name, THEMES))
+
+    def set_band(self, on: bool) -> None:
+        self._set("band", "view/band", bool(on))
+
+    def set_band_in_presentation(self, on: bool) -> None:
+        self._set("band_in_presentation", "view/band_in_presentation", bool(on))
+
+    def set_presenting(self, on: bool) -> None:
+        self._set("presenting", None, bool(on))
+
+    @property
+    def band_visible(self) -> bool:
+        """Whether the band is drawn: chosen, and in presentation mode only if chosen for it."""
+        return self.band and (not self.presenting or self.band_in_presentation)
 
     def set_score_reference(self, reference: str) -> None:
         self._set("score_reference", "scores/reference", self._pick(reference, REFERENCES, DEFAULT_REFERENCE))

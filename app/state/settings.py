@@ -39,6 +39,10 @@ DEFAULTS: Final[dict[str, Any]] = {
     "view/gain_mm_mv": 10.0,
     "view/mode": "compare",
     "view/theme": "light",
+    # The calibrated 90 % band around synthesized traces (View > Uncertainty band), and
+    # whether it stays on in presentation mode (off there unless chosen).
+    "view/band": True,
+    "view/band_in_presentation": False,
     "filters/baseline": False,
     "filters/notch_hz": 0,
     "filters/lowpass_hz": 0,

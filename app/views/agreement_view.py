@@ -37,6 +37,7 @@ from ..render import style
 from ..render.theme import theme
 from ..state.document import ViewerDocument, ViewState, fmt_hms
 from ..state.paper import DATA_WIDTH_MM
+from .band_time import BandTimePlot
 from .score_reference import ScoreReferenceBox
 
 if TYPE_CHECKING:
@@ -136,6 +137,10 @@ class AgreementView(QWidget):
         lay.addWidget(self.summary)
         lay.addLayout(bar)
         lay.addLayout(body, 1)
+        # The band needs no truth: it shows where the synthesis is unsure on any file.
+        self.band_plot = BandTimePlot(document, state)
+        self.band_plot.jump_requested.connect(self.jump_requested)
+        lay.addWidget(self.band_plot, 1)
 
         self.segment.currentIndexChanged.connect(lambda _i: controller.set_options(segment_s=self.segment.currentData()))
         self.score_button.clicked.connect(controller.score_whole)

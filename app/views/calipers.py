@@ -115,10 +115,12 @@ class Calipers(QObject):
 
     def hide(self) -> None:
         self._visible = False
-        for item in self.items():
-            if item.scene() is not None:
-                self._vb.removeItem(item)
+        self._remove_items()
         self.changed.emit()
+
+    @property
+    def view_box(self) -> pg.ViewBox:
+        return self._vb
 
     def attach(self) -> None:
         """(Re-)add the items to the view box, e.g. after the plot was cleared."""
@@ -166,6 +168,11 @@ class Calipers(QObject):
         return "" if r is None else r.text()
 
     # --------------------------------------------------------------- private
+    def _remove_items(self) -> None:
+        for item in self.items():
+            if item.scene() is not None:
+                self._vb.removeItem(item)
+
     def _touched(self) -> None:
         self._auto = False
 

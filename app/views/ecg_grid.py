@@ -85,6 +85,7 @@ class EcgGridView(QWidget):
     """The paper view plus its time scroll bar."""
 
     zoom_changed = Signal(float)  # on-screen mm / physical mm (1.0 = calibrated)
+    data_refreshed = Signal()  # the traces show new samples (overlays follow them)
 
     def __init__(self, document: ViewerDocument, state: ViewState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -137,6 +138,7 @@ class EcgGridView(QWidget):
         document.result_changed.connect(self._on_result_changed)
         document.window_changed.connect(self._on_result_changed)  # a long recording's next window
         document.model_changed.connect(self._draw_decor)  # only the legend names the model
+        document.band_changed.connect(self._draw_decor)  # the legend says what the band means
         state.changed.connect(self._on_state_changed)
         state.position_changed.connect(self._on_position_changed)
         self.rebuild()
@@ -203,6 +205,8 @@ class EcgGridView(QWidget):
             self.refresh_data()
         elif what == "filters":
             self.refresh_data()
+        elif what in ("band", "band_in_presentation", "presenting"):
+            self._draw_decor()
 
     def _on_position_changed(self, seconds: float) -> None:
         self.scroll.blockSignals(True)
@@ -451,6 +455,7 @@ class EcgGridView(QWidget):
                 for item in (ci.trace, ci.truth):
                     if item is not None:
                         item.setData([], [])
+            self.data_refreshed.emit()
             return
         fs, offset = rec.fs, self._doc.offset
         speed, gain, t0 = self._state.speed, self._state.gain, self._state.position
@@ -488,3 +493,4 @@ class EcgGridView(QWidget):
                     ci.fill.setPath(pg.arrayToQPath(np.r_[xs, xs[::-1]], np.r_[yt, ys[::-1]]))
                 else:
                     ci.fill.setPath(QPainterPath())
+        self.data_refreshed.emit()

@@ -18,6 +18,7 @@ from leadsynth_core.measurement import Measurements, transition_zone
 from ..controllers.measurements import MeasurementController
 
 FLAG_BRUSH = QBrush(QColor(255, 205, 205))
+CART_COLUMN = 3
 SYNTH_BRUSH = QBrush(QColor(0, 71, 212, 28))
 
 GLOBAL_ROWS: tuple[tuple[str, str, str], ...] = (
@@ -49,8 +50,14 @@ class MeasurementsPanel(QWidget):
         self._ctl = controller
         self.info = QLabel()
         self.info.setWordWrap(True)
-        self.global_table = QTableWidget(len(GLOBAL_ROWS) + 1, 3)
-        self.global_table.setHorizontalHeaderLabels(["shown", "measured", "difference"])
+        self.global_table = QTableWidget(len(GLOBAL_ROWS) + 1, 4)
+        # Short headers: four columns share a narrow dock; the tooltips say them in full.
+        self.global_table.setHorizontalHeaderLabels(["shown", "truth", "diff", "cart"])
+        for c, tip in enumerate(("LeadSynth on what the page shows (the synthesized 12-lead when there is one)",
+                                 "LeadSynth on the measured truth of the synthesized leads",
+                                 "shown - truth", "the cart's own measurement")):
+            self.global_table.horizontalHeaderItem(c).setToolTip(tip)
+        self.global_table.setColumnHidden(CART_COLUMN, True)
         self.global_table.setVerticalHeaderLabels([r[0] for r in GLOBAL_ROWS] + ["R/S transition"])
         self.global_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.lead_table = QTableWidget(0, len(LEAD_COLUMNS) + 2)
@@ -86,6 +93,14 @@ class MeasurementsPanel(QWidget):
                     out.append((lead, self.lead_table.horizontalHeaderItem(c).text()))
         return out
 
+    def global_text(self, row: str, column: str) -> str:
+        """Text of one cell of the global table (row label, column header)."""
+        t = self.global_table
+        r = next(i for i in range(t.rowCount()) if t.verticalHeaderItem(i).text() == row)
+        c = next(i for i in range(t.columnCount()) if t.horizontalHeaderItem(i).text() == column)
+        item = t.item(r, c)
+        return item.text() if item is not None else ""
+
     def cell_text(self, lead: str, column: str) -> str:
         for r in range(self.lead_table.rowCount()):
             if self.lead_table.verticalHeaderItem(r).text() == lead:
@@ -101,9 +116,15 @@ class MeasurementsPanel(QWidget):
         self.global_table.clearContents()
         self.lead_table.setRowCount(0)
         if shown is None:
-            self.info.setText("No measurements: open a record.")
+            if self._ctl.pending:
+                self.info.setText("Measuring the 10 s from the page start…")
+            elif self._ctl.error:
+                self.info.setText(f"<b>Not measurable</b>: {self._ctl.error}")
+            else:
+                self.info.setText("No measurements: open a record.")
             return
         self._set_info(shown, truth)
+        self._fill_cart_column()
         if not shown.measurable:
             return
         g, t = shown.values, (truth.values if truth is not None else None)
@@ -159,6 +180,30 @@ class MeasurementsPanel(QWidget):
                 fl.setBackground(FLAG_BRUSH)
             self.lead_table.setItem(r, len(LEAD_COLUMNS) + 1, fl)
 
+    def _fill_cart_column(self) -> None:
+        """The cart's own values (``metadata["device_report"]``) beside LeadSynth's, when the file has them."""
+        rows = {r.key: r for r in self._ctl.device_rows()}
+        self.global_table.setColumnHidden(CART_COLUMN, not rows)
+        if not rows:
+            return
+        report = self._ctl.device_report or {}
+        who = f"{report.get('device') or 'the cart'} ({report.get('source') or 'device report'})"
+        self.global_table.horizontalHeaderItem(CART_COLUMN).setToolTip(
+            f"What {who} measured on this recording: the cart's own numbers, not LeadSynth's")
+        for r, (_name, key, unit) in enumerate(GLOBAL_ROWS):
+            row = rows.get(key)
+            if row is None or row.device is None:
+                continue
+            item = QTableWidgetItem(_fmt(row.device, unit) + ("†" if row.note else ""))
+            tip = f"{who}: {_fmt(row.device, unit)} {unit}"
+            if row.note:
+                tip += f" (QTc, {row.note}: beside LeadSynth's Bazett)"
+            if row.difference is not None:
+                tip += (f"; LeadSynth on the record as read: {_fmt(row.leadsynth, unit)} {unit}, "
+                        f"difference {row.difference:+.0f} {unit}")
+            item.setToolTip(tip)
+            self.global_table.setItem(r, CART_COLUMN, item)
+
     def _set_info(self, shown: Measurements, truth: Measurements | None) -> None:
         w0, w1 = shown.window_s
         if not shown.measurable:
@@ -168,5 +213,9 @@ class MeasurementsPanel(QWidget):
                 if any(lm.provenance == "synthesized" for lm in shown.leads.values()) else "the record as read")
         extra = " Measured truth of the synthesized leads in brackets; red: clinically meaningful disagreement." \
             if truth is not None else ""
+        report = self._ctl.device_report
+        if report is not None:
+            extra += (f" Cart: what {report.get('device') or 'the recording cart'} itself measured "
+                      "(its own algorithm; † QTc formula not stated).")
         self.info.setText(f"Median beats of {shown.n_beats} beats, {w1 - w0:.0f} s from the page start: "
                           f"{what}.{extra}")

@@ -8,7 +8,12 @@ provenance styling: tinted cell, SYNTHESIZED label, solid thin trace in the synt
 colour over the measured truth, difference band, PCC badge.
 
 The beats are found by :class:`app.controllers.median.MedianController` in a worker, only
-while the tab is visible.
+while the tab is visible.  The page also carries the measurement marks of
+:class:`app.controllers.measurements.MeasurementController` (green: P on/off, QRS onset, J,
+T end across each cell, the ST point as a dot) and calipers in paper mm, read through the
+page's speed and gain like the 12-lead page's.  The calipers sit on one lead's beat (the
+"Calipers on" box, or a click on a lead's cell, moves them there; a magenta frame marks that
+cell) and stay on it when the speed, the gain or the layout changes.
 """
 
 from __future__ import annotations
@@ -20,16 +25,28 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QPen
-from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsRectItem, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGraphicsPathItem,
+    QGraphicsRectItem,
+    QHBoxLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
 
+from leadsynth_core.leads import STANDARD_LEADS
 from leadsynth_core.record import Provenance
 
+from ..controllers.measurements import MeasurementController
 from ..controllers.median import AFTER_S, BEFORE_S, MedianBeats, MedianController
 from ..render import style
 from ..render.legend import label_html
+from ..render.measurement_marks import CALIPER_COLOR, paper_marks
 from ..render.paper_grid import PaperGridItem
 from ..render.theme import theme
 from ..state.document import ViewerDocument, ViewState
+from .calipers import Calipers
 
 log = logging.getLogger(__name__)
 
@@ -74,11 +91,13 @@ def median_layout(beats: MedianBeats, speed: float, gain: float) -> tuple[float,
 
 class MedianBeatView(QWidget):
     def __init__(self, document: ViewerDocument, state: ViewState, controller: MedianController,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, measurements: MeasurementController | None = None) -> None:
         super().__init__(parent)
         self._doc = document
         self._state = state
         self._controller = controller
+        self._measurements = measurements
+        self._marks: list[object] = []
         self._active = False
         self._dirty = True
         self._beats: MedianBeats | None = None
@@ -101,11 +120,34 @@ class MedianBeatView(QWidget):
         self.labels: dict[str, pg.TextItem] = {}
         self.tints: dict[str, QGraphicsRectItem] = {}
         self.pulses: list[tuple[float, float]] = []  # (bottom, top) of each row's pulse, mm
+        #: Which lead's beat carries the calipers: this box, or a click on a lead's cell.
+        self.caliper_lead = "II"
+        self.caliper_lead_box = QComboBox()
+        self.caliper_lead_box.addItems(list(STANDARD_LEADS))
+        self.caliper_lead_box.setCurrentText(self.caliper_lead)
+        self.caliper_lead_box.setToolTip("The lead whose median beat carries the calipers (or click that lead's beat)")
+        caliper_label = QLabel("Calipers on")
+        caliper_label.setBuddy(self.caliper_lead_box)
+        top = QHBoxLayout()
+        top.addWidget(self.info, 1)
+        top.addWidget(caliper_label, 0, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        top.addWidget(self.caliper_lead_box, 0, Qt.AlignmentFlag.AlignVCenter)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
-        lay.addWidget(self.info)
+        lay.addLayout(top)
         lay.addWidget(self.plot, 1)
+        #: Calipers on the paper (mm), read through the page's speed and gain.
+        self.calipers = Calipers(self.view_box, seconds_per_unit=lambda: 1.0 / state.speed,
+                                 mv_per_unit=lambda: 1.0 / state.gain, parent=self)
+        #: The cell, speed and gain the calipers were last placed against (to keep them on their beat).
+        self._caliper_anchor: tuple[MedianCell, float, float] | None = None
+        self._caliper_frame: QGraphicsRectItem | None = None
+        self.calipers.changed.connect(self._update_caliper_frame)
+        self.caliper_lead_box.currentTextChanged.connect(self.set_caliper_lead)
+        self.plot.scene().sigMouseClicked.connect(self._on_click)
         controller.ready.connect(self._on_ready)
+        if measurements is not None:
+            measurements.changed.connect(self._draw_marks)
         for sig in (document.record_changed, document.result_changed, document.window_changed):
             sig.connect(self._invalidate)
         state.changed.connect(self._on_state_changed)
@@ -113,9 +155,36 @@ class MedianBeatView(QWidget):
 
     # --------------------------------------------------------------- public
     def set_active(self, active: bool) -> None:
+        if self._measurements is not None and active != self._active:
+            self._measurements.set_active(active)  # the page shows measurement marks
         self._active = active
         if active and self._dirty:
             self.refresh()
+
+    def show_calipers(self) -> None:
+        """Show the calipers on the beat of :attr:`caliper_lead` (QRS onset to about the T end, 0.5 mV)."""
+        cell = self.cells.get(self.caliper_lead)
+        if cell is None:
+            self.calipers.show()  # no beats yet: placed on the beat once it is drawn
+            self._caliper_anchor = None
+            return
+        speed, gain = self._state.speed, self._state.gain
+        r = cell.x0 + BEFORE_S * speed
+        self.calipers.show(r - 0.04 * speed, r + 0.36 * speed, cell.baseline, cell.baseline + 0.5 * gain)
+        self._caliper_anchor = (cell, speed, gain)
+        self._update_caliper_frame()
+
+    def set_caliper_lead(self, lead: str) -> None:
+        """Move the calipers to the median beat of ``lead``: same place on the beat, same span."""
+        if lead not in STANDARD_LEADS:
+            return
+        self.caliper_lead = lead
+        if self.caliper_lead_box.currentText() != lead:
+            self.caliper_lead_box.blockSignals(True)
+            self.caliper_lead_box.setCurrentText(lead)
+            self.caliper_lead_box.blockSignals(False)
+        self._follow_caliper_lead()
+        self._update_caliper_frame()
 
     def is_busy(self) -> bool:
         """True while the beats of the shown window are still being computed."""
@@ -159,6 +228,73 @@ class MedianBeatView(QWidget):
         self._beats = beats
         self._draw()
 
+    def _on_click(self, event: object) -> None:
+        """A left click on a lead's cell puts the calipers on that lead."""
+        if event.button() != Qt.MouseButton.LeftButton or event.double():
+            return
+        p = self.view_box.mapSceneToView(event.scenePos())
+        lead = next((name for name, c in self.cells.items()
+                     if c.x0 <= p.x() <= c.x0 + c.width and c.low <= p.y() <= c.high), None)
+        if lead is not None and lead != self.caliper_lead:
+            self.set_caliper_lead(lead)
+
+    def _follow_caliper_lead(self) -> None:
+        """Keep the calipers on their lead's beat after a move, a new layout, speed or gain.
+
+        Each leg keeps its time from the R peak and its amplitude from the baseline, so the
+        read-out (ms, mV) is unchanged; legs the user has not placed yet go onto the beat.
+        """
+        cell = self.cells.get(self.caliper_lead)
+        if not self.calipers.visible or cell is None:
+            return
+        if self._caliper_anchor is None:
+            self.show_calipers()
+            return
+        old, old_speed, old_gain = self._caliper_anchor
+        speed, gain = self._state.speed, self._state.gain
+        x1, x2, y1, y2 = self.calipers.geometry()
+
+        def fx(x: float) -> float:
+            return cell.x0 + (x - old.x0) * speed / old_speed
+
+        def fy(y: float) -> float:
+            return cell.baseline + (y - old.baseline) * gain / old_gain
+
+        self.calipers.show(fx(x1), fx(x2), fy(y1), fy(y2))
+        self._caliper_anchor = (cell, speed, gain)
+
+    def _update_caliper_frame(self) -> None:
+        """A magenta frame around the cell that carries the calipers, while they are shown."""
+        cell = self.cells.get(self.caliper_lead) if self.calipers.visible else None
+        frame = self._caliper_frame
+        if cell is None:
+            if frame is not None:
+                frame.setVisible(False)
+            return
+        if frame is None or frame.scene() is None:
+            frame = QGraphicsRectItem()
+            pen = QPen(CALIPER_COLOR)
+            pen.setCosmetic(True)
+            pen.setWidthF(1.5)
+            frame.setPen(pen)
+            frame.setBrush(QBrush(Qt.BrushStyle.NoBrush))
+            frame.setZValue(38)
+            self.view_box.addItem(frame, ignoreBounds=True)
+            self._caliper_frame = frame
+        frame.setRect(QRectF(cell.x0 - 1.0, cell.low, cell.width + 2.0, cell.high - cell.low))
+        frame.setVisible(True)
+
+    def _draw_marks(self) -> None:
+        for item in self._marks:
+            self.view_box.removeItem(item)
+        self._marks = []
+        m = self._measurements.shown if self._measurements is not None else None
+        for item in paper_marks(m, self.cells, self.curves, before_s=BEFORE_S, speed=self._state.speed,
+                                label_mm=LABEL_MM):
+            item.setZValue(30)
+            self.view_box.addItem(item, ignoreBounds=True)
+            self._marks.append(item)
+
     def resizeEvent(self, event: object) -> None:  # noqa: N802 (Qt API)
         super().resizeEvent(event)
         self._fit()
@@ -170,9 +306,9 @@ class MedianBeatView(QWidget):
             self.view_box.setRange(rect=rect.adjusted(-2.0, -2.0, 2.0, 2.0), padding=0.0)
 
     def _clear(self) -> None:
-        for item in self._items:
+        for item in self._items + self._marks:
             self.view_box.removeItem(item)
-        self._items = []
+        self._items, self._marks = [], []
         self.curves, self.cells, self.labels, self.tints, self.pulses = {}, {}, {}, {}, []
 
     def _add(self, item: object, z: float) -> None:
@@ -189,6 +325,7 @@ class MedianBeatView(QWidget):
             if beats is not None:
                 self.info.setText(f"No median beats: {beats.error or 'no beats found'}.")
             self.grid_item.set_page(0.0, 0.0, th)
+            self._update_caliper_frame()
             return
         speed, gain = self._state.speed, self._state.gain
         width, height, self.cells = median_layout(beats, speed, gain)
@@ -235,6 +372,9 @@ class MedianBeatView(QWidget):
                 badge.setToolTip(style.score_tooltip(disp, self._doc.score_scope()))
                 self._add(badge, 21)
         self._draw_pulses(th, gain)
+        self._draw_marks()
+        self._follow_caliper_lead()
+        self._update_caliper_frame()
         self.info.setText(
             f"Median of {beats.n_beats} beats aligned on R peaks of {beats.ref_lead}, "
             f"{beats.start_s:.1f}-{beats.stop_s:.1f} s, on one baseline (isoelectric level before the QRS). "

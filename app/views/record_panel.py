@@ -88,7 +88,7 @@ class RecordPanel(QWidget):
         if rec.metadata.get("synthetic_demo"):
             patient += "  (synthetic demo, not a patient)"
         self.fields["Patient"].setText(patient)
-        self.fields["Age, sex"].setText(demographics_text(rec.metadata))
+        self.fields["Age, sex"].setText(demographics_text(rec))
         self.fields["Recorded"].setText(rec.recorded_at.strftime("%Y-%m-%d %H:%M:%S") if rec.recorded_at else "-")
         fmt = rec.metadata.get("format")
         device = rec.metadata.get("device")

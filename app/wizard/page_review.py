@@ -25,15 +25,22 @@ from PySide6.QtWidgets import (
 
 from leadsynth_core.options import VERDICT_PCC_TOLERANCE, VERDICT_RMSE_TOLERANCE
 from leadsynth_core.personalization import LeadScores
+from leadsynth_core.record import Provenance
 
+from ..render.style import second_synthesis_pen, trace_pen, truth_pen
+from ..render.theme import LIGHT
 from .review import verdict_of
 from .state import WizardState
 
 log = logging.getLogger(__name__)
 
-TRUTH_PEN = pg.mkPen("#222222", width=1.6)
-GENERAL_PEN = pg.mkPen("#1f5fbf", width=1.6, style=Qt.PenStyle.DashLine)
-PERSONAL_PEN = pg.mkPen("#d9480f", width=1.8, style=Qt.PenStyle.DashDotLine)
+# The project's trace style (app/render/style.py): measured truth in the measured ink,
+# every synthesis a solid thin line in the synthesized colour (a dashed line smears narrow
+# QRS complexes); the personal model under review in full colour, the general model washed
+# out behind it.  The legend names each line's model.
+TRUTH_PEN = truth_pen(LIGHT, width=1.3)
+GENERAL_PEN = second_synthesis_pen(LIGHT)
+PERSONAL_PEN = trace_pen(LIGHT, Provenance.SYNTHESIZED)
 _BETTER = QColor("#1a7f37")
 _WORSE = QColor("#b00000")
 
@@ -95,7 +102,7 @@ class ReviewPage(QWizardPage):
         self.open_table = _score_table("the open record")
         self.lead_combo = QComboBox()
         self.lead_combo.currentTextChanged.connect(self.show_lead)
-        self.plot = pg.PlotWidget(background="w")
+        self.plot = pg.PlotWidget(background=LIGHT.paper)
         self.plot.setMinimumHeight(230)
         self.plot.setLabel("bottom", "time", units="s")
         self.plot.setLabel("left", "amplitude (mV)")
@@ -193,4 +200,5 @@ class ReviewPage(QWizardPage):
         self.plot.plot(t, ov.truth[lead], pen=TRUTH_PEN, name=f"{lead} measured (truth)")
         self.plot.plot(t, ov.general[lead], pen=GENERAL_PEN, name=f"{lead} SYNTHESIZED, general model")
         self.plot.plot(t, ov.personal[lead], pen=PERSONAL_PEN, name=f"{lead} SYNTHESIZED, personal model")
-        self.plot.setTitle(f"{lead}: measured truth vs synthesized (dashed)")
+        self.plot.setTitle(f"{lead}: measured truth (black); SYNTHESIZED: personal model (blue), "
+                           "general model (light blue)")

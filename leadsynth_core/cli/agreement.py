@@ -12,6 +12,7 @@ import logging
 import math
 
 from . import add_isolation_argument, add_reference_argument
+from .model_patient import add_any_patient_argument, checked_model
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--h5-record", "--key", dest="key", metavar="KEY", help="record key inside a multi-record HDF5 file")
     p.add_argument("--inputs", required=True, help="measured leads, comma-separated (e.g. I,II,V2,V4)")
     p.add_argument("--model", metavar="ID|PATH", help="model id or path (default: best model for the inputs)")
+    add_any_patient_argument(p)
     p.add_argument("--segment-s", type=_segment_seconds, default=10.0, metavar="S",
                    help="segment length in seconds (default 10)")
     add_reference_argument(p)
@@ -65,7 +67,8 @@ def run(args: argparse.Namespace) -> int:
     from ..io import guard_record
 
     guard_record(args.record, key=args.key, isolate=args.isolate)
-    result = score_recording(args.record, args.inputs, args.model, key=args.key,
+    model = checked_model("agreement", args.model, args.record, key=args.key, any_patient=args.any_patient)
+    result = score_recording(args.record, args.inputs, model, key=args.key,
                              segment_s=args.segment_s, reference=args.reference)
     whole = result.whole
     print(f"{result.source}: {result.duration_s:.1f} s at {result.fs:g} Hz, inputs {','.join(result.inputs)}, "

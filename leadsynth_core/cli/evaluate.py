@@ -15,6 +15,7 @@ import sys
 from typing import Any
 
 from . import add_isolation_argument, add_reference_argument
+from .model_patient import add_any_patient_argument, checked_model_for_records
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("data", metavar="DATA", help="folder of records (searched recursively) or an HDF5 file")
     p.add_argument("--inputs", required=True, help="measured leads, comma-separated (e.g. I,II,V2,V4)")
     p.add_argument("--model", metavar="ID|PATH", help="model id or path (default: best shipped model)")
+    add_any_patient_argument(p)
     p.add_argument("--json", required=True, metavar="OUT.json", help="where to write the results")
     add_reference_argument(p)
     add_isolation_argument(p)
@@ -35,10 +37,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def evaluate(
-    data: str | os.PathLike[str], inputs: str, model: str | None = None, *, isolate: bool = True,
+    data: str | os.PathLike[str], inputs: str, model: Any = None, *, isolate: bool = True,
     reference: str | None = None,
 ) -> dict[str, Any]:
-    """Evaluate ``model`` on every record of ``data`` (see :func:`leadsynth_core.evaluation.evaluate_dataset`)."""
+    """Evaluate ``model`` (id, path or card) on every record of ``data`` (see :func:`leadsynth_core.evaluation.evaluate_dataset`)."""
     from ..evaluation import evaluate_dataset
     from ..scoring import DEFAULT_REFERENCE
 
@@ -50,8 +52,12 @@ def _fmt(value: float | None, digits: int = 3) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    result = evaluate(args.data, args.inputs, args.model, isolate=args.isolate, reference=args.reference)
-    from ..evaluation import write_evaluation
+    from ..evaluation import dataset_targets, write_evaluation
+
+    # The personal-model patient rule, checked on every record's header before any work.
+    model = checked_model_for_records("evaluate", args.model, dataset_targets(args.data, args.isolate),
+                                      any_patient=args.any_patient)
+    result = evaluate(args.data, args.inputs, model, isolate=args.isolate, reference=args.reference)
 
     out = write_evaluation(result, args.json)  # atomic: a crash never leaves half a file
     print(f"model {result['model']} on {result['n_records']} record(s), inputs {','.join(result['inputs'])}")

@@ -16,6 +16,7 @@ import math
 from typing import Any
 
 from . import add_isolation_argument
+from .model_patient import add_any_patient_argument, checked_model
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--h5-record", "--key", dest="key", metavar="KEY", help="record key inside a multi-record HDF5 file")
     p.add_argument("--inputs", help="measured leads to synthesize from, comma-separated (e.g. I,II,V2,V4)")
     p.add_argument("--model", metavar="ID|PATH", help="model id or path (default: best model for the inputs)")
+    add_any_patient_argument(p)
     p.add_argument("--start", type=_seconds, default=0.0, metavar="S", help="start of the measured stretch (s)")
     p.add_argument("--duration", type=_seconds, default=10.0, metavar="S", help="length of the stretch (s, default 10)")
     p.add_argument("--json", dest="json_out", metavar="OUT", help="write the measurements as JSON here")
@@ -53,13 +55,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def measure_document(record: Any, inputs: str | None, model: str | None, start_s: float, duration_s: float) -> dict:
+def measure_document(record: Any, inputs: str | None, model: Any, start_s: float, duration_s: float) -> dict:
     """The JSON document of ``leadsynth measure`` (also used by the viewer's export)."""
     from ..measurement import compare_measurements, measure_record
     from ..synthesis import synthesize
 
     if not inputs:
-        return measure_record(record, start_s=start_s, duration_s=duration_s).to_dict()
+        m = measure_record(record, start_s=start_s, duration_s=duration_s)
+        return _with_device(m.to_dict(), m, record)
     stop = min(record.duration, start_s + duration_s) if duration_s else record.duration
     piece = record.slice_time(start_s, stop)
     synth = synthesize(piece, inputs, model)
@@ -67,10 +70,29 @@ def measure_document(record: Any, inputs: str | None, model: str | None, start_s
     doc = ms.to_dict()
     doc["inputs"] = list(synth.leads_with("measured"))
     truth_leads = [n for n in synth.leads_with("synthesized") if n in piece.lead_names]
+    mt = measure_record(piece, duration_s=None)
     if truth_leads:
-        mt = measure_record(piece, duration_s=None)
         doc["measured_truth"] = mt.to_dict()
         doc.update(compare_measurements(mt, ms, truth_leads).to_dict())
+    return _with_device(doc, mt, record)
+
+
+def _with_device(doc: dict, as_read: Any, record: Any) -> dict:
+    """Add ``device``: the cart's own global values (its device report) beside LeadSynth's of the
+    record as read, with the difference (LeadSynth - cart), when the file carries them."""
+    from ..measurement import compare_with_device
+    from ..measurement.globals import GlobalValues
+
+    report = record.metadata.get("device_report")
+    if not isinstance(report, dict) or not report.get("measurements"):
+        return doc
+    values = as_read.values if as_read.measurable else GlobalValues()
+    doc["device"] = {
+        "device": report.get("device"), "source": report.get("source"),
+        "values": {r.key: {"leadsynth": r.leadsynth, "device": r.device, "difference": r.difference,
+                           **({"note": r.note} if r.note else {})}
+                   for r in compare_with_device(values, report) if r.device is not None},
+    }
     return doc
 
 
@@ -88,7 +110,7 @@ def render_table(doc: dict) -> str:
              + (f", model {doc['model']}" if doc.get("model") else "")]
     if not doc["measurable"]:
         lines.append(f"not measurable: {doc['reason']}")
-        return "\n".join(lines)
+        return "\n".join([*lines, *_device_lines(doc)])
     truth = doc.get("measured_truth")
 
     def g(key: str, unit: str) -> str:
@@ -123,7 +145,24 @@ def render_table(doc: dict) -> str:
     if doc.get("flags"):
         for f in doc["flags"]["global"]:
             lines.append(f"! {f}")
-    return "\n".join(lines)
+    return "\n".join([*lines, *_device_lines(doc)])
+
+
+def _device_lines(doc: dict) -> list[str]:
+    """The cart's own values beside LeadSynth's (of the record as read), when the file has them."""
+    dev = doc.get("device")
+    if not dev:
+        return []
+    cells = []
+    for key, v in dev["values"].items():
+        label = key.replace("_bpm", "").replace("_ms", "").replace("_deg", "")
+        diff = "" if v["difference"] is None else f" {v['difference']:+.0f}"
+        cells.append(f"{label} {v['device']:g}{'*' if v.get('note') else ''} (LeadSynth {_fmt(v['leadsynth'], 0)}{diff})")
+    out = [f"cart's own measurements ({dev.get('source') or 'device report'}; {dev.get('device') or 'device'}):",
+           "  " + ", ".join(cells)]
+    if any(v.get("note") for v in dev["values"].values()):
+        out.append("  * QTc formula not stated by the cart: beside LeadSynth's Bazett QTc")
+    return out
 
 
 def _write_json(doc: dict, path: str) -> None:
@@ -136,8 +175,11 @@ def run(args: argparse.Namespace) -> int:
     from ..io import guard_record, read_record
 
     guard_record(args.record, key=args.key, isolate=args.isolate)
+    # The model only runs with --inputs: the personal-model patient rule applies then.
+    model = (checked_model("measure", args.model, args.record, key=args.key, any_patient=args.any_patient)
+             if args.inputs else args.model)
     record = read_record(args.record, key=args.key)
-    doc = measure_document(record, args.inputs, args.model, args.start, args.duration)
+    doc = measure_document(record, args.inputs, model, args.start, args.duration)
     if args.json_out:
         _write_json(doc, args.json_out)
         print(f"wrote {args.json_out}")

@@ -10,6 +10,7 @@ import time
 from ..errors import RecordFormatError
 from ..options import HDF5_SUFFIXES
 from . import add_isolation_argument
+from .model_patient import add_any_patient_argument, checked_model
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +34,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", metavar="ID|PATH", help="model id or card/safetensors path (default: best shipped model)")
     p.add_argument("--out", required=True, metavar="OUT", help="output record path (WFDB base name, .h5, .dcm or .edf)")
     p.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
-    p.add_argument("--any-patient", action="store_true",
-                   help="apply a personal model even to a record of another patient (refused otherwise)")
+    p.add_argument("--uncertainty", action="store_true",
+                   help="also write the calibrated 90 %% band of every synthesized lead (HDF5: band_low/band_high "
+                        "datasets; WFDB: a second record OUT_band)")
+    add_any_patient_argument(p)
     add_isolation_argument(p)
     p.set_defaults(func=run)
 
@@ -59,16 +62,31 @@ def run(args: argparse.Namespace) -> int:
             raise RecordFormatError(f"{existing[0]}: output exists; use --force to overwrite it")
     # A damaged HDF5 file can hang or crash libhdf5: check it in a child process first.
     guard_record(args.record, key=args.key, isolate=args.isolate)
-    model = _checked_model(args)
+    # The personal-model patient rule: another patient's model only with --any-patient.
+    model = checked_model("synthesize", args.model, args.record, key=args.key, any_patient=args.any_patient)
     t0 = time.perf_counter()
     if out.suffix.lower() in HDF5_SUFFIXES:
         # HDF5 output streams chunk by chunk: a 24-hour recording never sits in memory.
-        written = synthesize_file(args.record, out, args.inputs, model, key=args.key)
+        written = synthesize_file(args.record, out, args.inputs, model, key=args.key,
+                                  uncertainty=args.uncertainty)
         result = inspect_record(written)  # header only: never load a 24-hour result
+        band_note = f"band_low/band_high in {written}" if args.uncertainty else ""
+    elif args.uncertainty:
+        from ..uncertainty.band import synthesize_with_band
+        from ..uncertainty.files import write_banded_wfdb
+
+        if out.suffix.lower() in {".dcm", ".edf"}:
+            raise RecordFormatError(f"{out}: --uncertainty writes the band with HDF5 (.h5) or WFDB output only")
+        record = read_record(args.record, key=args.key)
+        banded = synthesize_with_band(record, args.inputs, model)
+        result = banded.record
+        written, band_hea = write_banded_wfdb(banded, out)
+        band_note = f"{band_hea} ({banded.calibration})"
     else:
         record = read_record(args.record, key=args.key)
         result = synthesize(record, args.inputs, model)
         written = write_record(result, out)
+        band_note = ""
     elapsed = time.perf_counter() - t0
 
     def leads(kind: str) -> str:
@@ -81,31 +99,9 @@ def run(args: argparse.Namespace) -> int:
     model_patient = (result.metadata.get("leadsynth") or {}).get("model_patient")
     whose = f", personal model of patient {model_patient}" if model_patient else ""
     print(f"  synthesized: {synthesized}  (model {result.model_id or '-'}{whose})")
+    if band_note:
+        print(f"  band:        {band_note}")
     print(f"  {result.n_samples} samples at {result.fs:g} Hz, took {elapsed:.2f} s")
     sys.stdout.flush()
     return 0
 
-
-def _checked_model(args: argparse.Namespace) -> object:
-    """The model to use, after the personal-model patient rule; ``args.model`` or its card.
-
-    A personal model given with ``--model`` is refused for a record of another patient
-    unless ``--any-patient`` (exit 2 naming both), and applied with a warning on stderr to
-    a record that names no patient.  Only the header is read here.
-    """
-    from ..io import inspect_record
-    from ..models import find_model, require_model_patient
-
-    if args.model is None:
-        return None  # automatic choice: a personal model only ever of the record's own patient
-    card = find_model(args.model)
-    info = inspect_record(args.record, key=args.key)
-    match = require_model_patient(
-        card, info.patient_id, any_patient=args.any_patient, record=str(args.record),
-        confirm_hint="give --any-patient to apply it anyway",
-    )
-    if match.warning:
-        print(f"leadsynth synthesize: warning: {match.warning}", file=sys.stderr)
-    elif match.needs_confirmation:
-        print(f"leadsynth synthesize: warning: --any-patient given: {match.message}", file=sys.stderr)
-    return card

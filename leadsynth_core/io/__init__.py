@@ -28,7 +28,7 @@ from .device_report import MEASUREMENT_LABELS, format_device_report, measurement
 from .formats import FORMATS, describe_formats, dialog_filter
 from .hdf5_format import SCHEMA_NAME, SCHEMA_VERSION, Hdf5RecordWriter, write_hdf5
 from .isolation import guard_record, probe_hdf5
-from .wfdb_format import wfdb_files, wfdb_header_path
+from .wfdb_format import wfdb_files, wfdb_header_path, write_wfdb
 
 __all__ = [
     "RecordInfo",
@@ -60,6 +60,8 @@ __all__ = [
     # The files that make up a WFDB record (the library hashes them).
     "wfdb_files",
     "wfdb_header_path",
+    # WFDB with extra header comment lines (the companion band record is named there).
+    "write_wfdb",
 ]
 
 #: Write several records into one project-schema HDF5 file (keys -> records).

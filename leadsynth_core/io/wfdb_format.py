@@ -389,8 +389,12 @@ def _header_text(value: object, hea: Path, field: str) -> str:
     return text
 
 
-def write_wfdb(record: EcgRecord, path: str | Path) -> Path:
-    """Write ``record`` as ``path.hea`` + ``path.dat`` atomically; return the header path."""
+def write_wfdb(record: EcgRecord, path: str | Path, *, comments: Sequence[str] = ()) -> Path:
+    """Write ``record`` as ``path.hea`` + ``path.dat`` atomically; return the header path.
+
+    ``comments`` are extra header comment lines (one line each, without the ``#``), e.g.
+    the one naming a companion band record.
+    """
     hea = wfdb_header_path(path)
     name = hea.with_suffix("").name
     if not _WFDB_NAME_RE.match(name):
@@ -439,6 +443,7 @@ def write_wfdb(record: EcgRecord, path: str | Path) -> Path:
     for key, label in (("age", "Age"), ("sex", "Sex"), ("dx", "Dx")):
         if record.metadata.get(key) not in (None, ""):
             lines.append(f"# {label}: {_header_text(record.metadata[key], hea, key)}")
+    lines += [f"# {_one_line(str(c))}" for c in comments]
     with atomic_paths([dat, hea]) as (tmp_dat, tmp_hea):
         tmp_dat.write_bytes(digital.tobytes(order="C"))
         tmp_hea.write_text("\n".join(lines) + "\n", encoding="utf-8")

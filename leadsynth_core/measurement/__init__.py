@@ -3,16 +3,18 @@
 ``measure_record(record) -> Measurements`` (median beats of all leads, global fiducial
 points, global and per-lead values, each lead with its provenance; ``measurable=False`` with
 the reason when nothing can be delineated) and ``compare_measurements(truth, synthesized)``
-(differences and clinically meaningful disagreement flags).  Definitions in
+(differences and clinically meaningful disagreement flags); ``compare_with_device`` puts
+the global values beside the cart's own (``metadata["device_report"]``).  Definitions in
 ``docs/measurements.md``.
 """
 
 from .beats import NotMeasurable
 from .compare import Comparison, compare_measurements, transition_zone
 from .delineate import DelineationSettings, Fiducials
+from .device import DeviceRow, compare_with_device, device_values
 from .engine import WINDOW_S, measure_record
 from .result import GLOBAL_KEYS, LEAD_KEYS, LeadMeasurement, Measurements
 
 __all__ = ["measure_record", "Measurements", "LeadMeasurement", "Fiducials", "DelineationSettings",
            "NotMeasurable", "compare_measurements", "Comparison", "transition_zone", "WINDOW_S",
-           "GLOBAL_KEYS", "LEAD_KEYS"]
+           "GLOBAL_KEYS", "LEAD_KEYS", "DeviceRow", "compare_with_device", "device_values"]

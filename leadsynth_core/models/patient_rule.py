@@ -2,11 +2,13 @@
 
 A personal model is fine-tuned on one patient's recordings (ARCHITECTURE rule 8).  It is
 never applied to another patient's record without the user's explicit confirmation, and
-when the record names no patient nobody can tell, so the user is warned.  The CLI
-(``leadsynth synthesize``) and the viewer both ask :func:`check_model_patient` and act on
-its :class:`PatientMatch`: the CLI refuses ``"other"`` unless ``--any-patient`` is given
-and prints the warning of ``"unknown"``; the viewer asks for a confirmation that names
-both patients.
+when the record names no patient nobody can tell, so the user is warned.  The CLI (every
+command taking ``--model``: ``synthesize``, ``agreement``, ``evaluate``, ``measure``, via
+``leadsynth_core.cli.model_patient``) and the viewer (``app.shell.model_guard``,
+``app.controllers.model_choice``) all ask :func:`check_model_patient` and act on its
+:class:`PatientMatch`: the CLI refuses ``"other"`` unless ``--any-patient`` is given and
+prints the warning of ``"unknown"``; the viewer asks for a confirmation that names both
+patients.
 """
 
 from __future__ import annotations

@@ -149,3 +149,20 @@ def test_personal_model_on_a_record_without_patient_warns(qtbot, make_window, sh
     qtbot.waitUntil(lambda: w.document.result is not None and w.document.result.model_id == personal_card.id,
                     timeout=60_000)
     assert any("PERSONAL model of patient patient001" in line for line in footer_lines(w.document, w.view_state))
+
+
+def test_viewer_follows_the_core_patient_rule(qtbot, shared_data, personal_card) -> None:
+    """The viewer asks the core's rule, not a look-alike: a header that pads the patient id
+    (" patient001 ") is the model's own patient, as ``leadsynth synthesize`` says too."""
+    from app.controllers.model_choice import PatientModelChoice
+    from leadsynth_core.models import PatientMatchStatus, check_model_patient
+
+    padded = read_record(ludb(shared_data, 1)).replace(patient_id=" patient001 ")
+    assert check_model_patient(personal_card, padded.patient_id).status is PatientMatchStatus.SAME
+    choice = PatientModelChoice()
+    choice.select_personal(personal_card)
+    assert choice.choose(("I", "II", "V2", "V4"), padded).id == personal_card.id  # no confirmation needed
+    other = padded.replace(patient_id="patient002")
+    assert choice.choose(("I", "II", "V2", "V4"), other).id != personal_card.id  # not without the user's word
+    choice.confirm(other, personal_card)
+    assert choice.choose(("I", "II", "V2", "V4"), other).id == personal_card.id

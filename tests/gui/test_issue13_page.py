@@ -19,7 +19,7 @@ from app.render.page import footer_lines
 from app.render.theme import LIGHT
 from app.state import paper
 from leadsynth_core import preprocess
-from leadsynth_core.record import Provenance
+from leadsynth_core.record import EcgRecord, Provenance
 
 from .conftest import wait_synthesis
 
@@ -188,12 +188,19 @@ def test_median_beats_on_paper_one_scale_baseline_aligned_off_the_gui_thread(
 
 
 # ------------------------------------------------------------------ item 13
-@pytest.mark.parametrize(("stored", "shown"), [("F", "female"), ("Female", "female"), ("female", "female"),
-                                               ("M", "male"), ("Male", "male"), ("Unknown", None), (None, None)])
-def test_normalize_sex(stored, shown) -> None:
-    from app.state.demographics import normalize_sex
+@pytest.mark.parametrize(("age", "sex", "shown"), [
+    (81, "F", "81, female"), ("81 years", "Female", "81, female"), ("81.0", "female", "81, female"),
+    (None, "M", "age -, male"), (60, "Unknown", "60, sex -"),
+    ("NaN", "1", "-"), (None, None, "-"), (-1, "Weiblich", "age -, female"),
+])
+def test_age_and_sex_text_uses_the_core_normalized_values(age, sex, shown) -> None:
+    """The viewer formats ``record.age``/``record.sex``; it does not normalize on its own
+    (a file's "81 years" is 81, a numeric sex code is unknown, as ``leadsynth info`` says)."""
+    from app.state.demographics import demographics_text
 
-    assert normalize_sex(stored) == shown
+    meta = {k: v for k, v in (("age", age), ("sex", sex)) if v is not None}
+    rec = EcgRecord(np.zeros((10, 1), np.float32), 500.0, ["I"], metadata=meta)
+    assert demographics_text(rec) == shown
 
 
 def test_age_and_sex_in_record_panel_and_footer(qtbot, make_window, shared_data) -> None:
@@ -201,6 +208,20 @@ def test_age_and_sex_in_record_panel_and_footer(qtbot, make_window, shared_data)
     open_with(qtbot, w, s0002(shared_data), ("I", "II", "V2", "V4"))
     assert w.record_panel.fields["Age, sex"].text() == "81, female"
     assert "Age, sex: 81, female" in footer_lines(w.document, w.view_state)[0]
+
+
+@pytest.mark.parametrize(("name", "shown"), [
+    ("philips_sierra/ad4d3d80-d165_v104.xml", "32, female"),  # <age><years>32, <sex>Female
+    ("ge_muse/example1.xml", "-"),  # the file has no PatientDemographics at all
+])
+def test_hospital_files_show_the_age_and_sex_they_have(qtbot, make_window, shared_data, name, shown) -> None:
+    path = shared_data / "formats" / name
+    if not path.exists():
+        pytest.skip(f"{path} is absent")
+    w = make_window()
+    open_with(qtbot, w, path, ("I", "II", "V2", "V4"))
+    assert w.record_panel.fields["Age, sex"].text() == shown
+    assert f"Age, sex: {shown}" in footer_lines(w.document, w.view_state)[0]
 
 
 # ------------------------------------------------------------------ item 14

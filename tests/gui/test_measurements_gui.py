@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QMouseEvent
 from PySide6.QtWidgets import QApplication
 
+from app.controllers import measurements as measurement_ctl
 from app.shell.main_window import MainWindow
 from app.views.calipers import CALIPER_COLOR, Calipers
 from leadsynth_core.measurement import measure_record
@@ -124,26 +126,40 @@ def test_calipers_on_a_synthesized_lead_measure_its_rr(qtbot, make_window, share
     assert len(cal.items()) == 5 + len(cal.march_positions())
 
 
+def _median_ready(qtbot, w: MainWindow) -> None:
+    w.tabs.setCurrentWidget(w.median)
+    qtbot.waitUntil(lambda: bool(w.median.curves.get("II")) and bool(w.median.cells), timeout=30000)
+    vb = w.median.view_box
+    qtbot.waitUntil(lambda: vb.viewRange()[0][1] > w.median.cells["V6"].x0, timeout=5000)
+
+
 def test_median_page_calipers_read_ms_and_mv(qtbot, make_window, shared_data) -> None:
     w = make_window()
     open_and_wait(qtbot, w, shared_data / "ludb" / "data" / "55.hea")
-    w.tabs.setCurrentWidget(w.median)
-    qtbot.waitUntil(lambda: bool(w.median.curves.get("II")), timeout=10000)
-    w.measurement_ui.set_calipers(True)  # before the page has its range: the legs follow into sight
-    cal = w.median.calipers
-    vb = w.median.plots["II"].getViewBox()
-    qtbot.waitUntil(lambda: vb.viewRange()[0][0] < -200.0, timeout=5000)
-    (vx0, vx1), _ = vb.viewRange()
-    assert all(vx0 <= x <= vx1 for x in cal.geometry()[:2])
-    cal.show(-100.0, 0.0, 0.0, 0.5)
-    plot = w.median.canvas
-    drag_leg(qtbot, plot, cal, "t2", 300.0)
-    x1, x2, _, _ = cal.geometry()
-    assert cal.reading().dt_ms == pytest.approx(x2 - x1)
-    assert x2 == pytest.approx(300.0, abs=10.0)
-    assert cal.reading().dv_mv == pytest.approx(0.5)
-    # Marks: the J point and the ST dot are drawn on the median beats.
-    assert w.median._marks
+    _median_ready(qtbot, w)
+    median, vs = w.median, w.view_state
+    w.measurement_ui.set_calipers(True)
+    cal = median.calipers
+    cell = median.cells["II"]
+    x1, x2, y1, y2 = cal.geometry()
+    # Placed on lead II's beat: from 40 ms before its R peak, 0.5 mV from its baseline.
+    r = cell.x0 + 0.35 * vs.speed
+    assert x1 == pytest.approx(r - 0.04 * vs.speed) and y1 == pytest.approx(cell.baseline)
+    assert cal.reading().dt_ms == pytest.approx(400.0) and cal.reading().dv_mv == pytest.approx(0.5)
+    # Drag the second time leg 5 mm further along the paper: 200 ms more at 25 mm/s.
+    drag_leg(qtbot, median.plot, cal, "t2", x2 + 5.0)
+    px_ms = median.view_box.viewPixelSize()[0] / vs.speed * 1000
+    assert cal.reading().dt_ms == pytest.approx(600.0, abs=2 * px_ms + 1)
+    # At 50 mm/s and 20 mm/mV the page is redrawn; the calipers stay on II's beat and read the same.
+    before = cal.reading()
+    vs.set_speed(50.0)
+    vs.set_gain(20.0)
+    cell = median.cells["II"]
+    assert cal.reading().dt_ms == pytest.approx(before.dt_ms) and cal.reading().dv_mv == pytest.approx(before.dv_mv)
+    assert cell.x0 <= cal.geometry()[0] <= cell.x0 + cell.width
+    # Marks: the J point lines and the ST dots are drawn on the median beats once measured (worker).
+    qtbot.waitUntil(lambda: bool(median._marks), timeout=10000)
+    assert w.measurements.shown is not None and w.measurements.shown.measurable
 
 
 def test_measurements_panel_measured_beside_synthesized_with_flags(qtbot, make_window, shared_data) -> None:
@@ -187,3 +203,142 @@ def test_export_carries_calipers_and_measurements(qtbot, make_window, shared_dat
     assert _magenta_pixels(with_cal) > 1000
     pdf = w.export_view(tmp_path / "calipers.pdf")
     assert pdf is not None and pdf.stat().st_size > 10000
+
+
+def test_measurements_run_in_a_worker_and_stale_results_are_dropped(qtbot, make_window, shared_data,
+                                                                     monkeypatch) -> None:
+    """The GUI thread never measures; a result for a page no longer shown never lands."""
+    calls: list[tuple[int, measurement_ctl.MeasuredView]] = []
+    release = threading.Event()
+    real = measurement_ctl.measure_view
+
+    def slow_measure_view(record, result, cancel=None):
+        view = real(record, result, cancel)
+        calls.append((threading.get_ident(), view))
+        if len(calls) == 1:
+            release.wait(10)  # the first one is late: the user turns the page meanwhile
+        return view
+
+    monkeypatch.setattr(measurement_ctl, "measure_view", slow_measure_view)
+    w = make_window()
+    open_and_wait(qtbot, w, shared_data / "ludb" / "data" / "55.hea")
+    ctl = w.measurements
+    w.measurement_ui.dock.raise_()
+    qtbot.waitUntil(lambda: len(calls) == 1, timeout=10000)
+    assert ctl.pending and ctl.shown is None
+    assert "Measuring" in w.measurement_ui.panel.info.text()
+    # The page moves while the first measurement is still in its worker.
+    w.view_state.set_position(0.5)
+    release.set()
+    qtbot.waitUntil(lambda: len(calls) == 2 and not ctl.pending, timeout=10000)
+    assert all(ident != threading.get_ident() for ident, _ in calls)
+    assert ctl.shown is calls[1][1].shown and ctl.shown is not calls[0][1].shown
+    # The values are those of the 10 s from 0.5 s, measured beside the truth.
+    rec = w.document.record.slice_time(0.5, 10.5)
+    assert ctl.truth.values.qrs_ms == measure_record(rec, duration_s=None).values.qrs_ms
+    assert ctl.comparison is not None and w.measurement_ui.panel.lead_table.rowCount() == 12
+    # A new page drops the values at once (nothing of another stretch is shown as this one's).
+    w.view_state.set_position(1.0)
+    assert ctl.pending and ctl.shown is None and w.measurement_ui.panel.lead_table.rowCount() == 0
+    qtbot.waitUntil(lambda: not ctl.pending, timeout=10000)
+    assert len(calls) == 3 and ctl.shown is calls[2][1].shown
+
+
+def _click_cell(qtbot, median, lead: str) -> None:
+    """A left click in the middle of one lead's cell, as a user's mouse gives it."""
+    cell = median.cells[lead]
+    scene = median.view_box.mapViewToScene(QPointF(cell.x0 + 0.5 * cell.width, 0.5 * (cell.low + cell.high)))
+    qtbot.mouseClick(median.plot.viewport(), Qt.MouseButton.LeftButton, pos=median.plot.mapFromScene(scene))
+
+
+def test_median_page_calipers_move_to_any_lead(qtbot, make_window, shared_data) -> None:
+    w = make_window()
+    open_and_wait(qtbot, w, shared_data / "ludb" / "data" / "55.hea")
+    _median_ready(qtbot, w)
+    median = w.median
+    w.measurement_ui.set_calipers(True)
+    cal = median.calipers
+    reading = cal.reading()
+
+    def on_cell(lead: str) -> bool:
+        c = median.cells[lead]
+        x1, x2, y1, _ = cal.geometry()
+        return all(c.x0 <= x <= c.x0 + c.width for x in (x1, x2)) and c.low <= y1 <= c.high
+
+    def framed() -> QRectF | None:
+        f = median._caliper_frame
+        return f.rect() if f is not None and f.isVisible() else None
+
+    assert on_cell("II") and framed().contains(QPointF(median.cells["II"].x0, median.cells["II"].baseline))
+    # The combo box: the calipers go to V2's beat, same span, same place on the beat.
+    median.caliper_lead_box.setCurrentText("V2")
+    assert median.caliper_lead == "V2" and on_cell("V2") and not on_cell("II")
+    assert cal.reading() == reading
+    assert framed().contains(QPointF(median.cells["V2"].x0, median.cells["V2"].baseline))
+    # A click on V5's beat (a synthesized lead) puts them there; the box follows.
+    assert w.document.result.provenance_of("V5").value == "synthesized"
+    _click_cell(qtbot, median, "V5")
+    qtbot.waitUntil(lambda: median.caliper_lead == "V5", timeout=3000)
+    assert median.caliper_lead_box.currentText() == "V5" and on_cell("V5")
+    # Drag the amplitude leg on V5: mV at the page's gain.
+    cell = median.cells["V5"]
+    drag_leg(qtbot, median.plot, cal, "a2", cell.baseline + 10.0)  # 10 mm at 10 mm/mV
+    px_mm = median.view_box.viewPixelSize()[1]
+    assert cal.reading().dv_mv == pytest.approx(1.0, abs=2 * px_mm / 10.0 + 0.01)
+    # Hidden calipers take their frame with them.
+    w.measurement_ui.set_calipers(False)
+    assert framed() is None
+
+
+def test_panel_shows_the_carts_own_measurements_beside(qtbot, make_window, shared_data, tmp_path) -> None:
+    w = make_window()
+    ui = w.measurement_ui
+    ui.dock.raise_()
+    open_and_wait(qtbot, w, shared_data / "ludb" / "data" / "55.hea")
+    qtbot.waitUntil(lambda: not w.measurements.pending, timeout=10000)
+    panel = ui.panel
+    assert panel.global_table.isColumnHidden(3)  # LUDB: no cart report, no cart column
+    # GE MUSE (GE 12SL): HR 48, PR 138, QRS 96, QT 452, QTc 403/419, axes 51/20/40.
+    open_and_wait(qtbot, w, shared_data / "formats" / "ge_muse" / "example1.xml")
+    qtbot.waitUntil(lambda: not w.measurements.pending and w.measurements.as_read is not None, timeout=10000)
+    assert not panel.global_table.isColumnHidden(3)
+    cart = {row: panel.global_text(row, "cart") for row in ("Heart rate", "PR", "QRS", "QT", "QTc Bazett",
+                                                             "QTc Fridericia", "QRS axis", "RR SD")}
+    assert cart == {"Heart rate": "48", "PR": "138", "QRS": "96", "QT": "452", "QTc Bazett": "403",
+                    "QTc Fridericia": "419", "QRS axis": "20", "RR SD": ""}
+    # Its tooltip gives LeadSynth's value of the record as read and the difference.
+    qt_row = [panel.global_table.verticalHeaderItem(i).text() for i in range(panel.global_table.rowCount())].index("QT")
+    tip = panel.global_table.item(qt_row, 3).toolTip()
+    ours = w.measurements.as_read.values.qt_ms
+    assert f"{ours:.0f} ms" in tip and f"{ours - 452:+.0f} ms" in tip and "GE 12SL" in tip
+    assert "Cart" in panel.info.text()
+    # Philips DXL states a QTc without its formula: marked, beside Bazett; in the export too.
+    open_and_wait(qtbot, w, shared_data / "formats" / "philips_sierra" / "129DYPRG_v103.xml")
+    qtbot.waitUntil(lambda: not w.measurements.pending and w.measurements.as_read is not None, timeout=10000)
+    assert panel.global_text("QTc Bazett", "cart") == "393†"
+    assert panel.global_text("QTc Fridericia", "cart") == ""
+    lines = ui.export_extras().lines
+    assert lines[-1].startswith("Cart's own measurements (Philips") and "QTc Bazett 393†" in lines[-1]
+
+
+def test_no_measurement_starts_after_the_window_closed(qtbot, make_window, shared_data, monkeypatch) -> None:
+    """A debounced measurement due when the window closes must not start a worker after the
+    window joined its workers (a thread destroyed while running aborts the program)."""
+    w = make_window()
+    open_and_wait(qtbot, w, shared_data / "ludb" / "data" / "55.hea")
+    w.measurement_ui.dock.raise_()
+    qtbot.waitUntil(lambda: not w.measurements.pending, timeout=10000)
+    started: list[str] = []
+    real_start = w.tasks.start
+
+    def start(kind, fn, **kw):
+        started.append(kind)
+        return real_start(kind, fn, **kw)
+
+    monkeypatch.setattr(w.tasks, "start", start)
+    w.view_state.set_position(1.0)  # the next measurement is now due in 150 ms
+    assert w.measurements.pending and not started
+    w.close()
+    qtbot.wait(400)
+    assert "measurements" not in started
+    assert w.tasks.active_count() == 0

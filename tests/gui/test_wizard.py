@@ -246,6 +246,7 @@ def test_accept_saves_the_model_and_the_viewer_uses_it(viewer, qtbot, error_boxe
     review.lead_combo.setCurrentText("V5")
     names = [item.name() for item in review.plot.listDataItems()]
     assert names == ["V5 measured (truth)", "V5 SYNTHESIZED, general model", "V5 SYNTHESIZED, personal model"]
+    assert_review_plot_style(review)
     assert "visit7.hea" in review.overlay_label.text()
     assert wizard.button(QWizard.WizardButton.FinishButton).text() == "Accept"
     closed: list[int] = []
@@ -330,3 +331,40 @@ def test_without_an_open_record_the_review_draws_a_held_out_part(make_window, qt
     wizard.reject()
     assert leftovers() == [] and library_models() == []
     assert not error_boxes
+
+
+def assert_review_plot_style(review) -> None:
+    """The project's trace style: no dashes; both syntheses in the synthesized hue, the
+    personal model in the synthesized colour itself, the general one washed out; the
+    truth in the measured ink."""
+    from app.render.theme import LIGHT
+
+    truth, general, personal = review.plot.listDataItems()
+    pens = {item.name(): item.opts["pen"] for item in (truth, general, personal)}
+    assert all(pen.style() == Qt.PenStyle.SolidLine for pen in pens.values()), pens
+    assert personal.opts["pen"].color() == LIGHT.synthesized
+    assert truth.opts["pen"].color() == LIGHT.measured
+    washed = general.opts["pen"].color()
+    assert washed != LIGHT.synthesized and washed.hue() == pytest.approx(LIGHT.synthesized.hue(), abs=3)
+    assert washed.lightness() > LIGHT.synthesized.lightness()
+    assert "dashed" not in review.plot.plotItem.titleLabel.text
+
+
+def test_review_plot_draws_syntheses_solid_in_the_synthesized_colour(qtbot) -> None:
+    """The review page's overlay alone (no training): the style, for every lead shown."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from app.wizard.page_review import ReviewPage
+
+    t = np.linspace(0, 2, 1000)
+    wave = {lead: np.sin(2 * np.pi * t * k) for k, lead in enumerate(("V1", "V5"), start=1)}
+    overlay = SimpleNamespace(label="test", fs=500.0, truth=wave, general=dict(wave), personal=dict(wave))
+    page = ReviewPage(SimpleNamespace(review=SimpleNamespace(overlay=overlay)))
+    qtbot.addWidget(page)
+    for lead in ("V1", "V5"):
+        page.show_lead(lead)
+        assert [item.name() for item in page.plot.listDataItems()] == [
+            f"{lead} measured (truth)", f"{lead} SYNTHESIZED, general model", f"{lead} SYNTHESIZED, personal model"]
+        assert_review_plot_style(page)

@@ -1,0 +1,1 @@
+"""Calibrated uncertainty bands for synthesized leads (see ``docs/uncertainty.md``)."""

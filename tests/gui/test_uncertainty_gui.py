@@ -1,0 +1,108 @@
+"""The calibrated band in the viewer: toggle, confidence indicator, band over time, export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QImage
+
+from app.controllers.export import export_png
+from app.render.page import footer_lines
+from app.shell.main_window import MainWindow
+from leadsynth_core.io import Hdf5RecordWriter, read_record, sample_path
+
+from .conftest import wait_synthesis
+
+pytestmark = pytest.mark.gui
+
+INPUTS = ("I", "II", "V2", "V4")
+
+
+@pytest.fixture
+def patch_file(tmp_path: Path) -> Path:
+    """A 4-lead recording without the other leads: no truth for anything synthesized."""
+    path = tmp_path / "patch.h5"
+    base = read_record(sample_path())
+    with Hdf5RecordWriter(path, base.fs, INPUTS) as writer:
+        writer.append(base.select(INPUTS).signal)
+    return path
+
+
+def _open(qtbot, w: MainWindow, path: Path, inputs: tuple[str, ...]) -> None:
+    w.set_inputs(inputs)
+    w.open_path(path)
+    wait_synthesis(qtbot, w)
+    qtbot.waitUntil(lambda: w.document.band is not None, timeout=10_000)
+
+
+@pytest.mark.parametrize("truth", [True, False], ids=["with-truth", "without-truth"])
+def test_band_toggle_and_indicator(qtbot, make_window, patch_file: Path, truth: bool) -> None:
+    w = make_window()
+    _open(qtbot, w, sample_path() if truth else patch_file, INPUTS)
+    overlay = w.band_overlay
+    path = overlay.band_path("V1")
+    assert path is not None and not path.isEmpty()
+    # The band encloses the trace: it is wider than the trace's own vertical extent.
+    trace = next(ci.trace for ci in w.grid.cell_items() if ci.cell.lead == "V1")
+    assert path.boundingRect().height() > trace.boundingRect().height()
+    assert overlay.band_path("I") is None and overlay.indicator_text("I") is None  # measured: no band
+    assert overlay.band_path("III") is None  # derived from I, II: exact, no band
+    text = overlay.indicator_text("V1")
+    assert text is not None and ("confidence" in text or "narrow band" in text)
+    assert "90 % band, calibrated on LUDB 161-200" in w.grid.legend_text()
+    w.band_action.trigger()  # off
+    assert overlay.band_path("V1") is None
+    assert overlay.indicator_text("V1") is not None  # the indicator does not need the band drawn
+    assert "band hidden" in w.grid.legend_text()
+    assert w.settings.value("view/band") is False
+    w.band_action.trigger()  # on again
+    assert overlay.band_path("V1") is not None
+
+
+def test_band_setting_persists_and_presentation_hides_it(qtbot, make_window) -> None:
+    w = make_window()
+    _open(qtbot, w, sample_path(), INPUTS)
+    w.set_presentation(True)
+    assert w.band_overlay.band_path("V1") is None  # off in presentation mode unless chosen
+    w.band_presentation_action.trigger()
+    assert w.band_overlay.band_path("V1") is not None
+    w.set_presentation(False)
+    w.band_action.trigger()
+    assert w.band_overlay.band_path("V1") is None
+    w2 = make_window()
+    assert not w2.band_action.isChecked() and w2.band_presentation_action.isChecked()
+    assert w2.view_state.band is False
+
+
+@pytest.mark.parametrize("truth", [True, False], ids=["with-truth", "without-truth"])
+def test_band_over_time_plot(qtbot, make_window, patch_file: Path, truth: bool) -> None:
+    w = make_window()
+    _open(qtbot, w, sample_path() if truth else patch_file, INPUTS)
+    plot = w.agreement_view.band_plot
+    assert set(plot.curves) == {"V1", "V3", "V5", "V6", "mean"}
+    x, y = plot.curve_data("mean")
+    band = w.document.band
+    assert x.size == int(np.ceil(w.document.record.duration)) and np.isfinite(y).all()
+    # The mean curve is the band's mean full width over the synthesized leads, per second.
+    cols = [band.result.lead_names.index(n) for n in ("V1", "V3", "V5", "V6")]
+    fs = band.result.fs
+    np.testing.assert_allclose(y[0], 2 * band.half_width[: int(fs), cols].mean(), rtol=1e-4)
+    assert "calibrated on" in plot.title.text() and "no measured truth needed" in plot.title.text()
+    with qtbot.waitSignal(plot.jump_requested, timeout=1000):
+        plot.jump_requested.emit(3.0)
+
+
+def test_export_draws_the_band_and_names_the_calibration(qtbot, make_window, tmp_path: Path) -> None:
+    w = make_window()
+    _open(qtbot, w, sample_path(), ("I",))
+    lines = footer_lines(w.document, w.view_state)
+    assert any(line.startswith("Band: 90 % band, calibrated on") for line in lines)
+    on = export_png(tmp_path / "on.png", w.document, w.view_state, dpi=100)
+    w.band_action.trigger()
+    off = export_png(tmp_path / "off.png", w.document, w.view_state, dpi=100)
+    a, b = QImage(str(on)), QImage(str(off))
+    # The band's translucent fill changes many pixels of the synthesized cells.
+    diff = sum(a.pixel(x, y) != b.pixel(x, y) for x in range(0, a.width(), 4) for y in range(0, a.height(), 4))
+    assert diff > 500
