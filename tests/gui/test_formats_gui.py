@@ -57,7 +57,7 @@ def test_philips_record_shows_patient_and_statements(qtbot, make_window, shared_
     wait_synthesis(qtbot, w)
     panel = w.record_panel
     assert panel.fields["Patient"].text() == "9999"
-    assert panel.fields["Age / sex"].text() == "60 y / male"
+    assert panel.fields["Age, sex"].text() == "60, male"
     assert panel.fields["Recorded"].text() == "2010-01-19 15:19:22"
     assert "SINUS RHYTHM" in panel.device_report.statements.text()
     # A record without a cart report hides the box again.
@@ -65,7 +65,7 @@ def test_philips_record_shows_patient_and_statements(qtbot, make_window, shared_
     wait_synthesis(qtbot, w)
     qtbot.waitUntil(lambda: w.document.path.name == "1.hea", timeout=10_000)
     assert not panel.device_report.isVisible()
-    assert "Philips" not in panel.fields["Device"].text() and panel.fields["Age / sex"].text() != "60 y / male"
+    assert "Philips" not in panel.fields["Device"].text() and panel.fields["Age, sex"].text() != "60, male"
 
 
 REAL_FILES = [
