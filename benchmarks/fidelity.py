@@ -52,7 +52,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.ptbxl_cache import fold_records, trained_ecg_ids  # noqa: E402
-from leadsynth_core.agreement import reference_truth  # noqa: E402
+from leadsynth_core.scoring import reference_truth  # noqa: E402
 from leadsynth_core.errors import LeadSynthError  # noqa: E402
 from leadsynth_core.io import read_record  # noqa: E402
 from leadsynth_core.measurement import Measurements, measure_record  # noqa: E402
