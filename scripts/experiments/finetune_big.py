@@ -1,0 +1,191 @@
+"""Continue training a shipped model (seed ensemble) on the large external sources.
+
+One seeded, logged, checkpointed command per model::
+
+    .venv/bin/python scripts/experiments/finetune_big.py linres-i-ii-v4 --out runs/big/all \
+        --cache cache/external --steps 3000 --threads 1
+
+Data (each a *source*; a batch draws a source by ``SOURCE_WEIGHTS``, then a record in it):
+PTB-XL folds 1-8 (100 Hz, 17,4xx records of 15,000+ patients; folds 9 and 10 are never
+drawn), CinC 2011 set-a (acceptable, unsaturated recordings), and the shared training split
+(LUDB 1-160, CPSC, SPH, the PTB-XL copies whose ecg_id lies in folds 1-8), plus the
+deepfake-ecg stream.  ``--holdout cpsc,sph`` leaves whole sources out (for the transfer
+study).  Batches, augmentations and the normalisation are the product's own
+(``training.train.make_batch``); the data of step k comes from ``default_rng([seed, k])`` so
+that ``--resume`` continues exactly.
+
+Each member of the ensemble is trained on its own output (deep-ensemble style: the loss is
+the mean of the members' errors), which keeps the members' disagreement meaningful for the
+uncertainty band; the shipped output stays the members' mean.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F  # noqa: N812
+
+from leadsynth_core.models.features import INDEPENDENT_LEADS
+from leadsynth_core.models.networks import LinresEnsemble
+from leadsynth_core.models.registry import load_model, save_model
+from leadsynth_core.training.data import TrainingRecord, load_training_records
+from leadsynth_core.training.train import _lr_at, make_batch, synthetic_pool
+
+log = logging.getLogger("finetune_big")
+
+#: Probability that a real crop comes from each source (renormalised over the sources used).
+SOURCE_WEIGHTS = {"ptbxl_big": 0.45, "cinc2011": 0.15, "ludb": 0.2, "cpsc": 0.1, "sph": 0.05, "ptbxl": 0.05}
+#: The shared PTB-XL copies (ecg_id 1-10) whose ecg_id lies in fold 9 or 10: never trained on.
+PTBXL_SHARED_HELD = {"cinc2021/PTB_PTBXL/HR00008", "cinc2021/PTB_PTBXL/HR00009", "cinc2021/PTB_PTBXL/HR00010"}
+
+
+def load_sources(cache: Path, holdout: set[str]) -> dict[str, list[TrainingRecord]]:
+    out: dict[str, list[TrainingRecord]] = {}
+    shared = [r for r in load_training_records("train") if r.name not in PTBXL_SHARED_HELD]
+    for r in shared:
+        out.setdefault(r.source, []).append(r)
+    z = np.load(cache / "ptbxl.npz")
+    keep = np.flatnonzero(z["strat_fold"] <= 8)
+    leads = z["leads"]
+    out["ptbxl_big"] = [TrainingRecord(f"ptbxl/{z['ecg_id'][i]}", "ptbxl_big", leads[i]) for i in keep]
+    c = np.load(cache / "cinc2011.npz")
+    out["cinc2011"] = [TrainingRecord(f"cinc2011/{n}", "cinc2011", x) for n, x in zip(c["record"], c["leads"], strict=True)]
+    for name in holdout:
+        out.pop(name, None)
+    return out
+
+
+def member_outputs(net: LinresEnsemble, x: torch.Tensor) -> torch.Tensor:
+    """(members, B, C_out, L): member i = linear path + k x its residual columns."""
+    c_in, k = net.in_channels, net.members
+    w, b = net.head.weight, net.head.bias
+    lin = F.conv1d(x, w[:, :c_in], b)
+    width = net.bodies[0].out_channels
+    outs = [lin + k * F.conv1d(body(x), w[:, c_in + i * width: c_in + (i + 1) * width]) for i, body in enumerate(net.bodies)]
+    return torch.stack(outs)
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("model", help="shipped model id or path to start from")
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--cache", type=Path, default=Path("cache/external"))
+    p.add_argument("--steps", type=int, default=3000)
+    p.add_argument("--batch", type=int, default=16)
+    p.add_argument("--crop", type=int, default=1024, help="crop length in samples at the model rate")
+    p.add_argument("--lr", type=float, default=3e-4)
+    p.add_argument("--synthetic", type=float, default=0.15)
+    p.add_argument("--holdout", default="", help="comma-separated sources left out (e.g. cpsc,sph)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--resume", action="store_true")
+    a = p.parse_args()
+    a.out.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s",
+                        handlers=[logging.FileHandler(a.out / f"{Path(a.model).stem}.log"), logging.StreamHandler()])
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+    holdout = {s for s in a.holdout.split(",") if s}
+    sources = load_sources(a.cache, holdout)
+    names = sorted(sources)
+    sw = np.array([SOURCE_WEIGHTS.get(n, 0.05) for n in names])
+    sw = sw / sw.sum()
+    records: list[TrainingRecord] = []
+    weights: list[float] = []
+    for n, w in zip(names, sw, strict=True):
+        records += sources[n]
+        weights += [w / len(sources[n])] * len(sources[n])
+    rw = np.array(weights) / np.sum(weights)
+    log.info("sources: %s", ", ".join(f"{n} {len(sources[n])} ({w:.2f})" for n, w in zip(names, sw, strict=True)))
+
+    base = load_model(a.model)
+    net = base.module
+    if not isinstance(net, LinresEnsemble):
+        sys.exit(f"{a.model}: not a linres_ensemble network")
+    card = base.card
+    any_subset = bool(card.any_subset)
+    fixed_mask = None
+    ii: list[int] = []
+    oo = list(range(len(INDEPENDENT_LEADS)))
+    if not any_subset:
+        fixed_mask = np.array([n in card.inputs for n in INDEPENDENT_LEADS], dtype=np.float32)
+        ii = [INDEPENDENT_LEADS.index(n) for n in card.inputs]
+        oo = [INDEPENDENT_LEADS.index(n) for n in card.outputs]
+    pool = synthetic_pool(2000, Path("cache")) if a.synthetic > 0 else None
+    length = a.crop
+    opt = torch.optim.AdamW(net.parameters(), lr=a.lr, weight_decay=2.5e-4)
+    ckpt = a.out / f"{card.id}.ckpt.pt"
+    step = 0
+    if a.resume and ckpt.exists():
+        state = torch.load(ckpt, weights_only=True, map_location="cpu")
+        net.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        step = int(state["step"])
+        log.info("resumed at step %d", step)
+    net.train()
+    t0, first, running = time.time(), step, 0.0
+    while step < a.steps:
+        rng = np.random.default_rng([a.seed, step])
+        x16, y8, m = make_batch(records, pool, rng, batch_size=a.batch, length=length, synthetic_fraction=a.synthetic,
+                                fixed_mask=fixed_mask, record_weights=rw)
+        if any_subset:
+            x = torch.from_numpy(x16)
+            y = torch.from_numpy(y8)
+            weight = torch.from_numpy(1.0 - m)[:, :, None]
+        else:
+            x = torch.from_numpy(np.ascontiguousarray(x16[:, ii]))
+            y = torch.from_numpy(np.ascontiguousarray(y8[:, oo]))
+            weight = torch.ones(y.shape[0], y.shape[1], 1)
+        for g in opt.param_groups:
+            g["lr"] = _lr_at(step, a.steps, a.lr)
+        outs = member_outputs(net, x)
+        loss = (((outs - y[None]) ** 2) * weight[None]).sum() / (outs.shape[0] * weight.sum() * y.shape[-1])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), 5.0)
+        opt.step()
+        lv = float(loss.detach())
+        running = 0.98 * running + 0.02 * lv if step > first else lv
+        step += 1
+        if step % 50 == 0:
+            log.info("%s step %d/%d loss %.4f (%.2f steps/s)", card.id, step, a.steps, running,
+                     (step - first) / (time.time() - t0))
+        if step % 250 == 0 or step == a.steps:
+            tmp = ckpt.with_suffix(".tmp")
+            torch.save({"model": net.state_dict(), "optimizer": opt.state_dict(), "step": step}, tmp)
+            os.replace(tmp, ckpt)
+    net.eval()
+    counts = {n: len(sources[n]) for n in names}
+    earlier = list(card.training.get("continued_rounds", []))
+    if "continued" in card.training:  # a second round keeps the first one's record
+        earlier.append({"from_weights_sha256": card.training.get("continued_from"), **card.training["continued"]})
+    card.training = {
+        **{k: v for k, v in card.training.items() if k not in ("command", "continued", "continued_rounds")},
+        **({"continued_rounds": earlier} if earlier else {}),
+        "continued_from": card.weights_sha256,
+        "continued": {
+            "command": "python scripts/experiments/finetune_big.py " + " ".join(sys.argv[1:]),
+            "steps": a.steps, "batch_size": a.batch, "crop_samples": a.crop, "lr": a.lr, "seed": a.seed,
+            "synthetic_fraction": a.synthetic, "loss": "mean of the members' masked MSE",
+            "sources": counts, "source_weights": {n: round(float(w), 3) for n, w in zip(names, sw, strict=True)},
+            "held_out_sources": sorted(holdout),
+            "time_s": round(time.time() - t0, 1), "final_train_loss": round(running, 5),
+        },
+    }
+    card.metrics = {}
+    save_model(net, card, a.out / card.id)
+    (a.out / f"{card.id}.done.json").write_text(json.dumps(card.training["continued"], indent=1))
+    log.info("wrote %s", a.out / card.id)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
