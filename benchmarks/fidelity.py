@@ -52,13 +52,13 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.ptbxl_cache import fold_records, trained_ecg_ids  # noqa: E402
-from leadsynth_core.scoring import reference_truth  # noqa: E402
 from leadsynth_core.errors import LeadSynthError  # noqa: E402
 from leadsynth_core.io import read_record  # noqa: E402
 from leadsynth_core.measurement import Measurements, measure_record  # noqa: E402
 from leadsynth_core.measurement.delineate import delineate_median  # noqa: E402
 from leadsynth_core.models import load_model  # noqa: E402
 from leadsynth_core.record import EcgRecord  # noqa: E402
+from leadsynth_core.scoring import reference_truth  # noqa: E402
 from leadsynth_core.synthesis import synthesize  # noqa: E402
 
 log = logging.getLogger("benchmarks.fidelity")
