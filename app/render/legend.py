@@ -46,8 +46,8 @@ def legend_html(doc: ViewerDocument, state: ViewState, th: Theme) -> str:
     elif s.mode == "compare":
         parts.append(f"<span style='background-color:{th.difference.name(QColor.NameFormat.HexArgb)}'>"
                      f"&nbsp;&nbsp;&nbsp;</span>&nbsp;difference to measured truth")
-        if doc.scores:  # which truth the PCC badges compare with (issue 13, item 2)
-            parts.append(f"scores vs. {style.REFERENCE_LABELS[doc.score_reference]}")
+        if doc.scores:  # which truth is drawn, shaded and scored (issue 13, item 2)
+            parts.append(f"truth and scores: {style.REFERENCE_LABELS[doc.score_reference]}")
     else:
         parts.append("<i>review: device view</i>")
     band = doc.band

@@ -20,7 +20,7 @@ from PySide6.QtCore import QObject, Signal
 
 from leadsynth_core.leads import STANDARD_LEADS, parse_lead_list
 from leadsynth_core.record import EcgRecord, Provenance
-from leadsynth_core.scoring import DEFAULT_REFERENCE, REFERENCES, LeadScore
+from leadsynth_core.scoring import DEFAULT_REFERENCE, REFERENCES, LeadScore, reference_signal
 
 from .filters import DisplayFilters
 from .paper import CART_GAIN_12X1, DATA_WIDTH_MM, sample_range
@@ -89,6 +89,7 @@ class ViewerDocument(QObject):
         self.scores: dict[str, LeadScore] = {}
         #: What ``scores`` compare with (``leadsynth_core.scoring.REFERENCES``).
         self.score_reference: str = DEFAULT_REFERENCE
+        self._truth_cache: dict[tuple[int, str, str], np.ndarray] = {}
         self.state: str = self.IDLE
         self.state_message: str = ""
         #: Per-segment agreement (``leadsynth_core.agreement``): of the whole record, also
@@ -257,6 +258,20 @@ class ViewerDocument(QObject):
         """False when every standard lead is measured: there is nothing to synthesize."""
         return set(self.inputs) != set(STANDARD_LEADS)
 
+    def _reference_truth(self, rec: EcgRecord, lead: str) -> np.ndarray:
+        """The truth a synthesized lead is drawn and scored against: the stored samples, or
+        (the default) the baseline-corrected truth.  Drawing the stored samples under
+        baseline-free synthesized leads while the badges score against the corrected truth
+        would show a baseline-wander "difference" the PCC does not count.  Cached per
+        record, lead and reference; the record's samples are never changed."""
+        key = (id(rec), lead, self.score_reference)
+        cache = self._truth_cache
+        if key not in cache:
+            if len(cache) > 24 or any(k[0] != id(rec) for k in cache):
+                cache.clear()
+            cache[key] = reference_signal(rec.lead(lead), rec.fs, self.score_reference)
+        return cache[key]
+
     def lead_display(self, lead: str, mode: str) -> LeadDisplay:
         """What the cell of ``lead`` shows in ``mode`` ("compare" or "review")."""
         rec, res = self.record, self.result
@@ -269,7 +284,7 @@ class ViewerDocument(QObject):
             # measured I and II, so its difference to the file says nothing about the model.
             if mode == "compare" and prov is Provenance.SYNTHESIZED and lead in rec.lead_names \
                     and rec.provenance_of(lead) is Provenance.MEASURED:
-                truth = rec.lead(lead)
+                truth = self._reference_truth(rec, lead)
             model = self.model_name if prov is Provenance.SYNTHESIZED else None
             score = self.scores.get(lead) if truth is not None else None
             return LeadDisplay(lead, prov, res.lead(lead), truth, model, score)

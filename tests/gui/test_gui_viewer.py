@@ -16,6 +16,7 @@ from leadsynth_core import metrics
 from leadsynth_core.io import read_record, write_record
 from leadsynth_core.leads import STANDARD_LEADS
 from leadsynth_core.record import EcgRecord, Provenance
+from leadsynth_core.scoring import reference_signal
 from leadsynth_core.synthesis import synthesize
 
 from .conftest import wait_synthesis
@@ -77,7 +78,10 @@ def check_cells_match(window: MainWindow, expected: EcgRecord, truth: EcgRecord)
             assert ci.truth is not None and ci.fill is not None
             tidx, tvals = drawn_samples(window, ci, ci.truth)
             np.testing.assert_array_equal(tidx, idx)
-            np.testing.assert_allclose(tvals, truth.lead(ci.cell.lead)[tidx], atol=1e-5)
+            # The truth under a synthesized lead is the one its scores use (the document's
+            # reference: by default the baseline-corrected truth).
+            want = reference_signal(truth.lead(ci.cell.lead), truth.fs, window.document.score_reference)
+            np.testing.assert_allclose(tvals, want[tidx], atol=1e-4)
         else:
             assert ci.truth is None
         checked += 1
@@ -514,7 +518,7 @@ def test_scores_against_the_baseline_corrected_truth(qtbot, make_window, shared_
     truth, result = read_record(path), w.document.result
     assert w.document.score_reference == "highpass"
     assert "vs. baseline-corrected truth (0.5 Hz high-pass)" in w.metrics.note.text()
-    assert "scores vs. baseline-corrected truth (0.5 Hz high-pass)" in w.grid.legend_text()
+    assert "truth and scores: baseline-corrected truth (0.5 Hz high-pass)" in w.grid.legend_text()
     badges = {ci.cell.lead: ci for ci in w.grid.cell_items() if ci.badge is not None}
     for lead in result.leads_with(Provenance.SYNTHESIZED):
         want = metrics.pcc(highpass(truth.lead(lead), truth.fs, 0.5), result.lead(lead))
@@ -523,10 +527,11 @@ def test_scores_against_the_baseline_corrected_truth(qtbot, make_window, shared_
     from app.render.page import footer_lines
 
     assert any("vs. baseline-corrected truth" in line for line in footer_lines(w.document, w.view_state))
-    # The truth drawn is still the stored samples (display filters are a separate choice).
+    # The truth drawn (and shaded against) is the one scored: the baseline-corrected truth,
+    # so the difference band shows what the PCC counts, not the file's baseline wander.
     ci = badges[result.leads_with(Provenance.SYNTHESIZED)[0]]
     idx, values = drawn_samples(w, ci, ci.truth)
-    np.testing.assert_allclose(values, truth.lead(ci.cell.lead)[idx], atol=1e-5)
+    np.testing.assert_allclose(values, highpass(truth.lead(ci.cell.lead), truth.fs, 0.5)[idx], atol=1e-4)
     hp_scores = dict(w.document.scores)
 
     w.metrics.reference.setCurrentIndex(w.metrics.reference.findData("raw"))
@@ -538,9 +543,13 @@ def test_scores_against_the_baseline_corrected_truth(qtbot, make_window, shared_
         want = metrics.pcc(truth.lead(lead), result.lead(lead))
         assert w.document.scores[lead].pcc == pytest.approx(want, abs=1e-6)
         assert badges[lead].badge.textItem.toPlainText() == f"PCC {want:.2f}"
+    # ... and the truth drawn is then the stored samples, as read.
+    ci = badges[result.leads_with(Provenance.SYNTHESIZED)[0]]
+    idx, values = drawn_samples(w, ci, ci.truth)
+    np.testing.assert_allclose(values, truth.lead(ci.cell.lead)[idx], atol=1e-5)
     # LUDB carries baseline wander: the baseline-corrected comparison is the kinder one.
     assert np.mean([s.pcc for s in hp_scores.values()]) > np.mean([s.pcc for s in w.document.scores.values()])
-    assert "stored samples" in w.metrics.note.text() and "scores vs. stored samples" in w.grid.legend_text()
+    assert "stored samples" in w.metrics.note.text() and "truth and scores: stored samples" in w.grid.legend_text()
     assert any("vs. stored samples" in line for line in footer_lines(w.document, w.view_state))
     # A new window keeps the choice (settings persist), and a new synthesis scores with it.
     w2 = make_window()
