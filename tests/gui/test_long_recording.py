@@ -16,6 +16,7 @@ from leadsynth_core.io import Hdf5RecordWriter, read_window, write_record
 from leadsynth_core.leads import STANDARD_LEADS
 from leadsynth_core.models import load_model
 from leadsynth_core.record import EcgRecord, Provenance
+from leadsynth_core.scoring import reference_signal
 from leadsynth_core.synthesis import synthesize
 
 from .conftest import wait_synthesis
@@ -91,7 +92,9 @@ def _check_drawn_equals_core(w: MainWindow, path: Path) -> None:
         if ci.display.provenance is Provenance.SYNTHESIZED:
             tidx, tvals = drawn_samples(w, ci, ci.truth)
             np.testing.assert_array_equal(tidx, idx)
-            np.testing.assert_allclose(tvals, window.lead(ci.cell.lead)[tidx - doc.offset], atol=1e-5)
+            # The truth drawn is the one the window's scores use (baseline-corrected by default).
+            want = reference_signal(window.lead(ci.cell.lead), window.fs, doc.score_reference)
+            np.testing.assert_allclose(tvals, want[tidx - doc.offset], atol=1e-4)
             assert "window" in ci.trace.toolTip()
         checked += 1
     assert checked == 13
