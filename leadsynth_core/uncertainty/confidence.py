@@ -23,8 +23,6 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..preprocess import detect_r_peaks
-
 __all__ = ["LeadConfidence", "LEVELS", "lead_confidence", "band_over_time", "QRS_HALF_S"]
 
 #: Half-width of the QRS window around each R peak (s).
@@ -74,6 +72,10 @@ def lead_confidence(signal: np.ndarray, half_width: np.ndarray, fs: float, lead_
     cols = [lead_names.index(r) for r in reference_leads if r in lead_names]
     peaks = np.array([], dtype=int)
     if cols and n > int(2 * fs):
+        # scipy.signal is imported here, not at module import: the viewer imports this module
+        # at start-up, and scipy.signal alone costs it about 0.8 s.
+        from ..preprocess import detect_r_peaks
+
         peaks = np.asarray(detect_r_peaks(signal[:, cols], fs), dtype=int)
     w = max(1, int(round(QRS_HALF_S * fs)))
     windows = [(max(0, p - w), min(n, p + w + 1)) for p in peaks] or [(0, n)]
