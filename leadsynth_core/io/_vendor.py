@@ -7,13 +7,14 @@
 * :func:`device_report` builds ``metadata["device_report"]``: the cart's own measurements
   (keys of the measurements issue: ``heart_rate_bpm``, ``pr_ms``, ``qrs_ms``, ``qt_ms``,
   ``qtc_bazett_ms``, ``axis_deg`` {p, qrs, t}) and interpretation statements.
-* :func:`parse_number`, :func:`normalise_sex`, :func:`window` for the readers.
+* :func:`parse_number`, :func:`normalise_sex`, :func:`compact_timestamp`, :func:`window` for the readers.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -59,6 +60,24 @@ def normalise_sex(text: Any) -> str | None:
         return "M"
     if t in ("F", "FEMALE"):
         return "F"
+    return None
+
+
+def compact_timestamp(text: str | None) -> _dt.datetime | None:
+    """``YYYYMMDD[HHMM[SS]][.ffffff][+/-ZZZZ]`` (DICOM DT, HL7 TS) -> naive datetime, or None.
+
+    Fractions and the time-zone offset are dropped (the record keeps the cart's local
+    time); a value that is not a date is None, never a guess.
+    """
+    if not text:
+        return None
+    digits = re.split(r"[.+-]", text.strip(), maxsplit=1)[0]
+    for fmt, n in (("%Y%m%d%H%M%S", 14), ("%Y%m%d%H%M", 12), ("%Y%m%d", 8)):
+        if len(digits) >= n:
+            try:
+                return _dt.datetime.strptime(digits[:n], fmt)
+            except ValueError:
+                return None
     return None
 
 

@@ -29,7 +29,7 @@ from ..errors import LeadSynthError, RecordFormatError
 from ..leads import try_canonical_lead_name
 from ..record import EcgRecord, Provenance
 from ._common import check_fs, check_read_size, unit_scale
-from ._vendor import assemble, device_report, normalise_sex, parse_number, printable
+from ._vendor import assemble, compact_timestamp, device_report, normalise_sex, parse_number, printable
 
 __all__ = ["FORMAT_NAME", "ECG_SOP_CLASSES", "SCPECG_LEAD_CODES", "is_dicom", "read_dicom_ecg"]
 
@@ -111,14 +111,7 @@ def _datetime(ds: Any) -> _dt.datetime | None:
     if not text:
         date, time = str(ds.get("ContentDate", "") or ""), str(ds.get("ContentTime", "") or "")
         text = date + time
-    digits = text.split(".")[0].split("+")[0]
-    for fmt, n in (("%Y%m%d%H%M%S", 14), ("%Y%m%d%H%M", 12), ("%Y%m%d", 8)):
-        if len(digits) >= n:
-            try:
-                return _dt.datetime.strptime(digits[:n], fmt)
-            except ValueError:
-                return None
-    return None
+    return compact_timestamp(text)
 
 
 def _report(ds: Any, device: str | None) -> dict[str, Any] | None:

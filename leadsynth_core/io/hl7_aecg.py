@@ -21,7 +21,7 @@ from ..errors import RecordFormatError
 from ..record import EcgRecord
 from . import xml_safe as X
 from ._common import check_fs, unit_scale
-from ._vendor import assemble, device_report, normalise_sex, parse_number
+from ._vendor import assemble, compact_timestamp, device_report, normalise_sex, parse_number
 
 __all__ = ["FORMAT_NAME", "ROOT", "read_aecg"]
 
@@ -53,18 +53,6 @@ def _rhythm_series(root: X.Element, where: str) -> X.Element:
     raise RecordFormatError(f"{where}: the aECG document has no rhythm waveform series (component/series code RHYTHM)")
 
 
-def _timestamp(value: str | None) -> _dt.datetime | None:
-    if not value:
-        return None
-    digits = value.split(".")[0].split("+")[0].split("-")[0]
-    for fmt, n in (("%Y%m%d%H%M%S", 14), ("%Y%m%d%H%M", 12), ("%Y%m%d", 8)):
-        if len(digits) >= n:
-            try:
-                return _dt.datetime.strptime(digits[:n], fmt)
-            except ValueError:
-                return None
-    return None
-
 
 def _sequences(series: X.Element, where: str) -> tuple[float, dict[str, np.ndarray], _dt.datetime | None]:
     seq_set = X.find_path(series, "component", "sequenceSet")
@@ -87,7 +75,7 @@ def _sequences(series: X.Element, where: str) -> tuple[float, dict[str, np.ndarr
                 raise RecordFormatError(f"{where}: the time sequence has no usable increment (value and unit s/ms)")
             fs = check_fs(1.0 / (step * _TIME_UNITS[unit]), where, "time sequence increment")
             head = X.child(value, "head")
-            start = _timestamp(head.get("value") if head is not None else None)
+            start = compact_timestamp(head.get("value") if head is not None else None)
             continue
         if not code.startswith(_LEAD_PREFIX):
             continue
@@ -173,7 +161,7 @@ def read_aecg(path: str | Path, start: int = 0, stop: int | None = None) -> EcgR
         meta["device_report"] = report
     subject_id = X.child(subject, "id")
     effective = X.find_path(root, "effectiveTime", "center")
-    recorded = began or _timestamp(effective.get("value") if effective is not None else None)
+    recorded = began or compact_timestamp(effective.get("value") if effective is not None else None)
     return assemble(
         leads, fs, where, patient_id=subject_id.get("extension") if subject_id is not None else None,
         recorded_at=recorded, metadata=meta, start=start, stop=stop,
