@@ -38,9 +38,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -53,6 +51,7 @@ if str(ROOT) not in sys.path:
 
 from benchmarks.ptbxl_cache import fold_records, trained_ecg_ids  # noqa: E402
 from leadsynth_core.errors import LeadSynthError  # noqa: E402
+from leadsynth_core.files import atomic_write_text  # noqa: E402
 from leadsynth_core.io import read_record  # noqa: E402
 from leadsynth_core.measurement import Measurements, measure_record  # noqa: E402
 from leadsynth_core.measurement.delineate import delineate_median  # noqa: E402
@@ -175,13 +174,6 @@ def _f(v: Any, fmt: str) -> str:
     return "—" if v is None else format(v, fmt)
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
-
 
 def render(result: dict) -> str:
     md = ["# Clinical-feature fidelity of the synthesized leads", "",
@@ -270,9 +262,9 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(evaluate(mid, inputs, recs, truths))
         result["datasets"][ds] = rows
     result["seconds"] = round(time.time() - t0, 1)
-    _atomic_write(args.out, json.dumps(result, indent=2))
+    atomic_write_text(args.out, json.dumps(result, indent=2))
     text = render(result)
-    _atomic_write(args.out.with_suffix(".md"), text)
+    atomic_write_text(args.out.with_suffix(".md"), text)
     print(text)
     return 0
 

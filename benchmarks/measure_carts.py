@@ -27,9 +27,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -37,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from leadsynth_core.errors import LeadSynthError
+from leadsynth_core.files import atomic_write_text
 from leadsynth_core.io import read_record
 from leadsynth_core.measurement import compare_with_device, measure_record
 from leadsynth_core.measurement.device import DEVICE_ROWS
@@ -148,13 +147,6 @@ def markdown(results: dict[str, Any]) -> list[str]:
     return [*md, ""]
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
-
 
 def run(data: Path) -> dict[str, Any]:
     t0 = time.time()
@@ -187,8 +179,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     results = run(args.data)
     md = markdown(results)
-    _atomic_write(args.out, json.dumps(results, indent=2))
-    _atomic_write(args.out.with_suffix(".md"), "\n".join(md))
+    atomic_write_text(args.out, json.dumps(results, indent=2))
+    atomic_write_text(args.out.with_suffix(".md"), "\n".join(md))
     print("\n".join(md))
     return 0
 

@@ -31,15 +31,14 @@ import argparse
 import csv
 import dataclasses
 import json
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import wfdb
 
+from leadsynth_core.files import atomic_write_text
 from leadsynth_core.io import read_record
 from leadsynth_core.measurement.beats import NotMeasurable, form_beats
 from leadsynth_core.measurement.delineate import DelineationSettings, delineate_median
@@ -202,13 +201,6 @@ def _table(title: str, summ: dict) -> list[str]:
     return [*lines, ""]
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
-
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -237,8 +229,8 @@ def main(argv: list[str] | None = None) -> int:
     if "neurokit2_lead_ii" in d:
         md += _table("neurokit2 0.3 DWT delineator on lead II, records 1-160, same R peaks", d["neurokit2_lead_ii"])
     md += [f"Not measurable (no beat delineated): {', '.join(map(str, a['not_measurable'])) or 'none'}.", ""]
-    _atomic_write(args.out, json.dumps(results, indent=2))
-    _atomic_write(args.out.with_suffix(".md"), "\n".join(md))
+    atomic_write_text(args.out, json.dumps(results, indent=2))
+    atomic_write_text(args.out.with_suffix(".md"), "\n".join(md))
     print("\n".join(md))
     return 0
 
