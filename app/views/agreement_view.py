@@ -39,6 +39,7 @@ from ..state.document import ViewerDocument, ViewState, fmt_hms
 from ..state.paper import DATA_WIDTH_MM
 from .band_time import BandTimePlot
 from .score_reference import ScoreReferenceBox
+from .time_plot import time_plot
 
 if TYPE_CHECKING:
     from leadsynth_core.agreement import Agreement
@@ -96,20 +97,7 @@ class AgreementView(QWidget):
         bar.addWidget(self.cancel_button)
         bar.addWidget(self.save_button)
 
-        self.plot = pg.PlotWidget()
-        self.plot.setMenuEnabled(False)
-        self.plot.hideButtons()
-        self.plot.showGrid(x=True, y=True, alpha=0.25)
-        self.plot.setLabel("left", "PCC")
-        self.plot.setLabel("bottom", "time", units="s")
-        self.plot.getAxis("bottom").enableAutoSIPrefix(False)
-        self.plot.setMouseEnabled(x=True, y=False)
-        self.plot.addLegend(offset=(-10, -10), labelTextSize="8pt", colCount=5)
-        self.page_region = pg.LinearRegionItem(movable=False, brush=pg.mkBrush(255, 170, 0, 50),
-                                               pen=pg.mkPen(None))
-        self.page_region.setZValue(-10)
-        self.page_region.setToolTip("The 12-lead page on screen")
-        self.plot.addItem(self.page_region, ignoreBounds=True)
+        self.plot, self.page_region = time_plot("PCC", (-10, -10), 5)
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.plot.scene().sigMouseClicked.connect(self._on_plot_clicked)
 

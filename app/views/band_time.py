@@ -16,6 +16,7 @@ from leadsynth_core.uncertainty.confidence import band_over_time
 
 from ..state.document import ViewerDocument, ViewState
 from ..state.paper import DATA_WIDTH_MM
+from .time_plot import time_plot
 
 __all__ = ["BandTimePlot"]
 
@@ -36,18 +37,7 @@ class BandTimePlot(QWidget):
         self.title = QLabel()
         self.title.setWordWrap(True)
         self.title.setTextFormat(Qt.TextFormat.RichText)
-        self.plot = pg.PlotWidget()
-        self.plot.setMenuEnabled(False)
-        self.plot.hideButtons()
-        self.plot.showGrid(x=True, y=True, alpha=0.25)
-        self.plot.setLabel("left", "band width (mV)")
-        self.plot.setLabel("bottom", "time", units="s")
-        self.plot.getAxis("bottom").enableAutoSIPrefix(False)
-        self.plot.setMouseEnabled(x=True, y=False)
-        self.plot.addLegend(offset=(-10, 10), labelTextSize="8pt", colCount=6)
-        self.page_region = pg.LinearRegionItem(movable=False, brush=pg.mkBrush(255, 170, 0, 50), pen=pg.mkPen(None))
-        self.page_region.setZValue(-10)
-        self.plot.addItem(self.page_region, ignoreBounds=True)
+        self.plot, self.page_region = time_plot("band width (mV)", (-10, 10), 6)
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.plot.scene().sigMouseClicked.connect(self._on_clicked)
         lay = QVBoxLayout(self)
