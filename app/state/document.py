@@ -89,7 +89,11 @@ class ViewerDocument(QObject):
         self.scores: dict[str, LeadScore] = {}
         #: What ``scores`` compare with (``leadsynth_core.scoring.REFERENCES``).
         self.score_reference: str = DEFAULT_REFERENCE
-        self._truth_cache: dict[tuple[int, str, str], np.ndarray] = {}
+        # The reference truth drawn under synthesized leads, per (lead, reference), for
+        # the record held in _truth_of (compared by identity: a new record or window
+        # starts a new cache; an id() key could be reused by a later record).
+        self._truth_cache: dict[tuple[str, str], np.ndarray] = {}
+        self._truth_of: EcgRecord | None = None
         self.state: str = self.IDLE
         self.state_message: str = ""
         #: Per-segment agreement (``leadsynth_core.agreement``): of the whole record, also
@@ -264,13 +268,13 @@ class ViewerDocument(QObject):
         baseline-free synthesized leads while the badges score against the corrected truth
         would show a baseline-wander "difference" the PCC does not count.  Cached per
         record, lead and reference; the record's samples are never changed."""
-        key = (id(rec), lead, self.score_reference)
-        cache = self._truth_cache
-        if key not in cache:
-            if len(cache) > 24 or any(k[0] != id(rec) for k in cache):
-                cache.clear()
-            cache[key] = reference_signal(rec.lead(lead), rec.fs, self.score_reference)
-        return cache[key]
+        if self._truth_of is not rec:
+            self._truth_cache.clear()
+            self._truth_of = rec
+        key = (lead, self.score_reference)
+        if key not in self._truth_cache:
+            self._truth_cache[key] = reference_signal(rec.lead(lead), rec.fs, self.score_reference)
+        return self._truth_cache[key]
 
     def lead_display(self, lead: str, mode: str) -> LeadDisplay:
         """What the cell of ``lead`` shows in ``mode`` ("compare" or "review")."""
