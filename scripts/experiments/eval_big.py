@@ -15,39 +15,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
 import torch
-from scipy import signal as sps
 
-from leadsynth_core.leads import STANDARD_LEADS, derive_limb_leads
 from leadsynth_core.metrics import pcc
-from leadsynth_core.models.features import MODEL_FS
 from leadsynth_core.models.registry import load_model
 from leadsynth_core.record import EcgRecord, Provenance
 from leadsynth_core.synthesis import synthesize
 from leadsynth_core.training.data import default_data_root, load_records
 
-SETS = {"I,II,V2,V4": "linres-i-ii-v2-v4", "I,II,V4": "linres-i-ii-v4", "I,II,V3": "linres-i-ii-v3",
-        "I,II": "linres-i-ii", "I": "anysubset"}
-LINEAR = {"I,II,V2,V4": "linear-i-ii-v2-v4", "I,II,V4": "linear-i-ii-v4", "I,II,V3": "linear-i-ii-v3",
-          "I,II": "linear-i-ii", "I": "linear-i"}
-
-
-def band(x: np.ndarray, fs: float) -> np.ndarray:
-    sos = sps.butter(2, [0.5, 40.0], btype="bandpass", fs=fs, output="sos")
-    return sps.sosfiltfilt(sos, x.astype(np.float64))
-
-
-def record_from_model_space(x8: np.ndarray, name: str) -> EcgRecord:
-    """A 12-lead record at the model rate from a cached (8, T) array."""
-    x = x8.astype(np.float32)
-    limb = derive_limb_leads(x[0], x[1])
-    leads = {"I": x[0], "II": x[1], **limb, **{f"V{i}": x[1 + i] for i in range(1, 7)}}
-    sig = np.stack([leads[n] for n in STANDARD_LEADS], axis=1)
-    return EcgRecord(signal=sig, fs=MODEL_FS, lead_names=tuple(STANDARD_LEADS),
-                     provenance=(Provenance.MEASURED,) * 12, source=name)
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+from accuracy_external import LINEAR, SETS, band, record_from_model_space  # noqa: E402  (one copy of each)
 
 
 def datasets(cache: Path, which: list[str], n_fold9: int) -> dict[str, list[EcgRecord]]:
