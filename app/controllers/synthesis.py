@@ -8,6 +8,7 @@ selection changes.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -41,10 +42,25 @@ def _select_model(inputs: Sequence[str], patient_id: str | None) -> Any:
     return select_model(inputs, patient_id=patient_id)
 
 
+@functools.lru_cache(maxsize=4)
+def _loaded_model(card_path: str, weights_sha256: str) -> Any:
+    """The model of a card file, loaded once per version of its weights.
+
+    A long recording is synthesized window by window as the user pages: reading, hashing
+    and building the network again for every window was repeated work on that path.  The
+    key holds the weights' hash from the card just read, so a model saved again (a
+    personal model re-trained) is loaded afresh; ``load_model`` checks the file against it.
+    Inference only reads the network (eval mode, no gradients), so windows may share it.
+    """
+    from leadsynth_core.models import load_model
+
+    return load_model(card_path)
+
+
 def _synthesize(record: EcgRecord, inputs: Sequence[str], card: Any, progress: Progress,
                 cancel: CancelToken) -> tuple[EcgRecord, BandData | None, str]:
     """The synthesis, with its calibrated band when the model has one (else None and why not)."""
-    from leadsynth_core.models import load_model
+    from leadsynth_core.models import LoadedModel, load_model
     from leadsynth_core.synthesis import synthesize
     from leadsynth_core.uncertainty.band import synthesize_with_band
     from leadsynth_core.uncertainty.calibration import read_calibration
@@ -52,7 +68,15 @@ def _synthesize(record: EcgRecord, inputs: Sequence[str], card: Any, progress: P
     from leadsynth_core.uncertainty.members import has_members
 
     use_inference_threads()
-    loaded = load_model(card)
+    path = getattr(card, "path", None)
+    if path is not None and getattr(card, "weights_sha256", ""):
+        # The network comes from the cache; the card is the one chosen (its patient, name).
+        cached = _loaded_model(str(path), card.weights_sha256)
+        # A file replaced since the card was read: load_model(card) then names the mismatch.
+        same = cached.card.weights_sha256 == card.weights_sha256
+        loaded = LoadedModel(card, cached.module) if same else load_model(card)
+    else:
+        loaded = load_model(card)
     try:
         calibration = read_calibration(loaded.card) if has_members(loaded.module) else None
         why = "" if calibration is not None else f"no band: model {loaded.card.id} is not a seed ensemble"

@@ -171,7 +171,7 @@ def test_moving_the_time_position_reads_and_draws_the_new_window(qtbot, make_win
         tracemalloc.stop()
     # Paging costs a fixed amount per window (reading it, synthesis, the measurements and the
     # band computed on it in workers), never a share of the file: the bound is the larger of
-    # 5 % of the file and ten float64 copies of the loaded window (about 5.8 MB were measured
+    # 5 % of the file and ten float64 copies of the loaded window (about 5.1 MB were measured
     # with a 10-s page: a 0.7 MB window, the rest presumably the per-window work of the synthesis,
     # measurement and band workers; not yet traced).  Reading the file whole
     # (86 MB here) fails either way.
