@@ -89,7 +89,8 @@ def _synthesize(record: EcgRecord, inputs: Sequence[str], card: Any, progress: P
     half = banded.half_width.astype(np.float32)
     measured = [n for n, p in zip(out.lead_names, out.provenance, strict=True) if p is Provenance.MEASURED]
     confidence = lead_confidence(out.signal, half, out.fs, out.lead_names, measured)
-    return out, BandData(out, half, banded.level, banded.calibration, confidence, banded.probe_factor), ""
+    return out, BandData(out, half, banded.level, banded.calibration, confidence, banded.probe_factor,
+                       banded.spread_factor), ""
 
 
 def score_leads(truth: EcgRecord, result: EcgRecord, cancel: CancelToken | None = None,

@@ -31,6 +31,9 @@ class BandData:
     #: The self-check's factor on the band (1: none; above 1: this recording's measured leads
     #: predict each other worse than the calibration records' did).
     probe_factor: float = 1.0
+    #: The mean factor of the members' overall disagreement on this stretch (1: none; above 1:
+    #: they disagree more than on the calibration records).
+    spread_factor: float = 1.0
 
     def lead_half_width(self, lead: str) -> np.ndarray | None:
         """The half-width of ``lead`` (mV), or None when it has no band (measured, derived)."""

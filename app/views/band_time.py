@@ -78,8 +78,10 @@ class BandTimePlot(QWidget):
             self.curves["mean"] = self.plot.plot(t, mean, pen=pg.mkPen("#000000", width=2.5), name="mean")
         scope = " (loaded window)" if self._doc.is_long else ""
         low = [n for n, c in band.confidence.items() if c.level == "low"]
-        check = (f" Self-check on the measured leads: band x{band.probe_factor:.2f}."
-                 if band.probe_factor != 1.0 else "")
+        parts = [f"self-check on the measured leads x{band.probe_factor:.2f}"] if band.probe_factor != 1.0 else []
+        if band.spread_factor != 1.0:
+            parts.append(f"members' overall disagreement x{band.spread_factor:.2f}")
+        check = f" Band factors of this recording: {', '.join(parts)}." if parts else ""
         self.title.setText(
             f"<b>Band width over time</b>{scope}: {band.calibration}. Wide = the synthesis is unsure there; "
             f"no measured truth needed. Click to show that time.{check}"

@@ -34,12 +34,13 @@ from ..progress import CancelToken, ProgressCallback
 from ..record import EcgRecord, Provenance
 from ..synthesis import synthesize
 from .calibration import Calibration, LeadSetCalibration, read_calibration, spread_envelope
+from .factors import ratio_factor, spread_factor
 from .members import SpreadNet, require_members
-from .probe import probe_factor, probe_rms
+from .probe import probe_rms
 
 log = logging.getLogger(__name__)
 
-__all__ = ["BandedRecord", "synthesize_with_band", "band_half_widths"]
+__all__ = ["BandedRecord", "synthesize_with_band"]
 
 # Each frontal lead as a I + b II (Einthoven and Goldberger; as in leadsynth_core.leads).
 _LIMB = {"I": (1.0, 0.0), "II": (0.0, 1.0), "III": (-1.0, 1.0), "aVR": (-0.5, -0.5),
@@ -62,6 +63,9 @@ class BandedRecord:
     calibration: str
     #: The self-check's factor on the band (1: none, see :mod:`.probe`).
     probe_factor: float = 1.0
+    #: The mean over the recording of the factor of the members' overall disagreement (1: none,
+    #: :mod:`.factors`; it varies along a long recording).
+    spread_factor: float = 1.0
 
     @property
     def half_width(self) -> np.ndarray:
@@ -80,8 +84,10 @@ class _BandModel(LoadedModel):
         self._spread_net = SpreadNet(base.module)
         self._q, self._eps = factors.arrays(base.card.outputs)
         self._probe = factors.probe
+        self._spread = factors.spread
         self.half_widths: dict[str, np.ndarray] = {}
         self.probe_factor = 1.0
+        self.spread_factor = 1.0
 
     def predict(self, record: EcgRecord, inputs: str | Sequence[str], *,
                 progress: ProgressCallback | None = None, cancel: CancelToken | None = None) -> dict[str, np.ndarray]:
@@ -93,7 +99,13 @@ class _BandModel(LoadedModel):
         z = run_windowed(self._spread_net, p.x, self.card.window, self.card.hop, progress=progress, cancel=cancel)
         c = len(self.card.outputs)
         self.probe_factor = self._self_check(record, measured)
-        half = band_half_widths(z[c:], self._q, self._eps) * self.probe_factor
+        env = spread_envelope(z[c:], MODEL_FS)
+        local: np.ndarray | float = 1.0
+        if self._spread:
+            rows = [k for k, name in enumerate(self.card.outputs) if name not in p.measured]
+            local = spread_factor(env, rows, float(self._spread["reference"]), float(self._spread["kappa"]))
+        self.spread_factor = float(np.mean(local))
+        half = self._q * (env + self._eps) * self.probe_factor * local
         out: dict[str, np.ndarray] = {}
         n = record.n_samples
         for k, name in enumerate(self.card.outputs):
@@ -115,7 +127,7 @@ class _BandModel(LoadedModel):
             return 1.0
         model = _probe_model(str(probe["model"]), str(probe["model_sha256"]))
         rms = probe_rms(model, record, measured, probe["inputs"], probe["target"])
-        return probe_factor(rms, float(probe["reference_rms"]), float(probe["gamma"]))
+        return ratio_factor(rms, float(probe["reference_rms"]), float(probe["gamma"]))
 
 
 @functools.cache
@@ -125,11 +137,6 @@ def _probe_model(model_id: str, sha256: str) -> LoadedModel:
         raise ModelError(f"the band's self-check was calibrated with other weights of {model_id!r}; "
                          "run: python -m leadsynth_core.uncertainty.calibrate")
     return model
-
-
-def band_half_widths(spread: np.ndarray, q: np.ndarray, eps: np.ndarray) -> np.ndarray:
-    """Half-widths (model units) from the members' spread (C_out, T) and the factors (C_out, 1)."""
-    return q * (spread_envelope(spread, MODEL_FS) + eps)
 
 
 def _smooth_to_record(sig: np.ndarray, fs: float, n: int) -> np.ndarray:
@@ -196,4 +203,4 @@ def synthesize_with_band(
             low[:, j] = sig - h
             high[:, j] = sig + h
     return BandedRecord(record=out, low=low, high=high, level=calibration.level, calibration=text,
-                        probe_factor=banded.probe_factor)
+                        probe_factor=banded.probe_factor, spread_factor=banded.spread_factor)

@@ -17,7 +17,7 @@ import datetime as _dt
 import logging
 import shlex
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -31,8 +31,9 @@ from ..record import EcgRecord
 from ..training.data import default_data_root, read_splits
 from ..training.run import ANY_SUBSET_VALIDATION_SETS
 from .calibration import Calibration, calibration_path, fit_lead_set, write_calibration
+from .factors import RecordItem, record_factors, references, select_exponents
 from .members import SpreadNet, has_members
-from .probe import GAMMA, PROBE_MODEL, probe_design, probe_factor, probe_rms
+from .probe import PROBE_MODEL, probe_design, probe_rms
 
 __all__ = ["HOLDOUT", "holdout_records", "model_space_items", "lead_sets_of", "calibrate_model", "main"]
 
@@ -93,29 +94,51 @@ def lead_sets_of(loaded: LoadedModel) -> list[tuple[str, ...]]:
 
 
 def calibrate_model(model: str | LoadedModel, records: dict[str, list[EcgRecord]], *, command: str = "",
-                    write: bool = True) -> Calibration:
-    """Fit the calibration of ``model`` on ``records`` (source -> records); write it beside the card."""
+                    write: bool = True, exponents: Mapping[str, tuple[float, float]] | None = None) -> Calibration:
+    """Fit the calibration of ``model`` on ``records`` (source -> records); write it beside the card.
+
+    ``exponents`` (input lead set "I,II,V4" -> ``(gamma, kappa)``) fixes the record factors'
+    exponents; by default they are chosen by leave-one-source-out over ``records``
+    (:func:`~.factors.select_exponents`; 0 with a single source).
+    """
     loaded = load_model(model)
     if not has_members(loaded.module):
         raise ModelError(f"model {loaded.card.id!r} is not a seed ensemble; it has no member spread to calibrate")
     lead_sets = {}
     probe_model = load_model(PROBE_MODEL)
+    outputs = list(loaded.card.outputs)
     for inputs in lead_sets_of(loaded):
-        pairs = [(r, it) for rs in records.values() for r in rs for it in model_space_items(loaded, [r], inputs)]
-        recs, items = [r for r, _ in pairs], [it[:3] for _, it in pairs]
+        key = ",".join(inputs)
+        rows = [k for k, n in enumerate(outputs) if n not in inputs]
         design = probe_design(inputs)
-        factors, probe = None, None
+        by_source: dict[str, list[RecordItem]] = {}
+        for source, recs in records.items():
+            items: list[RecordItem] = []
+            for rec in recs:
+                for y, mu, sd, _ in model_space_items(loaded, [rec], inputs):
+                    rms = probe_rms(probe_model, rec, inputs, design[0], design[1]) if design else None
+                    items.append((y, mu, sd, rms))
+            by_source[source] = items
+        if exponents is not None and key in exponents:
+            gamma, kappa = (float(x) for x in exponents[key])
+            selection = None
+        else:
+            gamma, kappa, cov = select_exponents(by_source, outputs, rows)
+            selection = {"rule": "leave-one-source-out, the worst coverage nearest the level",
+                         "coverage": {s: round(c, 4) for s, c in cov.items()}} if cov else None
+        every = [it for items in by_source.values() for it in items]
+        probe_ref, spread_ref = references(every, rows)
+        factors = record_factors(every, rows, probe_ref, spread_ref, gamma, kappa)
+        fitted = fit_lead_set([it[:3] for it in every], outputs, factors=factors)
         if design is not None:
-            rms = [probe_rms(probe_model, r, inputs, design[0], design[1]) for r in recs]
-            reference = float(np.median(rms))
-            factors = [probe_factor(x, reference) for x in rms]
-            probe = {"inputs": list(design[0]), "target": design[1], "model": probe_model.card.id,
-                     "model_sha256": probe_model.card.weights_sha256, "reference_rms": round(reference, 6),
-                     "gamma": GAMMA}
-        fitted = fit_lead_set(items, loaded.card.outputs, factors=factors)
-        fitted.probe = probe
-        lead_sets[",".join(inputs)] = fitted
-        log.info("calibrated %s for %s on %d records", loaded.card.id, ",".join(inputs), len(items))
+            fitted.probe = {"inputs": list(design[0]), "target": design[1], "model": probe_model.card.id,
+                            "model_sha256": probe_model.card.weights_sha256, "reference_rms": round(probe_ref, 6),
+                            "gamma": gamma}
+        fitted.spread = {"reference": round(spread_ref, 6), "kappa": kappa}
+        fitted.selection = selection
+        lead_sets[key] = fitted
+        log.info("calibrated %s for %s on %d records (gamma %.2f, kappa %.2f)", loaded.card.id, key, len(every),
+                 gamma, kappa)
     cal = Calibration(
         model_id=loaded.card.id, weights_sha256=loaded.card.weights_sha256, lead_sets=lead_sets,
         sources=[f"{name} ({len(recs)} records, never trained on)" for name, recs in records.items()],

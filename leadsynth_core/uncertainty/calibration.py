@@ -3,8 +3,9 @@
 The band's half-width, in model units (the record's amplitude scale divides them out),
 is ``q[lead] * (envelope(spread)[lead] + eps[lead]) * f``: the ensemble members' spread
 (:mod:`.members`), its local envelope (:func:`spread_envelope`), a per-lead floor
-``eps``, and the record's self-check factor ``f`` (:mod:`.probe`: how much harder this
-recording is than the calibration records, from its measured leads alone).  ``q`` is the split-conformal factor: on records from sources the model never
+``eps``, and the record's factor ``f`` (:mod:`.factors`: the self-check of :mod:`.probe`,
+how much harder this recording is than the calibration records from its measured leads
+alone, times the members' overall disagreement on it).  ``q`` is the split-conformal factor: on records from sources the model never
 trained on, the fraction ``level`` of the scores ``|truth - mean| / (envelope + eps)``
 lies at or below it, so on exchangeable data ``level`` of the true samples fall inside
 the band.  Each record weighs the same (the same number of samples is drawn from each)
@@ -91,6 +92,11 @@ class LeadSetCalibration:
     #: The self-check (:mod:`.probe`): ``inputs``, ``target``, ``model``, ``model_sha256``,
     #: ``reference_rms`` (median on the calibration records) and ``gamma``; None: no check.
     probe: dict[str, Any] | None = None
+    #: The overall-spread factor (:mod:`.factors`): ``reference`` (median of the records' mean
+    #: envelope over the synthesized leads, model units) and ``kappa``; None: no such factor.
+    spread: dict[str, Any] | None = None
+    #: How the exponents were chosen: the leave-one-source-out coverage per source.
+    selection: dict[str, Any] | None = None
 
     def arrays(self, outputs: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """``q`` and ``eps`` as (C_out, 1) columns in the order of ``outputs``."""
@@ -103,17 +109,18 @@ class LeadSetCalibration:
 
 
 def fit_lead_set(items: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]], outputs: Sequence[str],
-                 level: float = BAND_LEVEL, factors: Sequence[float] | None = None) -> LeadSetCalibration:
+                 level: float = BAND_LEVEL, factors: Sequence[float | np.ndarray] | None = None
+                 ) -> LeadSetCalibration:
     """Fit ``q`` and ``eps`` per lead from ``(truth, mean, spread)`` model-space arrays, one per record.
 
-    Each array is (C_out, T) at the model rate; ``factors`` (one per record, default 1) are
-    the self-check's band factors (:mod:`.probe`), by which the band of that record is
-    multiplied.  For each lead the floor ``eps`` is the fraction of the median spread (of
+    Each array is (C_out, T) at the model rate; ``factors`` (one per record, default 1: a
+    number, or one per sample (T,)) are the record factors (:mod:`.factors`), by which the
+    band of that record is multiplied.  For each lead the floor ``eps`` is the fraction of the median spread (of
     :data:`_EPS_FRACTIONS`) that gives the narrowest mean band at the calibrated ``q``.
     """
     if not items:
         raise ModelError("band calibration needs at least one record")
-    factors = [1.0] * len(items) if factors is None else [float(f) for f in factors]
+    factors = [1.0] * len(items) if factors is None else [np.asarray(f, dtype=np.float64) for f in factors]
     envs = [spread_envelope(sd) for _, _, sd in items]
     # Dividing the error by the record's factor is the same as multiplying its band by it.
     errs = [np.abs(np.asarray(y, np.float64) - mu) / f for (y, mu, _), f in zip(items, factors, strict=True)]
@@ -146,9 +153,12 @@ class Calibration:
     level: float = BAND_LEVEL
     envelope_s: float = ENVELOPE_S
     method: str = ("split-conformal: half-width = q * (0.2-s envelope of the seed-ensemble members' spread + "
-                   "eps) * self-check factor, per lead, per input lead set; self-check: one measured lead "
-                   "predicted from the others by one any-subset member, (RMS error / calibration median) "
-                   "clipped to 0.5-3, to the power gamma")
+                   "eps) * self-check factor * overall-spread factor, per lead, per input lead set; self-check: "
+                   "one measured lead predicted from the others by one any-subset member, (RMS error / "
+                   "calibration median) clipped to 0.5-3, to the power gamma; overall spread: (the record's "
+                   "mean envelope over the synthesized leads / calibration median) clipped to 0.5-3, to the "
+                   "power kappa; gamma and kappa per lead set by leave-one-source-out over the calibration "
+                   "sources")
     command: str = ""
     created: str = ""
     #: Set when the calibration is borrowed from a personal model's base model.
@@ -185,7 +195,9 @@ class Calibration:
             sets = {k: LeadSetCalibration(q={n: float(x) for n, x in v["q"].items()},
                                           eps={n: float(x) for n, x in v["eps"].items()},
                                           records=int(v.get("records", 0)),
-                                          probe=dict(v["probe"]) if v.get("probe") else None)
+                                          probe=dict(v["probe"]) if v.get("probe") else None,
+                                          spread=dict(v["spread"]) if v.get("spread") else None,
+                                          selection=dict(v["selection"]) if v.get("selection") else None)
                     for k, v in d["lead_sets"].items()}
             return cls(model_id=str(d["model_id"]), weights_sha256=str(d["weights_sha256"]), lead_sets=sets,
                        sources=[str(s) for s in d["sources"]], level=float(d.get("level", BAND_LEVEL)),

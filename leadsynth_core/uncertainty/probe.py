@@ -7,7 +7,8 @@ error grows (calibrated on LUDB alone, the band held 70-83 % instead of 90 % on 
 leave one measured lead out, predict it from the others with one member of the any-subset
 model, and compare with what was measured.  The normalised RMS error of that prediction,
 relative to its median on the calibration records, says how much harder this recording
-is; the band is scaled by ``clip(ratio, 0.5, 3) ** 0.75`` (:data:`GAMMA`, :data:`CLIP`).
+is; the band is scaled by ``clip(ratio, 0.5, 3) ** gamma``, with ``gamma`` chosen per input
+lead set at calibration (:mod:`.factors`).
 
 Which lead is left out (:func:`probe_design`): the last measured chest lead, else I
 (predicted from II; on LUDB <-> PTB that held the I + II band at 84/94 % where II from I
@@ -30,17 +31,10 @@ from ..models.networks import LinresEnsemble
 from ..record import EcgRecord
 from .members import require_members
 
-__all__ = ["PROBE_MODEL", "GAMMA", "CLIP", "probe_design", "probe_rms", "probe_factor", "MemberNet"]
+__all__ = ["PROBE_MODEL", "probe_design", "probe_rms", "MemberNet"]
 
 #: The model that predicts the left-out lead (it takes any subset).
 PROBE_MODEL = "anysubset"
-#: Exponent of the difficulty ratio (0: no self-check; 1: proportional).  0.75 held the
-#: band within 85-95 % in both directions LUDB <-> PTB for the three chest-lead input sets
-#: (0.5 and 1 each missed one direction); chosen on these two sources, so an assumption.
-GAMMA = 0.75
-#: Bounds of the ratio before the exponent: one odd recording never shrinks the band
-#: below half, nor widens it beyond three times.
-CLIP = (0.5, 3.0)
 
 
 class MemberNet(nn.Module):
@@ -88,8 +82,3 @@ def probe_rms(probe: LoadedModel, record: EcgRecord, measured: Sequence[str], in
     t = to_model_space({target: truth}, record.fs, hp)[target][: y.shape[1]] / p.scale
     return float(np.sqrt(np.mean((t - y[k, : t.shape[0]]) ** 2)))
 
-
-def probe_factor(rms: float, reference: float, gamma: float = GAMMA) -> float:
-    """The band's scale factor for a probe error ``rms`` against the calibration's ``reference``."""
-    ratio = float(np.clip(rms / max(reference, 1e-9), *CLIP))
-    return ratio**gamma
