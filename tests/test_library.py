@@ -6,6 +6,7 @@ import datetime as _dt
 import shutil
 import sqlite3
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -260,3 +261,35 @@ def test_real_ptb_records_patient_and_date(shared_data: Path) -> None:
         latest = lib.latest_complete_recordings("patient001", n=5)
         # The dated recording first; the Challenge copies carry no recording date.
         assert latest[0].id == s0010.id and len(latest) == 3
+
+
+def _open_together(path: Path, n: int) -> list[BaseException]:
+    """Open ``n`` libraries on ``path`` from ``n`` threads released at the same moment."""
+    barrier = threading.Barrier(n)
+    errors: list[BaseException] = []
+
+    def open_one() -> None:
+        barrier.wait()
+        try:
+            with Library(path) as lib:
+                assert lib.schema_version == SCHEMA_VERSION
+        except (LibraryError, AssertionError) as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_one) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors
+
+
+def test_libraries_opened_at_once_on_a_new_file_all_open(tmp_path: Path) -> None:
+    """The viewer's threads may open a new library together: one migrates, the others see it done.
+
+    (Before the version was re-read under the write lock, the later ones ran the migration
+    again: "table patients already exists".)
+    """
+    for attempt in range(10):
+        errors = _open_together(tmp_path / f"lib{attempt}.sqlite3", 6)
+        assert not errors, errors

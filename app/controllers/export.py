@@ -23,6 +23,7 @@ from leadsynth_core.record import EcgRecord
 from ..render.measurement_marks import ExportExtras
 from ..render.page import A4_LANDSCAPE_MM, render_page
 from ..render.theme import theme
+from ..state.band import BandData
 from ..state.document import ViewerDocument, ViewState
 
 log = logging.getLogger(__name__)
@@ -77,12 +78,43 @@ def export_png(path: str | Path, doc: ViewerDocument, state: ViewState, extras: 
     return p
 
 
-def record_writer(record: EcgRecord, path: Path) -> Callable[[Callable[[float, str], None], object], Path]:
-    """A worker task that writes ``record`` (WFDB, HDF5, DICOM or EDF+ by extension) atomically."""
+#: Record formats that can carry the band beside the signal (HDF5 datasets, a WFDB companion).
+BAND_SUFFIXES = (".h5", ".hdf5", ".hea", "")
+
+
+def carries_band(path: Path) -> bool:
+    """Whether a record written to ``path`` keeps the band (HDF5 or WFDB; not DICOM or EDF+)."""
+    return path.suffix.lower() in BAND_SUFFIXES
+
+
+def record_writer(record: EcgRecord, path: Path, band: BandData | None = None
+                  ) -> Callable[[Callable[[float, str], None], object], Path]:
+    """A worker task that writes ``record`` (WFDB, HDF5, DICOM or EDF+ by extension) atomically.
+
+    With ``band`` (the calibrated band computed for exactly this ``record``) and a format
+    that can hold it, the band is written too, as ``leadsynth synthesize --uncertainty``
+    writes it: HDF5 ``band_low``/``band_high``, WFDB ``<name>_band`` beside the record.
+    """
+    if band is not None and band.result is not record:
+        raise ExportError("the band belongs to another synthesis result; synthesize again before saving")
 
     def work(progress: Callable[[float, str], None], _cancel: object) -> Path:
         progress(0.0, f"writing {path.name}")
-        out = write_record(record, path)
+        if band is not None and carries_band(path):
+            from leadsynth_core.uncertainty.band import BandedRecord
+            from leadsynth_core.uncertainty.files import write_banded_hdf5, write_banded_wfdb
+
+            half = band.half_width.astype("float64")
+            sig = record.signal.astype("float64")
+            banded = BandedRecord(record=record, low=(sig - half).astype("float32"),
+                                  high=(sig + half).astype("float32"), level=band.level,
+                                  calibration=band.calibration)
+            if path.suffix.lower() in (".h5", ".hdf5"):
+                out = write_banded_hdf5(banded, path)
+            else:
+                out = write_banded_wfdb(banded, path)[0]
+        else:
+            out = write_record(record, path)
         progress(1.0, "written")
         return Path(out)
 
@@ -90,17 +122,20 @@ def record_writer(record: EcgRecord, path: Path) -> Callable[[Callable[[float, s
 
 
 def long_record_writer(src: Path, dst: Path, inputs: Sequence[str], model: object,
-                       key: str | None) -> Callable[[Callable[[float, str], None], CancelToken], Path]:
+                       key: str | None, *, uncertainty: bool = False
+                       ) -> Callable[[Callable[[float, str], None], CancelToken], Path]:
     """A worker task that streams the synthesis of a whole long recording to HDF5.
 
     The viewer holds one window only; :func:`leadsynth_core.streaming.synthesize_file`
-    reads, synthesizes and writes chunk by chunk (bounded memory, atomic output).
+    reads, synthesizes and writes chunk by chunk (bounded memory, atomic output), with the
+    band when ``uncertainty``.
     """
 
     def work(progress: Callable[[float, str], None], cancel: CancelToken) -> Path:
         from leadsynth_core.streaming import synthesize_file  # imports torch: only when saving
 
-        return Path(synthesize_file(src, dst, tuple(inputs), model, key=key, progress=progress, cancel=cancel))
+        return Path(synthesize_file(src, dst, tuple(inputs), model, key=key, progress=progress, cancel=cancel,
+                                    uncertainty=uncertainty))
 
     return work
 

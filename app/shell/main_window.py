@@ -355,8 +355,13 @@ class MainWindow(MenusAndActions, QMainWindow):
             self.notifier.error("Nothing to save", "no synthesized record yet: open a record and choose the measured leads")
             return
         p = Path(path)
-        self.tasks.start("export", export.record_writer(result, p),
-                         on_success=lambda out: self.notifier.info(f"Saved {out}"),
+        band = self.document.band if self.document.band is not None and self.document.band.result is result else None
+        what = ""
+        if band is not None:
+            what = (f" with the {int(round(100 * band.level))} % band" if export.carries_band(p)
+                    else f" (without the band: {p.suffix or 'this format'} cannot hold it; save as .h5 or WFDB)")
+        self.tasks.start("export", export.record_writer(result, p, band),
+                         on_success=lambda out: self.notifier.info(f"Saved {out}{what}"),
                          on_error=lambda exc: self.notifier.error("Save failed", exc))
 
     def _save_long_record(self, path: Path) -> None:
@@ -368,7 +373,9 @@ class MainWindow(MenusAndActions, QMainWindow):
             self.notifier.error("Save failed", f"{path.name}: a long recording is saved as HDF5 (.h5), "
                                                "streamed chunk by chunk")
             return
-        self.tasks.start("export", export.long_record_writer(doc.path, path, doc.inputs, doc.model_card, doc.key),
+        writer = export.long_record_writer(doc.path, path, doc.inputs, doc.model_card, doc.key,
+                                           uncertainty=doc.band is not None)
+        self.tasks.start("export", writer,
                          on_success=lambda out: self.notifier.info(f"Saved {out}"),
                          on_error=lambda exc: self.notifier.error("Save failed", exc),
                          on_progress=lambda f, m: self.document.synthesis_progress.emit(f, m))

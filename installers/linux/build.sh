@@ -108,6 +108,29 @@ grep -q "^# software: LeadSynth $VERSION\$" "$T/o.hea" || fail "o.hea does not n
 [ -s "$T/o.dat" ] || fail "o.dat missing"
 echo "ok: leadsynth synthesize -> o.hea + o.dat"
 
+# Hospital formats: their readers and writers come from pydicom, edfio, sierraecg and
+# defusedxml, which the bundle must carry. Written by the bundled CLI, then read back by it.
+for ext in dcm edf; do
+  "${CLEAN_ENV[@]}" "$B/leadsynth" synthesize "$SAMPLE" --inputs I,II,V2,V4 --out "$T/o.$ext" \
+      || fail "leadsynth synthesize --out o.$ext exited $?"
+  "${CLEAN_ENV[@]}" "$B/leadsynth" info "$T/o.$ext" | grep -q "^rate: *500 Hz" \
+      || fail "leadsynth info could not read back o.$ext"
+  echo "ok: leadsynth synthesize -> o.$ext, read back"
+done
+# The real carts' exports of ../shared/data/formats (GE MUSE, Philips, CardioSoft, HL7 aECG,
+# DICOM), when that folder is present: every file not named bad_* opens.
+FORMATS="${LEADSYNTH_SHARED_DATA:-$ROOT/../shared/data}/formats"
+if [ -d "$FORMATS" ]; then
+  n=0
+  while IFS= read -r f; do
+    "${CLEAN_ENV[@]}" "$B/leadsynth" info "$f" >/dev/null || fail "leadsynth info $f exited $?"
+    n=$((n + 1))
+  done < <(find "$FORMATS" -type f \( -name '*.xml' -o -name '*.dcm' \) ! -name 'bad_*' | sort)
+  echo "ok: leadsynth info opened $n real hospital exports ($FORMATS)"
+else
+  echo "note: $FORMATS absent: the real hospital exports were not tried"
+fi
+
 # A user's HDF5 file (not a bundled sample) is first read by a child process; frozen, that
 # child is the executable itself (installers/leadsynth_cli_entry.py routes the flag).
 cp "$SAMPLE" "$T/user.h5"

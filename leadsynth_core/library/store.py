@@ -110,6 +110,10 @@ class Library(PatientVerbs):
         for target in range(version + 1, SCHEMA_VERSION + 1):
             log.info("%s: migrating library schema %d -> %d", self.path, target - 1, target)
             with self._transaction() as cur:
+                # Read the version again under the write lock: another connection (a viewer
+                # thread opening the same new library) may have migrated since we looked.
+                if int(cur.execute("PRAGMA user_version").fetchone()[0]) >= target:
+                    continue
                 # executescript would COMMIT our transaction; run the statements one by one
                 # so the migration and the version bump are one atomic step.
                 for statement in _split_sql(MIGRATIONS[target - 1]):

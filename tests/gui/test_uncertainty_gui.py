@@ -106,3 +106,36 @@ def test_export_draws_the_band_and_names_the_calibration(qtbot, make_window, tmp
     # The band's translucent fill changes many pixels of the synthesized cells.
     diff = sum(a.pixel(x, y) != b.pixel(x, y) for x in range(0, a.width(), 4) for y in range(0, a.height(), 4))
     assert diff > 500
+
+
+def test_save_12_lead_writes_the_band_shown(qtbot, make_window, patch_file: Path, tmp_path: Path,
+                                             error_boxes) -> None:
+    from leadsynth_core.record import Provenance
+    from leadsynth_core.uncertainty.files import read_hdf5_band, read_wfdb_band
+
+    w = make_window()
+    _open(qtbot, w, patch_file, INPUTS)
+    result, band = w.document.result, w.document.band
+    synth = [j for j, p in enumerate(result.provenance) if p is Provenance.SYNTHESIZED]
+    half = band.half_width[:, synth]
+    posted: list[str] = []
+    w.notifier.info_posted.connect(posted.append)
+    for target in (tmp_path / "out.h5", tmp_path / "out.hea", tmp_path / "out.edf"):
+        w.save_record(target)
+        qtbot.waitUntil(lambda: not w.tasks.is_running("export"), timeout=30_000)
+        back = read_record(target)
+        assert back.provenance == result.provenance
+        if target.suffix == ".h5":
+            low, high, level, text = read_hdf5_band(target)
+            assert level == pytest.approx(0.9) and text == band.calibration
+            np.testing.assert_allclose(((high - low) / 2)[:, synth], half, atol=1e-5)
+            assert np.isnan(low[:, [j for j in range(12) if j not in synth]]).all()
+            assert "with the 90 % band" in posted[-1]
+        elif target.suffix == ".hea":
+            leads, low, high = read_wfdb_band(tmp_path / "out_band")
+            assert leads == [result.lead_names[j] for j in synth]
+            np.testing.assert_allclose((high - low) / 2, half, atol=2e-3)  # 1 uV resolution
+            assert "with the 90 % band" in posted[-1]
+        else:  # EDF+ has no place for it: saved without, and the message says so
+            assert "without the band" in posted[-1]
+    assert not error_boxes
