@@ -123,3 +123,18 @@ def test_synthesize_to_hdf5_streams_and_keeps_provenance(tmp_path: Path, capsys)
     # A second run refuses to overwrite without --force.
     assert main(["synthesize", str(sample_path()), "--inputs", "I,II,V4", "--out", str(out)]) == 2
     assert "--force" in capsys.readouterr().err
+
+
+def test_only_the_file_this_run_writes_counts_as_existing(tmp_path: Path, capsys) -> None:
+    """``--out o.dcm`` beside an existing WFDB ``o.hea`` (or ``o.h5``) is another file: written."""
+    from leadsynth_core.io import sample_path
+
+    args = ["synthesize", str(sample_path()), "--inputs", "I,II,V4", "--out"]
+    assert main([*args, str(tmp_path / "o")]) == 0  # WFDB o.hea + o.dat
+    for other in ("o.dcm", "o.edf", "o.h5"):
+        assert main([*args, str(tmp_path / other)]) == 0, capsys.readouterr().err
+        assert (tmp_path / other).exists()
+    capsys.readouterr()
+    for again in ("o", "o.hea", "o.dcm", "o.h5"):
+        assert main([*args, str(tmp_path / again)]) == 2
+        assert "output exists; use --force" in capsys.readouterr().err

@@ -56,8 +56,13 @@ def run(args: argparse.Namespace) -> int:
             f"{out}: output folder {out.parent} does not exist; create it first (mkdir -p {out.parent})"
         )
     if not args.force:
-        candidates = (out, out.with_suffix(".hea"), Path(str(out) + ".hea"))
-        existing = [q for q in candidates if q.suffix in {".hea", ".dcm", ".edf", *HDF5_SUFFIXES} and q.exists()]
+        # The file this run writes: OUT itself for DICOM, EDF+ and HDF5; OUT.hea for a WFDB
+        # base name (OUT or OUT.hea).  Another format's file of the same stem is not ours.
+        if out.suffix.lower() in {".dcm", ".edf", *HDF5_SUFFIXES}:
+            candidates: tuple[Path, ...] = (out,)
+        else:
+            candidates = (out,) if out.suffix.lower() == ".hea" else (Path(str(out) + ".hea"),)
+        existing = [q for q in candidates if q.exists()]
         if existing:
             raise RecordFormatError(f"{existing[0]}: output exists; use --force to overwrite it")
     # A damaged HDF5 file can hang or crash libhdf5: check it in a child process first.
