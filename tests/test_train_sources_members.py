@@ -139,7 +139,9 @@ def test_ensemble_fine_tune_trains_members_and_keeps_the_mean(shards: Path, tmp_
     card = json.loads(out.with_suffix(".json").read_text())
     assert card["training"]["loss"] == "mean of the members' masked MSE"
     assert card["training"]["source_weights"]["ludb"]["weight"] == pytest.approx(0.6 / 0.9, abs=1e-5)
-    assert card["training"]["base_weights_sha256"] == load_model("anysubset").card.weights_sha256
+    base_card = load_model("anysubset").card
+    assert card["training"]["base_weights_sha256"] == base_card.weights_sha256
+    assert card["description"].startswith(base_card.description.strip()) and "Then continued" in card["description"]
     assert json.loads(plain.with_suffix(".json").read_text())["training"]["loss"] == "masked MSE of the output"
     # The written model's output is still the members' mean, and the members still differ.
     x = torch.randn(2, 16, 512)

@@ -152,6 +152,7 @@ class _Trainer:
         self.o, self.data, self.command = opts, data, command
         self._refit_head = False
         self._base_info: dict[str, Any] = {}
+        self._base_description = ""
         self._pool: np.ndarray | None = None
         self.length = int(round(opts.crop_s * MODEL_FS)) // LENGTH_MULTIPLE * LENGTH_MULTIPLE
         if self.length < LENGTH_MULTIPLE:
@@ -208,6 +209,7 @@ class _Trainer:
             return build_network("linres", in_channels=n_in, out_channels=len(self.oo), **params), "linres", params
         base = load_model(self.o.base)
         # The card of a fine-tune names what it continued from (a chain of rounds stays readable).
+        self._base_description = base.card.description.strip()
         self._base_info = {"base_weights_sha256": base.card.weights_sha256, "base_training": base.card.training}
         params = {k: v for k, v in base.card.arch_params.items() if k not in ("in_channels", "out_channels")}
         if base.card.any_subset and not self.inputs:
@@ -452,7 +454,8 @@ class _Trainer:
             f"trained on {self.data.folder.name}", kind=kind, architecture=arch, inputs=self.inputs,
             arch_params=arch_params, base=o.base, steps=cfg["steps"], batch_size=cfg["batch"],
             crop_s=self.length / MODEL_FS, lr=cfg["lr"], weight_decay=cfg["weight_decay"],
-            description=f"Trained by leadsynth train on {self.data.folder} ({self.data.manifest.get('n_records')} records).",
+            description=(self._base_description + "  Then continued" if self._base_description else "Trained")
+            + f" by leadsynth train on {self.data.folder} ({self.data.manifest.get('n_records')} records).",
         )
         info = {
             "data": f"{self.data.folder} (data_id {self.data.data_id}); sources "
