@@ -6,6 +6,7 @@ Tiny data (the shared records of ``tests.shard_data``, sources ``ludb`` 12, ``ci
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 from pathlib import Path
@@ -139,6 +140,8 @@ def test_ensemble_fine_tune_trains_members_and_keeps_the_mean(shards: Path, tmp_
     card = json.loads(out.with_suffix(".json").read_text())
     assert card["training"]["loss"] == "mean of the members' masked MSE"
     assert card["training"]["source_weights"]["ludb"]["weight"] == pytest.approx(0.6 / 0.9, abs=1e-5)
+    assert card["training"]["train_records_sha256"] == hashlib.sha256("\n".join(sorted(
+        json.loads((shards / "splits.json").read_text())["train"])).encode()).hexdigest()
     base_card = load_model("anysubset").card
     assert card["training"]["base_weights_sha256"] == base_card.weights_sha256
     assert card["description"].startswith(base_card.description.strip()) and "Then continued" in card["description"]

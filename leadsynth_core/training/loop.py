@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 import json
 import logging
 import math
@@ -460,7 +461,9 @@ class _Trainer:
         info = {
             "data": f"{self.data.folder} (data_id {self.data.data_id}); sources "
                     + ", ".join(f"{k} {v}" for k, v in self.data.manifest.get("sources", {}).items()),
-            "train_records": len(self.train_rows), "validation_records": len(self.val_rows),
+            "train_records": len(self.train_rows), "train_records_sha256": hashlib.sha256(  # portable: ids, no paths
+                "\n".join(sorted(self.data.rows[i].record_id for i in self.train_rows)).encode()).hexdigest(),
+            "validation_records": len(self.val_rows),
             "steps": cfg["steps"], "batch_size": cfg["batch"], "micro_batches": micro,
             "processes": self.ctx.world, "device": str(self.ctx.device), "crop_samples": self.length,
             "lr": cfg["lr"], "optimizer": "AdamW, cosine schedule with warm-up; global batch fixed, lr not rescaled",
