@@ -32,9 +32,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--patients", metavar="CSV", default=None,
                    help="patient ids for records whose headers lack them: a CSV with columns record,patient_id "
                         "(PTB-XL's ptbxl_database.csv works as it is)")
-    p.add_argument("--split-file", metavar="CSV", default=None,
+    p.add_argument("--split-file", metavar="CSV", action="append", default=None,
                    help="declared splits: a CSV with columns record,split (train/validation/test/exclude), or "
-                        "PTB-XL's ptbxl_database.csv (strat_fold 10 test, 9 validation); others follow the rule")
+                        "PTB-XL's ptbxl_database.csv (strat_fold 10 test, 9 validation); others follow the rule "
+                        "(repeatable; the files must agree on any record they both name)")
     p.add_argument("--val-fraction", type=float, default=0.1,
                    help="fraction of patients in the validation split (default 0.1)")
     p.add_argument("--min-seconds", type=float, default=8.192,

@@ -19,7 +19,7 @@ __all__ = ["register"]
 _FORWARDED = ("data", "out", "base", "steps", "epochs", "batch", "lr", "weight_decay", "seed", "device",
               "micro_batches", "val_every", "checkpoint_every", "crop_s", "amp", "val_records", "card_records",
               "base_width", "depth", "keep", "name", "threads", "loader_workers", "synthetic_fraction",
-              "synthetic_pool", "cache_dir")
+              "synthetic_pool", "cache_dir", "source_weights")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -71,6 +71,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--synthetic-pool", type=int, default=2000, help="synthetic ECGs generated once and cached")
     p.add_argument("--cache-dir", type=Path, default=None, help="where the synthetic pool is cached "
                    "(default: the user data folder)")
+    p.add_argument("--source-weights", metavar="SRC=W,...", default=None,
+                   help="draw each real crop's source by these weights, then a record of it (e.g. "
+                        "ptbxl=0.45,cinc2011=0.15,ludb=0.2; '*=W' for every source not named; 0 leaves a source out; "
+                        "sources are index.csv's 'source' column). Default: every training record once per epoch")
+    p.add_argument("--no-member-loss", action="store_true",
+                   help="train a seed ensemble (linres_ensemble base) on the error of its mean output only; by "
+                        "default each member is trained on its own output, which keeps the uncertainty band meaningful")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -85,6 +92,8 @@ def _child_argv(args: argparse.Namespace) -> list[str]:
         argv.append("--resume")
     if args.no_progress:
         argv.append("--no-progress")
+    if args.no_member_loss:
+        argv.append("--no-member-loss")
     return argv
 
 
@@ -131,7 +140,8 @@ def run(args: argparse.Namespace) -> int:
         val_records=args.val_records, card_records=args.card_records, base_width=args.base_width, depth=args.depth,
         keep=args.keep, name=args.name, progress=not args.no_progress,
         loader_workers=args.loader_workers, synthetic_fraction=args.synthetic_fraction,
-        synthetic_pool=args.synthetic_pool, cache_dir=args.cache_dir,
+        synthetic_pool=args.synthetic_pool, cache_dir=args.cache_dir, source_weights=args.source_weights,
+        member_loss=not args.no_member_loss,
     )
     command = "leadsynth train " + " ".join(shlex.quote(a) for a in sys.argv[2:])
     card = train(opts, command=command)

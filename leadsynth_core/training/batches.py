@@ -22,6 +22,7 @@ import numpy as np
 
 from ..models.features import INDEPENDENT_LEADS
 from .shards import ShardSet
+from .sources import SourceSampler
 from .train import _STANDARD_MASKS, _augment, _normalise_batch, _random_mask
 
 __all__ = ["EpochOrder", "micro_batch", "validation_batches", "rank_micro_batches", "MicroBatchStream", "iterate"]
@@ -71,11 +72,14 @@ def micro_batch(
     vcg_rotation_deg: float = 0.0,
     pool: np.ndarray | None = None,
     synthetic_fraction: float = 0.0,
+    sampler: SourceSampler | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Micro-batch ``index`` of step ``step``: inputs (b, 16, L), targets (b, 8, L), masks (b, 8).
 
     With a ``pool`` of synthetic ECGs (``train.synthetic_pool``, (n, 8, T) mV), each sample
     is a crop of one of them with probability ``synthetic_fraction``, as in ``make_batch``.
+    With a ``sampler`` (``--source-weights``) a real crop's record is drawn by source weight
+    (:class:`~leadsynth_core.training.sources.SourceSampler`) instead of the epoch order.
     """
     b = batch_size // micro_batches
     rng = np.random.default_rng([seed, step, index])
@@ -89,7 +93,7 @@ def micro_batch(
             start = int(rng.integers(0, src.shape[-1] - length + 1))
             crop = src[:, start : start + length].astype(np.float64)
         else:
-            row = order.record_at(first + j)
+            row = order.record_at(first + j) if sampler is None else sampler.draw(rng)
             start = int(rng.integers(0, data.rows[row].length - length + 1))
             crop = data.crop(row, start, length)
         raw_in[j], raw_tg[j] = _augment(crop, rng, skip_augmentations, vcg_rotation_deg)

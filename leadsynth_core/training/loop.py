@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 import json
 import logging
 import math
@@ -55,9 +56,11 @@ from .checkpoint import load_checkpoint, save_checkpoint
 from .console import ProgressBar
 from .convert import dedicated_network
 from .distributed import DistContext, all_reduce_mean, barrier, setup, teardown
+from .member_loss import MemberStack, member_mse, uses_member_loss
 from .runlog import RunLog
 from .scoring import calibrate_batchnorm, card_metrics, crop_pcc, masked_mse
 from .shards import ShardSet, open_shards
+from .sources import parse_source_weights, source_sampler
 from .specs import ModelSpec
 from .train import _lr_at, refit_head
 
@@ -102,6 +105,8 @@ class TrainOptions:
     synthetic_pool: int = 2000
     cache_dir: Path | None = None
     loader_workers: int | None = None  # None: 2 on a GPU, 0 (batches built in the training process) on CPUs
+    source_weights: str | None = None  # "ptbxl=0.45,ludb=0.2,*=0.05" (sources.parse_source_weights)
+    member_loss: bool = True  # a seed ensemble trains each member on its own output (member_loss.py)
     progress: bool = True
 
 
@@ -147,6 +152,8 @@ class _Trainer:
     def __init__(self, opts: TrainOptions, data: ShardSet, command: str) -> None:
         self.o, self.data, self.command = opts, data, command
         self._refit_head = False
+        self._base_info: dict[str, Any] = {}
+        self._base_description = ""
         self._pool: np.ndarray | None = None
         self.length = int(round(opts.crop_s * MODEL_FS)) // LENGTH_MULTIPLE * LENGTH_MULTIPLE
         if self.length < LENGTH_MULTIPLE:
@@ -158,6 +165,8 @@ class _Trainer:
         if len(val) > opts.val_records:  # an even spread over the split, always the same
             val = [val[k] for k in np.linspace(0, len(val) - 1, opts.val_records).round().astype(int)]
         self.val_rows = val
+        self.sampler = (source_sampler(data, self.train_rows, parse_source_weights(opts.source_weights))
+                        if opts.source_weights else None)
         if opts.inputs is None:
             self.inputs: tuple[str, ...] = ()
             self.fixed_mask = None
@@ -189,6 +198,7 @@ class _Trainer:
             "lr": o.lr if o.lr is not None else (3e-4 if o.base else 1e-3), "weight_decay": o.weight_decay,
             "crop_samples": self.length, "augment": o.augment, "base_width": o.base_width, "depth": o.depth,
             "synthetic_fraction": o.synthetic_fraction, "synthetic_pool": o.synthetic_pool,
+            "source_weights": self.sampler.describe() if self.sampler else None, "member_loss": o.member_loss,
         }
 
     def _network(self, cfg: dict[str, Any]) -> tuple[nn.Module, str, dict[str, Any]]:
@@ -199,6 +209,9 @@ class _Trainer:
             params = {"base_width": cfg["base_width"], "depth": cfg["depth"]}
             return build_network("linres", in_channels=n_in, out_channels=len(self.oo), **params), "linres", params
         base = load_model(self.o.base)
+        # The card of a fine-tune names what it continued from (a chain of rounds stays readable).
+        self._base_description = base.card.description.strip()
+        self._base_info = {"base_weights_sha256": base.card.weights_sha256, "base_training": base.card.training}
         params = {k: v for k, v in base.card.arch_params.items() if k not in ("in_channels", "out_channels")}
         if base.card.any_subset and not self.inputs:
             return base.module, base.card.architecture, params
@@ -217,7 +230,7 @@ class _Trainer:
         skip = frozenset() if cfg["augment"] else frozenset(("gain", "lowpass", "wander", "noise", "powerline"))
         return {"micro_batches": micro, "batch_size": cfg["batch"], "length": self.length, "seed": cfg["seed"],
                 "fixed_mask": self.fixed_mask, "skip_augmentations": skip, "pool": self._pool,
-                "synthetic_fraction": cfg.get("synthetic_fraction", 0.0)}
+                "synthetic_fraction": cfg.get("synthetic_fraction", 0.0), "sampler": self.sampler}
 
     def _synthetic_pool(self, cfg: dict[str, Any]) -> np.ndarray | None:
         """The deepfake-ecg pool (``pip install leadsynth[train]``), made by rank 0 and cached."""
@@ -266,8 +279,8 @@ class _Trainer:
                 )
             state = load_checkpoint(self.last_path)
             saved = json.loads(state["config"])
-            for key in ("kind", "inputs", "data_id", "batch", "seed", "crop_samples"):
-                if saved.get(key) != cfg[key]:
+            for key in ("kind", "inputs", "data_id", "batch", "seed", "crop_samples", "source_weights", "member_loss"):
+                if saved.get(key, cfg[key] if key in ("source_weights", "member_loss") else None) != cfg[key]:
                     raise TrainingError(
                         f"{self.last_path}: checkpoint has {key}={saved.get(key)!r}, this run {cfg[key]!r}; "
                         "resume with the same data and options, or choose another --out"
@@ -313,11 +326,15 @@ class _Trainer:
             best_step = state.get("best_step")
             if ctx.is_main:
                 log.info("resumed at step %d of %d from %s (%d processes)", step, total, self.last_path, ctx.world)
-        model: nn.Module = net
+        # A seed ensemble trains each member on its own output; the forward returns them all.
+        members = uses_member_loss(net, bool(cfg.get("member_loss", True)))
+        cfg["loss"] = "mean of the members' masked MSE" if members else "masked MSE of the output"
+        model: nn.Module = MemberStack(net) if members else net
+        loss_fn = member_mse if members else masked_mse
         if ctx.world > 1:
             from torch.nn.parallel import DistributedDataParallel as DDP
 
-            model = DDP(net, device_ids=[ctx.local_rank] if ctx.device.type == "cuda" else None)
+            model = DDP(model, device_ids=[ctx.local_rank] if ctx.device.type == "cuda" else None)
         val_batches = validation_batches(self.data, self.val_rows, length=self.length, batch_size=32,
                                          fixed_mask=self.fixed_mask) if ctx.is_main and self.val_rows else []
         runlog = None
@@ -332,7 +349,10 @@ class _Trainer:
                 f"training {cfg['kind']} on {self.data.folder}: {len(self.train_rows)} train / {len(self.val_rows)} "
                 f"validation records, {total} steps of {cfg['batch']} samples ({micro} micro-batches, {ctx.world} "
                 f"process(es), {ctx.device}" + (f", AMP {str(amp_dtype).split('.')[-1]}" if use_amp else "")
-                + f"), lr {cfg['lr']:.2g}" + (f", from step {step}" if step else "")
+                + f"), lr {cfg['lr']:.2g}, loss: {cfg['loss']}"
+                + ("; sources " + ", ".join(f"{k} {v['weight']:.3g} ({v['records']})" for k, v in
+                                             cfg["source_weights"].items()) if cfg.get("source_weights") else "")
+                + (f", from step {step}" if step else "")
                 + ("" if runlog.tensorboard else "; TensorBoard not installed: log.csv only")
             )
             log.info("%s", start)
@@ -364,7 +384,7 @@ class _Trainer:
                     sync = contextlib.nullcontext() if ctx.world == 1 or j == len(mine) - 1 else model.no_sync()
                     with sync:
                         with torch.autocast(device_type=ctx.device.type, dtype=amp_dtype, enabled=use_amp):
-                            loss = masked_mse(model(x), y, w)
+                            loss = loss_fn(model(x), y, w)
                         # DDP averages gradients over W processes: W/M per micro-batch makes
                         # the step's gradient that of the mean of all M micro-batch losses.
                         scaled = loss * (ctx.world / micro)
@@ -435,18 +455,22 @@ class _Trainer:
             f"trained on {self.data.folder.name}", kind=kind, architecture=arch, inputs=self.inputs,
             arch_params=arch_params, base=o.base, steps=cfg["steps"], batch_size=cfg["batch"],
             crop_s=self.length / MODEL_FS, lr=cfg["lr"], weight_decay=cfg["weight_decay"],
-            description=f"Trained by leadsynth train on {self.data.folder} ({self.data.manifest.get('n_records')} records).",
+            description=(self._base_description + "  Then continued" if self._base_description else "Trained")
+            + f" by leadsynth train on {self.data.folder} ({self.data.manifest.get('n_records')} records).",
         )
         info = {
             "data": f"{self.data.folder} (data_id {self.data.data_id}); sources "
                     + ", ".join(f"{k} {v}" for k, v in self.data.manifest.get("sources", {}).items()),
-            "train_records": len(self.train_rows), "validation_records": len(self.val_rows),
+            "train_records": len(self.train_rows), "train_records_sha256": hashlib.sha256(  # portable: ids, no paths
+                "\n".join(sorted(self.data.rows[i].record_id for i in self.train_rows)).encode()).hexdigest(),
+            "validation_records": len(self.val_rows),
             "steps": cfg["steps"], "batch_size": cfg["batch"], "micro_batches": micro,
             "processes": self.ctx.world, "device": str(self.ctx.device), "crop_samples": self.length,
             "lr": cfg["lr"], "optimizer": "AdamW, cosine schedule with warm-up; global batch fixed, lr not rescaled",
             "seed": cfg["seed"], "augmentations": "train._augment" if cfg["augment"] else "none",
-            "synthetic_fraction": cfg.get("synthetic_fraction", 0.0),
-            "weights": used, "base_model": o.base, "time_s": round(seconds, 1), "command": self.command,
+            "synthetic_fraction": cfg.get("synthetic_fraction", 0.0), "loss": cfg["loss"],
+            "source_weights": cfg.get("source_weights"),
+            "weights": used, "base_model": o.base, **self._base_info, "time_s": round(seconds, 1), "command": self.command,
             "torch": torch.__version__, "host": platform.machine(),
         }
         card = build_card(spec, net, info, list(self.data.manifest.get("sources", {})))

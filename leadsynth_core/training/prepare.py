@@ -332,12 +332,13 @@ def prepare(
     holdout_sources: Sequence[str] = (),
     isolate: bool = True,
     patients: str | os.PathLike[str] | None = None,
-    split_file: str | os.PathLike[str] | None = None,
+    split_file: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Prepare ``data`` into the shard folder ``out``; returns the manifest.
 
-    ``on_progress(files_done, files_total)`` is called as shards complete.
+    ``on_progress(files_done, files_total)`` is called as shards complete.  ``split_file``
+    may be several files (``--split-file`` repeated); a record they declare differently is an error.
 
     Raises
     ------
@@ -354,7 +355,13 @@ def prepare(
         raise DatasetError(f"--shard-size {shard_size} must be at least 1")
     units = plan_units(data)
     patient_of = read_patients(patients) if patients is not None else {}
-    declared = read_split_file(split_file) if split_file is not None else {}
+    files = [] if split_file is None else [split_file] if isinstance(split_file, (str, os.PathLike)) else split_file
+    declared: dict[str, str] = {}
+    for f in files:
+        for key, split in read_split_file(f).items():
+            if declared.setdefault(key, split) != split:
+                raise DatasetError(f"{f}: record {key!r} is declared {split!r} here but {declared[key]!r} by an "
+                                   "earlier --split-file")
     sources = sorted({u[1] for u in units})
     bad = [s for s in holdout_sources if s not in sources]
     if bad:

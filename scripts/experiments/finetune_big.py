@@ -1,5 +1,9 @@
 """Continue training a shipped model (seed ensemble) on the large external sources.
 
+Superseded by ``scripts/continue_shipped_models.sh`` (the same recipe with ``leadsynth prepare``
+and ``leadsynth train --source-weights``; docs/models.md); kept as the record of how the
+2026-11-30 weights were made.
+
 One seeded, logged, checkpointed command per model::
 
     .venv/bin/python scripts/experiments/finetune_big.py linres-i-ii-v4 --out runs/big/all \

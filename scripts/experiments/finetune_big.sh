@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Superseded by scripts/continue_shipped_models.sh (the same recipe with leadsynth prepare +
+# leadsynth train --source-weights); kept as the record of how the 2026-11-30 weights were made.
 # The retraining of issue 15: every shipped learned model continued on the large sources
 # (scripts/experiments/finetune_big.py; PTB-XL folds 1-8, CinC 2011, the shared training
 # records, deepfake-ecg), one process per model, one thread each.
