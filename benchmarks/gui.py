@@ -49,12 +49,25 @@ def _app_and_window(settings_dir: str):
 
 
 def _wait(app, cond, timeout: float = 120.0) -> None:
+    """Run the event loop until ``cond()``, idle in Qt between events as the viewer is.
+
+    Not a busy poll: a Python loop polling every 0.5 ms took the GIL from the worker that
+    imports torch for the first synthesis, delaying it by ~0.2 s (the viewer's own event
+    loop sleeps there).  Every change the conditions wait for arrives as an event (a
+    worker's result, a timer); the tick bounds any wait for one at 20 ms.
+    """
+    from PySide6.QtCore import QEventLoop, QTimer
+
     end = time.perf_counter() + timeout
-    while not cond():
-        app.processEvents()
-        if time.perf_counter() > end:
-            raise TimeoutError("benchmark step timed out")
-        time.sleep(0.0005)
+    tick = QTimer()
+    tick.start(20)
+    try:
+        while not cond():
+            app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
+            if time.perf_counter() > end:
+                raise TimeoutError("benchmark step timed out")
+    finally:
+        tick.stop()
 
 
 def _paint(app, window) -> None:
@@ -62,7 +75,36 @@ def _paint(app, window) -> None:
     app.processEvents()
 
 
+def _measured_drawn(window) -> bool:
+    """Every cell of a measured input holds the open record's samples (the synthesis may not
+    have arrived: the other cells are then drawn empty, marked pending)."""
+    doc = window.document
+    if doc.record is None:
+        return False
+    cells = [ci for ci in window.grid.cell_items() if ci.cell.lead in doc.inputs]
+    return bool(cells) and all(ci.display.samples is not None and _has_data(ci.trace) for ci in cells)
+
+
+def _synthesis_drawn(window) -> bool:
+    """The synthesis has arrived and every synthesized lead's cell draws it."""
+    from leadsynth_core.record import Provenance
+
+    doc = window.document
+    if doc.state != "done" or window.tasks.is_running("synthesis") or doc.result is None:
+        return False
+    synthesized = set(doc.result.leads_with(Provenance.SYNTHESIZED))
+    cells = [ci for ci in window.grid.cell_items() if ci.cell.lead in synthesized]
+    return bool(cells) and all(ci.display.provenance is Provenance.SYNTHESIZED and _has_data(ci.trace) for ci in cells)
+
+
+def _has_data(item) -> bool:
+    x = item.getData()[0] if item is not None else None
+    return x is not None and len(x) > 0
+
+
 def bench_startup(settings_dir: str) -> dict:
+    """Process start to the window, to the sample's measured leads painted (the synthesized
+    cells still pending) and to its first synthesis painted (torch is imported for it)."""
     from leadsynth_core.io import sample_path
 
     app, window = _app_and_window(settings_dir)
@@ -70,10 +112,10 @@ def bench_startup(settings_dir: str) -> dict:
     _paint(app, window)
     t_window = time.perf_counter() - T_PROCESS
     window.open_path(sample_path())
-    _wait(app, lambda: window.document.record is not None)
+    _wait(app, lambda: _measured_drawn(window))
     _paint(app, window)
     t_record = time.perf_counter() - T_PROCESS
-    _wait(app, lambda: window.document.state == "done" and not window.tasks.is_running("synthesis"))
+    _wait(app, lambda: _synthesis_drawn(window))
     _paint(app, window)
     t_synth = time.perf_counter() - T_PROCESS
     window.close()
@@ -291,8 +333,11 @@ def markdown(report: dict) -> str:
         "",
         "| measure | result | target |",
         "|---|---|---|",
-        f"| process start to the bundled sample painted (window shown) | {su['startup_s']:.2f} s "
-        f"({su['window_shown_s']:.2f} s) | <= {report['targets']['startup_s']:g} s ({met[report['met']['startup_s']]}) |",
+        f"| process start to the bundled sample's measured leads painted, synthesized cells pending (window shown) "
+        f"| {su['startup_s']:.2f} s ({su['window_shown_s']:.2f} s) | <= {report['targets']['startup_s']:g} s "
+        f"({met[report['met']['startup_s']]}) |",
+        f"| ... to its first synthesis painted (torch imported in a worker meanwhile) "
+        f"| {su['first_synthesis_painted_s']:.2f} s | |",
         f"| open + synthesize + paint a 10-s record, median ({model}) | {worst:.2f} s | "
         f"<= {report['targets']['open_synthesize_10s_s']:g} s ({met[report['met']['open_synthesize_10s_s']]}) |",
         f"| panning a {pan['hours']:g}-h 12-lead {pan['fs']:g}-Hz recording | {pan['pan_fps']:.0f} frames/s | "
@@ -361,7 +406,8 @@ def main() -> int:
             <= TARGETS["long_open_peak_fraction"] * long_file["file_mb"],
         },
         "notes": [
-            "startup_s: process start (before imports) to the bundled sample painted on the grid",
+            "startup_s: process start (before imports) to the bundled sample's measured leads painted on the grid "
+            "(the synthesized cells pending); first_synthesis_painted_s: to its synthesis painted",
             "open_synthesize_10s: open (worker read) + synthesis (worker) + metrics + repaint, median of 5 in one process; first_s includes loading the model; core_synthesize_median_s is leadsynth_core.synthesis.synthesize alone with the same model, viewer_overhead_median_s the rest",
             "pan_24h: 24 h x 12 leads at 500 Hz in memory (demo beat repeated), all leads measured; each frame = move + synchronous repaint",
             "long_file: jump times include the pager's 120-ms debounce (a scroll-bar drag reads only where it stops); a 24-h I,II,V2,V4 file at 250 Hz written with Hdf5RecordWriter, opened with the default files/long_recording_mb (256), so it is shown window by window; open_s is a second open in the same process (model loaded, file already checked), open_first_s the first; peak traced memory is Python allocations (numpy included) during open_s",

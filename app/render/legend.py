@@ -15,11 +15,12 @@ from .theme import Theme
 def label_html(name: str, disp: LeadDisplay, inputs: tuple[str, ...], th: Theme) -> str:
     """A lead's name and its provenance tag (SYNTHESIZED in bold, in the synthesized colour)."""
     tag = style.provenance_text(disp, inputs)
-    color = style.trace_color(th, disp.provenance).name() if disp.provenance else "#888888"
+    color = style.tag_color(th, disp).name()
     weight = "700" if disp.provenance is Provenance.SYNTHESIZED else "400"
+    slant = "italic" if disp.pending else "normal"
     return (
         f"<span style='font-size:10pt; font-weight:700; color:{th.label.name()}'>{name}</span>"
-        f"&nbsp;<span style='font-size:7.5pt; font-weight:{weight}; color:{color}'>{tag}</span>"
+        f"&nbsp;<span style='font-size:7.5pt; font-weight:{weight}; font-style:{slant}; color:{color}'>{tag}</span>"
     )
 
 

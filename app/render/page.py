@@ -183,7 +183,7 @@ def render_page(painter: QPainter, doc: ViewerDocument, state: ViewState, dpmm: 
         painter.setFont(label_font)
         painter.drawText(name_box, top_left, name)
         painter.setFont(tag_font)
-        painter.setPen(QPen(style.trace_color(th, disp.provenance)))
+        painter.setPen(QPen(style.tag_color(th, disp)))
         painter.drawText(tag_box, top_left, tag)
         if disp.score is not None:
             box = QRectF(X(cell.x0 + cell.width - 17.0), Y(cell.top - 0.8), 16.0 * k, 4.0 * k)

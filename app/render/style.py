@@ -27,6 +27,16 @@ def trace_color(theme: Theme, provenance: Provenance | None) -> QColor:
     return theme.measured
 
 
+#: The tag of a cell without a trace (synthesis pending, lead not available): grey, the
+#: colour of no provenance, never that of a measured or synthesized lead.
+NO_TRACE_TAG = QColor("#888888")
+
+
+def tag_color(theme: Theme, display: LeadDisplay) -> QColor:
+    """Colour of the provenance tag beside a lead's name (see :func:`provenance_text`)."""
+    return trace_color(theme, display.provenance) if display.provenance is not None else NO_TRACE_TAG
+
+
 def trace_pen(theme: Theme, provenance: Provenance | None, width: float = 1.3, cosmetic: bool = True) -> QPen:
     pen = QPen(trace_color(theme, provenance))
     pen.setWidthF(width)
@@ -65,6 +75,8 @@ def truth_pen(theme: Theme, width: float = 1.1, cosmetic: bool = True) -> QPen:
 def provenance_text(display: LeadDisplay, inputs: tuple[str, ...] = ()) -> str:
     """Short provenance tag beside a lead's name (the model is named in the legend and tooltip)."""
     p = display.provenance
+    if display.pending:
+        return "synthesizing…"
     if p is None:
         return "not available"
     if p is Provenance.SYNTHESIZED:

@@ -428,6 +428,7 @@ class MainWindow(MenusAndActions, QMainWindow):
         self.cancel_button.setVisible(running)
         if running:
             self.progress.setValue(0)
+            self.progress.setFormat("synthesizing %p%")  # not the reader's last message
         res = self.document.result
         if state == ViewerDocument.DONE and res is not None:
             # The model's id here: its full name is in the model indicator beside it.

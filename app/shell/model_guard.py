@@ -50,11 +50,16 @@ class PersonalModelGuard(QObject):
 
     def check(self) -> PatientMatchStatus | None:
         """Ask, warn or pass for the open record and the selected model; returns the rule's status."""
-        from leadsynth_core.models import check_model_patient  # the model is loaded: torch is in already
-
         card, rec = self._choice.selected(), self._doc.record
         if card is None or rec is None:
             return None
+        # Only now: with no personal model chosen (the usual case) this runs on every opened
+        # record, in the GUI thread, while a worker may still be importing torch for the
+        # first synthesis; importing the models package here waited on that import's lock
+        # (~2 s) before the record's measured leads could be painted.  A chosen personal
+        # model was loaded when chosen, so torch is in by now.
+        from leadsynth_core.models import check_model_patient
+
         pid = self._choice.patient_of(rec, self._doc.path, self._doc.key)
         name = self._doc.path.name if self._doc.path else (rec.source or "this record")
         match = check_model_patient(card, pid, record=name)

@@ -54,6 +54,9 @@ class LeadDisplay:
     truth: np.ndarray | None  # the file's measured samples, when the lead was synthesized
     model: str | None
     score: LeadScore | None
+    #: The lead's synthesis is running: the cell is drawn empty and says so (never the
+    #: file's or another record's samples in the place of the synthesized lead).
+    pending: bool = False
 
 
 class ViewerDocument(QObject):
@@ -258,6 +261,11 @@ class ViewerDocument(QObject):
             return "II"
         return measured[0]
 
+    @property
+    def synthesis_pending(self) -> bool:
+        """A record is open and its synthesis is running: the non-input leads are pending."""
+        return self.record is not None and self.result is None and self.state == self.RUNNING
+
     def needs_synthesis(self) -> bool:
         """False when every standard lead is measured: there is nothing to synthesize."""
         return set(self.inputs) != set(STANDARD_LEADS)
@@ -292,8 +300,12 @@ class ViewerDocument(QObject):
             model = self.model_name if prov is Provenance.SYNTHESIZED else None
             score = self.scores.get(lead) if truth is not None else None
             return LeadDisplay(lead, prov, res.lead(lead), truth, model, score)
+        if self.synthesis_pending and self.needs_synthesis() and lead not in self.inputs:
+            # The measured leads are drawn at once; the others wait for the synthesis
+            # instead of showing the file's samples where the synthesized lead will go.
+            return LeadDisplay(lead, None, None, None, None, None, pending=True)
         if lead in rec.lead_names:
-            # No synthesis (yet, or not needed): the file as read, with its own provenance.
+            # No synthesis (not needed, failed or cancelled): the file as read, with its own provenance.
             prov = rec.provenance_of(lead)
             if mode == "review" and self.needs_synthesis() and lead not in self.inputs:
                 # Review shows only what the device would give; the rest is pending.

@@ -37,6 +37,7 @@ from ..render.paper_grid import PaperGridItem
 from ..render.theme import Theme, theme
 from ..state import paper
 from ..state.document import LeadDisplay, ViewerDocument, ViewState, fmt_hms
+from .screen_scale import physical_px_per_mm
 
 log = logging.getLogger(__name__)
 
@@ -48,20 +49,6 @@ HEADER_MM = 10.0
 SCREEN_PEN_PX = 1.0
 #: Time-scroll resolution (scroll bar units per second).
 SCROLL_UNITS_PER_S = 100
-
-
-def physical_px_per_mm(widget: QWidget) -> float:
-    """Device-independent pixels per physical millimetre of the widget's screen.
-
-    Qt 6 reports ``physicalDotsPerInch`` in device-independent pixels, the unit the
-    scene is painted in.  Some virtual or misconfigured displays report nonsense; then
-    the logical DPI (96 on most desktops) is the honest fallback.
-    """
-    screen = widget.screen()
-    dpi = screen.physicalDotsPerInchX() if screen is not None else 96.0
-    if not 50.0 <= dpi <= 700.0:
-        dpi = screen.logicalDotsPerInchX() if screen is not None else 96.0
-    return dpi / 25.4
 
 
 @dataclasses.dataclass
@@ -133,6 +120,11 @@ class EcgGridView(QWidget):
         self._range_timer.setInterval(0)
         self._range_timer.timeout.connect(self._on_range_settled)
         self.view_box.sigRangeChanged.connect(self._range_timer.start)
+
+        # A synthesis started, failed or cancelled changes which cells are pending; coalesced
+        # (on opening, the rebuild that follows the state change already draws them pending).
+        self._pending_timer = QTimer(self, singleShot=True, interval=0, timeout=self._on_pending_changed)
+        document.synthesis_state_changed.connect(self._pending_timer.start)
 
         document.record_changed.connect(self._on_record_changed)
         document.result_changed.connect(self._on_result_changed)
@@ -312,6 +304,11 @@ class EcgGridView(QWidget):
             self._cells[i] = self._sync_cell(ci, ci.cell, self._doc.lead_display(ci.cell.lead, mode), th)
         self._draw_decor()
         self.refresh_data()
+
+    def _on_pending_changed(self) -> None:
+        mode = self._state.mode
+        if any(ci.display.pending != self._doc.lead_display(ci.cell.lead, mode).pending for ci in self._cells):
+            self._on_result_changed()
 
     def _ensure(self, item: QGraphicsItem | None, wanted: bool, make: Callable[[], QGraphicsItem],
                 parent: QGraphicsItem | None = None) -> QGraphicsItem | None:

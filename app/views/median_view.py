@@ -150,6 +150,9 @@ class MedianBeatView(QWidget):
             measurements.changed.connect(self._draw_marks)
         for sig in (document.record_changed, document.result_changed, document.window_changed):
             sig.connect(self._invalidate)
+        # A synthesis that ends without a result: the leads drawn pending get the file's samples.
+        document.synthesis_state_changed.connect(
+            lambda state, _m: self._invalidate() if state in (ViewerDocument.FAILED, ViewerDocument.CANCELLED) else None)
         state.changed.connect(self._on_state_changed)
         state.position_changed.connect(lambda _s: self._invalidate())
 

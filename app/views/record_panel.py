@@ -68,6 +68,7 @@ class RecordPanel(QWidget):
         document.record_changed.connect(self.refresh)
         document.result_changed.connect(self.refresh)
         document.window_changed.connect(self.refresh)
+        document.synthesis_state_changed.connect(lambda *_: self.refresh())  # "pending" ends on failure too
         self.refresh()
 
     def refresh(self) -> None:
@@ -116,7 +117,10 @@ class RecordPanel(QWidget):
             in_file = rec.provenance_of(lead).value if lead in rec.lead_names else "absent"
             shown = res.provenance_of(lead) if res is not None and lead in res.lead_names else None
             if shown is None:
-                shown_text = in_file if self._doc.state != ViewerDocument.RUNNING else "pending"
+                # While the synthesis runs only the leads it will produce are pending: the
+                # measured inputs are drawn as read.
+                pending = self._doc.state == ViewerDocument.RUNNING and lead not in self._doc.inputs
+                shown_text = "pending" if pending else in_file
             elif shown is Provenance.SYNTHESIZED:
                 shown_text = "SYNTHESIZED"
             else:
