@@ -125,7 +125,13 @@ def train(opts: TrainOptions, command: str = "") -> ModelCard | None:
         ctx = setup(opts.device)
         try:
             trainer.ctx = ctx
-            return trainer.run()
+            card = trainer.run()
+            # Every rank leaves together: the others wait while rank 0 writes the model, so no
+            # process tears its gloo connections down while another still holds them (a rank
+            # that finished first once died with SIGABRT, "terminate called without an active
+            # exception", in the full test suite).
+            barrier(ctx)
+            return card
         finally:
             teardown(ctx)
     finally:
