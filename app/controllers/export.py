@@ -19,6 +19,7 @@ from leadsynth_core.errors import LeadSynthError
 from leadsynth_core.io import write_record
 from leadsynth_core.progress import CancelToken
 from leadsynth_core.record import EcgRecord
+from leadsynth_core.uncertainty.files import carries_band, write_banded
 
 from ..render.measurement_marks import ExportExtras
 from ..render.page import A4_LANDSCAPE_MM, render_page
@@ -78,15 +79,6 @@ def export_png(path: str | Path, doc: ViewerDocument, state: ViewState, extras: 
     return p
 
 
-#: Record formats that can carry the band beside the signal (HDF5 datasets, a WFDB companion).
-BAND_SUFFIXES = (".h5", ".hdf5", ".hea", "")
-
-
-def carries_band(path: Path) -> bool:
-    """Whether a record written to ``path`` keeps the band (HDF5 or WFDB; not DICOM or EDF+)."""
-    return path.suffix.lower() in BAND_SUFFIXES
-
-
 def record_writer(record: EcgRecord, path: Path, band: BandData | None = None
                   ) -> Callable[[Callable[[float, str], None], object], Path]:
     """A worker task that writes ``record`` (WFDB, HDF5, DICOM or EDF+ by extension) atomically.
@@ -101,18 +93,14 @@ def record_writer(record: EcgRecord, path: Path, band: BandData | None = None
     def work(progress: Callable[[float, str], None], _cancel: object) -> Path:
         progress(0.0, f"writing {path.name}")
         if band is not None and carries_band(path):
-            from leadsynth_core.uncertainty.band import BandedRecord
-            from leadsynth_core.uncertainty.files import write_banded_hdf5, write_banded_wfdb
+            from leadsynth_core.uncertainty.band import BandedRecord  # imports torch: only when saving a band
 
             half = band.half_width.astype("float64")
             sig = record.signal.astype("float64")
             banded = BandedRecord(record=record, low=(sig - half).astype("float32"),
                                   high=(sig + half).astype("float32"), level=band.level,
                                   calibration=band.calibration)
-            if path.suffix.lower() in (".h5", ".hdf5"):
-                out = write_banded_hdf5(banded, path)
-            else:
-                out = write_banded_wfdb(banded, path)[0]
+            out = write_banded(banded, path)
         else:
             out = write_record(record, path)
         progress(1.0, "written")

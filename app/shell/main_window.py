@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from leadsynth_core.errors import LeadSynthError
 from leadsynth_core.leads import parse_lead_list
 from leadsynth_core.record import Provenance
+from leadsynth_core.uncertainty.files import carries_band
 
 from ..controllers import AgreementController, RecordController, SynthesisController, export
 from ..controllers.measurements import MeasurementController
@@ -358,7 +359,7 @@ class MainWindow(MenusAndActions, QMainWindow):
         band = self.document.band if self.document.band is not None and self.document.band.result is result else None
         what = ""
         if band is not None:
-            what = (f" with the {int(round(100 * band.level))} % band" if export.carries_band(p)
+            what = (f" with the {int(round(100 * band.level))} % band" if carries_band(p)
                     else f" (without the band: {p.suffix or 'this format'} cannot hold it; save as .h5 or WFDB)")
         self.tasks.start("export", export.record_writer(result, p, band),
                          on_success=lambda out: self.notifier.info(f"Saved {out}{what}"),

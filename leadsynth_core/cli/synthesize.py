@@ -8,7 +8,6 @@ import sys
 import time
 
 from ..errors import RecordFormatError
-from ..options import HDF5_SUFFIXES
 from . import add_isolation_argument
 from .model_patient import add_any_patient_argument, checked_model
 
@@ -45,7 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from ..io import guard_record, inspect_record, read_record, write_record
+    from ..io import guard_record, inspect_record, output_format, read_record, wfdb_header_path, write_record
     from ..streaming import synthesize_file
     from ..synthesis import synthesize
 
@@ -55,22 +54,19 @@ def run(args: argparse.Namespace) -> int:
         raise RecordFormatError(
             f"{out}: output folder {out.parent} does not exist; create it first (mkdir -p {out.parent})"
         )
+    fmt = output_format(out)
     if not args.force:
-        # The file this run writes: OUT itself for DICOM, EDF+ and HDF5; OUT.hea for a WFDB
-        # base name (OUT or OUT.hea).  Another format's file of the same stem is not ours.
-        if out.suffix.lower() in {".dcm", ".edf", *HDF5_SUFFIXES}:
-            candidates: tuple[Path, ...] = (out,)
-        else:
-            candidates = (out,) if out.suffix.lower() == ".hea" else (Path(str(out) + ".hea"),)
-        existing = [q for q in candidates if q.exists()]
-        if existing:
-            raise RecordFormatError(f"{existing[0]}: output exists; use --force to overwrite it")
+        # The file this run writes: OUT itself for DICOM, EDF+ and HDF5, OUT.hea for a WFDB
+        # record path.  Another format's file of the same stem is not ours.
+        target = wfdb_header_path(out) if fmt == "wfdb" else out
+        if target.exists():
+            raise RecordFormatError(f"{target}: output exists; use --force to overwrite it")
     # A damaged HDF5 file can hang or crash libhdf5: check it in a child process first.
     guard_record(args.record, key=args.key, isolate=args.isolate)
     # The personal-model patient rule: another patient's model only with --any-patient.
     model = checked_model("synthesize", args.model, args.record, key=args.key, any_patient=args.any_patient)
     t0 = time.perf_counter()
-    if out.suffix.lower() in HDF5_SUFFIXES:
+    if fmt == "hdf5":
         # HDF5 output streams chunk by chunk: a 24-hour recording never sits in memory.
         written = synthesize_file(args.record, out, args.inputs, model, key=args.key,
                                   uncertainty=args.uncertainty)
@@ -78,9 +74,9 @@ def run(args: argparse.Namespace) -> int:
         band_note = f"band_low/band_high in {written}" if args.uncertainty else ""
     elif args.uncertainty:
         from ..uncertainty.band import synthesize_with_band
-        from ..uncertainty.files import write_banded_wfdb
+        from ..uncertainty.files import carries_band, write_banded_wfdb
 
-        if out.suffix.lower() in {".dcm", ".edf"}:
+        if not carries_band(out):
             raise RecordFormatError(f"{out}: --uncertainty writes the band with HDF5 (.h5) or WFDB output only")
         record = read_record(args.record, key=args.key)
         banded = synthesize_with_band(record, args.inputs, model)

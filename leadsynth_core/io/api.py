@@ -182,6 +182,13 @@ def _source_files(record: EcgRecord) -> list[Path]:
     return [src]
 
 
+def output_format(path: str | os.PathLike[str]) -> str:
+    """The format :func:`write_record` writes to ``path`` by default: ``.h5``/``.hdf5`` HDF5,
+    ``.dcm`` DICOM, ``.edf`` EDF+, anything else a WFDB record path (``OUT`` or ``OUT.hea``)."""
+    suffix = Path(path).suffix.lower()
+    return "hdf5" if suffix in HDF5_SUFFIXES else _WRITE_SUFFIXES.get(suffix, "wfdb")
+
+
 def write_record(
     record: EcgRecord,
     path: str | os.PathLike[str],
@@ -212,7 +219,7 @@ def write_record(
     """
     p = Path(path)
     suffix = p.suffix.lower()
-    fmt = format or ("hdf5" if suffix in HDF5_SUFFIXES else _WRITE_SUFFIXES.get(suffix, "wfdb"))
+    fmt = format or output_format(p)
     if fmt not in WRITE_FORMATS:
         raise RecordFormatError(f"{p}: unknown output format {fmt!r}; valid formats are {', '.join(WRITE_FORMATS)}")
     if fmt == "wfdb":

@@ -17,18 +17,28 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import h5py
 import numpy as np
 
 from ..errors import RecordFormatError
-from ..io import Hdf5RecordWriter, atomic_paths, wfdb_header_path, write_wfdb
+from ..io import Hdf5RecordWriter, atomic_paths, output_format, wfdb_header_path, write_wfdb
 from ..record import Provenance
-from .band import BandedRecord
+
+if TYPE_CHECKING:  # annotations only: reading and writing band files needs no torch (the viewer's save)
+    from .band import BandedRecord
 
 __all__ = ["BandHdf5Writer", "write_banded_hdf5", "read_hdf5_band", "write_banded_wfdb", "read_wfdb_band",
-           "BAND_COMMENT_TAG"]
+           "BAND_COMMENT_TAG", "BAND_FORMATS", "carries_band", "write_banded"]
+
+#: Output formats (:func:`leadsynth_core.io.output_format`) that can hold the band.
+BAND_FORMATS = ("hdf5", "wfdb")
+
+
+def carries_band(path: str | Path) -> bool:
+    """Whether a record written to ``path`` can keep its band (HDF5 or WFDB; not DICOM or EDF+)."""
+    return output_format(path) in BAND_FORMATS
 
 BAND_COMMENT_TAG = "leadsynth-band:"
 _UV_PER_MV = 1000.0
@@ -147,6 +157,16 @@ def write_banded_wfdb(banded: BandedRecord, path: str | Path) -> tuple[Path, Pat
             tmp_hea.write_text("\n".join(lines) + "\n", encoding="utf-8")
     main = write_wfdb(r, hea, comments=[comment] if names else [])
     return main, band_hea
+
+
+def write_banded(banded: BandedRecord, path: str | Path) -> Path:
+    """Write ``banded`` in the format ``path`` names (HDF5 or WFDB, see :func:`carries_band`); the file written."""
+    fmt = output_format(path)
+    if fmt == "hdf5":
+        return write_banded_hdf5(banded, path)
+    if fmt == "wfdb":
+        return write_banded_wfdb(banded, path)[0]
+    raise RecordFormatError(f"{path}: the band is written with HDF5 (.h5) or WFDB output only, not {fmt.upper()}")
 
 
 def _one_line(text: str) -> str:
