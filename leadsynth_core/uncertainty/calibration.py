@@ -109,19 +109,20 @@ class LeadSetCalibration:
 
 
 def fit_lead_set(items: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]], outputs: Sequence[str],
-                 level: float = BAND_LEVEL, factors: Sequence[float | np.ndarray] | None = None
-                 ) -> LeadSetCalibration:
+                 level: float = BAND_LEVEL, factors: Sequence[float | np.ndarray] | None = None,
+                 envs: Sequence[np.ndarray] | None = None) -> LeadSetCalibration:
     """Fit ``q`` and ``eps`` per lead from ``(truth, mean, spread)`` model-space arrays, one per record.
 
     Each array is (C_out, T) at the model rate; ``factors`` (one per record, default 1: a
     number, or one per sample (T,)) are the record factors (:mod:`.factors`), by which the
-    band of that record is multiplied.  For each lead the floor ``eps`` is the fraction of the median spread (of
+    band of that record is multiplied.  ``envs``: the spreads' envelopes
+    (:func:`spread_envelope`), when the caller has them already.  For each lead the floor ``eps`` is the fraction of the median spread (of
     :data:`_EPS_FRACTIONS`) that gives the narrowest mean band at the calibrated ``q``.
     """
     if not items:
         raise ModelError("band calibration needs at least one record")
     factors = [1.0] * len(items) if factors is None else [np.asarray(f, dtype=np.float64) for f in factors]
-    envs = [spread_envelope(sd) for _, _, sd in items]
+    envs = [spread_envelope(sd) for _, _, sd in items] if envs is None else list(envs)
     # Dividing the error by the record's factor is the same as multiplying its band by it.
     errs = [np.abs(np.asarray(y, np.float64) - mu) / f for (y, mu, _), f in zip(items, factors, strict=True)]
     picks = [np.linspace(0, e.shape[1] - 1, min(_SAMPLES_PER_RECORD, e.shape[1])).astype(int) for e in errs]

@@ -28,6 +28,7 @@ seen every calibration source, ``q`` of a leave-one-source-out check has not;
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Mapping, Sequence
 
@@ -37,8 +38,8 @@ from scipy.ndimage import uniform_filter1d
 from ..models.features import MODEL_FS
 from .calibration import BAND_LEVEL, fit_lead_set, spread_envelope
 
-__all__ = ["CLIP", "GAMMAS", "KAPPAS", "ratio_factor", "record_spread", "spread_factor", "SPREAD_WINDOW_S", "RecordItem", "record_factors",
-           "references", "select_exponents", "loso_coverage"]
+__all__ = ["CLIP", "GAMMAS", "KAPPAS", "SPREAD_WINDOW_S", "ratio_factor", "record_spread", "local_spread",
+           "spread_factor", "RecordItem", "record_factors", "references", "select_exponents", "loso_coverage"]
 
 #: Bounds of a record-level ratio before the exponent: one odd recording never shrinks
 #: the band below half, nor widens it beyond three times.
@@ -50,11 +51,12 @@ KAPPAS = (0.0, 0.5, 1.0, 1.5)
 SPREAD_WINDOW_S = 10.0
 
 
-def ratio_factor(value: float, reference: float, exponent: float) -> float:
-    """``clip(value / reference, *CLIP) ** exponent`` (1 when the exponent is 0)."""
+def ratio_factor(value: float | np.ndarray, reference: float, exponent: float) -> float | np.ndarray:
+    """``clip(value / reference, *CLIP) ** exponent`` (1 when the exponent is 0), of a number or per sample."""
     if exponent == 0.0:
         return 1.0
-    return float(np.clip(value / max(reference, 1e-9), *CLIP)) ** exponent
+    r = np.clip(np.asarray(value, dtype=np.float64) / max(reference, 1e-9), *CLIP) ** exponent
+    return float(r) if r.ndim == 0 else r
 
 
 def record_spread(env: np.ndarray, rows: Sequence[int] | None = None) -> float:
@@ -63,58 +65,96 @@ def record_spread(env: np.ndarray, rows: Sequence[int] | None = None) -> float:
     return float(np.mean(e if rows is None else e[list(rows)]))
 
 
+def local_spread(env: np.ndarray, rows: Sequence[int], fs: float = MODEL_FS) -> np.ndarray:
+    """The overall disagreement per sample (T,): the envelope (C_out, T) of ``rows``, averaged over
+    the leads and over a :data:`SPREAD_WINDOW_S` moving window."""
+    m = np.mean(np.asarray(env, dtype=np.float64)[list(rows)], axis=0)
+    n = min(m.shape[0], max(1, int(round(SPREAD_WINDOW_S * fs))))
+    return uniform_filter1d(m, n, mode="reflect")
+
+
 def spread_factor(env: np.ndarray, rows: Sequence[int], reference: float, kappa: float,
                   fs: float = MODEL_FS) -> np.ndarray | float:
     """The overall-spread factor per sample (T,), from the envelope (C_out, T) of the synthesized ``rows``."""
     if kappa == 0.0:
         return 1.0
-    m = np.mean(np.asarray(env, dtype=np.float64)[list(rows)], axis=0)
-    n = min(m.shape[0], max(1, int(round(SPREAD_WINDOW_S * fs))))
-    local = uniform_filter1d(m, n, mode="reflect")
-    return np.clip(local / max(reference, 1e-9), *CLIP) ** kappa
+    return ratio_factor(local_spread(env, rows, fs), reference, kappa)
 
 
 #: ``(truth, mean, spread, probe_rms or None)`` in model space, (C_out, T) each.
 RecordItem = tuple[np.ndarray, np.ndarray, np.ndarray, "float | None"]
 
 
-def record_factors(items: Sequence[RecordItem], rows: Sequence[int], probe_ref: float, spread_ref: float,
-                   gamma: float, kappa: float) -> list[np.ndarray | float]:
-    """Each record's band factor: per sample (T,) with ``kappa`` > 0, else one number."""
+@dataclasses.dataclass(frozen=True)
+class _Prepared:
+    """What every candidate pair of exponents needs of one record, computed once."""
+
+    item: RecordItem
+    env: np.ndarray  # the spread's envelope (C_out, T)
+    local: np.ndarray  # local_spread of the synthesized rows (T,)
+    mean: float  # record_spread of the synthesized rows
+
+
+def _prepare(items: Sequence[RecordItem], rows: Sequence[int]) -> list[_Prepared]:
     out = []
-    for _y, _mu, sd, rms in items:
-        f = spread_factor(spread_envelope(sd), rows, spread_ref, kappa)
-        if rms is not None:
-            f *= ratio_factor(rms, probe_ref, gamma)
+    for it in items:
+        env = spread_envelope(it[2])
+        out.append(_Prepared(it, env, local_spread(env, rows), record_spread(env, rows)))
+    return out
+
+
+def _references(prepared: Sequence[_Prepared]) -> tuple[float, float]:
+    rms = [p.item[3] for p in prepared if p.item[3] is not None]
+    probe_ref = float(np.median(rms)) if rms else float("nan")
+    return probe_ref, float(np.median([p.mean for p in prepared]))
+
+
+def _factors(prepared: Sequence[_Prepared], probe_ref: float, spread_ref: float, gamma: float,
+             kappa: float) -> list[np.ndarray | float]:
+    out = []
+    for p in prepared:
+        f = ratio_factor(p.local, spread_ref, kappa)
+        if p.item[3] is not None:
+            f = f * ratio_factor(p.item[3], probe_ref, gamma)
         out.append(f)
     return out
 
 
+def record_factors(items: Sequence[RecordItem], rows: Sequence[int], probe_ref: float, spread_ref: float,
+                   gamma: float, kappa: float) -> list[np.ndarray | float]:
+    """Each record's band factor: per sample (T,) with ``kappa`` > 0, else one number."""
+    return _factors(_prepare(items, rows), probe_ref, spread_ref, gamma, kappa)
+
+
 def references(items: Sequence[RecordItem], rows: Sequence[int]) -> tuple[float, float]:
     """Median probe error (NaN without a probe) and median overall spread of ``items``."""
-    rms = [it[3] for it in items if it[3] is not None]
-    probe_ref = float(np.median(rms)) if rms else float("nan")
-    return probe_ref, float(np.median([record_spread(spread_envelope(it[2]), rows) for it in items]))
+    return _references(_prepare(items, rows))
 
 
-def loso_coverage(by_source: Mapping[str, Sequence[RecordItem]], outputs: Sequence[str], rows: Sequence[int],
-                  gamma: float, kappa: float, level: float = BAND_LEVEL) -> dict[str, float]:
-    """Coverage of each source by the band calibrated on the other sources (synthesized ``rows`` only)."""
+def _loso(by_source: Mapping[str, Sequence[_Prepared]], outputs: Sequence[str], rows: Sequence[int],
+          gamma: float, kappa: float, level: float) -> dict[str, float]:
     out = {}
     for test in by_source:
-        cal = [it for s, items in by_source.items() if s != test for it in items]
-        pref, sref = references(cal, rows)
-        fitted = fit_lead_set([it[:3] for it in cal], outputs, level, record_factors(cal, rows, pref, sref, gamma, kappa))
+        cal = [p for s, prepared in by_source.items() if s != test for p in prepared]
+        pref, sref = _references(cal)
+        fitted = fit_lead_set([p.item[:3] for p in cal], outputs, level, _factors(cal, pref, sref, gamma, kappa),
+                              envs=[p.env for p in cal])
         q, eps = fitted.arrays(outputs)
         inside = total = 0
-        for (y, mu, sd, _), f in zip(by_source[test], record_factors(by_source[test], rows, pref, sref, gamma, kappa),
-                                     strict=True):
-            half = q * (spread_envelope(sd) + eps) * f
+        for p, f in zip(by_source[test], _factors(by_source[test], pref, sref, gamma, kappa), strict=True):
+            y, mu = p.item[0], p.item[1]
+            half = q * (p.env + eps) * f
             ok = (np.abs(np.asarray(y, np.float64) - mu) <= half)[list(rows)]
             inside += int(ok.sum())
             total += ok.size
         out[test] = inside / max(total, 1)
     return out
+
+
+def loso_coverage(by_source: Mapping[str, Sequence[RecordItem]], outputs: Sequence[str], rows: Sequence[int],
+                  gamma: float, kappa: float, level: float = BAND_LEVEL) -> dict[str, float]:
+    """Coverage of each source by the band calibrated on the other sources (synthesized ``rows`` only)."""
+    return _loso({s: _prepare(items, rows) for s, items in by_source.items()}, outputs, rows, gamma, kappa, level)
 
 
 def select_exponents(by_source: Mapping[str, Sequence[RecordItem]], outputs: Sequence[str], rows: Sequence[int],
@@ -126,10 +166,11 @@ def select_exponents(by_source: Mapping[str, Sequence[RecordItem]], outputs: Seq
     """
     if len(by_source) < 2:
         return 0.0, 0.0, {}
-    has_probe = any(it[3] is not None for items in by_source.values() for it in items)
+    prepared = {s: _prepare(items, rows) for s, items in by_source.items()}
+    has_probe = any(p.item[3] is not None for ps in prepared.values() for p in ps)
     best: tuple[float, float, float, float, dict[str, float]] | None = None
     for gamma, kappa in itertools.product(GAMMAS if has_probe else (0.0,), KAPPAS):
-        cov = loso_coverage(by_source, outputs, rows, gamma, kappa, level)
+        cov = _loso(prepared, outputs, rows, gamma, kappa, level)
         worst = max(abs(c - level) for c in cov.values())
         key = (round(worst, 4), gamma + kappa)
         if best is None or key < (best[0], best[1]):
