@@ -37,11 +37,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from accuracy_external import record_from_model_space  # a sibling: benchmarks/ is on sys.path when run
 from scipy.stats import spearmanr
 
-from leadsynth_core.leads import STANDARD_LEADS, derive_limb_leads
 from leadsynth_core.models import load_model, select_model
-from leadsynth_core.models.features import INDEPENDENT_LEADS, MODEL_FS, highpass
+from leadsynth_core.models.features import highpass
 from leadsynth_core.record import EcgRecord, Provenance
 from leadsynth_core.synthesis import synthesize
 from leadsynth_core.uncertainty.band import synthesize_with_band
@@ -177,19 +177,13 @@ def _fold9_records(cache: Path, n: int) -> list[EcgRecord]:
     """``n`` PTB-XL fold-9 records (seeded draw) from the model-space cache of the external data.
 
     The cache (``scripts/experiments/cache_external.py``) holds the 8 independent leads at the
-    model rate, 0.5 Hz high-passed; the frontal leads are derived from I and II.
+    model rate, 0.5 Hz high-passed; ``accuracy_external.record_from_model_space`` makes the 12 leads.
     """
     z = np.load(cache / "ptbxl.npz")
     leads, ids = z["leads"], z["ecg_id"]
     idx = np.flatnonzero(z["strat_fold"] == 9)
     idx = np.sort(np.random.default_rng(0).choice(idx, min(n, idx.size), replace=False))
-    out = []
-    for i in idx:
-        d = dict(zip(INDEPENDENT_LEADS, leads[i].astype(np.float32), strict=True))
-        d.update(derive_limb_leads(d["I"], d["II"]))
-        sig = np.stack([d[name] for name in STANDARD_LEADS], axis=1)
-        out.append(EcgRecord(sig, MODEL_FS, tuple(STANDARD_LEADS), source=f"ptbxl/{int(ids[i])}"))
-    return out
+    return [record_from_model_space(leads[i], f"ptbxl/{int(ids[i])}") for i in idx]
 
 
 def run(data_root: Path | None, external_cache: Path | None = None, fold9_records: int = 200) -> dict:
