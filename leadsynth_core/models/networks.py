@@ -219,10 +219,20 @@ def blend_with_linear(net: LinearResidualUNet | LinresEnsemble, linear: LinearNe
     features).  The linear model is folded into ``net``'s pointwise head (its linear
     columns and bias), so the blend is a network of ``net``'s own architecture.
     """
-    import copy
-
     if not 0.0 <= alpha <= 1.0:
         raise ModelError(f"blend weight alpha must lie in [0, 1], not {alpha}")
+    return shift_along_linear(net, linear, alpha)
+
+
+def shift_along_linear(net: LinearResidualUNet | LinresEnsemble, linear: LinearNet, weight: float) -> nn.Module:
+    """:func:`blend_with_linear` for any ``weight``, negative ones included.
+
+    A negative weight moves an already blended network away from its linear baseline
+    (``scripts/experiments/eval_blend_shipped.py`` re-decides the shipped share that way); a
+    product blend never subtracts, which is why :func:`blend_with_linear` refuses it.
+    """
+    import copy
+
     if (linear.in_channels, linear.out_channels) != (net.in_channels, net.out_channels):
         raise ModelError(
             f"cannot blend: linear model {linear.in_channels}->{linear.out_channels} channels, "
@@ -232,9 +242,9 @@ def blend_with_linear(net: LinearResidualUNet | LinresEnsemble, linear: LinearNe
     c_in = net.in_channels
     with torch.no_grad():
         w = out.head.weight
-        w.mul_(1.0 - alpha)
-        w[:, :c_in] += alpha * linear.head.weight[:, :, :]
-        out.head.bias.mul_(1.0 - alpha).add_(alpha * linear.head.bias)
+        w.mul_(1.0 - weight)
+        w[:, :c_in] += weight * linear.head.weight[:, :, :]
+        out.head.bias.mul_(1.0 - weight).add_(weight * linear.head.bias)
     return out.eval()
 
 

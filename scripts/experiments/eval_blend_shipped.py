@@ -7,15 +7,14 @@ The shipped dedicated models hold a quarter of their linear baseline folded into
 and its linear baseline gives any other linear share ``t``: with ``out_t = (1 - t) E + t L``
 and the shipped ``0.75 E + 0.25 L``, ``out_t = (1 - a) shipped + a L`` for
 ``a = 1 - (1 - t) / 0.75`` (negative to take linear out), folded into a copy of the head
-exactly as :func:`~leadsynth_core.models.networks.blend_with_linear` does (which refuses a
-negative weight on purpose: a product blend never subtracts).  Scored like ``eval_big.py``;
+by :func:`~leadsynth_core.models.networks.shift_along_linear` (``blend_with_linear`` without
+its [0, 1] check: a product blend never subtracts).  Scored like ``eval_big.py``;
 select on ``fold9`` only.
 """
 
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import sys
 from pathlib import Path
@@ -23,6 +22,7 @@ from pathlib import Path
 import torch
 
 from leadsynth_core.models.loaded import LoadedModel
+from leadsynth_core.models.networks import shift_along_linear
 from leadsynth_core.models.registry import load_model, shipped_models_dir
 
 HERE = Path(__file__).resolve().parent
@@ -38,14 +38,7 @@ SHIPPED_SHARE = 0.25
 def shifted(model: LoadedModel, linear: LoadedModel, share: float) -> LoadedModel:
     """``model`` moved to a linear share ``share`` (from :data:`SHIPPED_SHARE`)."""
     a = 1.0 - (1.0 - share) / (1.0 - SHIPPED_SHARE)
-    net = copy.deepcopy(model.module)
-    c_in = net.in_channels
-    with torch.no_grad():
-        w = net.head.weight
-        w.mul_(1.0 - a)
-        w[:, :c_in] += a * linear.module.head.weight
-        net.head.bias.mul_(1.0 - a).add_(a * linear.module.head.bias)
-    return LoadedModel(model.card, net.eval())
+    return LoadedModel(model.card, shift_along_linear(model.module, linear.module, a))
 
 
 def main() -> int:
