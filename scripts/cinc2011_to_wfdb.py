@@ -28,6 +28,15 @@ SATURATED_UV = 16000
 FS = 500.0
 
 
+def read_cinc2011(path: Path) -> np.ndarray | None:
+    """One set-a text file as (T, 12) mV in STANDARD_LEADS order, or None when a stretch is
+    saturated (a sample at or beyond +-SATURATED_UV: not usable as truth)."""
+    x = np.loadtxt(path, delimiter=",", dtype=np.float64)[:, 1:13]
+    if np.any(np.abs(x) >= SATURATED_UV):
+        return None
+    return x / 1000.0
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("ext", type=Path, help="folder holding set-a/ and Lists/ (extract.sh's output)")
@@ -44,12 +53,11 @@ def main() -> int:
         if (a.out / f"{name}.hea").exists():
             written += 1
             continue
-        raw = np.loadtxt(a.ext / "set-a" / f"{name}.txt", delimiter=",", dtype=np.float64)
-        x = raw[:, 1:13]
-        if np.any(np.abs(x) >= SATURATED_UV):
+        x = read_cinc2011(a.ext / "set-a" / f"{name}.txt")
+        if x is None:
             saturated += 1
             continue
-        rec = EcgRecord(signal=(x / 1000.0).astype(np.float32), fs=FS, lead_names=tuple(STANDARD_LEADS),
+        rec = EcgRecord(signal=x.astype(np.float32), fs=FS, lead_names=tuple(STANDARD_LEADS),
                         source="PhysioNet/CinC Challenge 2011 set-a", patient_id=name)
         write_record(rec, a.out / name, format="wfdb")
         written += 1

