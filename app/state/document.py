@@ -270,6 +270,10 @@ class ViewerDocument(QObject):
         """False when every standard lead is measured: there is nothing to synthesize."""
         return set(self.inputs) != set(STANDARD_LEADS)
 
+    def lead_pending(self, lead: str) -> bool:
+        """Whether ``lead`` waits for the running synthesis (the measured inputs never do)."""
+        return self.synthesis_pending and self.needs_synthesis() and lead not in self.inputs
+
     def _reference_truth(self, rec: EcgRecord, lead: str) -> np.ndarray:
         """The truth a synthesized lead is drawn and scored against: the stored samples, or
         (the default) the baseline-corrected truth.  Drawing the stored samples under
@@ -300,7 +304,7 @@ class ViewerDocument(QObject):
             model = self.model_name if prov is Provenance.SYNTHESIZED else None
             score = self.scores.get(lead) if truth is not None else None
             return LeadDisplay(lead, prov, res.lead(lead), truth, model, score)
-        if self.synthesis_pending and self.needs_synthesis() and lead not in self.inputs:
+        if self.lead_pending(lead):
             # The measured leads are drawn at once; the others wait for the synthesis
             # instead of showing the file's samples where the synthesized lead will go.
             return LeadDisplay(lead, None, None, None, None, None, pending=True)

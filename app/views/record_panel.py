@@ -119,8 +119,7 @@ class RecordPanel(QWidget):
             if shown is None:
                 # While the synthesis runs only the leads it will produce are pending: the
                 # measured inputs are drawn as read.
-                pending = self._doc.state == ViewerDocument.RUNNING and lead not in self._doc.inputs
-                shown_text = "pending" if pending else in_file
+                shown_text = "pending" if self._doc.lead_pending(lead) else in_file
             elif shown is Provenance.SYNTHESIZED:
                 shown_text = "SYNTHESIZED"
             else:
