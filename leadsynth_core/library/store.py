@@ -6,6 +6,7 @@ import dataclasses
 import json
 import logging
 import sqlite3
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -42,6 +43,30 @@ __all__ = ["Library"]
 
 log = logging.getLogger("leadsynth_core.library")
 
+# How long opening waits for other connections, both in SQLite's busy handler and below.
+_BUSY_TIMEOUT_S = 30.0
+
+
+def _switch_to_wal(conn: sqlite3.Connection) -> None:
+    """Put the file in WAL mode, waiting while another connection holds it.
+
+    Switching a new file to WAL needs an exclusive lock, and SQLite answers "database is
+    locked" at once instead of calling the busy handler when another connection (a viewer
+    thread opening the same new library) holds it; so wait here, as the busy handler would.
+    WAL is stored in the file, so once any connection has switched, the others see it.
+    """
+    deadline = time.monotonic() + _BUSY_TIMEOUT_S
+    delay = 0.005
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
+
 
 class Library(PatientVerbs):
     """The patient library (use as a context manager, or call :meth:`close`).
@@ -59,13 +84,13 @@ class Library(PatientVerbs):
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # isolation_level=None: we issue BEGIN/COMMIT ourselves so each write is one
             # explicit transaction.
-            self._conn = sqlite3.connect(str(self.path), isolation_level=None, timeout=30.0)
+            self._conn = sqlite3.connect(str(self.path), isolation_level=None, timeout=_BUSY_TIMEOUT_S)
         except (OSError, sqlite3.Error) as exc:
             raise LibraryError(f"{self.path}: cannot open the library ({exc})") from exc
         self._conn.row_factory = sqlite3.Row
         try:
             self._conn.execute("PRAGMA foreign_keys = ON")
-            self._conn.execute("PRAGMA journal_mode = WAL")
+            _switch_to_wal(self._conn)
             self._conn.execute("PRAGMA synchronous = NORMAL")
             self._migrate()
         except sqlite3.DatabaseError as exc:
@@ -108,12 +133,12 @@ class Library(PatientVerbs):
                 f"understands ({SCHEMA_VERSION}); update LeadSynth"
             )
         for target in range(version + 1, SCHEMA_VERSION + 1):
-            log.info("%s: migrating library schema %d -> %d", self.path, target - 1, target)
             with self._transaction() as cur:
                 # Read the version again under the write lock: another connection (a viewer
                 # thread opening the same new library) may have migrated since we looked.
                 if int(cur.execute("PRAGMA user_version").fetchone()[0]) >= target:
                     continue
+                log.info("%s: migrating library schema %d -> %d", self.path, target - 1, target)
                 # executescript would COMMIT our transaction; run the statements one by one
                 # so the migration and the version bump are one atomic step.
                 for statement in _split_sql(MIGRATIONS[target - 1]):
