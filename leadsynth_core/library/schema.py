@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 from types import TracebackType
 
@@ -65,6 +66,31 @@ MIGRATIONS: tuple[str, ...] = (
 )
 #: The schema version this program writes.
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+# How long opening waits for other connections, both in SQLite's busy handler and below.
+BUSY_TIMEOUT_S = 30.0
+
+
+def _switch_to_wal(conn: sqlite3.Connection) -> None:
+    """Put the file in WAL mode, waiting while another connection holds it.
+
+    Switching a new file to WAL needs an exclusive lock, and SQLite answers "database is
+    locked" at once instead of calling the busy handler when another connection (a viewer
+    thread opening the same new library) holds it; so wait here, as the busy handler would.
+    WAL is stored in the file, so once any connection has switched, the others see it.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    delay = 0.005
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
 
 
 class _Transaction:

@@ -6,7 +6,6 @@ import dataclasses
 import json
 import logging
 import sqlite3
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -36,36 +35,12 @@ from .files import (
     hash_record_files,
     record_files,
 )
-from .schema import MIGRATIONS, SCHEMA_VERSION, _split_sql, _Transaction
+from .schema import BUSY_TIMEOUT_S, MIGRATIONS, SCHEMA_VERSION, _split_sql, _switch_to_wal, _Transaction
 from .verbs import PatientVerbs
 
 __all__ = ["Library"]
 
 log = logging.getLogger("leadsynth_core.library")
-
-# How long opening waits for other connections, both in SQLite's busy handler and below.
-_BUSY_TIMEOUT_S = 30.0
-
-
-def _switch_to_wal(conn: sqlite3.Connection) -> None:
-    """Put the file in WAL mode, waiting while another connection holds it.
-
-    Switching a new file to WAL needs an exclusive lock, and SQLite answers "database is
-    locked" at once instead of calling the busy handler when another connection (a viewer
-    thread opening the same new library) holds it; so wait here, as the busy handler would.
-    WAL is stored in the file, so once any connection has switched, the others see it.
-    """
-    deadline = time.monotonic() + _BUSY_TIMEOUT_S
-    delay = 0.005
-    while True:
-        try:
-            conn.execute("PRAGMA journal_mode = WAL")
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or time.monotonic() > deadline:
-                raise
-            time.sleep(delay)
-            delay = min(delay * 2, 0.2)
 
 
 class Library(PatientVerbs):
@@ -84,7 +59,7 @@ class Library(PatientVerbs):
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # isolation_level=None: we issue BEGIN/COMMIT ourselves so each write is one
             # explicit transaction.
-            self._conn = sqlite3.connect(str(self.path), isolation_level=None, timeout=_BUSY_TIMEOUT_S)
+            self._conn = sqlite3.connect(str(self.path), isolation_level=None, timeout=BUSY_TIMEOUT_S)
         except (OSError, sqlite3.Error) as exc:
             raise LibraryError(f"{self.path}: cannot open the library ({exc})") from exc
         self._conn.row_factory = sqlite3.Row
