@@ -155,6 +155,7 @@ def evaluate(model_id: str, inputs: str, records: list[EcgRecord], truths: dict[
     per_lead: dict[str, LeadTally] = {}
     pooled = LeadTally()
     skipped = []
+    qt_diff: list[float] = []  # the record's global QT, synthesized - truth
     for i, rec in enumerate(records):
         synth = synthesize(rec, inputs, model)
         leads = list(synth.leads_with("synthesized"))
@@ -166,12 +167,21 @@ def evaluate(model_id: str, inputs: str, records: list[EcgRecord], truths: dict[
         for lead in leads:
             per_lead.setdefault(lead, LeadTally()).add(truth, ms, lead)
             pooled.add(truth, ms, lead)
-    return {"model": model_id, "inputs": inputs, "all_synthesized": pooled.summary(),
+        if ms.values.qt_ms is not None and truth.values.qt_ms is not None:
+            qt_diff.append(ms.values.qt_ms - truth.values.qt_ms)
+    d = np.asarray(qt_diff, dtype=float)
+    qt = {"n": int(d.size), "mean_ms": float(d.mean()) if d.size else None,
+          "sd_ms": float(d.std()) if d.size else None, "mae_ms": float(np.abs(d).mean()) if d.size else None}
+    return {"model": model_id, "inputs": inputs, "all_synthesized": pooled.summary(), "qt_synth_minus_truth": qt,
             "leads": {k: v.summary() for k, v in per_lead.items()}, "skipped": skipped}
 
 
 def _f(v: Any, fmt: str) -> str:
     return "—" if v is None else format(v, fmt)
+
+
+def _qt(q: dict | None) -> str:
+    return "—" if not q or q.get("mean_ms") is None else f"{q['mean_ms']:+.1f} ± {q['sd_ms']:.1f}"
 
 
 
@@ -181,18 +191,21 @@ def render(result: dict) -> str:
           f"({result['seconds']:.0f} s). "
           "First 10 s of each record; truth = the measured lead high-passed at 0.5 Hz; per synthesized "
           "lead pooled over the leads a set synthesizes. MAE in mV (QRS in ms, each lead delineated alone); "
+          "QT = the record's global QT (to the latest T end over its 12 leads), synthesized - truth, "
+          "mean ± SD ms; "
           f"T pol. = same polarity category; ST finding = |ST J+60| >= {ST_FINDING_MV} mV with the same sign "
           "(Se/Sp of the synthesized lead against the measured one, counts of measured findings in brackets).", ""]
     for ds, rows in result["datasets"].items():
         md += [f"## {ds}", "",
-               "| inputs | model | ST J+60 | T amp | R amp | S amp | QRS ms | T pol. agree | T flips | ST Se (n) | ST Sp |",
-               "|---|---|---|---|---|---|---|---|---|---|---|"]
+               "| inputs | model | ST J+60 | T amp | R amp | S amp | QRS ms | QT ms | T pol. agree | T flips "
+               "| ST Se (n) | ST Sp |",
+               "|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for r in rows:
             a = r["all_synthesized"]
             st = a["st_findings"]
             md.append(f"| {r['inputs']} | {r['model']} | {_f(a['mae_st_j60_mv'], '.3f')} | {_f(a['mae_t_mv'], '.3f')} | "
                       f"{_f(a['mae_r_mv'], '.3f')} | {_f(a['mae_s_mv'], '.3f')} | {_f(a['mae_qrs_ms'], '.1f')} | "
-                      f"{_f(a['t_polarity_agreement'], '.1%')} | {_f(a['t_polarity_flips'], '.1%')} | "
+                      f"{_qt(r.get('qt_synth_minus_truth'))} | {_f(a['t_polarity_agreement'], '.1%')} | {_f(a['t_polarity_flips'], '.1%')} | "
                       f"{_f(a['st_sensitivity'], '.0%')} ({st['tp'] + st['fn']}) | {_f(a['st_specificity'], '.0%')} |")
         md.append("")
     # Per-lead detail for the default set.

@@ -13,6 +13,13 @@ nearest first); only detections between the first and the last annotation of a l
 (LUDB leaves the ends of each record unannotated).  Per point: sensitivity, positive
 predictive value, and the mean and SD of the error (detected - reference) in ms.
 
+The QT itself is scored against LUDB's *global* QT, as the QT is defined (earliest QRS
+onset to the latest T end in any lead): for every beat with at least six leads annotated,
+the latest annotated T offset minus the earliest annotated QRS onset over the leads; the
+record's reference is the median over its beats, LeadSynth's the QT of its median beat.
+(The latest of twelve independent annotations is itself pulled late by their scatter, so
+this reference errs long; the carts of ``measure_carts.py`` are the other reference.)
+
 ``--compare neurokit`` also scores neurokit2's wavelet delineator (``ecg_delineate(...,
 method="dwt")`` on lead II with the same R peaks) against the lead-II annotations of
 records 1-160, beside LeadSynth's delineator on the same reference: the numbers that chose
@@ -31,6 +38,7 @@ import argparse
 import csv
 import dataclasses
 import json
+import math
 import sys
 import time
 from pathlib import Path
@@ -68,17 +76,46 @@ def reference_points(record_path: Path, lead: str) -> tuple[dict[str, np.ndarray
 
 def own_points(signal: np.ndarray, fs: float, names: tuple[str, ...],
                settings: DelineationSettings | None = None) -> dict[str, np.ndarray]:
-    """LeadSynth's global points projected onto every beat (empty when not measurable)."""
+    """LeadSynth's global points projected onto every beat (empty when not measurable).
+
+    Also ``"qt_ms"`` (one value: the median beat's QT; empty without a T end) and
+    ``"r_peaks"`` (the beats the points were projected on).
+    """
     try:
         beats = form_beats(signal, fs, names)
     except NotMeasurable:
-        return {k: np.zeros(0, dtype=np.int64) for k in POINTS}
+        return {k: np.zeros(0, dtype=np.int64) for k in (*POINTS, "qt_ms", "r_peaks")}
     f = delineate_median(beats.median, fs, beats.r_index, beats.rr_s, settings, beats.beats)
     rel = {"p_on": f.p_on, "p_off": f.p_off, "qrs_on": f.qrs_on, "qrs_off": f.qrs_off, "t_off": f.t_end}
     out = {}
     for k, v in rel.items():
         out[k] = np.zeros(0, dtype=np.int64) if v is None else beats.r_peaks + (v - beats.r_index)
+    out["qt_ms"] = np.asarray([] if f.t_end is None else [(f.t_end - f.qrs_on) * 1000.0 / fs])
+    out["r_peaks"] = np.asarray(beats.r_peaks)
     return out
+
+
+def global_qt_reference(refs: list[dict[str, np.ndarray]], r_peaks: np.ndarray, fs: float) -> float | None:
+    """LUDB's global QT of a record (ms): see the module notes; ``None`` without six leads."""
+    qts = []
+    for r in r_peaks:
+        on = [p["qrs_on"][(p["qrs_on"] > r - 0.15 * fs) & (p["qrs_on"] <= r)] for p in refs]
+        off = [p["t_off"][(p["t_off"] > r + 0.1 * fs) & (p["t_off"] < r + 0.7 * fs)] for p in refs]
+        on_min = [o.min() for o in on if o.size]
+        off_max = [o.max() for o in off if o.size]
+        if len(on_min) >= 6 and len(off_max) >= 6:
+            qts.append((max(off_max) - min(on_min)) * 1000.0 / fs)
+    return float(np.median(qts)) if qts else None
+
+
+def qt_summary(pairs: list[tuple[float, float]]) -> dict:
+    """n, mean and SD of (LeadSynth - reference), mean absolute and largest absolute (ms)."""
+    d = np.asarray([a - b for a, b in pairs], dtype=float)
+    if not d.size:
+        return {"n": 0}
+    return {"n": int(d.size), "mean_ms": float(d.mean()), "sd_ms": float(d.std()),
+            "mean_abs_ms": float(np.abs(d).mean()), "median_abs_ms": float(np.median(np.abs(d))),
+            "largest_abs_ms": float(np.abs(d).max())}
 
 
 def neurokit_points(lead: np.ndarray, fs: float, r_peaks: np.ndarray) -> dict[str, np.ndarray]:
@@ -160,12 +197,19 @@ def evaluate(data: Path, ids: list[int], *, settings: DelineationSettings | None
     nk_tally = Tally() if compare else None
     paced = paced_records(data)
     not_measurable = []
+    qt_pairs: dict[str, list[tuple[float, float]]] = {"all": [], "no_pacing": []}
     for rid in ids:
         path = data / str(rid)
         rec = read_record(path.with_suffix(".hea"))
         det = own_points(np.asarray(rec.signal), rec.fs, rec.lead_names, settings)
         if det["qrs_on"].size == 0:
             not_measurable.append(rid)
+        refs = [reference_points(path, lead)[0] for lead in LEADS]
+        qt_ref = global_qt_reference(refs, det["r_peaks"], rec.fs)
+        if qt_ref is not None and det["qt_ms"].size:
+            qt_pairs["all"].append((float(det["qt_ms"][0]), qt_ref))
+            if str(rid) not in paced:
+                qt_pairs["no_pacing"].append((float(det["qt_ms"][0]), qt_ref))
         for lead in LEADS:
             ref, span = reference_points(path, lead)
             groups["all"].add(ref, det, span, rec.fs)
@@ -181,6 +225,7 @@ def evaluate(data: Path, ids: list[int], *, settings: DelineationSettings | None
     out = {k: v.summary() for k, v in groups.items()}
     if nk_tally is not None:
         out["neurokit2_lead_ii"] = nk_tally.summary()
+    out["global_qt"] = {k: qt_summary(v) for k, v in qt_pairs.items()}
     out["not_measurable"] = not_measurable
     out["records"] = len(ids)
     out["paced_records"] = sorted(int(p) for p in paced if int(p) in ids)
@@ -201,6 +246,16 @@ def _table(title: str, summ: dict) -> list[str]:
     return [*lines, ""]
 
 
+def _qt_table(rows: list[tuple[str, dict]]) -> list[str]:
+    lines = ["**QT against LUDB's global QT** (earliest annotated QRS onset to the latest annotated T end "
+             "over the 12 leads, median over beats; LeadSynth - reference, ms)", "",
+             "| records | n | mean ± SD | mean abs | median abs | largest abs |", "|---|---|---|---|---|---|"]
+    for title, q in rows:
+        if q.get("n"):
+            lines.append(f"| {title} | {q['n']} | {q['mean_ms']:+.1f} ± {q['sd_ms']:.1f} | {q['mean_abs_ms']:.1f} | "
+                         f"{q['median_abs_ms']:.1f} | {q['largest_abs_ms']:.0f} |")
+    return [*lines, ""]
+
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -214,6 +269,9 @@ def main(argv: list[str] | None = None) -> int:
                "development_1_160": evaluate(args.data, list(range(1, 161)), compare=args.compare == "neurokit"),
                "held_out_161_200": evaluate(args.data, list(range(161, 201)))}
     results["all_200"] = evaluate(args.data, list(range(1, 201)))
+    # The previous T end (no lead qualifies, so the spatial magnitude's own end), for the QT table.
+    results["spatial_t_end_all_200"] = evaluate(args.data, list(range(1, 201)),
+                                                settings=DelineationSettings(t_lead_min_mv=math.inf))
     results["seconds"] = round(time.time() - t0, 1)
     md = ["# Delineation against LUDB's cardiologist annotations", "",
           f"Command: `PYTHONPATH=. python benchmarks/measure_ludb.py{' --compare neurokit' if args.compare else ''}` "
@@ -228,6 +286,11 @@ def main(argv: list[str] | None = None) -> int:
     md += _table("Records 1-160 (thresholds tuned here), lead II annotation", d["lead_ii"])
     if "neurokit2_lead_ii" in d:
         md += _table("neurokit2 0.3 DWT delineator on lead II, records 1-160, same R peaks", d["neurokit2_lead_ii"])
+    md += _qt_table([("1-160 (T-end rule chosen here)", d["global_qt"]["all"]),
+                     ("161-200 (held out)", results["held_out_161_200"]["global_qt"]["all"]),
+                     ("all 200 without pacing", a["global_qt"]["no_pacing"]),
+                     ("all 200 without pacing, the T end before 2026-11-30 (spatial magnitude only)",
+                      results["spatial_t_end_all_200"]["global_qt"]["no_pacing"])])
     md += [f"Not measurable (no beat delineated): {', '.join(map(str, a['not_measurable'])) or 'none'}.", ""]
     atomic_write_text(args.out, json.dumps(results, indent=2))
     atomic_write_text(args.out.with_suffix(".md"), "\n".join(md))

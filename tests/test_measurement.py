@@ -7,7 +7,18 @@ import math
 
 import numpy as np
 import pytest
-from measurement_synth import FS, LEAD_SHAPES, P_ON, QRS_OFF, QRS_ON, T_END, beat, synthetic_record
+from measurement_synth import (
+    FS,
+    LEAD_SHAPES,
+    P_ON,
+    QRS_OFF,
+    QRS_ON,
+    T_END,
+    T_ON,
+    _half_sine,
+    beat,
+    synthetic_record,
+)
 
 from leadsynth_core.leads import STANDARD_LEADS
 from leadsynth_core.measurement import compare_measurements, measure_record, transition_zone
@@ -36,6 +47,36 @@ def test_global_intervals_match_the_construction(measured) -> None:
     # RR = 1 s: both corrections leave QT as it is.
     assert g.qtc_bazett_ms == pytest.approx(g.qt_ms, abs=1)
     assert g.qtc_fridericia_ms == pytest.approx(g.qt_ms, abs=1)
+
+
+def _with_t_end(record: EcgRecord, lead: str, t_end: float, rr_s: float = 1.0) -> EcgRecord:
+    """``record`` with the T wave of ``lead`` ending at ``t_end`` (s from R) instead of T_END."""
+    sig = np.array(record.signal, dtype=np.float64)
+    t = np.arange(record.n_samples) / record.fs
+    j = record.lead_names.index(lead)
+    tamp = LEAD_SHAPES[lead][2]
+    for p in np.arange(0.6, record.duration - 0.5, rr_s):
+        u = t - p
+        sig[:, j] += tamp * (_half_sine(u, T_ON, t_end) - _half_sine(u, T_ON, T_END))
+    return EcgRecord(sig.astype(np.float32), record.fs, record.lead_names, source="synthetic")
+
+
+def test_qt_ends_at_the_latest_t_end_over_the_leads() -> None:
+    """The QT runs to the latest T end in any lead (as defined, and as carts measure it).
+
+    With V3's T wave ending 40 ms after the others, the spatial magnitude of all leads
+    together (the T end used before) fades before V3 has returned to baseline: it read
+    this QT about 40 ms short.
+    """
+    late = T_END + 0.040
+    g = measure_record(_with_t_end(synthetic_record(), "V3", late)).values
+    assert g.qt_ms == pytest.approx((late - QRS_ON) * 1000, abs=TOL_MS)
+
+
+def test_one_lead_far_later_than_the_others_does_not_stretch_the_qt() -> None:
+    """A lead whose T end lies far beyond the others' (noise, a U wave) is an outlier."""
+    g = measure_record(_with_t_end(synthetic_record(), "V2", T_END + 0.2)).values
+    assert g.qt_ms == pytest.approx((T_END - QRS_ON) * 1000, abs=TOL_MS)
 
 
 def test_qtc_formulas_at_another_rate() -> None:

@@ -11,8 +11,13 @@ spatial activity of all leads together starts and ends).
   before and after the R peak where it stays below that level.
 * Isoelectric (PR) baseline per lead: the mean over 4-20 ms before the QRS onset.
 * T: the spatial magnitude of the leads against their baseline (15 Hz low-pass) after the
-  QRS; the T peak is its maximum, the T end where the tangent at its steepest descent
-  after the peak meets the level the curve settles to (the tangent method of carts).
+  QRS; the T peak is its maximum.  The T end is the latest over the leads, as the QT is
+  defined (earliest QRS onset to the latest T end in any lead): in each lead whose T wave
+  stands ``t_lead_min_mv`` from the baseline, where the tangent at its steepest descent
+  meets the baseline (the tangent method); the latest of those ends that lies within
+  ``t_end_spread_ms`` of their median, so one noisy lead or a U wave does not stretch the
+  QT.  Where no lead qualifies, the spatial magnitude's own tangent end.  (The spatial
+  end alone, used before 2026-11-30, read the QT 20 ms shorter than the carts on average.)
 * P: the same spatial magnitude, detrended over the P search window before the QRS; a P
   wave is present when its peak stands ``p_min_mv`` above the window's ends; onset and
   offset where the curve falls to ``p_frac`` of the peak height.
@@ -42,6 +47,9 @@ class DelineationSettings:
     p_min_mv: float = 0.025
     p_min_corr: float = 0.7
     t_end_frac: float = 0.0  # 0: tangent method; > 0: where the T magnitude falls to this fraction
+    # The T end over the leads (chosen on LUDB 1-160's global QT, see docs/measurements.md):
+    t_lead_min_mv: float = 0.05  # a lead's T wave counts when it stands this far from baseline
+    t_end_spread_ms: float = 80.0  # lead ends later than their median + this are outliers
 
 
 @dataclasses.dataclass(frozen=True)
@@ -93,6 +101,33 @@ def _p_repeats(beats: np.ndarray | None, median: np.ndarray, p_on: int, p_off: i
         den = float(np.linalg.norm(seg) * np.linalg.norm(ref))
         corr.append(float(seg @ ref) / den if den > 0 else 0.0)
     return float(np.median(corr)) >= min_corr
+
+
+def _latest_lead_t_end(x15: np.ndarray, t_lo: int, t_hi: int, ms: float, s: DelineationSettings) -> int | None:
+    """The latest per-lead tangent T end within ``t_end_spread_ms`` of the leads' median.
+
+    ``x15`` holds the leads against their PR baseline; each lead's T wave is its largest
+    deflection between ``t_lo`` and ``t_hi`` (either sign), its end where the tangent at
+    the steepest return towards the baseline meets the baseline.  ``None`` when no lead's
+    T wave reaches ``t_lead_min_mv``.
+    """
+    ends = []
+    for seg in x15[t_lo:t_hi].T:
+        k = int(np.argmax(np.abs(seg)))
+        if abs(float(seg[k])) < s.t_lead_min_mv:
+            continue
+        wave = seg * np.sign(seg[k])  # the T wave upright, whatever its polarity
+        slope = np.gradient(wave)
+        tail = slope[k:]
+        if tail.size < 3 or tail.min() >= 0:
+            continue
+        j = k + int(np.argmin(tail))
+        cross = j - wave[j] / slope[j]  # where the tangent at j meets the baseline (0)
+        ends.append(min(max(cross, j), wave.size - 1))
+    if not ends:
+        return None
+    e = np.asarray(ends)
+    return int(round(t_lo + float(e[e <= np.median(e) + s.t_end_spread_ms * ms].max())))
 
 
 def _smooth(x: np.ndarray, fs: float, cutoff: float) -> np.ndarray:
@@ -152,8 +187,12 @@ def delineate_median(
     # ---- P wave: between the previous T wave and the QRS onset.
     p_lo = max(0, qrs_on - int(min(300.0, 0.45 * rr_s * 1000) * ms))
     if t_end is not None:
-        # Not before the previous beat's T wave has ended.
+        # Not before the previous beat's T wave has ended (where the leads' activity
+        # together has ended: the P search was tuned with this end).
         p_lo = max(p_lo, t_end - int(round(rr_s * fs)) + int(20 * ms))
+        latest = None if s.t_end_frac > 0 else _latest_lead_t_end(x15, t_lo, t_hi, ms, s)
+        if latest is not None:
+            t_end = latest
     p_hi = qrs_on - int(10 * ms)
     p_on = p_peak = p_off = None
     if p_hi - p_lo > int(60 * ms):
