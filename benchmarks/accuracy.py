@@ -49,7 +49,7 @@ from leadsynth_core.training.specs import STANDARD_SETS, set_slug  # noqa: E402
 log = logging.getLogger("benchmarks.accuracy")
 
 CHEST = ("V1", "V2", "V3", "V4", "V5", "V6")
-#: The viewer's "I (watch)" preset: no dedicated model, served by the any-subset model.
+#: The viewer's "I (watch)" preset (a dedicated model, linres-i, since 2026-11-30; the any-subset model before).
 WATCH = ("I",)
 #: Every input set reported: the four standard sets, then lead I alone.
 REPORTED_SETS = (*STANDARD_SETS, WATCH)

@@ -52,16 +52,17 @@ if str(ROOT) not in sys.path:  # run as a script from a checkout
 from leadsynth_core.io import read_record  # noqa: E402
 from leadsynth_core.leads import STANDARD_LEADS, derive_limb_leads  # noqa: E402
 from leadsynth_core.metrics import pcc, rmse  # noqa: E402
+from leadsynth_core.models.card import read_card  # noqa: E402
 from leadsynth_core.models.features import HIGHPASS_HZ, INDEPENDENT_LEADS, MODEL_FS, highpass, pad_to_multiple  # noqa: E402
 from leadsynth_core.models.networks import LENGTH_MULTIPLE  # noqa: E402
-from leadsynth_core.models.registry import load_model  # noqa: E402
+from leadsynth_core.models.registry import load_model, select_model  # noqa: E402
 from leadsynth_core.record import EcgRecord, Provenance  # noqa: E402
 from leadsynth_core.synthesis import synthesize  # noqa: E402
 from leadsynth_core.training.data import default_data_root, load_records  # noqa: E402
 
 MODELS = ROOT / "resources" / "models"
 SETS: dict[str, str] = {"I,II,V2,V4": "linres-i-ii-v2-v4", "I,II,V4": "linres-i-ii-v4", "I,II,V3": "linres-i-ii-v3",
-                        "I,II": "linres-i-ii", "I": "anysubset"}
+                        "I,II": "linres-i-ii", "I": "linres-i"}
 LINEAR = {k: "linear-" + k.lower().replace(",", "-") for k in SETS}
 PUBLISHED = {
     "I,II,V4": "U-Net on PTB-XL (Gradowski & Buchner, DATA_5000): chest r 0.744-0.846",
@@ -169,6 +170,16 @@ def old_models(rev: str, dest: Path) -> Path:
     return dest
 
 
+def model_for(folder: Path, inputs: Sequence[str]) -> Path:
+    """The model of ``folder`` the product would take for ``inputs`` (``select_model``'s rule).
+
+    The older shipped folders have no dedicated lead-I model: the any-subset model served it.
+    """
+    cards = [read_card(p) for p in sorted(folder.glob("*.json")) if p.with_suffix(".safetensors").exists()]
+    card = select_model(list(inputs), cards=cards)
+    return folder / card.id
+
+
 def run(cache: Path, old_dir: Path | None, holdout_dir: Path | None, info_records: int) -> dict[str, Any]:
     torch.set_num_threads(1)
     z = np.load(cache / "ptbxl.npz")
@@ -184,7 +195,7 @@ def run(cache: Path, old_dir: Path | None, holdout_dir: Path | None, info_record
     held = load_records("train", ["cpsc", "sph"])
     for leads, mid in SETS.items():
         inputs = leads.split(",")
-        rows = {tag: folder / mid for tag, folder in folders.items()} | {"linear": MODELS / LINEAR[leads]}
+        rows = {tag: model_for(folder, inputs) for tag, folder in folders.items()} | {"linear": MODELS / LINEAR[leads]}
         for tag, path in rows.items():
             t0 = time.time()
             model = load_model(path)
@@ -223,7 +234,8 @@ def to_markdown(res: dict[str, Any]) -> str:
            "PTB-XL folds 1-8 and CinC 2011; *linear*: the population linear regression (LUDB, PTB-XL samples, "
            "CPSC, SPH). PCC vs the truth high-passed at 0.5 Hz, mean (median) over records; *band*: both "
            "signals band-passed 0.5-40 Hz; RMSE in mV. Lead I alone: 11 leads (II synthesized, III, aVR, "
-           "aVL, aVF derived from it, V1-V6).", "",
+           "aVL, aVF derived from it, V1-V6); each folder's model for a lead set is the one the product picks "
+           "(`select_model`): for lead I alone the dedicated linres-i in *new*, the any-subset model in *old*.", "",
            "| inputs | model | PCC mean (median) | band PCC | RMSE mV mean (median) | published |",
            "|---|---|---|---|---|---|"]
     for leads, rows in res["fold10"].items():

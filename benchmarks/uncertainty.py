@@ -47,7 +47,7 @@ from leadsynth_core.synthesis import synthesize
 from leadsynth_core.uncertainty.band import synthesize_with_band
 from leadsynth_core.uncertainty.calibrate import calibrate_model, holdout_records, model_space_items
 from leadsynth_core.uncertainty.calibration import (
-    conformal_factor,
+    fit_lead_set,
     read_calibration,
     spread_envelope,
 )
@@ -138,29 +138,15 @@ def _proxies(items_by_source: dict, rms_by_source: dict | None, rows: list[int],
                 test_f = record_factors(record_items(test), rows, pref, sref, *exps)
             else:
                 cal_f, test_f = [1.0] * len(cal_items), [1.0] * len(items_by_source[test])
-            cal = [(y, mu, sd, fr) for (y, mu, sd, _), fr in zip(cal_items, cal_f, strict=True)]
-            c = cal[0][0].shape[0]
+            # The calibration's own fit (q and the floor per lead), on this proxy's envelope.
+            c = cal_items[0][0].shape[0]
+            fit = fit_lead_set([(y, mu, sd) for y, mu, sd, _ in cal_items], [str(k) for k in range(c)],
+                               factors=cal_f, envs=[f(sd) for _, _, sd, _ in cal_items])
+            qs = [fit.q[str(k)] for k in range(c)]
+            es = [fit.eps[str(k)] for k in range(c)]
             inside = total = 0
-            qs, es = [], []
-            for k in range(c):
-                envs = [f(sd[k:k + 1]) for _, _, sd, _ in cal]
-                med = float(np.median(np.concatenate([e.ravel() for e in envs]))) or 1.0
-                best = None
-                # A constant band has no spread to floor: its "floor" is the whole band.
-                for frac in (0.25, 0.5, 1.0, 2.0):
-                    eps = med * frac
-                    scores = np.concatenate([
-                        (np.abs(y[k] - mu[k]) / (fr * (e[0] + eps)))[np.linspace(0, y.shape[1] - 1, 2500).astype(int)]
-                        for (y, mu, _, fr), e in zip(cal, envs, strict=True)])
-                    q = conformal_factor(scores)
-                    w = q * float(np.mean([np.mean(e + eps) for e in envs]))
-                    if best is None or w < best[0]:
-                        best = (w, q, eps)
-                qs.append(best[1])
-                es.append(best[2])
             for (y, mu, sd, scale), fr in zip(items_by_source[test], test_f, strict=True):
-                hw = np.array(qs)[:, None] * (np.concatenate([f(sd[k:k + 1]) for k in range(c)])
-                                              + np.array(es)[:, None])
+                hw = np.array(qs)[:, None] * (f(sd) + np.array(es)[:, None])
                 hw = (hw * fr)[rows]
                 err = np.abs(y - mu)[rows]
                 inside += int(np.sum(err <= hw))

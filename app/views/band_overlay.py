@@ -107,8 +107,13 @@ class BandOverlay:
         idx = np.clip(idx, 0, hw.shape[0] - 1)
         h = np.asarray(hw[idx], dtype=np.float64) * gain
         ys = np.asarray(ys, dtype=np.float64)
-        fill.setPath(pg.arrayToQPath(np.r_[xs, xs[::-1]], np.r_[ys + h, (ys - h)[::-1]]))
-        fill.setPos(ci.trace.pos())
+        # Kept within the lead's row: a band taller than the row says "do not trust this lead"
+        # already (its indicator reads LOW), and spilling over would hide the neighbours' traces.
+        pos = ci.trace.pos()
+        lo, hi = ci.cell.top - ci.cell.height - pos.y(), ci.cell.top - pos.y()
+        upper, lower = np.clip(ys + h, lo, hi), np.clip(ys - h, lo, hi)
+        fill.setPath(pg.arrayToQPath(np.r_[xs, xs[::-1]], np.r_[upper, lower[::-1]]))
+        fill.setPos(pos)
 
     def _draw_indicator(self, k: int, ci: CellItems, conf: object, calibration: str) -> None:
         item = self.indicators.get(k)

@@ -139,3 +139,27 @@ def test_save_12_lead_writes_the_band_shown(qtbot, make_window, patch_file: Path
         else:  # EDF+ has no place for it: saved without, and the message says so
             assert "without the band" in posted[-1]
     assert not error_boxes
+
+
+def test_a_band_taller_than_its_row_stays_in_the_row(qtbot, make_window, shared_data, tmp_path) -> None:
+    """PTB S0002 from lead I alone (a watch): the chest bands are wider than the 40-mm rows.
+
+    They are kept within their lead's row instead of covering the neighbours' traces (the
+    lead's indicator already reads LOW).
+    """
+    from leadsynth_core.io import write_record
+
+    rec = read_record(shared_data / "cinc2021" / "PTB_PTBXL" / "S0002.hea").select(["I"]).replace(source=None)
+    path = write_record(rec, tmp_path / "watch.hea")
+    w = make_window()
+    _open(qtbot, w, Path(path), ("I",))
+    overlay = w.band_overlay
+    tallest = 0.0
+    for k, ci in enumerate(w.grid.cell_items()):
+        fill = overlay.fills.get(k)
+        if fill is None or not fill.isVisible():
+            continue
+        rect = fill.path().boundingRect().translated(fill.pos())
+        assert ci.cell.top - ci.cell.height - 1e-6 <= rect.top() and rect.bottom() <= ci.cell.top + 1e-6, ci.cell.lead
+        tallest = max(tallest, rect.height() / ci.cell.height)
+    assert tallest > 0.99  # some band does reach the row's edges: the clipping is exercised
