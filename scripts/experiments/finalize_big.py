@@ -63,7 +63,11 @@ def main() -> int:
         cont["records_index_sha256"], cont["records"] = digest, n
         card.training["continued"] = cont
         srcs = cont.get("sources", {})
-        if "continued on" not in str(card.training.get("data", "")):
+        if card.training.get("data") == "from scratch":  # holdout_scratch_init.py --holdout ""
+            card.training["data"] = (f"trained from scratch on PTB-XL folds 1-8 ({srcs.get('ptbxl_big', 0)} records "
+                                     f"at 100 Hz), CinC 2011 set-a ({srcs.get('cinc2011', 0)}) and the shared "
+                                     f"training records ({n} in all)")
+        elif "continued on" not in str(card.training.get("data", "")):
             card.training["data"] = (f"{card.training.get('data', '')}; then continued on PTB-XL folds 1-8 "
                                      f"({srcs.get('ptbxl_big', 0)} records at 100 Hz), CinC 2011 set-a "
                                      f"({srcs.get('cinc2011', 0)}) and the shared training records ({n} in all)")
