@@ -204,14 +204,13 @@ def evaluate(data: Path, ids: list[int], *, settings: DelineationSettings | None
         det = own_points(np.asarray(rec.signal), rec.fs, rec.lead_names, settings)
         if det["qrs_on"].size == 0:
             not_measurable.append(rid)
-        refs = [reference_points(path, lead)[0] for lead in LEADS]
-        qt_ref = global_qt_reference(refs, det["r_peaks"], rec.fs)
+        annotations = {lead: reference_points(path, lead) for lead in LEADS}  # read once per lead
+        qt_ref = global_qt_reference([pts for pts, _ in annotations.values()], det["r_peaks"], rec.fs)
         if qt_ref is not None and det["qt_ms"].size:
             qt_pairs["all"].append((float(det["qt_ms"][0]), qt_ref))
             if str(rid) not in paced:
                 qt_pairs["no_pacing"].append((float(det["qt_ms"][0]), qt_ref))
-        for lead in LEADS:
-            ref, span = reference_points(path, lead)
+        for lead, (ref, span) in annotations.items():
             groups["all"].add(ref, det, span, rec.fs)
             if str(rid) not in paced:
                 groups["no_pacing"].add(ref, det, span, rec.fs)

@@ -35,6 +35,15 @@ def make_data_folder(shared: Path, dest: Path, n_ludb: int = 12) -> Path:
     return dest
 
 
+def make_shards(shared: Path, base: Path) -> Path:
+    """``base/shards``: ``leadsynth prepare`` of :func:`make_data_folder`'s records (20 % validation)."""
+    from leadsynth_core.training.prepare import prepare
+
+    data = make_data_folder(shared, base / "records")
+    prepare([str(data)], base / "shards", workers=1, val_fraction=0.2, isolate=False)
+    return base / "shards"
+
+
 def leadsynth(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     """Run ``python -m leadsynth_core.cli ARGS`` in a child process (this worktree's code)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}

@@ -27,8 +27,7 @@ from leadsynth_core.paths import personal_models_dir
 from leadsynth_core.training import checkpoint as checkpoint_module
 from leadsynth_core.training.checkpoint import load_checkpoint
 from leadsynth_core.training.loop import TrainOptions, run_folder, train
-from leadsynth_core.training.prepare import prepare
-from tests.shard_data import ROOT, leadsynth, losses, make_data_folder
+from tests.shard_data import ROOT, leadsynth, losses, make_shards
 
 # Options of every small run: 1.024-s crops, global batch 8 as 2 micro-batches.
 SMALL = ["--batch", "8", "--micro-batches", "2", "--crop-s", "1.024", "--threads", "1", "--card-records", "2",
@@ -40,10 +39,7 @@ TRAJECTORY_RTOL = 1e-5
 
 @pytest.fixture(scope="module")
 def shards(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    base = tmp_path_factory.mktemp("train")
-    data = make_data_folder(shared_data, base / "records")
-    prepare([str(data)], base / "shards", workers=1, val_fraction=0.2, isolate=False)
-    return base / "shards"
+    return make_shards(shared_data, tmp_path_factory.mktemp("train"))
 
 
 @pytest.fixture(scope="module")

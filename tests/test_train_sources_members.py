@@ -22,12 +22,11 @@ from leadsynth_core.models.networks import LinearResidualUNet, ensemble_of
 from leadsynth_core.training.batches import EpochOrder, micro_batch
 from leadsynth_core.training.loop import run_folder
 from leadsynth_core.training.member_loss import MemberStack, member_mse
-from leadsynth_core.training.prepare import prepare
 from leadsynth_core.training.scoring import masked_mse
 from leadsynth_core.training.shards import open_shards
 from leadsynth_core.training.sources import parse_source_weights, source_sampler
 from leadsynth_core.uncertainty.members import SpreadNet
-from tests.shard_data import losses, make_data_folder
+from tests.shard_data import losses, make_shards
 
 SMALL = ["--batch", "4", "--crop-s", "1.024", "--threads", "1", "--card-records", "1", "--val-every", "3",
          "--no-progress"]
@@ -35,10 +34,7 @@ SMALL = ["--batch", "4", "--crop-s", "1.024", "--threads", "1", "--card-records"
 
 @pytest.fixture(scope="module")
 def shards(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    base = tmp_path_factory.mktemp("sources")
-    data = make_data_folder(shared_data, base / "records")
-    prepare([str(data)], base / "shards", workers=1, val_fraction=0.2, isolate=False)
-    return base / "shards"
+    return make_shards(shared_data, tmp_path_factory.mktemp("sources"))
 
 
 def _drawn_sources(shards: Path, weights: str | None, steps: int = 40) -> Counter[str]:

@@ -103,19 +103,17 @@ def _p_repeats(beats: np.ndarray | None, median: np.ndarray, p_on: int, p_off: i
     return float(np.median(corr)) >= min_corr
 
 
-def _latest_lead_t_end(x15: np.ndarray, t_lo: int, t_hi: int, ms: float, s: DelineationSettings) -> int | None:
-    """The latest per-lead tangent T end within ``t_end_spread_ms`` of the leads' median.
+def _lead_t_ends(x15: np.ndarray, t_lo: int, t_hi: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each lead's tangent T end (offset from ``t_lo``, samples) and its T wave's height (mV).
 
-    ``x15`` holds the leads against their PR baseline; each lead's T wave is its largest
+    ``x15`` holds the leads against their PR baseline; a lead's T wave is its largest
     deflection between ``t_lo`` and ``t_hi`` (either sign), its end where the tangent at
-    the steepest return towards the baseline meets the baseline.  ``None`` when no lead's
-    T wave reaches ``t_lead_min_mv``.
+    the steepest return towards the baseline meets the baseline.  Leads that never turn
+    back towards the baseline are left out.
     """
-    ends = []
+    ends, heights = [], []
     for seg in x15[t_lo:t_hi].T:
         k = int(np.argmax(np.abs(seg)))
-        if abs(float(seg[k])) < s.t_lead_min_mv:
-            continue
         wave = seg * np.sign(seg[k])  # the T wave upright, whatever its polarity
         slope = np.gradient(wave)
         tail = slope[k:]
@@ -124,9 +122,19 @@ def _latest_lead_t_end(x15: np.ndarray, t_lo: int, t_hi: int, ms: float, s: Deli
         j = k + int(np.argmin(tail))
         cross = j - wave[j] / slope[j]  # where the tangent at j meets the baseline (0)
         ends.append(min(max(cross, j), wave.size - 1))
-    if not ends:
+        heights.append(abs(float(seg[k])))
+    return np.asarray(ends, dtype=np.float64), np.asarray(heights, dtype=np.float64)
+
+
+def _latest_lead_t_end(x15: np.ndarray, t_lo: int, t_hi: int, ms: float, s: DelineationSettings) -> int | None:
+    """The latest per-lead tangent T end within ``t_end_spread_ms`` of the leads' median.
+
+    Only leads whose T wave reaches ``t_lead_min_mv`` count; ``None`` when none does.
+    """
+    ends, heights = _lead_t_ends(x15, t_lo, t_hi)
+    e = ends[heights >= s.t_lead_min_mv]
+    if not e.size:
         return None
-    e = np.asarray(ends)
     return int(round(t_lo + float(e[e <= np.median(e) + s.t_end_spread_ms * ms].max())))
 
 

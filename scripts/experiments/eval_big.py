@@ -7,6 +7,7 @@ Score = mean over records of the mean PCC over the synthesized leads, both signa
 0.5-40 Hz (as the cross-hospital evaluation does).  Lead sets: the four dedicated models
 (``linres-*``) and lead I alone (``anysubset``); ``linear`` rows use ``linear-*`` of the first
 folder that has them.  ``fold9``: a seeded sample of PTB-XL fold 9 (validation);
+``cinc2011``: a seeded sample of CinC 2011 set-a (as many as fold 9);
 ``holdout``: CPSC + SPH shared records; ``ptb``: PTB S0001-S0010 (another hospital, never
 trained on); ``ludb``: LUDB 161-200.
 """
@@ -38,6 +39,11 @@ def datasets(cache: Path, which: list[str], n_fold9: int) -> dict[str, list[EcgR
         idx = np.flatnonzero(z["strat_fold"] == 9)
         idx = np.random.default_rng(9).choice(idx, size=min(n_fold9, len(idx)), replace=False)
         out["fold9"] = [record_from_model_space(z["leads"][i], f"ptbxl/{z['ecg_id'][i]}") for i in sorted(idx)]
+    if "cinc2011" in which:  # a seeded sample of the same size (n_fold9) of CinC 2011 set-a
+        z = np.load(cache / "cinc2011.npz")
+        n = len(z["record"])
+        pick = np.sort(np.random.default_rng(11).choice(n, size=min(n_fold9, n), replace=False))
+        out["cinc2011"] = [record_from_model_space(z["leads"][i], f"cinc2011/{z['record'][i]}") for i in pick]
     if "holdout" in which:
         out["holdout"] = load_records("train", ["cpsc", "sph"])
     if "ptb" in which:

@@ -35,10 +35,21 @@ SHARES = (0.0, 0.25, 0.5)
 SHIPPED_SHARE = 0.25
 
 
-def shifted(model: LoadedModel, linear: LoadedModel, share: float) -> LoadedModel:
-    """``model`` moved to a linear share ``share`` (from :data:`SHIPPED_SHARE`)."""
-    a = 1.0 - (1.0 - share) / (1.0 - SHIPPED_SHARE)
+def shifted(model: LoadedModel, linear: LoadedModel, share: float, *, holds: float = SHIPPED_SHARE) -> LoadedModel:
+    """``model``, which holds a linear share ``holds`` already, moved to the linear share ``share``."""
+    a = 1.0 - (1.0 - share) / (1.0 - holds)
     return LoadedModel(model.card, shift_along_linear(model.module, linear.module, a))
+
+
+def score_shares(model: LoadedModel, linear: LoadedModel, leads: str, data: dict, shares: tuple[float, ...],
+                 *, holds: float = SHIPPED_SHARE) -> dict[float, dict[str, float]]:
+    """``eval_big.score`` of ``model`` moved to each linear share, on every data set (printed as it goes)."""
+    out = {}
+    for share in shares:
+        m = shifted(model, linear, share, holds=holds)
+        out[share] = {ds: round(score(m, recs, leads.split(","))[0], 4) for ds, recs in data.items()}
+        print(leads, "linear share", share, out[share], flush=True)
+    return out
 
 
 def main() -> int:
@@ -57,11 +68,7 @@ def main() -> int:
             continue
         base = load_model(models / f"{mid}.json")
         lin = load_model(models / f"{LINEAR[leads]}.json")
-        for share in SHARES:
-            m = shifted(base, lin, share)
-            row = {ds: round(score(m, recs, leads.split(","))[0], 4) for ds, recs in data.items()}
-            res.setdefault(leads, {})[share] = row
-            print(leads, "linear share", share, row, flush=True)
+        res[leads] = score_shares(base, lin, leads, data, SHARES)
     if a.json:
         a.json.write_text(json.dumps(res, indent=1))
     return 0

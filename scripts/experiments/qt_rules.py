@@ -21,7 +21,7 @@ import numpy as np
 
 from leadsynth_core.io import read_record
 from leadsynth_core.measurement.beats import NotMeasurable, form_beats
-from leadsynth_core.measurement.delineate import DelineationSettings, _smooth, delineate_median
+from leadsynth_core.measurement.delineate import DelineationSettings, _lead_t_ends, _smooth, delineate_median
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -41,17 +41,8 @@ def candidate_t_ends(median: np.ndarray, fs: float, r: int, rr_s: float) -> dict
     x15 = _smooth(np.asarray(median, dtype=np.float64), fs, 15.0) - spatial.baseline_mv
     t_lo = spatial.qrs_off + int(40 * ms)
     t_hi = min(x15.shape[0] - 1, r + int(min(0.75 * rr_s, rr_s - 0.1, 0.8) * fs))
-    ends, amps = [], []
-    for seg in x15[t_lo:t_hi].T:
-        k = int(np.argmax(np.abs(seg)))
-        wave = seg * np.sign(seg[k])
-        slope = np.gradient(wave)
-        if slope[k:].size < 3 or slope[k:].min() >= 0:
-            continue
-        j = k + int(np.argmin(slope[k:]))
-        ends.append(t_lo + min(max(j - wave[j] / slope[j], j), wave.size - 1))
-        amps.append(abs(float(seg[k])))
-    ends_a, amps_a = np.asarray(ends), np.asarray(amps)
+    offsets, amps_a = _lead_t_ends(x15, t_lo, t_hi)
+    ends_a = t_lo + offsets
     for a in AMPLITUDES:
         e = np.sort(ends_a[amps_a >= a])
         if not e.size:
