@@ -49,6 +49,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from benchmarks.differences import summarize_differences  # noqa: E402
 from benchmarks.ptbxl_cache import fold_records, trained_ecg_ids  # noqa: E402
 from leadsynth_core.errors import LeadSynthError  # noqa: E402
 from leadsynth_core.files import atomic_write_text  # noqa: E402
@@ -169,9 +170,7 @@ def evaluate(model_id: str, inputs: str, records: list[EcgRecord], truths: dict[
             pooled.add(truth, ms, lead)
         if ms.values.qt_ms is not None and truth.values.qt_ms is not None:
             qt_diff.append(ms.values.qt_ms - truth.values.qt_ms)
-    d = np.asarray(qt_diff, dtype=float)
-    qt = {"n": int(d.size), "mean_ms": float(d.mean()) if d.size else None,
-          "sd_ms": float(d.std()) if d.size else None, "mae_ms": float(np.abs(d).mean()) if d.size else None}
+    qt = summarize_differences(qt_diff)
     return {"model": model_id, "inputs": inputs, "all_synthesized": pooled.summary(), "qt_synth_minus_truth": qt,
             "leads": {k: v.summary() for k, v in per_lead.items()}, "skipped": skipped}
 
@@ -181,7 +180,7 @@ def _f(v: Any, fmt: str) -> str:
 
 
 def _qt(q: dict | None) -> str:
-    return "—" if not q or q.get("mean_ms") is None else f"{q['mean_ms']:+.1f} ± {q['sd_ms']:.1f}"
+    return "—" if not q or q.get("mean") is None else f"{q['mean']:+.1f} ± {q['sd'] or 0:.1f}"
 
 
 

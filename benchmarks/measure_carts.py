@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks.differences import summarize_differences
 from leadsynth_core.errors import LeadSynthError
 from leadsynth_core.files import atomic_write_text
 from leadsynth_core.io import read_record
@@ -85,13 +86,8 @@ def summarise(files: list[dict[str, Any]]) -> dict[str, Any]:
     """Per quantity over distinct recordings: n, mean and SD of the difference, mean |difference|."""
     out: dict[str, Any] = {}
     for key, _label, _unit in DEVICE_ROWS:
-        d = np.array([f["rows"][key]["difference"] for f in files
-                      if "rows" in f and not f.get("same_as") and f["rows"][key]["difference"] is not None], dtype=float)
-        out[key] = {"n": int(d.size),
-                    "mean": _r(d.mean()) if d.size else None,
-                    "sd": _r(d.std(ddof=1)) if d.size > 1 else None,
-                    "mean_abs": _r(np.abs(d).mean()) if d.size else None,
-                    "max_abs": _r(np.abs(d).max()) if d.size else None}
+        s = summarize_differences(f["rows"][key]["difference"] for f in files if "rows" in f and not f.get("same_as"))
+        out[key] = {k: (v if k == "n" else _r(v)) for k, v in s.items()}
     return out
 
 

@@ -46,6 +46,7 @@ from pathlib import Path
 import numpy as np
 import wfdb
 
+from benchmarks.differences import summarize_differences
 from leadsynth_core.files import atomic_write_text
 from leadsynth_core.io import read_record
 from leadsynth_core.measurement.beats import NotMeasurable, form_beats
@@ -109,13 +110,8 @@ def global_qt_reference(refs: list[dict[str, np.ndarray]], r_peaks: np.ndarray, 
 
 
 def qt_summary(pairs: list[tuple[float, float]]) -> dict:
-    """n, mean and SD of (LeadSynth - reference), mean absolute and largest absolute (ms)."""
-    d = np.asarray([a - b for a, b in pairs], dtype=float)
-    if not d.size:
-        return {"n": 0}
-    return {"n": int(d.size), "mean_ms": float(d.mean()), "sd_ms": float(d.std()),
-            "mean_abs_ms": float(np.abs(d).mean()), "median_abs_ms": float(np.median(np.abs(d))),
-            "largest_abs_ms": float(np.abs(d).max())}
+    """n, mean and SD of (LeadSynth - reference), mean, median and largest absolute (ms)."""
+    return summarize_differences(a - b for a, b in pairs)
 
 
 def neurokit_points(lead: np.ndarray, fs: float, r_peaks: np.ndarray) -> dict[str, np.ndarray]:
@@ -251,8 +247,8 @@ def _qt_table(rows: list[tuple[str, dict]]) -> list[str]:
              "| records | n | mean ± SD | mean abs | median abs | largest abs |", "|---|---|---|---|---|---|"]
     for title, q in rows:
         if q.get("n"):
-            lines.append(f"| {title} | {q['n']} | {q['mean_ms']:+.1f} ± {q['sd_ms']:.1f} | {q['mean_abs_ms']:.1f} | "
-                         f"{q['median_abs_ms']:.1f} | {q['largest_abs_ms']:.0f} |")
+            lines.append(f"| {title} | {q['n']} | {q['mean']:+.1f} ± {q['sd']:.1f} | {q['mean_abs']:.1f} | "
+                         f"{q['median_abs']:.1f} | {q['max_abs']:.0f} |")
     return [*lines, ""]
 
 
