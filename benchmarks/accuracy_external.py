@@ -1,7 +1,7 @@
 """Accuracy across hospitals: PTB-XL fold 10 and every source the models never trained on.
 
     python benchmarks/accuracy_external.py --external-cache DIR [--old-rev 26e6ad2] \
-        [--holdout-models runs/big/hold] [--info-records N]
+        [--holdout-models runs/big/hold runs/hold2/blend ...] [--info-records N]
 
 ``DIR`` holds ``ptbxl.npz`` made by ``scripts/experiments/cache_external.py`` from the PTB-XL
 snapshot named in ``../shared/data/external/README.md`` (all 21,837 records at 100 Hz, in
@@ -13,8 +13,11 @@ and ``.md`` with three tables:
    (``--old-rev``, read from git) and the linear baseline; mean and median PCC and RMSE
    (mV) per record and per lead, beside the published figures for the same data.
 2. **Sources never trained on**, old shipped vs new shipped vs linear: the PTB ``S``
-   records (another hospital, 1000 Hz), LUDB 161-200, PTB-XL fold 10, and the CPSC + SPH
-   records for models trained with them held out (``--holdout-models``).
+   records (another hospital, 1000 Hz), LUDB 161-200, PTB-XL fold 10, and whole-source
+   hold-outs: each model of a ``--holdout-models`` folder is the shipped recipe trained
+   without the sources its card names (``training.held_out_sources``), scored on them: CPSC +
+   SPH (the 41 shared records), CinC 2011 (all 754 acceptable recordings of ``cinc2011.npz``,
+   which the old models and the linear baseline never saw either) and PTB-XL fold 10.
 3. **Which chest electrode carries most information** (Gradowski & Buchner's table): the
    any-subset model on fold 10 (``--info-records`` of them, seeded), the mean PCC of every
    chest lead for each set I,II + one chest lead (6) and I,II + two chest leads (15).
@@ -70,6 +73,21 @@ PUBLISHED = {
 }
 CHEST = ("V1", "V2", "V3", "V4", "V5", "V6")
 BATCH = 32
+#: Held-out source groups a --holdout-models card can name, and the table each is scored in.
+HELD_TABLES = {"cpsc+sph": "CPSC + SPH (China)", "cinc2011": "CinC 2011 (consumer-grade set-ups, 754 recordings)",
+               "ptbxl_big": "fold10"}
+SOURCE_NAMES = {"cpsc": "CPSC", "sph": "SPH", "cinc2011": "CinC 2011", "ptbxl_big": "PTB-XL", "ptbxl": "PTB-XL"}
+
+
+def held_out_sources(card: Any) -> list[str]:
+    """The training sources a hold-out model's card says it never saw."""
+    t = card.training
+    return sorted(set(t.get("held_out_sources", [])) | set(t.get("continued", {}).get("held_out_sources", [])))
+
+
+def held_out_tag(sources: Sequence[str]) -> str:
+    names = sorted({SOURCE_NAMES.get(s, s) for s in sources})
+    return "new, without " + " + ".join(names)
 
 
 def band(x: np.ndarray, fs: float) -> np.ndarray:
@@ -180,11 +198,12 @@ def model_for(folder: Path, inputs: Sequence[str]) -> Path:
     return folder / card.id
 
 
-def run(cache: Path, old_dir: Path | None, holdout_dir: Path | None, info_records: int) -> dict[str, Any]:
+def run(cache: Path, old_dir: Path | None, holdout_dirs: Sequence[Path], info_records: int) -> dict[str, Any]:
     torch.set_num_threads(1)
     z = np.load(cache / "ptbxl.npz")
     fold10 = np.flatnonzero(z["strat_fold"] == 10)
     truth = z["leads"][fold10].astype(np.float32)
+    cinc = np.load(cache / "cinc2011.npz")["leads"].astype(np.float32) if (cache / "cinc2011.npz").exists() else None
     folders = {"new": MODELS} | ({"old": old_dir} if old_dir else {})
     res: dict[str, Any] = {"fold10": {}, "external": {}, "information": {}, "n_fold10": len(fold10)}
     root = default_data_root()
@@ -193,6 +212,16 @@ def run(cache: Path, old_dir: Path | None, holdout_dir: Path | None, info_record
         "LUDB 161-200 (Nizhny Novgorod)": load_records("validation"),
     }
     held = load_records("train", ["cpsc", "sph"])
+
+    def score_held(table: str, leads: str, tag: str, model: Any, inputs: list[str]) -> None:
+        if table == "fold10":
+            res["fold10"][leads][tag] = score_arrays(truth, predict_batch(model, truth, inputs), inputs)
+        elif table == HELD_TABLES["cinc2011"]:
+            res["external"].setdefault(table, {}).setdefault(leads, {})[tag] = score_arrays(
+                cinc, predict_batch(model, cinc, inputs), inputs)
+        else:
+            res["external"].setdefault(table, {}).setdefault(leads, {})[tag] = score_records(model, held, inputs)
+
     for leads, mid in SETS.items():
         inputs = leads.split(",")
         rows = {tag: model_for(folder, inputs) for tag, folder in folders.items()} | {"linear": MODELS / LINEAR[leads]}
@@ -202,13 +231,23 @@ def run(cache: Path, old_dir: Path | None, holdout_dir: Path | None, info_record
             res["fold10"].setdefault(leads, {})[tag] = score_arrays(truth, predict_batch(model, truth, inputs), inputs)
             for src, recs in ext.items():
                 res["external"].setdefault(src, {}).setdefault(leads, {})[tag] = score_records(model, recs, inputs)
-            if tag == "linear" or (holdout_dir is None and tag == "old"):
-                res["external"].setdefault("CPSC + SPH (China)", {}).setdefault(leads, {})[tag] = score_records(model, held, inputs)
+            if tag == "linear" or (not holdout_dirs and tag == "old"):
+                score_held(HELD_TABLES["cpsc+sph"], leads, tag, model, inputs)
+            if tag in ("old", "linear") and cinc is not None:  # neither was trained on CinC 2011
+                score_held(HELD_TABLES["cinc2011"], leads, tag, model, inputs)
             print(f"{leads} {tag}: fold 10 {res['fold10'][leads][tag]['mean_pcc']:.3f} ({time.time() - t0:.0f} s)", flush=True)
-        if holdout_dir is not None and (holdout_dir / f"{mid}.json").exists():
-            model = load_model(holdout_dir / mid)
-            res["external"].setdefault("CPSC + SPH (China)", {}).setdefault(leads, {})["new, CPSC+SPH held out"] = (
-                score_records(model, held, inputs))
+        for folder in holdout_dirs:
+            if not (folder / f"{mid}.json").exists():
+                continue
+            model = load_model(folder / mid)
+            sources = held_out_sources(model.card)
+            tag = held_out_tag(sources)
+            if {"cpsc", "sph"} <= set(sources):
+                score_held(HELD_TABLES["cpsc+sph"], leads, tag, model, inputs)
+            if "cinc2011" in sources and cinc is not None:
+                score_held(HELD_TABLES["cinc2011"], leads, tag, model, inputs)
+            if "ptbxl_big" in sources:
+                score_held("fold10", leads, tag, model, inputs)
     any_new = load_model(MODELS / "anysubset")
     rng = np.random.default_rng(10)
     pick = np.sort(rng.choice(len(truth), size=min(info_records, len(truth)), replace=False))
@@ -235,7 +274,9 @@ def to_markdown(res: dict[str, Any]) -> str:
            "CPSC, SPH). PCC vs the truth high-passed at 0.5 Hz, mean (median) over records; *band*: both "
            "signals band-passed 0.5-40 Hz; RMSE in mV. Lead I alone: 11 leads (II synthesized, III, aVR, "
            "aVL, aVF derived from it, V1-V6); each folder's model for a lead set is the one the product picks "
-           "(`select_model`): for lead I alone the dedicated linres-i in *new*, the any-subset model in *old*.", "",
+           "(`select_model`): for lead I alone the dedicated linres-i in *new*, the any-subset model in *old*. "
+           "*new, without PTB-XL*: the shipped recipe trained on no PTB-XL record at all (what transfers to "
+           "PTB-XL from the other sources).", "",
            "| inputs | model | PCC mean (median) | band PCC | RMSE mV mean (median) | published |",
            "|---|---|---|---|---|---|"]
     for leads, rows in res["fold10"].items():
@@ -250,12 +291,13 @@ def to_markdown(res: dict[str, Any]) -> str:
             vals = [rows[t]["leads"].get(n, {}).get("mean_pcc") for t in ("new", "old", "linear") if t in rows]
             cells.append(" / ".join(_f(v) for v in vals) if vals and vals[0] is not None else "")
         out.append(f"| {leads} | " + " | ".join(cells) + " |")
-    out += ["", "Sources never trained on (band PCC 0.5-40 Hz; hp PCC in brackets). CPSC + SPH were training "
-            "sources of the shipped models; the row *new, CPSC+SPH held out* is the same recipe trained without "
-            "them, the honest transfer figure.", ""]
+    out += ["", "Sources never trained on (band PCC 0.5-40 Hz; hp PCC in brackets). CPSC, SPH and CinC 2011 were "
+            "training sources of the shipped models: a column *new, without X* is the shipped recipe trained "
+            "without X (and scored on it), the honest transfer figure; the old models and the linear baseline "
+            "never saw CinC 2011.", ""]
     for src, sets in res["external"].items():
-        order = ["new", "new, CPSC+SPH held out", "old", "linear"]
-        tags = [t for t in order if any(t in rows for rows in sets.values())]
+        seen = list(dict.fromkeys(t for rows in sets.values() for t in rows))
+        tags = [t for t in ("new", *sorted(t for t in seen if t.startswith("new, without")), "old", "linear") if t in seen]
         out += [f"**{src}**", "", "| inputs | " + " | ".join(tags) + " |", "|---|" + "---|" * len(tags)]
         for leads, rows in sets.items():
             out.append(f"| {leads} | " + " | ".join(
@@ -275,7 +317,8 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--external-cache", type=Path, required=True, help="folder with ptbxl.npz (cache_external.py)")
     p.add_argument("--old-rev", default=None, help="git revision of the previously shipped models (e.g. 26e6ad2)")
-    p.add_argument("--holdout-models", type=Path, default=None, help="models trained with CPSC and SPH held out")
+    p.add_argument("--holdout-models", type=Path, nargs="*", default=[],
+                   help="folders of models trained without whole sources (named in each card's training)")
     p.add_argument("--info-records", type=int, default=10**6, help="fold-10 records for the information table")
     p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     a = p.parse_args(argv)

@@ -26,7 +26,7 @@ from leadsynth_core.training.linear import fit_linear, linear_network
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from finetune_big import load_sources  # noqa: E402
 
-SETS = {"I,II,V4": "i-ii-v4", "I,II,V2,V4": "i-ii-v2-v4", "I,II,V3": "i-ii-v3", "I,II": "i-ii"}
+SETS = {"I,II,V4": "i-ii-v4", "I,II,V2,V4": "i-ii-v2-v4", "I,II,V3": "i-ii-v3", "I,II": "i-ii", "I": "i"}
 
 
 def main() -> int:
@@ -35,6 +35,8 @@ def main() -> int:
     p.add_argument("out", type=Path)
     p.add_argument("--holdout", default="cinc2011,cpsc,sph")
     p.add_argument("--sets", default="I,II,V4;I,II,V2,V4")
+    p.add_argument("--width", type=int, default=8, help="base_width of each member (the capacity study)")
+    p.add_argument("--depth", type=int, default=4)
     a = p.parse_args()
     held = {s for s in a.holdout.split(",") if s}
     sources = load_sources(a.cache, held)
@@ -53,12 +55,13 @@ def main() -> int:
         nets = []
         for seed in range(3):
             torch.manual_seed(seed)
-            net = LinearResidualUNet(len(inputs), len(outputs), base_width=8, depth=4)
+            net = LinearResidualUNet(len(inputs), len(outputs), base_width=a.width, depth=a.depth)
             with torch.no_grad():
                 net.head.weight[:, : len(inputs), 0] = torch.from_numpy(w).float()
                 net.head.bias.copy_(torch.from_numpy(b).float())
             nets.append(net)
         card = copy.deepcopy(shipped)
+        card.arch_params = {**card.arch_params, "base_width": a.width, "depth": a.depth}
         card.training = {"data": f"from scratch without {sorted(held)}" if held else "from scratch",
                          "held_out_sources": sorted(held)}
         card.metrics = {}
