@@ -142,7 +142,7 @@ def test_save_12_lead_writes_the_band_shown(qtbot, make_window, patch_file: Path
 
 
 def test_a_band_taller_than_its_row_stays_in_the_row(qtbot, make_window, shared_data, tmp_path) -> None:
-    """PTB S0002 from lead I alone (a watch): the chest bands are wider than the 40-mm rows.
+    """PTB S0002 from lead I alone (a watch) at 20 mm/mV: the chest bands are wider than the rows.
 
     They are kept within their lead's row instead of covering the neighbours' traces (the
     lead's indicator already reads LOW).
@@ -153,6 +153,8 @@ def test_a_band_taller_than_its_row_stays_in_the_row(qtbot, make_window, shared_
     path = write_record(rec, tmp_path / "watch.hea")
     w = make_window()
     _open(qtbot, w, Path(path), ("I",))
+    # at 20 mm/mV the chest bands are taller than their rows whatever the model's spread
+    w.view_state.set_gain(20.0)
     overlay = w.band_overlay
     tallest = 0.0
     for k, ci in enumerate(w.grid.cell_items()):
