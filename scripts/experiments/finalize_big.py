@@ -41,6 +41,14 @@ def index_hash(cache: Path, holdout: list[str]) -> tuple[str, int]:
     return hashlib.sha256("\n".join(sorted(names)).encode()).hexdigest(), len(names)
 
 
+def fold9_sample(cache: Path, n: int) -> np.ndarray:
+    """``n`` seeded PTB-XL fold-9 records (N, 8, T) from the model-space cache: the selection set."""
+    z = np.load(cache / "ptbxl.npz")
+    idx = np.flatnonzero(z["strat_fold"] == 9)
+    idx = np.sort(np.random.default_rng(9).choice(idx, size=min(n, len(idx)), replace=False))
+    return z["leads"][idx].astype(np.float32)
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("run", type=Path)
@@ -49,10 +57,7 @@ def main() -> int:
     p.add_argument("--fold9", type=int, default=500)
     a = p.parse_args()
     torch.set_num_threads(1)
-    z = np.load(a.cache / "ptbxl.npz")
-    idx = np.flatnonzero(z["strat_fold"] == 9)
-    idx = np.sort(np.random.default_rng(9).choice(idx, size=min(a.fold9, len(idx)), replace=False))
-    fold9 = z["leads"][idx].astype(np.float32)
+    fold9 = fold9_sample(a.cache, a.fold9)
     for card_path in sorted(a.run.glob("*.json")):
         if card_path.name.endswith(".done.json"):
             continue

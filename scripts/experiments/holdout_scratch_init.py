@@ -4,8 +4,8 @@
 
 For each dedicated lead set: the linear baseline least-squares fitted on the training sources
 without the held-out ones (``OUT/linear-<set>``), and a fresh seed ensemble (three linres
-networks, seeds 0-2, the product's width and depth) whose linear path starts at that fit and
-whose residual starts at zero (``OUT/init/linres-<set>``), for ``finetune_big.py --holdout``
+networks, seeds 0-2, of ``--width``/``--depth``, the product's 8/4 by default) whose linear
+path starts at that fit and whose residual starts at zero (``OUT/init/linres-<set>``), for ``finetune_big.py --holdout``
 to train from scratch.  Used to re-decide the linear share on sources no weight has seen
 (docs/models.md, "The linear blend, re-decided").
 """
