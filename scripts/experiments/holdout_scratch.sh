@@ -6,6 +6,7 @@
 #   e.g. ... CACHE runs/hold2 cinc2011,cpsc,sph "I,II" i-ii       -> runs/hold2/blend/linres-i-ii
 #        ... CACHE runs/holdptb ptbxl_big,ptbxl "I,II,V4" i-ii-v4  (no PTB-XL record at all)
 # benchmarks/accuracy_external.py --holdout-models OUT/blend scores it on what it never saw.
+# ALPHA (0.25): the linear share folded in, as in ship_scratch.sh; ALPHA=0 for lead I, shipped unblended.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 cache=$1; out=$2; holdout=$3; set=$4; slug=$5
@@ -15,5 +16,10 @@ PY=.venv/bin/python
   --holdout "$holdout" --sets "$set"
 [ -f "$out/e/linres-$slug.json" ] || $PY scripts/experiments/finetune_big.py "$out/init/linres-$slug.json" \
   --out "$out/e" --cache "$cache" --steps 6000 --lr 1e-3 --threads 1 --seed 0 --holdout "$holdout" --resume
-$PY -m leadsynth_core.training.blend "linres-$slug" --model-dir "$out/e" --linear-dir "$out" --alpha 0.25 \
-  --out "$out/blend"
+alpha=${ALPHA:-0.25}
+if [ "$alpha" = "0" ]; then
+  mkdir -p "$out/blend" && cp "$out/e/linres-$slug.json" "$out/e/linres-$slug.safetensors" "$out/blend/"
+else
+  $PY -m leadsynth_core.training.blend "linres-$slug" --model-dir "$out/e" --linear-dir "$out" --alpha "$alpha" \
+    --out "$out/blend"
+fi

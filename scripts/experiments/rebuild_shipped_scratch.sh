@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The shipped dedicated models and the any-subset model's last round, rebuilt in the order they
+# were made (docs/models.md, "From scratch on the large sources", "a second cycle", "The
+# any-subset model, a longer round").  Each stage is one seeded, logged, resumable command;
+# a stage resumes the previous stage's checkpoint, so the cosine schedule continues to the
+# longer end instead of restarting (what ship_scratch.sh with STEPS=12000 alone would do).
+#   bash scripts/experiments/rebuild_shipped_scratch.sh CACHE      (CACHE: the model-space arrays
+#   of scripts/experiments/finetune_big.py, e.g. /work/data_ext/cache)
+# Results: runs/full/final (6000 steps), runs/long/final (12,000), runs/long3/final (I,II, 18,000),
+# runs/anyL/final (any-subset); copy the shipped ones into resources/models, then
+# python -m leadsynth_core.uncertainty.calibrate on their ids.  About 17 minutes per model and
+# stage on one thread; two stages side by side on 2 cores.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+cache=$1
+ship=scripts/experiments/ship_scratch.sh
+
+# stage: SET SLUG STEPS FROM TO [ALPHA] -- continue FROM's checkpoint in TO up to STEPS
+stage() {
+  local set=$1 slug=$2 steps=$3 from=$4 to=$5 alpha=${6:-0.25}
+  if [ -n "$from" ]; then
+    mkdir -p "$to/init" "$to/e"
+    cp -n "$from/init/linres-$slug".* "$to/init/"
+    [ -f "$to/e/linres-$slug.ckpt.pt" ] || cp "$from/e/linres-$slug.ckpt.pt" "$to/e/"
+  fi
+  OUT=$to STEPS=$steps ALPHA=$alpha bash "$ship" "$cache" "$set" "$slug"
+}
+
+for spec in "I,II,V2,V4 i-ii-v2-v4 0.25" "I,II,V4 i-ii-v4 0.25" "I,II,V3 i-ii-v3 0.25" "I,II i-ii 0.25" "I i 0"; do
+  read -r set slug alpha <<<"$spec"
+  stage "$set" "$slug" 6000 "" runs/full "$alpha"
+  stage "$set" "$slug" 12000 runs/full runs/long "$alpha"
+done
+stage "I,II" i-ii 18000 runs/long runs/long3 0.25
+
+# The any-subset model: the shipped continued rounds (scripts/continue_shipped_models.sh), here
+# the weights they gave as shipped at b891983 (ANY_BASE: another card to start from), then one
+# longer round at 5e-4.
+export PYTHONPATH=.
+base=${ANY_BASE:-runs/anyL/base/anysubset.json}
+if [ ! -f "$base" ]; then
+  mkdir -p runs/anyL/base
+  for ext in json safetensors; do git show "b891983:resources/models/anysubset.$ext" > "runs/anyL/base/anysubset.$ext"; done
+fi
+[ -f runs/anyL/e/anysubset.json ] || .venv/bin/python scripts/experiments/finetune_big.py "$base" \
+  --out runs/anyL/e --cache "$cache" --steps 10000 --lr 5e-4 --threads 1 --seed 0 --resume
+.venv/bin/python scripts/experiments/finalize_big.py runs/anyL/e --cache "$cache" --out runs/anyL/final
