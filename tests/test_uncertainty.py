@@ -198,3 +198,23 @@ def test_a_personal_model_borrows_its_general_models_calibration_and_says_so(tmp
     _, text = cal.for_inputs(("I", "II", "V4"))
     assert cal.model_id == base.id
     assert "for the general model linres-i-ii-v4" in text and "personal model p1-linres" in text
+
+
+def test_every_shipped_band_and_its_self_check_match_the_shipped_weights() -> None:
+    # The self-check runs another model (the any-subset one): retraining that model makes the
+    # bands of every dedicated model stale, which the app would only refuse when it draws one.
+    from leadsynth_core.models import list_models
+    from leadsynth_core.models.registry import shipped_models_dir
+
+    shipped = {c.id: c for c in list_models(include_personal=False)}
+    calibrated = [c for c in shipped.values() if (shipped_models_dir() / f"{c.id}.uncertainty.json").exists()]
+    assert {"anysubset", "linres-i-ii-v4"} <= {c.id for c in calibrated}
+    for card in calibrated:
+        cal = read_calibration(card)  # refuses stale weights itself
+        for key, lead_set in cal.lead_sets.items():
+            if lead_set.probe is None:
+                continue
+            probe_card = shipped[str(lead_set.probe["model"])]
+            assert probe_card.weights_sha256 == lead_set.probe["model_sha256"], (
+                f"{card.id} {key}: self-check calibrated on other weights of {probe_card.id}; "
+                "run: python -m leadsynth_core.uncertainty.calibrate")
