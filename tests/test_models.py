@@ -76,6 +76,20 @@ def test_shipped_models_listed_loadable_and_small() -> None:
         assert count_parameters(model.module) < 1_500_000
 
 
+def test_shipped_cards_describe_the_shipped_model_not_an_experiment() -> None:
+    # The name is what the viewer's model indicator and every report show; experiment scripts
+    # start from cards of hold-out runs, whose names say what they were left without.
+    for card in list_models(include_personal=False):
+        held = (card.training.get("continued") or {}).get("held_out_sources") or card.training.get("held_out_sources")
+        assert not held, f"{card.id}: shipped with held-out sources {held}"
+        assert "hold-out" not in card.name.lower() and "without" not in card.name.lower(), card.name
+        sentences = [x.strip() for x in card.description.split(".  ") if x.strip()]
+        assert len(sentences) == len(set(sentences)), f"{card.id}: a sentence of its description repeats"
+        for lead_set in ("I,II,V2,V4", "I,II,V4", "I,II,V3", "I,II"):
+            if card.inputs and ",".join(card.inputs) != lead_set:
+                assert f" {lead_set} " not in f" {card.name} ", f"{card.id} is named for {lead_set}"
+
+
 def _copy_model(model_id: str, dest: Path) -> Path:
     src = shipped_models_dir() / model_id
     for suffix in (".json", ".safetensors"):
