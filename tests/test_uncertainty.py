@@ -183,7 +183,7 @@ def test_self_check_widens_the_band_when_a_measured_lead_disagrees_with_the_othe
     odd = synthesize_with_band(dataclasses.replace(record, signal=signal), ",".join(inputs))
     assert odd.probe_factor > 1.3 * good.probe_factor
     v1 = names.index("V1")
-    assert np.nanmean(odd.half_width[:, v1]) > 1.1 * np.nanmean(good.half_width[:, v1])
+    assert np.nanmean(odd.half_width[:, v1]) > 1.2 * np.nanmean(good.half_width[:, v1])
     assert synthesize_with_band(record, "I").probe_factor == 1.0  # one lead: nothing to check
 
 
