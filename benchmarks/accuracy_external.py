@@ -142,8 +142,11 @@ def predict_batch(model: Any, arrays: np.ndarray, inputs: Sequence[str], *, mult
     return out
 
 
-def score_arrays(truth: np.ndarray, est: np.ndarray, inputs: Sequence[str]) -> dict[str, Any]:
-    """Per-record and per-lead PCC (hp and band) and RMSE of (N, 8, T) model-space arrays."""
+def score_arrays(truth: np.ndarray, est: np.ndarray, inputs: Sequence[str], *,
+                 per_record: bool = False) -> dict[str, Any]:
+    """Per-record and per-lead PCC (hp and band) and RMSE of (N, 8, T) model-space arrays.
+
+    ``per_record``: also ``record_pcc``, each record's mean hp PCC (for paired comparisons)."""
     leads = synthesized_leads(inputs)
     per_lead: dict[str, dict[str, list[float]]] = {n: {"pcc": [], "band": [], "rmse": []} for n in leads}
     rec_pcc, rec_band, rec_rmse = [], [], []
@@ -161,7 +164,7 @@ def score_arrays(truth: np.ndarray, est: np.ndarray, inputs: Sequence[str]) -> d
         rec_pcc.append(np.nanmean(ps))
         rec_band.append(np.nanmean(bs))
         rec_rmse.append(np.mean(rs))
-    return {
+    out: dict[str, Any] = {
         "n": len(truth),
         "mean_pcc": float(np.nanmean(rec_pcc)), "median_pcc": float(np.nanmedian(rec_pcc)),
         "mean_band_pcc": float(np.nanmean(rec_band)),
@@ -170,6 +173,9 @@ def score_arrays(truth: np.ndarray, est: np.ndarray, inputs: Sequence[str]) -> d
                       "mean_band_pcc": float(np.nanmean(v["band"])), "mean_rmse_mv": float(np.mean(v["rmse"]))}
                   for n, v in per_lead.items()},
     }
+    if per_record:
+        out["record_pcc"] = [float(v) for v in rec_pcc]
+    return out
 
 
 def score_records(model: Any, records: Sequence[EcgRecord], inputs: Sequence[str]) -> dict[str, float]:
