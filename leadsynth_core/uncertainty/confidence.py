@@ -98,16 +98,25 @@ def lead_confidence(signal: np.ndarray, half_width: np.ndarray, fs: float, lead_
 
 
 def band_over_time(half_width: np.ndarray, fs: float, step_s: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
-    """Mean full band width per ``step_s`` (mV): times (bin centres, s) and (bins, leads), NaN without band."""
+    """Mean full band width per ``step_s`` (mV): times (bin centres, s) and (bins, leads), NaN without band.
+
+    A remainder at the end shorter than half a step joins the bin before it instead of
+    forming a bin of its own: a 0.2-s last bin that holds only a (truncated) QRS complex,
+    where the band is always widest, would average a different stretch than its neighbours
+    and read as an event at the end of every such recording.
+    """
     hw = np.asarray(half_width, dtype=np.float64)
     n = hw.shape[0]
     step = max(1, int(round(step_s * fs)))
-    bins = max(1, -(-n // step))
+    edges = list(range(0, n, step)) + [n]
+    if len(edges) > 2 and edges[-1] - edges[-2] < step / 2:
+        del edges[-2]
+    bins = len(edges) - 1
     out = np.full((bins, hw.shape[1]), np.nan)
     has = np.isfinite(hw).any(axis=0)
     for k in range(bins):
-        seg = hw[k * step:(k + 1) * step, has]
+        seg = hw[edges[k]:edges[k + 1], has]
         if seg.size:
             out[k, has] = 2.0 * seg.mean(axis=0)
-    t = (np.arange(bins) * step + np.minimum(step, n - np.arange(bins) * step) / 2.0) / fs
+    t = (np.asarray(edges[:-1]) + np.asarray(edges[1:])) / 2.0 / fs
     return t, out
