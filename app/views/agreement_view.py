@@ -39,7 +39,7 @@ from ..state.document import ViewerDocument, ViewState, fmt_hms
 from ..state.paper import DATA_WIDTH_MM
 from .band_time import BandTimePlot
 from .score_reference import ScoreReferenceBox
-from .time_plot import time_plot
+from .time_plot import apply_plot_theme, time_plot
 
 if TYPE_CHECKING:
     from leadsynth_core.agreement import Agreement
@@ -273,15 +273,7 @@ class AgreementView(QWidget):
         return "Waiting for the synthesis…"
 
     def _apply_theme(self) -> None:
-        th = theme(self._state.theme)
-        self.plot.setBackground("#ffffff" if th.name == "light" else th.paper)
-        for side in ("left", "bottom"):
-            axis = self.plot.getAxis(side)
-            axis.setPen(pg.mkPen(th.label))
-            axis.setTextPen(pg.mkPen(th.label))
-        legend = self.plot.getPlotItem().legend
-        if legend is not None:
-            legend.setLabelTextColor(th.label)
+        apply_plot_theme(self.plot, theme(self._state.theme))
 
     def _draw(self, ag: Agreement | None) -> None:
         th = theme(self._state.theme)

@@ -14,9 +14,10 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from leadsynth_core.uncertainty.confidence import band_over_time
 
+from ..render.theme import theme
 from ..state.document import ViewerDocument, ViewState
 from ..state.paper import DATA_WIDTH_MM
-from .time_plot import time_plot
+from .time_plot import apply_plot_theme, time_plot
 
 __all__ = ["BandTimePlot"]
 
@@ -47,7 +48,7 @@ class BandTimePlot(QWidget):
         document.band_changed.connect(self.redraw)
         document.result_changed.connect(self.redraw)
         state.position_changed.connect(lambda _s: self._update_page())
-        state.changed.connect(lambda what: self._update_page() if what == "speed" else None)
+        state.changed.connect(self._on_state_changed)
         self.redraw()
 
     def curve_data(self, lead: str) -> tuple[np.ndarray, np.ndarray]:
@@ -55,7 +56,15 @@ class BandTimePlot(QWidget):
         x, y = self.curves[lead].getData()
         return np.asarray(x), np.asarray(y)
 
+    def _on_state_changed(self, what: str) -> None:
+        if what == "speed":
+            self._update_page()
+        elif what == "theme":
+            self.redraw()
+
     def redraw(self) -> None:
+        th = theme(self._state.theme)
+        apply_plot_theme(self.plot, th)
         for item in self.curves.values():
             self.plot.removeItem(item)
         self.curves = {}
@@ -75,7 +84,8 @@ class BandTimePlot(QWidget):
                                                name=lead)
         if leads:
             mean = np.nanmean(widths[:, [res.lead_names.index(n) for n in leads]], axis=1)
-            self.curves["mean"] = self.plot.plot(t, mean, pen=pg.mkPen("#000000", width=2.5), name="mean")
+            self.curves["mean"] = self.plot.plot(t, mean, pen=pg.mkPen(th.measured, width=2.5),
+                                               name="mean")
         scope = " (loaded window)" if self._doc.is_long else ""
         low = [n for n, c in band.confidence.items() if c.level == "low"]
         parts = [f"self-check on the measured leads x{band.probe_factor:.2f}"] if band.probe_factor != 1.0 else []

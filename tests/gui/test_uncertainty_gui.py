@@ -94,6 +94,25 @@ def test_band_over_time_plot(qtbot, make_window, patch_file: Path, truth: bool) 
         plot.jump_requested.emit(3.0)
 
 
+def test_band_over_time_plot_follows_the_theme_and_reads_in_mv(qtbot, make_window, patch_file: Path) -> None:
+    from app.render.theme import DARK, LIGHT
+
+    w = make_window()
+    _open(qtbot, w, patch_file, INPUTS)
+    plot = w.agreement_view.band_plot
+    for th in (LIGHT, DARK):
+        w.view_state.set_theme(th.name)
+        background = plot.plot.backgroundBrush().color()
+        mean_ink = plot.curves["mean"].opts["pen"].color()
+        # The mean curve was black on pyqtgraph's default black background: invisible.
+        assert background.name() == ("#ffffff" if th is LIGHT else th.paper.name())
+        assert mean_ink.name() == th.measured.name() != background.name()
+        assert plot.plot.getAxis("left").textPen().color().name() == th.label.name()
+    # Widths in mV as such: no "(x0.001)" SI scaling beside the unit.
+    left = plot.plot.getAxis("left")
+    assert not left.autoSIPrefix and left.autoSIPrefixScale == 1.0
+
+
 def test_export_draws_the_band_and_names_the_calibration(qtbot, make_window, tmp_path: Path) -> None:
     w = make_window()
     _open(qtbot, w, sample_path(), ("I",))
