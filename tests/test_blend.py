@@ -81,6 +81,19 @@ def test_build_blend_writes_a_model_and_refuses_blending_twice(shared_data: Path
                                    atol=2e-4)
 
 
+def test_alpha_zero_writes_the_learned_model_unchanged_without_a_linear_baseline(tmp_path: Path) -> None:
+    shipped = load_model("linres-i-ii-v4")
+    unblended = _unblended(shipped, load_model("linear-i-ii-v4"), tmp_path)
+    learned = load_model(unblended)
+    out = build_blend("linres-i-ii-v4", unblended.parent, tmp_path / "no-linear-here", tmp_path / "out", 0.0)
+    assert out.weights_sha256 == learned.card.weights_sha256
+    assert (out.name, out.description) == (learned.card.name, learned.card.description)
+    assert "blend_with_linear" not in out.training
+    x = torch.randn(1, learned.module.in_channels, 512)
+    with torch.no_grad():
+        np.testing.assert_array_equal(load_model(out.path).module(x).numpy(), learned.module(x).numpy())
+
+
 def _unblended(shipped, lin, tmp_path: Path) -> Path:
     """Save the shipped blend's network part, (blend - a * linear) / (1 - a), as a model; its card path."""
     import dataclasses

@@ -9,6 +9,10 @@ sources never trained on (CPSC and SPH held out, models trained on LUDB + PTB-XL
 quarter of the linear baseline was the best of the weights 0, 0.25, 0.5, 0.75, 1 for all
 four dedicated lead sets (``scripts/experiments/eval_blend.py``, ``docs/models.md``): the
 network's residual partly fits the training devices, and the linear path pulls it back.
+
+``alpha`` 0 is "no blend": the learned model is written to ``out`` unchanged (same weights,
+same card, no "0 % linear baseline" in its name), so that a recipe can pass its lead set's
+share, 0 for lead I, without a branch of its own.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import argparse
 import dataclasses
 import logging
 import shlex
+import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -37,12 +42,22 @@ DEFAULT_ALPHA = 0.25
 
 def build_blend(model_id: str, model_dir: Path, linear_dir: Path, out: Path, alpha: float = DEFAULT_ALPHA, *,
                 data_root: Path | None = None, command: str = "") -> ModelCard:
-    """Blend ``model_dir/<model_id>`` with the linear baseline of its lead set into ``out/<model_id>``."""
+    """Blend ``model_dir/<model_id>`` with the linear baseline of its lead set into ``out/<model_id>``.
+
+    ``alpha`` 0 copies the learned model unchanged (no linear baseline is read)."""
     learned = load_model(Path(model_dir) / f"{model_id}.json")
     if "blend_with_linear" in (learned.card.training or {}):
         raise ModelError(f"{learned.card.path}: already blended with a linear baseline; blend the unblended model")
     if not isinstance(learned.module, (LinearResidualUNet, LinresEnsemble)) or not learned.card.inputs:
         raise ModelError(f"{model_id}: only dedicated linear-plus-residual models can be blended")
+    if alpha == 0:
+        # The files themselves: re-saving would re-encode the weights and change their hash.
+        Path(out).mkdir(parents=True, exist_ok=True)
+        src = Path(learned.card.path)
+        for suffix in (".json", ".safetensors"):
+            shutil.copyfile(src.with_suffix(suffix), Path(out) / f"{model_id}{suffix}")
+        log.info("blend %s: alpha 0, copied unchanged to %s", model_id, out)
+        return load_model(Path(out) / f"{model_id}.json").card
     linear_id = "linear-" + "-".join(lead.lower() for lead in learned.card.inputs)
     linear = load_model(Path(linear_dir) / f"{linear_id}.json")
     if not isinstance(linear.module, LinearNet):

@@ -17,9 +17,5 @@ PY=.venv/bin/python
 [ -f "$out/e/linres-$slug.json" ] || $PY scripts/experiments/finetune_big.py "$out/init/linres-$slug.json" \
   --out "$out/e" --cache "$cache" --steps 6000 --lr 1e-3 --threads 1 --seed 0 --holdout "$holdout" --resume
 alpha=${ALPHA:-0.25}
-if [ "$alpha" = "0" ]; then
-  mkdir -p "$out/blend" && cp "$out/e/linres-$slug.json" "$out/e/linres-$slug.safetensors" "$out/blend/"
-else
-  $PY -m leadsynth_core.training.blend "linres-$slug" --model-dir "$out/e" --linear-dir "$out" --alpha "$alpha" \
-    --out "$out/blend"
-fi
+$PY -m leadsynth_core.training.blend "linres-$slug" --model-dir "$out/e" --linear-dir "$out" --alpha "$alpha" \
+  --out "$out/blend"

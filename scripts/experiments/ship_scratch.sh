@@ -3,7 +3,7 @@
 # (docs/models.md, "From scratch on the large sources"):
 #   1. holdout_scratch_init.py CACHE OUT --holdout "" --sets SET   (start: linear fit, zero residual)
 #   2. finetune_big.py OUT/init/linres-SLUG.json --out OUT/e --steps STEPS --lr 1e-3 --seed 0
-#   3. the shipped quarter of the linear baseline folded into the head (training.blend; ALPHA=0: none),
+#   3. the shipped quarter of the linear baseline folded into the head (training.blend; ALPHA=0: none, the model copied unchanged),
 #   4. finalize_big.py: the card's metrics (LUDB 161-200 validation, PTB-XL fold 9) and record index.
 #   bash scripts/experiments/ship_scratch.sh CACHE "I,II,V4" i-ii-v4   -> runs/full/final/linres-SLUG
 # Environment (the capacity study, docs/models.md): OUT (runs/full), WIDTH (8), DEPTH (4),
@@ -18,10 +18,6 @@ PY=.venv/bin/python
   --sets "$set" --width "$width" --depth "$depth"
 [ -f "$out/e/linres-$slug.json" ] || $PY scripts/experiments/finetune_big.py "$out/init/linres-$slug.json" \
   --out "$out/e" --cache "$cache" --steps "$steps" --lr 1e-3 --threads 1 --seed 0 --resume
-if [ "$alpha" = "0" ]; then
-  mkdir -p "$out/blend-$slug" && cp "$out/e/linres-$slug.json" "$out/e/linres-$slug.safetensors" "$out/blend-$slug/"
-else
-  $PY -m leadsynth_core.training.blend "linres-$slug" --model-dir "$out/e" --linear-dir resources/models \
-    --alpha "$alpha" --out "$out/blend-$slug"
-fi
+$PY -m leadsynth_core.training.blend "linres-$slug" --model-dir "$out/e" --linear-dir resources/models \
+  --alpha "$alpha" --out "$out/blend-$slug"
 $PY scripts/experiments/finalize_big.py "$out/blend-$slug" --cache "$cache" --out "$out/final"
