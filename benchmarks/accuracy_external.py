@@ -146,7 +146,8 @@ def score_arrays(truth: np.ndarray, est: np.ndarray, inputs: Sequence[str], *,
                  per_record: bool = False) -> dict[str, Any]:
     """Per-record and per-lead PCC (hp and band) and RMSE of (N, 8, T) model-space arrays.
 
-    ``per_record``: also ``record_pcc``, each record's mean hp PCC (for paired comparisons)."""
+    ``per_record``: also ``record_pcc`` and ``record_band_pcc``, each record's mean hp and band
+    PCC (for paired comparisons)."""
     leads = synthesized_leads(inputs)
     per_lead: dict[str, dict[str, list[float]]] = {n: {"pcc": [], "band": [], "rmse": []} for n in leads}
     rec_pcc, rec_band, rec_rmse = [], [], []
@@ -175,6 +176,7 @@ def score_arrays(truth: np.ndarray, est: np.ndarray, inputs: Sequence[str], *,
     }
     if per_record:
         out["record_pcc"] = [float(v) for v in rec_pcc]
+        out["record_band_pcc"] = [float(v) for v in rec_band]
     return out
 
 

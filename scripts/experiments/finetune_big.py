@@ -77,6 +77,20 @@ def member_outputs(net: LinresEnsemble, x: torch.Tensor) -> torch.Tensor:
     return torch.stack(outs)
 
 
+def pcc_loss(outs: torch.Tensor, y: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """Mean (1 - PCC) over members, crops and the leads ``weight`` marks (B, C, 1), flat targets left out.
+
+    PCC is what the product reports and is blind to amplitude, so it is a complement to the MSE
+    (which keeps the amplitudes), not a replacement."""
+    o = outs - outs.mean(dim=-1, keepdim=True)
+    t = (y - y.mean(dim=-1, keepdim=True))[None]
+    num = (o * t).sum(-1)
+    den = torch.sqrt((o * o).sum(-1) * (t * t).sum(-1) + 1e-8)
+    r = num / den
+    w = weight[..., 0] * (t[0].pow(2).mean(-1) > 1e-6).float()  # (B, C)
+    return ((1.0 - r) * w[None]).sum() / (outs.shape[0] * w.sum().clamp_min(1.0))
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("model", help="shipped model id or path to start from")
@@ -91,6 +105,8 @@ def main() -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--resume", action="store_true")
+    p.add_argument("--pcc-weight", type=float, default=0.0,
+                   help="add this weight x the mean (1 - PCC) per member, crop and synthesized lead to the MSE")
     a = p.parse_args()
     a.out.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s",
@@ -152,6 +168,8 @@ def main() -> int:
             g["lr"] = _lr_at(step, a.steps, a.lr)
         outs = member_outputs(net, x)
         loss = (((outs - y[None]) ** 2) * weight[None]).sum() / (outs.shape[0] * weight.sum() * y.shape[-1])
+        if a.pcc_weight > 0:
+            loss = loss + a.pcc_weight * pcc_loss(outs, y, weight)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 5.0)
@@ -178,7 +196,8 @@ def main() -> int:
         "continued": {
             "command": "python scripts/experiments/finetune_big.py " + " ".join(sys.argv[1:]),
             "steps": a.steps, "batch_size": a.batch, "crop_samples": a.crop, "lr": a.lr, "seed": a.seed,
-            "synthetic_fraction": a.synthetic, "loss": "mean of the members' masked MSE",
+            "synthetic_fraction": a.synthetic, "loss": "mean of the members' masked MSE"
+            + (f" + {a.pcc_weight:g} x mean (1 - PCC)" if a.pcc_weight > 0 else ""),
             "sources": counts, "source_weights": {n: round(float(w), 3) for n, w in zip(names, sw, strict=True)},
             "held_out_sources": sorted(holdout),
             "time_s": round(time.time() - t0, 1), "final_train_loss": round(running, 5),
