@@ -55,6 +55,10 @@ def main() -> int:
     p.add_argument("--cache", type=Path, default=Path("cache/external"))
     p.add_argument("--out", type=Path, default=Path("resources/models"))
     p.add_argument("--fold9", type=int, default=500)
+    p.add_argument("--names-from", type=Path, default=None,
+                   help="folder of the cards these models continue (e.g. resources/models): their name and "
+                        "description are kept, plus a sentence on the last round, instead of the run card's")
+    p.add_argument("--round-note", default="", help="that sentence (with --names-from)")
     a = p.parse_args()
     torch.set_num_threads(1)
     fold9 = fold9_sample(a.cache, a.fold9)
@@ -76,6 +80,12 @@ def main() -> int:
             card.training["data"] = (f"{card.training.get('data', '')}; then continued on PTB-XL folds 1-8 "
                                      f"({srcs.get('ptbxl_big', 0)} records at 100 Hz), CinC 2011 set-a "
                                      f"({srcs.get('cinc2011', 0)}) and the shared training records ({n} in all)")
+        if a.names_from is not None:
+            # A run folder's cards descend from experiment cards whose names can be stale
+            # (a hold-out name once reached the viewer this way): the shipped card's words win.
+            shipped = load_model(a.names_from / f"{card.id}.json").card
+            card.name = shipped.name
+            card.description = (shipped.description + (f"  {a.round_note}" if a.round_note else "")).strip()
         sets = [list(card.inputs)] if card.inputs else [list(s) for s in ANY_SUBSET_VALIDATION_SETS]
         metrics = validate(card, model.module, sets)
         metrics["ptbxl_fold9"] = {"data": f"PTB-XL fold 9 (validation fold), {len(fold9)} seeded records",
