@@ -6,8 +6,8 @@
 # longer end instead of restarting (what ship_scratch.sh with STEPS=12000 alone would do).
 #   bash scripts/experiments/rebuild_shipped_scratch.sh CACHE      (CACHE: the model-space arrays
 #   of scripts/experiments/finetune_big.py, e.g. /work/data_ext/cache)
-# Results: runs/full/final (6000 steps), runs/long/final (12,000), runs/long3/final (I,II, 18,000),
-# runs/anyL/final (any-subset); copy the shipped ones into resources/models, then
+# Results: runs/full/final (6000 steps), runs/long/final (12,000), runs/long3/final (18,000),
+# runs/anyL/final (any-subset), runs/pcc12/final (I,II and I with the correlation term: shipped); copy the shipped ones into resources/models, then
 # python -m leadsynth_core.uncertainty.calibrate on their ids.  About 17 minutes per model and
 # stage on one thread; two stages side by side on 2 cores.
 set -euo pipefail
@@ -31,7 +31,12 @@ for spec in "I,II,V2,V4 i-ii-v2-v4 0.25" "I,II,V4 i-ii-v4 0.25" "I,II,V3 i-ii-v3
   stage "$set" "$slug" 6000 "" runs/full "$alpha"
   stage "$set" "$slug" 12000 runs/full runs/long "$alpha"
 done
-stage "I,II" i-ii 18000 runs/long runs/long3 0.25
+# The third stage (18,000 steps): shipped for I,II,V2,V4 and I,II,V4 (their cards' commands);
+# I,II's is the one the correlation-term model below replaced.
+for spec in "I,II,V2,V4 i-ii-v2-v4" "I,II,V4 i-ii-v4" "I,II i-ii"; do
+  read -r set slug <<<"$spec"
+  stage "$set" "$slug" 18000 runs/long runs/long3 0.25
+done
 
 # The any-subset model: the shipped continued rounds (scripts/continue_shipped_models.sh), here
 # the weights they gave as shipped at b891983 (ANY_BASE: another card to start from), then one
@@ -45,3 +50,12 @@ fi
 [ -f runs/anyL/e/anysubset.json ] || .venv/bin/python scripts/experiments/finetune_big.py "$base" \
   --out runs/anyL/e --cache "$cache" --steps 10000 --lr 5e-4 --threads 1 --seed 0 --resume
 .venv/bin/python scripts/experiments/finalize_big.py runs/anyL/e --cache "$cache" --out runs/anyL/final
+
+# I,II and lead I since 2026-12-01: from the same start, one 12,000-step schedule with the
+# correlation term in the loss (docs/models.md, "A correlation term in the loss") -> runs/pcc12/final.
+# Their shipped cards' names and descriptions were then written by hand from the shipped ones.
+for spec in "I,II i-ii 0.25" "I i 0"; do
+  read -r set slug alpha <<<"$spec"
+  mkdir -p runs/pcc12/init && cp -n "runs/full/init/linres-$slug".* runs/pcc12/init/
+  OUT=runs/pcc12 STEPS=12000 ALPHA=$alpha EXTRA="--pcc-weight 0.5" bash "$ship" "$cache" "$set" "$slug"
+done
