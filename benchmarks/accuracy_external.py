@@ -180,15 +180,29 @@ def score_arrays(truth: np.ndarray, est: np.ndarray, inputs: Sequence[str], *,
     return out
 
 
-def score_records(model: Any, records: Sequence[EcgRecord], inputs: Sequence[str]) -> dict[str, float]:
-    """hp and band mean PCC of records of any rate and length, through ``synthesize``."""
+def score_records(model: Any, records: Sequence[EcgRecord], inputs: Sequence[str], *,
+                  per_record: bool = False) -> dict[str, Any]:
+    """hp and band mean PCC of records of any rate and length, through ``synthesize``.
+
+    ``per_record``: also ``record_pcc`` and ``record_band_pcc``, as :func:`score_arrays`."""
     leads = synthesized_leads(inputs)
     hp, bd = [], []
     for rec in records:
         out = synthesize(rec, list(inputs), model)
         hp.append(np.nanmean([pcc(highpass(rec.lead(n), rec.fs, HIGHPASS_HZ), out.lead(n)) for n in leads]))
         bd.append(np.nanmean([pcc(band(rec.lead(n), rec.fs), band(out.lead(n), rec.fs)) for n in leads]))
-    return {"n": len(records), "mean_pcc": float(np.nanmean(hp)), "mean_band_pcc": float(np.nanmean(bd))}
+    res: dict[str, Any] = {"n": len(records), "mean_pcc": float(np.nanmean(hp)), "mean_band_pcc": float(np.nanmean(bd))}
+    if per_record:
+        res["record_pcc"] = [float(v) for v in hp]
+        res["record_band_pcc"] = [float(v) for v in bd]
+    return res
+
+
+def paired_difference(new: Sequence[float], base: Sequence[float]) -> tuple[float, float, float]:
+    """Per-record ``new - base`` over the same records: mean, standard error and the share of
+    records where ``new`` is higher (whether a small gain is more than the record-to-record spread)."""
+    d = np.asarray(new, dtype=np.float64) - np.asarray(base, dtype=np.float64)
+    return float(np.nanmean(d)), float(np.nanstd(d, ddof=1) / np.sqrt(len(d))), float(np.mean(d > 0))
 
 
 def old_models(rev: str, dest: Path) -> Path:

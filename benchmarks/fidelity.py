@@ -151,6 +151,14 @@ class LeadTally:
         return out
 
 
+def measured_truths(records: list[EcgRecord]) -> tuple[list[EcgRecord], dict[int, Measurements]]:
+    """The records cut to their first ``WINDOW_S`` and the measurements of their baseline-corrected truth."""
+    recs = [r.slice_time(0.0, min(r.duration, WINDOW_S)) for r in records]
+    truths = {i: measure_record(reference_truth(r, list(r.standard_leads), "highpass"), duration_s=None)
+              for i, r in enumerate(recs)}
+    return recs, truths
+
+
 def evaluate(model_id: str, inputs: str, records: list[EcgRecord], truths: dict[int, Measurements]) -> dict:
     model = load_model(model_id)
     per_lead: dict[str, LeadTally] = {}
@@ -263,11 +271,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"fidelity: {exc}", file=sys.stderr)
         return 2
     for ds, recs in data.items():
-        recs = [r.slice_time(0.0, min(r.duration, WINDOW_S)) for r in recs]
-        truths = {}
-        for i, r in enumerate(recs):
-            leads = [n for n in r.standard_leads]
-            truths[i] = measure_record(reference_truth(r, leads, "highpass"), duration_s=None)
+        recs, truths = measured_truths(recs)
         rows = []
         for mid, inputs in configs:
             log.info("%s: %s on %s", ds, mid, inputs)

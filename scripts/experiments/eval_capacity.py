@@ -25,7 +25,7 @@ from leadsynth_core.models.registry import load_model
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parents[1] / "benchmarks"))
-from accuracy_external import predict_batch, score_arrays  # noqa: E402
+from accuracy_external import paired_difference, predict_batch, score_arrays  # noqa: E402
 from finalize_big import fold9_sample  # noqa: E402
 
 #: 2**5: the length a depth-5 U-Net needs.
@@ -53,9 +53,8 @@ def main() -> int:
             if first is None:
                 first = rec
             else:
-                d = rec - first
-                line += (f"; paired vs the first {np.nanmean(d):+.4f} +- {np.nanstd(d, ddof=1) / np.sqrt(len(d)):.4f}"
-                         f" (better on {np.mean(d > 0) * 100:.0f} % of records)")
+                mean, se, better = paired_difference(rec, first)
+                line += f"; paired vs the first {mean:+.4f} +- {se:.4f} (better on {better * 100:.0f} % of records)"
         print(line, flush=True)
     return 0
 

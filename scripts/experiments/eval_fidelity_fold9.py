@@ -19,10 +19,8 @@ import torch
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-from benchmarks.fidelity import SPLITS_FILE, WINDOW_S, evaluate  # noqa: E402
+from benchmarks.fidelity import SPLITS_FILE, evaluate, measured_truths  # noqa: E402
 from benchmarks.ptbxl_cache import fold_records, trained_ecg_ids  # noqa: E402
-from leadsynth_core.measurement import measure_record  # noqa: E402
-from leadsynth_core.scoring import reference_truth  # noqa: E402
 
 SELECTION_FOLD = 9
 
@@ -36,9 +34,7 @@ def main() -> int:
     a = p.parse_args()
     torch.set_num_threads(1)
     recs, _ = fold_records(a.cache, SELECTION_FOLD, limit=a.n, exclude_ecg_ids=trained_ecg_ids(SPLITS_FILE))
-    recs = [r.slice_time(0.0, min(r.duration, WINDOW_S)) for r in recs]
-    truths = {i: measure_record(reference_truth(r, list(r.standard_leads), "highpass"), duration_s=None)
-              for i, r in enumerate(recs)}
+    recs, truths = measured_truths(recs)
     for path in a.models:
         s = evaluate(path, a.inputs, recs, truths)["all_synthesized"]
         st = s["st_findings"]

@@ -19,27 +19,16 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from leadsynth_core.metrics import pcc
 from leadsynth_core.models.registry import load_model
-from leadsynth_core.synthesis import synthesize
 from leadsynth_core.training.data import load_records
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parents[1] / "benchmarks"))
-from accuracy_external import band, predict_batch, score_arrays, synthesized_leads  # noqa: E402
+from accuracy_external import paired_difference, predict_batch, score_arrays, score_records  # noqa: E402
 from finalize_big import fold9_sample  # noqa: E402
 
 HELD = {"cinc2011", "cpsc", "sph"}
-
-
-def record_band_pcc(model, records, inputs) -> np.ndarray:
-    leads = synthesized_leads(inputs)
-    out = []
-    for rec in records:
-        syn = synthesize(rec, list(inputs), model)
-        out.append(np.nanmean([pcc(band(rec.lead(n), rec.fs), band(syn.lead(n), rec.fs)) for n in leads]))
-    return np.asarray(out)
 
 
 def main() -> int:
@@ -64,14 +53,14 @@ def main() -> int:
         for name, arr in sets.items():
             s = score_arrays(arr, predict_batch(model, arr, inputs), inputs, per_record=True)
             parts.append((name, s["mean_band_pcc"], s["mean_rmse_mv"], np.asarray(s["record_band_pcc"])))
-        rec = record_band_pcc(model, cpsc_sph, inputs)
-        parts.append(("cpsc+sph", float(np.nanmean(rec)), float("nan"), rec))
+        s = score_records(model, cpsc_sph, inputs, per_record=True)
+        parts.append(("cpsc+sph", s["mean_band_pcc"], float("nan"), np.asarray(s["record_band_pcc"])))
         line = [Path(path).parent.parent.name + "/" + Path(path).name]
         for name, mean, rmse, rec in parts:
             cell = f"{name} {mean:.4f}" + (f" rmse {rmse:.4f}" if np.isfinite(rmse) else "")
             if name in first:
-                d = rec - first[name]
-                cell += f" ({np.nanmean(d):+.4f} +- {np.nanstd(d, ddof=1) / np.sqrt(len(d)):.4f})"
+                mean, se, _ = paired_difference(rec, first[name])
+                cell += f" ({mean:+.4f} +- {se:.4f})"
             else:
                 first[name] = rec
             line.append(cell)
