@@ -37,3 +37,47 @@ def test_a_recording_shorter_than_one_step_is_one_bin() -> None:
     t, w = band_over_time(np.full((int(0.3 * FS), 1), 0.25), FS, 1.0)
     assert t == pytest.approx([0.15])
     np.testing.assert_allclose(w[:, 0], 0.5)
+
+
+def test_with_beats_each_bin_is_one_cardiac_cycle_placed_at_its_r_peak() -> None:
+    # 1.3-s cycles: the band is 1.0 at each QRS (+-60 ms), 0.1 elsewhere.  Per second the
+    # bins hold one or two QRS complexes and zig-zag; per beat every bin holds one and reads
+    # the same.
+    n = int(10 * FS)
+    beats = np.arange(int(0.5 * FS), n, int(1.3 * FS))
+    hw = np.full((n, 1), 0.1)
+    for p in beats:
+        hw[p - 30:p + 31, 0] = 1.0
+    _, per_second = band_over_time(hw, FS, 1.0)
+    assert np.ptp(per_second[:-1, 0]) > 0.2  # the zig-zag of the old plot
+    t, w = band_over_time(hw, FS, 1.0, beats)
+    np.testing.assert_allclose(t, beats / FS)
+    inner = w[1:-1, 0]
+    np.testing.assert_allclose(inner, inner[0])
+    cycle = int(1.3 * FS)
+    assert inner[0] == pytest.approx(2 * (1.0 * 61 + 0.1 * (cycle - 61)) / cycle)
+    # The first bin starts at the record's start, the last ends at its end.
+    assert w[0, 0] == pytest.approx(2 * hw[: (beats[0] + beats[1]) // 2, 0].mean())
+    assert w[-1, 0] == pytest.approx(2 * hw[(beats[-2] + beats[-1]) // 2:, 0].mean())
+
+
+def test_fewer_than_two_beats_fall_back_to_time_steps() -> None:
+    hw = np.full((int(5 * FS), 1), 0.25)
+    t, w = band_over_time(hw, FS, 1.0, np.array([1000]))
+    assert len(t) == 5 and t[0] == pytest.approx(0.5)
+    np.testing.assert_allclose(w[:, 0], 0.5)
+
+
+def test_find_beats_uses_the_reference_leads_only() -> None:
+    from leadsynth_core.uncertainty.confidence import find_beats
+
+    n = int(10 * FS)
+    sig = np.zeros((n, 2))
+    peaks = np.arange(int(0.6 * FS), n - 100, int(0.8 * FS))
+    for p in peaks:
+        sig[p - 10:p + 11, 0] = np.hanning(21) * 1.5  # QRS-like spikes on the measured lead
+    found = find_beats(sig, FS, ["I", "V1"], ["I"])
+    assert len(found) == len(peaks) and np.abs(found - peaks).max() <= 5
+    assert find_beats(sig, FS, ["I", "V1"], ["V1"]).size == 0  # a flat reference: no beats
+    assert find_beats(sig, FS, ["I", "V1"], []).size == 0
+    assert find_beats(sig[: int(1.5 * FS)], FS, ["I", "V1"], ["I"]).size == 0  # under 2 s

@@ -64,7 +64,7 @@ def _synthesize(record: EcgRecord, inputs: Sequence[str], card: Any, progress: P
     from leadsynth_core.synthesis import synthesize
     from leadsynth_core.uncertainty.band import synthesize_with_band
     from leadsynth_core.uncertainty.calibration import read_calibration
-    from leadsynth_core.uncertainty.confidence import lead_confidence
+    from leadsynth_core.uncertainty.confidence import find_beats, lead_confidence
     from leadsynth_core.uncertainty.members import has_members
 
     use_inference_threads()
@@ -88,9 +88,10 @@ def _synthesize(record: EcgRecord, inputs: Sequence[str], card: Any, progress: P
     out = banded.record
     half = banded.half_width.astype(np.float32)
     measured = [n for n, p in zip(out.lead_names, out.provenance, strict=True) if p is Provenance.MEASURED]
-    confidence = lead_confidence(out.signal, half, out.fs, out.lead_names, measured)
+    beats = find_beats(out.signal, out.fs, out.lead_names, measured)
+    confidence = lead_confidence(out.signal, half, out.fs, out.lead_names, measured, beats)
     return out, BandData(out, half, banded.level, banded.calibration, confidence, banded.probe_factor,
-                       banded.spread_factor), ""
+                         banded.spread_factor, beats), ""
 
 
 def score_leads(truth: EcgRecord, result: EcgRecord, cancel: CancelToken | None = None,

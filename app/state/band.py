@@ -34,6 +34,9 @@ class BandData:
     #: The mean factor of the members' overall disagreement on this stretch (1: none; above 1:
     #: they disagree more than on the calibration records).
     spread_factor: float = 1.0
+    #: R-peak sample indices found on the measured leads (empty: none found); the band over
+    #: time is read per beat between them.
+    beats: np.ndarray = dataclasses.field(default_factory=lambda: np.array([], dtype=int))
 
     def lead_half_width(self, lead: str) -> np.ndarray | None:
         """The half-width of ``lead`` (mV), or None when it has no band (measured, derived)."""

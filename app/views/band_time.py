@@ -1,7 +1,7 @@
 """Band width over time: where along the recording the synthesis is unsure (no truth needed).
 
-One curve per synthesized lead (the mean full width of its calibrated band per second) and
-their mean, with the 12-lead page on screen marked.  Clicking the plot turns the page to
+One curve per synthesized lead (the mean full width of its calibrated band per beat, or per
+second where no beats are found) and their mean, with the 12-lead page on screen marked.  Clicking the plot turns the page to
 that time.  For a long recording the band is the loaded window's.
 """
 
@@ -23,7 +23,7 @@ __all__ = ["BandTimePlot"]
 
 #: Colour-blind-safe lead colours (Okabe-Ito), as in the agreement plot.
 LEAD_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999")
-#: Width of one time step of the plot (s).
+#: Width of one time step of the plot where no beats are found (s).
 STEP_S = 1.0
 
 
@@ -75,7 +75,8 @@ class BandTimePlot(QWidget):
             self._update_page()
             return
         res = band.result
-        t, widths = band_over_time(band.half_width, res.fs, STEP_S)
+        t, widths = band_over_time(band.half_width, res.fs, STEP_S, band.beats)
+        per = "per beat" if len(band.beats) >= 2 else "per second (no beats found)"
         t = t + self._doc.offset / res.fs
         leads = [n for j, n in enumerate(res.lead_names) if np.isfinite(widths[:, j]).any()]
         for k, lead in enumerate(leads):
@@ -93,7 +94,7 @@ class BandTimePlot(QWidget):
             parts.append(f"members' overall disagreement x{band.spread_factor:.2f}")
         check = f" Band factors of this recording: {', '.join(parts)}." if parts else ""
         self.title.setText(
-            f"<b>Band width over time</b>{scope}: {band.calibration}. Wide = the synthesis is unsure there; "
+            f"<b>Band width over time</b>{scope}, {per}: {band.calibration}. Wide = the synthesis is unsure there; "
             f"no measured truth needed. Click to show that time.{check}"
             + (f" <span style='color:#D55E00'>Low confidence at the QRS: {', '.join(low)}</span>" if low else ""))
         self._update_page()

@@ -12,8 +12,11 @@ over beats:
 * ``moderate``: a third to two thirds;
 * ``low``: more than two thirds (the QRS shape of that lead is not to be trusted).
 
-:func:`band_over_time` gives the mean band width per time step, per lead, for the
-"band width over time" plot (stretches where the synthesis is unsure).
+:func:`band_over_time` gives the mean band width per beat (or per time step where no
+beats are found), per lead, for the "band width over time" plot (stretches where the
+synthesis is unsure).  Per beat, not per second: the band is widest at the QRS, so a
+one-second bin that holds two QRS complexes reads 20-30 % wider than its neighbour that
+holds one, and the curve zig-zags with the heart rate instead of with the synthesis.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["LeadConfidence", "LEVELS", "lead_confidence", "band_over_time", "QRS_HALF_S"]
+__all__ = ["LeadConfidence", "LEVELS", "find_beats", "lead_confidence", "band_over_time", "QRS_HALF_S"]
 
 #: Half-width of the QRS window around each R peak (s).
 QRS_HALF_S = 0.06
@@ -50,8 +53,25 @@ def _level(ratio: float) -> str:
     return next(name for name, bound in LEVELS if ratio < bound)
 
 
+def find_beats(signal: np.ndarray, fs: float, lead_names: Sequence[str],
+               reference_leads: Sequence[str]) -> np.ndarray:
+    """R-peak sample indices found on ``reference_leads`` (the measured ones); empty without any.
+
+    A record under two seconds, or without a reference lead among ``lead_names``, has none.
+    """
+    signal = np.asarray(signal, dtype=np.float64)
+    cols = [list(lead_names).index(r) for r in reference_leads if r in lead_names]
+    if not cols or signal.shape[0] <= int(2 * fs):
+        return np.array([], dtype=int)
+    # scipy.signal is imported here, not at module import: the viewer imports this module
+    # at start-up, and scipy.signal alone costs it about 0.8 s.
+    from ..preprocess import detect_r_peaks
+
+    return np.asarray(detect_r_peaks(signal[:, cols], fs), dtype=int)
+
+
 def lead_confidence(signal: np.ndarray, half_width: np.ndarray, fs: float, lead_names: Sequence[str],
-                    reference_leads: Sequence[str]) -> dict[str, LeadConfidence]:
+                    reference_leads: Sequence[str], beats: np.ndarray | None = None) -> dict[str, LeadConfidence]:
     """Confidence of every lead that has a band.
 
     Parameters
@@ -65,18 +85,13 @@ def lead_confidence(signal: np.ndarray, half_width: np.ndarray, fs: float, lead_
     reference_leads
         Leads to find the R peaks on (the measured ones); without any, or without beats,
         the whole record counts as one window.
+    beats
+        The R peaks when already found (:func:`find_beats`); None finds them here.
     """
     signal = np.asarray(signal, dtype=np.float64)
     half_width = np.asarray(half_width, dtype=np.float64)
     n = signal.shape[0]
-    cols = [lead_names.index(r) for r in reference_leads if r in lead_names]
-    peaks = np.array([], dtype=int)
-    if cols and n > int(2 * fs):
-        # scipy.signal is imported here, not at module import: the viewer imports this module
-        # at start-up, and scipy.signal alone costs it about 0.8 s.
-        from ..preprocess import detect_r_peaks
-
-        peaks = np.asarray(detect_r_peaks(signal[:, cols], fs), dtype=int)
+    peaks = find_beats(signal, fs, lead_names, reference_leads) if beats is None else np.asarray(beats, dtype=int)
     w = max(1, int(round(QRS_HALF_S * fs)))
     windows = [(max(0, p - w), min(n, p + w + 1)) for p in peaks] or [(0, n)]
     out: dict[str, LeadConfidence] = {}
@@ -97,20 +112,33 @@ def lead_confidence(signal: np.ndarray, half_width: np.ndarray, fs: float, lead_
     return out
 
 
-def band_over_time(half_width: np.ndarray, fs: float, step_s: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
-    """Mean full band width per ``step_s`` (mV): times (bin centres, s) and (bins, leads), NaN without band.
+def band_over_time(half_width: np.ndarray, fs: float, step_s: float = 1.0,
+                   beats: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Mean full band width per beat or per ``step_s`` (mV): times (s) and (bins, leads), NaN without band.
 
-    A remainder at the end shorter than half a step joins the bin before it instead of
-    forming a bin of its own: a 0.2-s last bin that holds only a (truncated) QRS complex,
-    where the band is always widest, would average a different stretch than its neighbours
-    and read as an event at the end of every such recording.
+    With two or more ``beats`` (R-peak sample indices, :func:`find_beats`) each bin is one
+    cardiac cycle, from half-way to the previous R peak to half-way to the next (the first
+    from the record's start, the last to its end), placed at its R peak: every bin then
+    holds exactly one QRS, where the band is widest.  Otherwise the bins are ``step_s``
+    long, placed at their centres; a remainder at the end shorter than half a step joins
+    the bin before it instead of forming a bin of its own: a 0.2-s last bin that holds only
+    a (truncated) QRS complex would average a different stretch than its neighbours and
+    read as an event at the end of every such recording.
     """
     hw = np.asarray(half_width, dtype=np.float64)
     n = hw.shape[0]
-    step = max(1, int(round(step_s * fs)))
-    edges = list(range(0, n, step)) + [n]
-    if len(edges) > 2 and edges[-1] - edges[-2] < step / 2:
-        del edges[-2]
+    peaks = np.array([], dtype=int) if beats is None else np.unique(np.asarray(beats, dtype=int))
+    peaks = peaks[(peaks >= 0) & (peaks < n)]
+    if len(peaks) >= 2:
+        mids = ((peaks[:-1] + peaks[1:]) // 2).tolist()
+        edges = [0] + mids + [n]
+        t = peaks / fs
+    else:
+        step = max(1, int(round(step_s * fs)))
+        edges = list(range(0, n, step)) + [n]
+        if len(edges) > 2 and edges[-1] - edges[-2] < step / 2:
+            del edges[-2]
+        t = (np.asarray(edges[:-1]) + np.asarray(edges[1:])) / 2.0 / fs
     bins = len(edges) - 1
     out = np.full((bins, hw.shape[1]), np.nan)
     has = np.isfinite(hw).any(axis=0)
@@ -118,5 +146,4 @@ def band_over_time(half_width: np.ndarray, fs: float, step_s: float = 1.0) -> tu
         seg = hw[edges[k]:edges[k + 1], has]
         if seg.size:
             out[k, has] = 2.0 * seg.mean(axis=0)
-    t = (np.asarray(edges[:-1]) + np.asarray(edges[1:])) / 2.0 / fs
-    return t, out
+    return np.asarray(t, dtype=np.float64), out

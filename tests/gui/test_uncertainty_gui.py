@@ -84,11 +84,17 @@ def test_band_over_time_plot(qtbot, make_window, patch_file: Path, truth: bool) 
     assert set(plot.curves) == {"V1", "V3", "V5", "V6", "mean"}
     x, y = plot.curve_data("mean")
     band = w.document.band
-    assert x.size == int(np.ceil(w.document.record.duration)) and np.isfinite(y).all()
-    # The mean curve is the band's mean full width over the synthesized leads, per second.
-    cols = [band.result.lead_names.index(n) for n in ("V1", "V3", "V5", "V6")]
+    # One point per beat found on the measured leads, at its R peak.
+    assert len(band.beats) >= 8 and x.size == len(band.beats) and np.isfinite(y).all()
     fs = band.result.fs
-    np.testing.assert_allclose(y[0], 2 * band.half_width[: int(fs), cols].mean(), rtol=1e-4)
+    np.testing.assert_allclose(x, band.beats / fs)
+    # The mean curve is the band's mean full width over the synthesized leads, per cardiac
+    # cycle: the second beat's bin runs half-way to its neighbours on either side.
+    cols = [band.result.lead_names.index(n) for n in ("V1", "V3", "V5", "V6")]
+    b = band.beats
+    a, e = (b[0] + b[1]) // 2, (b[1] + b[2]) // 2
+    np.testing.assert_allclose(y[1], 2 * band.half_width[a:e, cols].mean(), rtol=1e-4)
+    assert "per beat" in plot.title.text()
     assert "calibrated on" in plot.title.text() and "no measured truth needed" in plot.title.text()
     with qtbot.waitSignal(plot.jump_requested, timeout=1000):
         plot.jump_requested.emit(3.0)
