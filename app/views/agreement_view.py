@@ -39,7 +39,7 @@ from ..state.document import ViewerDocument, ViewState, fmt_hms
 from ..state.paper import DATA_WIDTH_MM
 from .band_time import BandTimePlot
 from .score_reference import ScoreReferenceBox
-from .time_plot import apply_plot_theme, time_plot
+from .time_plot import apply_plot_theme, lead_pen, time_plot
 
 if TYPE_CHECKING:
     from leadsynth_core.agreement import Agreement
@@ -49,8 +49,6 @@ log = logging.getLogger(__name__)
 SEGMENTS_S = (2.0, 5.0, 10.0, 30.0, 60.0)
 LABELS = style.REFERENCE_LABELS  # keyed by leadsynth_core.scoring.REFERENCES
 WORST_ROWS = 10
-#: Colour-blind-safe lead colours (Okabe-Ito), cycled over the scored leads.
-LEAD_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999")
 
 
 class AgreementView(QWidget):
@@ -288,9 +286,8 @@ class AgreementView(QWidget):
             return
         edges = np.append(ag.starts_s, ag.stops_s[-1])
         for j, lead in enumerate(ag.leads):
-            colour = LEAD_COLOURS[j % len(LEAD_COLOURS)]
             self.curves[lead] = self.plot.plot(edges, ag.pcc[:, j], stepMode="center", name=lead,
-                                               pen=pg.mkPen(colour, width=1.2))
+                                               pen=lead_pen(j))
         self.curves["mean"] = self.plot.plot(edges, ag.mean_pcc(), stepMode="center", name="mean",
                                              pen=pg.mkPen(th.measured, width=2.5))
         finite = ag.pcc[np.isfinite(ag.pcc)]

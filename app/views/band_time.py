@@ -17,12 +17,10 @@ from leadsynth_core.uncertainty.confidence import band_over_time
 from ..render.theme import theme
 from ..state.document import ViewerDocument, ViewState
 from ..state.paper import DATA_WIDTH_MM
-from .time_plot import apply_plot_theme, time_plot
+from .time_plot import apply_plot_theme, lead_pen, time_plot
 
 __all__ = ["BandTimePlot"]
 
-#: Colour-blind-safe lead colours (Okabe-Ito), as in the agreement plot.
-LEAD_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999")
 #: Width of one time step of the plot where no beats are found (s).
 STEP_S = 1.0
 
@@ -81,7 +79,7 @@ class BandTimePlot(QWidget):
         leads = [n for j, n in enumerate(res.lead_names) if np.isfinite(widths[:, j]).any()]
         for k, lead in enumerate(leads):
             y = widths[:, res.lead_names.index(lead)]
-            self.curves[lead] = self.plot.plot(t, y, pen=pg.mkPen(LEAD_COLOURS[k % len(LEAD_COLOURS)], width=1),
+            self.curves[lead] = self.plot.plot(t, y, pen=lead_pen(k, 1.0),
                                                name=lead)
         if leads:
             mean = np.nanmean(widths[:, [res.lead_names.index(n) for n in leads]], axis=1)

@@ -3,14 +3,32 @@
 PCC per segment and band width over time are read the same way: seconds along x and the
 value up in its own unit (no SI prefix on either axis: "(x0.001)" beside mV reads as a
 thousand-fold error), zoom and pan along time only, a legend, a shaded region marking the
-12-lead page on screen, and the colours of the viewer's theme.
+12-lead page on screen, the colours of the viewer's theme, and one pen per lead
+(:func:`lead_pen`).
 """
 
 from __future__ import annotations
 
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 
 from ..render.theme import Theme
+
+__all__ = ["LEAD_COLOURS", "apply_plot_theme", "lead_pen", "time_plot"]
+
+#: Colour-blind-safe lead colours (Okabe-Ito), cycled over the leads of a plot.
+LEAD_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999")
+#: Line styles of the successive colour cycles: from lead one, the ninth lead onwards are dashed,
+#: so that no two leads of one plot share a pen (eleven leads are synthesized from lead I).
+LEAD_STYLES = (Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine, Qt.PenStyle.DotLine)
+
+
+def lead_pen(k: int, width: float = 1.2) -> pg.QtGui.QPen:
+    """The pen of the ``k``-th lead curve of a plot: its colour, and dashed after the first cycle."""
+    n = len(LEAD_COLOURS)
+    style = LEAD_STYLES[(k // n) % len(LEAD_STYLES)]
+    # A dashed line needs a little more width to read as a line, not as dots.
+    return pg.mkPen(LEAD_COLOURS[k % n], width=width if style == Qt.PenStyle.SolidLine else width + 0.6, style=style)
 
 
 def time_plot(y_label: str, legend_offset: tuple[int, int], legend_columns: int) -> tuple[pg.PlotWidget, pg.LinearRegionItem]:

@@ -190,3 +190,16 @@ def test_a_band_taller_than_its_row_stays_in_the_row(qtbot, make_window, shared_
         assert ci.cell.top - ci.cell.height - 1e-6 <= rect.top() and rect.bottom() <= ci.cell.top + 1e-6, ci.cell.lead
         tallest = max(tallest, rect.height() / ci.cell.height)
     assert tallest > 0.99  # some band does reach the row's edges: the clipping is exercised
+
+
+def test_no_two_lead_curves_share_a_pen_from_lead_i_alone(qtbot, make_window) -> None:
+    # From lead I alone ten leads carry a band and eleven are scored: more than the eight
+    # colours, so II and V4 were drawn in the same blue in both time plots.
+    w = make_window()
+    _open(qtbot, w, sample_path(), ("I",))
+    qtbot.waitUntil(lambda: len(w.agreement_view.curves) > 9, timeout=10_000)
+    for curves in (w.agreement_view.band_plot.curves, w.agreement_view.curves):
+        leads = [n for n in curves if n != "mean"]
+        assert len(leads) >= 9
+        pens = {(curves[n].opts["pen"].color().name(), curves[n].opts["pen"].style()) for n in leads}
+        assert len(pens) == len(leads)
