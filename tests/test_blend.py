@@ -55,10 +55,13 @@ def test_shipped_dedicated_models_are_blends() -> None:
     for model_id in ("linres-i-ii-v2-v4", "linres-i-ii-v4", "linres-i-ii-v3", "linres-i-ii"):
         card = load_model(model_id).card
         blend = card.training["blend_with_linear"]
-        assert blend["alpha"] == 0.25
+        # A quarter for the MSE-trained models, a tenth for those trained with the correlation term;
+        # the name says the share the weights hold, and the card why it was chosen.
+        assert blend["alpha"] in (0.1, 0.25)
+        assert blend["chosen_by"]
         assert blend["linear_model"] == "linear-" + "-".join(x.lower() for x in card.inputs)
         assert blend["linear_weights_sha256"] == load_model(blend["linear_model"]).card.weights_sha256
-        assert "25 % linear baseline" in card.name
+        assert f"{round(100 * blend['alpha'])} % linear baseline" in card.name
 
 
 def test_build_blend_writes_a_model_and_refuses_blending_twice(shared_data: Path, tmp_path: Path) -> None:
@@ -68,9 +71,12 @@ def test_build_blend_writes_a_model_and_refuses_blending_twice(shared_data: Path
         build_blend("linres-i-ii-v4", shipped.card.path.parent, lin.card.path.parent, tmp_path / "x")
     alpha = 0.5
     unblended = _unblended(shipped, lin, tmp_path)
-    out = build_blend("linres-i-ii-v4", unblended.parent, lin.card.path.parent, tmp_path / "out", alpha)
+    out = build_blend("linres-i-ii-v4", unblended.parent, lin.card.path.parent, tmp_path / "out", alpha,
+                      chosen_by="a test's reason")
     card = json.loads(out.path.read_text())
     assert card["training"]["blend_with_linear"]["alpha"] == alpha
+    assert card["training"]["blend_with_linear"]["chosen_by"] == "a test's reason"
+    assert "50 % linear baseline" in card["name"]
     assert card["metrics"]["by_inputs"]["I,II,V4"]["mean_pcc"] > 0.5
     rec = read_record(shared_data / "ludb" / "data" / "165")
     got = synthesize(rec, "I,II,V4", out)
