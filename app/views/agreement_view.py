@@ -95,7 +95,7 @@ class AgreementView(QWidget):
         bar.addWidget(self.cancel_button)
         bar.addWidget(self.save_button)
 
-        self.plot, self.page_region = time_plot("PCC", (-10, -10), 5)
+        self.plot, self.page_region = time_plot("PCC")
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.plot.scene().sigMouseClicked.connect(self._on_plot_clicked)
 

@@ -36,7 +36,7 @@ class BandTimePlot(QWidget):
         self.title = QLabel()
         self.title.setWordWrap(True)
         self.title.setTextFormat(Qt.TextFormat.RichText)
-        self.plot, self.page_region = time_plot("band width (mV)", (-10, 10), 6)
+        self.plot, self.page_region = time_plot("band width (mV)")
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.plot.scene().sigMouseClicked.connect(self._on_clicked)
         lay = QVBoxLayout(self)

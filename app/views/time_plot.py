@@ -2,7 +2,7 @@
 
 PCC per segment and band width over time are read the same way: seconds along x and the
 value up in its own unit (no SI prefix on either axis: "(x0.001)" beside mV reads as a
-thousand-fold error), zoom and pan along time only, a legend, a shaded region marking the
+thousand-fold error), zoom and pan along time only, a legend beside the data (never over it), a shaded region marking the
 12-lead page on screen, the colours of the viewer's theme, and one pen per lead
 (:func:`lead_pen`).
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QSizePolicy
 
 from ..render.theme import Theme
 
@@ -31,7 +32,7 @@ def lead_pen(k: int, width: float = 1.2) -> pg.QtGui.QPen:
     return pg.mkPen(LEAD_COLOURS[k % n], width=width if style == Qt.PenStyle.SolidLine else width + 0.6, style=style)
 
 
-def time_plot(y_label: str, legend_offset: tuple[int, int], legend_columns: int) -> tuple[pg.PlotWidget, pg.LinearRegionItem]:
+def time_plot(y_label: str, legend_columns: int = 2) -> tuple[pg.PlotWidget, pg.LinearRegionItem]:
     """A time plot and its page region (added, behind the curves, not movable)."""
     plot = pg.PlotWidget()
     plot.setMenuEnabled(False)
@@ -42,7 +43,17 @@ def time_plot(y_label: str, legend_offset: tuple[int, int], legend_columns: int)
     plot.getAxis("bottom").enableAutoSIPrefix(False)
     plot.getAxis("left").enableAutoSIPrefix(False)
     plot.setMouseEnabled(x=True, y=False)
-    plot.addLegend(offset=legend_offset, labelTextSize="8pt", colCount=legend_columns)
+    # The legend sits in the plot item's layout, right of the data, not over it: inside, it
+    # covered the lowest curves, the worst leads a reader looks for.  Two columns keep twelve
+    # entries within the height of the PCC plot, and the same width in both plots keeps their
+    # time axes one above the other.
+    item = plot.getPlotItem()
+    legend = pg.LegendItem(labelTextSize="8pt", colCount=legend_columns)
+    legend.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+    item.layout.addItem(legend, 2, 3, Qt.AlignmentFlag.AlignTop)
+    item.layout.setColumnStretchFactor(1, 1)  # the data take the width; the legend its own
+    item.layout.setColumnStretchFactor(3, 0)
+    item.legend = legend
     region = pg.LinearRegionItem(movable=False, brush=pg.mkBrush(255, 170, 0, 50), pen=pg.mkPen(None))
     region.setZValue(-10)
     region.setToolTip("The 12-lead page on screen")

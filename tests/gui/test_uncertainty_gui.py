@@ -203,3 +203,19 @@ def test_no_two_lead_curves_share_a_pen_from_lead_i_alone(qtbot, make_window) ->
         assert len(leads) >= 9
         pens = {(curves[n].opts["pen"].color().name(), curves[n].opts["pen"].style()) for n in leads}
         assert len(pens) == len(leads)
+
+
+def test_the_legends_sit_beside_the_data_not_over_it(qtbot, make_window) -> None:
+    # Inside the plot the PCC legend covered the lowest curves: the worst leads.
+    w = make_window()
+    w.resize(1600, 900)
+    w.show()
+    _open(qtbot, w, sample_path(), ("I",))
+    qtbot.waitUntil(lambda: len(w.agreement_view.curves) > 9, timeout=10_000)
+    for plot in (w.agreement_view.plot, w.agreement_view.band_plot.plot):
+        item = plot.getPlotItem()
+        qtbot.waitUntil(lambda item=item: item.legend.sceneBoundingRect().left() > 0, timeout=5000)  # laid out
+        data = item.vb.sceneBoundingRect()
+        legend = item.legend.sceneBoundingRect()
+        assert legend.width() > 0 and legend.height() > 0
+        assert legend.left() >= data.right() - 1.0  # beside the data (edges may touch)
