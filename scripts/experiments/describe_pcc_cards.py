@@ -1,0 +1,36 @@
+"""Name and describe the correlation-term cards of a final folder as shipped models (from their blend alpha).
+
+    python scripts/experiments/describe_pcc_cards.py runs/pcc12/final
+
+The run cards carry the starting point's name and description; the shipped ones say what the
+weights are: the recipe, the correlation term, and the linear share folded in.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+src = Path(sys.argv[1])
+TRAIN = ("trained from scratch on the large sources: three linear+residual U-Nets (seeds 0-2) whose linear path "
+         "starts at the least-squares fit and whose residual starts at zero, trained together on the mean of the "
+         "members' errors with a correlation term (loss: MSE + 0.5 x mean (1 - PCC) per crop and synthesized lead; "
+         "scripts/experiments/finetune_big.py --pcc-weight 0.5), one cosine schedule of 12,000 steps "
+         "(scripts/experiments/ship_scratch.sh); shipped as their mean (one network, one pointwise head over all "
+         "members' features).")
+for p in sorted(src.glob("linres-*.json")):
+    card = json.loads(p.read_text())
+    leads = ",".join(card["inputs"])
+    blend = card["training"].get("blend_with_linear")
+    if blend:
+        a = blend["alpha"]
+        card["name"] = f"Linear+residual U-Net {leads} (mean of 3 seeds, {round(100 * a)} % linear baseline)"
+        tail = (f"  Blended with the linear baseline {blend['linear_model']}: output = {1 - a:g} x network + "
+                f"{a:g} x linear, folded into the pointwise head.")
+    else:
+        card["name"] = f"Linear+residual U-Net {leads} (mean of 3 seeds)"
+        tail = ""
+    card["description"] = f"Dedicated model for {leads}, {TRAIN}{tail}"
+    p.write_text(json.dumps(card, indent=2) + "\n")
+    print(p.stem, "|", card["name"], "|", card["description"][-160:])
