@@ -181,7 +181,10 @@ def test_self_check_widens_the_band_when_a_measured_lead_disagrees_with_the_othe
     donor = "V6" if target != "V6" else "V1"
     signal[:, names.index(target)] = -np.roll(signal[:, names.index(donor)], record.n_samples // 3)
     odd = synthesize_with_band(dataclasses.replace(record, signal=signal), ",".join(inputs))
-    assert odd.probe_factor > 1.3 * good.probe_factor
+    # The factor is the self-check's mismatch raised to the calibrated gamma (0.25 to 0.75 so
+    # far, chosen per model): the mismatch itself must rise clearly, and the factor with it.
+    assert odd.probe_factor > good.probe_factor
+    assert (odd.probe_factor / good.probe_factor) ** (1.0 / gamma) > 1.3
     v1 = names.index("V1")
     assert np.nanmean(odd.half_width[:, v1]) > 1.2 * np.nanmean(good.half_width[:, v1])
     assert synthesize_with_band(record, "I").probe_factor == 1.0  # one lead: nothing to check
