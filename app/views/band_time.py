@@ -12,7 +12,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from leadsynth_core.uncertainty.confidence import band_over_time
+from leadsynth_core.uncertainty.confidence import PER_BEAT_MIN_BEATS, band_over_time
 
 from ..render.theme import theme
 from ..state.document import ViewerDocument, ViewState
@@ -74,7 +74,7 @@ class BandTimePlot(QWidget):
             return
         res = band.result
         t, widths = band_over_time(band.half_width, res.fs, STEP_S, band.beats)
-        per = "per beat" if len(band.beats) >= 2 else "per second (no beats found)"
+        per = "per beat" if len(band.beats) >= PER_BEAT_MIN_BEATS else "per second (no beats found)"
         t = t + self._doc.offset / res.fs
         leads = [n for j, n in enumerate(res.lead_names) if np.isfinite(widths[:, j]).any()]
         for k, lead in enumerate(leads):

@@ -35,7 +35,7 @@ from ..models.networks import LinearNet, LinearResidualUNet, LinresEnsemble, ble
 from ..models.registry import load_model, save_model
 from .run import validate
 
-__all__ = ["DEFAULT_ALPHA", "DEFAULT_CHOSEN_BY", "build_blend", "main"]
+__all__ = ["DEFAULT_ALPHA", "DEFAULT_CHOSEN_BY", "blend_description", "blend_name", "build_blend", "main"]
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,18 @@ DEFAULT_ALPHA = 0.25
 #: How :data:`DEFAULT_ALPHA` was chosen, as the card records it.
 DEFAULT_CHOSEN_BY = ("whole-source hold-out (trained on LUDB + PTB-XL, scored on CPSC + SPH): "
                      "best of alpha 0, 0.25, 0.5, 0.75, 1 on all four dedicated lead sets")
+
+
+def blend_name(name: str, alpha: float) -> str:
+    """The learned model's name with its linear share, e.g. "... (mean of 3 seeds, 10 % linear baseline)"."""
+    share = f"{round(100 * alpha)} % linear baseline"
+    return f"{name[:-1]}, {share})" if name.endswith(")") else f"{name} ({share})"
+
+
+def blend_description(linear_id: str, alpha: float) -> str:
+    """The sentence a blended card's description ends with (leading two spaces included)."""
+    return (f"  Blended with the linear baseline {linear_id}: output = {1 - alpha:g} x network + {alpha:g} x linear, "
+            "folded into the pointwise head.")
 
 
 def build_blend(model_id: str, model_dir: Path, linear_dir: Path, out: Path, alpha: float = DEFAULT_ALPHA, *,
@@ -84,15 +96,11 @@ def build_blend(model_id: str, model_dir: Path, linear_dir: Path, out: Path, alp
             "command": command,
         },
     }
-    name = str(learned.card.name or model_id)
-    share = f"{round(100 * alpha)} % linear baseline"
-    name = f"{name[:-1]}, {share})" if name.endswith(")") else f"{name} ({share})"
     card = dataclasses.replace(
         learned.card,
-        name=name,
+        name=blend_name(str(learned.card.name or model_id), alpha),
         training=training,
-        description=(learned.card.description + f"  Blended with the linear baseline {linear.card.id}: output = "
-                     f"{1 - alpha:g} x network + {alpha:g} x linear, folded into the pointwise head."),
+        description=learned.card.description + blend_description(linear.card.id, alpha),
         path=None,
         weights_sha256="",
     )

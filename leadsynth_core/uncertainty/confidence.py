@@ -26,8 +26,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["LeadConfidence", "LEVELS", "find_beats", "lead_confidence", "band_over_time", "QRS_HALF_S"]
+__all__ = ["LeadConfidence", "LEVELS", "PER_BEAT_MIN_BEATS", "find_beats", "lead_confidence", "band_over_time", "QRS_HALF_S"]
 
+#: Beats needed for :func:`band_over_time` to read per beat instead of per time step.
+PER_BEAT_MIN_BEATS = 2  # not measurement.beats.MIN_BEATS (3, for a median beat)
 #: Half-width of the QRS window around each R peak (s).
 QRS_HALF_S = 0.06
 #: Confidence levels, best first, with the upper bound of their width / QRS-amplitude ratio.
@@ -116,7 +118,7 @@ def band_over_time(half_width: np.ndarray, fs: float, step_s: float = 1.0,
                    beats: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Mean full band width per beat or per ``step_s`` (mV): times (s) and (bins, leads), NaN without band.
 
-    With two or more ``beats`` (R-peak sample indices, :func:`find_beats`) each bin is one
+    With :data:`PER_BEAT_MIN_BEATS` or more ``beats`` (R-peak sample indices, :func:`find_beats`) each bin is one
     cardiac cycle, from half-way to the previous R peak to half-way to the next (the first
     from the record's start, the last to its end), placed at its R peak: every bin then
     holds exactly one QRS, where the band is widest.  Otherwise the bins are ``step_s``
@@ -129,7 +131,7 @@ def band_over_time(half_width: np.ndarray, fs: float, step_s: float = 1.0,
     n = hw.shape[0]
     peaks = np.array([], dtype=int) if beats is None else np.unique(np.asarray(beats, dtype=int))
     peaks = peaks[(peaks >= 0) & (peaks < n)]
-    if len(peaks) >= 2:
+    if len(peaks) >= PER_BEAT_MIN_BEATS:
         mids = ((peaks[:-1] + peaks[1:]) // 2).tolist()
         edges = [0] + mids + [n]
         t = peaks / fs

@@ -12,6 +12,8 @@ import json
 import sys
 from pathlib import Path
 
+from leadsynth_core.training.blend import blend_description, blend_name
+
 src = Path(sys.argv[1])
 TRAIN = ("trained from scratch on the large sources: three linear+residual U-Nets (seeds 0-2) whose linear path "
          "starts at the least-squares fit and whose residual starts at zero, trained together on the mean of the "
@@ -23,14 +25,9 @@ for p in sorted(src.glob("linres-*.json")):
     card = json.loads(p.read_text())
     leads = ",".join(card["inputs"])
     blend = card["training"].get("blend_with_linear")
-    if blend:
-        a = blend["alpha"]
-        card["name"] = f"Linear+residual U-Net {leads} (mean of 3 seeds, {round(100 * a)} % linear baseline)"
-        tail = (f"  Blended with the linear baseline {blend['linear_model']}: output = {1 - a:g} x network + "
-                f"{a:g} x linear, folded into the pointwise head.")
-    else:
-        card["name"] = f"Linear+residual U-Net {leads} (mean of 3 seeds)"
-        tail = ""
+    name = f"Linear+residual U-Net {leads} (mean of 3 seeds)"
+    card["name"] = blend_name(name, blend["alpha"]) if blend else name
+    tail = blend_description(blend["linear_model"], blend["alpha"]) if blend else ""
     card["description"] = f"Dedicated model for {leads}, {TRAIN}{tail}"
     p.write_text(json.dumps(card, indent=2) + "\n")
     print(p.stem, "|", card["name"], "|", card["description"][-160:])
