@@ -9,6 +9,7 @@ weights are: the recipe, the correlation term, and the linear share folded in.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -17,17 +18,21 @@ from leadsynth_core.training.blend import blend_description, blend_name
 src = Path(sys.argv[1])
 TRAIN = ("trained from scratch on the large sources: three linear+residual U-Nets (seeds 0-2) whose linear path "
          "starts at the least-squares fit and whose residual starts at zero, trained together on the mean of the "
-         "members' errors with a correlation term (loss: MSE + 0.5 x mean (1 - PCC) per crop and synthesized lead; "
-         "scripts/experiments/finetune_big.py --pcc-weight 0.5), one cosine schedule of 12,000 steps "
+         "members' errors with a correlation term (loss: MSE + {w} x mean (1 - PCC) per crop and synthesized lead; "
+         "scripts/experiments/finetune_big.py --pcc-weight {w}), one cosine schedule of 12,000 steps "
          "(scripts/experiments/ship_scratch.sh); shipped as their mean (one network, one pointwise head over all "
          "members' features).")
 for p in sorted(src.glob("linres-*.json")):
     card = json.loads(p.read_text())
     leads = ",".join(card["inputs"])
+    # The weight the run was trained with, from its own command (the cards of one folder may differ).
+    weight = re.search(r"--pcc-weight (\S+)", card["training"]["continued"]["command"])
+    if weight is None:
+        sys.exit(f"{p}: not a correlation-term run (no --pcc-weight in its command)")
     blend = card["training"].get("blend_with_linear")
     name = f"Linear+residual U-Net {leads} (mean of 3 seeds)"
     card["name"] = blend_name(name, blend["alpha"]) if blend else name
     tail = blend_description(blend["linear_model"], blend["alpha"]) if blend else ""
-    card["description"] = f"Dedicated model for {leads}, {TRAIN}{tail}"
+    card["description"] = f"Dedicated model for {leads}, {TRAIN.format(w=f'{float(weight.group(1)):g}')}{tail}"
     p.write_text(json.dumps(card, indent=2) + "\n")
     print(p.stem, "|", card["name"], "|", card["description"][-160:])
