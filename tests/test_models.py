@@ -166,6 +166,15 @@ def test_save_model_roundtrip_atomic(tmp_path: Path) -> None:
     assert not (tmp_path / "wrong.json").exists()
 
 
+def test_save_model_file_depends_only_on_weights(tmp_path: Path) -> None:
+    # The card's weights_sha256 is the file's digest: saving the same weights again (a rebuilt
+    # model, a training run's start) must give the same bytes, or continued_from cannot be traced.
+    model = load_model("linear-i-ii-v4")
+    card = ModelCard.from_dict({**model.card.to_dict(), "id": "same"})
+    digests = {save_model(model.module, card, tmp_path / f"same{i}").weights_sha256 for i in range(12)}
+    assert len(digests) == 1
+
+
 def test_select_model_rules() -> None:
     for s in STANDARD_SETS:
         card = select_model(s)

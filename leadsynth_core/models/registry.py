@@ -254,7 +254,10 @@ def save_model(module: nn.Module, card: ModelCard, path: str | os.PathLike[str])
     try:
         # Weights first, card last: the registry lists a model only once its card exists.
         with atomic_paths([weights, card_path]) as (tmp_w, tmp_c):
-            save_file(state, str(tmp_w), metadata={"model_id": card.id, "architecture": card.architecture})
+            # One metadata entry: safetensors writes its metadata map in hash order, which varies
+            # between runs, so with two entries the same weights gave files (and SHA-256s) that
+            # differ, and a rebuilt model could not be recognized as the same.
+            save_file(state, str(tmp_w), metadata={"leadsynth_model": f"{card.id} ({card.architecture})"})
             card.weights_sha256 = file_sha256(tmp_w)
             tmp_c.write_text(card.to_json(), encoding="utf-8")
     except (OSError, SafetensorError) as exc:  # safetensors reports a full disk as SafetensorError
