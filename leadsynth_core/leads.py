@@ -134,7 +134,7 @@ def derive_limb_leads(lead_i: np.ndarray, lead_ii: np.ndarray) -> dict[str, np.n
 
 # Each limb/augmented lead is a linear combination a*I + b*II.  Any two
 # independent ones determine I and II, hence all six.
-_LIMB_COEFFS: dict[str, tuple[float, float]] = {
+LIMB_COEFFICIENTS: dict[str, tuple[float, float]] = {
     "I": (1.0, 0.0),
     "II": (0.0, 1.0),
     "III": (-1.0, 1.0),
@@ -154,7 +154,7 @@ def limb_leads_from_pair(signals: Mapping[str, np.ndarray]) -> dict[str, np.ndar
     present = [n for n in ("I", "II", "III", "aVR", "aVL", "aVF") if n in signals]
     for a_idx, a in enumerate(present):
         for b in present[a_idx + 1:]:
-            m = np.array([_LIMB_COEFFS[a], _LIMB_COEFFS[b]])
+            m = np.array([LIMB_COEFFICIENTS[a], LIMB_COEFFICIENTS[b]])
             if abs(np.linalg.det(m)) < 1e-9:
                 continue
             inv = np.linalg.inv(m)
@@ -169,7 +169,7 @@ def limb_leads_from_pair(signals: Mapping[str, np.ndarray]) -> dict[str, np.ndar
 
 def frontal_rank(leads: Sequence[str]) -> int:
     """Number of independent frontal-plane leads among ``leads`` (0, 1 or 2)."""
-    rows = [_LIMB_COEFFS[n] for n in leads if n in _LIMB_COEFFS]
+    rows = [LIMB_COEFFICIENTS[n] for n in leads if n in LIMB_COEFFICIENTS]
     if not rows:
         return 0
     return int(np.linalg.matrix_rank(np.array(rows)))

@@ -220,3 +220,29 @@ def test_heart_vector_rotation_turns_the_dipole_and_keeps_the_rest() -> None:
     out_a, out_b = _augment(x, a), _augment(x, b, vcg_rotation_deg=0.0)
     np.testing.assert_array_equal(out_a[0], out_b[0])
     assert a.random() == b.random()
+
+
+def test_chest_electrode_shift_interpolates_neighbours_and_is_off_by_default() -> None:
+    from leadsynth_core.training.train import _augment, shift_chest_electrodes
+
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(8, 300))
+    np.testing.assert_array_equal(shift_chest_electrodes(x, np.zeros(6)), x)
+    out = shift_chest_electrodes(x, np.array([0.25, -0.5, 0.0, 1.0, 0.0, 0.3]))
+    np.testing.assert_array_equal(out[:2], x[:2])  # limb leads untouched
+    np.testing.assert_allclose(out[2], 0.75 * x[2] + 0.25 * x[3])  # V1 a quarter towards V2
+    np.testing.assert_allclose(out[3], 0.5 * x[2] + 0.5 * x[3])  # V2 half-way back to V1
+    np.testing.assert_array_equal(out[4], x[4])
+    np.testing.assert_allclose(out[5], x[6])  # V4 moved a whole spacing: reads V5
+    np.testing.assert_allclose(out[7], x[7])  # V6 cannot move past the last electrode
+    # Off (the default): no random numbers drawn, so earlier recipes reproduce exactly.
+    a, b = np.random.default_rng(7), np.random.default_rng(7)
+    out_a, out_b = _augment(x, a), _augment(x, b, chest_shift=0.0)
+    np.testing.assert_array_equal(out_a[0], out_b[0])
+    assert a.random() == b.random()
+    # On: some crop of a few moves its chest leads and only those.
+    moved = [_augment(x, np.random.default_rng(s), skip=frozenset(("gain", "lowpass", "wander", "noise",
+                                                                  "powerline")), chest_shift=0.3)[1]
+             for s in range(8)]
+    assert any(not np.array_equal(m[2:], x[2:]) for m in moved)
+    assert all(np.array_equal(m[:2], x[:2]) for m in moved)

@@ -124,12 +124,34 @@ def rotate_heart_vector(x: np.ndarray, rotation: np.ndarray) -> np.ndarray:
     return x + DOWER @ (rotation - np.eye(3)) @ (_DOWER_PINV @ x)
 
 
+#: Rows of V1..V6 in an (8, L) crop of the independent leads.
+_CHEST_ROWS = np.arange(2, 8)
+
+
+def shift_chest_electrodes(x: np.ndarray, shifts: np.ndarray) -> np.ndarray:
+    """Move each chest electrode of an (8, L) crop along the row V1..V6.
+
+    ``shifts`` (6,) are displacements in units of the spacing between neighbouring
+    electrodes; the lead at a fractional position is the linear interpolation of its two
+    neighbours (clamped at V1 and V6).  A model of where different hands put the chest
+    electrodes: the same heart, read a little to the left or right.
+    """
+    pos = np.clip(np.arange(6) + shifts, 0.0, 5.0)
+    lo = np.minimum(np.floor(pos).astype(int), 4)
+    frac = (pos - lo)[:, None]
+    chest = x[_CHEST_ROWS]
+    out = x.copy()
+    out[_CHEST_ROWS] = (1.0 - frac) * chest[lo] + frac * chest[lo + 1]
+    return out
+
+
 #: Short names of the augmentations that ``ModelSpec.skip_augmentations`` can switch off.
 AUGMENTATION_KEYS: tuple[str, ...] = ("gain", "lowpass", "wander", "noise", "powerline")
 
 
 def _augment(
-    x: np.ndarray, rng: np.random.Generator, skip: frozenset[str] = frozenset(), vcg_rotation_deg: float = 0.0
+    x: np.ndarray, rng: np.random.Generator, skip: frozenset[str] = frozenset(), vcg_rotation_deg: float = 0.0,
+    chest_shift: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return (input, target) versions of one (8, L) crop in mV.
 
@@ -138,9 +160,13 @@ def _augment(
     ``vcg_rotation_deg`` > 0 first turns the heart vector of half the crops by up to that
     many degrees about each axis (inputs and targets alike; off by default, and drawing no
     random numbers when off, so earlier recipes reproduce exactly).
+    ``chest_shift`` > 0 likewise moves each chest electrode of half the crops by up to that
+    fraction of the electrode spacing (:func:`shift_chest_electrodes`).
     """
     if vcg_rotation_deg > 0 and rng.random() < 0.5:
         x = rotate_heart_vector(x, _rotation(rng, vcg_rotation_deg))
+    if chest_shift > 0 and rng.random() < 0.5:
+        x = shift_chest_electrodes(x, rng.uniform(-chest_shift, chest_shift, size=6))
     gain = rng.uniform(0.9, 1.1, size=(_N_LEADS, 1))
     target = x if "gain" in skip else x * gain
     if rng.random() < 0.3:
@@ -199,6 +225,7 @@ def make_batch(
     record_weights: np.ndarray | None = None,
     skip_augmentations: frozenset[str] = frozenset(),
     vcg_rotation_deg: float = 0.0,
+    chest_shift: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One batch: any-subset inputs (B, 16, L), targets (B, 8, L), masks (B, 8), normalised.
 
@@ -218,7 +245,7 @@ def make_batch(
             src = records[pick].leads
         start = rng.integers(0, src.shape[-1] - length + 1)
         raw_in[b], raw_tg[b] = _augment(src[:, start : start + length].astype(np.float64), rng, skip_augmentations,
-                                          vcg_rotation_deg)
+                                          vcg_rotation_deg, chest_shift)
         masks[b] = fixed_mask if fixed_mask is not None else _random_mask(rng)
     _normalise_batch(raw_in, raw_tg, masks, inputs, targets)
     return inputs, targets, masks

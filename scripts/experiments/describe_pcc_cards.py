@@ -18,8 +18,8 @@ from leadsynth_core.training.blend import blend_description, blend_name
 src = Path(sys.argv[1])
 TRAIN = ("trained from scratch on the large sources: three linear+residual U-Nets (seeds 0-2) whose linear path "
          "starts at the least-squares fit and whose residual starts at zero, trained together on the mean of the "
-         "members' errors with a correlation term (loss: MSE + {w} x mean (1 - PCC) per crop and synthesized lead; "
-         "scripts/experiments/finetune_big.py --pcc-weight {w}), one cosine schedule of 12,000 steps "
+         "members' errors with a correlation term (loss: MSE + {w} x mean (1 - PCC) per crop and synthesized lead{d}; "
+         "scripts/experiments/finetune_big.py --pcc-weight {w}{flag}), one cosine schedule of 12,000 steps "
          "(scripts/experiments/ship_scratch.sh); shipped as their mean (one network, one pointwise head over all "
          "members' features).")
 for p in sorted(src.glob("linres-*.json")):
@@ -33,6 +33,9 @@ for p in sorted(src.glob("linres-*.json")):
     name = f"Linear+residual U-Net {leads} (mean of 3 seeds)"
     card["name"] = blend_name(name, blend["alpha"]) if blend else name
     tail = blend_description(blend["linear_model"], blend["alpha"]) if blend else ""
-    card["description"] = f"Dedicated model for {leads}, {TRAIN.format(w=f'{float(weight.group(1)):g}')}{tail}"
+    derived = "--pcc-derived" in card["training"]["continued"]["command"]
+    train = TRAIN.format(w=f"{float(weight.group(1)):g}", flag=" --pcc-derived" if derived else "",
+                         d=", III, aVR, aVL and aVF derived from I and II included" if derived else "")
+    card["description"] = f"Dedicated model for {leads}, {train}{tail}"
     p.write_text(json.dumps(card, indent=2) + "\n")
     print(p.stem, "|", card["name"], "|", card["description"][-160:])

@@ -37,6 +37,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F  # noqa: N812
 
+from leadsynth_core.leads import LIMB_COEFFICIENTS
 from leadsynth_core.models.features import INDEPENDENT_LEADS
 from leadsynth_core.models.networks import LinresEnsemble
 from leadsynth_core.models.registry import load_model, save_model
@@ -91,6 +92,27 @@ def pcc_loss(outs: torch.Tensor, y: torch.Tensor, weight: torch.Tensor) -> torch
     return ((1.0 - r) * w[None]).sum() / (outs.shape[0] * w.sum().clamp_min(1.0))
 
 
+#: The limb leads a record's I and II give exactly: synthesized whenever I or II is.
+DERIVED = ("III", "aVR", "aVL", "aVF")
+
+
+def with_derived(outs: torch.Tensor, y: torch.Tensor, x: torch.Tensor, y8: torch.Tensor, ii: list[int],
+                 oo: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Outputs (members, B, C, L) and targets (B, C, L) with III, aVR, aVL, aVF appended.
+
+    A dedicated model that synthesizes I or II is scored on the four leads the viewer
+    derives from them too (the measured one taken from the input, as at inference), so the
+    correlation term sees every lead the user reads."""
+    def lead(name: str) -> tuple[torch.Tensor, torch.Tensor]:
+        k = INDEPENDENT_LEADS.index(name)
+        pred = x[:, ii.index(k)][None].expand(outs.shape[0], -1, -1) if k in ii else outs[:, :, oo.index(k)]
+        return pred, y8[:, k]
+    (p1, t1), (p2, t2) = lead("I"), lead("II")
+    dp = torch.stack([a * p1 + b * p2 for a, b in (LIMB_COEFFICIENTS[n] for n in DERIVED)], dim=2)
+    dt = torch.stack([a * t1 + b * t2 for a, b in (LIMB_COEFFICIENTS[n] for n in DERIVED)], dim=1)
+    return torch.cat([outs, dp], dim=2), torch.cat([y, dt], dim=1)
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("model", help="shipped model id or path to start from")
@@ -107,6 +129,10 @@ def main() -> int:
     p.add_argument("--resume", action="store_true")
     p.add_argument("--pcc-weight", type=float, default=0.0,
                    help="add this weight x the mean (1 - PCC) per member, crop and synthesized lead to the MSE")
+    p.add_argument("--chest-shift", type=float, default=0.0,
+                   help="move each chest electrode of half the crops by up to this fraction of the electrode spacing")
+    p.add_argument("--pcc-derived", action="store_true",
+                   help="the correlation term also scores III, aVR, aVL, aVF where I or II is synthesized")
     a = p.parse_args()
     a.out.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s",
@@ -155,7 +181,7 @@ def main() -> int:
     while step < a.steps:
         rng = np.random.default_rng([a.seed, step])
         x16, y8, m = make_batch(records, pool, rng, batch_size=a.batch, length=length, synthetic_fraction=a.synthetic,
-                                fixed_mask=fixed_mask, record_weights=rw)
+                                fixed_mask=fixed_mask, record_weights=rw, chest_shift=a.chest_shift)
         if any_subset:
             x = torch.from_numpy(x16)
             y = torch.from_numpy(y8)
@@ -168,7 +194,10 @@ def main() -> int:
             g["lr"] = _lr_at(step, a.steps, a.lr)
         outs = member_outputs(net, x)
         loss = (((outs - y[None]) ** 2) * weight[None]).sum() / (outs.shape[0] * weight.sum() * y.shape[-1])
-        if a.pcc_weight > 0:
+        if a.pcc_weight > 0 and a.pcc_derived and not any_subset and {0, 1} & set(oo):
+            o_all, y_all = with_derived(outs, y, x, torch.from_numpy(y8), ii, oo)
+            loss = loss + a.pcc_weight * pcc_loss(o_all, y_all, torch.ones(y_all.shape[0], y_all.shape[1], 1))
+        elif a.pcc_weight > 0:
             loss = loss + a.pcc_weight * pcc_loss(outs, y, weight)
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -196,8 +225,9 @@ def main() -> int:
         "continued": {
             "command": "python scripts/experiments/finetune_big.py " + " ".join(sys.argv[1:]),
             "steps": a.steps, "batch_size": a.batch, "crop_samples": a.crop, "lr": a.lr, "seed": a.seed,
-            "synthetic_fraction": a.synthetic, "loss": "mean of the members' masked MSE"
-            + (f" + {a.pcc_weight:g} x mean (1 - PCC)" if a.pcc_weight > 0 else ""),
+            "synthetic_fraction": a.synthetic, **({"chest_shift": a.chest_shift} if a.chest_shift > 0 else {}), "loss": "mean of the members' masked MSE"
+            + (f" + {a.pcc_weight:g} x mean (1 - PCC)" if a.pcc_weight > 0 else "")
+            + (" (III, aVR, aVL, aVF included)" if a.pcc_weight > 0 and a.pcc_derived else ""),
             "sources": counts, "source_weights": {n: round(float(w), 3) for n, w in zip(names, sw, strict=True)},
             "held_out_sources": sorted(holdout),
             "time_s": round(time.time() - t0, 1), "final_train_loss": round(running, 5),
