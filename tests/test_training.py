@@ -183,7 +183,7 @@ def test_source_sampling_gives_each_source_equal_weight(monkeypatch: pytest.Monk
 
 
 def test_augmentation_ablation_switches_off_only_what_it_names(tmp_path: Path) -> None:
-    from leadsynth_core.training.train import AUGMENTATION_KEYS, _augment
+    from leadsynth_core.training.augment import AUGMENTATION_KEYS, _augment
 
     x = np.random.default_rng(1).normal(size=(8, 2048))
     for seed in range(20):
@@ -202,7 +202,7 @@ def test_augmentation_ablation_switches_off_only_what_it_names(tmp_path: Path) -
 
 
 def test_heart_vector_rotation_turns_the_dipole_and_keeps_the_rest() -> None:
-    from leadsynth_core.training.train import _DOWER_PINV, DOWER, _augment, _rotation, rotate_heart_vector
+    from leadsynth_core.training.augment import _DOWER_PINV, DOWER, _augment, _rotation, rotate_heart_vector
 
     rng = np.random.default_rng(3)
     v = rng.normal(size=(3, 500))  # a vectorcardiogram
@@ -223,7 +223,7 @@ def test_heart_vector_rotation_turns_the_dipole_and_keeps_the_rest() -> None:
 
 
 def test_chest_electrode_shift_interpolates_neighbours_and_is_off_by_default() -> None:
-    from leadsynth_core.training.train import _augment, shift_chest_electrodes
+    from leadsynth_core.training.augment import _augment, shift_chest_electrodes
 
     rng = np.random.default_rng(5)
     x = rng.normal(size=(8, 300))

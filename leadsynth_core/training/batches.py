@@ -21,9 +21,10 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 from ..models.features import INDEPENDENT_LEADS
+from .augment import _augment
 from .shards import ShardSet
 from .sources import SourceSampler
-from .train import _STANDARD_MASKS, _augment, _normalise_batch, _random_mask
+from .train import _STANDARD_MASKS, _normalise_batch, _random_mask
 
 __all__ = ["EpochOrder", "micro_batch", "validation_batches", "rank_micro_batches", "MicroBatchStream", "iterate"]
 

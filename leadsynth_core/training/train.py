@@ -28,6 +28,7 @@ from ..models.features import INDEPENDENT_LEADS, MODEL_FS
 from ..models.networks import LENGTH_MULTIPLE, LinearResidualUNet, build_network
 from ..models.registry import load_model
 from ..progress import CancelToken, ProgressCallback, report
+from .augment import AUGMENTATION_KEYS, _augment
 from .data import TrainingRecord, load_training_records
 from .specs import STANDARD_SETS, ModelSpec
 
@@ -89,113 +90,6 @@ def synthetic_pool(n: int, cache_dir: Path, seed: int = 1234) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------ batches
-#: Dower et al. (1988) transform, rows = INDEPENDENT_LEADS (I, II, V1..V6), columns = Frank
-#: X, Y, Z: the 8 independent leads of a heart dipole.  Used to rotate a crop's dipolar
-#: part (``vcg_rotation_deg``): another heart orientation or axis, same physiology.
-DOWER = np.array([
-    [0.632, -0.235, 0.059],
-    [0.235, 1.066, -0.132],
-    [-0.515, 0.157, -0.917],
-    [0.044, 0.164, -1.387],
-    [0.882, 0.098, -1.277],
-    [1.213, 0.127, -0.601],
-    [1.125, 0.127, -0.086],
-    [0.831, 0.076, 0.230],
-])
-_DOWER_PINV = np.linalg.pinv(DOWER)
-
-
-def _rotation(rng: np.random.Generator, max_deg: float) -> np.ndarray:
-    """A random 3-D rotation with each Euler angle uniform in +-max_deg."""
-    ax, ay, az = np.deg2rad(rng.uniform(-max_deg, max_deg, size=3))
-    rx = np.array([[1, 0, 0], [0, np.cos(ax), -np.sin(ax)], [0, np.sin(ax), np.cos(ax)]])
-    ry = np.array([[np.cos(ay), 0, np.sin(ay)], [0, 1, 0], [-np.sin(ay), 0, np.cos(ay)]])
-    rz = np.array([[np.cos(az), -np.sin(az), 0], [np.sin(az), np.cos(az), 0], [0, 0, 1]])
-    return rz @ ry @ rx
-
-
-def rotate_heart_vector(x: np.ndarray, rotation: np.ndarray) -> np.ndarray:
-    """Rotate the dipolar part of an (8, L) crop of the independent leads.
-
-    ``x = D v + r`` with ``v = D+ x`` the least-squares vectorcardiogram and ``r`` what no
-    dipole explains; the result is ``D R v + r``: the same beat from a heart turned by
-    ``rotation``, its non-dipolar detail kept.
-    """
-    return x + DOWER @ (rotation - np.eye(3)) @ (_DOWER_PINV @ x)
-
-
-#: Rows of V1..V6 in an (8, L) crop of the independent leads.
-_CHEST_ROWS = np.arange(2, 8)
-
-
-def shift_chest_electrodes(x: np.ndarray, shifts: np.ndarray) -> np.ndarray:
-    """Move each chest electrode of an (8, L) crop along the row V1..V6.
-
-    ``shifts`` (6,) are displacements in units of the spacing between neighbouring
-    electrodes; the lead at a fractional position is the linear interpolation of its two
-    neighbours (clamped at V1 and V6).  A model of where different hands put the chest
-    electrodes: the same heart, read a little to the left or right.
-    """
-    pos = np.clip(np.arange(6) + shifts, 0.0, 5.0)
-    lo = np.minimum(np.floor(pos).astype(int), 4)
-    frac = (pos - lo)[:, None]
-    chest = x[_CHEST_ROWS]
-    out = x.copy()
-    out[_CHEST_ROWS] = (1.0 - frac) * chest[lo] + frac * chest[lo + 1]
-    return out
-
-
-#: Short names of the augmentations that ``ModelSpec.skip_augmentations`` can switch off.
-AUGMENTATION_KEYS: tuple[str, ...] = ("gain", "lowpass", "wander", "noise", "powerline")
-
-
-def _augment(
-    x: np.ndarray, rng: np.random.Generator, skip: frozenset[str] = frozenset(), vcg_rotation_deg: float = 0.0,
-    chest_shift: float = 0.0,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Return (input, target) versions of one (8, L) crop in mV.
-
-    ``skip`` names augmentations (:data:`AUGMENTATION_KEYS`) to leave out; their random
-    numbers are drawn all the same, so an ablation changes nothing else.
-    ``vcg_rotation_deg`` > 0 first turns the heart vector of half the crops by up to that
-    many degrees about each axis (inputs and targets alike; off by default, and drawing no
-    random numbers when off, so earlier recipes reproduce exactly).
-    ``chest_shift`` > 0 likewise moves each chest electrode of half the crops by up to that
-    fraction of the electrode spacing (:func:`shift_chest_electrodes`).
-    """
-    if vcg_rotation_deg > 0 and rng.random() < 0.5:
-        x = rotate_heart_vector(x, _rotation(rng, vcg_rotation_deg))
-    if chest_shift > 0 and rng.random() < 0.5:
-        x = shift_chest_electrodes(x, rng.uniform(-chest_shift, chest_shift, size=6))
-    gain = rng.uniform(0.9, 1.1, size=(_N_LEADS, 1))
-    target = x if "gain" in skip else x * gain
-    if rng.random() < 0.3:
-        cutoff = rng.uniform(35.0, 100.0)
-        if cutoff < MODEL_FS / 2 - 5 and "lowpass" not in skip:
-            sos = sps.butter(2, cutoff, btype="lowpass", fs=MODEL_FS, output="sos")
-            target = sps.sosfiltfilt(sos, target, axis=-1)
-    inp = target.copy()
-    length = x.shape[-1]
-    t = np.arange(length) / MODEL_FS
-    if rng.random() < 0.5:
-        f = rng.uniform(0.05, 0.5)
-        amp = rng.uniform(0.0, 0.15, size=(_N_LEADS, 1))
-        wander = amp * np.sin(2 * np.pi * f * t + rng.uniform(0, 2 * np.pi, size=(_N_LEADS, 1)))
-        if "wander" not in skip:
-            inp += wander
-    if rng.random() < 0.5:
-        noise = rng.normal(0.0, rng.uniform(0.005, 0.03), size=inp.shape)
-        if "noise" not in skip:
-            inp += noise
-    if rng.random() < 0.3:
-        f = 50.0 if rng.random() < 0.5 else 60.0
-        amp = rng.uniform(0.0, 0.05, size=(_N_LEADS, 1))
-        hum = amp * np.sin(2 * np.pi * f * t + rng.uniform(0, 2 * np.pi))
-        if "powerline" not in skip:
-            inp += hum
-    return inp, target
-
-
 def _robust_scale_batch(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Per-sample robust scale of the measured channels (same formula as inference)."""
     lo, hi = np.percentile(x, [1.0, 99.0], axis=-1)
