@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from leadsynth_core.leads import derive_limb_leads
+from leadsynth_core.leads import DERIVABLE_LEADS, derive_limb_leads
 from leadsynth_core.models.features import INDEPENDENT_LEADS
 
 _PATH = Path(__file__).resolve().parents[1] / "scripts" / "experiments" / "finetune_big.py"
@@ -31,10 +31,10 @@ def test_derived_leads_take_the_measured_lead_from_the_input_and_the_synthesized
     k_ii = oo.index(INDEPENDENT_LEADS.index("II"))
     for m in range(2):
         want = derive_limb_leads(x[:, 0].numpy(), outs[m, :, k_ii].numpy())
-        for j, name in enumerate(fb.DERIVED):
+        for j, name in enumerate(DERIVABLE_LEADS):
             np.testing.assert_allclose(o_all[m, :, 7 + j].numpy(), want[name], rtol=1e-5, atol=1e-6)
     truth = derive_limb_leads(y8[:, 0].numpy(), y8[:, 1].numpy())
-    for j, name in enumerate(fb.DERIVED):
+    for j, name in enumerate(DERIVABLE_LEADS):
         np.testing.assert_allclose(y_all[:, 7 + j].numpy(), truth[name], rtol=1e-5, atol=1e-6)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import signal as sps
 
+from ..leads import CHEST_LEADS
 from ..models.features import INDEPENDENT_LEADS, MODEL_FS
 
 _N_LEADS = len(INDEPENDENT_LEADS)
@@ -51,7 +52,7 @@ def rotate_heart_vector(x: np.ndarray, rotation: np.ndarray) -> np.ndarray:
 
 
 #: Rows of V1..V6 in an (8, L) crop of the independent leads.
-_CHEST_ROWS = np.arange(2, 8)
+_CHEST_ROWS = np.array([INDEPENDENT_LEADS.index(n) for n in CHEST_LEADS])
 
 
 def shift_chest_electrodes(x: np.ndarray, shifts: np.ndarray) -> np.ndarray:
@@ -62,8 +63,9 @@ def shift_chest_electrodes(x: np.ndarray, shifts: np.ndarray) -> np.ndarray:
     neighbours (clamped at V1 and V6).  A model of where different hands put the chest
     electrodes: the same heart, read a little to the left or right.
     """
-    pos = np.clip(np.arange(6) + shifts, 0.0, 5.0)
-    lo = np.minimum(np.floor(pos).astype(int), 4)
+    last = len(_CHEST_ROWS) - 1
+    pos = np.clip(np.arange(last + 1) + shifts, 0.0, last)
+    lo = np.minimum(np.floor(pos).astype(int), last - 1)
     frac = (pos - lo)[:, None]
     chest = x[_CHEST_ROWS]
     out = x.copy()

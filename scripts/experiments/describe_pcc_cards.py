@@ -33,7 +33,8 @@ for p in sorted(src.glob("linres-*.json")):
     name = f"Linear+residual U-Net {leads} (mean of 3 seeds)"
     card["name"] = blend_name(name, blend["alpha"]) if blend else name
     tail = blend_description(blend["linear_model"], blend["alpha"]) if blend else ""
-    derived = "--pcc-derived" in card["training"]["continued"]["command"]
+    # What the run's loss really scored (finetune_big.py applies --pcc-derived only where I or II is synthesized).
+    derived = "III, aVR, aVL, aVF included" in card["training"]["continued"]["loss"]
     train = TRAIN.format(w=f"{float(weight.group(1)):g}", flag=" --pcc-derived" if derived else "",
                          d=", III, aVR, aVL and aVF derived from I and II included" if derived else "")
     card["description"] = f"Dedicated model for {leads}, {train}{tail}"

@@ -37,7 +37,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F  # noqa: N812
 
-from leadsynth_core.leads import LIMB_COEFFICIENTS
+from leadsynth_core.leads import DERIVABLE_LEADS, LIMB_COEFFICIENTS
 from leadsynth_core.models.features import INDEPENDENT_LEADS
 from leadsynth_core.models.networks import LinresEnsemble
 from leadsynth_core.models.registry import load_model, save_model
@@ -92,10 +92,6 @@ def pcc_loss(outs: torch.Tensor, y: torch.Tensor, weight: torch.Tensor) -> torch
     return ((1.0 - r) * w[None]).sum() / (outs.shape[0] * w.sum().clamp_min(1.0))
 
 
-#: The limb leads a record's I and II give exactly: synthesized whenever I or II is.
-DERIVED = ("III", "aVR", "aVL", "aVF")
-
-
 def with_derived(outs: torch.Tensor, y: torch.Tensor, x: torch.Tensor, y8: torch.Tensor, ii: list[int],
                  oo: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
     """Outputs (members, B, C, L) and targets (B, C, L) with III, aVR, aVL, aVF appended.
@@ -108,8 +104,8 @@ def with_derived(outs: torch.Tensor, y: torch.Tensor, x: torch.Tensor, y8: torch
         pred = x[:, ii.index(k)][None].expand(outs.shape[0], -1, -1) if k in ii else outs[:, :, oo.index(k)]
         return pred, y8[:, k]
     (p1, t1), (p2, t2) = lead("I"), lead("II")
-    dp = torch.stack([a * p1 + b * p2 for a, b in (LIMB_COEFFICIENTS[n] for n in DERIVED)], dim=2)
-    dt = torch.stack([a * t1 + b * t2 for a, b in (LIMB_COEFFICIENTS[n] for n in DERIVED)], dim=1)
+    dp = torch.stack([a * p1 + b * p2 for a, b in (LIMB_COEFFICIENTS[n] for n in DERIVABLE_LEADS)], dim=2)
+    dt = torch.stack([a * t1 + b * t2 for a, b in (LIMB_COEFFICIENTS[n] for n in DERIVABLE_LEADS)], dim=1)
     return torch.cat([outs, dp], dim=2), torch.cat([y, dt], dim=1)
 
 
@@ -176,6 +172,8 @@ def main() -> int:
         opt.load_state_dict(state["optimizer"])
         step = int(state["step"])
         log.info("resumed at step %d", step)
+    # The derived limb leads join the correlation term only where the model synthesizes I or II.
+    derived = a.pcc_weight > 0 and a.pcc_derived and not any_subset and bool({0, 1} & set(oo))
     net.train()
     t0, first, running = time.time(), step, 0.0
     while step < a.steps:
@@ -194,7 +192,7 @@ def main() -> int:
             g["lr"] = _lr_at(step, a.steps, a.lr)
         outs = member_outputs(net, x)
         loss = (((outs - y[None]) ** 2) * weight[None]).sum() / (outs.shape[0] * weight.sum() * y.shape[-1])
-        if a.pcc_weight > 0 and a.pcc_derived and not any_subset and {0, 1} & set(oo):
+        if derived:
             o_all, y_all = with_derived(outs, y, x, torch.from_numpy(y8), ii, oo)
             loss = loss + a.pcc_weight * pcc_loss(o_all, y_all, torch.ones(y_all.shape[0], y_all.shape[1], 1))
         elif a.pcc_weight > 0:
@@ -227,7 +225,7 @@ def main() -> int:
             "steps": a.steps, "batch_size": a.batch, "crop_samples": a.crop, "lr": a.lr, "seed": a.seed,
             "synthetic_fraction": a.synthetic, **({"chest_shift": a.chest_shift} if a.chest_shift > 0 else {}), "loss": "mean of the members' masked MSE"
             + (f" + {a.pcc_weight:g} x mean (1 - PCC)" if a.pcc_weight > 0 else "")
-            + (" (III, aVR, aVL, aVF included)" if a.pcc_weight > 0 and a.pcc_derived else ""),
+            + (" (III, aVR, aVL, aVF included)" if derived else ""),
             "sources": counts, "source_weights": {n: round(float(w), 3) for n, w in zip(names, sw, strict=True)},
             "held_out_sources": sorted(holdout),
             "time_s": round(time.time() - t0, 1), "final_train_loss": round(running, 5),
