@@ -14,7 +14,8 @@ and ``.md`` with three tables:
    (mV) per record and per lead, beside the published figures for the same data.
 2. **Sources never trained on**, old shipped vs new shipped vs linear: the PTB ``S``
    records (another hospital, 1000 Hz), LUDB 161-200, PTB-XL fold 10, and whole-source
-   hold-outs: each model of a ``--holdout-models`` folder is the shipped recipe trained
+   hold-outs: each model of a ``--holdout-models`` folder (default: the folders of
+   ``benchmarks/holdout_models``, kept in the repository) is the shipped recipe trained
    without the sources its card names (``training.held_out_sources``), scored on them: CPSC +
    SPH (the 41 shared records), CinC 2011 (all 754 acceptable recordings of ``cinc2011.npz``,
    which the old models and the linear baseline never saw either) and PTB-XL fold 10.
@@ -67,6 +68,10 @@ MODELS = ROOT / "resources" / "models"
 SETS: dict[str, str] = {"I,II,V2,V4": "linres-i-ii-v2-v4", "I,II,V4": "linres-i-ii-v4", "I,II,V3": "linres-i-ii-v3",
                         "I,II": "linres-i-ii", "I": "linres-i"}
 LINEAR = {k: "linear-" + k.lower().replace(",", "-") for k in SETS}
+#: Whole-source hold-out models kept in the repository, one folder per group of sources held
+#: out (``benchmarks/holdout_models/README.md``), so that the tables rebuild from a clean
+#: checkout and the external cache alone; ``--holdout-models`` names other folders instead.
+HOLDOUT_MODELS = ROOT / "benchmarks" / "holdout_models"
 PUBLISHED = {
     "I,II,V4": "U-Net on PTB-XL (Gradowski & Buchner, DATA_5000): chest r 0.744-0.846",
     "I": "MCMA one lead -> 12: PCC 0.79 in-distribution, 0.74 external",
@@ -81,6 +86,13 @@ HELD_TABLES = {"cpsc+sph": "CPSC + SPH (China)", "cinc2011": "CinC 2011 (consume
 #: The sources a model must have held out to be scored in each group's table.
 HELD_GROUPS = {"cpsc+sph": {"cpsc", "sph"}, "cinc2011": {"cinc2011"}, "ptbxl_big": {"ptbxl_big"}}
 SOURCE_NAMES = {"cpsc": "CPSC", "sph": "SPH", "cinc2011": "CinC 2011", "ptbxl_big": "PTB-XL", "ptbxl": "PTB-XL"}
+
+
+def default_holdout_dirs() -> list[Path]:
+    """The folders of :data:`HOLDOUT_MODELS` that hold model cards (sorted)."""
+    if not HOLDOUT_MODELS.is_dir():
+        return []
+    return sorted(p for p in HOLDOUT_MODELS.iterdir() if p.is_dir() and any(p.glob("*.json")))
 
 
 def held_out_sources(card: Any) -> list[str]:
@@ -345,8 +357,9 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--external-cache", type=Path, required=True, help="folder with ptbxl.npz (cache_external.py)")
     p.add_argument("--old-rev", default=None, help="git revision of the previously shipped models (e.g. 26e6ad2)")
-    p.add_argument("--holdout-models", type=Path, nargs="*", default=[],
-                   help="folders of models trained without whole sources (named in each card's training)")
+    p.add_argument("--holdout-models", type=Path, nargs="*", default=None,
+                   help="folders of models trained without whole sources (named in each card's training); "
+                        "default: the folders of benchmarks/holdout_models; with no folder: none")
     p.add_argument("--info-records", type=int, default=10**6, help="fold-10 records for the information table")
     p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     a = p.parse_args(argv)
@@ -355,7 +368,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     with tempfile.TemporaryDirectory() as tmp:
         old = old_models(a.old_rev, Path(tmp)) if a.old_rev else None
-        res = run(a.external_cache, old, a.holdout_models, a.info_records)
+        holdout = default_holdout_dirs() if a.holdout_models is None else a.holdout_models
+        res = run(a.external_cache, old, holdout, a.info_records)
+    res["holdout_models"] = [str(p.relative_to(ROOT)) if p.is_relative_to(ROOT) else str(p) for p in holdout]
     res["command"] = "python benchmarks/accuracy_external.py " + " ".join(argv if argv is not None else sys.argv[1:])
     a.out.mkdir(parents=True, exist_ok=True)
     (a.out / "accuracy_external.json").write_text(json.dumps(res, indent=1), encoding="utf-8")
