@@ -173,7 +173,8 @@ def main() -> int:
         step = int(state["step"])
         log.info("resumed at step %d", step)
     # The derived limb leads join the correlation term only where the model synthesizes I or II.
-    derived = a.pcc_weight > 0 and a.pcc_derived and not any_subset and bool({0, 1} & set(oo))
+    derived = (a.pcc_weight > 0 and a.pcc_derived and not any_subset
+               and any(INDEPENDENT_LEADS.index(n) in oo for n in ("I", "II")))
     net.train()
     t0, first, running = time.time(), step, 0.0
     while step < a.steps:

@@ -64,11 +64,14 @@ why="whole-source hold-out of the correlation-term recipe (I,II trained from scr
 # runs/pcc12/final (weight 2 measured, not shipped: docs/models.md, "Weight 2 for the chest sets").
 # Fifth round (2026-12-02, later): lead I with III, aVR, aVL and aVF in the correlation term
 # (--pcc-derived; docs/models.md, "The derived limb leads in the correlation term") -> runs/pccdv/final.
-for spec in "I,II,V2,V4 i-ii-v2-v4 0.1 2.0 runs/pccw2" "I,II,V3 i-ii-v3 0.1 0.5 runs/pcc12" \
-            "I,II,V4 i-ii-v4 0.1 2.0 runs/pccw2" "I,II i-ii 0.1 2.0 runs/pccw2" "I i 0 2.0 runs/pccdv --pcc-derived"; do
-  read -r set slug alpha weight out extra <<<"$spec"
+# Each lead set's recipe (lead set, linear share, options): scripts/experiments/recipes.sh.
+source scripts/experiments/recipes.sh
+declare -A ship_out=([i-ii-v2-v4]=runs/pccw2 [i-ii-v3]=runs/pcc12 [i-ii-v4]=runs/pccw2 [i-ii]=runs/pccw2 [i]=runs/pccdv)
+for slug in $RECIPE_SLUGS; do
+  recipe "$slug"
+  out=${ship_out[$slug]}
   mkdir -p "$out/init" && cp -n "runs/full/init/linres-$slug".* "$out/init/"
-  OUT=$out STEPS=12000 ALPHA=$alpha CHOSEN_BY="$why" EXTRA="--pcc-weight $weight${extra:+ $extra}" bash "$ship" "$cache" "$set" "$slug"
+  OUT=$out STEPS=12000 ALPHA=$recipe_alpha CHOSEN_BY="$why" EXTRA="$recipe_extra" bash "$ship" "$cache" "$recipe_set" "$slug"
 done
 .venv/bin/python scripts/experiments/describe_pcc_cards.py runs/pcc12/final
 .venv/bin/python scripts/experiments/describe_pcc_cards.py runs/pccw2/final
