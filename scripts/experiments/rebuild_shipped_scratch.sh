@@ -7,7 +7,7 @@
 #   bash scripts/experiments/rebuild_shipped_scratch.sh CACHE      (CACHE: the model-space arrays
 #   of scripts/experiments/finetune_big.py, e.g. /work/data_ext/cache)
 # Results: runs/full/final (6000 steps), runs/long/final (12,000), runs/long3/final (18,000),
-# runs/anyL/final (any-subset), runs/pccw2/final, runs/pcc12/final and runs/pccdv/final (the dedicated models with the correlation term: shipped); copy the shipped ones into resources/models, then
+# runs/anyL/final (any-subset), runs/pccw2/final, runs/pcc12/final, runs/pccdv/final and runs/pcccs/final (the dedicated models with the correlation term: shipped); copy the shipped ones into resources/models, then
 # python -m leadsynth_core.uncertainty.calibrate on their ids.  About 17 minutes per model and
 # stage on one thread; two stages side by side on 2 cores.  Since 2026-12-01 every shipped
 # dedicated model comes from the last loop alone (runs/full/init is its only input from the
@@ -64,9 +64,11 @@ why="whole-source hold-out of the correlation-term recipe (I,II trained from scr
 # runs/pcc12/final (weight 2 measured, not shipped: docs/models.md, "Weight 2 for the chest sets").
 # Fifth round (2026-12-02, later): lead I with III, aVR, aVL and aVF in the correlation term
 # (--pcc-derived; docs/models.md, "The derived limb leads in the correlation term") -> runs/pccdv/final.
+# Sixth round (2026-12-02, night): I,II,V4 with the chest-electrode shift S = 0.35 (--chest-shift;
+# docs/models.md, "Chest electrode shift") -> runs/pcccs/final (shipped for I,II,V4).
 # Each lead set's recipe (lead set, linear share, options): scripts/experiments/recipes.sh.
 source scripts/experiments/recipes.sh
-declare -A ship_out=([i-ii-v2-v4]=runs/pccw2 [i-ii-v3]=runs/pcc12 [i-ii-v4]=runs/pccw2 [i-ii]=runs/pccw2 [i]=runs/pccdv)
+declare -A ship_out=([i-ii-v2-v4]=runs/pccw2 [i-ii-v3]=runs/pcc12 [i-ii-v4]=runs/pcccs [i-ii]=runs/pccw2 [i]=runs/pccdv)
 for slug in $RECIPE_SLUGS; do
   recipe "$slug"
   out=${ship_out[$slug]}
@@ -76,3 +78,4 @@ done
 .venv/bin/python scripts/experiments/describe_pcc_cards.py runs/pcc12/final
 .venv/bin/python scripts/experiments/describe_pcc_cards.py runs/pccw2/final
 .venv/bin/python scripts/experiments/describe_pcc_cards.py runs/pccdv/final
+.venv/bin/python scripts/experiments/describe_pcc_cards.py runs/pcccs/final
