@@ -64,9 +64,8 @@ why="whole-source hold-out of the correlation-term recipe (I,II trained from scr
 # runs/pcc12/final (weight 2 measured, not shipped: docs/models.md, "Weight 2 for the chest sets").
 # Fifth round (2026-12-02, later): lead I with III, aVR, aVL and aVF in the correlation term
 # (--pcc-derived; docs/models.md, "The derived limb leads in the correlation term") -> runs/pccdv/final.
-# Sixth round (2026-12-02, night): I,II,V4 with the chest-electrode shift S = 0.35 (--chest-shift;
-# docs/models.md, "Chest electrode shift") -> runs/pcccs/final (made 2026-12-02, to replace the shipped I,II,V4 model once its band is
-# recalibrated and the benchmarks rerun; until then resources/models holds the runs/pccw2 one).
+# Sixth round (2026-12-02, night; shipped 2026-12-03): I,II,V4 with the chest-electrode shift S = 0.35
+# (--chest-shift; docs/models.md, "Chest electrodes placed by other hands") -> runs/pcccs/final.
 # Each lead set's recipe (lead set, linear share, options): scripts/experiments/recipes.sh.
 source scripts/experiments/recipes.sh
 declare -A ship_out=([i-ii-v2-v4]=runs/pccw2 [i-ii-v3]=runs/pcc12 [i-ii-v4]=runs/pcccs [i-ii]=runs/pccw2 [i]=runs/pccdv)
