@@ -7,7 +7,7 @@
 #   bash scripts/experiments/rebuild_shipped_scratch.sh CACHE      (CACHE: the model-space arrays
 #   of scripts/experiments/finetune_big.py, e.g. /work/data_ext/cache)
 # Results: runs/full/final (6000 steps), runs/long/final (12,000), runs/long3/final (18,000),
-# runs/anyL/final (any-subset), runs/pccw2/final, runs/pcc12/final, runs/pccdv/final and runs/pcccs/final (the dedicated models with the correlation term: shipped); copy the shipped ones into resources/models, then
+# runs/anyL/final (any-subset), runs/pccw2/final, runs/pccdv/final, runs/pcccs/final and runs/pcccs3/final (the dedicated models with the correlation term: shipped); copy the shipped ones into resources/models, then
 # python -m leadsynth_core.uncertainty.calibrate on their ids.  About 17 minutes per model and
 # stage on one thread; two stages side by side on 2 cores.  Since 2026-12-01 every shipped
 # dedicated model comes from the last loop alone (runs/full/init is its only input from the
@@ -56,26 +56,28 @@ fi
 # Every dedicated model since 2026-12-01 (second round): from the same start, one 12,000-step
 # schedule with the correlation term in the loss (docs/models.md, "A correlation term in the
 # loss"), a tenth of the linear baseline folded in for two or more inputs ("The linear share
-# re-decided for the correlation-term models"), none for lead I -> runs/pcc12/final (still shipped for I,II,V3; the others replaced below).
+# re-decided for the correlation-term models"), none for lead I -> runs/pcc12/final (shipped for I,II,V3 until 2026-12-03; every set replaced below,
+# so the loop no longer makes it).
 why="whole-source hold-out of the correlation-term recipe (I,II trained from scratch without CinC 2011, CPSC and SPH, two seeds; scripts/experiments/eval_holdout_runs.py): alpha 0.1 beat 0.25 on CinC 2011 (+0.0008, +0.0006), CPSC + SPH (+0.0047, +0.0045) and PTB-XL fold 9 (+0.0017, +0.0016) with both seeds, and beat 0 on CinC 2011 and fold 9; then checked on PTB-XL fold 9 for each shipped lead set against 0 and 0.25"
 # Third round (2026-12-01, later): the correlation weight 2 instead of 0.5 ("A larger correlation
 # weight") for I,II, I,II,V4 and lead I; fourth round (2026-12-02): weight 2 for I,II,V2,V4 too
-# -> runs/pccw2/final (shipped for those three).  I,II,V3 keeps its weight-0.5 model of
-# runs/pcc12/final (weight 2 measured, not shipped: docs/models.md, "Weight 2 for the chest sets").
+# -> runs/pccw2/final (shipped for those three).  I,II,V3 kept weight 0.5 (weight 2
+# measured, not shipped: docs/models.md, "Weight 2 for the chest sets").
 # Fifth round (2026-12-02, later): lead I with III, aVR, aVL and aVF in the correlation term
 # (--pcc-derived; docs/models.md, "The derived limb leads in the correlation term") -> runs/pccdv/final.
 # Sixth round (2026-12-02, night; shipped 2026-12-03): I,II,V4 with the chest-electrode shift S = 0.35
-# (--chest-shift; docs/models.md, "Chest electrodes placed by other hands") -> runs/pcccs/final.
+# (--chest-shift; docs/models.md, "Chest electrodes placed by other hands") -> runs/pcccs/final;
+# seventh round (2026-12-03): I,II,V3 with the same shift -> runs/pcccs3/final.
 # Each lead set's recipe (lead set, linear share, options): scripts/experiments/recipes.sh.
 source scripts/experiments/recipes.sh
-declare -A ship_out=([i-ii-v2-v4]=runs/pccw2 [i-ii-v3]=runs/pcc12 [i-ii-v4]=runs/pcccs [i-ii]=runs/pccw2 [i]=runs/pccdv)
+declare -A ship_out=([i-ii-v2-v4]=runs/pccw2 [i-ii-v3]=runs/pcccs3 [i-ii-v4]=runs/pcccs [i-ii]=runs/pccw2 [i]=runs/pccdv)
 for slug in $RECIPE_SLUGS; do
   recipe "$slug"
   out=${ship_out[$slug]}
   mkdir -p "$out/init" && cp -n "runs/full/init/linres-$slug".* "$out/init/"
   OUT=$out STEPS=12000 ALPHA=$recipe_alpha CHOSEN_BY="$why" EXTRA="$recipe_extra" bash "$ship" "$cache" "$recipe_set" "$slug"
 done
-.venv/bin/python scripts/experiments/describe_pcc_cards.py runs/pcc12/final
 .venv/bin/python scripts/experiments/describe_pcc_cards.py runs/pccw2/final
 .venv/bin/python scripts/experiments/describe_pcc_cards.py runs/pccdv/final
 .venv/bin/python scripts/experiments/describe_pcc_cards.py runs/pcccs/final
+.venv/bin/python scripts/experiments/describe_pcc_cards.py runs/pcccs3/final
