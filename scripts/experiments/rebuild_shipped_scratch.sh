@@ -77,7 +77,8 @@ for slug in $RECIPE_SLUGS; do
   mkdir -p "$out/init" && cp -n "runs/full/init/linres-$slug".* "$out/init/"
   OUT=$out STEPS=12000 ALPHA=$recipe_alpha CHOSEN_BY="$why" EXTRA="$recipe_extra" bash "$ship" "$cache" "$recipe_set" "$slug"
 done
-.venv/bin/python scripts/experiments/describe_pcc_cards.py runs/pccw2/final
-.venv/bin/python scripts/experiments/describe_pcc_cards.py runs/pccdv/final
-.venv/bin/python scripts/experiments/describe_pcc_cards.py runs/pcccs/final
-.venv/bin/python scripts/experiments/describe_pcc_cards.py runs/pcccs3/final
+# Each output folder once (several lead sets share one), read from ship_out so that the two never
+# drift apart (a folder no longer made would stop the script here).
+for out in $(printf '%s\n' "${ship_out[@]}" | sort -u); do
+  .venv/bin/python scripts/experiments/describe_pcc_cards.py "$out/final"
+done
