@@ -246,3 +246,29 @@ def test_chest_electrode_shift_interpolates_neighbours_and_is_off_by_default() -
              for s in range(8)]
     assert any(not np.array_equal(m[2:], x[2:]) for m in moved)
     assert all(np.array_equal(m[:2], x[:2]) for m in moved)
+
+
+def test_arm_electrode_swap_follows_the_electrode_potentials_and_is_off_by_default() -> None:
+    from leadsynth_core.training.augment import _augment, swap_arm_electrodes
+
+    rng = np.random.default_rng(11)
+    ra, la, ll = rng.normal(size=(3, 400))
+    chest = rng.normal(size=(6, 400))  # electrode potentials
+
+    def leads(ra: np.ndarray, la: np.ndarray, ll: np.ndarray) -> np.ndarray:
+        wilson = (ra + la + ll) / 3.0
+        return np.vstack([la - ra, ll - ra, chest - wilson])
+
+    # What a cart records with the arm cables swapped, computed from the potentials themselves.
+    np.testing.assert_allclose(swap_arm_electrodes(leads(ra, la, ll)), leads(la, ra, ll), atol=1e-12)
+    x = leads(ra, la, ll)
+    np.testing.assert_allclose(swap_arm_electrodes(swap_arm_electrodes(x)), x, atol=1e-12)
+    # Off (the default): no random numbers drawn, so earlier recipes reproduce exactly.
+    a, b = np.random.default_rng(7), np.random.default_rng(7)
+    np.testing.assert_array_equal(_augment(x, a)[0], _augment(x, b, arm_swap=0.0)[0])
+    assert a.random() == b.random()
+    # On for every crop: inputs and targets alike are the swapped recording.
+    none = frozenset(("gain", "lowpass", "wander", "noise", "powerline"))
+    inp, tgt = _augment(x, np.random.default_rng(3), skip=none, arm_swap=1.0)
+    np.testing.assert_allclose(tgt, leads(la, ra, ll), atol=1e-12)
+    np.testing.assert_allclose(inp, tgt)

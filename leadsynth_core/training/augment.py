@@ -73,13 +73,31 @@ def shift_chest_electrodes(x: np.ndarray, shifts: np.ndarray) -> np.ndarray:
     return out
 
 
+_I, _II = INDEPENDENT_LEADS.index("I"), INDEPENDENT_LEADS.index("II")
+
+
+def swap_arm_electrodes(x: np.ndarray) -> np.ndarray:
+    """The (8, L) crop a cart records when the left and right arm electrodes are swapped.
+
+    With the potentials RA, LA, LL, I = LA - RA and II = LL - RA; swapped, I' = -I and
+    II' = LL - LA = II - I (the true III).  The chest leads are measured against Wilson's
+    terminal, the mean of the three limb electrodes, which a swap does not change, so V1..V6
+    stay as they are.  Training on such crops teaches a model what the chest leads of a
+    recording with reversed arm cables look like: the patient's own, not a mirror image.
+    """
+    out = x.copy()
+    out[_I] = -x[_I]
+    out[_II] = x[_II] - x[_I]
+    return out
+
+
 #: Short names of the augmentations that ``ModelSpec.skip_augmentations`` can switch off.
 AUGMENTATION_KEYS: tuple[str, ...] = ("gain", "lowpass", "wander", "noise", "powerline")
 
 
 def _augment(
     x: np.ndarray, rng: np.random.Generator, skip: frozenset[str] = frozenset(), vcg_rotation_deg: float = 0.0,
-    chest_shift: float = 0.0,
+    chest_shift: float = 0.0, arm_swap: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return (input, target) versions of one (8, L) crop in mV.
 
@@ -90,7 +108,11 @@ def _augment(
     random numbers when off, so earlier recipes reproduce exactly).
     ``chest_shift`` > 0 likewise moves each chest electrode of half the crops by up to that
     fraction of the electrode spacing (:func:`shift_chest_electrodes`).
+    ``arm_swap`` > 0 is the fraction of crops recorded with the arm electrodes swapped
+    (:func:`swap_arm_electrodes`, inputs and targets alike: the recording as the cart made it).
     """
+    if arm_swap > 0 and rng.random() < arm_swap:
+        x = swap_arm_electrodes(x)
     if vcg_rotation_deg > 0 and rng.random() < 0.5:
         x = rotate_heart_vector(x, _rotation(rng, vcg_rotation_deg))
     if chest_shift > 0 and rng.random() < 0.5:

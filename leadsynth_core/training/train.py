@@ -120,6 +120,7 @@ def make_batch(
     skip_augmentations: frozenset[str] = frozenset(),
     vcg_rotation_deg: float = 0.0,
     chest_shift: float = 0.0,
+    arm_swap: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One batch: any-subset inputs (B, 16, L), targets (B, 8, L), masks (B, 8), normalised.
 
@@ -139,7 +140,7 @@ def make_batch(
             src = records[pick].leads
         start = rng.integers(0, src.shape[-1] - length + 1)
         raw_in[b], raw_tg[b] = _augment(src[:, start : start + length].astype(np.float64), rng, skip_augmentations,
-                                          vcg_rotation_deg, chest_shift)
+                                          vcg_rotation_deg, chest_shift, arm_swap)
         masks[b] = fixed_mask if fixed_mask is not None else _random_mask(rng)
     _normalise_batch(raw_in, raw_tg, masks, inputs, targets)
     return inputs, targets, masks

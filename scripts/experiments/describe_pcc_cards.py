@@ -19,7 +19,7 @@ src = Path(sys.argv[1])
 TRAIN = ("trained from scratch on the large sources: three linear+residual U-Nets (seeds 0-2) whose linear path "
          "starts at the least-squares fit and whose residual starts at zero, trained together on the mean of the "
          "members' errors with a correlation term (loss: MSE + {w} x mean (1 - PCC) per crop and synthesized lead{d}; "
-         "scripts/experiments/finetune_big.py --pcc-weight {w}{flag}){shift}, one cosine schedule of 12,000 steps "
+         "scripts/experiments/finetune_big.py --pcc-weight {w}{flag}){shift}{swap}, one cosine schedule of 12,000 steps "
          "(scripts/experiments/ship_scratch.sh); shipped as their mean (one network, one pointwise head over all "
          "members' features).")
 for p in sorted(src.glob("linres-*.json")):
@@ -37,11 +37,16 @@ for p in sorted(src.glob("linres-*.json")):
     derived = "III, aVR, aVL, aVF included" in card["training"]["continued"]["loss"]
     # The chest-electrode shift (training.augment.shift_chest_electrodes), where the run used one.
     shift = card["training"]["continued"].get("chest_shift")
+    # The arm-electrode swap (training.augment.swap_arm_electrodes), likewise.
+    swap = card["training"]["continued"].get("arm_swap")
     train = TRAIN.format(w=f"{float(weight.group(1)):g}", flag=" --pcc-derived" if derived else "",
                          d=", III, aVR, aVL and aVF derived from I and II included" if derived else "",
                          shift=(f", each chest electrode of half the crops moved by up to {shift:g} of the spacing "
                                 f"to its neighbours (--chest-shift {shift:g}: other hands place the electrodes "
-                                "elsewhere)") if shift else "")
+                                "elsewhere)") if shift else "",
+                         swap=(f", {swap:g} of the crops recorded with the arm electrodes swapped (--arm-swap {swap:g}: "
+                               "I and II read -I and III, the chest leads stay, as a cart records a reversal)")
+                         if swap else "")
     card["description"] = f"Dedicated model for {leads}, {train}{tail}"
     p.write_text(json.dumps(card, indent=2) + "\n")
     print(p.stem, "|", card["name"], "|", card["description"][-160:])

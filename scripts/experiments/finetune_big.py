@@ -127,6 +127,8 @@ def main() -> int:
                    help="add this weight x the mean (1 - PCC) per member, crop and synthesized lead to the MSE")
     p.add_argument("--chest-shift", type=float, default=0.0,
                    help="move each chest electrode of half the crops by up to this fraction of the electrode spacing")
+    p.add_argument("--arm-swap", type=float, default=0.0,
+                   help="this fraction of crops recorded with the arm electrodes swapped (inputs and targets)")
     p.add_argument("--pcc-derived", action="store_true",
                    help="the correlation term also scores III, aVR, aVL, aVF where I or II is synthesized")
     a = p.parse_args()
@@ -180,7 +182,8 @@ def main() -> int:
     while step < a.steps:
         rng = np.random.default_rng([a.seed, step])
         x16, y8, m = make_batch(records, pool, rng, batch_size=a.batch, length=length, synthetic_fraction=a.synthetic,
-                                fixed_mask=fixed_mask, record_weights=rw, chest_shift=a.chest_shift)
+                                fixed_mask=fixed_mask, record_weights=rw, chest_shift=a.chest_shift,
+                                arm_swap=a.arm_swap)
         if any_subset:
             x = torch.from_numpy(x16)
             y = torch.from_numpy(y8)
@@ -224,7 +227,8 @@ def main() -> int:
         "continued": {
             "command": "python scripts/experiments/finetune_big.py " + " ".join(sys.argv[1:]),
             "steps": a.steps, "batch_size": a.batch, "crop_samples": a.crop, "lr": a.lr, "seed": a.seed,
-            "synthetic_fraction": a.synthetic, **({"chest_shift": a.chest_shift} if a.chest_shift > 0 else {}), "loss": "mean of the members' masked MSE"
+            "synthetic_fraction": a.synthetic, **({"chest_shift": a.chest_shift} if a.chest_shift > 0 else {}),
+            **({"arm_swap": a.arm_swap} if a.arm_swap > 0 else {}), "loss": "mean of the members' masked MSE"
             + (f" + {a.pcc_weight:g} x mean (1 - PCC)" if a.pcc_weight > 0 else "")
             + (" (III, aVR, aVL, aVF included)" if derived else ""),
             "sources": counts, "source_weights": {n: round(float(w), 3) for n, w in zip(names, sw, strict=True)},

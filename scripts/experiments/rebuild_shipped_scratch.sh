@@ -68,9 +68,11 @@ why="whole-source hold-out of the correlation-term recipe (I,II trained from scr
 # Sixth round (2026-12-02, night; shipped 2026-12-03): I,II,V4 with the chest-electrode shift S = 0.35
 # (--chest-shift; docs/models.md, "Chest electrodes placed by other hands") -> runs/pcccs/final;
 # seventh round (2026-12-03): I,II,V3 with the same shift -> runs/pcccs3/final.
+# Eighth round (2026-12-03, later): I,II and I,II,V4 with a twentieth of the crops recorded with the
+# arm electrodes swapped (--arm-swap 0.05; docs/models.md, "Arm electrodes swapped") -> runs/armsw/final.
 # Each lead set's recipe (lead set, linear share, options): scripts/experiments/recipes.sh.
 source scripts/experiments/recipes.sh
-declare -A ship_out=([i-ii-v2-v4]=runs/pccw2 [i-ii-v3]=runs/pcccs3 [i-ii-v4]=runs/pcccs [i-ii]=runs/pccw2 [i]=runs/pccdv)
+declare -A ship_out=([i-ii-v2-v4]=runs/pccw2 [i-ii-v3]=runs/pcccs3 [i-ii-v4]=runs/armsw [i-ii]=runs/armsw [i]=runs/pccdv)
 for slug in $RECIPE_SLUGS; do
   recipe "$slug"
   out=${ship_out[$slug]}
