@@ -223,7 +223,7 @@ def test_heart_vector_rotation_turns_the_dipole_and_keeps_the_rest() -> None:
 
 
 def test_chest_electrode_shift_interpolates_neighbours_and_is_off_by_default() -> None:
-    from leadsynth_core.training.augment import _augment, shift_chest_electrodes
+    from leadsynth_core.training.augment import AUGMENTATION_KEYS, _augment, shift_chest_electrodes
 
     rng = np.random.default_rng(5)
     x = rng.normal(size=(8, 300))
@@ -241,15 +241,14 @@ def test_chest_electrode_shift_interpolates_neighbours_and_is_off_by_default() -
     np.testing.assert_array_equal(out_a[0], out_b[0])
     assert a.random() == b.random()
     # On: some crop of a few moves its chest leads and only those.
-    moved = [_augment(x, np.random.default_rng(s), skip=frozenset(("gain", "lowpass", "wander", "noise",
-                                                                  "powerline")), chest_shift=0.3)[1]
+    moved = [_augment(x, np.random.default_rng(s), skip=frozenset(AUGMENTATION_KEYS), chest_shift=0.3)[1]
              for s in range(8)]
     assert any(not np.array_equal(m[2:], x[2:]) for m in moved)
     assert all(np.array_equal(m[:2], x[:2]) for m in moved)
 
 
 def test_arm_electrode_swap_follows_the_electrode_potentials_and_is_off_by_default() -> None:
-    from leadsynth_core.training.augment import _augment, swap_arm_electrodes
+    from leadsynth_core.training.augment import AUGMENTATION_KEYS, _augment, swap_arm_electrodes
 
     rng = np.random.default_rng(11)
     ra, la, ll = rng.normal(size=(3, 400))
@@ -268,7 +267,6 @@ def test_arm_electrode_swap_follows_the_electrode_potentials_and_is_off_by_defau
     np.testing.assert_array_equal(_augment(x, a)[0], _augment(x, b, arm_swap=0.0)[0])
     assert a.random() == b.random()
     # On for every crop: inputs and targets alike are the swapped recording.
-    none = frozenset(("gain", "lowpass", "wander", "noise", "powerline"))
-    inp, tgt = _augment(x, np.random.default_rng(3), skip=none, arm_swap=1.0)
+    inp, tgt = _augment(x, np.random.default_rng(3), skip=frozenset(AUGMENTATION_KEYS), arm_swap=1.0)
     np.testing.assert_allclose(tgt, leads(la, ra, ll), atol=1e-12)
     np.testing.assert_allclose(inp, tgt)

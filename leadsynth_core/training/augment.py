@@ -111,12 +111,15 @@ def _augment(
     ``arm_swap`` > 0 is the fraction of crops recorded with the arm electrodes swapped
     (:func:`swap_arm_electrodes`, inputs and targets alike: the recording as the cart made it).
     """
-    if arm_swap > 0 and rng.random() < arm_swap:
-        x = swap_arm_electrodes(x)
+    # The swap is drawn first (the order the shipped recipes drew it in) but applied last: the
+    # cables are swapped at the cart, after the heart and the chest electrodes are where they are.
+    swapped = arm_swap > 0 and rng.random() < arm_swap
     if vcg_rotation_deg > 0 and rng.random() < 0.5:
         x = rotate_heart_vector(x, _rotation(rng, vcg_rotation_deg))
     if chest_shift > 0 and rng.random() < 0.5:
         x = shift_chest_electrodes(x, rng.uniform(-chest_shift, chest_shift, size=6))
+    if swapped:
+        x = swap_arm_electrodes(x)
     gain = rng.uniform(0.9, 1.1, size=(_N_LEADS, 1))
     target = x if "gain" in skip else x * gain
     if rng.random() < 0.3:
