@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
-from leadsynth_core.leads import STANDARD_LEADS
+from leadsynth_core.leads import STANDARD_LEADS, derive_limb_leads
 from leadsynth_core.record import EcgRecord
 
 FS = 500.0
@@ -34,10 +36,10 @@ def _qrs(t: np.ndarray, r_amp: float, s_amp: float, j_level: float) -> np.ndarra
     return up + down
 
 
-def beat(t: np.ndarray, lead: str) -> np.ndarray:
-    """One beat of ``lead`` (t in s from the R peak)."""
+def beat(t: np.ndarray, lead: str, p_mv: float = 0.12) -> np.ndarray:
+    """One beat of ``lead`` (t in s from the R peak); ``p_mv`` the P wave's height (0: none)."""
     r, s, tamp, st = LEAD_SHAPES[lead]
-    p = 0.12 * _half_sine(t, P_ON, P_OFF) * (1 if lead != "aVR" else -1)
+    p = p_mv * _half_sine(t, P_ON, P_OFF) * (1 if lead != "aVR" else -1)
     # ST elevation: the QRS ends at the elevated J level, a plateau to the T onset that then
     # returns to the baseline at the T end (the T wave rides on it).
     plateau = st * ((t > QRS_OFF) & (t <= T_ON)) + st * np.clip((T_END - t) / (T_END - T_ON), 0, 1) * (t > T_ON)
@@ -45,11 +47,13 @@ def beat(t: np.ndarray, lead: str) -> np.ndarray:
 
 
 def synthetic_record(duration_s: float = 10.0, *, fs: float = FS, rr_s: float = RR_S,
-                     noise_mv: float = 0.005, seed: int = 0, einthoven: bool = False) -> EcgRecord:
+                     noise_mv: float = 0.005, seed: int = 0, einthoven: bool = False,
+                     p_mv: float = 0.12) -> EcgRecord:
     """Regular rhythm of identical beats; every lead with the shapes of LEAD_SHAPES.
 
     ``einthoven``: III, aVR, aVL, aVF computed from I and II by the lead algebra (as in a
-    real recording), so that the frontal axis is well defined.
+    real recording), so that the frontal axis is well defined.  ``p_mv``: the P waves'
+    height (0: no P wave, as in atrial fibrillation).
     """
     n = int(duration_s * fs)
     t = np.arange(n) / fs
@@ -57,9 +61,22 @@ def synthetic_record(duration_s: float = 10.0, *, fs: float = FS, rr_s: float = 
     peaks = np.arange(0.6, duration_s - 0.5, rr_s)
     for j, lead in enumerate(STANDARD_LEADS):
         for p in peaks:
-            sig[:, j] += beat(t - p, lead)
+            sig[:, j] += beat(t - p, lead, p_mv)
     if einthoven:
         i, ii = sig[:, 0].copy(), sig[:, 1].copy()
         sig[:, 2], sig[:, 3], sig[:, 4], sig[:, 5] = ii - i, -(i + ii) / 2, i - ii / 2, ii - i / 2
     sig += np.random.default_rng(seed).normal(0, noise_mv, sig.shape)
     return EcgRecord(sig.astype(np.float32), fs, STANDARD_LEADS, source="synthetic")
+
+
+def swap_arms(rec: EcgRecord) -> EcgRecord:
+    """What a cart records with the right- and left-arm electrodes swapped: I' = -I, II' = II - I,
+    the other frontal leads recomputed from those, the chest leads unchanged."""
+    sig = np.array(rec.signal, dtype=np.float64, copy=True)
+    col = {n: j for j, n in enumerate(rec.lead_names)}
+    i, ii = sig[:, col["I"]].copy(), sig[:, col["II"]].copy()
+    sig[:, col["I"]], sig[:, col["II"]] = -i, ii - i
+    for name, x in derive_limb_leads(-i, ii - i).items():
+        if name in col:
+            sig[:, col[name]] = x
+    return dataclasses.replace(rec, signal=sig.astype(np.float32))

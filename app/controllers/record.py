@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, Signal
 
 from leadsynth_core import io as lsio
 from leadsynth_core.io import RecordInfo
+from leadsynth_core.measurement.electrodes import ArmReversal, electrode_cautions
 from leadsynth_core.progress import CancelToken, check
 from leadsynth_core.record import EcgRecord
 
@@ -60,7 +61,7 @@ class RecordController(QObject):
         threshold_mb = self._long_threshold_mb()
         log.info("opening %s (key=%s)", p, key)
 
-        def work(progress: Progress, cancel: CancelToken) -> tuple[EcgRecord, RecordInfo | None]:
+        def work(progress: Progress, cancel: CancelToken) -> tuple[EcgRecord, RecordInfo | None, tuple[ArmReversal, ...]]:
             # A damaged HDF5 file can hang or crash libhdf5: it is checked in a child process
             # first (cached, so a file already checked when its key was chosen costs nothing).
             progress(0.0, f"checking {p.name}")
@@ -70,19 +71,21 @@ class RecordController(QObject):
             # The header first: a file too large to hold comfortably is shown window by
             # window instead of read whole (bounded memory, any length).
             info = lsio.inspect_record(p, key=key)
-            if is_long(info, threshold_mb):
-                return read_first_window(p, info, key, cancel), info
-            record = lsio.read_record(p, key=key)
+            long = is_long(info, threshold_mb)
+            record = read_first_window(p, info, key, cancel) if long else lsio.read_record(p, key=key)
             check(cancel)
-            return record, None
+            # Checked once per file, on its first ten seconds: a swapped cable is the recording's.
+            return record, info if long else None, electrode_cautions(record)
 
-        def done(payload: tuple[EcgRecord, RecordInfo | None]) -> None:
-            record, info = payload
+        def done(payload: tuple[EcgRecord, RecordInfo | None, tuple[ArmReversal, ...]]) -> None:
+            record, info, cautions = payload
             preferred = self._preferred_inputs()
             inputs, note = choose_inputs(record, preferred) if preferred is not None else (None, "")
-            self._doc.set_record(record, p, key, long_info=info, offset=0, inputs=inputs)
+            self._doc.set_record(record, p, key, long_info=info, offset=0, inputs=inputs, cautions=cautions)
             if note:
                 self._notifier.info(note)
+            for caution in cautions:  # shown in the caution bar above the traces
+                log.warning("%s: %s", p, caution.text())
             self.opened.emit(str(p))
 
         self._tasks.start("load", work, on_success=done, on_error=lambda exc: self.fail(p, exc),

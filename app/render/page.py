@@ -30,6 +30,9 @@ A4_LANDSCAPE_MM = (297.0, 210.0)
 MARGIN_MM = 8.0
 TITLE_MM = 7.0
 FOOTER_MM = 19.0
+#: Pitch of the footer's lines (mm), and the blank edge kept under the last one.
+FOOTER_LINE_MM = 3.8
+FOOTER_EDGE_MM = 2.0
 
 
 def footer_lines(doc: ViewerDocument, state: ViewState) -> list[str]:
@@ -38,7 +41,9 @@ def footer_lines(doc: ViewerDocument, state: ViewState) -> list[str]:
     src = str(doc.path) if doc.path else (rec.source if rec else "-")
     if doc.key:
         src += f" [{doc.key}]"
-    lines = [f"Record: {src}   Patient: {(rec.patient_id if rec else None) or '-'}   "
+    # A cable fault changes what every lead means: the first line, where the eye lands.
+    lines = [c.short_text() for c in doc.cautions] if rec is not None else []
+    lines += [f"Record: {src}   Patient: {(rec.patient_id if rec else None) or '-'}   "
              f"Age, sex: {demographics_text(rec) if rec else '-'}   "
              f"Recorded: {rec.recorded_at.isoformat(sep=' ') if rec and rec.recorded_at else '-'}"]
     inputs = ", ".join(doc.inputs)
@@ -202,13 +207,17 @@ def render_page(painter: QPainter, doc: ViewerDocument, state: ViewState, dpmm: 
     painter.drawText(QRectF(left * k, MARGIN_MM * k, geo.width * k, TITLE_MM * k),
                      Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                      f"LeadSynth 12-lead - {name}" + (" - contains SYNTHESIZED leads (blue, tinted cells)" if doc.result is not None and doc.result.leads_with(Provenance.SYNTHESIZED) else ""))
-    small = QFont("Sans Serif")
-    small.setPixelSize(max(1, int(2.5 * k)))
-    painter.setFont(small)
+    lines = footer_lines(doc, state) + list(extras.lines if extras is not None else ())
     y = top + geo.height + 2.0
-    for line in footer_lines(doc, state) + list(extras.lines if extras is not None else ()):
-        painter.drawText(QRectF(left * k, y * k, geo.width * k, 4 * k),
+    # Every line stays on the sheet: with a caution and the measurement lines under a tall
+    # layout they close up (down to a 2 mm type) instead of running off the bottom edge.
+    step = min(FOOTER_LINE_MM, (A4_LANDSCAPE_MM[1] - FOOTER_EDGE_MM - y) / max(len(lines), 1))
+    small = QFont("Sans Serif")
+    small.setPixelSize(max(1, int(min(2.5, 0.8 * step) * k)))
+    painter.setFont(small)
+    for line in lines:
+        painter.drawText(QRectF(left * k, y * k, geo.width * k, step * k),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, line)
-        y += 3.8
+        y += step
     if extras is not None:
         draw_page_calipers(painter, extras, geo.width, geo.height, X, Y, k)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTabWidget,
     QToolBar,
+    QVBoxLayout,
     QWidget,
     QWizard,
 )
@@ -43,6 +44,7 @@ from ..state.filters import DisplayFilters
 from ..state.settings import Settings
 from ..views.agreement_view import AgreementView
 from ..views.band_overlay import BandOverlay
+from ..views.caution_bar import CautionBar
 from ..views.dataset_dialog import DatasetDialog
 from ..views.ecg_grid import EcgGridView
 from ..views.lead_picker import LeadPicker
@@ -106,7 +108,14 @@ class MainWindow(MenusAndActions, QMainWindow):
         self.tabs.addTab(self.median, "Median beats")
         self.tabs.addTab(self.agreement_view, "Agreement over time")
         self.tabs.currentChanged.connect(lambda i: self.median.set_active(self.tabs.widget(i) is self.median))
-        self.setCentralWidget(self.tabs)
+        self.caution_bar = CautionBar(self.document)
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        column.addWidget(self.caution_bar)
+        column.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
 
         self.picker = LeadPicker(self.document)
         self.picker.selection_requested.connect(self.set_inputs)

@@ -29,6 +29,7 @@ from .settings import GAINS_MM_MV, LAYOUTS, MODES, SPEEDS_MM_S, THEMES, Settings
 if TYPE_CHECKING:  # the models package imports torch: only for the type checker here
     from leadsynth_core.agreement import Agreement
     from leadsynth_core.io import RecordInfo
+    from leadsynth_core.measurement.electrodes import ArmReversal
     from leadsynth_core.models import ModelCard
 
     from .band import BandData
@@ -105,15 +106,19 @@ class ViewerDocument(QObject):
         self._band: BandData | None = None
         #: Why there is no band (shown in the legend), e.g. a model without members.
         self.band_message: str = ""
+        #: What the electrode checks found on the open file (``measurement.electrode_cautions``),
+        #: one sentence each: shown beside the traces and printed on the page.
+        self.cautions: tuple[ArmReversal, ...] = ()
 
     # ----------------------------------------------------------------- writes
     def set_record(self, record: EcgRecord, path: Path | None, key: str | None = None, *,
                    long_info: RecordInfo | None = None, offset: int = 0,
-                   inputs: tuple[str, ...] | None = None) -> None:
+                   inputs: tuple[str, ...] | None = None, cautions: tuple[ArmReversal, ...] = ()) -> None:
         """Open ``record``; with ``long_info`` it is the window at ``offset`` of a long file.
 
         ``inputs``: the measured-lead selection chosen for this file, set with the record
         (one ``record_changed``, no ``inputs_changed``: one synthesis, not two).
+        ``cautions``: what the electrode checks found on the file.
         """
         if inputs is not None:
             self.inputs = parse_lead_list(inputs)
@@ -122,6 +127,7 @@ class ViewerDocument(QObject):
         self.key = key
         self.long_info = long_info
         self.offset = offset if long_info is not None else 0
+        self.cautions = tuple(cautions)
         self.result = None
         self.scores = {}
         self.agreement = None

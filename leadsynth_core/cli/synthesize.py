@@ -44,7 +44,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from ..io import guard_record, inspect_record, output_format, read_record, wfdb_header_path, write_record
+    from ..io import (
+        guard_record,
+        inspect_record,
+        output_format,
+        read_record,
+        read_window,
+        wfdb_header_path,
+        write_record,
+    )
+    from ..measurement.electrodes import electrode_cautions
+    from ..measurement.engine import WINDOW_S
     from ..streaming import synthesize_file
     from ..synthesis import synthesize
 
@@ -72,6 +82,8 @@ def run(args: argparse.Namespace) -> int:
                                   uncertainty=args.uncertainty)
         result = inspect_record(written)  # header only: never load a 24-hour result
         band_note = f"band_low/band_high in {written}" if args.uncertainty else ""
+        info = inspect_record(args.record, key=args.key)
+        record = read_window(args.record, 0, min(info.n_samples, int(WINDOW_S * info.fs)), key=args.key)
     elif args.uncertainty:
         from ..uncertainty.band import synthesize_with_band
         from ..uncertainty.files import carries_band, write_banded_wfdb
@@ -103,6 +115,9 @@ def run(args: argparse.Namespace) -> int:
     if band_note:
         print(f"  band:        {band_note}")
     print(f"  {result.n_samples} samples at {result.fs:g} Hz, took {elapsed:.2f} s")
+    # The recording's electrodes, checked on its first ten seconds (docs/measurements.md).
+    for caution in electrode_cautions(record):
+        print(f"  CAUTION:     {caution.text()}")
     sys.stdout.flush()
     return 0
 

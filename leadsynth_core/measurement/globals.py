@@ -17,7 +17,11 @@ import numpy as np
 
 from .delineate import Fiducials
 
-__all__ = ["GlobalValues", "global_values", "frontal_axis"]
+__all__ = ["GlobalValues", "global_values", "frontal_axis", "wave_area", "wave_spans", "MIN_AREA_MV_MS"]
+
+#: The smallest net area (mV ms) of a wave in leads I and aVF together that has a direction:
+#: below it the axis is not read (a flat wave points nowhere).
+MIN_AREA_MV_MS: dict[str, float] = {"P": 0.5, "QRS": 1.0, "T": 0.5}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,10 +52,16 @@ def frontal_axis(area_i: float, area_avf: float, *, min_area: float = 1e-6) -> f
     return float(round(math.degrees(math.atan2(area_avf, area_i)), 0))
 
 
-def _area(x: np.ndarray, lo: int | None, hi: int | None, fs: float) -> float | None:
+def wave_area(x: np.ndarray, lo: int | None, hi: int | None, fs: float) -> float | None:
+    """Net area (mV ms) of ``x`` from sample ``lo`` to ``hi``; ``None`` where the wave is absent."""
     if lo is None or hi is None or hi - lo < 2:
         return None
     return float(np.trapezoid(x[lo:hi + 1], dx=1000.0 / fs))
+
+
+def wave_spans(fid: Fiducials) -> dict[str, tuple[int | None, int | None]]:
+    """Where the axes' areas are taken: P onset-offset, QRS onset-J, J-T end (median-beat samples)."""
+    return {"P": (fid.p_on, fid.p_off), "QRS": (fid.qrs_on, fid.qrs_off), "T": (fid.qrs_off, fid.t_end)}
 
 
 def global_values(
@@ -72,11 +82,10 @@ def global_values(
     qt = ms(fid.qrs_on, fid.t_end)
     axes: dict[str, float | None] = {"p": None, "qrs": None, "t": None}
     if lead_i is not None and lead_avf is not None:
-        spans = {"p": (fid.p_on, fid.p_off), "qrs": (fid.qrs_on, fid.qrs_off), "t": (fid.qrs_off, fid.t_end)}
-        for wave, (lo, hi) in spans.items():
-            a_i, a_f = _area(lead_i, lo, hi, fs), _area(lead_avf, lo, hi, fs)
+        for wave, (lo, hi) in wave_spans(fid).items():
+            a_i, a_f = wave_area(lead_i, lo, hi, fs), wave_area(lead_avf, lo, hi, fs)
             if a_i is not None and a_f is not None:
-                axes[wave] = frontal_axis(a_i, a_f, min_area=0.5 if wave != "qrs" else 1.0)
+                axes[wave.lower()] = frontal_axis(a_i, a_f, min_area=MIN_AREA_MV_MS[wave])
     return GlobalValues(
         heart_rate_bpm=round(60000.0 / med_rr, 0),
         rr_ms=round(med_rr, 0),

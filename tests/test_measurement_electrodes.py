@@ -1,0 +1,92 @@
+"""The arm-electrode check (leadsynth_core.measurement.electrodes): fires on a swap, not on a normal heart."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+from measurement_synth import swap_arms, synthetic_record
+
+from leadsynth_core.cli import main
+from leadsynth_core.io import read_record, write_record
+from leadsynth_core.measurement.electrodes import ArmReversal, check_arm_electrodes, electrode_cautions
+from leadsynth_core.record import Provenance
+
+
+def test_a_normal_heart_is_not_flagged() -> None:
+    assert check_arm_electrodes(synthetic_record(einthoven=True)) is None
+    assert check_arm_electrodes(synthetic_record(einthoven=True).select(["I"])) is None
+
+
+def test_swapped_arms_are_flagged_by_the_p_wave_and_qrs_of_lead_i() -> None:
+    found = check_arm_electrodes(swap_arms(synthetic_record(einthoven=True)))
+    assert isinstance(found, ArmReversal)
+    assert found.negative_waves == ("P", "QRS") and found.p_wave_measured
+    assert found.areas_mv_ms["P"] < 0 and found.areas_mv_ms["QRS"] < 0
+    assert "Arm electrodes possibly swapped" in found.text() and "lead I" in found.text()
+    assert "no P wave" not in found.text()
+    # A watch on the other wrist: lead I alone, inverted.
+    only_i = swap_arms(synthetic_record(einthoven=True)).select(["I"])
+    assert check_arm_electrodes(only_i) is not None
+
+
+def test_without_a_p_wave_the_qrs_and_t_wave_decide_and_the_caution_says_so() -> None:
+    rec = synthetic_record(einthoven=True, p_mv=0.0)
+    assert check_arm_electrodes(rec) is None
+    found = check_arm_electrodes(swap_arms(rec))
+    assert found is not None and found.negative_waves == ("QRS", "T") and not found.p_wave_measured
+    assert "no P wave measured" in found.text()
+
+
+def test_a_negative_qrs_with_an_upright_p_wave_is_an_axis_not_a_swap() -> None:
+    # Extreme right axis: QRS net negative in lead I, but the sinus P wave stays upright.
+    rec = synthetic_record(einthoven=True)
+    sig = np.array(rec.signal, dtype=np.float64)
+    col = {n: j for j, n in enumerate(rec.lead_names)}
+    t = np.arange(sig.shape[0]) / rec.fs
+    for r in np.arange(0.6, rec.duration - 0.5, 1.0):  # the R peaks of synthetic_record
+        qrs = (t > r - 0.045) & (t < r + 0.045)
+        sig[qrs, col["I"]] *= -1.0
+    flipped = dataclasses.replace(rec, signal=sig.astype(np.float32)).select(["I"])
+    assert check_arm_electrodes(flipped) is None
+
+
+def test_no_measured_lead_i_no_check() -> None:
+    rec = swap_arms(synthetic_record(einthoven=True))
+    assert check_arm_electrodes(rec.select(["II", "V2", "V4"])) is None
+    prov = tuple(Provenance.DERIVED if n == "I" else Provenance.MEASURED for n in rec.lead_names)
+    assert check_arm_electrodes(dataclasses.replace(rec, provenance=prov)) is None
+    flat = dataclasses.replace(rec, signal=np.zeros_like(rec.signal)).select(["I"])
+    assert check_arm_electrodes(flat) is None
+
+
+def test_real_records_as_recorded_and_swapped(shared_data: Path) -> None:
+    for path in (shared_data / "cinc2021" / "PTB_PTBXL" / "S0002", shared_data / "ludb" / "data" / "1"):
+        rec = read_record(path)
+        assert check_arm_electrodes(rec) is None, path.name
+        found = check_arm_electrodes(swap_arms(rec))
+        assert found is not None and found.negative_waves == ("P", "QRS"), path.name
+
+
+@pytest.mark.parametrize("start_s", [0.0, 2.0])
+def test_the_window_measured_is_reported(start_s: float) -> None:
+    found = check_arm_electrodes(swap_arms(synthetic_record(12.0, einthoven=True)), start_s=start_s,
+                                 duration_s=8.0)
+    assert found is not None and found.window_s == (start_s, start_s + 8.0)
+
+
+def test_cautions_carry_a_printed_line_and_the_cli_prints_them(shared_data: Path, tmp_path: Path, capsys) -> None:
+    rec = read_record(shared_data / "ludb" / "data" / "1")
+    assert electrode_cautions(rec) == ()
+    (found,) = electrode_cautions(swap_arms(rec))
+    assert found.short_text().startswith("CAUTION: arm electrodes possibly swapped (P and QRS negative in lead I)")
+    assert len(found.short_text()) < 150  # one line of the printed page
+    src = write_record(swap_arms(rec), tmp_path / "swapped")
+    assert main(["synthesize", str(src), "--inputs", "I,II,V4", "--out", str(tmp_path / "out")]) == 0
+    printed = capsys.readouterr().out
+    assert f"CAUTION:     {found.text()}" in printed
+    write_record(rec, tmp_path / "as_recorded")
+    assert main(["synthesize", str(tmp_path / "as_recorded"), "--inputs", "I,II,V4", "--out", str(tmp_path / "o2")]) == 0
+    assert "CAUTION" not in capsys.readouterr().out
