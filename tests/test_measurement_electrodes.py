@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import numpy as np
@@ -87,6 +88,12 @@ def test_cautions_carry_a_printed_line_and_the_cli_prints_them(shared_data: Path
     assert main(["synthesize", str(src), "--inputs", "I,II,V4", "--out", str(tmp_path / "out")]) == 0
     printed = capsys.readouterr().out
     assert f"CAUTION:     {found.text()}" in printed
+    assert main(["measure", str(src)]) == 0
+    assert f"CAUTION: {found.text()}" in capsys.readouterr().out
+    assert main(["measure", str(src), "--json", str(tmp_path / "m.json")]) == 0
+    assert json.loads((tmp_path / "m.json").read_text())["cautions"] == [found.text()]
     write_record(rec, tmp_path / "as_recorded")
     assert main(["synthesize", str(tmp_path / "as_recorded"), "--inputs", "I,II,V4", "--out", str(tmp_path / "o2")]) == 0
     assert "CAUTION" not in capsys.readouterr().out
+    assert main(["measure", str(tmp_path / "as_recorded"), "--json", str(tmp_path / "m2.json")]) == 0
+    assert json.loads((tmp_path / "m2.json").read_text())["cautions"] == []

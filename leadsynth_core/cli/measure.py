@@ -56,18 +56,23 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def measure_document(record: Any, inputs: str | None, model: Any, start_s: float, duration_s: float) -> dict:
-    """The JSON document of ``leadsynth measure`` (also used by the viewer's export)."""
-    from ..measurement import compare_measurements, measure_record
+    """The JSON document of ``leadsynth measure`` (also used by the viewer's export).
+
+    ``cautions``: what the electrode checks found on the stretch measured (one sentence each).
+    """
+    from ..measurement import compare_measurements, electrode_cautions, measure_record
     from ..synthesis import synthesize
 
+    cautions = [c.text() for c in electrode_cautions(record, start_s=start_s, duration_s=duration_s or None)]
     if not inputs:
         m = measure_record(record, start_s=start_s, duration_s=duration_s)
-        return _with_device(m.to_dict(), m, record)
+        return _with_device({**m.to_dict(), "cautions": cautions}, m, record)
     stop = min(record.duration, start_s + duration_s) if duration_s else record.duration
     piece = record.slice_time(start_s, stop)
     synth = synthesize(piece, inputs, model)
     ms = measure_record(synth, duration_s=None)
     doc = ms.to_dict()
+    doc["cautions"] = cautions
     doc["inputs"] = list(synth.leads_with("measured"))
     truth_leads = [n for n in synth.leads_with("synthesized") if n in piece.lead_names]
     mt = measure_record(piece, duration_s=None)
@@ -108,6 +113,7 @@ def render_table(doc: dict) -> str:
     """Human-readable table of a measurement document."""
     lines = [f"{doc['source']}: {doc.get('beats', 0)} beat(s) in {doc['window_s'][0]:g}-{doc['window_s'][1]:g} s"
              + (f", model {doc['model']}" if doc.get("model") else "")]
+    lines += [f"CAUTION: {c}" for c in doc.get("cautions", ())]
     if not doc["measurable"]:
         lines.append(f"not measurable: {doc['reason']}")
         return "\n".join([*lines, *_device_lines(doc)])
