@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import textwrap
 import threading
@@ -217,6 +218,17 @@ def test_little_data_is_a_warning_not_an_error(base_card) -> None:
     res = personalize(base_card.path, INPUTS, _records(n=1), device="cpu")
     assert any("less data than recommended" in w for w in res.warnings)
     assert "warning: less data than recommended" in res.table()
+
+
+def test_a_recording_with_swapped_arm_electrodes_is_named_in_the_warnings(base_card) -> None:
+    from measurement_synth import swap_arms, synthetic_record
+
+    good = [synthetic_record(einthoven=True, seed=s) for s in (1, 2)]
+    swapped = dataclasses.replace(swap_arms(synthetic_record(einthoven=True, seed=3)), source="visit-3")
+    res = personalize(base_card.path, INPUTS, [*good, swapped], device="cpu", epochs=2, patient_id="p3")
+    flagged = [w for w in res.warnings if "Arm electrodes possibly swapped" in w]
+    assert len(flagged) == 1 and flagged[0].startswith("visit-3: ")
+    assert len(res.recordings) == 3 and not res.excluded  # warned, not excluded
 
 
 def test_worse_than_base_says_so_and_recommends_the_base(tmp_path: Path) -> None:

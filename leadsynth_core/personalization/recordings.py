@@ -118,3 +118,15 @@ def _check_patients(
     if patient_id is None:
         warnings.append("no patient id given or found in the recordings; the model cannot be saved for a patient")
     return patient_id
+
+
+def _electrode_warnings(kept: list[_Loaded], warnings: list[str]) -> None:
+    """A recording taken with the arm electrodes swapped teaches the head a mapping from an
+    inverted lead I that the patient's correctly placed recordings contradict: say which.
+    Not excluded: the same pattern in every recording of one patient is their heart
+    (dextrocardia), not a cable."""
+    from ..measurement import electrode_cautions
+
+    for e in kept:
+        for caution in electrode_cautions(e.record):
+            warnings.append(f"{e.label}: {caution.text()}")

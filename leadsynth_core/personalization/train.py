@@ -39,7 +39,7 @@ from ..progress import CancelToken, ProgressCallback, check, report
 from ..record import EcgRecord
 from ..runtime import describe_cpu, select_device, torch_threads, training_threads
 from .fit import _WINDOW_BATCH, _fit
-from .recordings import RecordingLike, _check_patients, _load_recordings
+from .recordings import RecordingLike, _check_patients, _electrode_warnings, _load_recordings
 from .result import EpochReport, ExcludedRecording, PersonalizationResult, TrainingRecording
 from .validate import _prepare_part, _score
 from .verdict import held_out_verdict
@@ -177,6 +177,7 @@ def personalize(
         reasons = "; ".join(f"{e.label}: {e.reason}" for e in excluded)
         raise PersonalizationError(f"no usable training recording ({reasons})")
     pid = _check_patients(kept, patient_id, allow_mixed_patients, warnings)
+    _electrode_warnings(kept, warnings)
     if pid is None and patient_required:
         named = sorted({e.patient_id for e in kept if e.patient_id})
         what = (f"name {len(named)} patients ({', '.join(named)})" if named else "name no patient")
