@@ -63,7 +63,7 @@ class ArmReversal:
                 "and the leads synthesized from lead I may be wrong")
 
     def text(self) -> str:
-        """One sentence for the viewer, the printed page and the command line."""
+        """The full caution, for the viewer and the command line (the page prints :meth:`short_text`)."""
         waves = " and ".join(self.negative_waves)
         why = "" if self.p_wave_measured else " (no P wave measured; an extreme axis reads alike)"
         # With II measured, II holds the true III and the frontal leads derived from the pair are wrong too.
