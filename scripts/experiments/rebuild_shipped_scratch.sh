@@ -7,7 +7,8 @@
 #   bash scripts/experiments/rebuild_shipped_scratch.sh CACHE      (CACHE: the model-space arrays
 #   of scripts/experiments/finetune_big.py, e.g. /work/data_ext/cache)
 # Results: runs/full/final (6000 steps), runs/long/final (12,000), runs/long3/final (18,000),
-# runs/anyL/final (any-subset), runs/pccw2/final, runs/pccdv/final, runs/pcccs/final and runs/pcccs3/final (the dedicated models with the correlation term: shipped); copy the shipped ones into resources/models, then
+# runs/anyL/final (any-subset) and the final/ of each folder of ship_out below (the dedicated models
+# with the correlation term: shipped); copy the shipped ones into resources/models, then
 # python -m leadsynth_core.uncertainty.calibrate on their ids.  About 17 minutes per model and
 # stage on one thread; two stages side by side on 2 cores.  Since 2026-12-01 every shipped
 # dedicated model comes from the last loop alone (runs/full/init is its only input from the
@@ -70,9 +71,11 @@ why="whole-source hold-out of the correlation-term recipe (I,II trained from scr
 # seventh round (2026-12-03): I,II,V3 with the same shift -> runs/pcccs3/final.
 # Eighth round (2026-12-03, later): I,II and I,II,V4 with a twentieth of the crops recorded with the
 # arm electrodes swapped (--arm-swap 0.05; docs/models.md, "Arm electrodes swapped") -> runs/armsw/final.
+# Ninth round (2026-12-03, evening): I,II,V2,V4 and lead I with a fiftieth of the crops swapped
+# (--arm-swap 0.02; docs/models.md, "A smaller swap share") -> runs/armsw02/final.
 # Each lead set's recipe (lead set, linear share, options): scripts/experiments/recipes.sh.
 source scripts/experiments/recipes.sh
-declare -A ship_out=([i-ii-v2-v4]=runs/pccw2 [i-ii-v3]=runs/pcccs3 [i-ii-v4]=runs/armsw [i-ii]=runs/armsw [i]=runs/pccdv)
+declare -A ship_out=([i-ii-v2-v4]=runs/armsw02 [i-ii-v3]=runs/pcccs3 [i-ii-v4]=runs/armsw [i-ii]=runs/armsw [i]=runs/armsw02)
 for slug in $RECIPE_SLUGS; do
   recipe "$slug"
   out=${ship_out[$slug]}
