@@ -2,8 +2,9 @@
 
 ``leadsynth_core.measurement.electrodes.check_arm_electrodes`` on PTB-XL fold 9 (the seeded
 selection sample of ``finalize_big.fold9_sample``) and on every CinC 2011 recording of the
-model-space cache, each as recorded (I, II) and with the swap applied (I -> -I, II -> II - I,
-``training.augment.swap_arm_electrodes``); lead I alone and I with II.  As recorded, a flag
+model-space cache, each as recorded (I, II, V6) and with the swap applied (I -> -I, II -> II - I,
+``training.augment.swap_arm_electrodes``); lead I alone, I with II, and I, II with the measured
+V6 the check compares lead I with (a 12-lead file).  As recorded, a flag
 is a false alarm or a real swap (PTB-XL's carts flagged three of 21,837; CinC 2011's
 consumer recordings hold more; the last column counts the flags whose lead I is also
 anti-correlated with the measured V6, r < -0.3, the swap's signature on the chest, which
@@ -29,20 +30,22 @@ from leadsynth_core.models.features import MODEL_FS  # noqa: E402
 from leadsynth_core.record import EcgRecord  # noqa: E402
 from leadsynth_core.training.augment import swap_arm_electrodes  # noqa: E402
 
+ROWS = {"I": 0, "II": 1, "V5": 6, "V6": 7}
+
 
 def _flags(arr: np.ndarray, leads: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """Per record: flagged (bool) and which form fired (0 none, 1 P+QRS, 2 QRS+T)."""
+    """Per record: flagged (bool) and which form fired (0 none, 1 P+QRS, 2 QRS+T, 3 QRS mirroring V6)."""
     flag = np.zeros(len(arr), bool)
     form = np.zeros(len(arr), int)
     for k, a in enumerate(arr):
-        rec = EcgRecord(signal=np.stack([a[0], a[1]], 1)[:, :len(leads)].astype(np.float64), fs=MODEL_FS,
-                        lead_names=leads)
+        rows = [ROWS[n] for n in leads]  # model-space rows I, II, V1..V6
+        rec = EcgRecord(signal=a[rows].T.astype(np.float64), fs=MODEL_FS, lead_names=leads)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # noisy consumer recordings: empty slices
             r = check_arm_electrodes(rec)
         if r is not None:
             flag[k] = True
-            form[k] = 1 if r.p_wave_measured else 2
+            form[k] = {("P", "QRS"): 1, ("QRS", "T"): 2}.get(r.negative_waves, 3)  # 3: the mirror of V6 alone
     return flag, form
 
 
@@ -60,7 +63,7 @@ def main() -> int:
         # swap_arm_electrodes works on model-space rows I, II, V1..V6 (C, T).
         swapped = np.stack([swap_arm_electrodes(x) for x in arr])
         r_i_v6 = np.array([np.corrcoef(x[0], x[7])[0, 1] for x in arr])  # rows I, II, V1..V6
-        for leads in (("I",), ("I", "II")):
+        for leads in (("I",), ("I", "II"), ("I", "II", "V6")):
             f0, _ = _flags(arr, leads)
             f1, form1 = _flags(swapped, leads)
             print(f"| {name} | {','.join(leads)} | {len(arr)} | {f0.mean():.1%} ({f0.sum()}) | "
