@@ -10,7 +10,10 @@ consumer recordings hold more; the last column counts the flags whose lead I is 
 anti-correlated with the measured V6, r < -0.3, the swap's signature on the chest, which
 no healthy heart shows); with the swap applied, a miss.
 
-    python scripts/experiments/eval_arm_reversal.py CACHE [--fold9 800]
+    python scripts/experiments/eval_arm_reversal.py CACHE [--fold9 800] [--shared ../shared/data]
+
+``--shared``: also every LUDB, PTB ``S`` and SPH recording of the shared data, as recorded,
+checked from I and II alone and with the whole file (V6 included); the flagged ones listed.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from finalize_big import fold9_sample  # noqa: E402
 
+from leadsynth_core.io import read_record  # noqa: E402
 from leadsynth_core.measurement.electrodes import check_arm_electrodes  # noqa: E402
 from leadsynth_core.models.features import MODEL_FS  # noqa: E402
 from leadsynth_core.record import EcgRecord  # noqa: E402
@@ -49,11 +53,34 @@ def _flags(arr: np.ndarray, leads: tuple[str, ...]) -> tuple[np.ndarray, np.ndar
     return flag, form
 
 
+def _shared(root: Path) -> None:
+    """The shared 12-lead recordings flagged as recorded, from I,II and from the whole file."""
+    paths = ([q.with_suffix("") for q in sorted((root / "ludb" / "data").glob("*.hea"))]
+             + [q.with_suffix("") for q in sorted((root / "cinc2021" / "PTB_PTBXL").glob("S*.hea"))]
+             + sorted((root / "sph").glob("*.h5")))
+    counts = [0, 0]
+    for path in paths:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            rec = read_record(path)
+            found = [check_arm_electrodes(rec.select(["I", "II"])), check_arm_electrodes(rec)]
+        for k, f in enumerate(found):
+            counts[k] += f is not None
+        if any(found):
+            print(f"{path.name}: I,II {found[0] and found[0].negative_waves}; whole file "
+                  f"{found[1] and (found[1].negative_waves, found[1].r_lateral)}")
+    print(f"shared data: {len(paths)} recordings; flagged from I,II {counts[0]}, from the whole file {counts[1]}",
+          flush=True)
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("cache", type=Path)
     p.add_argument("--fold9", type=int, default=800)
+    p.add_argument("--shared", type=Path, default=None, help="the shared data folder (../shared/data)")
     a = p.parse_args()
+    if a.shared is not None:
+        _shared(a.shared)
     sets = {"PTB-XL fold 9": fold9_sample(a.cache, a.fold9),
             "CinC 2011": np.load(a.cache / "cinc2011.npz")["leads"].astype(np.float32)}
     print("| source | leads | records | flagged as recorded | flagged with the arms swapped | of which P+QRS "
