@@ -151,6 +151,22 @@ class EcgRecord:
     def provenance_of(self, lead: str) -> Provenance:
         return self.provenance[self.index(lead)]
 
+    @property
+    def processing(self) -> tuple[str, ...]:
+        """The steps that changed the samples after they were read (``metadata["processing"]``),
+        one sentence each, oldest first: the audit trail every writer keeps and every view shows.
+        """
+        return tuple(str(step) for step in self.metadata.get("processing", ()))
+
+    def with_processing(self, steps: Iterable[str]) -> EcgRecord:
+        """A copy whose audit trail is ``steps`` (replacing the old one; none: the key removed)."""
+        meta = dict(self.metadata)
+        meta.pop("processing", None)
+        steps = [str(s) for s in steps]
+        if steps:
+            meta["processing"] = steps
+        return self.replace(metadata=meta)
+
     def leads_with(self, provenance: Provenance | str) -> tuple[str, ...]:
         p = Provenance(provenance)
         return tuple(n for n, q in zip(self.lead_names, self.provenance, strict=True) if q is p)
@@ -237,6 +253,8 @@ class EcgRecord:
         for key in ("synthetic_demo", "generator"):
             if key in self.metadata:
                 lines.append(f"{key + ':':<14}{self.metadata[key]}")
+        for step in self.processing:
+            lines.append(f"processing:   {step}")
         for note in self.metadata.get("notes", ()):
             lines.append(f"note:         {note}")
         return "\n".join(lines)

@@ -44,6 +44,7 @@ def synthesize_file(
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
     uncertainty: bool = False,
+    swap_arms: bool = False,
 ) -> Path:
     """Synthesize the 12-lead ECG of the record in ``src`` into the HDF5 file ``dst``.
 
@@ -63,6 +64,10 @@ def synthesize_file(
         Also write the calibrated band (``band_low``/``band_high``, see
         :mod:`leadsynth_core.uncertainty`), cross-faded between chunks like the
         synthesized leads.
+    swap_arms
+        Swap the arm electrodes back in every chunk read
+        (:func:`leadsynth_core.measurement.swap_arm_electrodes`; the file says so in its
+        audit trail).
 
     Returns
     -------
@@ -102,6 +107,10 @@ def synthesize_file(
             stop = min(n, start + chunk)
             a, b = max(0, start - margin), min(n, stop + margin)
             window = read_window(src, a, b, key=key)
+            if swap_arms:
+                from .measurement.electrodes import swap_arm_electrodes
+
+                window = swap_arm_electrodes(window)
             if calibration is not None:
                 from .uncertainty.band import synthesize_with_band
 
@@ -115,7 +124,8 @@ def synthesize_file(
                 kwargs = dict(
                     key="record", patient_id=info.patient_id, recorded_at=info.recorded_at,
                     source=str(src) + (f"::{key}" if key else ""), model_id=out.model_id,
-                    metadata={"leadsynth": out.metadata.get("leadsynth", {}), "streamed": True},
+                    metadata={"leadsynth": out.metadata.get("leadsynth", {}), "streamed": True,
+                              **({"processing": list(out.processing)} if out.processing else {})},
                 )
                 if calibration is not None:
                     from .uncertainty.files import BandHdf5Writer

@@ -13,8 +13,9 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from leadsynth_core import io as lsio
+from leadsynth_core.errors import LeadSynthError
 from leadsynth_core.io import RecordInfo
-from leadsynth_core.measurement.electrodes import ArmReversal, electrode_cautions
+from leadsynth_core.measurement.electrodes import ArmReversal, electrode_cautions, swap_arm_electrodes
 from leadsynth_core.progress import CancelToken, check
 from leadsynth_core.record import EcgRecord
 
@@ -56,7 +57,9 @@ class RecordController(QObject):
         self._notifier.error(f"Cannot open {p.name}", exc)
         self.failed.emit(str(p), describe(exc) if isinstance(exc, BaseException) else exc)
 
-    def open(self, path: str | Path, key: str | None = None) -> None:
+    def open(self, path: str | Path, key: str | None = None, *, swap_arms: bool = False) -> None:
+        """Read ``path`` in a worker and open it; ``swap_arms``: with its arm electrodes swapped
+        back from the start (as :meth:`swap_arms_back` does later)."""
         p = Path(path)
         threshold_mb = self._long_threshold_mb()
         log.info("opening %s (key=%s)", p, key)
@@ -74,6 +77,8 @@ class RecordController(QObject):
             long = is_long(info, threshold_mb)
             record = read_first_window(p, info, key, cancel) if long else lsio.read_record(p, key=key)
             check(cancel)
+            if swap_arms:
+                record = swap_arm_electrodes(record)
             # Checked once per file, on its first ten seconds: a swapped cable is the recording's.
             return record, info if long else None, electrode_cautions(record)
 
@@ -90,3 +95,25 @@ class RecordController(QObject):
 
         self._tasks.start("load", work, on_success=done, on_error=lambda exc: self.fail(p, exc),
                           on_progress=lambda f, m: self._doc.synthesis_progress.emit(f, m))
+
+    def swap_arms_back(self, on: bool) -> None:
+        """Show the open record with its arm electrodes swapped back (``on``) or as read.
+
+        Exact for every lead (``measurement.swap_arm_electrodes``); the record's audit trail
+        says so, which the record panel and the printed page show, and the windows of a long
+        file read later are swapped back too (:mod:`.window_paging`).  The synthesis runs
+        again from the corrected leads; the electrode check runs again on them.
+        """
+        doc = self._doc
+        if doc.record is None or doc.arms_swapped_back == on:
+            return
+        try:
+            record = swap_arm_electrodes(doc.record)
+        except LeadSynthError as exc:
+            self._notifier.error("Cannot swap the arm electrodes back", exc)
+            return
+        cautions = electrode_cautions(record)  # the first ten seconds: a tenth of a second
+        doc.set_record(record, doc.path, doc.key, long_info=doc.long_info, offset=doc.offset, cautions=cautions)
+        step = "swapped back: lead I inverted, II and III, aVR and aVL exchanged" if on else "as recorded again"
+        self._notifier.info(f"Arm electrodes {step}")
+        log.info("%s: arm electrodes %s", doc.path, step)

@@ -43,6 +43,8 @@ def footer_lines(doc: ViewerDocument, state: ViewState) -> list[str]:
         src += f" [{doc.key}]"
     # A cable fault changes what every lead means: the first line, where the eye lands.
     lines = [c.short_text() for c in doc.cautions] if rec is not None else []
+    # Samples changed after reading (arm electrodes swapped back): the page is not the file.
+    lines += [f"PROCESSED: {step}" for step in rec.processing] if rec is not None else []
     lines += [f"Record: {src}   Patient: {(rec.patient_id if rec else None) or '-'}   "
              f"Age, sex: {demographics_text(rec) if rec else '-'}   "
              f"Recorded: {rec.recorded_at.isoformat(sep=' ') if rec and rec.recorded_at else '-'}"]

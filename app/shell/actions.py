@@ -66,6 +66,11 @@ class MenusAndActions:
         leads.addSeparator()
         self._action(leads, "Cancel synthesis", self.synthesis.cancel, "Esc")
         leads.addSeparator()
+        self.swap_arms_action = self._action(
+            leads, "Arm electrodes swapped: swap &back", self.records.swap_arms_back, checkable=True,
+            tip="The recording was made with the right- and left-arm electrodes swapped: invert lead I and "
+                "exchange II with III and aVR with aVL (exact; the chest leads do not change); the page says so")
+        leads.addSeparator()
         self._action(leads, "&Personalize the model for this patient…", self.personalize_dialog, "Ctrl+Shift+P",
                      tip="Fine-tune the model on the patient's past 12-lead recordings")
         self._action(leads, "Use a personal &model…", self.model_guard.choose_dialog,

@@ -40,6 +40,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--gain", type=float, choices=GAINS_MM_MV, metavar="MM_PER_MV",
                     help=f"gain in mm/mV ({', '.join(f'{g:g}' for g in GAINS_MM_MV)})")
     ap.add_argument("--tab", choices=TABS, default="12-lead", help="tab a --screenshot shows (default 12-lead)")
+    ap.add_argument("--swap-arms", action="store_true",
+                    help="open the record with its arm electrodes swapped back (Leads > Arm electrodes swapped)")
     ap.add_argument("--version", action="version", version=f"leadsynth-gui {__version__}")
     return ap.parse_args(argv)
 
@@ -138,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         guard.start(SCREENSHOT_TIMEOUT_S * 1000)
     window.show()
     if record is not None:
-        window.open_path(record, args.key)
+        window.open_path(record, args.key, swap_arms=args.swap_arms)
     elif args.screenshot:
         window.close()  # stops the model-selection worker before we leave
         window.deleteLater()

@@ -108,7 +108,7 @@ class MainWindow(MenusAndActions, QMainWindow):
         self.tabs.addTab(self.median, "Median beats")
         self.tabs.addTab(self.agreement_view, "Agreement over time")
         self.tabs.currentChanged.connect(lambda i: self.median.set_active(self.tabs.widget(i) is self.median))
-        self.caution_bar = CautionBar(self.document)
+        self.caution_bar = CautionBar(self.document, self.records)
         central = QWidget()
         column = QVBoxLayout(central)
         column.setContentsMargins(0, 0, 0, 0)
@@ -132,6 +132,8 @@ class MainWindow(MenusAndActions, QMainWindow):
         self.document.synthesis_state_changed.connect(self._on_synthesis_state)
         self.document.synthesis_progress.connect(self._on_progress)
         self.document.record_changed.connect(self._update_title)
+        self.document.record_changed.connect(
+            lambda: self.swap_arms_action.setChecked(self.document.arms_swapped_back))
         self.view_state.changed.connect(self._on_view_changed)
         self.grid.zoom_changed.connect(lambda r: self.zoom_label.setText(f"Zoom {100 * r:.0f}%"))
         self.notifier.info_posted.connect(lambda m: self.statusBar().showMessage(m, 8000))
@@ -247,8 +249,9 @@ class MainWindow(MenusAndActions, QMainWindow):
         self.settings.set_value("leads/inputs", ",".join(self.document.inputs))
         self._preferred_inputs = None if fixed else self.document.inputs
 
-    def open_path(self, path: str | Path, key: str | None = None) -> None:
-        """Open ``path`` (asking for the record of a multi-record HDF5 file when no key)."""
+    def open_path(self, path: str | Path, key: str | None = None, *, swap_arms: bool = False) -> None:
+        """Open ``path`` (asking for the record of a multi-record HDF5 file when no key);
+        ``swap_arms``: with its arm electrodes swapped back (``leadsynth-gui --swap-arms``)."""
         p = Path(path)
         if key is None:
             try:
@@ -260,7 +263,7 @@ class MainWindow(MenusAndActions, QMainWindow):
                 key = dialogs.choose_hdf5_key(self, p, keys)
                 if key is None:
                     return
-        self.records.open(p, key)
+        self.records.open(p, key, swap_arms=swap_arms)
 
     def open_dialog(self) -> None:
         path = dialogs.ask_open_path(self, self.settings.value("files/last_dir"))
@@ -384,7 +387,7 @@ class MainWindow(MenusAndActions, QMainWindow):
                                                "streamed chunk by chunk")
             return
         writer = export.long_record_writer(doc.path, path, doc.inputs, doc.model_card, doc.key,
-                                           uncertainty=doc.band is not None)
+                                           uncertainty=doc.band is not None, swap_arms=doc.arms_swapped_back)
         self.tasks.start("export", writer,
                          on_success=lambda out: self.notifier.info(f"Saved {out}"),
                          on_error=lambda exc: self.notifier.error("Save failed", exc),

@@ -205,6 +205,14 @@ class ViewerDocument(QObject):
         return self.long_info is not None
 
     @property
+    def arms_swapped_back(self) -> bool:
+        """Whether the open record's arm electrodes were swapped back by the user (its audit
+        trail says so; every window of a long file read afterwards is swapped back too)."""
+        from leadsynth_core.measurement.electrodes import arms_swapped_back
+
+        return self.record is not None and arms_swapped_back(self.record)
+
+    @property
     def duration(self) -> float:
         """Seconds of the whole file (not only of the loaded window)."""
         if self.long_info is not None:

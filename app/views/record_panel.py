@@ -103,7 +103,8 @@ class RecordPanel(QWidget):
                                    f"loaded {self._doc.score_scope()}")
         # What the reader had to assume or correct (a missing rate, inconsistent gains...):
         # a reviewer must see it next to the traces, not only in a log.
-        notes = list(rec.metadata.get("notes", ()))
+        notes = [f"Changed after reading: {step}" for step in rec.processing]  # the audit trail first
+        notes += list(rec.metadata.get("notes", ()))
         if rec.metadata.get("fs_assumed"):
             notes.append(f"sampling rate not stored in the file; {rec.fs:g} Hz assumed")
         self.fields["Notes"].setText("\n".join(notes) or "-")

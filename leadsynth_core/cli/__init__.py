@@ -45,6 +45,16 @@ def add_isolation_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_swap_arms_argument(parser: argparse.ArgumentParser) -> None:
+    """``--swap-arms`` (``args.swap_arms``): undo a swap of the arm electrodes after reading."""
+    parser.add_argument(
+        "--swap-arms", action="store_true",
+        help="the recording was made with the right- and left-arm electrodes swapped: swap them back "
+             "after reading (lead I inverted, II and III, aVR and aVL exchanged, chest leads unchanged; "
+             "exact), before anything else; every output names the step",
+    )
+
+
 def add_reference_argument(parser: argparse.ArgumentParser) -> None:
     """``--reference`` (``args.reference``): what synthesized leads are scored against.
 

@@ -15,7 +15,7 @@ import logging
 import math
 from typing import Any
 
-from . import add_isolation_argument
+from . import add_isolation_argument, add_swap_arms_argument
 from .model_patient import add_any_patient_argument, checked_model
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--start", type=_seconds, default=0.0, metavar="S", help="start of the measured stretch (s)")
     p.add_argument("--duration", type=_seconds, default=10.0, metavar="S", help="length of the stretch (s, default 10)")
     p.add_argument("--json", dest="json_out", metavar="OUT", help="write the measurements as JSON here")
+    add_swap_arms_argument(p)
     add_isolation_argument(p)
     p.set_defaults(func=run)
 
@@ -58,7 +59,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def measure_document(record: Any, inputs: str | None, model: Any, start_s: float, duration_s: float) -> dict:
     """The JSON document of ``leadsynth measure`` (also used by the viewer's export).
 
-    ``cautions``: what the electrode checks found on the stretch measured (one sentence each).
+    ``cautions``: what the electrode checks found on the stretch measured (one sentence each);
+    ``processing``: the record's audit trail (``EcgRecord.processing``), e.g. arms swapped back.
     """
     from ..measurement import compare_measurements, electrode_cautions, measure_record
     from ..synthesis import synthesize
@@ -66,13 +68,14 @@ def measure_document(record: Any, inputs: str | None, model: Any, start_s: float
     cautions = [c.text() for c in electrode_cautions(record, start_s=start_s, duration_s=duration_s or None)]
     if not inputs:
         m = measure_record(record, start_s=start_s, duration_s=duration_s)
-        return _with_device({**m.to_dict(), "cautions": cautions}, m, record)
+        return _with_device({**m.to_dict(), "cautions": cautions, "processing": list(record.processing)}, m, record)
     stop = min(record.duration, start_s + duration_s) if duration_s else record.duration
     piece = record.slice_time(start_s, stop)
     synth = synthesize(piece, inputs, model)
     ms = measure_record(synth, duration_s=None)
     doc = ms.to_dict()
     doc["cautions"] = cautions
+    doc["processing"] = list(record.processing)
     doc["inputs"] = list(synth.leads_with("measured"))
     truth_leads = [n for n in synth.leads_with("synthesized") if n in piece.lead_names]
     mt = measure_record(piece, duration_s=None)
@@ -113,6 +116,7 @@ def render_table(doc: dict) -> str:
     """Human-readable table of a measurement document."""
     lines = [f"{doc['source']}: {doc.get('beats', 0)} beat(s) in {doc['window_s'][0]:g}-{doc['window_s'][1]:g} s"
              + (f", model {doc['model']}" if doc.get("model") else "")]
+    lines += [f"processing: {step}" for step in doc.get("processing", ())]
     lines += [f"CAUTION: {c}" for c in doc.get("cautions", ())]
     if not doc["measurable"]:
         lines.append(f"not measurable: {doc['reason']}")
@@ -185,6 +189,10 @@ def run(args: argparse.Namespace) -> int:
     model = (checked_model("measure", args.model, args.record, key=args.key, any_patient=args.any_patient)
              if args.inputs else args.model)
     record = read_record(args.record, key=args.key)
+    if args.swap_arms:
+        from ..measurement import swap_arm_electrodes
+
+        record = swap_arm_electrodes(record)
     doc = measure_document(record, args.inputs, model, args.start, args.duration)
     if args.json_out:
         _write_json(doc, args.json_out)

@@ -8,7 +8,7 @@ import sys
 import time
 
 from ..errors import RecordFormatError
-from . import add_isolation_argument
+from . import add_isolation_argument, add_swap_arms_argument
 from .model_patient import add_any_patient_argument, checked_model
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--uncertainty", action="store_true",
                    help="also write the calibrated 90 %% band of every synthesized lead (HDF5: band_low/band_high "
                         "datasets; WFDB: a second record OUT_band)")
+    add_swap_arms_argument(p)
     add_any_patient_argument(p)
     add_isolation_argument(p)
     p.set_defaults(func=run)
@@ -53,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         wfdb_header_path,
         write_record,
     )
-    from ..measurement.electrodes import electrode_cautions
+    from ..measurement.electrodes import electrode_cautions, swap_arm_electrodes
     from ..measurement.engine import WINDOW_S
     from ..streaming import synthesize_file
     from ..synthesis import synthesize
@@ -79,11 +80,12 @@ def run(args: argparse.Namespace) -> int:
     if fmt == "hdf5":
         # HDF5 output streams chunk by chunk: a 24-hour recording never sits in memory.
         written = synthesize_file(args.record, out, args.inputs, model, key=args.key,
-                                  uncertainty=args.uncertainty)
+                                  uncertainty=args.uncertainty, swap_arms=args.swap_arms)
         result = inspect_record(written)  # header only: never load a 24-hour result
         band_note = f"band_low/band_high in {written}" if args.uncertainty else ""
         info = inspect_record(args.record, key=args.key)
         record = read_window(args.record, 0, min(info.n_samples, int(WINDOW_S * info.fs)), key=args.key)
+        record = swap_arm_electrodes(record) if args.swap_arms else record
     elif args.uncertainty:
         from ..uncertainty.band import synthesize_with_band
         from ..uncertainty.files import carries_band, write_banded_wfdb
@@ -91,12 +93,14 @@ def run(args: argparse.Namespace) -> int:
         if not carries_band(out):
             raise RecordFormatError(f"{out}: --uncertainty writes the band with HDF5 (.h5) or WFDB output only")
         record = read_record(args.record, key=args.key)
+        record = swap_arm_electrodes(record) if args.swap_arms else record
         banded = synthesize_with_band(record, args.inputs, model)
         result = banded.record
         written, band_hea = write_banded_wfdb(banded, out)
         band_note = f"{band_hea} ({banded.calibration})"
     else:
         record = read_record(args.record, key=args.key)
+        record = swap_arm_electrodes(record) if args.swap_arms else record
         result = synthesize(record, args.inputs, model)
         written = write_record(result, out)
         band_note = ""
@@ -115,6 +119,8 @@ def run(args: argparse.Namespace) -> int:
     if band_note:
         print(f"  band:        {band_note}")
     print(f"  {result.n_samples} samples at {result.fs:g} Hz, took {elapsed:.2f} s")
+    for step in record.processing:
+        print(f"  processing:  {step}")
     # The recording's electrodes, checked on its first ten seconds (docs/measurements.md).
     for caution in electrode_cautions(record):
         print(f"  CAUTION:     {caution.text()}")

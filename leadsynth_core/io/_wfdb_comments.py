@@ -15,10 +15,14 @@ from ..errors import RecordFormatError
 from ..record import Provenance
 from ._common import canonicalize_lead_names
 
-__all__ = ["PROVENANCE_TAG", "parse_comments", "parse_provenance_line"]
+__all__ = ["PROVENANCE_TAG", "PROCESSING_TAG", "parse_comments", "parse_provenance_line"]
 
 #: The start of LeadSynth's own comment line (after ``#``).
 PROVENANCE_TAG = "leadsynth:"
+
+#: The start of each comment line of the record's audit trail (``EcgRecord.processing``),
+#: one line per step, read back in order.
+PROCESSING_TAG = "processing:"
 
 
 def parse_comments(comments: Sequence[str]) -> dict[str, Any]:

@@ -244,6 +244,10 @@ def _read(path: Path, where: str, start: int, stop: int | None) -> EcgRecord:
         meta["source_study"] = study
     if ds.get("DerivationDescription"):
         meta["derivation"] = str(ds.DerivationDescription)
+        # LeadSynth's writer appends the audit trail as "; processing: STEP" (dicom_writer).
+        steps = [part.strip() for part in meta["derivation"].split("; processing: ")[1:]]
+        if steps:
+            meta["processing"] = steps
     report = _report(ds, device)
     model_id = None
     if report and any("SYNTHESIZED LEADS" in s for s in report["statements"]):

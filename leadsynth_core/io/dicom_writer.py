@@ -144,6 +144,7 @@ def write_dicom_ecg(record: EcgRecord, path: str | os.PathLike[str]) -> Path:
     description = (
         f"SYNTHESIZED LEADS: {','.join(synth) or 'none'} synthesized by LeadSynth model={record.model_id or '?'} "
         f"from measured {','.join(measured) or 'none'}; derived by lead algebra: {','.join(derived) or 'none'}"
+        + "".join(f"; processing: {step}" for step in record.processing)  # the audit trail
     )
     ds.DerivationDescription = description[:1024]
     if synth or derived:

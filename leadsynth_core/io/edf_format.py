@@ -39,6 +39,9 @@ _PROV_RE = re.compile(r"(?i)[\s_\-]*(synth(?:esi[sz]ed)?|deriv(?:ed)?|meas(?:ure
 _PREFIX_RE = re.compile(r"(?i)^\s*(ecg|ekg)[\s_\-:]*")
 #: Most annotations kept in the metadata (a Holter file can carry thousands of beat labels).
 MAX_ANNOTATIONS = 200
+#: The start of an annotation at 0 s holding one step of the record's audit trail
+#: (``EcgRecord.processing``).
+PROCESSING_NOTE = "PROCESSING: "
 
 
 def is_edf(head: bytes) -> bool:
@@ -192,6 +195,9 @@ def read_edf(path: str | Path, start: int = 0, stop: int | None = None) -> EcgRe
             model_id = m.group(1)
     if texts:
         meta["annotations"] = texts
+    steps = [t["text"][len(PROCESSING_NOTE):] for t in texts if t["text"].startswith(PROCESSING_NOTE)]
+    if steps:
+        meta["processing"] = steps
     return assemble(
         leads, fs, where, provenance=provenance, patient_id=patient_id, recorded_at=_datetime(edf),
         model_id=model_id, metadata=meta, start=a, stop=b,
@@ -231,6 +237,7 @@ def write_edf(record: EcgRecord, path: str | os.PathLike[str]) -> Path:
     if derived:
         notes.append(f"DERIVED LEADS: {','.join(derived)} (lead algebra)")
     notes.append(f"MEASURED LEADS: {','.join(record.leads_with(Provenance.MEASURED)) or 'none'}")
+    notes += [f"{PROCESSING_NOTE}{step}" for step in record.processing]  # the audit trail, read back
     sex = record.metadata.get("sex")
     when = record.recorded_at
     n = record.n_samples

@@ -43,6 +43,7 @@ from ._common import (
     check_read_size,
     unit_scale,
 )
+from ._wfdb_comments import PROCESSING_TAG
 from ._wfdb_comments import PROVENANCE_TAG as _PROVENANCE_TAG
 from ._wfdb_comments import parse_comments as _parse_comments
 from ._wfdb_comments import parse_provenance_line as _parse_provenance_line
@@ -213,6 +214,9 @@ def _header_info(hea: Path, header: Any) -> RecordInfo:
         provenance, model_id, model_patient = (Provenance.MEASURED,) * len(names), None, None
     fields = _parse_comments([c for c in comments if c not in tagged])
     metadata: dict[str, Any] = {"format": FORMAT_NAME, "comments": [c for c in comments if c not in tagged]}
+    steps = [c[len(PROCESSING_TAG):].strip() for c in comments if c.lower().startswith(PROCESSING_TAG)]
+    if steps:
+        metadata["processing"] = steps
     if model_patient:
         metadata["leadsynth"] = {"model": model_id, "model_patient": model_patient}
     for key in ("age", "sex", "dx"):
@@ -443,6 +447,8 @@ def write_wfdb(record: EcgRecord, path: str | Path, *, comments: Sequence[str] =
     for key, label in (("age", "Age"), ("sex", "Sex"), ("dx", "Dx")):
         if record.metadata.get(key) not in (None, ""):
             lines.append(f"# {label}: {_header_text(record.metadata[key], hea, key)}")
+    # The audit trail (EcgRecord.processing): what changed the samples after they were read.
+    lines += [f"# {PROCESSING_TAG} {_one_line(step)}" for step in record.processing]
     lines += [f"# {_one_line(str(c))}" for c in comments]
     with atomic_paths([dat, hea]) as (tmp_dat, tmp_hea):
         tmp_dat.write_bytes(digital.tobytes(order="C"))

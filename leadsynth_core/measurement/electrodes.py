@@ -38,12 +38,14 @@ import dataclasses
 
 import numpy as np
 
+from ..errors import MissingLeadError
+from ..leads import derive_limb_leads
 from ..record import EcgRecord, Provenance
 from .engine import WINDOW_S, measure_record
 from .globals import MIN_AREA_MV_MS, wave_area, wave_spans
 
-__all__ = ["ArmReversal", "check_arm_electrodes", "electrode_cautions", "ARM_REVERSAL_LEADS", "LATERAL_LEADS",
-           "MIRROR_R", "ALIKE_R"]
+__all__ = ["ArmReversal", "check_arm_electrodes", "electrode_cautions", "swap_arm_electrodes",
+           "arms_swapped_back", "ARM_REVERSAL_LEADS", "LATERAL_LEADS", "MIRROR_R", "ALIKE_R", "SWAP_BACK_NOTE"]
 
 #: What a swap of the arm electrodes makes wrong: the measured lead I and every frontal lead
 #: derived from it (lead II, if measured, then holds III).
@@ -181,3 +183,73 @@ def electrode_cautions(record: EcgRecord, *, start_s: float = 0.0,
     """
     found = check_arm_electrodes(record, start_s=start_s, duration_s=duration_s)
     return () if found is None else (found,)
+
+
+#: What swapping the arm electrodes does to each limb lead, as (recorded lead, sign): the
+#: right- and left-arm potentials trade places, so I changes sign, II and III trade places,
+#: aVR and aVL trade places and aVF (the leg against both arms) stays.  The map is its own
+#: inverse: applied to a swapped recording it gives the leads as cabled correctly.
+_ARM_SWAP: dict[str, tuple[str, float]] = {
+    "I": ("I", -1.0), "II": ("III", 1.0), "III": ("II", 1.0),
+    "aVR": ("aVL", 1.0), "aVL": ("aVR", 1.0), "aVF": ("aVF", 1.0),
+}
+
+#: The step a record swapped back carries in its audit trail (:attr:`EcgRecord.processing`,
+#: shown by ``leadsynth info``, the viewer and its printed page, kept by every file written
+#: from it): the limb leads drawn are not as recorded.
+SWAP_BACK_NOTE = ("arm electrodes swapped back by software: I = -I as recorded, II and III, aVR and aVL "
+                  "exchanged; chest leads as recorded")
+
+
+def arms_swapped_back(record: EcgRecord) -> bool:
+    """Whether :func:`swap_arm_electrodes` was applied to ``record`` (an odd number of times)."""
+    return SWAP_BACK_NOTE in record.processing
+
+
+def swap_arm_electrodes(record: EcgRecord) -> EcgRecord:
+    """``record`` as it reads with its right- and left-arm electrodes exchanged.
+
+    Exact for every measured lead: the limb leads are exchanged and lead I changes sign
+    (:data:`_ARM_SWAP`); the chest leads do not change, because Wilson's central terminal is
+    the mean of the three limb electrodes, whichever arm each cable sits on.  Applied to a
+    recording made with the cables swapped it undoes the swap; applied twice it returns the
+    record.  A limb lead whose partner the file lacks is computed by the lead algebra
+    (II without III: II - I as recorded; aVR without aVL from the corrected I and II).
+
+    The result carries :data:`SWAP_BACK_NOTE` in its audit trail (:attr:`EcgRecord.processing`;
+    removed again by a second swap), so that whatever is drawn, printed or written from it
+    says that its limb leads are not as recorded.
+
+    Raises
+    ------
+    MissingLeadError
+        Without lead I (nothing to undo the swap from), or when a limb lead can be neither
+        exchanged nor computed (aVR alone, say).
+    """
+    names = record.lead_names
+    if "I" not in names:
+        raise MissingLeadError(f"{record.source or 'record'}: swapping the arm electrodes back needs lead I; "
+                               f"the record has {', '.join(names)}")
+    col = {n: j for j, n in enumerate(names)}
+    x = np.asarray(record.signal, dtype=np.float64)
+    out = x.copy()
+    lead_i = -x[:, col["I"]]
+    # Corrected II: III as recorded, else by Einthoven's law from the recorded I and II.
+    lead_ii = x[:, col["III"]] if "III" in col else (x[:, col["II"]] - x[:, col["I"]] if "II" in col else None)
+    derived = derive_limb_leads(lead_i, lead_ii) if lead_ii is not None else {}
+    for name, (partner, sign) in _ARM_SWAP.items():
+        if name not in col:
+            continue
+        if partner in col:
+            out[:, col[name]] = sign * x[:, col[partner]]
+        elif name == "II" and lead_ii is not None:
+            out[:, col[name]] = lead_ii
+        elif name in derived:
+            out[:, col[name]] = derived[name]
+        else:
+            raise MissingLeadError(f"{record.source or 'record'}: cannot swap the arm electrodes back for {name} "
+                                   f"without {partner} or lead II; the record has {', '.join(names)}")
+    steps = [st for st in record.processing if st != SWAP_BACK_NOTE]
+    if not arms_swapped_back(record):
+        steps.append(SWAP_BACK_NOTE)
+    return record.replace(signal=out.astype(np.float32)).with_processing(steps)

@@ -92,7 +92,8 @@ def write_banded_hdf5(banded: BandedRecord, path: str | Path, key: str = "record
     writer = BandHdf5Writer(path, r.fs, r.lead_names, r.provenance, level=banded.level,
                             calibration=banded.calibration, key=key, patient_id=r.patient_id,
                             recorded_at=r.recorded_at, source=r.source, model_id=r.model_id,
-                            metadata={"leadsynth": r.metadata.get("leadsynth", {})})
+                            metadata={"leadsynth": r.metadata.get("leadsynth", {}),
+                                      **({"processing": list(r.processing)} if r.processing else {})})
     try:
         writer.append(r.signal, banded.low, banded.high)
     except BaseException:
