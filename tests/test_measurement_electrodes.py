@@ -16,11 +16,13 @@ from leadsynth_core.io import read_record, write_record
 from leadsynth_core.measurement.electrodes import (
     MIRROR_R,
     SWAP_BACK_NOTE,
+    SWAP_BACK_PREFIX,
     ArmReversal,
     arms_swapped_back,
     check_arm_electrodes,
     electrode_cautions,
     swap_arm_electrodes,
+    swap_back_step,
 )
 from leadsynth_core.record import Provenance
 
@@ -186,6 +188,14 @@ def test_swapping_back_with_fewer_limb_leads_uses_the_lead_algebra(leads: list[s
     rec = synthetic_record(einthoven=True, noise_mv=0.0)  # noise would break the lead algebra
     back = swap_arm_electrodes(swap_arms(rec).select(leads))
     np.testing.assert_allclose(back.signal, rec.select(leads).signal, atol=2e-6)
+    # The audit trail names what was done to the leads this record has, and nothing else.
+    (step,) = back.processing
+    assert step == swap_back_step(leads) and step.startswith(SWAP_BACK_PREFIX)
+    expected = {("I",): "I = -I as recorded",
+                ("I", "II"): "I = -I as recorded, II = II - I as recorded",
+                ("I", "II", "V2", "V4"): "I = -I as recorded, II = II - I as recorded; chest leads as recorded",
+                ("I", "III", "aVF"): "I = -I as recorded, III = III + I as recorded"}
+    assert step.removeprefix(SWAP_BACK_PREFIX) == expected[tuple(leads)]
 
 
 def test_swapping_back_needs_lead_i() -> None:

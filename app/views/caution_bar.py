@@ -17,6 +17,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
+from leadsynth_core.measurement.electrodes import SWAP_BACK_PREFIX
+
 from ..controllers.record import RecordController
 from ..state.document import ViewerDocument
 
@@ -66,9 +68,12 @@ class CautionBar(QFrame):
         swapped_back = doc.arms_swapped_back
         lines = [f"\u26a0 {c.text()}" for c in cautions]
         if swapped_back:
-            lines.insert(0, "\u21c4 Arm electrodes swapped back by software: lead I inverted, II and III, aVR and "
-                            "aVL exchanged (exact; the chest leads do not change). The limb leads shown are not "
-                            "as recorded.")
+            # The record's own audit-trail step: what was done to the limb leads this file has.
+            step = next(st for st in rec.processing if st.startswith(SWAP_BACK_PREFIX))
+            which = ("The limb leads shown are not as recorded" if set(rec.lead_names) & {"II", "III", "aVR", "aVL"}
+                     else "Lead I shown is not as recorded")
+            lines.insert(0, f"\u21c4 Arm electrodes swapped back by software (exact): {step.removeprefix(SWAP_BACK_PREFIX)}. "
+                            f"{which}.")
         self.label.setText("\n".join(lines))
         self.setStyleSheet(_CAUTION_STYLE if cautions else _PROCESSED_STYLE)
         self.button.setText(AS_RECORDED_TEXT if swapped_back else SWAP_BACK_TEXT)

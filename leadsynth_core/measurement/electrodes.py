@@ -35,17 +35,19 @@ upright P or T wave, which the limb leads alone cannot tell from an axis.  Betwe
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 
 import numpy as np
 
 from ..errors import MissingLeadError
-from ..leads import derive_limb_leads
+from ..leads import CHEST_LEADS, STANDARD_LEADS, derive_limb_leads
 from ..record import EcgRecord, Provenance
 from .engine import WINDOW_S, measure_record
 from .globals import MIN_AREA_MV_MS, wave_area, wave_spans
 
 __all__ = ["ArmReversal", "check_arm_electrodes", "electrode_cautions", "swap_arm_electrodes",
-           "arms_swapped_back", "ARM_REVERSAL_LEADS", "LATERAL_LEADS", "MIRROR_R", "ALIKE_R", "SWAP_BACK_NOTE"]
+           "arms_swapped_back", "ARM_REVERSAL_LEADS", "LATERAL_LEADS", "MIRROR_R", "ALIKE_R", "SWAP_BACK_NOTE",
+           "SWAP_BACK_PREFIX", "swap_back_step"]
 
 #: What a swap of the arm electrodes makes wrong: the measured lead I and every frontal lead
 #: derived from it (lead II, if measured, then holds III).
@@ -194,16 +196,35 @@ _ARM_SWAP: dict[str, tuple[str, float]] = {
     "aVR": ("aVL", 1.0), "aVL": ("aVR", 1.0), "aVF": ("aVF", 1.0),
 }
 
-#: The step a record swapped back carries in its audit trail (:attr:`EcgRecord.processing`,
-#: shown by ``leadsynth info``, the viewer and its printed page, kept by every file written
-#: from it): the limb leads drawn are not as recorded.
-SWAP_BACK_NOTE = ("arm electrodes swapped back by software: I = -I as recorded, II and III, aVR and aVL "
-                  "exchanged; chest leads as recorded")
+#: The start of the step a record swapped back carries in its audit trail
+#: (:attr:`EcgRecord.processing`, shown by ``leadsynth info``, the viewer and its printed page,
+#: kept by every file written from it): the limb leads drawn are not as recorded.
+SWAP_BACK_PREFIX = "arm electrodes swapped back by software: "
+
+
+def swap_back_step(lead_names: Sequence[str]) -> str:
+    """The audit-trail step of :func:`swap_arm_electrodes` for a record with ``lead_names``:
+    what was done to each of its limb leads, in words (e.g. :data:`SWAP_BACK_NOTE`)."""
+    have = set(lead_names)
+    parts = ["I = -I as recorded"]
+    pairs = [(a, b) for a, b in (("II", "III"), ("aVR", "aVL")) if a in have and b in have]
+    if pairs:
+        parts.append(", ".join(f"{a} and {b}" for a, b in pairs) + " exchanged")
+    alone = {"II": "II = II - I as recorded", "III": "III = III + I as recorded",
+             "aVR": "aVR from the corrected I and II", "aVL": "aVL from the corrected I and II"}
+    partner = {"II": "III", "III": "II", "aVR": "aVL", "aVL": "aVR"}
+    parts += [alone[n] for n in ("II", "III", "aVR", "aVL") if n in have and partner[n] not in have]
+    chest = "; chest leads as recorded" if have & set(CHEST_LEADS) else ""
+    return SWAP_BACK_PREFIX + ", ".join(parts) + chest
+
+
+#: The step for a 12-lead record.
+SWAP_BACK_NOTE = swap_back_step(STANDARD_LEADS)
 
 
 def arms_swapped_back(record: EcgRecord) -> bool:
     """Whether :func:`swap_arm_electrodes` was applied to ``record`` (an odd number of times)."""
-    return SWAP_BACK_NOTE in record.processing
+    return any(step.startswith(SWAP_BACK_PREFIX) for step in record.processing)
 
 
 def swap_arm_electrodes(record: EcgRecord) -> EcgRecord:
@@ -216,7 +237,7 @@ def swap_arm_electrodes(record: EcgRecord) -> EcgRecord:
     record.  A limb lead whose partner the file lacks is computed by the lead algebra
     (II without III: II - I as recorded; aVR without aVL from the corrected I and II).
 
-    The result carries :data:`SWAP_BACK_NOTE` in its audit trail (:attr:`EcgRecord.processing`;
+    The result carries :func:`swap_back_step` in its audit trail (:attr:`EcgRecord.processing`;
     removed again by a second swap), so that whatever is drawn, printed or written from it
     says that its limb leads are not as recorded.
 
@@ -249,7 +270,7 @@ def swap_arm_electrodes(record: EcgRecord) -> EcgRecord:
         else:
             raise MissingLeadError(f"{record.source or 'record'}: cannot swap the arm electrodes back for {name} "
                                    f"without {partner} or lead II; the record has {', '.join(names)}")
-    steps = [st for st in record.processing if st != SWAP_BACK_NOTE]
+    steps = [st for st in record.processing if not st.startswith(SWAP_BACK_PREFIX)]
     if not arms_swapped_back(record):
-        steps.append(SWAP_BACK_NOTE)
+        steps.append(swap_back_step(names))
     return record.replace(signal=out.astype(np.float32)).with_processing(steps)

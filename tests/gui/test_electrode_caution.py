@@ -137,3 +137,15 @@ def test_a_file_opened_swapped_back(qtbot, make_window, shared_data: Path, tmp_p
     assert w.document.arms_swapped_back and w.document.cautions == () and w.swap_arms_action.isChecked()
     np.testing.assert_allclose(w.document.record.lead("I"), rec.lead("I"), atol=1e-3)
     assert not error_boxes
+
+
+def test_a_watch_recording_swapped_back_says_only_lead_i_changed(qtbot, make_window, shared_data: Path,
+                                                                 tmp_path: Path, error_boxes) -> None:
+    rec = read_record(shared_data / "ludb" / "data" / "1")
+    w = make_window()
+    w.open_path(write_record(swap_arms(rec).select(["I"]), tmp_path / "watch"), swap_arms=True)
+    wait_synthesis(qtbot, w)
+    text = w.caution_bar.text()
+    assert "I = -I as recorded." in text and "Lead I shown is not as recorded" in text
+    assert "II and III" not in text and "chest" not in text
+    assert not error_boxes
