@@ -231,6 +231,9 @@ def test_cli_measure_swaps_the_arms_back(shared_data: Path, tmp_path: Path, caps
     assert doc2["processing"] == [] and len(doc2["cautions"]) == 1
     # The frontal axis of the record as cabled right, not the swapped one.
     assert abs(doc["axis_deg"]["qrs"] - doc2["axis_deg"]["qrs"]) > 60
+    capsys.readouterr()
+    assert main(["agreement", str(src), "--inputs", "I,II,V4", "--swap-arms"]) == 0
+    assert capsys.readouterr().out.startswith("processing: arm electrodes swapped back by software")
 
 
 def test_whole_file_scoring_swaps_each_chunk_back(shared_data: Path, tmp_path: Path) -> None:
