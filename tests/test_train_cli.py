@@ -197,10 +197,23 @@ def test_killed_rank_stops_the_run_and_resume_works_with_other_process_count(
     proc = _popen_train(*args, "--nproc", "2")
     ranks: list[int] = []
     try:
-        _wait_for_checkpoint(proc, run_folder(out) / "last.pt", 2)
+        # Freeze the ranks the moment the first checkpoint (step 2 of 8) appears, before loading
+        # it: on a loaded machine the few steps left could otherwise end the run between
+        # noticing the checkpoint and the kill (seen once, with a training run beside the tests).
+        last = run_folder(out) / "last.pt"
+        t0 = time.time()
+        while not last.exists():
+            assert proc.poll() is None, f"training ended before its first checkpoint: {proc.stderr.read()[-2000:]}"
+            assert time.time() - t0 < 120, "no checkpoint in time"
+            time.sleep(0.01)
         ranks = _rank_pids(proc.pid)
         assert ranks, "no rank processes found"
+        for pid in ranks:
+            os.kill(pid, signal.SIGSTOP)
+        assert not out.with_suffix(".json").exists(), "the run ended before the ranks were frozen"
         os.kill(ranks[-1], signal.SIGKILL)
+        for pid in ranks[:-1]:
+            os.kill(pid, signal.SIGCONT)
     finally:
         if proc.poll() is None and not ranks:
             proc.kill()
