@@ -15,7 +15,12 @@ from PySide6.QtCore import QObject, Signal
 from leadsynth_core import io as lsio
 from leadsynth_core.errors import LeadSynthError
 from leadsynth_core.io import RecordInfo
-from leadsynth_core.measurement.electrodes import ArmReversal, electrode_cautions, swap_arm_electrodes
+from leadsynth_core.measurement.electrodes import (
+    ArmReversal,
+    electrode_cautions,
+    swap_arm_electrodes,
+    swap_back_step_of,
+)
 from leadsynth_core.progress import CancelToken, check
 from leadsynth_core.record import EcgRecord
 
@@ -114,6 +119,7 @@ class RecordController(QObject):
             return
         cautions = electrode_cautions(record)  # the first ten seconds: a tenth of a second
         doc.set_record(record, doc.path, doc.key, long_info=doc.long_info, offset=doc.offset, cautions=cautions)
-        step = "swapped back: lead I inverted, II and III, aVR and aVL exchanged" if on else "as recorded again"
-        self._notifier.info(f"Arm electrodes {step}")
-        log.info("%s: arm electrodes %s", doc.path, step)
+        # The record's own audit-trail step: worded for the leads this file has.
+        step = swap_back_step_of(record) or "arm electrodes as recorded again"
+        self._notifier.info(step[0].upper() + step[1:])
+        log.info("%s: %s", doc.path, step)

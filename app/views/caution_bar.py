@@ -17,7 +17,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
-from leadsynth_core.measurement.electrodes import SWAP_BACK_PREFIX
+from leadsynth_core.measurement.electrodes import SWAP_BACK_PREFIX, swap_back_step_of
 
 from ..controllers.record import RecordController
 from ..state.document import ViewerDocument
@@ -65,11 +65,11 @@ class CautionBar(QFrame):
         doc = self._doc
         rec = doc.record
         cautions = doc.cautions if rec is not None else ()
-        swapped_back = doc.arms_swapped_back
+        # The record's own audit-trail step: what was done to the limb leads this file has.
+        step = swap_back_step_of(rec) if rec is not None else None
+        swapped_back = step is not None
         lines = [f"\u26a0 {c.text()}" for c in cautions]
-        if swapped_back:
-            # The record's own audit-trail step: what was done to the limb leads this file has.
-            step = next(st for st in rec.processing if st.startswith(SWAP_BACK_PREFIX))
+        if step is not None:
             which = ("The limb leads shown are not as recorded" if set(rec.lead_names) & {"II", "III", "aVR", "aVL"}
                      else "Lead I shown is not as recorded")
             lines.insert(0, f"\u21c4 Arm electrodes swapped back by software (exact): {step.removeprefix(SWAP_BACK_PREFIX)}. "

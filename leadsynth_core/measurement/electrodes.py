@@ -47,7 +47,7 @@ from .globals import MIN_AREA_MV_MS, wave_area, wave_spans
 
 __all__ = ["ArmReversal", "check_arm_electrodes", "electrode_cautions", "swap_arm_electrodes",
            "arms_swapped_back", "ARM_REVERSAL_LEADS", "LATERAL_LEADS", "MIRROR_R", "ALIKE_R", "SWAP_BACK_NOTE",
-           "SWAP_BACK_PREFIX", "swap_back_step"]
+           "SWAP_BACK_PREFIX", "swap_back_step", "swap_back_step_of"]
 
 #: What a swap of the arm electrodes makes wrong: the measured lead I and every frontal lead
 #: derived from it (lead II, if measured, then holds III).
@@ -160,8 +160,9 @@ def check_arm_electrodes(record: EcgRecord, *, start_s: float = 0.0,
     else:
         return None
     rounded = {w: (None if a is None else round(a, 1)) for w, a in areas.items()}
-    leads = tuple(names) + ((lateral,) if r_lateral is not None and lateral else ())
-    return ArmReversal(waves, rounded, m.window_s, leads, lateral if r_lateral is not None else None, r_lateral)
+    compared = lateral if r_lateral is not None else None  # a flat lateral lead compared nothing
+    leads = tuple(names) + ((compared,) if compared else ())
+    return ArmReversal(waves, rounded, m.window_s, leads, compared, r_lateral)
 
 
 def _median_correlation(record: EcgRecord, names: list[str], lateral: str, start_s: float,
@@ -222,9 +223,15 @@ def swap_back_step(lead_names: Sequence[str]) -> str:
 SWAP_BACK_NOTE = swap_back_step(STANDARD_LEADS)
 
 
+def swap_back_step_of(record: EcgRecord) -> str | None:
+    """The step of ``record``'s audit trail that says its arm electrodes were swapped back
+    (``None``: they were not), as :func:`swap_back_step` worded it for its leads."""
+    return next((step for step in record.processing if step.startswith(SWAP_BACK_PREFIX)), None)
+
+
 def arms_swapped_back(record: EcgRecord) -> bool:
     """Whether :func:`swap_arm_electrodes` was applied to ``record`` (an odd number of times)."""
-    return any(step.startswith(SWAP_BACK_PREFIX) for step in record.processing)
+    return swap_back_step_of(record) is not None
 
 
 def swap_arm_electrodes(record: EcgRecord) -> EcgRecord:
