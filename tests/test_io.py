@@ -155,6 +155,40 @@ def test_code15_layout(tmp_path: Path) -> None:
     np.testing.assert_array_equal(read_window(path, 10, 20, key="309").signal, tr[2, 10:20])
 
 
+def test_code15_zero_padding_is_not_read(tmp_path: Path) -> None:
+    """CODE-15% centres a 7-s exam between zeros to 4096 samples: the padding is no ECG."""
+    rng = np.random.default_rng(1)
+    tr = np.zeros((2, 4096, 12), dtype=np.float32)
+    tr[0, 648:3448] = rng.standard_normal((2800, 12))
+    tr[0, 648, 1:] = 0.0  # a recorded sample with eleven leads at 0 is still the ECG
+    tr[1] = rng.standard_normal((4096, 12))  # a full-length exam: nothing removed
+    path = tmp_path / "exams.hdf5"
+    with h5py.File(path, "w") as f:
+        f["tracings"] = tr
+    rec = read_record(path, key="0")
+    assert rec.n_samples == 2800 and inspect_record(path, key="0").n_samples == 2800
+    np.testing.assert_array_equal(rec.signal, tr[0, 648:3448])
+    assert rec.metadata["zero_padding"] == [648, 648]
+    assert "648 samples before the ECG, 648 after; 3.24 s" in rec.metadata["notes"][0]
+    assert "not part of the recording" in rec.describe()
+    np.testing.assert_array_equal(read_window(path, 10, 20, key="0").signal, tr[0, 658:668])
+    with pytest.raises(RecordFormatError, match="empty sample range"):
+        read_window(path, 2800, 2900, key="0")
+    full = read_record(path, key="1")
+    assert full.n_samples == 4096 and "zero_padding" not in full.metadata and not full.metadata.get("notes")
+
+
+def test_code15_zero_padding_longer_than_a_read_block(tmp_path: Path) -> None:
+    tr = np.zeros((1, 20000, 12), dtype=np.float32)
+    tr[0, 9000:10500] = np.random.default_rng(2).standard_normal((1500, 12))
+    path = tmp_path / "long.hdf5"
+    with h5py.File(path, "w") as f:
+        f["tracings"] = tr
+    rec = read_record(path)
+    assert rec.metadata["zero_padding"] == [9000, 9500]
+    np.testing.assert_array_equal(rec.signal, tr[0, 9000:10500])
+
+
 @pytest.mark.parametrize("transpose", [True, False])
 def test_single_ecg_dataset_layout(tmp_path: Path, transpose: bool) -> None:
     x = np.random.default_rng(0).standard_normal((1000, 12)).astype(np.float32)

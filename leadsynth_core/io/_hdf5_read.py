@@ -76,7 +76,8 @@ def read_hdf5(
             k = _resolve_key(_code15_keys(f, where), key, where)
             info, ds, index, scale = _code15_info(path, f, k)
             a, b = _range(info, start, stop, where)
-            data = ds[index, a:b, :]
+            lead = int(info.metadata.get("zero_padding", (0, 0))[0])  # sample ranges count from the ECG's start
+            data = ds[index, a + lead:b + lead, :]
         else:
             _resolve_key([""], key if key else None, where)
             info, ds, transposed, scale = _ecg_info(path, f, fs)

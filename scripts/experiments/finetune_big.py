@@ -109,6 +109,17 @@ def with_derived(outs: torch.Tensor, y: torch.Tensor, x: torch.Tensor, y8: torch
     return torch.cat([outs, dp], dim=2), torch.cat([y, dt], dim=1)
 
 
+def parse_source_weights(text: str) -> dict[str, float]:
+    """``"ludb=0.1,cinc2011=0.2"`` -> ``{"ludb": 0.1, "cinc2011": 0.2}``; names must be sources."""
+    out: dict[str, float] = {}
+    for item in filter(None, text.split(",")):
+        name, _, value = item.partition("=")
+        if name not in SOURCE_WEIGHTS or not value:
+            sys.exit(f"--source-weights {item!r}: expected NAME=WEIGHT with NAME one of {', '.join(SOURCE_WEIGHTS)}")
+        out[name] = float(value)
+    return out
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("model", help="shipped model id or path to start from")
@@ -129,6 +140,10 @@ def main() -> int:
                    help="move each chest electrode of half the crops by up to this fraction of the electrode spacing")
     p.add_argument("--arm-swap", type=float, default=0.0,
                    help="this fraction of crops recorded with the arm electrodes swapped (inputs and targets)")
+    p.add_argument("--vcg-rotation", type=float, default=0.0,
+                   help="turn the heart vector of half the crops by up to this many degrees per axis (training.augment)")
+    p.add_argument("--source-weights", default="",
+                   help="comma-separated name=weight overriding SOURCE_WEIGHTS (e.g. ludb=0.1); renormalised")
     p.add_argument("--pcc-derived", action="store_true",
                    help="the correlation term also scores III, aVR, aVL, aVF where I or II is synthesized")
     a = p.parse_args()
@@ -140,7 +155,8 @@ def main() -> int:
     holdout = {s for s in a.holdout.split(",") if s}
     sources = load_sources(a.cache, holdout)
     names = sorted(sources)
-    sw = np.array([SOURCE_WEIGHTS.get(n, 0.05) for n in names])
+    source_weights = {**SOURCE_WEIGHTS, **parse_source_weights(a.source_weights)}
+    sw = np.array([source_weights.get(n, 0.05) for n in names])
     sw = sw / sw.sum()
     records: list[TrainingRecord] = []
     weights: list[float] = []
@@ -183,7 +199,7 @@ def main() -> int:
         rng = np.random.default_rng([a.seed, step])
         x16, y8, m = make_batch(records, pool, rng, batch_size=a.batch, length=length, synthetic_fraction=a.synthetic,
                                 fixed_mask=fixed_mask, record_weights=rw, chest_shift=a.chest_shift,
-                                arm_swap=a.arm_swap)
+                                arm_swap=a.arm_swap, vcg_rotation_deg=a.vcg_rotation)
         if any_subset:
             x = torch.from_numpy(x16)
             y = torch.from_numpy(y8)
@@ -228,7 +244,9 @@ def main() -> int:
             "command": "python scripts/experiments/finetune_big.py " + " ".join(sys.argv[1:]),
             "steps": a.steps, "batch_size": a.batch, "crop_samples": a.crop, "lr": a.lr, "seed": a.seed,
             "synthetic_fraction": a.synthetic, **({"chest_shift": a.chest_shift} if a.chest_shift > 0 else {}),
-            **({"arm_swap": a.arm_swap} if a.arm_swap > 0 else {}), "loss": "mean of the members' masked MSE"
+            **({"arm_swap": a.arm_swap} if a.arm_swap > 0 else {}),
+            **({"vcg_rotation_deg": a.vcg_rotation} if a.vcg_rotation > 0 else {}),
+            **({"source_weights_override": a.source_weights} if a.source_weights else {}), "loss": "mean of the members' masked MSE"
             + (f" + {a.pcc_weight:g} x mean (1 - PCC)" if a.pcc_weight > 0 else "")
             + (" (III, aVR, aVL, aVF included)" if derived else ""),
             "sources": counts, "source_weights": {n: round(float(w), 3) for n, w in zip(names, sw, strict=True)},
