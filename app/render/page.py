@@ -67,8 +67,11 @@ def footer_lines(doc: ViewerDocument, state: ViewState) -> list[str]:
             lines.append(f"Long recording shown window by window; synthesis and scores of the {doc.score_scope()}")
     else:
         lines.append(f"Inputs (measured): {inputs}   Model: none   Provenance: all leads as read from the file")
+    page_end = state.position + paper.DATA_WIDTH_MM / state.speed
+    if 0 < doc.duration < page_end:  # a short exam: the page's last columns are empty
+        page_end = doc.duration
     lines.append(f"{state.filters.describe()}   {state.speed:g} mm/s, {state.gain:g} mm/mV   Mode: {state.mode}   "
-                 f"Page {state.position:.2f}-{state.position + paper.DATA_WIDTH_MM / state.speed:.2f} s   "
+                 f"Page {state.position:.2f}-{page_end:.2f} s   "
                  f"LeadSynth {__version__}, {_dt.datetime.now().strftime('%Y-%m-%d %H:%M')}")
     return lines
 
@@ -173,6 +176,12 @@ def render_page(painter: QPainter, doc: ViewerDocument, state: ViewState, dpmm: 
                 painter.setPen(pen_mm(style.trace_pen(th, disp.provenance), width))
                 painter.drawPath(pg.arrayToQPath(t_mm, shown["trace"]))
             painter.restore()
+            ended = cell.ended_text(t0, speed, doc.duration)
+            if ended is not None:
+                painter.setFont(tag_font)
+                painter.setPen(QPen(th.label))
+                painter.drawText(QRectF(X(cell.x0), Y(cell.baseline + 2.0), cell.width * k, 4 * k),
+                                 Qt.AlignmentFlag.AlignCenter, ended)
         # Label and provenance tag.
         name = f"{cell.lead} rhythm" if cell.rhythm else cell.lead
         painter.setFont(label_font)

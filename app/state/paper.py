@@ -71,6 +71,19 @@ class Cell:
         start = t0 + self.t_offset(speed)
         return start, start + self.width / speed
 
+    def ended_text(self, t0: float, speed: float, duration_s: float) -> str | None:
+        """What the cell says instead of a trace when the recording ends before it starts
+        (``None``: it shows samples).
+
+        A page is 10 s at 25 mm/s; a 7-s exam (CODE-15%) or a 6-s one (CPSC) leaves the last
+        column empty.  An empty cell under a lead's label, tint and score reads as a lead
+        that was flat or missing; the text says that the recording simply ended.
+        """
+        start, _ = self.segment(t0, speed)
+        if duration_s <= 0 or start < duration_s - 1e-9:
+            return None
+        return f"recording ends at {duration_s:.2f} s"
+
     def item_pos(self, t0: float, speed: float) -> tuple[float, float]:
         """Position of a trace item whose data are ``(t * speed, v * gain)``."""
         start, _ = self.segment(t0, speed)

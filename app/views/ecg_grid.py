@@ -66,6 +66,9 @@ class CellItems:
     #: Parent of trace, truth and fill that clips them to the cell's row, so that a tall
     #: complex never draws over the neighbouring rows and their labels (12x1 layouts).
     clip: QGraphicsRectItem | None = None
+    #: "recording ends at ... s", shown while the cell starts after the recording's end
+    #: (:meth:`paper.Cell.ended_text`); made the first time it is needed.
+    ended: pg.TextItem | None = None
 
 
 class EcgGridView(QWidget):
@@ -263,7 +266,7 @@ class EcgGridView(QWidget):
             for item in (ci.fill, ci.truth, ci.trace):
                 if item is not None:
                     self._drop_clipped(item)
-            for item in (ci.label, ci.badge, ci.tint, ci.clip):
+            for item in (ci.label, ci.badge, ci.tint, ci.clip, ci.ended):
                 if item is not None:
                     self.view_box.removeItem(item)
         self._cells = []
@@ -400,7 +403,21 @@ class EcgGridView(QWidget):
             badge.setHtml(f"<span style='font-size:9pt; font-weight:600; color:{th.badge_text.name()}'>"
                           f"{style.badge_text(disp.score)}{' (window)' if self._doc.is_long else ''}</span>")
             badge.setToolTip(tip)
-        return CellItems(cell, disp, trace, truth, fill, label, badge, tint, clip)
+        return CellItems(cell, disp, trace, truth, fill, label, badge, tint, clip, old.ended)
+
+    def _show_ended(self, ci: CellItems, text: str | None) -> None:
+        if text is None:
+            if ci.ended is not None:
+                ci.ended.setVisible(False)
+            return
+        if ci.ended is None:
+            cell = ci.cell
+            ci.ended = pg.TextItem(anchor=(0.5, 0.5), color=self._theme.label)
+            ci.ended.setPos(cell.x0 + cell.width / 2, cell.baseline)
+            ci.ended.setZValue(20)
+            self.view_box.addItem(ci.ended, ignoreBounds=True)
+        ci.ended.setHtml(f"<span style='font-size:9pt; font-style:italic'>{text}</span>")
+        ci.ended.setVisible(True)
 
     def _draw_decor(self) -> None:
         """Calibration pulses, column separators and the header (scale + legend)."""
@@ -463,6 +480,7 @@ class EcgGridView(QWidget):
         for ci in self._cells:
             cell = ci.cell
             start, _ = cell.segment(t0, speed)
+            self._show_ended(ci, cell.ended_text(t0, speed, self._doc.duration))
             xa, xb = max(cell.x0, vx0), min(cell.x0 + cell.width, vx1)
             if xb > xa:
                 # Indices into the loaded samples: for a long recording only its current
