@@ -80,3 +80,16 @@ def swap_arms(rec: EcgRecord) -> EcgRecord:
         if name in col:
             sig[:, col[name]] = x
     return dataclasses.replace(rec, signal=sig.astype(np.float32))
+
+
+def swap_arm_leg(rec: EcgRecord) -> EcgRecord:
+    """What a cart records with the right-arm and left-leg electrodes swapped: I' = I - II (-III),
+    II' = -II, the other frontal leads recomputed from those, the chest leads unchanged."""
+    sig = np.array(rec.signal, dtype=np.float64, copy=True)
+    col = {n: j for j, n in enumerate(rec.lead_names)}
+    i, ii = sig[:, col["I"]].copy(), sig[:, col["II"]].copy()
+    sig[:, col["I"]], sig[:, col["II"]] = i - ii, -ii
+    for name, x in derive_limb_leads(i - ii, -ii).items():
+        if name in col:
+            sig[:, col[name]] = x
+    return dataclasses.replace(rec, signal=sig.astype(np.float32))

@@ -17,7 +17,7 @@ from leadsynth_core.measurement.electrodes import (
     MIRROR_R,
     SWAP_BACK_NOTE,
     SWAP_BACK_PREFIX,
-    ArmReversal,
+    ElectrodeReversal,
     arms_swapped_back,
     check_arm_electrodes,
     electrode_cautions,
@@ -34,7 +34,7 @@ def test_a_normal_heart_is_not_flagged() -> None:
 
 def test_swapped_arms_are_flagged_by_the_p_wave_and_qrs_of_lead_i() -> None:
     found = check_arm_electrodes(swap_arms(synthetic_record(einthoven=True)))
-    assert isinstance(found, ArmReversal)
+    assert isinstance(found, ElectrodeReversal)
     assert found.negative_waves == ("P", "QRS") and found.p_wave_measured
     assert found.areas_mv_ms["P"] < 0 and found.areas_mv_ms["QRS"] < 0
     assert "Arm electrodes possibly swapped" in found.text() and "lead I" in found.text()

@@ -16,7 +16,7 @@ from leadsynth_core import io as lsio
 from leadsynth_core.errors import LeadSynthError
 from leadsynth_core.io import RecordInfo
 from leadsynth_core.measurement.electrodes import (
-    ArmReversal,
+    ElectrodeReversal,
     electrode_cautions,
     swap_arm_electrodes,
     swap_back_step_of,
@@ -69,7 +69,7 @@ class RecordController(QObject):
         threshold_mb = self._long_threshold_mb()
         log.info("opening %s (key=%s)", p, key)
 
-        def work(progress: Progress, cancel: CancelToken) -> tuple[EcgRecord, RecordInfo | None, tuple[ArmReversal, ...]]:
+        def work(progress: Progress, cancel: CancelToken) -> tuple[EcgRecord, RecordInfo | None, tuple[ElectrodeReversal, ...]]:
             # A damaged HDF5 file can hang or crash libhdf5: it is checked in a child process
             # first (cached, so a file already checked when its key was chosen costs nothing).
             progress(0.0, f"checking {p.name}")
@@ -87,7 +87,7 @@ class RecordController(QObject):
             # Checked once per file, on its first ten seconds: a swapped cable is the recording's.
             return record, info if long else None, electrode_cautions(record)
 
-        def done(payload: tuple[EcgRecord, RecordInfo | None, tuple[ArmReversal, ...]]) -> None:
+        def done(payload: tuple[EcgRecord, RecordInfo | None, tuple[ElectrodeReversal, ...]]) -> None:
             record, info, cautions = payload
             preferred = self._preferred_inputs()
             inputs, note = choose_inputs(record, preferred) if preferred is not None else (None, "")

@@ -29,7 +29,7 @@ from .settings import GAINS_MM_MV, LAYOUTS, MODES, SPEEDS_MM_S, THEMES, Settings
 if TYPE_CHECKING:  # the models package imports torch: only for the type checker here
     from leadsynth_core.agreement import Agreement
     from leadsynth_core.io import RecordInfo
-    from leadsynth_core.measurement.electrodes import ArmReversal
+    from leadsynth_core.measurement.electrodes import ElectrodeReversal
     from leadsynth_core.models import ModelCard
 
     from .band import BandData
@@ -108,12 +108,12 @@ class ViewerDocument(QObject):
         self.band_message: str = ""
         #: What the electrode checks found on the open file (``measurement.electrode_cautions``),
         #: one sentence each: shown beside the traces and printed on the page.
-        self.cautions: tuple[ArmReversal, ...] = ()
+        self.cautions: tuple[ElectrodeReversal, ...] = ()
 
     # ----------------------------------------------------------------- writes
     def set_record(self, record: EcgRecord, path: Path | None, key: str | None = None, *,
                    long_info: RecordInfo | None = None, offset: int = 0,
-                   inputs: tuple[str, ...] | None = None, cautions: tuple[ArmReversal, ...] = ()) -> None:
+                   inputs: tuple[str, ...] | None = None, cautions: tuple[ElectrodeReversal, ...] = ()) -> None:
         """Open ``record``; with ``long_info`` it is the window at ``offset`` of a long file.
 
         ``inputs``: the measured-lead selection chosen for this file, set with the record

@@ -2,11 +2,12 @@
 whether its samples were changed after reading.
 
 A cable fault changes what every lead drawn below means (arm electrodes swapped: lead I
-upside down, the lateral leads synthesized from it mirrored), so it is said where the
+upside down, the lateral leads synthesized from it mirrored; right arm and left leg swapped:
+lead II upside down), so it is said where the
 reader looks, above the 12 leads, for as long as the file is open; the status bar's
 message fades after a few seconds.  The text comes from
 ``leadsynth_core.measurement.electrode_cautions`` (the same sentence the printed page and
-``leadsynth synthesize`` carry).  Beside it one button swaps the arm electrodes back
+``leadsynth synthesize`` carry).  Beside an arm-electrode caution one button swaps the arm electrodes back
 (``RecordController.swap_arms_back``; also Leads > Arm electrodes swapped: swap back).
 Once swapped back, the bar stays, in another colour, and says that the limb leads shown
 are not as recorded, with the button to show them as recorded again.
@@ -79,5 +80,7 @@ class CautionBar(QFrame):
         self.button.setText(AS_RECORDED_TEXT if swapped_back else SWAP_BACK_TEXT)
         self.button.setToolTip("Invert lead I and exchange II with III and aVR with aVL, or undo that; the "
                                "synthesis runs again from the corrected leads")
-        self.button.setVisible(rec is not None and "I" in rec.lead_names)
+        # The button undoes an arm swap only: shown for that caution, or to go back to the recording.
+        self.button.setVisible(rec is not None and "I" in rec.lead_names
+                               and (swapped_back or any(c.arms for c in cautions)))
         self.setVisible(bool(lines))

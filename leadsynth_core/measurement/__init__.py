@@ -5,8 +5,9 @@ points, global and per-lead values, each lead with its provenance; ``measurable=
 the reason when nothing can be delineated) and ``compare_measurements(truth, synthesized)``
 (differences and clinically meaningful disagreement flags); ``compare_with_device`` puts
 the global values beside the cart's own (``metadata["device_report"]``);
-``check_arm_electrodes`` / ``electrode_cautions`` flag a suspected swap of the arm electrodes and
-``swap_arm_electrodes`` undoes one (exact for every lead).  Definitions in
+``check_arm_electrodes``, ``check_arm_leg_electrodes`` / ``electrode_cautions`` flag a suspected
+swap of the arm electrodes or of the right-arm and left-leg ones, and ``swap_arm_electrodes``
+undoes the first (exact for every lead).  Definitions in
 ``docs/measurements.md``.
 """
 
@@ -15,9 +16,10 @@ from .compare import Comparison, compare_measurements, transition_zone
 from .delineate import DelineationSettings, Fiducials
 from .device import DeviceRow, compare_with_device, device_values
 from .electrodes import (
-           ArmReversal,
+           ElectrodeReversal,
            arms_swapped_back,
            check_arm_electrodes,
+           check_arm_leg_electrodes,
            electrode_cautions,
            swap_arm_electrodes,
 )
@@ -27,4 +29,4 @@ from .result import GLOBAL_KEYS, LEAD_KEYS, LeadMeasurement, Measurements
 __all__ = ["measure_record", "Measurements", "LeadMeasurement", "Fiducials", "DelineationSettings",
            "NotMeasurable", "compare_measurements", "Comparison", "transition_zone", "WINDOW_S",
            "GLOBAL_KEYS", "LEAD_KEYS", "DeviceRow", "compare_with_device", "device_values",
-           "check_arm_electrodes", "electrode_cautions", "ArmReversal", "swap_arm_electrodes", "arms_swapped_back"]
+           "check_arm_electrodes", "check_arm_leg_electrodes", "electrode_cautions", "ElectrodeReversal", "swap_arm_electrodes", "arms_swapped_back"]

@@ -30,6 +30,12 @@ alike.  So, with the lateral lead: no caution when lead I's median beat resemble
 negative and the beat is a clear mirror image (r below :data:`MIRROR_R`), even with an
 upright P or T wave, which the limb leads alone cannot tell from an axis.  Between the two
 (some hearts' lead I looks like no chest lead) the limb-lead rule decides alone.
+
+The right-arm and left-leg electrodes swapped invert lead II instead (the device records -II
+as lead II, -III as lead I and -I as lead III; aVR and aVF trade places, aVL and the chest leads
+stay).  The same rule on lead II's median beat, with the same lateral comparison (the true II
+looks like V6 in nearly every heart), flags it (:func:`check_arm_leg_electrodes`): the two
+checks are one procedure applied to the lead each swap inverts (:data:`INVERTED_LEAD`).
 """
 
 from __future__ import annotations
@@ -44,14 +50,23 @@ from ..leads import CHEST_LEADS, STANDARD_LEADS, derive_limb_leads
 from ..record import EcgRecord, Provenance
 from .engine import WINDOW_S, measure_record
 from .globals import MIN_AREA_MV_MS, wave_area, wave_spans
+from .result import Measurements
 
-__all__ = ["ArmReversal", "check_arm_electrodes", "electrode_cautions", "swap_arm_electrodes",
+__all__ = ["ElectrodeReversal", "check_arm_electrodes", "check_arm_leg_electrodes", "electrode_cautions",
+           "swap_arm_electrodes", "INVERTED_LEAD", "ARM_LEG_REVERSAL_LEADS",
            "arms_swapped_back", "ARM_REVERSAL_LEADS", "LATERAL_LEADS", "MIRROR_R", "ALIKE_R", "SWAP_BACK_NOTE",
            "SWAP_BACK_PREFIX", "swap_back_step", "swap_back_step_of"]
 
 #: What a swap of the arm electrodes makes wrong: the measured lead I and every frontal lead
 #: derived from it (lead II, if measured, then holds III).
 ARM_REVERSAL_LEADS: tuple[str, ...] = ("I", "II", "III", "aVR", "aVL")
+
+#: What a swap of the right-arm and left-leg electrodes makes wrong: every frontal lead but aVL
+#: (lead I then holds -III, II holds -II, III holds -I, aVR and aVF trade places).
+ARM_LEG_REVERSAL_LEADS: tuple[str, ...] = ("I", "II", "III", "aVR", "aVF")
+
+#: The swapped pair of electrodes -> the lead the swap turns upside down, which each check reads.
+INVERTED_LEAD: dict[tuple[str, str], str] = {("RA", "LA"): "I", ("RA", "LL"): "II"}
 
 #: The measured chest leads the check compares lead I with, first found used: lateral leads
 #: look like lead I in nearly every heart and a swap of the arm electrodes leaves them alone.
@@ -69,22 +84,35 @@ ALIKE_R = 0.3
 
 
 @dataclasses.dataclass(frozen=True)
-class ArmReversal:
-    """A suspected swap of the arm electrodes: the waves found net negative in lead I."""
+class ElectrodeReversal:
+    """A suspected swap of two limb electrodes: the waves found net negative in the lead the
+    swap inverts (lead I for the arms, lead II for the right arm and the left leg)."""
 
     #: E.g. ``("P", "QRS")`` or ``("QRS", "T")`` (no P wave measured).
     negative_waves: tuple[str, ...]
-    #: Net area of each wave in lead I (mV ms), ``None`` where the wave was not measured.
+    #: Net area of each wave in the inverted lead (mV ms), ``None`` where the wave was not measured.
     areas_mv_ms: dict[str, float | None]
     #: The stretch measured (s).
     window_s: tuple[float, float]
     #: The measured leads the beats were formed on: ``("I",)``, ``("I", "II")``, with the
     #: lateral chest lead last when one was measured (``("I", "II", "V6")``).
     leads: tuple[str, ...] = ("I", "II")
-    #: The measured lateral chest lead lead I was compared with (``None``: none measured).
+    #: The measured lateral chest lead the inverted lead was compared with (``None``: none measured).
     lateral: str | None = None
-    #: Correlation of the median beats of lead I and :attr:`lateral` (``None`` without one).
+    #: Correlation of the median beats of the inverted lead and :attr:`lateral` (``None`` without one).
     r_lateral: float | None = None
+    #: The two electrodes suspected swapped, a key of :data:`INVERTED_LEAD`.
+    electrodes: tuple[str, str] = ("RA", "LA")
+
+    @property
+    def lead(self) -> str:
+        """The lead the swap turns upside down and the check read: I (arms) or II (right arm, left leg)."""
+        return INVERTED_LEAD[self.electrodes]
+
+    @property
+    def arms(self) -> bool:
+        """Whether the two arm electrodes are the suspected pair (the swap the viewer can undo)."""
+        return self.electrodes == ("RA", "LA")
 
     @property
     def p_wave_measured(self) -> bool:
@@ -92,53 +120,83 @@ class ArmReversal:
 
     @property
     def mirrors_lateral(self) -> bool:
-        """Whether lead I was found the mirror image of the measured lateral chest lead."""
+        """Whether the inverted lead was found the mirror image of the measured lateral chest lead."""
         return self.r_lateral is not None and self.r_lateral < MIRROR_R
 
     def short_text(self) -> str:
         """One printed line: ``"CAUTION: arm electrodes possibly swapped (P and QRS negative in lead I) ..."``."""
         waves = " and ".join(self.negative_waves)
         mirror = f", mirrors {self.lateral}" if self.mirrors_lateral else ""
-        return (f"CAUTION: arm electrodes possibly swapped ({waves} negative in lead I{mirror}): I, III, aVR, "
-                "aVL and the leads synthesized from I may be wrong")
+        if self.arms:
+            return (f"CAUTION: arm electrodes possibly swapped ({waves} negative in lead I{mirror}): I, III, aVR, "
+                    "aVL and the leads synthesized from I may be wrong")
+        # Carts print this pair as "RA/LL"; the page's line has room for no more.
+        return (f"CAUTION: RA/LL electrodes possibly swapped ({waves} negative in lead II{mirror}): I, II, III, aVR, "
+                "aVF and the synthesized leads may be wrong")
 
     def text(self) -> str:
         """The full caution, for the viewer and the command line (the page prints :meth:`short_text`)."""
         waves = " and ".join(self.negative_waves)
+        lead = self.lead
         if self.mirrors_lateral:
-            why = (f"; lead I is the mirror image of the measured {self.lateral} (r = {self.r_lateral:.2f}), a "
-                   "chest lead the arm cables do not affect")
+            why = (f"; lead {lead} is the mirror image of the measured {self.lateral} (r = {self.r_lateral:.2f}), "
+                   "a chest lead the limb cables do not affect")
         elif not self.p_wave_measured:
             why = " (no P wave measured; an extreme axis reads alike)"
+        elif not self.arms:
+            why = " (a low atrial rhythm with a left axis reads alike)"
         else:
             why = ""
-        # With II measured, II holds the true III and the frontal leads derived from the pair are wrong too.
-        wrong = ("lead I as measured, III, aVR and aVL derived from it" if "II" in self.leads
-                 else "lead I as measured")
-        return (f"Arm electrodes possibly swapped: {waves} negative in lead I{why}. If so, {wrong} and every "
-                "lead synthesized from it are wrong; check the right- and left-arm electrodes (or the wrist "
-                "the watch is worn on).")
+        if self.arms:
+            # With II measured, II holds the true III and the frontal leads derived from the pair are wrong too.
+            wrong = ("lead I as measured, III, aVR and aVL derived from it" if "II" in self.leads
+                     else "lead I as measured")
+            return (f"Arm electrodes possibly swapped: {waves} negative in lead I{why}. If so, {wrong} and every "
+                    "lead synthesized from it are wrong; check the right- and left-arm electrodes (or the wrist "
+                    "the watch is worn on).")
+        # Lead II is always measured here (the check reads it); I only sometimes.
+        wrong = ("leads I and II as measured, III, aVR and aVF derived from them" if "I" in self.leads
+                 else "lead II as measured")
+        return (f"Right-arm and left-leg electrodes possibly swapped: {waves} negative in lead II{why}. If so, "
+                f"{wrong} and every lead synthesized from them are wrong (aVL is right); check the right-arm "
+                "and left-leg electrodes.")
 
 
 def check_arm_electrodes(record: EcgRecord, *, start_s: float = 0.0,
-                         duration_s: float | None = WINDOW_S) -> ArmReversal | None:
+                         duration_s: float | None = WINDOW_S) -> ElectrodeReversal | None:
     """The suspected arm-electrode swap of ``record``, or ``None``.
 
     ``None`` also when the record has no measured lead I or no measurable beat (flat,
     noise, paced): the check needs lead I's median beat.  The beats are formed on the
     measured I and, when measured, II (the configuration the rule was measured in).
     """
+    return _check_reversal(record, ("RA", "LA"), start_s, duration_s)
+
+
+def check_arm_leg_electrodes(record: EcgRecord, *, start_s: float = 0.0,
+                             duration_s: float | None = WINDOW_S) -> ElectrodeReversal | None:
+    """The suspected swap of the right-arm and left-leg electrodes of ``record``, or ``None``.
+
+    The arm check's rule on lead II (which that swap turns upside down), with the same
+    lateral comparison; needs a measured lead II.
+    """
+    return _check_reversal(record, ("RA", "LL"), start_s, duration_s)
+
+
+def _check_reversal(record: EcgRecord, electrodes: tuple[str, str], start_s: float,
+                    duration_s: float | None) -> ElectrodeReversal | None:
     def measured(name: str) -> bool:
         return name in record.lead_names and record.provenance_of(name) is Provenance.MEASURED
 
+    lead = INVERTED_LEAD[electrodes]
     names = [n for n in ("I", "II") if measured(n)]
-    if "I" not in names:
+    if lead not in names:
         return None
     m = measure_record(record.select(names), start_s=start_s, duration_s=duration_s)
     if not m.measurable or m.fiducials is None or m.median is None:
         return None
-    fid, lead_i, fs = m.fiducials, np.asarray(m.median)[:, 0], m.fs
-    areas = {w: wave_area(lead_i, lo, hi, fs) for w, (lo, hi) in wave_spans(fid).items()}
+    fid, beat, fs = m.fiducials, np.asarray(m.median)[:, names.index(lead)], m.fs
+    areas = {w: wave_area(beat, lo, hi, fs) for w, (lo, hi) in wave_spans(fid).items()}
 
     def negative(wave: str) -> bool:
         a = areas[wave]
@@ -150,10 +208,11 @@ def check_arm_electrodes(record: EcgRecord, *, start_s: float = 0.0,
     lateral = next((n for n in LATERAL_LEADS if measured(n)), None)
     # The waves are measured on beats formed on the limb leads alone (the rule as measured);
     # the comparison with the chest forms them again with the lateral lead, for its median.
-    r_lateral = None if lateral is None else _median_correlation(record, names, lateral, start_s, duration_s)
+    r_lateral = (None if lateral is None
+                 else _median_correlation(record, names, lead, lateral, start_s, duration_s))
     if r_lateral is not None and r_lateral > ALIKE_R:
-        return None  # lead I looks like the lateral chest lead: the heart, not the cables
-    if negative(other):
+        return None  # the lead looks like the lateral chest lead: the heart, not the cables
+    if negative(other) and (other == "P" or electrodes == ("RA", "LA") or _qrs_negative_in_i(m, names)):
         waves = ("P", "QRS") if other == "P" else ("QRS", "T")
     elif r_lateral is not None and r_lateral < MIRROR_R:
         waves = ("QRS",)
@@ -162,30 +221,63 @@ def check_arm_electrodes(record: EcgRecord, *, start_s: float = 0.0,
     rounded = {w: (None if a is None else round(a, 1)) for w, a in areas.items()}
     compared = lateral if r_lateral is not None else None  # a flat lateral lead compared nothing
     leads = tuple(names) + ((compared,) if compared else ())
-    return ArmReversal(waves, rounded, m.window_s, leads, compared, r_lateral)
+    return ElectrodeReversal(waves, rounded, m.window_s, leads, compared, r_lateral, electrodes)
 
 
-def _median_correlation(record: EcgRecord, names: list[str], lateral: str, start_s: float,
+def _qrs_negative_in_i(m: Measurements, names: list[str]) -> bool:
+    """Whether the QRS of lead I's median beat is net negative too (``False`` without lead I).
+
+    Without a P wave, a net negative QRS and T wave in lead II is also a left axis with
+    inferior T inversion (fold 9 as recorded: 9 of 800); the swap leaves the true -III as
+    lead I, negative in every heart with an axis beyond 30 degrees, while a left axis keeps
+    lead I upright.
+    """
+    if "I" not in names or m.fiducials is None or m.median is None:
+        return False
+    lo, hi = wave_spans(m.fiducials)["QRS"]
+    a = wave_area(np.asarray(m.median)[:, names.index("I")], lo, hi, m.fs)
+    return a is not None and a < -MIN_AREA_MV_MS["QRS"]
+
+
+def _median_correlation(record: EcgRecord, names: list[str], lead: str, lateral: str, start_s: float,
                         duration_s: float | None) -> float | None:
-    """Correlation of the median beats of lead I and ``lateral`` (``None``: not measurable, or flat)."""
+    """Correlation of the median beats of ``lead`` and ``lateral`` (``None``: not measurable, or flat)."""
     m = measure_record(record.select([*names, lateral]), start_s=start_s, duration_s=duration_s)
     if not m.measurable or m.median is None:
         return None
     median = np.asarray(m.median)
     with np.errstate(invalid="ignore", divide="ignore"):  # a flat lead has no correlation
-        r = float(np.corrcoef(median[:, 0], median[:, -1])[0, 1])
+        r = float(np.corrcoef(median[:, names.index(lead)], median[:, -1])[0, 1])
     return round(r, 2) if np.isfinite(r) else None
 
 
 def electrode_cautions(record: EcgRecord, *, start_s: float = 0.0,
-                       duration_s: float | None = WINDOW_S) -> tuple[ArmReversal, ...]:
+                       duration_s: float | None = WINDOW_S) -> tuple[ElectrodeReversal, ...]:
     """What the electrode checks found on ``record`` (empty: nothing), each with its
-    :meth:`~ArmReversal.text` and printed :meth:`~ArmReversal.short_text`.
+    :meth:`~ElectrodeReversal.text` and printed :meth:`~ElectrodeReversal.short_text`.
 
-    The one list the viewer, the printed page and ``leadsynth synthesize`` show.
+    The one list the viewer, the printed page and ``leadsynth synthesize`` show.  At most one
+    swap is named: see :func:`_likelier`.
     """
-    found = check_arm_electrodes(record, start_s=start_s, duration_s=duration_s)
-    return () if found is None else (found,)
+    found = [c for c in (check_arm_electrodes(record, start_s=start_s, duration_s=duration_s),
+                         check_arm_leg_electrodes(record, start_s=start_s, duration_s=duration_s)) if c is not None]
+    return (_likelier(*found),) if len(found) == 2 else tuple(found)
+
+
+def _likelier(arms: ElectrodeReversal, arm_leg: ElectrodeReversal) -> ElectrodeReversal:
+    """The one of two cautions that fired on the same record whose inverted lead is the more negative.
+
+    Both fire when leads I and II are both negative.  Each swap, undone, must leave a heart
+    whose P wave (axis 0 to 75 degrees) is upright in I and II: undoing the arm swap gives
+    II - I as lead II, undoing the other gives I - II as lead I, so exactly one of the two does,
+    the one that inverts the lead with the more negative P wave.  The chest says it more
+    directly when measured (the lead that mirrors V6 more), and without a P wave the QRS
+    areas decide in the same way.
+    """
+    if arms.r_lateral is not None and arm_leg.r_lateral is not None:
+        return arms if arms.r_lateral <= arm_leg.r_lateral else arm_leg
+    wave = "P" if arms.p_wave_measured and arm_leg.p_wave_measured else "QRS"
+    return arms if (arms.areas_mv_ms[wave] or 0.0) <= (arm_leg.areas_mv_ms[wave] or 0.0) else arm_leg
 
 
 #: What swapping the arm electrodes does to each limb lead, as (recorded lead, sign): the

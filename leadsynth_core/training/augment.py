@@ -91,6 +91,19 @@ def swap_arm_electrodes(x: np.ndarray) -> np.ndarray:
     return out
 
 
+def swap_arm_leg_electrodes(x: np.ndarray) -> np.ndarray:
+    """The (8, L) crop a cart records when the right-arm and left-leg electrodes are swapped.
+
+    I' = LA - LL = -III = I - II and II' = RA - LL = -II; the chest leads stay (Wilson's
+    terminal is unchanged).  Used to measure the electrode check
+    (``scripts/experiments/eval_arm_reversal.py --fault arm-leg``).
+    """
+    out = x.copy()
+    out[_I] = x[_I] - x[_II]
+    out[_II] = -x[_II]
+    return out
+
+
 #: Short names of the augmentations that ``ModelSpec.skip_augmentations`` can switch off.
 AUGMENTATION_KEYS: tuple[str, ...] = ("gain", "lowpass", "wander", "noise", "powerline")
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from measurement_synth import swap_arms
+from measurement_synth import swap_arm_leg, swap_arms
 from PySide6.QtGui import QImage
 
 from app.render.page import FOOTER_EDGE_MM, footer_lines
@@ -42,6 +42,21 @@ def test_a_swapped_file_is_cautioned_and_a_normal_one_is_not(qtbot, make_window,
     qtbot.waitUntil(lambda: w.document.path is not None and w.document.path.name.startswith("as_recorded"))
     assert w.document.cautions == () and not w.caution_bar.isVisible()
     assert not footer_lines(w.document, w.view_state)[0].startswith("CAUTION")
+    assert not error_boxes
+
+
+def test_right_arm_and_left_leg_swapped_is_cautioned_without_the_arm_button(qtbot, make_window, shared_data: Path,
+                                                                            tmp_path: Path, error_boxes) -> None:
+    rec = read_record(shared_data / "ludb" / "data" / "1")
+    w = make_window()
+    w.open_path(write_record(swap_arm_leg(rec), tmp_path / "ra_ll"))
+    wait_synthesis(qtbot, w)
+    (caution,) = w.document.cautions
+    assert caution.electrodes == ("RA", "LL")
+    assert w.caution_bar.isVisible() and caution.text() in w.caution_bar.text()
+    assert w.caution_bar.text().count("\u26a0") == 1  # one swap named, not both
+    assert not w.caution_bar.button.isVisible()  # "Swap arm electrodes back" would not undo this one
+    assert footer_lines(w.document, w.view_state)[0] == caution.short_text()
     assert not error_boxes
 
 
