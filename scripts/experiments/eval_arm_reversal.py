@@ -2,9 +2,10 @@
 
 ``--fault arms`` (default): the arm-electrode check.  ``--fault arm-leg``: the check for the
 right-arm and left-leg electrodes swapped (``check_arm_leg_electrodes``; the swap applied is
-``training.augment.swap_arm_leg_electrodes``, I -> I - II, II -> -II), in the same table, plus
-what the viewer shows (``electrode_cautions``, which names at most one swap) on the swapped
-recordings: the share named correctly, and the share named as an arm swap instead.
+``training.augment.swap_arm_leg_electrodes``, I -> I - II, II -> -II), in the same table.  The
+last column, with lead II: what the viewer shows (``electrode_cautions``, which names at most
+one swap) on the swapped recordings, the share named correctly and the share named as the
+other swap.
 
 ``leadsynth_core.measurement.electrodes.check_arm_electrodes`` on PTB-XL fold 9 (the seeded
 selection sample of ``finalize_big.fold9_sample``) and on every CinC 2011 recording of the
@@ -111,10 +112,11 @@ def main() -> int:
         _shared(a.shared, check)
     sets = {"PTB-XL fold 9": fold9_sample(a.cache, a.fold9),
             "CinC 2011": np.load(a.cache / "cinc2011.npz")["leads"].astype(np.float32)}
-    extra = " | swapped: named so by the viewer / named an arm swap" if a.fault == "arm-leg" else ""
+    other = "an arm swap" if a.fault == "arm-leg" else "an RA/LL swap"
+    extra = f" | swapped: named so by the viewer / named {other}"
     print(f"| source | leads | records | flagged as recorded | flagged with the electrodes swapped | of which P+QRS "
           f"| flagged as recorded with r({lead}, V6) < -0.3{extra} |")
-    print("|---|---|---|---|---|---|---|" + ("---|" if extra else ""))
+    print("|---|---|---|---|---|---|---|---|")
     row = ROWS[lead]
     for name, arr in sets.items():
         # The swaps work on model-space rows I, II, V1..V6 (C, T).
@@ -126,9 +128,12 @@ def main() -> int:
             f0, _ = _flags(arr, leads, check)
             f1, form1 = _flags(swapped, leads, check)
             named = ""
-            if extra:
-                right, arms = _named(swapped, leads)
-                named = f" {right:.1%} / {arms:.1%} |"
+            if "II" in leads:  # the viewer names one swap of the two it checks
+                arm_leg, arms = _named(swapped, leads)
+                right, wrong = (arm_leg, arms) if a.fault == "arm-leg" else (arms, arm_leg)
+                named = f" {right:.1%} / {wrong:.1%} |"
+            elif extra:
+                named = " |"
             print(f"| {name} | {','.join(leads)} | {len(arr)} | {f0.mean():.1%} ({f0.sum()}) | "
                   f"{f1.mean():.1%} | {np.mean(form1 == 1):.1%} | {np.sum(f0 & (r_v6 < -0.3))} of {f0.sum()} |{named}",
                   flush=True)
