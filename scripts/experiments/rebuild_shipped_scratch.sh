@@ -73,10 +73,11 @@ why="whole-source hold-out of the correlation-term recipe (I,II trained from scr
 # arm electrodes swapped (--arm-swap 0.05; docs/models.md, "Arm electrodes swapped") -> runs/armsw/final.
 # Ninth round (2026-12-03, evening): I,II,V2,V4 and lead I with a fiftieth of the crops swapped
 # (--arm-swap 0.02; docs/models.md, "A smaller swap share") -> runs/armsw02/final; tenth round
-# (2026-12-03, night): I,II at the same 0.02 -> runs/armsw02/final.
+# (2026-12-03, night): I,II at the same 0.02 -> runs/armsw02/final; eleventh round (2026-12-03, late):
+# I,II,V3 at 0.02 too ("I,II,V3 with the swap prior") -> runs/armsw02/final.
 # Each lead set's recipe (lead set, linear share, options): scripts/experiments/recipes.sh.
 source scripts/experiments/recipes.sh
-declare -A ship_out=([i-ii-v2-v4]=runs/armsw02 [i-ii-v3]=runs/pcccs3 [i-ii-v4]=runs/armsw [i-ii]=runs/armsw02 [i]=runs/armsw02)
+declare -A ship_out=([i-ii-v2-v4]=runs/armsw02 [i-ii-v3]=runs/armsw02 [i-ii-v4]=runs/armsw [i-ii]=runs/armsw02 [i]=runs/armsw02)
 for slug in $RECIPE_SLUGS; do
   recipe "$slug"
   out=${ship_out[$slug]}

@@ -11,7 +11,7 @@ recipe() {
   case $1 in
     i-ii-v2-v4) recipe_set="I,II,V2,V4"; recipe_alpha=0.1; recipe_extra="--pcc-weight 2.0 --arm-swap 0.02" ;;
     i-ii-v4) recipe_set="I,II,V4"; recipe_alpha=0.1; recipe_extra="--pcc-weight 2.0 --chest-shift 0.35 --arm-swap 0.05" ;;
-    i-ii-v3) recipe_set="I,II,V3"; recipe_alpha=0.1; recipe_extra="--pcc-weight 0.5 --chest-shift 0.35" ;;
+    i-ii-v3) recipe_set="I,II,V3"; recipe_alpha=0.1; recipe_extra="--pcc-weight 0.5 --chest-shift 0.35 --arm-swap 0.02" ;;
     i-ii) recipe_set="I,II"; recipe_alpha=0.1; recipe_extra="--pcc-weight 2.0 --arm-swap 0.02" ;;
     i) recipe_set="I"; recipe_alpha=0; recipe_extra="--pcc-weight 2.0 --pcc-derived --arm-swap 0.02" ;;
     *) echo "unknown lead set '$1'; valid: $RECIPE_SLUGS" >&2; return 2 ;;
