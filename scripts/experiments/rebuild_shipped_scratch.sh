@@ -7,7 +7,7 @@
 #   bash scripts/experiments/rebuild_shipped_scratch.sh CACHE      (CACHE: the model-space arrays
 #   of scripts/experiments/finetune_big.py, e.g. /work/data_ext/cache)
 # Results: runs/full/final (6000 steps), runs/long/final (12,000), runs/long3/final (18,000),
-# runs/anyL/final (any-subset) and the final/ of each folder of ship_out below (the dedicated models
+# runs/any_rx/final (any-subset) and the final/ of each folder of ship_out below (the dedicated models
 # with the correlation term: shipped); copy the shipped ones into resources/models, then
 # python -m leadsynth_core.uncertainty.calibrate on their ids.  About 17 minutes per model and
 # stage on one thread; two stages side by side on 2 cores.  Since 2026-12-01 every shipped
@@ -53,6 +53,14 @@ fi
 [ -f runs/anyL/e/anysubset.json ] || .venv/bin/python scripts/experiments/finetune_big.py "$base" \
   --out runs/anyL/e --cache "$cache" --steps 10000 --lr 5e-4 --threads 1 --seed 0 --resume
 .venv/bin/python scripts/experiments/finalize_big.py runs/anyL/e --cache "$cache" --out runs/anyL/final
+# Its fifth round (2026-12-03, late; docs/models.md, "The any-subset model with the dedicated
+# recipe"): from runs/anyL/final, 12,000 steps with the dedicated models' correlation term,
+# chest shift and arm swaps -> runs/any_rx/final (shipped; the round was added to the shipped
+# card's description by hand: its training.continued.command holds the exact command).
+[ -f runs/any_rx/e/anysubset.json ] || .venv/bin/python scripts/experiments/finetune_big.py runs/anyL/final/anysubset.json \
+  --out runs/any_rx/e --cache "$cache" --steps 12000 --lr 5e-4 --threads 1 --seed 0 --resume \
+  --pcc-weight 2.0 --chest-shift 0.35 --arm-swap 0.02
+.venv/bin/python scripts/experiments/finalize_big.py runs/any_rx/e --cache "$cache" --out runs/any_rx/final
 
 # Every dedicated model since 2026-12-01 (second round): from the same start, one 12,000-step
 # schedule with the correlation term in the loss (docs/models.md, "A correlation term in the
