@@ -22,7 +22,8 @@ from leadsynth_core.record import Provenance
 from ..render import band_style
 from ..render.theme import theme
 from ..state.document import ViewerDocument, ViewState
-from .ecg_grid import CellItems, EcgGridView
+from .cell_items import CellItems
+from .ecg_grid import EcgGridView
 
 __all__ = ["BandOverlay"]
 

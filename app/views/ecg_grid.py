@@ -10,7 +10,6 @@ pixel, so a 24-hour file pans as smoothly as a 10-second one.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from collections.abc import Callable
 
@@ -37,6 +36,7 @@ from ..render.paper_grid import PaperGridItem
 from ..render.theme import Theme, theme
 from ..state import paper
 from ..state.document import LeadDisplay, ViewerDocument, ViewState, fmt_hms
+from .cell_items import CellItems
 from .screen_scale import physical_px_per_mm
 
 log = logging.getLogger(__name__)
@@ -49,26 +49,6 @@ HEADER_MM = 10.0
 SCREEN_PEN_PX = 1.0
 #: Time-scroll resolution (scroll bar units per second).
 SCROLL_UNITS_PER_S = 100
-
-
-@dataclasses.dataclass
-class CellItems:
-    """The graphics items of one cell (public: tests and exports read them)."""
-
-    cell: paper.Cell
-    display: LeadDisplay
-    trace: pg.PlotDataItem | None
-    truth: pg.PlotDataItem | None
-    fill: QGraphicsPathItem | None
-    label: pg.TextItem | None  # None only while the cell is being built
-    badge: pg.TextItem | None
-    tint: QGraphicsRectItem | None
-    #: Parent of trace, truth and fill that clips them to the cell's row, so that a tall
-    #: complex never draws over the neighbouring rows and their labels (12x1 layouts).
-    clip: QGraphicsRectItem | None = None
-    #: "recording ends at ... s", shown while the cell starts after the recording's end
-    #: (:meth:`paper.Cell.ended_text`); made the first time it is needed.
-    ended: pg.TextItem | None = None
 
 
 class EcgGridView(QWidget):

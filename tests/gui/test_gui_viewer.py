@@ -10,7 +10,7 @@ import pytest
 
 from app.shell.main_window import MainWindow
 from app.state.document import ViewerDocument
-from app.views.ecg_grid import CellItems
+from app.views.cell_items import CellItems
 from app.views.lead_picker import PRESETS
 from leadsynth_core import metrics
 from leadsynth_core.io import read_record, write_record
