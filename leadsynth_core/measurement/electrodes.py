@@ -53,17 +53,13 @@ from .globals import MIN_AREA_MV_MS, wave_area, wave_spans
 from .result import Measurements
 
 __all__ = ["ElectrodeReversal", "check_arm_electrodes", "check_arm_leg_electrodes", "electrode_cautions",
-           "swap_arm_electrodes", "INVERTED_LEAD", "ARM_LEG_REVERSAL_LEADS",
+           "swap_arm_electrodes", "INVERTED_LEAD",
            "arms_swapped_back", "ARM_REVERSAL_LEADS", "LATERAL_LEADS", "MIRROR_R", "ALIKE_R", "SWAP_BACK_NOTE",
            "SWAP_BACK_PREFIX", "swap_back_step", "swap_back_step_of"]
 
 #: What a swap of the arm electrodes makes wrong: the measured lead I and every frontal lead
 #: derived from it (lead II, if measured, then holds III).
 ARM_REVERSAL_LEADS: tuple[str, ...] = ("I", "II", "III", "aVR", "aVL")
-
-#: What a swap of the right-arm and left-leg electrodes makes wrong: every frontal lead but aVL
-#: (lead I then holds -III, II holds -II, III holds -I, aVR and aVF trade places).
-ARM_LEG_REVERSAL_LEADS: tuple[str, ...] = ("I", "II", "III", "aVR", "aVF")
 
 #: The swapped pair of electrodes -> the lead the swap turns upside down, which each check reads.
 INVERTED_LEAD: dict[tuple[str, str], str] = {("RA", "LA"): "I", ("RA", "LL"): "II"}
