@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 import numpy as np
 
@@ -69,27 +70,24 @@ def synthetic_record(duration_s: float = 10.0, *, fs: float = FS, rr_s: float = 
     return EcgRecord(sig.astype(np.float32), fs, STANDARD_LEADS, source="synthetic")
 
 
-def swap_arms(rec: EcgRecord) -> EcgRecord:
-    """What a cart records with the right- and left-arm electrodes swapped: I' = -I, II' = II - I,
-    the other frontal leads recomputed from those, the chest leads unchanged."""
+def _recable(rec: EcgRecord, limb: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]) -> EcgRecord:
+    """``rec`` with leads I and II replaced by ``limb(I, II)``, the other frontal leads recomputed
+    from those and the chest leads unchanged (Wilson's terminal does not move)."""
     sig = np.array(rec.signal, dtype=np.float64, copy=True)
     col = {n: j for j, n in enumerate(rec.lead_names)}
-    i, ii = sig[:, col["I"]].copy(), sig[:, col["II"]].copy()
-    sig[:, col["I"]], sig[:, col["II"]] = -i, ii - i
-    for name, x in derive_limb_leads(-i, ii - i).items():
+    new_i, new_ii = limb(sig[:, col["I"]].copy(), sig[:, col["II"]].copy())
+    sig[:, col["I"]], sig[:, col["II"]] = new_i, new_ii
+    for name, x in derive_limb_leads(new_i, new_ii).items():
         if name in col:
             sig[:, col[name]] = x
     return dataclasses.replace(rec, signal=sig.astype(np.float32))
+
+
+def swap_arms(rec: EcgRecord) -> EcgRecord:
+    """What a cart records with the right- and left-arm electrodes swapped: I' = -I, II' = II - I."""
+    return _recable(rec, lambda i, ii: (-i, ii - i))
 
 
 def swap_arm_leg(rec: EcgRecord) -> EcgRecord:
-    """What a cart records with the right-arm and left-leg electrodes swapped: I' = I - II (-III),
-    II' = -II, the other frontal leads recomputed from those, the chest leads unchanged."""
-    sig = np.array(rec.signal, dtype=np.float64, copy=True)
-    col = {n: j for j, n in enumerate(rec.lead_names)}
-    i, ii = sig[:, col["I"]].copy(), sig[:, col["II"]].copy()
-    sig[:, col["I"]], sig[:, col["II"]] = i - ii, -ii
-    for name, x in derive_limb_leads(i - ii, -ii).items():
-        if name in col:
-            sig[:, col[name]] = x
-    return dataclasses.replace(rec, signal=sig.astype(np.float32))
+    """What a cart records with the right-arm and left-leg electrodes swapped: I' = I - II (-III), II' = -II."""
+    return _recable(rec, lambda i, ii: (i - ii, -ii))

@@ -41,6 +41,7 @@ checks are one procedure applied to the lead each swap inverts (:data:`INVERTED_
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -50,7 +51,6 @@ from ..leads import CHEST_LEADS, STANDARD_LEADS, derive_limb_leads
 from ..record import EcgRecord, Provenance
 from .engine import WINDOW_S, measure_record
 from .globals import MIN_AREA_MV_MS, wave_area, wave_spans
-from .result import Measurements
 
 __all__ = ["ElectrodeReversal", "check_arm_electrodes", "check_arm_leg_electrodes", "electrode_cautions",
            "swap_arm_electrodes", "INVERTED_LEAD",
@@ -166,7 +166,7 @@ def check_arm_electrodes(record: EcgRecord, *, start_s: float = 0.0,
     noise, paced): the check needs lead I's median beat.  The beats are formed on the
     measured I and, when measured, II (the configuration the rule was measured in).
     """
-    return _check_reversal(record, ("RA", "LA"), start_s, duration_s)
+    return _check_reversal(_Beats(record, start_s, duration_s), ("RA", "LA"))
 
 
 def check_arm_leg_electrodes(record: EcgRecord, *, start_s: float = 0.0,
@@ -176,75 +176,81 @@ def check_arm_leg_electrodes(record: EcgRecord, *, start_s: float = 0.0,
     The arm check's rule on lead II (which that swap turns upside down), with the same
     lateral comparison; needs a measured lead II.
     """
-    return _check_reversal(record, ("RA", "LL"), start_s, duration_s)
+    return _check_reversal(_Beats(record, start_s, duration_s), ("RA", "LL"))
 
 
-def _check_reversal(record: EcgRecord, electrodes: tuple[str, str], start_s: float,
-                    duration_s: float | None) -> ElectrodeReversal | None:
-    def measured(name: str) -> bool:
-        return name in record.lead_names and record.provenance_of(name) is Provenance.MEASURED
+class _Beats:
+    """The median beats the checks read, measured once per record and stretch however many
+    checks read them: on the measured I and II (the rule as measured), and, only when a check
+    gets that far, again with the measured lateral chest lead for its correlation."""
 
+    def __init__(self, record: EcgRecord, start_s: float, duration_s: float | None) -> None:
+        def measured(name: str) -> bool:
+            return name in record.lead_names and record.provenance_of(name) is Provenance.MEASURED
+
+        self._record, self._start_s, self._duration_s = record, start_s, duration_s
+        self.names = [n for n in ("I", "II") if measured(n)]
+        self.lateral = next((n for n in LATERAL_LEADS if measured(n)), None)
+        m = (measure_record(record.select(self.names), start_s=start_s, duration_s=duration_s)
+             if self.names else None)
+        self.limb = m if m is not None and m.measurable and m.fiducials is not None and m.median is not None else None
+
+    def areas(self, lead: str) -> dict[str, float | None]:
+        """Net area of each wave of ``lead``'s median beat (mV ms; ``None``: wave not measured)."""
+        m = self.limb
+        assert m is not None and m.fiducials is not None and m.median is not None
+        beat = np.asarray(m.median)[:, self.names.index(lead)]
+        return {w: wave_area(beat, lo, hi, m.fs) for w, (lo, hi) in wave_spans(m.fiducials).items()}
+
+    @functools.cached_property
+    def _with_lateral(self) -> np.ndarray | None:
+        m = measure_record(self._record.select([*self.names, self.lateral]), start_s=self._start_s,
+                           duration_s=self._duration_s)
+        return np.asarray(m.median) if m.measurable and m.median is not None else None
+
+    def r_lateral(self, lead: str) -> float | None:
+        """Correlation of the median beats of ``lead`` and the lateral lead (``None``: none
+        measured, not measurable, or flat)."""
+        if self.lateral is None or (median := self._with_lateral) is None:
+            return None
+        with np.errstate(invalid="ignore", divide="ignore"):  # a flat lead has no correlation
+            r = float(np.corrcoef(median[:, self.names.index(lead)], median[:, -1])[0, 1])
+        return round(r, 2) if np.isfinite(r) else None
+
+
+def _negative(areas: dict[str, float | None], wave: str) -> bool:
+    a = areas[wave]
+    return a is not None and a < -MIN_AREA_MV_MS[wave]
+
+
+def _check_reversal(beats: _Beats, electrodes: tuple[str, str]) -> ElectrodeReversal | None:
     lead = INVERTED_LEAD[electrodes]
-    names = [n for n in ("I", "II") if measured(n)]
-    if lead not in names:
+    if lead not in beats.names or beats.limb is None:
         return None
-    m = measure_record(record.select(names), start_s=start_s, duration_s=duration_s)
-    if not m.measurable or m.fiducials is None or m.median is None:
-        return None
-    fid, beat, fs = m.fiducials, np.asarray(m.median)[:, names.index(lead)], m.fs
-    areas = {w: wave_area(beat, lo, hi, fs) for w, (lo, hi) in wave_spans(fid).items()}
-
-    def negative(wave: str) -> bool:
-        a = areas[wave]
-        return a is not None and a < -MIN_AREA_MV_MS[wave]
-
-    if not negative("QRS"):
+    areas = beats.areas(lead)
+    if not _negative(areas, "QRS"):
         return None
     other = "P" if areas["P"] is not None else "T"
-    lateral = next((n for n in LATERAL_LEADS if measured(n)), None)
     # The waves are measured on beats formed on the limb leads alone (the rule as measured);
     # the comparison with the chest forms them again with the lateral lead, for its median.
-    r_lateral = (None if lateral is None
-                 else _median_correlation(record, names, lead, lateral, start_s, duration_s))
+    r_lateral = beats.r_lateral(lead)
     if r_lateral is not None and r_lateral > ALIKE_R:
         return None  # the lead looks like the lateral chest lead: the heart, not the cables
-    if negative(other) and (other == "P" or electrodes == ("RA", "LA") or _qrs_negative_in_i(m, names)):
+    # Without a P wave, a net negative QRS and T wave in lead II is also a left axis with
+    # inferior T inversion (fold 9 as recorded: 9 of 800); the RA/LL swap leaves the true -III
+    # as lead I, negative in every heart with an axis beyond 30 degrees, while a left axis
+    # keeps lead I upright.  So for that swap the weaker form also needs a negative QRS in I.
+    if _negative(areas, other) and (other == "P" or electrodes == ("RA", "LA")
+                                    or ("I" in beats.names and _negative(beats.areas("I"), "QRS"))):
         waves = ("P", "QRS") if other == "P" else ("QRS", "T")
     elif r_lateral is not None and r_lateral < MIRROR_R:
         waves = ("QRS",)
     else:
         return None
     rounded = {w: (None if a is None else round(a, 1)) for w, a in areas.items()}
-    compared = lateral if r_lateral is not None else None  # a flat lateral lead compared nothing
-    leads = tuple(names) + ((compared,) if compared else ())
-    return ElectrodeReversal(waves, rounded, m.window_s, leads, compared, r_lateral, electrodes)
-
-
-def _qrs_negative_in_i(m: Measurements, names: list[str]) -> bool:
-    """Whether the QRS of lead I's median beat is net negative too (``False`` without lead I).
-
-    Without a P wave, a net negative QRS and T wave in lead II is also a left axis with
-    inferior T inversion (fold 9 as recorded: 9 of 800); the swap leaves the true -III as
-    lead I, negative in every heart with an axis beyond 30 degrees, while a left axis keeps
-    lead I upright.
-    """
-    if "I" not in names or m.fiducials is None or m.median is None:
-        return False
-    lo, hi = wave_spans(m.fiducials)["QRS"]
-    a = wave_area(np.asarray(m.median)[:, names.index("I")], lo, hi, m.fs)
-    return a is not None and a < -MIN_AREA_MV_MS["QRS"]
-
-
-def _median_correlation(record: EcgRecord, names: list[str], lead: str, lateral: str, start_s: float,
-                        duration_s: float | None) -> float | None:
-    """Correlation of the median beats of ``lead`` and ``lateral`` (``None``: not measurable, or flat)."""
-    m = measure_record(record.select([*names, lateral]), start_s=start_s, duration_s=duration_s)
-    if not m.measurable or m.median is None:
-        return None
-    median = np.asarray(m.median)
-    with np.errstate(invalid="ignore", divide="ignore"):  # a flat lead has no correlation
-        r = float(np.corrcoef(median[:, names.index(lead)], median[:, -1])[0, 1])
-    return round(r, 2) if np.isfinite(r) else None
+    compared = beats.lateral if r_lateral is not None else None  # a flat lateral lead compared nothing
+    leads = tuple(beats.names) + ((compared,) if compared else ())
+    return ElectrodeReversal(waves, rounded, beats.limb.window_s, leads, compared, r_lateral, electrodes)
 
 
 def electrode_cautions(record: EcgRecord, *, start_s: float = 0.0,
@@ -255,8 +261,8 @@ def electrode_cautions(record: EcgRecord, *, start_s: float = 0.0,
     The one list the viewer, the printed page and ``leadsynth synthesize`` show.  At most one
     swap is named: see :func:`_likelier`.
     """
-    found = [c for c in (check_arm_electrodes(record, start_s=start_s, duration_s=duration_s),
-                         check_arm_leg_electrodes(record, start_s=start_s, duration_s=duration_s)) if c is not None]
+    beats = _Beats(record, start_s, duration_s)  # both checks read the same median beats
+    found = [c for c in (_check_reversal(beats, pair) for pair in INVERTED_LEAD) if c is not None]
     return (_likelier(*found),) if len(found) == 2 else tuple(found)
 
 

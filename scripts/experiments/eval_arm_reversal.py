@@ -127,13 +127,11 @@ def main() -> int:
                 continue
             f0, _ = _flags(arr, leads, check)
             f1, form1 = _flags(swapped, leads, check)
-            named = ""
+            named = " |"  # lead I alone: the viewer can only name the arm swap
             if "II" in leads:  # the viewer names one swap of the two it checks
                 arm_leg, arms = _named(swapped, leads)
                 right, wrong = (arm_leg, arms) if a.fault == "arm-leg" else (arms, arm_leg)
                 named = f" {right:.1%} / {wrong:.1%} |"
-            elif extra:
-                named = " |"
             print(f"| {name} | {','.join(leads)} | {len(arr)} | {f0.mean():.1%} ({f0.sum()}) | "
                   f"{f1.mean():.1%} | {np.mean(form1 == 1):.1%} | {np.sum(f0 & (r_v6 < -0.3))} of {f0.sum()} |{named}",
                   flush=True)
