@@ -338,7 +338,7 @@ def score_recording(
     reference: str = DEFAULT_REFERENCE,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
-    swap_arms: bool = False,
+    swap_back: tuple[str, str] | None = None,
 ) -> Agreement:
     """Synthesize the record in ``src`` from ``inputs`` chunk by chunk and score it.
 
@@ -356,9 +356,9 @@ def score_recording(
     segment_s, reference
         As for :func:`segment_agreement`.  The high-pass runs over the chunk with its
         margins, so its edge transients never reach the scored samples.
-    swap_arms
-        Swap the arm electrodes back in every chunk read, the measured truth included
-        (:func:`leadsynth_core.measurement.swap_arm_electrodes`).
+    swap_back
+        Two limb electrodes to swap back in every chunk read, the measured truth included,
+        ``("RA", "LA")`` or ``("RA", "LL")`` (:func:`leadsynth_core.measurement.swap_electrodes`).
 
     Raises
     ------
@@ -402,10 +402,10 @@ def score_recording(
             b += 1
         a0, a1 = max(0, start - margin), min(n, stop + margin)
         window = read_window(src, a0, a1, key=key)
-        if swap_arms:
-            from .measurement.electrodes import swap_arm_electrodes
+        if swap_back is not None:
+            from .measurement.swap_back import swap_electrodes
 
-            window = swap_arm_electrodes(window)
+            window = swap_electrodes(window, swap_back)
         out = synthesize(window, measured, loaded, cancel=cancel)
         if sums is None:
             names = compared_leads(window, out)

@@ -44,7 +44,7 @@ def synthesize_file(
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
     uncertainty: bool = False,
-    swap_arms: bool = False,
+    swap_back: tuple[str, str] | None = None,
 ) -> Path:
     """Synthesize the 12-lead ECG of the record in ``src`` into the HDF5 file ``dst``.
 
@@ -64,10 +64,10 @@ def synthesize_file(
         Also write the calibrated band (``band_low``/``band_high``, see
         :mod:`leadsynth_core.uncertainty`), cross-faded between chunks like the
         synthesized leads.
-    swap_arms
-        Swap the arm electrodes back in every chunk read
-        (:func:`leadsynth_core.measurement.swap_arm_electrodes`; the file says so in its
-        audit trail).
+    swap_back
+        Two limb electrodes to swap back in every chunk read, ``("RA", "LA")`` or
+        ``("RA", "LL")`` (:func:`leadsynth_core.measurement.swap_electrodes`; the file says so
+        in its audit trail).  ``None``: the leads as recorded.
 
     Returns
     -------
@@ -107,10 +107,10 @@ def synthesize_file(
             stop = min(n, start + chunk)
             a, b = max(0, start - margin), min(n, stop + margin)
             window = read_window(src, a, b, key=key)
-            if swap_arms:
-                from .measurement.electrodes import swap_arm_electrodes
+            if swap_back is not None:
+                from .measurement.swap_back import swap_electrodes
 
-                window = swap_arm_electrodes(window)
+                window = swap_electrodes(window, swap_back)
             if calibration is not None:
                 from .uncertainty.band import synthesize_with_band
 

@@ -11,18 +11,12 @@ import pytest
 from measurement_synth import swap_arms, synthetic_record
 
 from leadsynth_core.cli import main
-from leadsynth_core.errors import MissingLeadError
 from leadsynth_core.io import read_record, write_record
 from leadsynth_core.measurement.electrodes import (
     MIRROR_R,
-    SWAP_BACK_NOTE,
-    SWAP_BACK_PREFIX,
     ElectrodeReversal,
-    arms_swapped_back,
     check_arm_electrodes,
     electrode_cautions,
-    swap_arm_electrodes,
-    swap_back_step,
 )
 from leadsynth_core.record import Provenance
 
@@ -165,85 +159,3 @@ def test_cautions_carry_a_printed_line_and_the_cli_prints_them(shared_data: Path
     assert "CAUTION" not in capsys.readouterr().out
     assert main(["measure", str(tmp_path / "as_recorded"), "--json", str(tmp_path / "m2.json")]) == 0
     assert json.loads((tmp_path / "m2.json").read_text())["cautions"] == []
-
-
-def test_swapping_back_undoes_a_swap_exactly_on_every_lead(shared_data: Path) -> None:
-    rec = read_record(shared_data / "ludb" / "data" / "1")
-    swapped = swap_arms(rec)
-    back = swap_arm_electrodes(swapped)
-    # The file stores its augmented leads rounded to 1 uV: the test's swap recomputes them.
-    np.testing.assert_allclose(back.signal, rec.signal, atol=1e-3)
-    assert back.lead_names == rec.lead_names and back.provenance == rec.provenance
-    assert arms_swapped_back(back) and back.processing == (SWAP_BACK_NOTE,)
-    assert f"processing:   {SWAP_BACK_NOTE}" in back.describe()
-    assert check_arm_electrodes(back) is None and check_arm_electrodes(swapped) is not None
-    # Its own inverse: twice is the record as read, the note gone again.
-    twice = swap_arm_electrodes(back)
-    np.testing.assert_allclose(twice.signal, swapped.signal, atol=1e-3)
-    assert not arms_swapped_back(twice) and twice.processing == () and "processing" not in twice.metadata
-
-
-@pytest.mark.parametrize("leads", [["I"], ["I", "II"], ["I", "II", "V2", "V4"], ["I", "III", "aVF"]])
-def test_swapping_back_with_fewer_limb_leads_uses_the_lead_algebra(leads: list[str]) -> None:
-    rec = synthetic_record(einthoven=True, noise_mv=0.0)  # noise would break the lead algebra
-    back = swap_arm_electrodes(swap_arms(rec).select(leads))
-    np.testing.assert_allclose(back.signal, rec.select(leads).signal, atol=2e-6)
-    # The audit trail names what was done to the leads this record has, and nothing else.
-    (step,) = back.processing
-    assert step == swap_back_step(leads) and step.startswith(SWAP_BACK_PREFIX)
-    expected = {("I",): "I = -I as recorded",
-                ("I", "II"): "I = -I as recorded, II = II - I as recorded",
-                ("I", "II", "V2", "V4"): "I = -I as recorded, II = II - I as recorded; chest leads as recorded",
-                ("I", "III", "aVF"): "I = -I as recorded, III = III + I as recorded"}
-    assert step.removeprefix(SWAP_BACK_PREFIX) == expected[tuple(leads)]
-
-
-def test_swapping_back_needs_lead_i() -> None:
-    with pytest.raises(MissingLeadError, match="needs lead I; the record has II, V2"):
-        swap_arm_electrodes(synthetic_record().select(["II", "V2"]))
-    with pytest.raises(MissingLeadError, match="aVR without aVL or lead II"):
-        swap_arm_electrodes(synthetic_record().select(["I", "aVR"]))
-
-
-@pytest.mark.parametrize("suffix", ["", ".h5", ".edf", ".dcm"])
-def test_cli_swaps_the_arms_back_and_every_output_says_so(shared_data: Path, tmp_path: Path, capsys,
-                                                          suffix: str) -> None:
-    rec = read_record(shared_data / "ludb" / "data" / "1")
-    src = write_record(swap_arms(rec), tmp_path / "swapped")
-    out = tmp_path / f"out{suffix}"
-    assert main(["synthesize", str(src), "--inputs", "I,II,V4", "--out", str(out), "--swap-arms"]) == 0
-    printed = capsys.readouterr().out
-    assert f"processing:  {SWAP_BACK_NOTE}" in printed and "CAUTION" not in printed
-    written = read_record(out if suffix else tmp_path / "out")
-    assert written.processing == (SWAP_BACK_NOTE,)  # kept by every writer, read back
-    for lead in ("I", "II", "III", "aVR", "aVL", "aVF", "V4"):  # measured or derived: as cabled right
-        np.testing.assert_allclose(written.signal[:, written.index(lead)], rec.signal[:, rec.index(lead)],
-                                   atol=0.01, err_msg=lead)  # EDF/DICOM store 16-bit samples
-
-
-def test_cli_measure_swaps_the_arms_back(shared_data: Path, tmp_path: Path, capsys) -> None:
-    src = write_record(swap_arms(read_record(shared_data / "ludb" / "data" / "1")), tmp_path / "swapped")
-    assert main(["measure", str(src), "--swap-arms", "--json", str(tmp_path / "m.json")]) == 0
-    doc = json.loads((tmp_path / "m.json").read_text())
-    assert doc["processing"] == [SWAP_BACK_NOTE] and doc["cautions"] == []
-    assert main(["measure", str(src), "--json", str(tmp_path / "m2.json")]) == 0
-    doc2 = json.loads((tmp_path / "m2.json").read_text())
-    assert doc2["processing"] == [] and len(doc2["cautions"]) == 1
-    # The frontal axis of the record as cabled right, not the swapped one.
-    assert abs(doc["axis_deg"]["qrs"] - doc2["axis_deg"]["qrs"]) > 60
-    capsys.readouterr()
-    assert main(["agreement", str(src), "--inputs", "I,II,V4", "--swap-arms"]) == 0
-    assert capsys.readouterr().out.startswith("processing: arm electrodes swapped back by software")
-
-
-def test_whole_file_scoring_swaps_each_chunk_back(shared_data: Path, tmp_path: Path) -> None:
-    from leadsynth_core.agreement import score_recording
-
-    rec = read_record(shared_data / "ludb" / "data" / "1")
-    src = write_record(swap_arms(rec), tmp_path / "swapped")
-    as_read = score_recording(src, "I,II,V4", chunk_s=5.0, margin_s=1.0)
-    back = score_recording(src, "I,II,V4", chunk_s=5.0, margin_s=1.0, swap_arms=True)
-    right = score_recording(write_record(rec, tmp_path / "right"), "I,II,V4", chunk_s=5.0, margin_s=1.0)
-    # Swapped back, the file scores as the correctly cabled one does.
-    np.testing.assert_allclose(back.whole["V6"]["pcc"], right.whole["V6"]["pcc"], atol=0.01)
-    assert back.whole["V6"]["pcc"] >= as_read.whole["V6"]["pcc"] - 0.01

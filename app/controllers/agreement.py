@@ -117,14 +117,14 @@ class AgreementController(QObject):
         if not self.can_score_whole():
             return
         path, key, inputs, card = doc.path, doc.key, doc.inputs, doc.model_card
-        segment_s, reference, swap_arms = self.segment_s, doc.score_reference, doc.arms_swapped_back
+        segment_s, reference, swap_back = self.segment_s, doc.score_reference, doc.electrodes_swapped_back
 
         def work(progress: Progress, cancel: CancelToken) -> Any:
             from leadsynth_core.agreement import score_recording
 
             use_inference_threads()
             return score_recording(path, inputs, card, key=key, segment_s=segment_s, reference=reference,
-                                   progress=progress, cancel=cancel, swap_arms=swap_arms)
+                                   progress=progress, cancel=cancel, swap_back=swap_back)
 
         self._start(work, f"scoring the whole recording with {card.name or card.id}")
 

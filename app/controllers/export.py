@@ -110,21 +110,22 @@ def record_writer(record: EcgRecord, path: Path, band: BandData | None = None
 
 
 def long_record_writer(src: Path, dst: Path, inputs: Sequence[str], model: object,
-                       key: str | None, *, uncertainty: bool = False, swap_arms: bool = False
+                       key: str | None, *, uncertainty: bool = False,
+                       swap_back: tuple[str, str] | None = None
                        ) -> Callable[[Callable[[float, str], None], CancelToken], Path]:
     """A worker task that streams the synthesis of a whole long recording to HDF5.
 
     The viewer holds one window only; :func:`leadsynth_core.streaming.synthesize_file`
     reads, synthesizes and writes chunk by chunk (bounded memory, atomic output), with the
-    band when ``uncertainty``, every chunk with its arm electrodes swapped back when
-    ``swap_arms`` (as the viewer shows it).
+    band when ``uncertainty``, every chunk with the limb electrodes ``swap_back`` names
+    swapped back (as the viewer shows it).
     """
 
     def work(progress: Callable[[float, str], None], cancel: CancelToken) -> Path:
         from leadsynth_core.streaming import synthesize_file  # imports torch: only when saving
 
         return Path(synthesize_file(src, dst, tuple(inputs), model, key=key, progress=progress, cancel=cancel,
-                                    uncertainty=uncertainty, swap_arms=swap_arms))
+                                    uncertainty=uncertainty, swap_back=swap_back))
 
     return work
 

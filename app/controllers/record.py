@@ -15,12 +15,8 @@ from PySide6.QtCore import QObject, Signal
 from leadsynth_core import io as lsio
 from leadsynth_core.errors import LeadSynthError
 from leadsynth_core.io import RecordInfo
-from leadsynth_core.measurement.electrodes import (
-    ElectrodeReversal,
-    electrode_cautions,
-    swap_arm_electrodes,
-    swap_back_step_of,
-)
+from leadsynth_core.measurement.electrodes import ElectrodeReversal, electrode_cautions
+from leadsynth_core.measurement.swap_back import electrode_words, swap_back_step_of, swap_electrodes
 from leadsynth_core.progress import CancelToken, check
 from leadsynth_core.record import EcgRecord
 
@@ -62,9 +58,9 @@ class RecordController(QObject):
         self._notifier.error(f"Cannot open {p.name}", exc)
         self.failed.emit(str(p), describe(exc) if isinstance(exc, BaseException) else exc)
 
-    def open(self, path: str | Path, key: str | None = None, *, swap_arms: bool = False) -> None:
-        """Read ``path`` in a worker and open it; ``swap_arms``: with its arm electrodes swapped
-        back from the start (as :meth:`swap_arms_back` does later)."""
+    def open(self, path: str | Path, key: str | None = None, *, swap_back: tuple[str, str] | None = None) -> None:
+        """Read ``path`` in a worker and open it; ``swap_back``: with those two limb electrodes
+        swapped back from the start (as :meth:`swap_back` does later)."""
         p = Path(path)
         threshold_mb = self._long_threshold_mb()
         log.info("opening %s (key=%s)", p, key)
@@ -82,8 +78,8 @@ class RecordController(QObject):
             long = is_long(info, threshold_mb)
             record = read_first_window(p, info, key, cancel) if long else lsio.read_record(p, key=key)
             check(cancel)
-            if swap_arms:
-                record = swap_arm_electrodes(record)
+            if swap_back is not None:
+                record = swap_electrodes(record, swap_back)
             # Checked once per file, on its first ten seconds: a swapped cable is the recording's.
             return record, info if long else None, electrode_cautions(record)
 
@@ -101,25 +97,31 @@ class RecordController(QObject):
         self._tasks.start("load", work, on_success=done, on_error=lambda exc: self.fail(p, exc),
                           on_progress=lambda f, m: self._doc.synthesis_progress.emit(f, m))
 
-    def swap_arms_back(self, on: bool) -> None:
-        """Show the open record with its arm electrodes swapped back (``on``) or as read.
+    def swap_back(self, electrodes: tuple[str, str] | None) -> None:
+        """Show the open record with two limb ``electrodes`` swapped back (``("RA", "LA")`` or
+        ``("RA", "LL")``), or as read (``None``).
 
-        Exact for every lead (``measurement.swap_arm_electrodes``); the record's audit trail
+        Exact for every lead (``measurement.swap_electrodes``); the record's audit trail
         says so, which the record panel and the printed page show, and the windows of a long
-        file read later are swapped back too (:mod:`.window_paging`).  The synthesis runs
-        again from the corrected leads; the electrode check runs again on them.
+        file read later are swapped back too (:mod:`.window_paging`).  One swap at a time:
+        choosing the other pair first restores the record as read.  The synthesis runs again
+        from the corrected leads; the electrode check runs again on them.
         """
         doc = self._doc
-        if doc.record is None or doc.arms_swapped_back == on:
+        current = doc.electrodes_swapped_back
+        if doc.record is None or current == electrodes:
             return
         try:
-            record = swap_arm_electrodes(doc.record)
+            record = doc.record if current is None else swap_electrodes(doc.record, current)
+            if electrodes is not None:
+                record = swap_electrodes(record, electrodes)
         except LeadSynthError as exc:
-            self._notifier.error("Cannot swap the arm electrodes back", exc)
+            what = electrode_words(electrodes if electrodes is not None else current)  # type: ignore[arg-type]
+            self._notifier.error(f"Cannot swap the {what} back", exc)
             return
         cautions = electrode_cautions(record)  # the first ten seconds: a tenth of a second
         doc.set_record(record, doc.path, doc.key, long_info=doc.long_info, offset=doc.offset, cautions=cautions)
         # The record's own audit-trail step: worded for the leads this file has.
-        step = swap_back_step_of(record) or "arm electrodes as recorded again"
+        step = swap_back_step_of(record) or "limb leads as recorded again"
         self._notifier.info(step[0].upper() + step[1:])
         log.info("%s: %s", doc.path, step)

@@ -19,7 +19,7 @@ from PySide6.QtCore import QObject, QTimer
 
 from leadsynth_core import io as lsio
 from leadsynth_core.io import RecordInfo
-from leadsynth_core.measurement.electrodes import swap_arm_electrodes
+from leadsynth_core.measurement.swap_back import swap_electrodes
 from leadsynth_core.progress import CancelToken, check
 from leadsynth_core.record import EcgRecord
 
@@ -123,8 +123,8 @@ class WindowPager(QObject):
         def done(record: EcgRecord) -> None:
             if doc.path != path or doc.key != key:
                 return  # another file was opened meanwhile
-            if doc.arms_swapped_back:  # as the user chose for this file (record.swap_arms_back)
-                record = swap_arm_electrodes(record)
+            if (pair := doc.electrodes_swapped_back) is not None:  # as chosen for this file (record.swap_back)
+                record = swap_electrodes(record, pair)
             doc.set_window(record, start)
 
         def fail(exc: BaseException) -> None:

@@ -13,6 +13,14 @@ from typing import Any
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu
 
+from leadsynth_core.measurement.electrodes import INVERTED_LEAD
+from leadsynth_core.measurement.swap_back import (
+    SWAP_BACK_NOTES,
+    SWAP_BACK_PREFIXES,
+    SWAPPABLE,
+    electrode_words,
+)
+
 from ..state.paper import gain_fits
 from ..state.settings import GAINS_MM_MV, LAYOUTS, LOWPASS_CHOICES_HZ, NOTCH_CHOICES_HZ, SPEEDS_MM_S
 from ..views.lead_picker import PRESETS
@@ -41,6 +49,19 @@ class MenusAndActions:
         self.addAction(act)  # shortcuts work even while a dock has the focus
         return act
 
+    def _check_swap_actions(self) -> None:
+        """Check the swap-back action of the pair the open record has swapped back (none: none);
+        enable those the open record can be corrected for (it has the lead the swap inverts)."""
+        record = self.document.record
+        pair = self.document.electrodes_swapped_back
+        for electrodes, act in self.swap_actions.items():
+            act.setChecked(electrodes == pair)
+            act.setEnabled(record is not None and INVERTED_LEAD[electrodes] in record.lead_names)
+
+    def _swap_back_from_menu(self, electrodes: tuple[str, str], on: bool) -> None:
+        self.records.swap_back(electrodes if on else None)
+        self._check_swap_actions()  # a refused swap leaves the record, and so the checks, as they were
+
     def _build_actions(self) -> None:
         mb = self.menuBar()
         vs = self.view_state
@@ -66,10 +87,16 @@ class MenusAndActions:
         leads.addSeparator()
         self._action(leads, "Cancel synthesis", self.synthesis.cancel, "Esc")
         leads.addSeparator()
-        self.swap_arms_action = self._action(
-            leads, "Arm electrodes swapped: swap &back", self.records.swap_arms_back, checkable=True,
-            tip="The recording was made with the right- and left-arm electrodes swapped: invert lead I and "
-                "exchange II with III and aVR with aVL (exact; the chest leads do not change); the page says so")
+        # One checkable action per swap the software can undo; checking one undoes the other first.
+        self.swap_actions: dict[tuple[str, str], QAction] = {}
+        for pair, mnemonic in zip(SWAPPABLE, ("&back", "bac&k"), strict=True):
+            words = electrode_words(pair)
+            self.swap_actions[pair] = self._action(
+                leads, f"{words[0].upper()}{words[1:]} swapped: swap {mnemonic}",
+                lambda on, p=pair: self._swap_back_from_menu(p, on), checkable=True,
+                tip=f"The recording was made with the {words} swapped: "
+                    f"{SWAP_BACK_NOTES[pair].removeprefix(SWAP_BACK_PREFIXES[pair])} (exact); the page says so")
+        self._check_swap_actions()  # none enabled before a file is open
         leads.addSeparator()
         self._action(leads, "&Personalize the model for this patient…", self.personalize_dialog, "Ctrl+Shift+P",
                      tip="Fine-tune the model on the patient's past 12-lead recordings")

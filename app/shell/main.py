@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from leadsynth_core import __version__
+from leadsynth_core.cli import add_swap_back_argument
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +41,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--gain", type=float, choices=GAINS_MM_MV, metavar="MM_PER_MV",
                     help=f"gain in mm/mV ({', '.join(f'{g:g}' for g in GAINS_MM_MV)})")
     ap.add_argument("--tab", choices=TABS, default="12-lead", help="tab a --screenshot shows (default 12-lead)")
-    ap.add_argument("--swap-arms", action="store_true",
-                    help="open the record with its arm electrodes swapped back (Leads > Arm electrodes swapped)")
+    add_swap_back_argument(ap)  # the command line's own option: Leads > ... electrodes swapped: swap back
     ap.add_argument("--version", action="version", version=f"leadsynth-gui {__version__}")
     return ap.parse_args(argv)
 
@@ -140,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         guard.start(SCREENSHOT_TIMEOUT_S * 1000)
     window.show()
     if record is not None:
-        window.open_path(record, args.key, swap_arms=args.swap_arms)
+        window.open_path(record, args.key, swap_back=args.swap_back)
     elif args.screenshot:
         window.close()  # stops the model-selection worker before we leave
         window.deleteLater()

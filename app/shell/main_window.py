@@ -132,8 +132,7 @@ class MainWindow(MenusAndActions, QMainWindow):
         self.document.synthesis_state_changed.connect(self._on_synthesis_state)
         self.document.synthesis_progress.connect(self._on_progress)
         self.document.record_changed.connect(self._update_title)
-        self.document.record_changed.connect(
-            lambda: self.swap_arms_action.setChecked(self.document.arms_swapped_back))
+        self.document.record_changed.connect(self._check_swap_actions)
         self.view_state.changed.connect(self._on_view_changed)
         self.grid.zoom_changed.connect(lambda r: self.zoom_label.setText(f"Zoom {100 * r:.0f}%"))
         self.notifier.info_posted.connect(lambda m: self.statusBar().showMessage(m, 8000))
@@ -249,9 +248,10 @@ class MainWindow(MenusAndActions, QMainWindow):
         self.settings.set_value("leads/inputs", ",".join(self.document.inputs))
         self._preferred_inputs = None if fixed else self.document.inputs
 
-    def open_path(self, path: str | Path, key: str | None = None, *, swap_arms: bool = False) -> None:
+    def open_path(self, path: str | Path, key: str | None = None, *,
+                  swap_back: tuple[str, str] | None = None) -> None:
         """Open ``path`` (asking for the record of a multi-record HDF5 file when no key);
-        ``swap_arms``: with its arm electrodes swapped back (``leadsynth-gui --swap-arms``)."""
+        ``swap_back``: with those two limb electrodes swapped back (``leadsynth-gui --swap-back RA,LL``)."""
         p = Path(path)
         if key is None:
             try:
@@ -263,7 +263,7 @@ class MainWindow(MenusAndActions, QMainWindow):
                 key = dialogs.choose_hdf5_key(self, p, keys)
                 if key is None:
                     return
-        self.records.open(p, key, swap_arms=swap_arms)
+        self.records.open(p, key, swap_back=swap_back)
 
     def open_dialog(self) -> None:
         path = dialogs.ask_open_path(self, self.settings.value("files/last_dir"))
@@ -387,7 +387,8 @@ class MainWindow(MenusAndActions, QMainWindow):
                                                "streamed chunk by chunk")
             return
         writer = export.long_record_writer(doc.path, path, doc.inputs, doc.model_card, doc.key,
-                                           uncertainty=doc.band is not None, swap_arms=doc.arms_swapped_back)
+                                           uncertainty=doc.band is not None,
+                                           swap_back=doc.electrodes_swapped_back)
         self.tasks.start("export", writer,
                          on_success=lambda out: self.notifier.info(f"Saved {out}"),
                          on_error=lambda exc: self.notifier.error("Save failed", exc),

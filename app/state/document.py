@@ -205,12 +205,12 @@ class ViewerDocument(QObject):
         return self.long_info is not None
 
     @property
-    def arms_swapped_back(self) -> bool:
-        """Whether the open record's arm electrodes were swapped back by the user (its audit
-        trail says so; every window of a long file read afterwards is swapped back too)."""
-        from leadsynth_core.measurement.electrodes import arms_swapped_back
+    def electrodes_swapped_back(self) -> tuple[str, str] | None:
+        """The two limb electrodes of the open record the user swapped back (``None``: none).
+        Its audit trail says so; every window of a long file read afterwards is swapped back too."""
+        from leadsynth_core.measurement.swap_back import electrodes_swapped_back
 
-        return self.record is not None and arms_swapped_back(self.record)
+        return electrodes_swapped_back(self.record) if self.record is not None else None
 
     @property
     def duration(self) -> float:

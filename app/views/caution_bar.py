@@ -7,8 +7,8 @@ lead II upside down), so it is said where the
 reader looks, above the 12 leads, for as long as the file is open; the status bar's
 message fades after a few seconds.  The text comes from
 ``leadsynth_core.measurement.electrode_cautions`` (the same sentence the printed page and
-``leadsynth synthesize`` carry).  Beside an arm-electrode caution one button swaps the arm electrodes back
-(``RecordController.swap_arms_back``; also Leads > Arm electrodes swapped: swap back).
+``leadsynth synthesize`` carry).  Beside a caution one button swaps the electrodes it names
+back (``RecordController.swap_back``; also Leads > ... electrodes swapped: swap back).
 Once swapped back, the bar stays, in another colour, and says that the limb leads shown
 are not as recorded, with the button to show them as recorded again.
 """
@@ -18,7 +18,15 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
-from leadsynth_core.measurement.electrodes import SWAP_BACK_PREFIX, swap_back_step_of
+from leadsynth_core.measurement.electrodes import ARMS, INVERTED_LEAD
+from leadsynth_core.measurement.swap_back import (
+    SWAP_BACK_NOTES,
+    SWAP_BACK_PREFIXES,
+    electrode_words,
+    electrodes_swapped_back,
+    leads_changed,
+    swap_back_step_of,
+)
 
 from ..controllers.record import RecordController
 from ..state.document import ViewerDocument
@@ -30,8 +38,13 @@ _CAUTION_STYLE = ("QFrame#cautionBar { background: #fff0c2; border: 1px solid #d
 _PROCESSED_STYLE = ("QFrame#cautionBar { background: #dcebff; border: 1px solid #4a7fc1; }"
                     "QFrame#cautionBar QLabel { color: #0d2c57; font-weight: bold; }")
 
-SWAP_BACK_TEXT = "Swap arm electrodes back"
 AS_RECORDED_TEXT = "Show as recorded"
+
+
+def swap_back_text(electrodes: tuple[str, str]) -> str:
+    """The button's words beside a caution: "Swap arm electrodes back", "Swap RA/LL electrodes back"."""
+    # The button has room for the carts' short name of the second pair only.
+    return "Swap arm electrodes back" if electrodes == ARMS else f"Swap {'/'.join(electrodes)} electrodes back"
 
 
 class CautionBar(QFrame):
@@ -60,7 +73,11 @@ class CautionBar(QFrame):
         return self.label.text()
 
     def _toggle(self) -> None:
-        self._records.swap_arms_back(not self._doc.arms_swapped_back)
+        self._records.swap_back(None if self._doc.electrodes_swapped_back is not None else self._offered())
+
+    def _offered(self) -> tuple[str, str] | None:
+        """The pair the button swaps back: the one the caution names (at most one is named)."""
+        return next((c.electrodes for c in self._doc.cautions), None) if self._doc.record is not None else None
 
     def refresh(self) -> None:
         doc = self._doc
@@ -68,19 +85,24 @@ class CautionBar(QFrame):
         cautions = doc.cautions if rec is not None else ()
         # The record's own audit-trail step: what was done to the limb leads this file has.
         step = swap_back_step_of(rec) if rec is not None else None
-        swapped_back = step is not None
+        done = electrodes_swapped_back(rec) if rec is not None else None
         lines = [f"\u26a0 {c.text()}" for c in cautions]
-        if step is not None:
-            which = ("The limb leads shown are not as recorded" if set(rec.lead_names) & {"II", "III", "aVR", "aVL"}
-                     else "Lead I shown is not as recorded")
-            lines.insert(0, f"\u21c4 Arm electrodes swapped back by software (exact): {step.removeprefix(SWAP_BACK_PREFIX)}. "
-                            f"{which}.")
+        if step is not None and done is not None:
+            changed = [n for n in rec.lead_names if n in leads_changed(done)]
+            which = ("The limb leads shown are not as recorded" if len(changed) > 1
+                     else f"Lead {changed[0]} shown is not as recorded")
+            words = electrode_words(done)
+            lines.insert(0, f"\u21c4 {words[0].upper()}{words[1:]} swapped back by software (exact): "
+                            f"{step.removeprefix(SWAP_BACK_PREFIXES[done])}. {which}.")
         self.label.setText("\n".join(lines))
         self.setStyleSheet(_CAUTION_STYLE if cautions else _PROCESSED_STYLE)
-        self.button.setText(AS_RECORDED_TEXT if swapped_back else SWAP_BACK_TEXT)
-        self.button.setToolTip("Invert lead I and exchange II with III and aVR with aVL, or undo that; the "
-                               "synthesis runs again from the corrected leads")
-        # The button undoes an arm swap only: shown for that caution, or to go back to the recording.
-        self.button.setVisible(rec is not None and "I" in rec.lead_names
-                               and (swapped_back or any(c.arms for c in cautions)))
+        offered = done or self._offered()
+        if offered is not None:
+            self.button.setText(AS_RECORDED_TEXT if done is not None else swap_back_text(offered))
+            rule = SWAP_BACK_NOTES[offered].removeprefix(SWAP_BACK_PREFIXES[offered])
+            self.button.setToolTip(f"Swap the {electrode_words(offered)} back ({rule}), or undo that; the "
+                                   "synthesis runs again from the corrected leads")
+        # Shown beside a caution the file can be corrected for (it has the lead the swap
+        # inverts), and to go back to the recording once swapped back.
+        self.button.setVisible(offered is not None and rec is not None and INVERTED_LEAD[offered] in rec.lead_names)
         self.setVisible(bool(lines))

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from .._version import __version__
-from ..errors import CancelledError, LeadSynthError
+from ..errors import CancelledError, LeadSynthError, OptionError
 
 __all__ = ["main", "build_parser", "add_isolation_argument", "add_reference_argument"]
 
@@ -45,13 +45,31 @@ def add_isolation_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_swap_arms_argument(parser: argparse.ArgumentParser) -> None:
-    """``--swap-arms`` (``args.swap_arms``): undo a swap of the arm electrodes after reading."""
-    parser.add_argument(
-        "--swap-arms", action="store_true",
-        help="the recording was made with the right- and left-arm electrodes swapped: swap them back "
-             "after reading (lead I inverted, II and III, aVR and aVL exchanged, chest leads unchanged; "
-             "exact), before anything else; every output names the step",
+def _electrode_pair(text: str) -> tuple[str, str]:
+    from ..measurement.swap_back import parse_electrode_pair
+
+    try:
+        return parse_electrode_pair(text)
+    except OptionError as exc:  # argparse prints an ArgumentTypeError's own words
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def add_swap_back_argument(parser: argparse.ArgumentParser) -> None:
+    """``--swap-back RA,LL`` and its short form ``--swap-arms`` (``args.swap_back``: the pair
+    of limb electrodes to swap back after reading, or ``None``)."""
+    from ..measurement.electrodes import ARMS
+
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--swap-back", metavar="RA,LA|RA,LL", type=_electrode_pair, default=None,
+        help="the recording was made with these two limb electrodes swapped: swap them back after reading, "
+             "before anything else (exact; RA,LA: lead I inverted, II and III, aVR and aVL exchanged; "
+             "RA,LL: lead II inverted, I = -III and III = -I, aVR and aVF exchanged; chest leads unchanged); "
+             "every output names the step",
+    )
+    group.add_argument(
+        "--swap-arms", dest="swap_back", action="store_const", const=ARMS,
+        help="the same as --swap-back RA,LA (arm electrodes swapped)",
     )
 
 

@@ -11,7 +11,7 @@ import argparse
 import logging
 import math
 
-from . import add_isolation_argument, add_reference_argument, add_swap_arms_argument
+from . import add_isolation_argument, add_reference_argument, add_swap_back_argument
 from .model_patient import add_any_patient_argument, checked_model
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_reference_argument(p)
     p.add_argument("--worst", type=int, default=10, metavar="N", help="how many of the worst segments to list")
     p.add_argument("--out", type=_output, metavar="F.csv|F.json", help="write every segment's scores here")
-    add_swap_arms_argument(p)
+    add_swap_back_argument(p)
     add_isolation_argument(p)
     p.set_defaults(func=run)
 
@@ -70,12 +70,12 @@ def run(args: argparse.Namespace) -> int:
     guard_record(args.record, key=args.key, isolate=args.isolate)
     model = checked_model("agreement", args.model, args.record, key=args.key, any_patient=args.any_patient)
     result = score_recording(args.record, args.inputs, model, key=args.key,
-                             segment_s=args.segment_s, reference=args.reference, swap_arms=args.swap_arms)
+                             segment_s=args.segment_s, reference=args.reference, swap_back=args.swap_back)
     whole = result.whole
-    if args.swap_arms:
-        from ..measurement.electrodes import SWAP_BACK_PREFIX
+    if args.swap_back is not None:
+        from ..measurement.swap_back import SWAP_BACK_PREFIXES
 
-        print(f"processing: {SWAP_BACK_PREFIX}every chunk, the measured truth included")
+        print(f"processing: {SWAP_BACK_PREFIXES[args.swap_back]}every chunk, the measured truth included")
     print(f"{result.source}: {result.duration_s:.1f} s at {result.fs:g} Hz, inputs {','.join(result.inputs)}, "
           f"model {result.model_id}, {result.n_segments} segment(s) of {result.segment_s:g} s, "
           f"reference {result.reference}")

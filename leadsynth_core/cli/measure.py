@@ -15,7 +15,7 @@ import logging
 import math
 from typing import Any
 
-from . import add_isolation_argument, add_swap_arms_argument
+from . import add_isolation_argument, add_swap_back_argument
 from .model_patient import add_any_patient_argument, checked_model
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--start", type=_seconds, default=0.0, metavar="S", help="start of the measured stretch (s)")
     p.add_argument("--duration", type=_seconds, default=10.0, metavar="S", help="length of the stretch (s, default 10)")
     p.add_argument("--json", dest="json_out", metavar="OUT", help="write the measurements as JSON here")
-    add_swap_arms_argument(p)
+    add_swap_back_argument(p)
     add_isolation_argument(p)
     p.set_defaults(func=run)
 
@@ -189,10 +189,10 @@ def run(args: argparse.Namespace) -> int:
     model = (checked_model("measure", args.model, args.record, key=args.key, any_patient=args.any_patient)
              if args.inputs else args.model)
     record = read_record(args.record, key=args.key)
-    if args.swap_arms:
-        from ..measurement import swap_arm_electrodes
+    if args.swap_back is not None:
+        from ..measurement import swap_electrodes
 
-        record = swap_arm_electrodes(record)
+        record = swap_electrodes(record, args.swap_back)
     doc = measure_document(record, args.inputs, model, args.start, args.duration)
     if args.json_out:
         _write_json(doc, args.json_out)

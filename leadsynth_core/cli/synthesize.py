@@ -8,7 +8,7 @@ import sys
 import time
 
 from ..errors import RecordFormatError
-from . import add_isolation_argument, add_swap_arms_argument
+from . import add_isolation_argument, add_swap_back_argument
 from .model_patient import add_any_patient_argument, checked_model
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--uncertainty", action="store_true",
                    help="also write the calibrated 90 %% band of every synthesized lead (HDF5: band_low/band_high "
                         "datasets; WFDB: a second record OUT_band)")
-    add_swap_arms_argument(p)
+    add_swap_back_argument(p)
     add_any_patient_argument(p)
     add_isolation_argument(p)
     p.set_defaults(func=run)
@@ -54,8 +54,9 @@ def run(args: argparse.Namespace) -> int:
         wfdb_header_path,
         write_record,
     )
-    from ..measurement.electrodes import electrode_cautions, swap_arm_electrodes
+    from ..measurement.electrodes import electrode_cautions
     from ..measurement.engine import WINDOW_S
+    from ..measurement.swap_back import swap_electrodes
     from ..streaming import synthesize_file
     from ..synthesis import synthesize
 
@@ -80,12 +81,12 @@ def run(args: argparse.Namespace) -> int:
     if fmt == "hdf5":
         # HDF5 output streams chunk by chunk: a 24-hour recording never sits in memory.
         written = synthesize_file(args.record, out, args.inputs, model, key=args.key,
-                                  uncertainty=args.uncertainty, swap_arms=args.swap_arms)
+                                  uncertainty=args.uncertainty, swap_back=args.swap_back)
         result = inspect_record(written)  # header only: never load a 24-hour result
         band_note = f"band_low/band_high in {written}" if args.uncertainty else ""
         info = inspect_record(args.record, key=args.key)
         record = read_window(args.record, 0, min(info.n_samples, int(WINDOW_S * info.fs)), key=args.key)
-        record = swap_arm_electrodes(record) if args.swap_arms else record
+        record = swap_electrodes(record, args.swap_back) if args.swap_back else record
     elif args.uncertainty:
         from ..uncertainty.band import synthesize_with_band
         from ..uncertainty.files import carries_band, write_banded_wfdb
@@ -93,14 +94,14 @@ def run(args: argparse.Namespace) -> int:
         if not carries_band(out):
             raise RecordFormatError(f"{out}: --uncertainty writes the band with HDF5 (.h5) or WFDB output only")
         record = read_record(args.record, key=args.key)
-        record = swap_arm_electrodes(record) if args.swap_arms else record
+        record = swap_electrodes(record, args.swap_back) if args.swap_back else record
         banded = synthesize_with_band(record, args.inputs, model)
         result = banded.record
         written, band_hea = write_banded_wfdb(banded, out)
         band_note = f"{band_hea} ({banded.calibration})"
     else:
         record = read_record(args.record, key=args.key)
-        record = swap_arm_electrodes(record) if args.swap_arms else record
+        record = swap_electrodes(record, args.swap_back) if args.swap_back else record
         result = synthesize(record, args.inputs, model)
         written = write_record(result, out)
         band_note = ""

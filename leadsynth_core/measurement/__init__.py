@@ -6,8 +6,8 @@ the reason when nothing can be delineated) and ``compare_measurements(truth, syn
 (differences and clinically meaningful disagreement flags); ``compare_with_device`` puts
 the global values beside the cart's own (``metadata["device_report"]``);
 ``check_arm_electrodes``, ``check_arm_leg_electrodes`` / ``electrode_cautions`` flag a suspected
-swap of the arm electrodes or of the right-arm and left-leg ones, and ``swap_arm_electrodes``
-undoes the first (exact for every lead).  Definitions in
+swap of the arm electrodes or of the right-arm and left-leg ones, and ``swap_electrodes``
+undoes either (exact for every lead; ``electrodes_swapped_back`` reads which from the audit trail).  Definitions in
 ``docs/measurements.md``.
 """
 
@@ -16,17 +16,19 @@ from .compare import Comparison, compare_measurements, transition_zone
 from .delineate import DelineationSettings, Fiducials
 from .device import DeviceRow, compare_with_device, device_values
 from .electrodes import (
+           ARM_LEG,
+           ARMS,
            ElectrodeReversal,
-           arms_swapped_back,
            check_arm_electrodes,
            check_arm_leg_electrodes,
            electrode_cautions,
-           swap_arm_electrodes,
 )
 from .engine import WINDOW_S, measure_record
 from .result import GLOBAL_KEYS, LEAD_KEYS, LeadMeasurement, Measurements
+from .swap_back import electrodes_swapped_back, swap_electrodes
 
 __all__ = ["measure_record", "Measurements", "LeadMeasurement", "Fiducials", "DelineationSettings",
            "NotMeasurable", "compare_measurements", "Comparison", "transition_zone", "WINDOW_S",
            "GLOBAL_KEYS", "LEAD_KEYS", "DeviceRow", "compare_with_device", "device_values",
-           "check_arm_electrodes", "check_arm_leg_electrodes", "electrode_cautions", "ElectrodeReversal", "swap_arm_electrodes", "arms_swapped_back"]
+           "check_arm_electrodes", "check_arm_leg_electrodes", "electrode_cautions", "ElectrodeReversal", "swap_electrodes", "electrodes_swapped_back",
+           "ARMS", "ARM_LEG"]

@@ -42,27 +42,27 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Sequence
 
 import numpy as np
 
-from ..errors import MissingLeadError
-from ..leads import CHEST_LEADS, STANDARD_LEADS, derive_limb_leads
 from ..record import EcgRecord, Provenance
 from .engine import WINDOW_S, measure_record
 from .globals import MIN_AREA_MV_MS, wave_area, wave_spans
 
 __all__ = ["ElectrodeReversal", "check_arm_electrodes", "check_arm_leg_electrodes", "electrode_cautions",
-           "swap_arm_electrodes", "INVERTED_LEAD",
-           "arms_swapped_back", "ARM_REVERSAL_LEADS", "LATERAL_LEADS", "MIRROR_R", "ALIKE_R", "SWAP_BACK_NOTE",
-           "SWAP_BACK_PREFIX", "swap_back_step", "swap_back_step_of"]
+           "INVERTED_LEAD", "ARMS", "ARM_LEG", "ARM_REVERSAL_LEADS", "LATERAL_LEADS", "MIRROR_R", "ALIKE_R"]
 
 #: What a swap of the arm electrodes makes wrong: the measured lead I and every frontal lead
 #: derived from it (lead II, if measured, then holds III).
 ARM_REVERSAL_LEADS: tuple[str, ...] = ("I", "II", "III", "aVR", "aVL")
 
+#: The two swaps of limb electrodes checked for (and undone by :mod:`.swap_back`), as carts name
+#: the electrodes: the right and left arm, and the right arm and left leg.
+ARMS: tuple[str, str] = ("RA", "LA")
+ARM_LEG: tuple[str, str] = ("RA", "LL")
+
 #: The swapped pair of electrodes -> the lead the swap turns upside down, which each check reads.
-INVERTED_LEAD: dict[tuple[str, str], str] = {("RA", "LA"): "I", ("RA", "LL"): "II"}
+INVERTED_LEAD: dict[tuple[str, str], str] = {ARMS: "I", ARM_LEG: "II"}
 
 #: The measured chest leads the check compares lead I with, first found used: lateral leads
 #: look like lead I in nearly every heart and a swap of the arm electrodes leaves them alone.
@@ -98,7 +98,7 @@ class ElectrodeReversal:
     #: Correlation of the median beats of the inverted lead and :attr:`lateral` (``None`` without one).
     r_lateral: float | None = None
     #: The two electrodes suspected swapped, a key of :data:`INVERTED_LEAD`.
-    electrodes: tuple[str, str] = ("RA", "LA")
+    electrodes: tuple[str, str] = ARMS
 
     @property
     def lead(self) -> str:
@@ -107,8 +107,8 @@ class ElectrodeReversal:
 
     @property
     def arms(self) -> bool:
-        """Whether the two arm electrodes are the suspected pair (the swap the viewer can undo)."""
-        return self.electrodes == ("RA", "LA")
+        """Whether the two arm electrodes are the suspected pair (else the right arm and left leg)."""
+        return self.electrodes == ARMS
 
     @property
     def p_wave_measured(self) -> bool:
@@ -166,7 +166,7 @@ def check_arm_electrodes(record: EcgRecord, *, start_s: float = 0.0,
     noise, paced): the check needs lead I's median beat.  The beats are formed on the
     measured I and, when measured, II (the configuration the rule was measured in).
     """
-    return _check_reversal(_Beats(record, start_s, duration_s), ("RA", "LA"))
+    return _check_reversal(_Beats(record, start_s, duration_s), ARMS)
 
 
 def check_arm_leg_electrodes(record: EcgRecord, *, start_s: float = 0.0,
@@ -176,7 +176,7 @@ def check_arm_leg_electrodes(record: EcgRecord, *, start_s: float = 0.0,
     The arm check's rule on lead II (which that swap turns upside down), with the same
     lateral comparison; needs a measured lead II.
     """
-    return _check_reversal(_Beats(record, start_s, duration_s), ("RA", "LL"))
+    return _check_reversal(_Beats(record, start_s, duration_s), ARM_LEG)
 
 
 class _Beats:
@@ -240,7 +240,7 @@ def _check_reversal(beats: _Beats, electrodes: tuple[str, str]) -> ElectrodeReve
     # inferior T inversion (fold 9 as recorded: 9 of 800); the RA/LL swap leaves the true -III
     # as lead I, negative in every heart with an axis beyond 30 degrees, while a left axis
     # keeps lead I upright.  So for that swap the weaker form also needs a negative QRS in I.
-    if _negative(areas, other) and (other == "P" or electrodes == ("RA", "LA")
+    if _negative(areas, other) and (other == "P" or electrodes == ARMS
                                     or ("I" in beats.names and _negative(beats.areas("I"), "QRS"))):
         waves = ("P", "QRS") if other == "P" else ("QRS", "T")
     elif r_lateral is not None and r_lateral < MIRROR_R:
@@ -280,98 +280,3 @@ def _likelier(arms: ElectrodeReversal, arm_leg: ElectrodeReversal) -> ElectrodeR
         return arms if arms.r_lateral <= arm_leg.r_lateral else arm_leg
     wave = "P" if arms.p_wave_measured and arm_leg.p_wave_measured else "QRS"
     return arms if (arms.areas_mv_ms[wave] or 0.0) <= (arm_leg.areas_mv_ms[wave] or 0.0) else arm_leg
-
-
-#: What swapping the arm electrodes does to each limb lead, as (recorded lead, sign): the
-#: right- and left-arm potentials trade places, so I changes sign, II and III trade places,
-#: aVR and aVL trade places and aVF (the leg against both arms) stays.  The map is its own
-#: inverse: applied to a swapped recording it gives the leads as cabled correctly.
-_ARM_SWAP: dict[str, tuple[str, float]] = {
-    "I": ("I", -1.0), "II": ("III", 1.0), "III": ("II", 1.0),
-    "aVR": ("aVL", 1.0), "aVL": ("aVR", 1.0), "aVF": ("aVF", 1.0),
-}
-
-#: The start of the step a record swapped back carries in its audit trail
-#: (:attr:`EcgRecord.processing`, shown by ``leadsynth info``, the viewer and its printed page,
-#: kept by every file written from it): the limb leads drawn are not as recorded.
-SWAP_BACK_PREFIX = "arm electrodes swapped back by software: "
-
-
-def swap_back_step(lead_names: Sequence[str]) -> str:
-    """The audit-trail step of :func:`swap_arm_electrodes` for a record with ``lead_names``:
-    what was done to each of its limb leads, in words (e.g. :data:`SWAP_BACK_NOTE`)."""
-    have = set(lead_names)
-    parts = ["I = -I as recorded"]
-    pairs = [(a, b) for a, b in (("II", "III"), ("aVR", "aVL")) if a in have and b in have]
-    if pairs:
-        parts.append(", ".join(f"{a} and {b}" for a, b in pairs) + " exchanged")
-    alone = {"II": "II = II - I as recorded", "III": "III = III + I as recorded",
-             "aVR": "aVR from the corrected I and II", "aVL": "aVL from the corrected I and II"}
-    partner = {"II": "III", "III": "II", "aVR": "aVL", "aVL": "aVR"}
-    parts += [alone[n] for n in ("II", "III", "aVR", "aVL") if n in have and partner[n] not in have]
-    chest = "; chest leads as recorded" if have & set(CHEST_LEADS) else ""
-    return SWAP_BACK_PREFIX + ", ".join(parts) + chest
-
-
-#: The step for a 12-lead record.
-SWAP_BACK_NOTE = swap_back_step(STANDARD_LEADS)
-
-
-def swap_back_step_of(record: EcgRecord) -> str | None:
-    """The step of ``record``'s audit trail that says its arm electrodes were swapped back
-    (``None``: they were not), as :func:`swap_back_step` worded it for its leads."""
-    return next((step for step in record.processing if step.startswith(SWAP_BACK_PREFIX)), None)
-
-
-def arms_swapped_back(record: EcgRecord) -> bool:
-    """Whether :func:`swap_arm_electrodes` was applied to ``record`` (an odd number of times)."""
-    return swap_back_step_of(record) is not None
-
-
-def swap_arm_electrodes(record: EcgRecord) -> EcgRecord:
-    """``record`` as it reads with its right- and left-arm electrodes exchanged.
-
-    Exact for every measured lead: the limb leads are exchanged and lead I changes sign
-    (:data:`_ARM_SWAP`); the chest leads do not change, because Wilson's central terminal is
-    the mean of the three limb electrodes, whichever arm each cable sits on.  Applied to a
-    recording made with the cables swapped it undoes the swap; applied twice it returns the
-    record.  A limb lead whose partner the file lacks is computed by the lead algebra
-    (II without III: II - I as recorded; aVR without aVL from the corrected I and II).
-
-    The result carries :func:`swap_back_step` in its audit trail (:attr:`EcgRecord.processing`;
-    removed again by a second swap), so that whatever is drawn, printed or written from it
-    says that its limb leads are not as recorded.
-
-    Raises
-    ------
-    MissingLeadError
-        Without lead I (nothing to undo the swap from), or when a limb lead can be neither
-        exchanged nor computed (aVR alone, say).
-    """
-    names = record.lead_names
-    if "I" not in names:
-        raise MissingLeadError(f"{record.source or 'record'}: swapping the arm electrodes back needs lead I; "
-                               f"the record has {', '.join(names)}")
-    col = {n: j for j, n in enumerate(names)}
-    x = np.asarray(record.signal, dtype=np.float64)
-    out = x.copy()
-    lead_i = -x[:, col["I"]]
-    # Corrected II: III as recorded, else by Einthoven's law from the recorded I and II.
-    lead_ii = x[:, col["III"]] if "III" in col else (x[:, col["II"]] - x[:, col["I"]] if "II" in col else None)
-    derived = derive_limb_leads(lead_i, lead_ii) if lead_ii is not None else {}
-    for name, (partner, sign) in _ARM_SWAP.items():
-        if name not in col:
-            continue
-        if partner in col:
-            out[:, col[name]] = sign * x[:, col[partner]]
-        elif name == "II" and lead_ii is not None:
-            out[:, col[name]] = lead_ii
-        elif name in derived:
-            out[:, col[name]] = derived[name]
-        else:
-            raise MissingLeadError(f"{record.source or 'record'}: cannot swap the arm electrodes back for {name} "
-                                   f"without {partner} or lead II; the record has {', '.join(names)}")
-    steps = [st for st in record.processing if not st.startswith(SWAP_BACK_PREFIX)]
-    if not arms_swapped_back(record):
-        steps.append(swap_back_step(names))
-    return record.replace(signal=out.astype(np.float32)).with_processing(steps)
