@@ -116,8 +116,9 @@ class RecordController(QObject):
             if electrodes is not None:
                 record = swap_electrodes(record, electrodes)
         except LeadSynthError as exc:
-            what = electrode_words(electrodes if electrodes is not None else current)  # type: ignore[arg-type]
-            self._notifier.error(f"Cannot swap the {what} back", exc)
+            pair = electrodes or current  # not both None: that was no change
+            assert pair is not None
+            self._notifier.error(f"Cannot swap the {electrode_words(pair)} back", exc)
             return
         cautions = electrode_cautions(record)  # the first ten seconds: a tenth of a second
         doc.set_record(record, doc.path, doc.key, long_info=doc.long_info, offset=doc.offset, cautions=cautions)
