@@ -16,7 +16,7 @@ from leadsynth_core.training.linear import fit_linear
 from leadsynth_core.training.run import main as training_main
 from leadsynth_core.training.run import run_training
 from leadsynth_core.training.specs import ModelSpec, get_spec
-from leadsynth_core.training.train import dedicated_from_any_subset, make_batch, train_network
+from leadsynth_core.training.train import dedicated_from_any_subset, make_batch, stretch_crop, train_network
 
 
 def test_splits_keep_validation_and_ptb_out() -> None:
@@ -67,6 +67,41 @@ def test_make_batch_masks_and_normalisation() -> None:
     x3, _, _ = make_batch(recs, None, np.random.default_rng([0, 7]), batch_size=4, length=512, synthetic_fraction=0.0)
     x4, _, _ = make_batch(recs, None, np.random.default_rng([0, 7]), batch_size=4, length=512, synthetic_fraction=0.0)
     np.testing.assert_array_equal(x3, x4)
+
+
+def test_stretch_crop_changes_the_rate_of_every_lead() -> None:
+    t = np.arange(1200) / 250.0
+    crop = np.stack([np.sin(2 * np.pi * 2.0 * t), np.cos(2 * np.pi * 2.0 * t)])
+    out = stretch_crop(crop, 1000)  # 1200 samples played in 1000: 2 Hz becomes 2.4 Hz
+    f = 2.0 * 1199 / 999  # first and last samples kept
+    t_out = np.arange(1000) / 250.0
+    np.testing.assert_allclose(out[0], np.sin(2 * np.pi * f * t_out), atol=2e-3)
+    np.testing.assert_allclose(out[1], np.cos(2 * np.pi * f * t_out), atol=2e-3)
+
+
+def test_make_batch_time_stretch_resamples_half_the_crops() -> None:
+    # I = sin, II = cos of a 2 Hz phase: the phase read back from a crop gives its rate,
+    # whatever the per-sample normalisation.
+    t = np.arange(4000) / 250.0
+    leads = np.zeros((8, 4000), dtype=np.float32)
+    leads[0], leads[1] = np.sin(2 * np.pi * 2.0 * t), np.cos(2 * np.pi * 2.0 * t)
+    recs = [TrainingRecord("r", "fake", leads)]
+    fixed = np.array([1, 1, 0, 0, 0, 0, 0, 0], dtype=np.float32)
+    kw = dict(batch_size=64, length=512, synthetic_fraction=0.0, fixed_mask=fixed,
+              skip_augmentations=frozenset(("gain", "lowpass", "wander", "noise", "powerline")))
+
+    def rate(x: np.ndarray) -> np.ndarray:
+        phase = np.unwrap(np.arctan2(x[:, 0], x[:, 1]), axis=-1)
+        return (phase[:, -1] - phase[:, 0]) / (2 * np.pi) / (511 / 250.0)
+
+    plain, _, _ = make_batch(recs, None, np.random.default_rng(5), **kw)
+    np.testing.assert_allclose(rate(plain), 2.0, rtol=1e-4)
+    stretched, _, _ = make_batch(recs, None, np.random.default_rng(5), time_stretch=0.2, **kw)
+    r = rate(stretched)
+    changed = np.abs(r - 2.0) > 1e-3
+    assert 0.3 < changed.mean() < 0.7
+    assert np.all((r > 2.0 * 0.79) & (r < 2.0 * 1.21))
+    assert r.min() < 1.8 and r.max() > 2.2  # both slower and faster hearts
 
 
 def test_dedicated_from_any_subset_is_the_same_function() -> None:

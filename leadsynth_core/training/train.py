@@ -121,11 +121,14 @@ def make_batch(
     vcg_rotation_deg: float = 0.0,
     chest_shift: float = 0.0,
     arm_swap: float = 0.0,
+    time_stretch: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One batch: any-subset inputs (B, 16, L), targets (B, 8, L), masks (B, 8), normalised.
 
     ``record_weights`` (summing to 1) draws real records unevenly (see
     :func:`sampling_weights`); ``None`` draws them uniformly.
+    ``time_stretch`` > 0 resamples half the crops by a factor drawn from 1 +- that fraction
+    (:func:`stretch_crop`; off by default, drawing no random numbers when off).
     """
     inputs = np.zeros((batch_size, 2 * _N_LEADS, length), dtype=np.float32)
     targets = np.zeros((batch_size, _N_LEADS, length), dtype=np.float32)
@@ -138,12 +141,29 @@ def make_batch(
         else:
             pick = rng.integers(len(records)) if record_weights is None else rng.choice(len(records), p=record_weights)
             src = records[pick].leads
-        start = rng.integers(0, src.shape[-1] - length + 1)
-        raw_in[b], raw_tg[b] = _augment(src[:, start : start + length].astype(np.float64), rng, skip_augmentations,
-                                          vcg_rotation_deg, chest_shift, arm_swap)
+        span = length
+        if time_stretch > 0 and rng.random() < 0.5:
+            span = min(int(round(length * rng.uniform(1.0 - time_stretch, 1.0 + time_stretch))), src.shape[-1])
+        start = rng.integers(0, src.shape[-1] - span + 1)
+        crop = src[:, start : start + span].astype(np.float64)
+        if span != length:
+            crop = stretch_crop(crop, length)
+        raw_in[b], raw_tg[b] = _augment(crop, rng, skip_augmentations, vcg_rotation_deg, chest_shift, arm_swap)
         masks[b] = fixed_mask if fixed_mask is not None else _random_mask(rng)
     _normalise_batch(raw_in, raw_tg, masks, inputs, targets)
     return inputs, targets, masks
+
+
+def stretch_crop(crop: np.ndarray, length: int) -> np.ndarray:
+    """Resample a (leads, n) crop to ``length`` samples by linear interpolation.
+
+    A crop of n > length samples played back in ``length`` is a faster heart (shorter RR, QRS
+    and QT alike); n < length a slower one.  Linear interpolation is enough here: at the
+    model rate of 250 Hz the training sources carry little above 40 Hz.
+    """
+    n = crop.shape[-1]
+    where = np.linspace(0.0, n - 1.0, length)
+    return np.stack([np.interp(where, np.arange(n), lead) for lead in crop])
 
 
 def _normalise_batch(raw_in: np.ndarray, raw_tg: np.ndarray, masks: np.ndarray, inputs: np.ndarray,

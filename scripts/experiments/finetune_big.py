@@ -142,6 +142,8 @@ def main() -> int:
                    help="this fraction of crops recorded with the arm electrodes swapped (inputs and targets)")
     p.add_argument("--vcg-rotation", type=float, default=0.0,
                    help="turn the heart vector of half the crops by up to this many degrees per axis (training.augment)")
+    p.add_argument("--time-stretch", type=float, default=0.0,
+                   help="resample half the crops by a factor drawn from 1 +- this fraction (another heart rate)")
     p.add_argument("--source-weights", default="",
                    help="comma-separated name=weight overriding SOURCE_WEIGHTS (e.g. ludb=0.1); renormalised")
     p.add_argument("--pcc-derived", action="store_true",
@@ -199,7 +201,8 @@ def main() -> int:
         rng = np.random.default_rng([a.seed, step])
         x16, y8, m = make_batch(records, pool, rng, batch_size=a.batch, length=length, synthetic_fraction=a.synthetic,
                                 fixed_mask=fixed_mask, record_weights=rw, chest_shift=a.chest_shift,
-                                arm_swap=a.arm_swap, vcg_rotation_deg=a.vcg_rotation)
+                                arm_swap=a.arm_swap, vcg_rotation_deg=a.vcg_rotation,
+                                time_stretch=a.time_stretch)
         if any_subset:
             x = torch.from_numpy(x16)
             y = torch.from_numpy(y8)
@@ -246,6 +249,7 @@ def main() -> int:
             "synthetic_fraction": a.synthetic, **({"chest_shift": a.chest_shift} if a.chest_shift > 0 else {}),
             **({"arm_swap": a.arm_swap} if a.arm_swap > 0 else {}),
             **({"vcg_rotation_deg": a.vcg_rotation} if a.vcg_rotation > 0 else {}),
+            **({"time_stretch": a.time_stretch} if a.time_stretch > 0 else {}),
             **({"source_weights_override": a.source_weights} if a.source_weights else {}), "loss": "mean of the members' masked MSE"
             + (f" + {a.pcc_weight:g} x mean (1 - PCC)" if a.pcc_weight > 0 else "")
             + (" (III, aVR, aVL, aVF included)" if derived else ""),
