@@ -11,12 +11,13 @@ import torch
 from leadsynth_core.errors import CancelledError, ModelError
 from leadsynth_core.models import INDEPENDENT_LEADS, build_network, load_model
 from leadsynth_core.progress import CancelToken
+from leadsynth_core.training.augment import stretch_crop
 from leadsynth_core.training.data import TrainingRecord, read_splits, split_paths
 from leadsynth_core.training.linear import fit_linear
 from leadsynth_core.training.run import main as training_main
 from leadsynth_core.training.run import run_training
 from leadsynth_core.training.specs import ModelSpec, get_spec
-from leadsynth_core.training.train import dedicated_from_any_subset, make_batch, stretch_crop, train_network
+from leadsynth_core.training.train import dedicated_from_any_subset, make_batch, train_network
 
 
 def test_splits_keep_validation_and_ptb_out() -> None:

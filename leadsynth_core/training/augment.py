@@ -1,9 +1,10 @@
 """Augmentations of one training crop: what a recording might have looked like instead.
 
-Gain, low-pass, baseline wander, noise and mains hum (always on unless skipped), and two
-optional ones that change the heart or the hands: a rotated heart vector and chest
-electrodes placed a little to either side.  Every function takes and returns (8, L) crops of
-the independent leads in mV.
+Gain, low-pass, baseline wander, noise and mains hum (always on unless skipped), and
+optional ones that change the heart or the hands: a rotated heart vector, chest electrodes
+placed a little to either side, swapped electrodes, another heart rate (:func:`stretch_crop`,
+which ``train.make_batch`` applies before the others because it changes the crop's length).
+Every function takes (8, L) crops of the independent leads in mV.
 """
 
 from __future__ import annotations
@@ -102,6 +103,18 @@ def swap_arm_leg_electrodes(x: np.ndarray) -> np.ndarray:
     out[_I] = x[_I] - x[_II]
     out[_II] = -x[_II]
     return out
+
+
+def stretch_crop(crop: np.ndarray, length: int) -> np.ndarray:
+    """Resample a (leads, n) crop to ``length`` samples by linear interpolation.
+
+    A crop of n > length samples played back in ``length`` is a faster heart (shorter RR, QRS
+    and QT alike); n < length a slower one.  Linear interpolation is enough here: at the
+    model rate of 250 Hz the training sources carry little above 40 Hz.
+    """
+    n = crop.shape[-1]
+    where = np.linspace(0.0, n - 1.0, length)
+    return np.stack([np.interp(where, np.arange(n), lead) for lead in crop])
 
 
 #: Short names of the augmentations that ``ModelSpec.skip_augmentations`` can switch off.

@@ -28,7 +28,7 @@ from ..models.features import INDEPENDENT_LEADS, MODEL_FS
 from ..models.networks import LENGTH_MULTIPLE, LinearResidualUNet, build_network
 from ..models.registry import load_model
 from ..progress import CancelToken, ProgressCallback, report
-from .augment import AUGMENTATION_KEYS, _augment
+from .augment import AUGMENTATION_KEYS, _augment, stretch_crop
 from .data import TrainingRecord, load_training_records
 from .specs import STANDARD_SETS, ModelSpec
 
@@ -152,18 +152,6 @@ def make_batch(
         masks[b] = fixed_mask if fixed_mask is not None else _random_mask(rng)
     _normalise_batch(raw_in, raw_tg, masks, inputs, targets)
     return inputs, targets, masks
-
-
-def stretch_crop(crop: np.ndarray, length: int) -> np.ndarray:
-    """Resample a (leads, n) crop to ``length`` samples by linear interpolation.
-
-    A crop of n > length samples played back in ``length`` is a faster heart (shorter RR, QRS
-    and QT alike); n < length a slower one.  Linear interpolation is enough here: at the
-    model rate of 250 Hz the training sources carry little above 40 Hz.
-    """
-    n = crop.shape[-1]
-    where = np.linspace(0.0, n - 1.0, length)
-    return np.stack([np.interp(where, np.arange(n), lead) for lead in crop])
 
 
 def _normalise_batch(raw_in: np.ndarray, raw_tg: np.ndarray, masks: np.ndarray, inputs: np.ndarray,
