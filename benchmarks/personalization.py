@@ -155,26 +155,27 @@ def _gain_by_general_pcc(cases: list[dict[str, Any]], leads_out: list[str]) -> l
     return rows
 
 
-def _time_default(base_id: str, leads: str, root: Path, repeats: int) -> dict[str, Any]:
+def time_default(base_id: str, leads: str, root: Path, repeats: int, device: str = "cpu") -> dict[str, Any]:
+    """The default fine-tune on ``device``: median of ``repeats`` warm runs, and the first call in a fresh process."""
     recs = [read_record(root / "ludb" / "data" / str(i)) for i in range(161, 166)]
     base = load_model(base_id)
-    times, device = [], ""
-    personalize(base, leads, recs, patient_id="timing", device="cpu")  # warm-up (first-call overheads)
+    times, where, res = [], "", None
+    personalize(base, leads, recs, patient_id="timing", device=device)  # warm-up (first-call overheads)
     for _ in range(repeats):
         t0 = time.perf_counter()
-        res = personalize(base, leads, recs, patient_id="timing", device="cpu")
+        res = personalize(base, leads, recs, patient_id="timing", device=device)
         times.append(time.perf_counter() - t0)
-        device = res.device
+        where = res.device
     # The first call in a fresh process pays one-off costs (torch kernels, scipy filters):
     # time it too, in a subprocess, imports excluded.
     code = (
         "import sys, time; sys.path.insert(0, sys.argv[1]); from pathlib import Path; "
         "from leadsynth_core.io import read_record; from leadsynth_core.personalize import personalize; "
         "recs = [read_record(Path(sys.argv[2]) / 'ludb' / 'data' / str(i)) for i in range(161, 166)]; "
-        "t = time.perf_counter(); personalize(sys.argv[3], sys.argv[4], recs, patient_id='timing', device='cpu'); "
+        "t = time.perf_counter(); personalize(sys.argv[3], sys.argv[4], recs, patient_id='timing', device=sys.argv[5]); "
         "print(time.perf_counter() - t)"
     )
-    cold = subprocess.run([sys.executable, "-c", code, str(ROOT), str(root), base_id, leads],
+    cold = subprocess.run([sys.executable, "-c", code, str(ROOT), str(root), base_id, leads, device],
                           capture_output=True, text=True, check=True, timeout=600)
     try:
         load = [round(x, 2) for x in os.getloadavg()]
@@ -183,10 +184,10 @@ def _time_default(base_id: str, leads: str, root: Path, repeats: int) -> dict[st
     return {
         "what": "personalize(): five 10-s LUDB recordings (161-165, already read), 60 epochs, head only, lr 0.002, "
                 "including preparation, training and held-out scoring",
-        "base_model": base_id, "inputs": leads, "device": device, "repeats": repeats,
+        "base_model": base_id, "inputs": leads, "device": where, "repeats": repeats,
         "median_s": statistics.median(times), "first_call_in_fresh_process_s": float(cold.stdout.strip().splitlines()[-1]), "min_s": min(times), "max_s": max(times), "runs_s": times,
         "load_average_1_5_15": load, "cpu": platform.processor() or platform.machine(),
-        "target_s": 5.0,
+        "target_s": 5.0, "verdict": res.verdict if res is not None else None,
     }
 
 
@@ -393,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
             "proxy_all": _summarize(abl, outs),
             "cross_visit": _cross_visit(base_id, leads, root, ABLATION_BATCH),
         }
-    report["timing"] = _time_default(args.model or select_model(LEAD_SETS[0]).id, LEAD_SETS[0], root, args.repeats)
+    report["timing"] = time_default(args.model or select_model(LEAD_SETS[0]).id, LEAD_SETS[0], root, args.repeats)
     report["targets"] = {
         **{f"{leads}: personal mean r > general (proxy, all records)":
            b["proxy_all"]["personal_mean_r"] > b["proxy_all"]["general_mean_r"] for leads, b in report["lead_sets"].items()},

@@ -41,7 +41,9 @@ EPOCH_RECORDS = 20_000
 
 
 def _cli(*args: str, threads: int = 1) -> float:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": str(threads)}
+    # This checkout first, then whatever PYTHONPATH already named (packages installed beside it).
+    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    env = {**os.environ, "PYTHONPATH": path, "OMP_NUM_THREADS": str(threads)}
     t0 = time.time()
     res = subprocess.run([sys.executable, "-m", "leadsynth_core.cli", *args], cwd=ROOT, env=env,
                          capture_output=True, text=True)
@@ -162,6 +164,8 @@ def write(results: dict) -> None:
         f"{b['batch_build_samples_per_s_per_process']} samples/s per process; the network: {b['parameters']:,} "
         f"parameters, {b['train_gflop_per_sample']} GFLOP per training sample.", "",
         "## One GPU: ESTIMATE, not measured (no GPU on this machine)", "",
+        "Measured on an NVIDIA H200 by `benchmarks/gpu.py`: see gpu.md (README, \"On a GPU\"). The estimate "
+        "below is what this machine's batch rate would allow.", "",
         f"{g['assumptions']}: data-bound {g['data_bound_samples_per_s']:,} samples/s, compute-bound "
         f"{g['compute_bound_samples_per_s']:,} samples/s, so about **{g['samples_per_s']:,} samples/s** and "
         f"**{g['epoch_20000_records_min']} min per epoch of 20,000 records** (estimate). {g['amp']}. More "

@@ -13,6 +13,8 @@ import sys
 import time
 from pathlib import Path
 
+from child_env import child_env
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -22,7 +24,7 @@ def kill_when(script: str, args: list[str], marker: str, *, delay_s: float = 0.0
     Returns what the child printed to stdout after the marker.  Fails the test if the
     child ends before announcing the marker, or is not ended by the kill.
     """
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = child_env()
     proc = subprocess.Popen(
         [sys.executable, "-c", script, *args],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT,

@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from child_env import child_env
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -46,7 +48,7 @@ def make_shards(shared: Path, base: Path) -> Path:
 
 def leadsynth(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     """Run ``python -m leadsynth_core.cli ARGS`` in a child process (this worktree's code)."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    env = child_env(OMP_NUM_THREADS="1")
     return subprocess.run(
         [sys.executable, "-m", "leadsynth_core.cli", *args], capture_output=True, text=True, env=env, cwd=ROOT,
         timeout=timeout,

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from child_env import child_env
 
 from leadsynth_core import errors
 from leadsynth_core.cli import main as cli_main
@@ -306,7 +307,7 @@ def test_cli_in_a_real_process(case_id: str, argv: list[str], good_record: Path,
     else:
         argv = ["synthesize", str(good_record), "--inputs", "I,II,V3", "--model", str(BAD / case["path"]),
                 "--out", str(tmp_path / "out")]
-    env = dict(os.environ, PYTHONPATH=str(ROOT), LEADSYNTH_HOME=str(tmp_path / "home"))
+    env = child_env(LEADSYNTH_HOME=str(tmp_path / "home"))
     proc = subprocess.run([sys.executable, "-m", "leadsynth_core.cli", *argv], capture_output=True, text=True,
                           env=env, cwd=ROOT, timeout=120)
     _cli_error_line(case, proc.returncode, proc.stderr)

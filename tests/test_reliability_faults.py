@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from child_env import child_env
 from killing import kill_when
 
 from leadsynth_core.errors import LeadSynthError, ModelError, RecordFormatError
@@ -96,7 +97,7 @@ _FULL_DISK = textwrap.dedent(
 def test_full_disk_fails_cleanly_and_leaves_nothing(tmp_path: Path, limit: int) -> None:
     out = tmp_path / "out"
     (out / "models").mkdir(parents=True)
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env = child_env()
     proc = subprocess.run([sys.executable, "-c", _FULL_DISK, str(out), str(limit), str(ROOT / "tests")],
                           capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
     # A native crash in libhdf5 (it used to segfault on a failed write) ends with a signal.

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from child_env import child_env
 
 from leadsynth_core import io as lsio
 from leadsynth_core.errors import RecordFormatError, UnsupportedLeadError
@@ -84,7 +85,7 @@ def test_guard_refuses_fuzz_crash(index: int, tmp_path: Path) -> None:
 @pytest.mark.parametrize("index", sorted(CRASHES))
 def test_cli_info_refuses_fuzz_crash(index: int, tmp_path: Path) -> None:
     path = _crash_file(index, tmp_path)
-    env = dict(os.environ, PYTHONPATH=str(ROOT), LEADSYNTH_HOME=str(tmp_path / "home"))
+    env = child_env(LEADSYNTH_HOME=str(tmp_path / "home"))
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "leadsynth_core.cli", "info", str(path)],
                           capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)

@@ -6,13 +6,13 @@ here use the default and ``-v``.)"""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
+from child_env import child_env
 
 from leadsynth_core.io import write_record
 from leadsynth_core.leads import STANDARD_LEADS
@@ -25,7 +25,7 @@ MARKERS = (3.141593, -2.718282, 1.414214)
 
 
 def _run(args: list[str], home: Path) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, PYTHONPATH=str(ROOT), LEADSYNTH_HOME=str(home))
+    env = child_env(LEADSYNTH_HOME=str(home))
     return subprocess.run([sys.executable, "-m", "leadsynth_core.cli", *args], capture_output=True, text=True,
                           env=env, cwd=ROOT, timeout=180)
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from child_env import child_env
 
 from leadsynth_core.cli import main as cli_main
 from leadsynth_core.errors import TrainingError
@@ -149,22 +150,34 @@ def _wait_for_checkpoint(proc: subprocess.Popen[str], last: Path, step: int, tim
 
 
 def _popen_train(*args: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    env = child_env(OMP_NUM_THREADS="1")
     return subprocess.Popen([sys.executable, "-m", "leadsynth_core.cli", "train", *args], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def kill_train_at_checkpoint(out: Path, step: int, *args: str, timeout: float = 60) -> float:
+    """Start ``leadsynth train ARGS --out OUT``, SIGKILL it once its checkpoint reaches ``step``.
+
+    Returns the seconds from the kill until its output pipes closed: they close only once
+    every process holding them (loader processes too) has ended.
+    """
+    proc = _popen_train(*args, "--out", str(out))
+    try:
+        _wait_for_checkpoint(proc, run_folder(out) / "last.pt", step)
+        proc.send_signal(signal.SIGKILL)
+        t0 = time.time()
+        proc.communicate(timeout=timeout)
+        return time.time() - t0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
 
 
 def test_killed_run_resumes_exactly(shards: Path, reference: list[float], tmp_path: Path) -> None:
     out = tmp_path / "killed"
     args = ["--data", str(shards), "--any-subset", "--out", str(out), "--steps", "8", "--checkpoint-every", "2", *SMALL]
-    proc = _popen_train(*args)
-    try:
-        _wait_for_checkpoint(proc, run_folder(out) / "last.pt", 2)
-        proc.send_signal(signal.SIGKILL)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.communicate(timeout=60)
+    kill_train_at_checkpoint(out, 2, *args)
     assert not out.with_suffix(".json").exists()
     step = load_checkpoint(run_folder(out) / "last.pt")["step"]
     assert 2 <= step < 8
@@ -174,6 +187,14 @@ def test_killed_run_resumes_exactly(shards: Path, reference: list[float], tmp_pa
     assert cli_main(["train", *args, "--resume"]) == 0
     np.testing.assert_allclose(losses(run_folder(out)), reference, rtol=TRAJECTORY_RTOL)
     assert load_model(out).card.training["steps"] == 8
+
+
+def test_a_killed_run_takes_its_loader_processes_with_it(shards: Path, tmp_path: Path) -> None:
+    # Loader processes (the default on a GPU) hold the run's output pipes: were they left
+    # behind by a killed run, they would live on, and a caller reading its output would hang.
+    out = tmp_path / "killed-loaders"
+    assert kill_train_at_checkpoint(out, 2, "--data", str(shards), "--any-subset", "--steps", "200",
+                                    "--checkpoint-every", "2", "--loader-workers", "2", *SMALL, timeout=30) < 30
 
 
 def _rank_pids(launcher: int) -> list[int]:

@@ -16,6 +16,8 @@ Process ``r`` of ``W`` computes micro-batches ``r, r + W, ...``.
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections.abc import Iterator, Sequence
 
 import numpy as np
@@ -29,6 +31,8 @@ from .train import _STANDARD_MASKS, _normalise_batch, _random_mask
 __all__ = ["EpochOrder", "micro_batch", "validation_batches", "rank_micro_batches", "MicroBatchStream", "iterate"]
 
 _N = len(INDEPENDENT_LEADS)
+#: How often a loader process looks whether the training process is still there (seconds).
+_PARENT_CHECK_S = 0.5
 _EPOCH_SALT = 104_729  # keeps the epoch permutations apart from the per-step streams
 
 
@@ -156,6 +160,12 @@ def _identity(x: object) -> object:
     return x
 
 
+def _exit_with(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(_PARENT_CHECK_S)
+    os._exit(1)
+
+
 def _forget_handles(worker_id: int) -> None:
     # A forked loader worker must open the shard files itself (HDF5 handles do not
     # survive a fork); drop the parent's without closing them.
@@ -164,6 +174,11 @@ def _forget_handles(worker_id: int) -> None:
     info = torch.utils.data.get_worker_info()
     if info is not None:
         info.dataset.data._files = {}
+    # A killed training process cannot stop its loaders. torch's own check ends an idle
+    # worker, but one with a batch still queued blocks for ever on the full pipe it shares
+    # with its siblings, holding the run's memory and its output pipes (a caller waiting
+    # for the output would hang). So each worker ends itself once its parent is gone.
+    threading.Thread(target=_exit_with, args=(os.getppid(),), name="leadsynth-loader-parent", daemon=True).start()
 
 
 def iterate(stream: MicroBatchStream, workers: int) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:

@@ -310,7 +310,11 @@ class _Trainer:
         self._pool = self._synthetic_pool(cfg)
         net, arch, arch_params = self._network(cfg)
         if self._refit_head and state is None:
-            fits = [self._batch(10**6 + k, 0, 1, cfg, order) for k in range(_HEAD_FIT_BATCHES)]
+            # The new network is still on the CPU here (moved to the device below) and the
+            # head's closed-form fit is a CPU computation: so are its batches, on every
+            # device, which also makes a GPU run start from the CPU run's weights.
+            fits = [tuple(t.cpu() for t in self._batch(10**6 + k, 0, 1, cfg, order))
+                    for k in range(_HEAD_FIT_BATCHES)]
             if not o.base:
                 calibrate_batchnorm(net, [x for x, _y, _w in fits])
             refit_head(net, [(x.numpy(), y.numpy()) for x, y, _w in fits])
