@@ -306,3 +306,31 @@ def test_arm_electrode_swap_follows_the_electrode_potentials_and_is_off_by_defau
     inp, tgt = _augment(x, np.random.default_rng(3), skip=frozenset(AUGMENTATION_KEYS), arm_swap=1.0)
     np.testing.assert_allclose(tgt, leads(la, ra, ll), atol=1e-12)
     np.testing.assert_allclose(inp, tgt)
+
+
+def test_weight_averages_follow_the_weights_at_their_own_decay() -> None:
+    from leadsynth_core.training.averaging import WeightAverages
+
+    net = torch.nn.Sequential(torch.nn.Conv1d(2, 3, 3), torch.nn.BatchNorm1d(3))
+    start = {k: v.clone() for k, v in net.state_dict().items()}
+    averages = WeightAverages(net, [0.5, 0.9])
+    with torch.no_grad():
+        net[0].weight.add_(1.0)
+        net[1].running_mean.add_(2.0)
+        net[1].num_batches_tracked.add_(7)
+    averages.update(net)
+    for decay in (0.5, 0.9):
+        avg = averages.state_dict_for(decay)
+        # one step from the start towards the moved weights: start + (1 - decay) x the move
+        assert torch.allclose(avg["0.weight"], start["0.weight"] + (1 - decay) * 1.0)
+        assert torch.allclose(avg["1.running_mean"], start["1.running_mean"] + (1 - decay) * 2.0)
+        assert int(avg["1.num_batches_tracked"]) == 7  # integer buffers are copied, not averaged
+    # the trained network itself is untouched, and a checkpoint restores the averages exactly
+    assert torch.allclose(net[0].weight, start["0.weight"] + 1.0)
+    again = WeightAverages(net, [0.5, 0.9])
+    again.load_checkpoint(averages.to_checkpoint())
+    assert torch.equal(again.state_dict_for(0.9)["0.weight"], averages.state_dict_for(0.9)["0.weight"])
+    with pytest.raises(ValueError, match="valid: 0.5, 0.9"):
+        averages.state_dict_for(0.99)
+    with pytest.raises(ValueError, match=r"in \(0, 1\)"):
+        WeightAverages(net, [1.0])

@@ -41,6 +41,7 @@ from leadsynth_core.leads import DERIVABLE_LEADS, LIMB_COEFFICIENTS
 from leadsynth_core.models.features import INDEPENDENT_LEADS
 from leadsynth_core.models.networks import LinresEnsemble
 from leadsynth_core.models.registry import load_model, save_model
+from leadsynth_core.training.averaging import WeightAverages
 from leadsynth_core.training.data import TrainingRecord, load_training_records
 from leadsynth_core.training.train import _lr_at, make_batch, synthetic_pool
 
@@ -146,6 +147,9 @@ def main() -> int:
                    help="resample half the crops by a factor drawn from 1 +- this fraction (another heart rate)")
     p.add_argument("--source-weights", default="",
                    help="comma-separated name=weight overriding SOURCE_WEIGHTS (e.g. ludb=0.1); renormalised")
+    p.add_argument("--ema", default="",
+                   help="comma-separated decays (e.g. 0.999,0.9995): also keep an exponential moving average of the "
+                        "weights per decay and write each beside the trained model, in OUT/ema<decay>/")
     p.add_argument("--pcc-derived", action="store_true",
                    help="the correlation term also scores III, aVR, aVL, aVF where I or II is synthesized")
     a = p.parse_args()
@@ -186,11 +190,14 @@ def main() -> int:
     opt = torch.optim.AdamW(net.parameters(), lr=a.lr, weight_decay=2.5e-4)
     ckpt = a.out / f"{card.id}.ckpt.pt"
     step = 0
+    averages = WeightAverages(net, [float(d) for d in a.ema.split(",") if d]) if a.ema else None
     if a.resume and ckpt.exists():
         state = torch.load(ckpt, weights_only=True, map_location="cpu")
         net.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         step = int(state["step"])
+        if averages is not None:
+            averages.load_checkpoint(state.get("averages", {}))
         log.info("resumed at step %d", step)
     # The derived limb leads join the correlation term only where the model synthesizes I or II.
     derived = (a.pcc_weight > 0 and a.pcc_derived and not any_subset
@@ -224,6 +231,8 @@ def main() -> int:
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 5.0)
         opt.step()
+        if averages is not None:
+            averages.update(net)
         lv = float(loss.detach())
         running = 0.98 * running + 0.02 * lv if step > first else lv
         step += 1
@@ -232,7 +241,8 @@ def main() -> int:
                      (step - first) / (time.time() - t0))
         if step % 250 == 0 or step == a.steps:
             tmp = ckpt.with_suffix(".tmp")
-            torch.save({"model": net.state_dict(), "optimizer": opt.state_dict(), "step": step}, tmp)
+            torch.save({"model": net.state_dict(), "optimizer": opt.state_dict(), "step": step,
+                        **({"averages": averages.to_checkpoint()} if averages is not None else {})}, tmp)
             os.replace(tmp, ckpt)
     net.eval()
     counts = {n: len(sources[n]) for n in names}
@@ -260,6 +270,14 @@ def main() -> int:
     }
     card.metrics = {}
     save_model(net, card, a.out / card.id)
+    if averages is not None:  # each average beside the trained weights, its card saying which it is
+        trained = {k: v.clone() for k, v in net.state_dict().items()}
+        for d in averages.decays:
+            net.load_state_dict(averages.state_dict_for(d))
+            card.training["continued"]["weight_average"] = {"kind": "exponential moving average", "decay": d}
+            save_model(net, card, a.out / f"ema{d:g}" / card.id)
+        net.load_state_dict(trained)
+        card.training["continued"].pop("weight_average")
     (a.out / f"{card.id}.done.json").write_text(json.dumps(card.training["continued"], indent=1))
     log.info("wrote %s", a.out / card.id)
     return 0
