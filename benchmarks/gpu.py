@@ -33,7 +33,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # this checkout's leadsynth_core, as PYTHONPATH=. does
 from benchmarks.personalization import time_default  # noqa: E402
-from benchmarks.training import EPOCH_RECORDS, _cli, _samples_per_s  # noqa: E402
+from benchmarks.training import EPOCH_RECORDS, _cli, _samples_per_s, bench_prepare  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 LEADS = "I,II,V2,V4"
@@ -45,14 +45,6 @@ def bench_personalize(data: Path, repeats: int) -> dict:
     from leadsynth_core.models import select_model
 
     return time_default(select_model(LEADS).id, LEADS, data, repeats, device="cuda")
-
-
-def bench_prepare(data: Path, out: Path, workers: int) -> dict:
-    wall = _cli("prepare", str(data), "--out", str(out), "--workers", str(workers))
-    man = json.loads((out / "manifest.json").read_text())
-    work = man["prepare"]["seconds"]
-    return {"workers": workers, "records": man["n_files"], "hours": man["hours"], "seconds": work,
-            "wall_s_with_start": round(wall, 1), "records_per_s": round(man["n_files"] / work, 2)}
 
 
 def bench_train(shards: Path, tmp: Path, steps: int) -> list[dict]:
@@ -119,8 +111,8 @@ def main() -> int:
         }
         results["personalize"] = bench_personalize(args.data, args.repeats)
         print(f"personalize on cuda: median {results['personalize']['median_s']:.2f} s", flush=True)
-        results["prepare"] = bench_prepare(args.data, tmp / "shards", args.prepare_workers)
-        results["train"] = bench_train(tmp / "shards", tmp, args.steps)
+        results["prepare"] = bench_prepare(args.data, tmp, (args.prepare_workers,))[0]
+        results["train"] = bench_train(tmp / f"shards{args.prepare_workers}", tmp, args.steps)
         write(results)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

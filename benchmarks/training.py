@@ -52,9 +52,10 @@ def _cli(*args: str, threads: int = 1) -> float:
     return time.time() - t0
 
 
-def bench_prepare(data: Path, tmp: Path) -> list[dict]:
+def bench_prepare(data: Path, tmp: Path, worker_counts: tuple[int, ...] = (1, 2)) -> list[dict]:
+    """``leadsynth prepare`` of DATA into ``tmp/shards<workers>`` once per worker count."""
     out = []
-    for workers in (1, 2):
+    for workers in worker_counts:
         folder = tmp / f"shards{workers}"
         wall = _cli("prepare", str(data), "--out", str(folder), "--workers", str(workers))
         man = json.loads((folder / "manifest.json").read_text())
