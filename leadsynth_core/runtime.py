@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEVICES",
+    "accelerator",
+    "accelerator_started",
     "cpu_cores",
     "describe_cpu",
     "inference_threads",
@@ -39,7 +41,8 @@ def select_device(device: str = "auto") -> tuple[torch.device, str]:
     """Resolve ``device`` (one of :data:`~leadsynth_core.options.DEVICES`) to a torch device and a description.
 
     ``auto`` picks CUDA, else Apple MPS, else the CPU (described with the threads
-    :func:`training_threads` would use).
+    :func:`training_threads` would use).  ``personalize`` then decides per fine-tune whether
+    that accelerator is worth its overhead (:func:`leadsynth_core.personalization.cost.choose_device`).
 
     Raises
     ------
@@ -51,9 +54,9 @@ def select_device(device: str = "auto") -> tuple[torch.device, str]:
     name = str(device).lower()
     if name not in DEVICES:
         raise PersonalizationError(f"unknown device {device!r}; valid: {', '.join(DEVICES)}")
-    mps_ok = bool(getattr(torch.backends, "mps", None) and torch.backends.mps.is_available())
+    mps_ok = _mps_available()
     if name == "auto":
-        name = "cuda" if torch.cuda.is_available() else ("mps" if mps_ok else "cpu")
+        name = accelerator() or "cpu"
     if name == "cuda":
         if not torch.cuda.is_available():
             raise PersonalizationError("device 'cuda' requested but no CUDA GPU is available; use --device cpu or auto")
@@ -64,6 +67,31 @@ def select_device(device: str = "auto") -> tuple[torch.device, str]:
             raise PersonalizationError("device 'mps' requested but Apple MPS is not available; use cpu or auto")
         return torch.device("mps"), "mps (Apple GPU)"
     return torch.device("cpu"), describe_cpu(training_threads())
+
+
+def _mps_available() -> bool:
+    import torch
+
+    return bool(getattr(torch.backends, "mps", None) and torch.backends.mps.is_available())
+
+
+def accelerator() -> str | None:
+    """The accelerator this machine has, ``"cuda"`` before ``"mps"``, or None."""
+    import torch
+
+    if torch.cuda.is_available():
+        return "cuda"
+    return "mps" if _mps_available() else None
+
+
+def accelerator_started(name: str) -> bool:
+    """Whether this process has already paid ``name``'s one-off start-up (CUDA: its context).
+
+    Apple MPS has no measured start-up here, so it counts as started.
+    """
+    import torch
+
+    return bool(torch.cuda.is_initialized()) if name == "cuda" else True
 
 
 def cpu_cores() -> int:

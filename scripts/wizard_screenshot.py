@@ -3,7 +3,8 @@
 Usage::
 
     PYTHONPATH=. QT_QPA_PLATFORM=offscreen python scripts/wizard_screenshot.py \
-        docs/screenshot_wizard_review.png [--ludb ../shared/data/ludb/data]
+        docs/screenshot_wizard_review.png [--ludb ../shared/data/ludb/data] \
+        [--settings-png docs/screenshot_wizard_settings.png]
 
 It runs the real viewer and wizard end to end in a throw-away user folder
 (``LEADSYNTH_HOME`` and the Qt settings point into a temporary directory, so the user's
@@ -66,7 +67,13 @@ def wait_until(app, condition: Callable[[], bool], what: str, deadline: float) -
         time.sleep(0.01)
 
 
-def render(out: Path, ludb: Path) -> None:
+def _save(widget, out: Path) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if not widget.grab().save(str(out)):
+        raise OSError(f"{out}: cannot write the screenshot")
+
+
+def render(out: Path, ludb: Path, settings_png: Path | None = None) -> None:
     import pyqtgraph as pg
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
@@ -104,13 +111,15 @@ def render(out: Path, ludb: Path) -> None:
             wizard.next()
             wait_until(app, wizard.recordings_page.isComplete, "the recordings list", deadline)
             wizard.next()
+            app.processEvents()
+            if settings_png is not None:
+                _save(wizard, settings_png)  # device, time estimate, base model
+                log.info("wrote %s", settings_png)
             wizard.next()
             wait_until(app, wizard.training_page.isComplete, "the fine-tune", deadline)
             wizard.next()
             app.processEvents()
-            out.parent.mkdir(parents=True, exist_ok=True)
-            if not wizard.grab().save(str(out)):
-                raise OSError(f"{out}: cannot write the screenshot")
+            _save(wizard, out)
             log.info("wrote %s (%s)", out, wizard.state.result.verdict)
         finally:
             wizard.reject()  # discard: nothing is saved
@@ -122,11 +131,12 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("png", type=Path, help="the PNG to write")
     ap.add_argument("--ludb", type=Path, default=DEFAULT_LUDB, help="LUDB data folder (default: %(default)s)")
+    ap.add_argument("--settings-png", type=Path, help="also grab the settings page (device and time estimate) here")
     args = ap.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
-        render(args.png, args.ludb)
+        render(args.png, args.ludb, args.settings_png)
     except (TimeoutError, RuntimeError, OSError) as exc:
         print(f"wizard_screenshot: {exc}", file=sys.stderr)
         return 1

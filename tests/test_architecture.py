@@ -131,6 +131,8 @@ CONCEPT_HOMES = {
     r"^class LeadScore\b": "leadsynth_core/scoring.py",
     r"^def select_device\(": "leadsynth_core/runtime.py",
     r"^def inference_threads\(": "leadsynth_core/runtime.py",
+    r"^def estimate_seconds\(": "leadsynth_core/personalization/cost.py",
+    r"^def plan_device\(": "leadsynth_core/personalization/cost.py",
     r"os\.environ\.get\(.LEADSYNTH_HOME|HOME_VARIABLE = ": "leadsynth_core/paths.py",
     r"HDF5_SUFFIXES\b.*= \(": "leadsynth_core/options.py",
     r"^FLAT_LEAD_PTP_MV\b.*=": "leadsynth_core/options.py",

@@ -12,21 +12,11 @@ import logging
 import torch
 
 from leadsynth_core.errors import ModelError, PersonalizationError
-from leadsynth_core.models import ModelCard, count_parameters, load_model
-from leadsynth_core.models.features import MODEL_FS
-from leadsynth_core.runtime import DEVICES, select_device
+from leadsynth_core.models import ModelCard, load_model
+from leadsynth_core.personalization.cost import DevicePlan, plan_device
+from leadsynth_core.runtime import DEVICES, accelerator, select_device
 
 log = logging.getLogger(__name__)
-
-# Rough costs measured on a laptop-class CPU thread (linear and U-Net models, head
-# fine-tuning): per model-rate sample and epoch of the head, and per sample and
-# parameter of the one frozen forward pass.
-_HEAD_S_PER_SAMPLE_EPOCH = 6e-7
-_FORWARD_S_PER_SAMPLE_PARAM = 2e-10
-_OVERHEAD_S = 1.0
-_PER_RECORDING_S = 0.15
-# An accelerator runs the per-sample work about this much faster.
-_ACCELERATOR_SPEEDUP = 10.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,7 +25,6 @@ class DeviceChoice:
 
     value: str
     text: str
-    accelerator: bool
 
 
 def _cuda_text() -> str:
@@ -45,7 +34,7 @@ def _cuda_text() -> str:
 
 
 def device_choices() -> list[DeviceChoice]:
-    """Automatic first (naming what it picks), then every available device."""
+    """Automatic first (naming what it chooses between), then every available device."""
     found: list[DeviceChoice] = []
     for name in DEVICES[1:]:
         try:
@@ -54,11 +43,14 @@ def device_choices() -> list[DeviceChoice]:
             continue  # not available on this machine
         if name == "cuda":
             text = _cuda_text()
-        found.append(DeviceChoice(name, text, name != "cpu"))
-    _auto_dev, auto_text = select_device("auto")
-    auto = next((c for c in found if c.value == _auto_dev.type), None)
-    text = f"Automatic: {auto.text if auto else auto_text}"
-    return [DeviceChoice("auto", text, bool(auto and auto.accelerator)), *found]
+        found.append(DeviceChoice(name, text))
+    cpu = next(c for c in found if c.value == "cpu")
+    acc = next((c for c in found if c.value == accelerator()), None)
+    # personalize() decides "auto" per fine-tune (personalization.cost): a short head-only
+    # fine-tune is faster on the CPU than on a GPU, whose start-up alone takes seconds.
+    text = (f"Automatic: the faster for this fine-tune, {cpu.text} or {acc.text}" if acc
+            else f"Automatic: {cpu.text}")
+    return [DeviceChoice("auto", text), *found]
 
 
 _PARAMETERS: dict[tuple[str, str], int] = {}
@@ -69,28 +61,23 @@ def _parameters(card: ModelCard) -> int:
     key = (card.id, card.weights_sha256)
     if key not in _PARAMETERS:
         try:
-            _PARAMETERS[key] = count_parameters(load_model(card).module)
+            _PARAMETERS[key] = sum(p.numel() for p in load_model(card).module.parameters())
         except ModelError as exc:
             log.warning("cannot size model %s for the time estimate: %s", card.id, exc)
             return 0  # the fine-tune itself will report the broken model
     return _PARAMETERS[key]
 
 
-def estimate_seconds(
-    card: ModelCard, signal_seconds: float, n_recordings: int, epochs: int, accelerator: bool
-) -> float:
-    """A rough wall time for ``personalize`` with head fine-tuning (the default)."""
-    params = _parameters(card)
-    samples = max(0.0, signal_seconds) * MODEL_FS
-    per_sample = samples * (_HEAD_S_PER_SAMPLE_EPOCH * max(1, epochs) + _FORWARD_S_PER_SAMPLE_PARAM * params)
-    if accelerator:
-        per_sample /= _ACCELERATOR_SPEEDUP
-    return _OVERHEAD_S + _PER_RECORDING_S * n_recordings + per_sample
+def estimate(card: ModelCard, signal_seconds: float, n_recordings: int, epochs: int, device: str) -> DevicePlan:
+    """Where ``personalize`` with head fine-tuning (the wizard's) will run on ``device`` and about how long it takes."""
+    return plan_device(device, _parameters(card), signal_seconds, n_recordings, epochs, window=card.window)
 
 
 def describe_seconds(seconds: float) -> str:
+    if seconds < 1:
+        return "less than 1 s"
     if seconds < 10:
-        return f"about {max(1, round(seconds))} s"
+        return f"about {round(seconds)} s"
     if seconds < 120:
         return f"about {round(seconds / 5) * 5:.0f} s"
     return f"about {seconds / 60:.0f} min"

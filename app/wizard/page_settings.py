@@ -22,7 +22,7 @@ from leadsynth_core.errors import LeadSynthError
 from leadsynth_core.models import ModelCard, list_models
 from leadsynth_core.models.features import independent_lead_set
 
-from .devices import DeviceChoice, describe_seconds, device_choices, estimate_seconds
+from .devices import DeviceChoice, describe_seconds, device_choices, estimate
 from .state import DEFAULT_EPOCHS, DEFAULT_LR, WizardState
 
 log = logging.getLogger(__name__)
@@ -150,10 +150,11 @@ class SettingsPage(QWizardPage):
             return
         chosen = st.chosen()
         seconds = sum(c.entry.duration for c in chosen)
-        device = next((d for d in self._devices if d.value == st.device), None)
-        est = estimate_seconds(st.base, seconds, len(chosen), st.epochs, bool(device and device.accelerator))
+        est = estimate(st.base, seconds, len(chosen), st.epochs, st.device)
+        where = "the CPU" if est.device == "cpu" else f"the {est.device.upper()} accelerator"
+        how = " (chosen automatically as the faster)" if est.passed_over else ""
         self.estimate_label.setText(
-            f"Fine-tuning on {len(chosen)} recording(s), {seconds:.0f} s of signal, {st.epochs} epochs: "
-            f"<b>{describe_seconds(est)}</b> (estimate)."
+            f"Fine-tuning on {len(chosen)} recording(s), {seconds:.0f} s of signal, {st.epochs} epochs, "
+            f"on {where}{how}: <b>{describe_seconds(est.seconds)}</b> (estimate)."
         )
         self.completeChanged.emit()

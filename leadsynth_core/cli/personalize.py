@@ -46,7 +46,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", metavar="MODEL", type=Path, default=None,
                    help="output file stem (MODEL.safetensors + MODEL.json); default: the personal models folder")
     p.add_argument("--device", choices=DEVICES, default="auto",
-                   help="where to train: auto (a GPU when there is one, else the CPU; default), cpu, cuda "
+                   help="where to train: auto (the faster for this fine-tune, estimated from its size: the default "
+                        "head-only fine-tune stays on the CPU, long or whole-network ones use a GPU; "
+                        "default), cpu, cuda "
                         "(NVIDIA GPU) or mps (Apple GPU)")
     p.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS, metavar="N",
                    help=f"passes over the training recordings (default {DEFAULT_EPOCHS})")

@@ -31,7 +31,8 @@ How it works here
 Modules (each one concept): :mod:`.result` (what a personalization produced),
 :mod:`.recordings` (reading the training recordings), :mod:`.fit` (the fine-tune),
 :mod:`.validate` (held-out and later-visit scores), :mod:`.verdict` (improved, unchanged or
-worse), :mod:`.train` (:func:`personalize`, which writes nothing) and :mod:`.store`
+worse), :mod:`.cost` (the time a fine-tune takes on each device, which ``device="auto"``
+decides by), :mod:`.train` (:func:`personalize`, which writes nothing) and :mod:`.store`
 (:func:`save_personal_model`).  Devices and threads come from :mod:`leadsynth_core.runtime`,
 the defaults from :mod:`leadsynth_core.options`.
 """

@@ -38,6 +38,7 @@ from ..options import (
 from ..progress import CancelToken, ProgressCallback, check, report
 from ..record import EcgRecord
 from ..runtime import describe_cpu, select_device, torch_threads, training_threads
+from .cost import plan_device
 from .fit import _WINDOW_BATCH, _fit
 from .recordings import RecordingLike, _check_patients, _electrode_warnings, _load_recordings
 from .result import EpochReport, ExcludedRecording, PersonalizationResult, TrainingRecording
@@ -56,6 +57,26 @@ log = logging.getLogger(__name__)
 
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-") or "patient"
+
+
+def _auto_device(
+    dev: torch.device, dev_text: str, base_model: LoadedModel, used: Sequence[TrainingRecording], trainable: str,
+    epochs: int, window: int, batch_samples: int | None,
+) -> tuple[torch.device, str]:
+    """``device="auto"`` on a machine with an accelerator: keep it only where it is estimated faster.
+
+    Returns the device and, where the CPU was chosen instead, the reason (for the audit trail).
+    """
+    params = sum(p.numel() for p in base_model.module.parameters())
+    plan = plan_device("auto", params, sum(r.duration_s for r in used), len(used), epochs, trainable=trainable,
+                       window=window, batch_samples=batch_samples)
+    other, other_s = plan.passed_over or ("none", float("nan"))
+    log.info("device auto: %s, estimated %.2f s (%s: %.2f s)", plan.device, plan.seconds, other, other_s)
+    if plan.device == dev.type:
+        return dev, ""
+    return torch.device("cpu"), (
+        f"; chosen automatically over {dev_text} (estimated {plan.seconds:.1f} s against {other_s:.1f} s)"
+    )
 
 
 def personalize(
@@ -151,10 +172,9 @@ def personalize(
         recordings = [recordings]
     if not recordings:
         raise PersonalizationError("no training recordings given")
+    # Resolved now so that a device that is not there fails before any file is read; "auto"
+    # is decided again below, once the amount of signal is known.
     dev, dev_text = select_device(device)
-    threads = training_threads() if dev.type == "cpu" else 0
-    if threads:
-        dev_text = describe_cpu(threads)
     try:
         base_model = load_model(base)
     except ModelError as exc:
@@ -234,6 +254,14 @@ def personalize(
             f"(recommended: {RECOMMENDED_RECORDINGS} complete 12-lead recordings, "
             f"{RECOMMENDED_TRAIN_SECONDS:g} s); the result may not generalize"
         )
+
+    why = ""
+    if str(device).lower() == "auto" and dev.type != "cpu":
+        dev, why = _auto_device(dev, dev_text, base_model, used, trainable, int(epochs), int(card.window),
+                                batch_samples)
+    threads = training_threads() if dev.type == "cpu" else 0
+    if threads:
+        dev_text = describe_cpu(threads) + why
 
     module = copy.deepcopy(base_model.module)
     with torch_threads(dev, threads):
