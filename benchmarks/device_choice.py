@@ -37,7 +37,7 @@ if str(ROOT) not in sys.path:  # run as a script from a checkout
     sys.path.insert(0, str(ROOT))
 
 from leadsynth_core.io import read_record  # noqa: E402
-from leadsynth_core.models import load_model  # noqa: E402
+from leadsynth_core.models import count_parameters, load_model  # noqa: E402
 from leadsynth_core.paths import reference_data_dir  # noqa: E402
 from leadsynth_core.personalization.cost import choose_device, estimate_seconds  # noqa: E402
 from leadsynth_core.personalize import personalize  # noqa: E402
@@ -78,7 +78,7 @@ def _time(base, recs, epochs: int, trainable: str, device: str, repeats: int) ->
 
 def measure(data: Path, repeats: int) -> dict[str, Any]:
     base = load_model(BASE)
-    params = sum(p.numel() for p in base.module.parameters())
+    params = count_parameters(base.module, trainable_only=False)
     gpu = torch.cuda.is_available()
     devices = ["cpu", "cuda"] if gpu else ["cpu"]
     rows, first_gpu_s = [], None

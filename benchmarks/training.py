@@ -93,7 +93,7 @@ def bench_train(shards: Path, tmp: Path, steps: int, batch: int) -> list[dict]:
 
 
 def bench_batches(shards: Path, batch: int) -> dict:
-    from leadsynth_core.models.networks import build_network
+    from leadsynth_core.models.networks import build_network, count_parameters
     from leadsynth_core.training.batches import EpochOrder, micro_batch
     from leadsynth_core.training.shards import open_shards
 
@@ -121,7 +121,7 @@ def bench_batches(shards: Path, batch: int) -> dict:
         h.remove()
     gflop = 3 * 2 * macs[0] / 1e9  # forward + backward ~ 3x forward; 2 FLOP per MAC
     return {"batch_build_samples_per_s_per_process": round(build, 1), "train_gflop_per_sample": round(gflop, 3),
-            "parameters": sum(p.numel() for p in net.parameters())}
+            "parameters": count_parameters(net, trainable_only=False)}
 
 
 def gpu_estimate(b: dict) -> dict:

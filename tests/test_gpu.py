@@ -17,7 +17,7 @@ import torch
 from personalization_data import INPUTS, make_base, make_record
 
 from leadsynth_core.cli import main as cli_main
-from leadsynth_core.models import load_model
+from leadsynth_core.models import count_parameters, load_model
 from leadsynth_core.personalization.cost import plan_device
 from leadsynth_core.personalize import personalize, select_device
 from leadsynth_core.training.checkpoint import load_checkpoint
@@ -102,5 +102,5 @@ def test_auto_runs_the_default_fine_tune_on_the_cpu_and_a_long_one_on_the_gpu(tm
     recs = [make_record(3, 100 + i, patient_id="p3") for i in range(5)]
     auto = personalize(base.path, INPUTS, recs, device="auto", seed=0)
     assert auto.device.startswith("cpu (") and "chosen automatically over cuda:" in auto.device
-    params = sum(p.numel() for p in load_model(base.path).module.parameters())
+    params = count_parameters(load_model(base.path).module, trainable_only=False)
     assert plan_device("auto", params, 5 * 3600.0, 5, 60).device == "cuda"

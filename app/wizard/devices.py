@@ -12,7 +12,7 @@ import logging
 import torch
 
 from leadsynth_core.errors import ModelError, PersonalizationError
-from leadsynth_core.models import ModelCard, load_model
+from leadsynth_core.models import ModelCard, count_parameters, load_model
 from leadsynth_core.personalization.cost import DevicePlan, plan_device
 from leadsynth_core.runtime import DEVICES, accelerator, select_device
 
@@ -61,7 +61,7 @@ def _parameters(card: ModelCard) -> int:
     key = (card.id, card.weights_sha256)
     if key not in _PARAMETERS:
         try:
-            _PARAMETERS[key] = sum(p.numel() for p in load_model(card).module.parameters())
+            _PARAMETERS[key] = count_parameters(load_model(card).module, trainable_only=False)
         except ModelError as exc:
             log.warning("cannot size model %s for the time estimate: %s", card.id, exc)
             return 0  # the fine-tune itself will report the broken model

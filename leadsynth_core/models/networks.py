@@ -312,6 +312,7 @@ def build_network(architecture: str, **params: Any) -> nn.Module:
         raise ModelError(f"bad parameters for architecture {architecture!r}: {exc}") from None
 
 
-def count_parameters(module: nn.Module) -> int:
-    """Number of trainable parameters."""
-    return sum(p.numel() for p in module.parameters() if p.requires_grad)
+def count_parameters(module: nn.Module, *, trainable_only: bool = True) -> int:
+    """Number of trainable parameters, or of all of them (``trainable_only=False``: the size
+    a forward pass computes with, frozen parts included)."""
+    return sum(p.numel() for p in module.parameters() if p.requires_grad or not trainable_only)

@@ -29,6 +29,7 @@ from ..errors import PersonalizationError
 from ..models.features import MODEL_FS
 from ..options import DEVICES, TRAINABLE
 from ..runtime import accelerator, accelerator_started
+from .fit import _WINDOW_BATCH
 
 __all__ = ["ACCELERATOR_SPEEDUP", "DevicePlan", "choose_device", "estimate_seconds", "plan_device"]
 
@@ -46,8 +47,6 @@ _FORWARD_S_PER_SAMPLE_PARAM = 4.85e-12
 _HEAD_S_PER_SAMPLE_EPOCH = 4.25e-8
 # Per sample, epoch and parameter for the windowed fine-tunes (forward and backward passes).
 _NETWORK_S_PER_SAMPLE_EPOCH_PARAM = {"last_blocks": 2.1e-12, "all": 7.8e-12}
-# Whole-network fine-tunes put this many windows in one minibatch (``fit._WINDOW_BATCH``).
-_WINDOWS_PER_STEP = 8
 
 # Accelerator: a fixed cost per optimizer step (launch and synchronisation; 0.84 s for the
 # default job's 300 steps on the H200, less its CPU-side preparation), a one-off start-up per
@@ -64,7 +63,7 @@ def _steps(trainable: str, samples: float, n_recordings: int, epochs: int, windo
     if trainable == "head":
         per_epoch = n_recordings if batch_samples is None else math.ceil(samples / max(1, batch_samples))
     else:
-        per_epoch = math.ceil(samples / max(1, window) / _WINDOWS_PER_STEP)
+        per_epoch = math.ceil(samples / max(1, window) / _WINDOW_BATCH)
     return max(1, per_epoch) * max(1, epochs)
 
 
@@ -123,9 +122,7 @@ def choose_device(
     if accelerator is None or accelerator == "cpu":
         return "cpu"
     kw = {"trainable": trainable, "window": window, "batch_samples": batch_samples}
-    cpu = estimate_seconds(params, signal_seconds, n_recordings, epochs, device="cpu", **kw)
-    acc = estimate_seconds(params, signal_seconds, n_recordings, epochs, device=accelerator, started=started, **kw)
-    return accelerator if acc < cpu else "cpu"
+    return _race(accelerator, started, (params, signal_seconds, n_recordings, epochs), kw).device
 
 
 @dataclasses.dataclass(frozen=True)
@@ -137,6 +134,15 @@ class DevicePlan:
     seconds: float
     #: For ``"auto"`` on a machine with an accelerator: the device passed over and its estimate.
     passed_over: tuple[str, float] | None = None
+
+
+def _race(accelerator: str, started: bool, job: tuple[int, float, int, int], kw: dict) -> DevicePlan:
+    """The CPU against ``accelerator`` on ``job``: the faster, the other with its estimate."""
+    cpu_s = estimate_seconds(*job, device="cpu", **kw)
+    acc_s = estimate_seconds(*job, device=accelerator, started=started, **kw)
+    if acc_s < cpu_s:
+        return DevicePlan(accelerator, acc_s, ("cpu", cpu_s))
+    return DevicePlan("cpu", cpu_s, (accelerator, acc_s))
 
 
 def plan_device(
@@ -166,10 +172,4 @@ def plan_device(
         name = "cpu" if name == "auto" else name
         started = name == "cpu" or accelerator_started(name)
         return DevicePlan(name, estimate_seconds(*job, device=name, started=started, **kw))
-    started = accelerator_started(acc)
-    cpu_s = estimate_seconds(*job, device="cpu", **kw)
-    acc_s = estimate_seconds(*job, device=acc, started=started, **kw)
-    chosen = choose_device(acc, *job, started=started, **kw)
-    if chosen == "cpu":
-        return DevicePlan("cpu", cpu_s, (acc, acc_s))
-    return DevicePlan(acc, acc_s, ("cpu", cpu_s))
+    return _race(acc, accelerator_started(acc), job, kw)

@@ -27,7 +27,7 @@ from ..errors import (
 )
 from ..leads import parse_lead_list
 from ..library import RecordingEntry
-from ..models import LoadedModel, ModelCard, load_model
+from ..models import LoadedModel, ModelCard, count_parameters, load_model
 from ..options import (
     DEFAULT_EPOCHS,
     DEFAULT_HOLDOUT,
@@ -67,7 +67,7 @@ def _auto_device(
 
     Returns the device and, where the CPU was chosen instead, the reason (for the audit trail).
     """
-    params = sum(p.numel() for p in base_model.module.parameters())
+    params = count_parameters(base_model.module, trainable_only=False)
     plan = plan_device("auto", params, sum(r.duration_s for r in used), len(used), epochs, trainable=trainable,
                        window=window, batch_samples=batch_samples)
     other, other_s = plan.passed_over or ("none", float("nan"))

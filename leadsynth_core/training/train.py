@@ -25,7 +25,7 @@ from torch import nn
 from ..errors import ModelError
 from ..files import atomic_paths
 from ..models.features import INDEPENDENT_LEADS, MODEL_FS
-from ..models.networks import LENGTH_MULTIPLE, LinearResidualUNet, build_network
+from ..models.networks import LENGTH_MULTIPLE, LinearResidualUNet, build_network, count_parameters
 from ..models.registry import load_model
 from ..progress import CancelToken, ProgressCallback, report
 from .augment import AUGMENTATION_KEYS, _augment, stretch_crop
@@ -359,7 +359,7 @@ def train_network(
     log.info(
         "training %s: %d steps, batch %d x %d samples, %d real records, synthetic fraction %.2f, %d parameters",
         spec.id, total, spec.batch_size, length, len(records), spec.synthetic_fraction,
-        sum(p.numel() for p in net.parameters()),
+        count_parameters(net, trainable_only=False),
     )
     net.train()
     t0 = time.time()
