@@ -7,7 +7,8 @@ Usage::
 Runs ``personalize()`` (base ``linres-i-ii-v2-v4``, inputs I,II,V2,V4, five LUDB recordings
 161-165 tiled to the length named, held-out scoring included) over a grid of signal lengths,
 epochs and trainable parts on the CPU and, where there is one, on the CUDA GPU (its first call
-in this process timed apart: that one pays CUDA's start-up).  Each row: the median wall time
+in this process timed apart: that one pays CUDA's start-up); then the default job as the first
+fine-tune of a fresh process, with and without ``runtime.prepare_training()`` before it.  Each row: the median wall time
 against ``personalization.cost.estimate_seconds``, and where there is a GPU, which device was
 faster against the one ``auto`` picks.  A machine whose ratios stray far from 1 is one whose
 "auto" choice and wizard estimates would be off: the constants in ``cost.py`` say where they
@@ -24,6 +25,7 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -76,6 +78,40 @@ def _time(base, recs, epochs: int, trainable: str, device: str, repeats: int) ->
     return times
 
 
+# One fine-tune of the default job as the first of a fresh process, imports and reading
+# excluded; with "prepare", runtime.prepare_training() (the wizard's warm-up) runs first.
+_FIRST_CALL = """
+import sys, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from benchmarks.device_choice import BASE, LEADS, _recordings
+from leadsynth_core.models import load_model
+from leadsynth_core.personalize import personalize
+from leadsynth_core.runtime import prepare_training, training_ready
+recs, base = _recordings(Path(sys.argv[2]), 10), load_model(BASE)
+if sys.argv[4] == "prepare":
+    prepare_training()
+ready = training_ready()
+t = time.perf_counter()
+personalize(base, LEADS, recs, patient_id="timing", device=sys.argv[3])
+print(ready, time.perf_counter() - t)
+"""
+
+
+def first_calls(data: Path, device: str, repeats: int) -> dict[str, Any]:
+    """The default job as a fresh process's first fine-tune, with and without the warm-up first."""
+    out: dict[str, Any] = {}
+    for mode in ("cold", "prepare"):
+        runs, ready = [], None
+        for _ in range(repeats):
+            done = subprocess.run([sys.executable, "-c", _FIRST_CALL, str(ROOT), str(data), device, mode],
+                                  capture_output=True, text=True, check=True, timeout=600)
+            flag, seconds = done.stdout.split()[-2:]
+            ready, runs = flag == "True", [*runs, float(seconds)]
+        out[mode] = {"median_s": statistics.median(runs), "runs_s": runs, "training_ready": ready}
+    return out
+
+
 def measure(data: Path, repeats: int) -> dict[str, Any]:
     base = load_model(BASE)
     params = count_parameters(base.module, trainable_only=False)
@@ -98,6 +134,12 @@ def measure(data: Path, repeats: int) -> dict[str, Any]:
             row["auto_picks"] = choose_device("cuda", params, total, len(recs), epochs, trainable=trainable,
                                               window=base.card.window, started=True)
         rows.append(row)
+    first, default_s = {}, sum(r.duration for r in _recordings(data, 10))
+    for dev in devices:
+        first[dev] = first_calls(data, dev, repeats)
+        for m in first[dev].values():
+            m["estimate_s"] = estimate_seconds(params, default_s, 5, 60, device=dev, started=False,
+                                               warm=m["training_ready"], window=base.card.window)
     try:
         load = [round(x, 2) for x in os.getloadavg()]
     except (AttributeError, OSError):
@@ -108,7 +150,7 @@ def measure(data: Path, repeats: int) -> dict[str, Any]:
         "machine": {"cpu": _cpu_name(), "cores": cpu_cores(),
                     "gpu": torch.cuda.get_device_name(0) if gpu else None, "torch": torch.__version__,
                     "load_average_1_5_15": load},
-        "first_gpu_call_s": first_gpu_s, "rows": rows,
+        "first_gpu_call_s": first_gpu_s, "rows": rows, "first_fine_tune_of_a_process": first,
     }
 
 
@@ -141,6 +183,19 @@ def write(results: dict[str, Any]) -> None:
             g = r["cuda"]
             line += f" {g['median_s']:.2f} ({g['estimate_s']:.2f}) | {r['faster']} | {r['auto_picks']} |"
         lines.append(line)
+    lines += [
+        "",
+        "The first fine-tune of a process (the default job, 5 x 10 s, head, 60 epochs; a fresh process each, "
+        f"median of {results['repeats']}, model and recordings already loaded) pays PyTorch's one-off "
+        "first-optimizer cost unless `runtime.prepare_training()` paid it before, as the personalization wizard "
+        "does in a worker when it opens:",
+        "",
+        "| device | first fine-tune s (estimate) | after prepare_training s (estimate) |",
+        "|---|---|---|",
+    ]
+    for dev, f in results["first_fine_tune_of_a_process"].items():
+        c, p = f["cold"], f["prepare"]
+        lines.append(f"| {dev} | {c['median_s']:.2f} ({c['estimate_s']:.2f}) | {p['median_s']:.2f} ({p['estimate_s']:.2f}) |")
     lines.append("")
     if gpu:
         lines += [f"The first GPU call of the process (CUDA start-up) took {results['first_gpu_call_s']:.2f} s.", ""]

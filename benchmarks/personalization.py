@@ -298,8 +298,8 @@ def _markdown(report: dict[str, Any]) -> str:
         "",
         f"{t['what']}: median **{t['median_s']:.2f} s** over {t['repeats']} runs (min {t['min_s']:.2f}, "
         f"max {t['max_s']:.2f}) on {t['device']}, load average {t['load_average_1_5_15']} "
-        f"(the CPU is shared with other jobs); the first call in a fresh process (one-off kernel and "
-        f"filter set-up, imports excluded) took {t['first_call_in_fresh_process_s']:.2f} s; target < {t['target_s']:g} s.",
+        f"(the CPU is shared with other jobs); the first call in a fresh process (imports excluded; "
+        f"it pays PyTorch's first optimizer, which imports torch._dynamo) took {t['first_call_in_fresh_process_s']:.2f} s; target < {t['target_s']:g} s.",
         "",
         "## Targets",
         "",

@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, Signal
 from leadsynth_core.library import AddReport, Library
 from leadsynth_core.personalization import EpochReport, PersonalizationResult, save_personal_model
 from leadsynth_core.progress import CancelToken
+from leadsynth_core.runtime import prepare_training, training_ready
 
 from ..controllers.workers import TaskRunner
 from .candidates import Candidate, assess_candidates
@@ -78,6 +79,7 @@ class WizardJobs(QObject):
     add_cancelled = Signal()
     scanned = Signal(list)  # list[Candidate]
     scan_failed = Signal(str)
+    training_prepared = Signal()
     train_progress = Signal(float, str)
     epochs = Signal(list)  # [EpochReport, ...] since the last update
     trained = Signal(object)  # Review
@@ -129,6 +131,17 @@ class WizardJobs(QObject):
         )
 
     # -------------------------------------------------------------- training
+    def prepare_training(self) -> None:
+        """Pay PyTorch's one-off first-optimizer cost (0.8 s here) in a worker while the user
+        still picks the patient and recordings, so the fine-tune starts at once and takes
+        what the settings page estimated."""
+        if not training_ready():
+            self._tasks.start(
+                "prepare",
+                lambda _progress, _cancel: prepare_training(),
+                on_success=lambda _result: self.training_prepared.emit(),
+            )
+
     def train(self, request: TrainingRequest) -> None:
         self._run += 1
         run = self._run

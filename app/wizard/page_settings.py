@@ -90,8 +90,8 @@ class SettingsPage(QWizardPage):
         lay.addSpacing(8)
         lay.addWidget(self.estimate_label)
         lay.addStretch(1)
-        state.settings_changed.connect(self._update_estimate)
-        state.selection_changed.connect(self._update_estimate)
+        state.settings_changed.connect(self.update_estimate)
+        state.selection_changed.connect(self.update_estimate)
 
     # ------------------------------------------------------------- QWizardPage
     def initializePage(self) -> None:  # noqa: N802 (Qt API)
@@ -121,7 +121,7 @@ class SettingsPage(QWizardPage):
                 self.device_combo.addItem(d.text, d.value)
             self.device_combo.blockSignals(False)
         self.device_combo.setCurrentIndex(max(0, self.device_combo.findData(st.device)))
-        self._update_estimate()
+        self.update_estimate()
 
     def isComplete(self) -> bool:  # noqa: N802 (Qt API)
         return self._state.base is not None
@@ -139,7 +139,9 @@ class SettingsPage(QWizardPage):
         self.advanced.setVisible(on)
         self.advanced_button.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
 
-    def _update_estimate(self) -> None:
+    def update_estimate(self) -> None:
+        """Say where the fine-tune will run and about how long it takes (also once the
+        wizard's warm-up has paid PyTorch's first-optimizer cost)."""
         st = self._state
         if st.base is None:
             self.estimate_label.setText(

@@ -75,6 +75,8 @@ class PersonalizeWizard(QWizard):
         self.jobs.train_failed.connect(lambda m: notifier.error("Personalization failed", m))
         self.jobs.saved.connect(self._on_saved)
         self.jobs.save_failed.connect(self._on_save_failed)
+        self.jobs.training_prepared.connect(self.settings_page.update_estimate)
+        self.jobs.prepare_training()
 
     def accept(self) -> None:
         """Accept: write the personal model and its library row in a worker, then close."""

@@ -28,7 +28,7 @@ import math
 from ..errors import PersonalizationError
 from ..models.features import MODEL_FS
 from ..options import DEVICES, TRAINABLE
-from ..runtime import accelerator, accelerator_started
+from ..runtime import accelerator, accelerator_started, training_ready
 from .fit import _WINDOW_BATCH
 
 __all__ = ["ACCELERATOR_SPEEDUP", "DevicePlan", "choose_device", "estimate_seconds", "plan_device"]
@@ -36,6 +36,10 @@ __all__ = ["ACCELERATOR_SPEEDUP", "DevicePlan", "choose_device", "estimate_secon
 # Every device: the call itself, and reading one recording's metadata and splitting it.
 _OVERHEAD_S = 0.02
 _PER_RECORDING_S = 0.025
+# Once per process, on every device (it is Python work on the CPU): PyTorch's first optimizer
+# imports its compiler stack (runtime.training_ready; 0.77 s measured, the first call of a
+# fresh process 1.01 s against 0.20 s for the next ones).
+_FIRST_FIT_S = 0.8
 # Per model-rate sample, always on the CPU: resampling, filtering and normalising both parts.
 _PREPARE_S_PER_SAMPLE = 3e-7
 # Per sample and parameter: the frozen features (once) and the held-out scoring (base and
@@ -50,9 +54,11 @@ _NETWORK_S_PER_SAMPLE_EPOCH_PARAM = {"last_blocks": 2.1e-12, "all": 7.8e-12}
 
 # Accelerator: a fixed cost per optimizer step (launch and synchronisation; 0.84 s for the
 # default job's 300 steps on the H200, less its CPU-side preparation), a one-off start-up per
-# process (6.41 s - 0.84 s), and the arithmetic this many times faster than one CPU thread.
+# process (the CUDA context: 6.41 s for a fresh process's first fine-tune, less the warm 0.84 s
+# and the first-optimizer cost above, which that first call paid too), and the arithmetic
+# this many times faster than one CPU thread.
 _ACCELERATOR_STEP_S = 0.0022
-_ACCELERATOR_START_S = 5.6
+_ACCELERATOR_START_S = 6.41 - 0.84 - _FIRST_FIT_S
 #: Assumed, not measured: how much faster an accelerator runs the fine-tune's arithmetic.
 ACCELERATOR_SPEEDUP = 10.0
 
@@ -76,6 +82,7 @@ def estimate_seconds(
     trainable: str = "head",
     device: str = "cpu",
     started: bool = True,
+    warm: bool = True,
     window: int = 2560,
     batch_samples: int | None = None,
 ) -> float:
@@ -84,13 +91,14 @@ def estimate_seconds(
     ``params``: the base model's parameter count; ``signal_seconds``: all the recordings
     together (training and held-out parts); ``device``: ``"cpu"`` or an accelerator
     (``"cuda"``, ``"mps"``); ``started``: whether this process has used the accelerator
-    already (its start-up is paid once).
+    already (its start-up is paid once); ``warm``: whether this process has already paid
+    PyTorch's first-optimizer cost (:func:`~leadsynth_core.runtime.training_ready`).
     """
     if trainable not in TRAINABLE:
         raise PersonalizationError(f"unknown trainable={trainable!r}; valid: {', '.join(TRAINABLE)}")
     samples = max(0.0, float(signal_seconds)) * MODEL_FS
     n = max(1, int(n_recordings))
-    fixed = _OVERHEAD_S + _PER_RECORDING_S * n + samples * (_PREPARE_S_PER_SAMPLE + _FORWARD_S_PER_SAMPLE_PARAM * params)
+    fixed = (0.0 if warm else _FIRST_FIT_S) + _OVERHEAD_S + _PER_RECORDING_S * n + samples * (_PREPARE_S_PER_SAMPLE + _FORWARD_S_PER_SAMPLE_PARAM * params)
     if trainable == "head":
         work = samples * _HEAD_S_PER_SAMPLE_EPOCH * max(1, epochs)
     else:
@@ -165,7 +173,7 @@ def plan_device(
     name = str(device).lower()
     if name not in DEVICES:
         raise PersonalizationError(f"unknown device {device!r}; valid: {', '.join(DEVICES)}")
-    kw = {"trainable": trainable, "window": window, "batch_samples": batch_samples}
+    kw = {"trainable": trainable, "window": window, "batch_samples": batch_samples, "warm": training_ready()}
     job = (params, signal_seconds, n_recordings, epochs)
     acc = accelerator() if name == "auto" else None
     if acc is None:

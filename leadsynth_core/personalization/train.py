@@ -117,7 +117,8 @@ def personalize(
     epochs, lr
         Adam epochs and learning rate (defaults from Malpani et al.: 60, 0.002).
     device
-        One of :data:`DEVICES`; ``"auto"`` picks CUDA, MPS, else the CPU.
+        One of :data:`DEVICES`; ``"auto"``: the machine's accelerator (CUDA, else MPS) where
+        it is estimated faster for this fine-tune, else the CPU (:mod:`.cost`).
     holdout
         Fraction (0 <= holdout < 1) at the end of each recording held out for validation.
     seed
