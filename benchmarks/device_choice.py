@@ -40,6 +40,7 @@ if str(ROOT) not in sys.path:  # run as a script from a checkout
 
 from leadsynth_core.io import read_record  # noqa: E402
 from leadsynth_core.models import count_parameters, load_model  # noqa: E402
+from leadsynth_core.options import DEFAULT_EPOCHS  # noqa: E402
 from leadsynth_core.paths import reference_data_dir  # noqa: E402
 from leadsynth_core.personalization.cost import choose_device, estimate_seconds  # noqa: E402
 from leadsynth_core.personalize import personalize  # noqa: E402
@@ -107,7 +108,8 @@ def first_calls(data: Path, device: str, repeats: int) -> dict[str, Any]:
             done = subprocess.run([sys.executable, "-c", _FIRST_CALL, str(ROOT), str(data), device, mode],
                                   capture_output=True, text=True, check=True, timeout=600)
             flag, seconds = done.stdout.split()[-2:]
-            ready, runs = flag == "True", [*runs, float(seconds)]
+            ready = flag == "True"
+            runs.append(float(seconds))
         out[mode] = {"median_s": statistics.median(runs), "runs_s": runs, "training_ready": ready}
     return out
 
@@ -134,11 +136,13 @@ def measure(data: Path, repeats: int) -> dict[str, Any]:
             row["auto_picks"] = choose_device("cuda", params, total, len(recs), epochs, trainable=trainable,
                                               window=base.card.window, started=True)
         rows.append(row)
-    first, default_s = {}, sum(r.duration for r in _recordings(data, 10))
+    # The job _FIRST_CALL runs: five 10-s recordings, personalize()'s default epochs.
+    first, default_recs = {}, _recordings(data, 10)
     for dev in devices:
         first[dev] = first_calls(data, dev, repeats)
         for m in first[dev].values():
-            m["estimate_s"] = estimate_seconds(params, default_s, 5, 60, device=dev, started=False,
+            m["estimate_s"] = estimate_seconds(params, sum(r.duration for r in default_recs), len(default_recs),
+                                               DEFAULT_EPOCHS, device=dev, started=False,
                                                warm=m["training_ready"], window=base.card.window)
     try:
         load = [round(x, 2) for x in os.getloadavg()]

@@ -12,6 +12,7 @@ import contextlib
 import functools
 import logging
 import os
+import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -105,8 +106,6 @@ def training_ready() -> bool:
     Should a later torch stop importing it, this stays False and the time model merely
     over-estimates a warm fine-tune by that one-off cost.
     """
-    import sys
-
     return "torch._dynamo" in sys.modules
 
 
