@@ -55,6 +55,7 @@ from leadsynth_core.errors import LeadSynthError  # noqa: E402
 from leadsynth_core.files import atomic_write_text  # noqa: E402
 from leadsynth_core.io import read_record  # noqa: E402
 from leadsynth_core.measurement import Measurements, measure_record  # noqa: E402
+from leadsynth_core.measurement.compare import ST_FINDING_MV  # noqa: E402
 from leadsynth_core.measurement.delineate import delineate_median  # noqa: E402
 from leadsynth_core.models import load_model  # noqa: E402
 from leadsynth_core.record import EcgRecord  # noqa: E402
@@ -64,7 +65,6 @@ from leadsynth_core.synthesis import synthesize  # noqa: E402
 log = logging.getLogger("benchmarks.fidelity")
 
 SETS = {"I,II,V2,V4": "i-ii-v2-v4", "I,II,V4": "i-ii-v4", "I,II,V3": "i-ii-v3", "I,II": "i-ii", "I": "i"}
-ST_FINDING_MV = 0.1
 WINDOW_S = 10.0
 
 

@@ -145,6 +145,10 @@ CONCEPT_HOMES = {
     r"^def file_sha256\(": "leadsynth_core/files.py",
     r"^class AtomicFiles\b": "leadsynth_core/files.py",
     r"os\.replace\(": "leadsynth_core/files.py",
+    r"^ST_FINDING_MV\b.*=": "leadsynth_core/measurement/compare.py",
+    r"^ST_POINTS_MS\b.*=": "leadsynth_core/measurement/per_lead.py",
+    r"^def band_at_st\(": "leadsynth_core/uncertainty/confidence.py",
+    r"^DOCK_NOTE_MIN_WIDTH\b.*=": "app/views/dock_label.py",
 }
 
 

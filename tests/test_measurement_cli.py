@@ -46,12 +46,71 @@ def test_cli_with_inputs_measures_synthesized_beside_truth(shared_data, tmp_path
     assert diff == pytest.approx(doc["leads"]["V1"]["st_j60_mv"] - truth, abs=2e-3)
     assert set(doc["flags"]["leads"]) == {"V1", "V3", "V5", "V6"}
     assert set(doc["transition_zone"]) == {"measured", "synthesized"}
+    # Each synthesized lead's ST level comes with the band there; measured and derived do not.
+    assert set(doc["st_j60_band_mv"]) == {"V1", "V3", "V5", "V6"}
+    assert all(0.0 < v < 1.0 for v in doc["st_j60_band_mv"].values())
+
+
+def test_cli_table_shows_the_band_at_st_beside_synthesized_leads(shared_data, capsys) -> None:
+    assert main(["measure", str(shared_data / "ludb" / "data" / "55"), "--inputs", "I,II,V4"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    head = next(line for line in lines if line.startswith("lead "))
+    col = head.index("±band")
+    v1 = next(line for line in lines if line.startswith("V1 "))
+    v4 = next(line for line in lines if line.startswith("V4 "))
+    assert v1[col - 1:col + 5].strip().startswith("±0.")  # synthesized: its band
+    assert v4[col - 1:col + 5].strip() == ""  # measured: none
+    # The truth row under a flagged lead stays aligned with the values above it.
+    under = lines[lines.index(v1) + 1]
+    assert under.split()[0] == "measured" and under.index("!") > col
+    assert any(line.startswith("±band: the 90 % band") for line in lines)
 
 
 def test_cli_table_on_stdout(shared_data, capsys) -> None:
     assert main(["measure", str(shared_data / "ludb" / "data" / "1")]) == 0
     text = capsys.readouterr().out
     assert "QTc Bazett" in text and "provenance" in text and "V6" in text
+
+
+def test_global_values_on_synthesized_leads_are_marked(shared_data, tmp_path, capsys) -> None:
+    """LUDB 21 from lead I alone reads QRS 130 ms against its own 104 ms: the table and the JSON
+    say which global values rest on synthesized leads; a measured 12-lead carries no mark."""
+    rec = shared_data / "ludb" / "data" / "21"
+    out = tmp_path / "m.json"
+    assert main(["measure", str(rec), "--inputs", "I", "--json", str(out)]) == 0
+    assert main(["measure", str(rec), "--inputs", "I"]) == 0  # the table on stdout
+    text = capsys.readouterr().out
+    doc = json.loads(out.read_text())
+    synthesized = [n for n, lm in doc["leads"].items() if lm["provenance"] == "synthesized"]
+    assert len(synthesized) == 11
+    assert doc["synthesized_basis"]["qrs_ms"] == synthesized
+    assert doc["synthesized_basis"]["axis_qrs_deg"] == synthesized
+    assert doc["axis_leads_synthesized"] == ["aVF"]
+    assert f"QRS ~{doc['qrs_ms']:.0f} ms" in text and f"HR ~{doc['heart_rate_bpm']:.0f} bpm" in text
+    assert "~ = read on the beats of all leads, 11 of them synthesized" in text
+    assert "the axes' own lead(s) aVF are synthesized here" in text
+    assert main(["measure", str(rec), "--json", str(out)]) == 0
+    assert main(["measure", str(rec)]) == 0
+    text = capsys.readouterr().out
+    doc = json.loads(out.read_text())
+    assert doc["synthesized_basis"] == {} and doc["axis_leads_synthesized"] == []
+    assert "~" not in text
+
+
+def test_synthesized_basis_names_the_synthesized_leads(shared_data) -> None:
+    from leadsynth_core.measurement.result import AXIS_KEYS, GLOBAL_KEYS
+    from leadsynth_core.models import load_model
+    from leadsynth_core.synthesis import synthesize
+
+    rec = read_record(shared_data / "ludb" / "data" / "21.hea")
+    synth = measure_record(synthesize(rec, ("I", "II", "V4"), load_model("linres-i-ii-v4")))
+    for key in (*GLOBAL_KEYS, *AXIS_KEYS):
+        assert synth.synthesized_basis(key) == ("V1", "V2", "V3", "V5", "V6")
+    assert synth.axis_leads_synthesized == ()  # I measured, aVF derived from I and II
+    truth = measure_record(rec)
+    assert all(truth.synthesized_basis(k) == () for k in (*GLOBAL_KEYS, *AXIS_KEYS))
+    with pytest.raises(KeyError, match="valid: heart_rate_bpm"):
+        synth.synthesized_basis("st_j60_mv")
 
 
 def test_cli_flat_record_prints_the_reason(tmp_path, capsys) -> None:

@@ -274,6 +274,23 @@ def test_validation_pcc_reads_the_cards_own_figure() -> None:
                                                            dedicated.metrics["data"])
 
 
+def test_validation_lead_pcc_reads_each_leads_figure() -> None:
+    import dataclasses
+
+    card = load_model("linres-i").card
+    per_lead = card.validation_lead_pcc(("I",))
+    leads = card.metrics["by_inputs"]["I"]["leads"]
+    # Every lead a watch's lead I leaves to the model, each with its own figure.
+    assert set(per_lead) == {"II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6"}
+    assert all(per_lead[n] == leads[n]["mean_pcc"] for n in per_lead)
+    assert len(set(per_lead.values())) > 5  # per lead, not one figure repeated
+    assert card.validation_lead_pcc(("I", "II")) == {}  # no figure for inputs the card was not validated on
+    broken = dataclasses.replace(card, metrics={"by_inputs": {"I": {"leads": {"V1": {"mean_pcc": "high"},
+                                                                              "V2": {"mean_pcc": 0.7}}}}})
+    assert broken.validation_lead_pcc(["I"]) == {"V2": 0.7}  # a malformed entry is skipped, not shown
+    assert dataclasses.replace(card, metrics={}).validation_lead_pcc(["I"]) == {}
+
+
 def test_windows_run_in_batches_equal_one_by_one() -> None:
     """Batching windows is a speed-up only: the same output, progress and cancel between batches."""
     from leadsynth_core.errors import CancelledError

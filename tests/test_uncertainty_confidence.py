@@ -81,3 +81,31 @@ def test_find_beats_uses_the_reference_leads_only() -> None:
     assert find_beats(sig, FS, ["I", "V1"], ["V1"]).size == 0  # a flat reference: no beats
     assert find_beats(sig, FS, ["I", "V1"], []).size == 0
     assert find_beats(sig[: int(1.5 * FS)], FS, ["I", "V1"], ["I"]).size == 0  # under 2 s
+
+
+def test_band_at_st_reads_the_band_at_j60_of_every_beat() -> None:
+    """The half-width at each beat's J+60 (R peak + QRS end - R + 60 ms), median over beats."""
+    from leadsynth_core.io import read_record, sample_path
+    from leadsynth_core.measurement import measure_record
+    from leadsynth_core.record import Provenance
+    from leadsynth_core.uncertainty.confidence import band_at_st
+
+    rec = read_record(sample_path())
+    synth = rec.replace(provenance=tuple(Provenance.SYNTHESIZED if n == "V1" else p
+                                         for n, p in zip(rec.lead_names, rec.provenance, strict=True)))
+    m = measure_record(synth, start_s=1.0)
+    fs, fid = m.fs, m.fiducials
+    start = int(round(1.0 * fs))
+    n = rec.n_samples
+    half = np.full((n, len(m.lead_names)), np.nan)
+    v1 = m.lead_names.index("V1")
+    half[:, v1] = np.arange(n) / 1000.0  # the band there names the sample it was read at
+    out = band_at_st(m, half, start)
+    assert set(out) == {"V1"}  # only leads with a band
+    expected = m.r_peaks + start + (fid.qrs_off - fid.r) + int(round(0.06 * fs))
+    assert m.r_peaks.size >= 8
+    assert out["V1"] == pytest.approx(float(np.median(expected)) / 1000.0)
+    # J+80 is 20 ms further on.
+    assert band_at_st(m, half, start, "st_j80_mv")["V1"] == pytest.approx(out["V1"] + 0.02 * fs / 1000.0)
+    with pytest.raises(KeyError, match="valid: st_j_mv, st_j60_mv, st_j80_mv"):
+        band_at_st(m, half, start, "t_mv")

@@ -26,6 +26,7 @@ import dataclasses
 import logging
 from typing import Any
 
+import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from leadsynth_core.errors import LeadSynthError
@@ -96,11 +97,14 @@ class MeasurementController(QObject):
         self.truth: Measurements | None = None
         self.comparison: Comparison | None = None
         self.as_read: Measurements | None = None
+        #: The sample of the result where the measured stretch begins (the band is indexed so).
+        self.start_sample: int = 0
         #: True while the values held (none) are not those of what is shown.
         self.pending = True
         #: Why the last measurement gave nothing (a stretch too short, for instance).
         self.error: str | None = None
         self._generation = 0
+        self._snap_start = 0
         self._users = 0
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -109,6 +113,8 @@ class MeasurementController(QObject):
         for sig in (document.record_changed, document.result_changed, document.window_changed):
             sig.connect(self._invalidate)
         state.position_changed.connect(lambda _s: self._invalidate())
+        # The band arrives with or after the synthesis: what is shown of it (st_band) changes.
+        document.band_changed.connect(self.changed)
 
     def set_active(self, user_active: bool) -> None:
         """A view that shows measurements became visible (True) or hidden (False)."""
@@ -133,10 +139,14 @@ class MeasurementController(QObject):
             self._timer.start()
 
     def _window(self, rec: EcgRecord) -> EcgRecord:
-        i0 = max(0, int(self._state.position * rec.fs) - self._doc.offset)
-        i0 = min(i0, max(0, rec.n_samples - int(2 * rec.fs)))
+        i0 = self._window_start(rec)
         i1 = min(rec.n_samples, i0 + int(WINDOW_S * rec.fs))
         return rec.slice_time(i0 / rec.fs, i1 / rec.fs)
+
+    def _window_start(self, rec: EcgRecord) -> int:
+        """The first sample of the measured stretch in ``rec`` (the loaded window's samples)."""
+        i0 = max(0, int(self._state.position * rec.fs) - self._doc.offset)
+        return min(i0, max(0, rec.n_samples - int(2 * rec.fs)))
 
     def _snapshot(self) -> tuple[EcgRecord, EcgRecord | None] | None:
         """The stretch to measure, taken in the GUI thread (views of the loaded samples)."""
@@ -152,6 +162,7 @@ class MeasurementController(QObject):
         self._timer.stop()
         self._tasks.cancel(TASK_KIND)
         snap = self._snapshot()
+        self._snap_start = self._window_start(self._doc.result) if self._doc.result is not None else 0
         view: MeasuredView | LeadSynthError | None = None
         if snap is not None:
             try:
@@ -167,6 +178,7 @@ class MeasurementController(QObject):
             return  # hidden since the timer started; measured when a view shows it again
         snap = self._snapshot()
         gen = self._generation
+        self._snap_start = self._window_start(self._doc.result) if self._doc.result is not None else 0
         if snap is None:
             self._tasks.cancel(TASK_KIND)
             self._accept(gen, None)
@@ -187,6 +199,8 @@ class MeasurementController(QObject):
             return  # measured for a record, synthesis or stretch no longer shown
         self.pending = False
         self.error = None
+        # The same generation: the stretch is the one the snapshot was taken of.
+        self.start_sample = self._snap_start
         if isinstance(view, BaseException):
             log.info("measurements: %s", view)
             self.error = str(view)
@@ -196,6 +210,22 @@ class MeasurementController(QObject):
         self.comparison = view.comparison if view is not None else None
         self.as_read = view.as_read if view is not None else None
         self.changed.emit()
+
+    def st_band(self) -> dict[str, float]:
+        """The band's half-width (mV) at each synthesized lead's ST J+60 in the stretch
+        measured (:func:`leadsynth_core.uncertainty.confidence.band_at_st`); {} without a band."""
+        from leadsynth_core.uncertainty.confidence import band_at_st
+
+        band, shown = self._doc.band, self.shown
+        if band is None or shown is None or not shown.measurable:
+            return {}
+        names = band.result.lead_names
+        cols = [names.index(n) if n in names else -1 for n in shown.lead_names]
+        half = np.full((band.half_width.shape[0], len(cols)), np.nan)
+        for k, j in enumerate(cols):
+            if j >= 0:
+                half[:, k] = band.half_width[:, j]
+        return band_at_st(shown, half, self.start_sample)
 
     @property
     def device_report(self) -> dict[str, Any] | None:

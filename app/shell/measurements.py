@@ -15,6 +15,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMenu
 
+from leadsynth_core.measurement import basis_notes
+
 from ..controllers.measurements import MeasurementController
 from ..render.measurement_marks import ExportExtras
 from ..views.calipers import Calipers
@@ -42,10 +44,16 @@ def measurement_lines(ctl: MeasurementController) -> tuple[str, ...]:
             f"HR {_v(g.heart_rate_bpm)} bpm, PR {_v(g.pr_ms)} ms, QRS {_v(g.qrs_ms)} ms, QT {_v(g.qt_ms)} ms, "
             f"QTc Bazett {_v(g.qtc_bazett_ms)} / Fridericia {_v(g.qtc_fridericia_ms)} ms, "
             f"axes P {_v(g.axis_p_deg)} QRS {_v(g.axis_qrs_deg)} T {_v(g.axis_t_deg)} deg")
+    band = ctl.st_band()
     st = ", ".join(f"{n}{'*' if lm.provenance == 'synthesized' else ''} "
                    f"{'-' if lm.values.st_j60_mv is None else f'{lm.values.st_j60_mv:+.2f}'}"
+                   f"{f'±{band[n]:.2f}' if n in band and lm.values.st_j60_mv is not None else ''}"
                    for n, lm in m.leads.items())
-    lines = [head, f"ST at J+60 ms (mV; * synthesized): {st}"]
+    lines = [head]
+    if synth:  # which leads those global values rest on (the panel tints them, the CLI marks them ~)
+        notes = basis_notes(m.synthesized_basis("qrs_ms"), m.axis_leads_synthesized)
+        lines.append("These global values are " + "; ".join(notes) + ".")
+    lines.append(f"ST at J+60 ms (mV; * synthesized{', ± the 90 % band there' if band else ''}): {st}")
     if cmp is not None and t is not None and t.measurable:
         tv = t.values
         flags = list(cmp.global_flags) + [f"{n} {_short(f)}" for n, fl in cmp.lead_flags.items() for f in fl]

@@ -118,11 +118,18 @@ class AgreementView(QWidget):
         right.addWidget(QLabel("<b>Worst segments</b>"))
         right.addWidget(self.worst, 1)
         body.addLayout(right)
+        # The segment scores need a measured truth: on a file without one (a patch, a watch)
+        # this part is hidden, not left as an empty plot and table with controls that do
+        # nothing, and the band over time below takes the tab.
+        self.pcc_area = QWidget()
+        pcc_lay = QVBoxLayout(self.pcc_area)
+        pcc_lay.setContentsMargins(0, 0, 0, 0)
+        pcc_lay.addLayout(bar)
+        pcc_lay.addLayout(body, 1)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(self.summary)
-        lay.addLayout(bar)
-        lay.addLayout(body, 1)
+        lay.addWidget(self.pcc_area, 1)
         # The band needs no truth: it shows where the synthesis is unsure on any file.
         self.band_plot = BandTimePlot(document, state)
         self.band_plot.jump_requested.connect(self.jump_requested)
@@ -153,6 +160,12 @@ class AgreementView(QWidget):
         item = self.curves[lead]
         x, y = item.getData()
         return np.asarray(x), np.asarray(y)
+
+    def without_truth(self) -> bool:
+        """True when a synthesis is shown and none of its leads has a measured truth in the file."""
+        doc = self._doc
+        return (doc.result is not None and not doc.scores and doc.agreement is None
+                and doc.state != ViewerDocument.RUNNING)
 
     # --------------------------------------------------------------- actions
     def save(self, path: str | Path) -> Path | None:
@@ -231,6 +244,7 @@ class AgreementView(QWidget):
         self.score_button.setVisible(doc.is_long)
         self.score_button.setEnabled(doc.is_long and ctl.can_score_whole() and not running)
         self.save_button.setEnabled(doc.agreement is not None)
+        self.pcc_area.setVisible(not self.without_truth())
         self.summary.setText(self._summary_html(running))
         self._update_page()
 
@@ -263,7 +277,8 @@ class AgreementView(QWidget):
         if doc.state in (ViewerDocument.FAILED, ViewerDocument.CANCELLED) and doc.result is None:
             return f"No synthesis to score: {doc.state_message or doc.state}."
         if doc.result is not None and not doc.scores:
-            return "No synthesized lead has a measured truth in this file: nothing to compare."
+            return ("No synthesized lead has a measured truth in this file: nothing to compare, so no PCC "
+                    "over time. The band width below needs no truth: it shows where the synthesis is unsure.")
         if doc.is_long:
             return ("Long recording: the Scores table covers the loaded window only. "
                     "<b>Score the whole recording</b> reads and synthesizes the file again, chunk by chunk, "

@@ -11,14 +11,18 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
-from leadsynth_core.measurement import Measurements, transition_zone
+from leadsynth_core.measurement import Measurements, basis_notes, transition_zone
+from leadsynth_core.measurement.compare import ST_FINDING_MV
 
 from ..controllers.measurements import MeasurementController
+from .dock_label import dock_note
 
 FLAG_BRUSH = QBrush(QColor(255, 205, 205))
 CART_COLUMN = 3
+#: The global table's "truth" and "diff" columns.
+TRUTH_COLUMNS = (1, 2)
 SYNTH_BRUSH = QBrush(QColor(0, 71, 212, 28))
 
 GLOBAL_ROWS: tuple[tuple[str, str, str], ...] = (
@@ -32,6 +36,23 @@ LEAD_COLUMNS: tuple[tuple[str, str], ...] = (
     ("ST J+60", "st_j60_mv"), ("T mV", "t_mv"), ("T polarity", "t_polarity"), ("R mV", "r_mv"), ("S mV", "s_mv"),
     ("Q mV", "q_mv"), ("ST J", "st_j_mv"), ("ST J+80", "st_j80_mv"), ("P mV", "p_mv"),
 )
+
+
+#: The ST column that shows the band beside it (``leadsynth_core.uncertainty.confidence.band_at_st``).
+ST_BAND_KEY = "st_j60_mv"
+
+
+def st_band_text(st_mv: float, band_mv: float) -> str:
+    """What the band at J+60 says of a synthesized lead's ST level (the cell's tooltip)."""
+    low, high = st_mv - band_mv, st_mv + band_mv
+    if low >= ST_FINDING_MV or high <= -ST_FINDING_MV:
+        verdict = f"an ST {'elevation' if st_mv > 0 else 'depression'} of {ST_FINDING_MV} mV or more survives the band"
+    elif high < ST_FINDING_MV and low > -ST_FINDING_MV:
+        verdict = f"no ST deviation of {ST_FINDING_MV} mV or more, even at the band's edges"
+    else:
+        verdict = f"the band reaches across {ST_FINDING_MV} mV: an ST deviation can be neither claimed nor excluded"
+    return (f"ST at J+60 {st_mv:+.2f} mV, the 90 % band there ±{band_mv:.2f} mV (true level between "
+            f"{low:+.2f} and {high:+.2f} mV): {verdict}.")
 
 
 def _fmt(value: Any, unit: str = "") -> str:
@@ -48,8 +69,7 @@ class MeasurementsPanel(QWidget):
     def __init__(self, controller: MeasurementController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._ctl = controller
-        self.info = QLabel()
-        self.info.setWordWrap(True)
+        self.info = dock_note()
         self.global_table = QTableWidget(len(GLOBAL_ROWS) + 1, 4)
         # Short headers: four columns share a narrow dock; the tooltips say them in full.
         self.global_table.setHorizontalHeaderLabels(["shown", "truth", "diff", "cart"])
@@ -124,6 +144,10 @@ class MeasurementsPanel(QWidget):
                 self.info.setText("No measurements: open a record.")
             return
         self._set_info(shown, truth)
+        # Without a measured truth of the synthesized leads (a patch, a watch, nothing
+        # synthesized) the truth and difference columns would stay empty: hidden instead.
+        for c in TRUTH_COLUMNS:
+            self.global_table.setColumnHidden(c, truth is None)
         self._fill_cart_column()
         if not shown.measurable:
             return
@@ -134,19 +158,30 @@ class MeasurementsPanel(QWidget):
             b = getattr(t, key) if t is not None else None
             diff = None if a is None or b is None else a - b
             cells = [_fmt(a, unit), _fmt(b, unit) if t is not None else "", "" if diff is None else f"{diff:+.0f}"]
+            # A value read partly on synthesized leads is tinted like them, and says so.
+            basis = basis_notes(shown.synthesized_basis(key),
+                                shown.axis_leads_synthesized if key.startswith("axis_") else ())
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
+                if c == 0 and basis:
+                    item.setBackground(SYNTH_BRUSH)
+                    item.setToolTip(" ".join(f"{n[:1].upper()}{n[1:]}." for n in basis))
                 if key == "qrs_ms" and c == 2 and "QRS duration" in gflags:
                     item.setBackground(FLAG_BRUSH)
                     item.setToolTip(gflags)
                 self.global_table.setItem(r, c, item)
         tz = [transition_zone(shown) or "-", (transition_zone(truth) or "-") if truth is not None else ""]
+        chest = [n for n, lm in shown.leads.items() if n.startswith("V") and lm.provenance == "synthesized"]
         for c, text in enumerate(tz):
             item = QTableWidgetItem(text)
+            if c == 0 and chest:
+                item.setBackground(SYNTH_BRUSH)
+                item.setToolTip(f"Read on the R and S waves of V1-V6, {', '.join(chest)} synthesized.")
             if c == 1 and cmp is not None and "transition" in gflags:
                 item.setBackground(FLAG_BRUSH)
                 item.setToolTip(gflags)
             self.global_table.setItem(len(GLOBAL_ROWS), c, item)
+        st_band = self._ctl.st_band()
         self.lead_table.setRowCount(len(shown.leads))
         self.lead_table.setVerticalHeaderLabels(list(shown.leads))
         for r, (name, lm) in enumerate(shown.leads.items()):
@@ -162,11 +197,16 @@ class MeasurementsPanel(QWidget):
             for c, (_head, key) in enumerate(LEAD_COLUMNS, start=1):
                 a = getattr(lm.values, key)
                 text = _fmt(a)
+                band = st_band.get(name) if key == ST_BAND_KEY and a is not None else None
+                if band is not None:
+                    text += f" ±{band:.2f}"
                 if tv is not None:
                     text += f" ({_fmt(getattr(tv, key))})"
                 item = QTableWidgetItem(text)
                 if lm.reason:
                     item.setToolTip(lm.reason)
+                elif band is not None:
+                    item.setToolTip(st_band_text(a, band) + (" Measured truth in brackets." if tv is not None else ""))
                 elif tv is not None:
                     item.setToolTip("synthesized (measured truth in brackets)")
                 if synthesized:
@@ -209,7 +249,8 @@ class MeasurementsPanel(QWidget):
         if not shown.measurable:
             self.info.setText(f"<b>Not measurable</b>: {shown.reason}")
             return
-        what = ("the synthesized 12-lead (synthesized leads in CAPITALS and tinted)"
+        what = ("the synthesized 12-lead (synthesized leads in CAPITALS and tinted; so are the global "
+                "values read partly on them)"
                 if any(lm.provenance == "synthesized" for lm in shown.leads.values()) else "the record as read")
         extra = " Measured truth of the synthesized leads in brackets; red: clinically meaningful disagreement." \
             if truth is not None else ""

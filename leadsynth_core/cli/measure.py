@@ -57,13 +57,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def measure_document(record: Any, inputs: str | None, model: Any, start_s: float, duration_s: float) -> dict:
-    """The JSON document of ``leadsynth measure`` (also used by the viewer's export).
+    """The JSON document of ``leadsynth measure``.
 
     ``cautions``: what the electrode checks found on the stretch measured (one sentence each);
-    ``processing``: the record's audit trail (``EcgRecord.processing``), e.g. arms swapped back.
+    ``processing``: the record's audit trail (``EcgRecord.processing``), e.g. arms swapped back;
+    ``st_j60_band_mv`` (with ``inputs`` and a model with a band): per synthesized lead, the
+    band's half-width at its ST J+60 (``uncertainty.confidence.band_at_st``).
     """
     from ..measurement import compare_measurements, electrode_cautions, measure_record
-    from ..synthesis import synthesize
 
     cautions = [c.text() for c in electrode_cautions(record, start_s=start_s, duration_s=duration_s or None)]
     if not inputs:
@@ -71,9 +72,14 @@ def measure_document(record: Any, inputs: str | None, model: Any, start_s: float
         return _with_device({**m.to_dict(), "cautions": cautions, "processing": list(record.processing)}, m, record)
     stop = min(record.duration, start_s + duration_s) if duration_s else record.duration
     piece = record.slice_time(start_s, stop)
-    synth = synthesize(piece, inputs, model)
+    synth, half = _synthesize_with_band(piece, inputs, model)
     ms = measure_record(synth, duration_s=None)
     doc = ms.to_dict()
+    if half is not None:
+        from ..uncertainty.confidence import band_at_st
+
+        # The band at each synthesized lead's ST J+60: how far the true ST level may lie.
+        doc["st_j60_band_mv"] = {n: round(v, 3) for n, v in band_at_st(ms, half).items()}
     doc["cautions"] = cautions
     doc["processing"] = list(record.processing)
     doc["inputs"] = list(synth.leads_with("measured"))
@@ -83,6 +89,24 @@ def measure_document(record: Any, inputs: str | None, model: Any, start_s: float
         doc["measured_truth"] = mt.to_dict()
         doc.update(compare_measurements(mt, ms, truth_leads).to_dict())
     return _with_device(doc, mt, record)
+
+
+def _synthesize_with_band(piece: Any, inputs: str, model: Any) -> tuple[Any, Any]:
+    """The synthesized stretch and its band's half-width (None for a model without a band)."""
+    from ..errors import ModelError
+    from ..models import load_model, select_model
+    from ..synthesis import synthesize
+    from ..uncertainty.band import synthesize_with_band
+    from ..uncertainty.members import has_members
+
+    loaded = load_model(model if model is not None else select_model(inputs, patient_id=piece.patient_id))
+    if has_members(loaded.module):
+        try:
+            banded = synthesize_with_band(piece, inputs, loaded)
+            return banded.record, banded.half_width
+        except ModelError as exc:  # no (current) calibration: the values without their band
+            log.warning("measure: no band for the ST levels: %s", exc)
+    return synthesize(piece, inputs, loaded), None
 
 
 def _with_device(doc: dict, as_read: Any, record: Any) -> dict:
@@ -112,6 +136,16 @@ def _fmt(v: Any, nd: int = 2) -> str:
     return str(v)
 
 
+def _basis_lines(doc: dict) -> list[str]:
+    """The notes under the global values that rest on synthesized leads ("~" marks them)."""
+    from ..measurement.result import basis_notes
+
+    basis = doc.get("synthesized_basis") or {}
+    leads = next(iter(basis.values()), [])
+    notes = basis_notes(leads, doc.get("axis_leads_synthesized") or [])
+    return [f"{'~ =' if k == 0 else '   '} {note}" for k, note in enumerate(notes)]
+
+
 def render_table(doc: dict) -> str:
     """Human-readable table of a measurement document."""
     lines = [f"{doc['source']}: {doc.get('beats', 0)} beat(s) in {doc['window_s'][0]:g}-{doc['window_s'][1]:g} s"
@@ -121,10 +155,15 @@ def render_table(doc: dict) -> str:
     if not doc["measurable"]:
         lines.append(f"not measurable: {doc['reason']}")
         return "\n".join([*lines, *_device_lines(doc)])
+    from ..measurement.result import AXIS_KEYS, GLOBAL_KEYS
+
     truth = doc.get("measured_truth")
+    basis = doc.get("synthesized_basis") or {}
+    # "~" marks a value read partly on synthesized leads (explained below the values).
+    mark = {k: "~" if k in basis else "" for k in (*GLOBAL_KEYS, *AXIS_KEYS)}
 
     def g(key: str, unit: str) -> str:
-        s = f"{_fmt(doc[key], 0)} {unit}"
+        s = f"{mark.get(key, '')}{_fmt(doc[key], 0)} {unit}"
         if truth is not None:
             s += f"  (measured {_fmt(truth[key], 0)})"
         return s
@@ -133,15 +172,20 @@ def render_table(doc: dict) -> str:
     lines.append(f"QT {g('qt_ms', 'ms')}   QTc Bazett {g('qtc_bazett_ms', 'ms')}   "
                  f"QTc Fridericia {g('qtc_fridericia_ms', 'ms')}")
     ax = doc["axis_deg"]
-    lines.append(f"axes P {_fmt(ax['p'], 0)}  QRS {_fmt(ax['qrs'], 0)}  T {_fmt(ax['t'], 0)} deg   "
-                 f"RR SD {_fmt(doc['rr_sd_ms'], 1)} ms")
-    head = (f"{'lead':<5} {'provenance':<12} {'Q':>6} {'R':>6} {'S':>6} {'STj':>6} {'ST60':>6} {'ST80':>6} "
-            f"{'T':>6} {'T pol':<9} {'P':>6}  (mV)")
+    lines.append(f"axes P {mark['axis_p_deg']}{_fmt(ax['p'], 0)}  QRS {mark['axis_qrs_deg']}{_fmt(ax['qrs'], 0)}  "
+                 f"T {mark['axis_t_deg']}{_fmt(ax['t'], 0)} deg   RR SD {mark['rr_sd_ms']}{_fmt(doc['rr_sd_ms'], 1)} ms")
+    lines += _basis_lines(doc)
+    band = doc.get("st_j60_band_mv") or {}
+    head = (f"{'lead':<5} {'provenance':<12} {'Q':>6} {'R':>6} {'S':>6} {'STj':>6} {'ST60':>6} "
+            + (f"{'±band':>6} " if band else "")
+            + f"{'ST80':>6} {'T':>6} {'T pol':<9} {'P':>6}  (mV)")
     lines.append(head)
     flags = (doc.get("flags") or {}).get("leads", {})
     for name, lm in doc["leads"].items():
+        pm = (f"{'±' + _fmt(band[name]) if name in band and lm['st_j60_mv'] is not None else '':>6} "
+              if band else "")
         row = (f"{name:<5} {lm['provenance']:<12} {_fmt(lm['q_mv']):>6} {_fmt(lm['r_mv']):>6} "
-               f"{_fmt(lm['s_mv']):>6} {_fmt(lm['st_j_mv']):>6} {_fmt(lm['st_j60_mv']):>6} "
+               f"{_fmt(lm['s_mv']):>6} {_fmt(lm['st_j_mv']):>6} {_fmt(lm['st_j60_mv']):>6} {pm}"
                f"{_fmt(lm['st_j80_mv']):>6} {_fmt(lm['t_mv']):>6} {_fmt(lm['t_polarity']):<9} {_fmt(lm['p_mv']):>6}")
         if lm.get("reason"):
             row += f"  {lm['reason']}"
@@ -149,9 +193,13 @@ def render_table(doc: dict) -> str:
         if truth is not None and name in flags:
             tl = truth["leads"][name]
             lines.append(f"{'':<5} {'measured':<12} {_fmt(tl['q_mv']):>6} {_fmt(tl['r_mv']):>6} {_fmt(tl['s_mv']):>6} "
-                         f"{_fmt(tl['st_j_mv']):>6} {_fmt(tl['st_j60_mv']):>6} {_fmt(tl['st_j80_mv']):>6} "
+                         f"{_fmt(tl['st_j_mv']):>6} {_fmt(tl['st_j60_mv']):>6} {' ' * 7 if band else ''}"
+                         f"{_fmt(tl['st_j80_mv']):>6} "
                          f"{_fmt(tl['t_mv']):>6} {_fmt(tl['t_polarity']):<9} {_fmt(tl['p_mv']):>6}"
                          + ("  ! " + "; ".join(flags[name]) if flags[name] else ""))
+    if band:
+        lines.append("±band: the 90 % band at the synthesized lead's ST J+60, how far its true ST level may lie "
+                     "(checked against the truth by benchmarks/st_band.py)")
     if doc.get("flags"):
         for f in doc["flags"]["global"]:
             lines.append(f"! {f}")

@@ -24,11 +24,11 @@ from .electrodes import (
            electrode_cautions,
 )
 from .engine import WINDOW_S, measure_record
-from .result import GLOBAL_KEYS, LEAD_KEYS, LeadMeasurement, Measurements
+from .result import GLOBAL_KEYS, LEAD_KEYS, LeadMeasurement, Measurements, basis_notes
 from .swap_back import electrodes_swapped_back, swap_electrodes
 
 __all__ = ["measure_record", "Measurements", "LeadMeasurement", "Fiducials", "DelineationSettings",
            "NotMeasurable", "compare_measurements", "Comparison", "transition_zone", "WINDOW_S",
-           "GLOBAL_KEYS", "LEAD_KEYS", "DeviceRow", "compare_with_device", "device_values",
+           "GLOBAL_KEYS", "LEAD_KEYS", "basis_notes", "DeviceRow", "compare_with_device", "device_values",
            "check_arm_electrodes", "check_arm_leg_electrodes", "electrode_cautions", "ElectrodeReversal", "swap_electrodes", "electrodes_swapped_back",
            "ARMS", "ARM_LEG"]

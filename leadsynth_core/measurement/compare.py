@@ -15,9 +15,11 @@ from typing import Any
 
 from .result import GLOBAL_KEYS, Measurements
 
-__all__ = ["Comparison", "compare_measurements", "transition_zone", "ST_FLAG_MV", "QRS_FLAG_MS"]
+__all__ = ["Comparison", "compare_measurements", "transition_zone", "ST_FLAG_MV", "QRS_FLAG_MS", "ST_FINDING_MV"]
 
 ST_FLAG_MV = 0.05
+#: An ST deviation a reader calls a finding: |ST at J+60| of at least 0.1 mV (one small box).
+ST_FINDING_MV = 0.1
 QRS_FLAG_MS = 20.0
 _NUMERIC = ("q_mv", "r_mv", "s_mv", "r_prime_mv", "qrs_area_mvms", "st_j_mv", "st_j60_mv", "st_j80_mv", "t_mv", "p_mv")
 PRECORDIAL = ("V1", "V2", "V3", "V4", "V5", "V6")

@@ -82,4 +82,4 @@ def measure_record(
         leads[n] = LeadMeasurement(n, prov, measure_lead(beats.median[:, j], fs, fid, float(fid.baseline_mv[j])))
     return Measurements(source=source, measurable=True, reason=None, values=values, leads=leads, fs=fs,
                         model_id=record.model_id, fiducials=fid, median=med, lead_names=names,
-                        n_beats=beats.n_beats, window_s=window)
+                        n_beats=beats.n_beats, window_s=window, r_peaks=np.asarray(beats.r_peaks, dtype=int))

@@ -28,6 +28,8 @@ __all__ = ["LeadValues", "measure_lead", "MIN_WAVE_MV", "FLAT_T_MV"]
 MIN_WAVE_MV = 0.03
 #: A T wave below this in both directions is flat.
 FLAT_T_MV = 0.05
+#: Where the ST level is read: ms after the J point (QRS end), per ``LeadValues`` field.
+ST_POINTS_MS: dict[str, float] = {"st_j_mv": 0.0, "st_j60_mv": 60.0, "st_j80_mv": 80.0}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -119,5 +121,5 @@ def measure_lead(beat: np.ndarray, fs: float, fid: Fiducials, baseline: float) -
         seg = x[fid.p_on:fid.p_off + 1]
         p_mv = _r3(seg[np.argmax(np.abs(seg))])
     return LeadValues(q_mv=_r3(q), r_mv=_r3(r), s_mv=_r3(s), r_prime_mv=_r3(rp), qrs_area_mvms=round(area, 1),
-                      st_j_mv=at(0.0), st_j60_mv=at(60.0), st_j80_mv=at(80.0), t_mv=t_mv, t_polarity=t_pol,
+                      **{key: at(ms) for key, ms in ST_POINTS_MS.items()}, t_mv=t_mv, t_polarity=t_pol,
                       p_mv=p_mv)

@@ -132,6 +132,25 @@ class ModelCard:
             return None
         return float(pcc), str(self.metrics.get("data") or "validation records")
 
+    def validation_lead_pcc(self, inputs: tuple[str, ...] | list[str]) -> dict[str, float]:
+        """Mean PCC of each synthesized lead the card reports for these measured leads on its
+        validation data (:meth:`validation_pcc` names that data); empty when it has none.
+
+        Where no lead is measured to compare with (a patch, a watch), this is what a
+        reader can expect of each lead from this model with these inputs, on records
+        it never saw: a population figure, not the recording's own.
+        """
+        entry = (self.metrics.get("by_inputs") or {}).get(",".join(inputs))
+        leads = entry.get("leads") if isinstance(entry, dict) else None
+        if not isinstance(leads, dict):
+            return {}
+        out: dict[str, float] = {}
+        for lead, figures in leads.items():
+            pcc = figures.get("mean_pcc") if isinstance(figures, dict) else None
+            if isinstance(pcc, (int, float)) and not isinstance(pcc, bool):
+                out[str(lead)] = float(pcc)
+        return out
+
     def summary(self) -> str:
         """One line for listings."""
         ins = "any subset" if self.any_subset else ",".join(self.inputs)

@@ -23,10 +23,15 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-__all__ = ["LeadConfidence", "LEVELS", "PER_BEAT_MIN_BEATS", "find_beats", "lead_confidence", "band_over_time", "QRS_HALF_S"]
+if TYPE_CHECKING:  # the viewer imports this module at start-up: not the measurement engine
+    from ..measurement.result import Measurements
+
+__all__ = ["LeadConfidence", "LEVELS", "PER_BEAT_MIN_BEATS", "find_beats", "lead_confidence", "band_over_time", "QRS_HALF_S",
+           "band_at_st"]
 
 #: Beats needed for :func:`band_over_time` to read per beat instead of per time step.
 PER_BEAT_MIN_BEATS = 2  # not measurement.beats.MIN_BEATS (3, for a median beat)
@@ -149,3 +154,44 @@ def band_over_time(half_width: np.ndarray, fs: float, step_s: float = 1.0,
         if seg.size:
             out[k, has] = 2.0 * seg.mean(axis=0)
     return np.asarray(t, dtype=np.float64), out
+
+
+def band_at_st(measurements: Measurements, half_width: np.ndarray, start: int = 0,
+               point: str = "st_j60_mv") -> dict[str, float]:
+    """The band's half-width (mV) where each lead's ST level is read, median over the beats.
+
+    Whether an ST elevation survived synthesis is what a reader of a synthesized V2 wants
+    to know, and no truth is there to tell.  The band says how far the true lead may lie
+    from the synthesized one at every sample; at the ST point of each beat (``point``:
+    a key of ``measurement.per_lead.ST_POINTS_MS``, J+60 ms by default, the J point being
+    the median beat's global QRS end) it says how far the true ST level may lie from the
+    one measured.  Leads without a band (measured, derived) are left out.
+
+    Parameters
+    ----------
+    measurements
+        Of the synthesized record (``measure_record``): its beats and fiducial points.
+    half_width
+        ``(n, leads)`` in the order of ``measurements.lead_names``, NaN without a band.
+    start
+        The sample of ``half_width`` where the measured stretch begins (its ``window_s``).
+    """
+    from ..measurement.per_lead import ST_POINTS_MS
+
+    if point not in ST_POINTS_MS:
+        raise KeyError(f"{point!r} is not an ST point; valid: {', '.join(ST_POINTS_MS)}")
+    fid = measurements.fiducials
+    if not measurements.measurable or fid is None:
+        return {}
+    hw = np.asarray(half_width, dtype=np.float64)
+    shift = fid.qrs_off - fid.r + int(round(ST_POINTS_MS[point] * measurements.fs / 1000.0))
+    at = np.asarray(measurements.r_peaks, dtype=int) + int(start) + shift
+    at = at[(at >= 0) & (at < hw.shape[0])]
+    if not at.size:
+        return {}
+    out: dict[str, float] = {}
+    for j, name in enumerate(measurements.lead_names):
+        values = hw[at, j]
+        if np.isfinite(values).any():
+            out[name] = float(np.nanmedian(values))
+    return out

@@ -176,12 +176,70 @@ def test_measurements_panel_measured_beside_synthesized_with_flags(qtbot, make_w
     assert panel.cell_text("V4", "provenance") == "measured"
     core = measure_record(w.document.result.slice_time(0, 10))
     truth = measure_record(w.document.record.slice_time(0, 10))
+    # The synthesized ST level with the band there, the measured truth in brackets.
+    qtbot.waitUntil(lambda: w.document.band is not None and "±" in panel.cell_text("V1", "ST J+60"), timeout=10000)
     assert panel.cell_text("V1", "ST J+60") == (f"{core.leads['V1'].values.st_j60_mv:.2f} "
+                                                f"±{w.measurements.st_band()['V1']:.2f} "
                                                 f"({truth.leads['V1'].values.st_j60_mv:.2f})")
     flagged = panel.flagged_cells()
     # LUDB 55 (anterior STEMI): the synthesized V1 loses about 0.09 mV of its ST elevation.
     assert ("V1", "ST J+60") in flagged
     assert all(lead in {"V1", "V2", "V3", "V5", "V6"} for lead, _ in flagged)
+    assert not panel.global_table.isColumnHidden(1) and not panel.global_table.isColumnHidden(2)
+
+
+def test_without_a_truth_the_truth_columns_are_hidden(qtbot, make_window, tmp_path) -> None:
+    """A patch (I, II, V2, V4 only): the "truth" and "diff" columns would stay empty."""
+    from leadsynth_core.io import Hdf5RecordWriter, read_record, sample_path
+
+    inputs = ("I", "II", "V2", "V4")
+    path = tmp_path / "patch.h5"
+    base = read_record(sample_path())
+    with Hdf5RecordWriter(path, base.fs, inputs) as writer:
+        writer.append(base.select(inputs).signal)
+    w = make_window()
+    w.set_inputs(inputs, fixed=True)
+    open_and_wait(qtbot, w, path)
+    ui = w.measurement_ui
+    ui.dock.raise_()
+    qtbot.waitUntil(lambda: w.measurements.shown is not None, timeout=10000)
+    panel = ui.panel
+    assert w.measurements.truth is None
+    assert panel.global_table.isColumnHidden(1) and panel.global_table.isColumnHidden(2)
+    assert not panel.global_table.isColumnHidden(0) and panel.global_text("Heart rate", "shown") != ""
+    # Every global value is read on the beats of all 12 leads, 4 of them synthesized here:
+    # each is tinted like the synthesized leads and says so.
+    from app.views.measurements_panel import GLOBAL_ROWS, SYNTH_BRUSH
+
+    for r, (label, _key, _unit) in enumerate(GLOBAL_ROWS):
+        item = panel.global_table.item(r, 0)
+        assert item.background() == SYNTH_BRUSH, label
+        assert "4 of them synthesized (V1, V3, V5, V6)" in item.toolTip(), label
+    assert "axes' own" not in panel.global_table.item(GLOBAL_ROWS.index(("QRS axis", "axis_qrs_deg", "°")), 0).toolTip()
+    assert "so are the global values" in panel.info.text()
+    # Each synthesized lead's ST level carries the band there; a measured one does not.
+    qtbot.waitUntil(lambda: w.document.band is not None, timeout=10000)
+    qtbot.waitUntil(lambda: "±" in panel.cell_text("V1", "ST J+60"), timeout=5000)
+    band = w.measurements.st_band()
+    assert set(band) == {"V1", "V3", "V5", "V6"}
+    for lead in band:
+        st = w.measurements.shown.leads[lead].values.st_j60_mv
+        assert panel.cell_text(lead, "ST J+60") == f"{st:.2f} ±{band[lead]:.2f}"
+    assert "±" not in panel.cell_text("I", "ST J+60") and "±" not in panel.cell_text("aVF", "ST J+60")
+
+
+@pytest.mark.parametrize(("st", "band", "verdict"), [
+    (0.25, 0.10, "an ST elevation of 0.1 mV or more survives the band"),
+    (-0.30, 0.15, "an ST depression of 0.1 mV or more survives the band"),
+    (0.02, 0.05, "no ST deviation of 0.1 mV or more, even at the band's edges"),
+    (0.17, 0.44, "can be neither claimed nor excluded"),
+    (0.05, 0.05, "can be neither claimed nor excluded"),  # the edge touches 0.1 mV: not excluded
+])
+def test_st_band_text_says_what_the_band_allows(st: float, band: float, verdict: str) -> None:
+    from app.views.measurements_panel import st_band_text
+
+    text = st_band_text(st, band)
+    assert verdict in text and f"±{band:.2f} mV" in text
 
 
 def _magenta_pixels(path: Path) -> int:
@@ -203,6 +261,13 @@ def test_export_carries_calipers_and_measurements(qtbot, make_window, shared_dat
     assert extras.calipers is not None and "bpm" in extras.caliper_text
     assert extras.lines[0].startswith("Measurements") and "QTc Bazett" in extras.lines[0]
     assert any("V1 ST J+60" in line for line in extras.lines)
+    # The printed page says that its global values rest on the synthesized V1-V3, V5, V6 too.
+    qtbot.waitUntil(lambda: w.document.band is not None, timeout=10000)
+    extras = w.measurement_ui.export_extras()
+    st_line = next(line for line in extras.lines if line.startswith("ST at J+60"))
+    assert "± the 90 % band there" in st_line and f"V1* {w.measurements.shown.leads['V1'].values.st_j60_mv:+.2f}±" in st_line
+    assert extras.lines[1] == ("These global values are read on the beats of all leads, 5 of them synthesized "
+                               "(V1, V2, V3, V5, V6): the synthesis can shift these values; confirm them on the measured leads.")
     with_cal = w.export_view(tmp_path / "calipers.png")
     assert _magenta_pixels(with_cal) > 1000
     pdf = w.export_view(tmp_path / "calipers.pdf")

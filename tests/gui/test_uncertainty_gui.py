@@ -219,3 +219,55 @@ def test_the_legends_sit_beside_the_data_not_over_it(qtbot, make_window) -> None
         legend = item.legend.sceneBoundingRect()
         assert legend.width() > 0 and legend.height() > 0
         assert legend.left() >= data.right() - 1.0  # beside the data (edges may touch)
+
+
+def _expect_rows(w: MainWindow) -> dict[str, list[str]]:
+    table = w.metrics.expect_table
+    return {table.item(r, 0).text(): [table.item(r, c).text() for c in range(1, table.columnCount())]
+            for r in range(table.rowCount())}
+
+
+def test_without_truth_the_scores_dock_says_what_to_expect_of_each_lead(qtbot, make_window, patch_file: Path) -> None:
+    """A patch: no PCC can be shown, so each synthesized lead gets this recording's band at
+    the QRS, its confidence level and the model's own validation PCC instead of an empty table."""
+    w = make_window()
+    _open(qtbot, w, patch_file, INPUTS)
+    panel, band = w.metrics, w.document.band
+    assert not panel.table.isVisibleTo(panel) and not panel.reference.isVisibleTo(panel)
+    assert panel.expect_table.isVisibleTo(panel)
+    assert "no PCC can be shown" in panel.note.text()
+    rows = _expect_rows(w)
+    assert list(rows) == ["V1", "V3", "V5", "V6"]  # the synthesized leads, in page order
+    card = w.document.model_card
+    figures = card.metrics["by_inputs"][",".join(INPUTS)]["leads"]
+    for lead, (width, ratio, level, pcc) in rows.items():
+        conf = band.confidence[lead]
+        assert width == f"{conf.qrs_width_mv:.2f}" and ratio == f"{100 * conf.ratio:.0f} %"
+        assert level == {"high": "narrow", "moderate": "moderate", "low": "LOW"}[conf.level]
+        assert pcc == f"{figures[lead]['mean_pcc']:.2f}"
+    note = panel.expect_note.text()
+    assert band.calibration in note and card.metrics["data"] in note and "population figure" in note
+    # The Agreement tab shows the band over time alone: no empty PCC plot, table or controls.
+    assert not w.agreement_view.pcc_area.isVisibleTo(w.agreement_view)
+    assert w.agreement_view.band_plot.isVisibleTo(w.agreement_view)
+
+
+def test_with_truth_only_the_leads_without_one_are_listed(qtbot, make_window, tmp_path: Path) -> None:
+    """Limb leads only, lead I chosen: II is scored against the file; the rest are not."""
+    base = read_record(sample_path())
+    path = tmp_path / "limbs.h5"
+    with Hdf5RecordWriter(path, base.fs, ("I", "II")) as writer:
+        writer.append(base.select(["I", "II"]).signal)
+    w = make_window()
+    _open(qtbot, w, path, ("I",))
+    panel = w.metrics
+    assert list(w.document.scores) == ["II"]
+    assert panel.table.isVisibleTo(panel) and panel.table.item(0, 0).text() == "II"
+    assert list(_expect_rows(w)) == ["III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6"]
+    assert w.agreement_view.pcc_area.isVisibleTo(w.agreement_view)
+    # All 12 leads in the file: nothing is listed without a truth.
+    w.open_path(sample_path())
+    wait_synthesis(qtbot, w)
+    qtbot.waitUntil(lambda: w.document.band is not None, timeout=10_000)
+    assert not panel.expect_table.isVisibleTo(panel) and panel.table.isVisibleTo(panel)
+    assert w.agreement_view.pcc_area.isVisibleTo(w.agreement_view)
