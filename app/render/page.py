@@ -13,7 +13,7 @@ import datetime as _dt
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
 
 from leadsynth_core import __version__
 from leadsynth_core.record import Provenance
@@ -33,6 +33,25 @@ FOOTER_MM = 19.0
 #: Pitch of the footer's lines (mm), and the blank edge kept under the last one.
 FOOTER_LINE_MM = 3.8
 FOOTER_EDGE_MM = 2.0
+#: The footer's largest type (mm); it closes up below that when the lines need the room.
+FOOTER_TYPE_MM = 2.5
+
+
+def wrap_lines(lines: list[str], metrics: QFontMetricsF, width: float) -> list[str]:
+    """``lines`` with each one wider than ``width`` (in ``metrics``' units) broken at spaces;
+    continuation lines are indented.  A single word wider than ``width`` stays whole."""
+    out: list[str] = []
+    for line in lines:
+        current = ""
+        for word in line.split(" "):
+            candidate = f"{current} {word}" if current else word
+            if current and metrics.horizontalAdvance(candidate) > width:
+                out.append(current)
+                current = f"    {word}"
+            else:
+                current = candidate
+        out.append(current)
+    return out
 
 
 def footer_lines(doc: ViewerDocument, state: ViewState) -> list[str]:
@@ -218,13 +237,17 @@ def render_page(painter: QPainter, doc: ViewerDocument, state: ViewState, dpmm: 
     painter.drawText(QRectF(left * k, MARGIN_MM * k, geo.width * k, TITLE_MM * k),
                      Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                      f"LeadSynth 12-lead - {name}" + (" - contains SYNTHESIZED leads (blue, tinted cells)" if doc.result is not None and doc.result.leads_with(Provenance.SYNTHESIZED) else ""))
-    lines = footer_lines(doc, state) + list(extras.lines if extras is not None else ())
     y = top + geo.height + 2.0
+    small = QFont("Sans Serif")
+    small.setPixelSize(max(1, int(FOOTER_TYPE_MM * k)))
+    # A line wider than the sheet is broken at its spaces (eleven synthesized leads' ST
+    # levels with their bands are); it is broken at the largest type, so it fits any smaller one.
+    lines = wrap_lines(footer_lines(doc, state) + list(extras.lines if extras is not None else ()),
+                       QFontMetricsF(small), geo.width * k)
     # Every line stays on the sheet: with a caution and the measurement lines under a tall
     # layout they close up (down to a 2 mm type) instead of running off the bottom edge.
     step = min(FOOTER_LINE_MM, (A4_LANDSCAPE_MM[1] - FOOTER_EDGE_MM - y) / max(len(lines), 1))
-    small = QFont("Sans Serif")
-    small.setPixelSize(max(1, int(min(2.5, 0.8 * step) * k)))
+    small.setPixelSize(max(1, int(min(FOOTER_TYPE_MM, 0.8 * step) * k)))
     painter.setFont(small)
     for line in lines:
         painter.drawText(QRectF(left * k, y * k, geo.width * k, step * k),

@@ -378,13 +378,17 @@ class MedianBeatView(QWidget):
         self._draw_marks()
         self._follow_caliper_lead()
         self._update_caliper_frame()
+        if self._doc.scores:
+            truth = (f", over the measured truth; PCC badges are for the {self._doc.score_scope()}, "
+                     f"vs. {style.REFERENCE_LABELS[self._doc.score_reference]}.")
+        else:  # a patch or a watch: there is no truth drawn under them, nor any PCC
+            truth = "; this file holds no measured truth for them, so no PCC."
         self.info.setText(
             f"Median of {beats.n_beats} beats aligned on R peaks of {beats.ref_lead}, "
             f"{beats.start_s:.1f}-{beats.stop_s:.1f} s, on one baseline (isoelectric level before the QRS). "
             f"{speed:g} mm/s, {gain:g} mm/mV for every lead. Black: measured; grey: derived; "
-            f"blue on a tinted cell: SYNTHESIZED ({self._doc.model_name or 'none'}), over the measured truth; "
-            f"PCC badges are for the {self._doc.score_scope()}, "
-            f"vs. {style.REFERENCE_LABELS[self._doc.score_reference]}. {self._state.filters.describe()}")
+            f"blue on a tinted cell: SYNTHESIZED ({self._doc.model_name or 'none'}){truth} "
+            f"{self._state.filters.describe()}")
         self._fit()
 
     def _draw_pulses(self, th: object, gain: float) -> None:

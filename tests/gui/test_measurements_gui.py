@@ -411,3 +411,22 @@ def test_no_measurement_starts_after_the_window_closed(qtbot, make_window, share
     qtbot.wait(400)
     assert "measurements" not in started
     assert w.tasks.active_count() == 0
+
+
+def test_footer_lines_wider_than_the_sheet_are_broken_not_cut(qtbot) -> None:
+    """Eleven synthesized leads' ST levels with their bands ran past the sheet's right edge."""
+    from PySide6.QtGui import QFont, QFontMetricsF
+
+    from app.render.page import wrap_lines
+
+    font = QFont("Sans Serif")
+    font.setPixelSize(30)
+    metrics = QFontMetricsF(font)
+    st = "ST at J+60 ms (mV; * synthesized, ± the 90 % band there): " + ", ".join(
+        f"{lead}* +0.02±0.22" for lead in ("II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6"))
+    width = 0.4 * metrics.horizontalAdvance(st)
+    out = wrap_lines(["short line", st], metrics, width)
+    assert out[0] == "short line" and len(out) >= 4
+    assert all(metrics.horizontalAdvance(line) <= width for line in out)
+    assert " ".join(part.strip() for part in out[1:]) == st  # nothing lost, nothing added
+    assert all(line.startswith("    ") for line in out[2:])  # continuations are indented

@@ -250,6 +250,11 @@ def test_without_truth_the_scores_dock_says_what_to_expect_of_each_lead(qtbot, m
     # The Agreement tab shows the band over time alone: no empty PCC plot, table or controls.
     assert not w.agreement_view.pcc_area.isVisibleTo(w.agreement_view)
     assert w.agreement_view.band_plot.isVisibleTo(w.agreement_view)
+    # The median beats do not claim a truth under the synthesized leads.
+    w.tabs.setCurrentWidget(w.median)
+    qtbot.waitUntil(lambda: "Median of" in w.median.info.text(), timeout=10_000)
+    assert "no measured truth for them, so no PCC" in w.median.info.text()
+    assert "over the measured truth" not in w.median.info.text()
 
 
 def test_with_truth_only_the_leads_without_one_are_listed(qtbot, make_window, tmp_path: Path) -> None:
@@ -265,6 +270,9 @@ def test_with_truth_only_the_leads_without_one_are_listed(qtbot, make_window, tm
     assert panel.table.isVisibleTo(panel) and panel.table.item(0, 0).text() == "II"
     assert list(_expect_rows(w)) == ["III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6"]
     assert w.agreement_view.pcc_area.isVisibleTo(w.agreement_view)
+    w.tabs.setCurrentWidget(w.median)
+    qtbot.waitUntil(lambda: "Median of" in w.median.info.text(), timeout=10_000)
+    assert "over the measured truth; PCC badges" in w.median.info.text()  # II has its truth
     # All 12 leads in the file: nothing is listed without a truth.
     w.open_path(sample_path())
     wait_synthesis(qtbot, w)
