@@ -147,7 +147,9 @@ CONCEPT_HOMES = {
     r"os\.replace\(": "leadsynth_core/files.py",
     r"^ST_FINDING_MV\b.*=": "leadsynth_core/measurement/compare.py",
     r"^ST_POINTS_MS\b.*=": "leadsynth_core/measurement/per_lead.py",
-    r"^def band_at_st\(": "leadsynth_core/uncertainty/confidence.py",
+    r"^def band_at\(": "leadsynth_core/uncertainty/confidence.py",
+    r"^def band_verdict\(": "leadsynth_core/uncertainty/confidence.py",
+    r"^def t_wave_span\(": "leadsynth_core/measurement/per_lead.py",
     r"^DOCK_NOTE_MIN_WIDTH\b.*=": "app/views/dock_label.py",
 }
 

@@ -47,7 +47,7 @@ def test_cli_with_inputs_measures_synthesized_beside_truth(shared_data, tmp_path
     assert set(doc["flags"]["leads"]) == {"V1", "V3", "V5", "V6"}
     assert set(doc["transition_zone"]) == {"measured", "synthesized"}
     # Each synthesized lead's ST level comes with the band there; measured and derived do not.
-    assert set(doc["st_j60_band_mv"]) == {"V1", "V3", "V5", "V6"}
+    assert set(doc["st_j60_band_mv"]) == {"V1", "V3", "V5", "V6"} and "t_band_mv" not in doc
     assert all(0.0 < v < 1.0 for v in doc["st_j60_band_mv"].values())
 
 
@@ -55,7 +55,7 @@ def test_cli_table_shows_the_band_at_st_beside_synthesized_leads(shared_data, ca
     assert main(["measure", str(shared_data / "ludb" / "data" / "55"), "--inputs", "I,II,V4"]) == 0
     lines = capsys.readouterr().out.splitlines()
     head = next(line for line in lines if line.startswith("lead "))
-    col = head.index("±band")
+    col = head.index("±ST60")
     v1 = next(line for line in lines if line.startswith("V1 "))
     v4 = next(line for line in lines if line.startswith("V4 "))
     assert v1[col - 1:col + 5].strip().startswith("±0.")  # synthesized: its band
@@ -63,7 +63,8 @@ def test_cli_table_shows_the_band_at_st_beside_synthesized_leads(shared_data, ca
     # The truth row under a flagged lead stays aligned with the values above it.
     under = lines[lines.index(v1) + 1]
     assert under.split()[0] == "measured" and under.index("!") > col
-    assert any(line.startswith("±band: the 90 % band") for line in lines)
+    assert any(line.startswith("±ST60: the 90 % band") for line in lines)
+    assert "±T" not in head  # not at the T wave (benchmarks/st_t_band.py)
 
 
 def test_cli_table_on_stdout(shared_data, capsys) -> None:

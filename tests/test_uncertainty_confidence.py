@@ -83,12 +83,14 @@ def test_find_beats_uses_the_reference_leads_only() -> None:
     assert find_beats(sig[: int(1.5 * FS)], FS, ["I", "V1"], ["I"]).size == 0  # under 2 s
 
 
-def test_band_at_st_reads_the_band_at_j60_of_every_beat() -> None:
-    """The half-width at each beat's J+60 (R peak + QRS end - R + 60 ms), median over beats."""
+def test_band_at_reads_the_band_where_each_value_is_read_in_every_beat() -> None:
+    """ST: at each beat's J+60 (R peak + QRS end - R + 60 ms); T: at the lead's own T peak.
+    The median over the beats."""
     from leadsynth_core.io import read_record, sample_path
     from leadsynth_core.measurement import measure_record
+    from leadsynth_core.measurement.per_lead import t_wave_span
     from leadsynth_core.record import Provenance
-    from leadsynth_core.uncertainty.confidence import band_at_st
+    from leadsynth_core.uncertainty.confidence import band_at
 
     rec = read_record(sample_path())
     synth = rec.replace(provenance=tuple(Provenance.SYNTHESIZED if n == "V1" else p
@@ -100,12 +102,42 @@ def test_band_at_st_reads_the_band_at_j60_of_every_beat() -> None:
     half = np.full((n, len(m.lead_names)), np.nan)
     v1 = m.lead_names.index("V1")
     half[:, v1] = np.arange(n) / 1000.0  # the band there names the sample it was read at
-    out = band_at_st(m, half, start)
+    out = band_at(m, half, start)
     assert set(out) == {"V1"}  # only leads with a band
     expected = m.r_peaks + start + (fid.qrs_off - fid.r) + int(round(0.06 * fs))
     assert m.r_peaks.size >= 8
     assert out["V1"] == pytest.approx(float(np.median(expected)) / 1000.0)
     # J+80 is 20 ms further on.
-    assert band_at_st(m, half, start, "st_j80_mv")["V1"] == pytest.approx(out["V1"] + 0.02 * fs / 1000.0)
-    with pytest.raises(KeyError, match="valid: st_j_mv, st_j60_mv, st_j80_mv"):
-        band_at_st(m, half, start, "t_mv")
+    assert band_at(m, half, start, "st_j80_mv")["V1"] == pytest.approx(out["V1"] + 0.02 * fs / 1000.0)
+    # The T wave: where V1's own median beat peaks between J+80 and the T end.
+    lo, hi = t_wave_span(fs, fid)
+    peak = lo + int(np.argmax(np.abs(m.median[lo:hi, v1])))
+    assert abs(m.median[peak, v1]) == pytest.approx(abs(m.leads["V1"].values.t_mv), abs=1e-3)
+    t_expected = m.r_peaks + start + (peak - fid.r)
+    t_expected = t_expected[t_expected < n]  # a last beat's T wave past the record's end counts not
+    assert band_at(m, half, start, "t_mv")["V1"] == pytest.approx(float(np.median(t_expected)) / 1000.0)
+    with pytest.raises(KeyError, match="valid: st_j_mv, st_j60_mv, st_j80_mv, t_mv"):
+        band_at(m, half, start, "r_mv")
+
+
+@pytest.mark.parametrize(("key", "value", "band", "verdict"), [
+    ("st_j60_mv", 0.25, 0.10, "present"),
+    ("st_j60_mv", -0.30, 0.15, "present"),
+    ("st_j60_mv", 0.02, 0.05, "absent"),
+    ("st_j60_mv", 0.05, 0.05, "undecided"),  # the edge reaches 0.1 mV: not excluded
+    ("st_j60_mv", 0.17, 0.44, "undecided"),
+    ("t_mv", -0.30, 0.20, "present"),  # an inverted T of at least 0.05 mV survives
+    ("t_mv", 0.01, 0.02, "absent"),  # flat even at the band's edges
+    ("t_mv", 0.10, 0.08, "undecided"),
+])
+def test_band_verdict(key: str, value: float, band: float, verdict: str) -> None:
+    from leadsynth_core.uncertainty.confidence import band_verdict
+
+    assert band_verdict(key, value, band) == verdict
+
+
+def test_band_verdict_names_the_valid_keys() -> None:
+    from leadsynth_core.uncertainty.confidence import band_verdict
+
+    with pytest.raises(KeyError, match="valid: st_j_mv, st_j60_mv, st_j80_mv, t_mv"):
+        band_verdict("qrs_ms", 100.0, 1.0)

@@ -113,7 +113,7 @@ class MeasurementController(QObject):
         for sig in (document.record_changed, document.result_changed, document.window_changed):
             sig.connect(self._invalidate)
         state.position_changed.connect(lambda _s: self._invalidate())
-        # The band arrives with or after the synthesis: what is shown of it (st_band) changes.
+        # The band arrives with or after the synthesis: what is shown of it (value_band) changes.
         document.band_changed.connect(self.changed)
 
     def set_active(self, user_active: bool) -> None:
@@ -211,10 +211,11 @@ class MeasurementController(QObject):
         self.as_read = view.as_read if view is not None else None
         self.changed.emit()
 
-    def st_band(self) -> dict[str, float]:
-        """The band's half-width (mV) at each synthesized lead's ST J+60 in the stretch
-        measured (:func:`leadsynth_core.uncertainty.confidence.band_at_st`); {} without a band."""
-        from leadsynth_core.uncertainty.confidence import band_at_st
+    def value_band(self, key: str) -> dict[str, float]:
+        """The band's half-width (mV) where each synthesized lead's value ``key`` is read in the
+        stretch measured (``st_j60_mv``, ``t_mv``: :func:`leadsynth_core.uncertainty.confidence.band_at`);
+        {} without a band."""
+        from leadsynth_core.uncertainty.confidence import band_at
 
         band, shown = self._doc.band, self.shown
         if band is None or shown is None or not shown.measurable:
@@ -225,7 +226,7 @@ class MeasurementController(QObject):
         for k, j in enumerate(cols):
             if j >= 0:
                 half[:, k] = band.half_width[:, j]
-        return band_at_st(shown, half, self.start_sample)
+        return band_at(shown, half, self.start_sample, key)
 
     @property
     def device_report(self) -> dict[str, Any] | None:

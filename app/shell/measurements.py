@@ -44,7 +44,7 @@ def measurement_lines(ctl: MeasurementController) -> tuple[str, ...]:
             f"HR {_v(g.heart_rate_bpm)} bpm, PR {_v(g.pr_ms)} ms, QRS {_v(g.qrs_ms)} ms, QT {_v(g.qt_ms)} ms, "
             f"QTc Bazett {_v(g.qtc_bazett_ms)} / Fridericia {_v(g.qtc_fridericia_ms)} ms, "
             f"axes P {_v(g.axis_p_deg)} QRS {_v(g.axis_qrs_deg)} T {_v(g.axis_t_deg)} deg")
-    band = ctl.st_band()
+    band = ctl.value_band("st_j60_mv")
     st = ", ".join(f"{n}{'*' if lm.provenance == 'synthesized' else ''} "
                    f"{'-' if lm.values.st_j60_mv is None else f'{lm.values.st_j60_mv:+.2f}'}"
                    f"{f'±{band[n]:.2f}' if n in band and lm.values.st_j60_mv is not None else ''}"

@@ -22,7 +22,7 @@ import numpy as np
 
 from .delineate import Fiducials
 
-__all__ = ["LeadValues", "measure_lead", "MIN_WAVE_MV", "FLAT_T_MV"]
+__all__ = ["LeadValues", "measure_lead", "t_wave_span", "MIN_WAVE_MV", "FLAT_T_MV", "ST_POINTS_MS"]
 
 #: Smaller deflections are not counted as waves (noise on the median beat).
 MIN_WAVE_MV = 0.03
@@ -71,6 +71,14 @@ def _r3(v: float) -> float:
     return round(float(v), 3)
 
 
+def t_wave_span(fs: float, fid: Fiducials) -> tuple[int, int] | None:
+    """Where a lead's T wave is read in the median beat: J+80 ms up to and including the T end
+    (``None`` without a T end).  Its amplitude is the largest deflection there."""
+    if fid.t_end is None:
+        return None
+    return fid.qrs_off + int(80 * fs / 1000.0), fid.t_end + 1
+
+
 def measure_lead(beat: np.ndarray, fs: float, fid: Fiducials, baseline: float) -> LeadValues:
     """Measure one lead's median beat ``beat`` (mV) at the global fiducial points ``fid``."""
     x = np.asarray(beat, dtype=np.float64) - baseline
@@ -101,8 +109,9 @@ def measure_lead(beat: np.ndarray, fs: float, fid: Fiducials, baseline: float) -
         return _r3(x[i]) if 0 <= i < n else None
 
     t_mv = t_pol = None
-    if fid.t_end is not None:
-        lo, hi = fid.qrs_off + int(80 * ms), fid.t_end + 1
+    span = t_wave_span(fs, fid)
+    if span is not None:
+        lo, hi = span
         if hi - lo > 2:
             seg = x[lo:hi]
             up, down = float(seg.max()), float(seg.min())

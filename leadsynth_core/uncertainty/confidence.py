@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # the viewer imports this module at start-up: not the measure
     from ..measurement.result import Measurements
 
 __all__ = ["LeadConfidence", "LEVELS", "PER_BEAT_MIN_BEATS", "find_beats", "lead_confidence", "band_over_time", "QRS_HALF_S",
-           "band_at_st"]
+           "band_at", "band_verdict"]
 
 #: Beats needed for :func:`band_over_time` to read per beat instead of per time step.
 PER_BEAT_MIN_BEATS = 2  # not measurement.beats.MIN_BEATS (3, for a median beat)
@@ -156,16 +156,24 @@ def band_over_time(half_width: np.ndarray, fs: float, step_s: float = 1.0,
     return np.asarray(t, dtype=np.float64), out
 
 
-def band_at_st(measurements: Measurements, half_width: np.ndarray, start: int = 0,
-               point: str = "st_j60_mv") -> dict[str, float]:
-    """The band's half-width (mV) where each lead's ST level is read, median over the beats.
+def band_at(measurements: Measurements, half_width: np.ndarray, start: int = 0,
+            key: str = "st_j60_mv") -> dict[str, float]:
+    """The band's half-width (mV) where each lead's value ``key`` is read, median over the beats.
 
-    Whether an ST elevation survived synthesis is what a reader of a synthesized V2 wants
-    to know, and no truth is there to tell.  The band says how far the true lead may lie
-    from the synthesized one at every sample; at the ST point of each beat (``point``:
-    a key of ``measurement.per_lead.ST_POINTS_MS``, J+60 ms by default, the J point being
-    the median beat's global QRS end) it says how far the true ST level may lie from the
-    one measured.  Leads without a band (measured, derived) are left out.
+    Whether an ST elevation or a T inversion survived synthesis is what a reader of a
+    synthesized V2 wants to know, and no truth is there to tell.  The band says how far the
+    true lead may lie from the synthesized one at every sample; read where the value is
+    read, in every beat, it says how far the true value may lie from the one measured:
+
+    * an ST level (``measurement.per_lead.ST_POINTS_MS``: J, J+60, J+80 ms; the J point is
+      the median beat's global QRS end);
+    * ``"t_mv"``: the T wave's largest deflection, between J+80 ms and the T end, where the
+      lead's own median beat has it (``measurement.per_lead.t_wave_span``).  Not shown by
+      the viewer or ``leadsynth measure``: there the band held the true T amplitude in only
+      42-73 % of synthesized leads (``benchmarks/st_t_band.py``; the members agree on a
+      T wave they all scale wrongly).
+
+    Leads without a band (measured, derived) are left out.
 
     Parameters
     ----------
@@ -176,22 +184,56 @@ def band_at_st(measurements: Measurements, half_width: np.ndarray, start: int = 
     start
         The sample of ``half_width`` where the measured stretch begins (its ``window_s``).
     """
-    from ..measurement.per_lead import ST_POINTS_MS
+    from ..measurement.per_lead import ST_POINTS_MS, t_wave_span
 
-    if point not in ST_POINTS_MS:
-        raise KeyError(f"{point!r} is not an ST point; valid: {', '.join(ST_POINTS_MS)}")
+    if key not in ST_POINTS_MS and key != "t_mv":
+        raise KeyError(f"{key!r} is not read at one point of the beat; valid: {', '.join([*ST_POINTS_MS, 't_mv'])}")
     fid = measurements.fiducials
-    if not measurements.measurable or fid is None:
+    if not measurements.measurable or fid is None or measurements.median is None:
         return {}
     hw = np.asarray(half_width, dtype=np.float64)
-    shift = fid.qrs_off - fid.r + int(round(ST_POINTS_MS[point] * measurements.fs / 1000.0))
-    at = np.asarray(measurements.r_peaks, dtype=int) + int(start) + shift
-    at = at[(at >= 0) & (at < hw.shape[0])]
-    if not at.size:
+    peaks = np.asarray(measurements.r_peaks, dtype=int) + int(start)
+    span = t_wave_span(measurements.fs, fid) if key == "t_mv" else None
+    if key == "t_mv" and (span is None or span[1] - span[0] <= 2):
         return {}
     out: dict[str, float] = {}
     for j, name in enumerate(measurements.lead_names):
-        values = hw[at, j]
+        if not np.isfinite(hw[:, j]).any():
+            continue
+        if span is not None:  # this lead's own T peak in its median beat
+            lo, hi = span
+            where = lo + int(np.argmax(np.abs(measurements.median[lo:hi, j])))
+        else:
+            where = fid.qrs_off + int(round(ST_POINTS_MS[key] * measurements.fs / 1000.0))
+        at = peaks + (where - fid.r)
+        at = at[(at >= 0) & (at < hw.shape[0])]
+        values = hw[at, j] if at.size else np.array([np.nan])
         if np.isfinite(values).any():
             out[name] = float(np.nanmedian(values))
     return out
+
+
+def band_verdict(key: str, value: float, band: float) -> str:
+    """What the band (half-width ``band`` mV, :func:`band_at`) allows of a synthesized value.
+
+    ``key`` ``"st_j60_mv"`` (any ST point): ``"present"`` when an ST deviation of at least
+    ``measurement.compare.ST_FINDING_MV`` (0.1 mV) survives the band (its sign is the
+    value's), ``"absent"`` when there is none even at the band's edges, else ``"undecided"``.
+    ``"t_mv"``: ``"present"`` when a T wave of at least ``measurement.per_lead.FLAT_T_MV``
+    (0.05 mV) of the value's sign survives the band (its polarity holds), ``"absent"`` when
+    the T wave is flat even at the band's edges, else ``"undecided"``.
+    """
+    from ..measurement.compare import ST_FINDING_MV
+    from ..measurement.per_lead import FLAT_T_MV, ST_POINTS_MS
+
+    if key in ST_POINTS_MS:
+        threshold = ST_FINDING_MV
+    elif key == "t_mv":
+        threshold = FLAT_T_MV
+    else:
+        raise KeyError(f"{key!r} has no band verdict; valid: {', '.join([*ST_POINTS_MS, 't_mv'])}")
+    if abs(value) - band >= threshold:
+        return "present"
+    if abs(value) + band < threshold:
+        return "absent"
+    return "undecided"

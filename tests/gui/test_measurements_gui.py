@@ -179,7 +179,7 @@ def test_measurements_panel_measured_beside_synthesized_with_flags(qtbot, make_w
     # The synthesized ST level with the band there, the measured truth in brackets.
     qtbot.waitUntil(lambda: w.document.band is not None and "±" in panel.cell_text("V1", "ST J+60"), timeout=10000)
     assert panel.cell_text("V1", "ST J+60") == (f"{core.leads['V1'].values.st_j60_mv:.2f} "
-                                                f"±{w.measurements.st_band()['V1']:.2f} "
+                                                f"±{w.measurements.value_band('st_j60_mv')['V1']:.2f} "
                                                 f"({truth.leads['V1'].values.st_j60_mv:.2f})")
     flagged = panel.flagged_cells()
     # LUDB 55 (anterior STEMI): the synthesized V1 loses about 0.09 mV of its ST elevation.
@@ -220,8 +220,9 @@ def test_without_a_truth_the_truth_columns_are_hidden(qtbot, make_window, tmp_pa
     # Each synthesized lead's ST level carries the band there; a measured one does not.
     qtbot.waitUntil(lambda: w.document.band is not None, timeout=10000)
     qtbot.waitUntil(lambda: "±" in panel.cell_text("V1", "ST J+60"), timeout=5000)
-    band = w.measurements.st_band()
+    band = w.measurements.value_band("st_j60_mv")
     assert set(band) == {"V1", "V3", "V5", "V6"}
+    assert "±" not in panel.cell_text("V1", "T mV")  # not at the T wave (benchmarks/st_t_band.py)
     for lead in band:
         st = w.measurements.shown.leads[lead].values.st_j60_mv
         assert panel.cell_text(lead, "ST J+60") == f"{st:.2f} ±{band[lead]:.2f}"
@@ -235,10 +236,10 @@ def test_without_a_truth_the_truth_columns_are_hidden(qtbot, make_window, tmp_pa
     (0.17, 0.44, "can be neither claimed nor excluded"),
     (0.05, 0.05, "can be neither claimed nor excluded"),  # the edge touches 0.1 mV: not excluded
 ])
-def test_st_band_text_says_what_the_band_allows(st: float, band: float, verdict: str) -> None:
-    from app.views.measurements_panel import st_band_text
+def test_band_text_says_what_the_band_allows(st: float, band: float, verdict: str) -> None:
+    from app.views.measurements_panel import band_text
 
-    text = st_band_text(st, band)
+    text = band_text("st_j60_mv", st, band)
     assert verdict in text and f"±{band:.2f} mV" in text
 
 
