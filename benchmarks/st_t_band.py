@@ -99,6 +99,10 @@ def summarize(key: str, synth: np.ndarray, true: np.ndarray, half: np.ndarray) -
         "present_right": int((present & real & (np.sign(true) == np.sign(synth))).sum()),
         "undecided": int((~present & ~absent).sum()),
         "true_present_undecided": int((~present & ~absent & real).sum()),
+        # Opposite signs, both at least the threshold: a T wave whose polarity flipped.
+        "flipped_present": int((present & real & (np.abs(synth) >= threshold) & (np.sign(true) != np.sign(synth))).sum()),
+        "flipped_undecided": int((~present & ~absent & real & (np.abs(synth) >= threshold)
+                                  & (np.sign(true) != np.sign(synth))).sum()),
     }
 
 
@@ -149,6 +153,13 @@ def markdown(res: dict) -> str:
                       f"{total['values']} synthesized leads the band said absent in {total['absent']} "
                       f"({total['absent_right']} right), present in {total['present']} ({total['present_right']} "
                       f"right) and left {total['undecided']} undecided."]
+            if key == "t_mv":
+                fp, fu = (sum(r[k] for r in rows) for k in ("flipped_present", "flipped_undecided"))
+                lines += ["", "T polarity flipped (synthesized and true T waves of opposite signs, both at least "
+                          f"{KEYS[key][1]} mV): {fp} of {total['present']} leads the band calls present "
+                          f"({100 * fp / max(total['present'], 1):.1f} %), {fu} of {total['undecided']} it leaves "
+                          f"undecided ({100 * fu / max(total['undecided'], 1):.1f} %). The viewer and `leadsynth "
+                          "measure` mark the polarity of the undecided ones with \"?\"."]
     return "\n".join(lines) + "\n"
 
 

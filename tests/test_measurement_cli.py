@@ -89,6 +89,14 @@ def test_global_values_on_synthesized_leads_are_marked(shared_data, tmp_path, ca
     assert doc["axis_leads_synthesized"] == ["aVF"]
     assert f"QRS ~{doc['qrs_ms']:.0f} ms" in text and f"HR ~{doc['heart_rate_bpm']:.0f} bpm" in text
     assert "~ = read on the beats of all leads, 11 of them synthesized" in text
+    # T waves whose band at the peak reaches across zero carry "?" after their polarity.
+    unsure = doc["t_polarity_uncertain"]
+    assert unsure and set(unsure) <= set(synthesized)
+    rows = {line.split()[0]: line for line in text.splitlines() if line.split() and line.split()[0] in doc["leads"]}
+    for lead in doc["leads"]:
+        marked = f"{doc['leads'][lead]['t_polarity']}?" in rows[lead].split()
+        assert marked == (lead in unsure), lead
+    assert "?: the band at the synthesized T wave's peak reaches across zero" in text
     assert "the axes' own lead(s) aVF are synthesized here" in text
     assert main(["measure", str(rec), "--json", str(out)]) == 0
     assert main(["measure", str(rec)]) == 0

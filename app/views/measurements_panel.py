@@ -56,6 +56,14 @@ def band_text(key: str, value: float, band: float) -> str:
             f"{high:+.2f} mV): {says[band_verdict(key, value, band)]}.")
 
 
+def polarity_text(t_mv: float, band: float) -> str:
+    """Why a synthesized T wave's polarity carries a "?" (the cell's tooltip)."""
+    return (f"T wave {t_mv:+.2f} mV, the 90 % band at its peak ±{band:.2f} mV reaches across zero: its polarity "
+            "is uncertain. On records never trained on, such synthesized T waves had the opposite polarity of the "
+            "truth far more often than the others (benchmarks/st_t_band.py); the band does not give the T "
+            "amplitude itself, which it holds less often than 90 %.")
+
+
 def _fmt(value: Any, unit: str = "") -> str:
     if value is None:
         return "-"
@@ -183,6 +191,7 @@ class MeasurementsPanel(QWidget):
                 item.setToolTip(gflags)
             self.global_table.setItem(len(GLOBAL_ROWS), c, item)
         bands = {key: self._ctl.value_band(key) for key in BAND_KEYS}
+        t_band = self._ctl.value_band("t_mv")
         self.lead_table.setRowCount(len(shown.leads))
         self.lead_table.setVerticalHeaderLabels(list(shown.leads))
         for r, (name, lm) in enumerate(shown.leads.items()):
@@ -201,11 +210,18 @@ class MeasurementsPanel(QWidget):
                 band = bands[key].get(name) if key in bands and isinstance(a, float) else None
                 if band is not None:
                     text += f" ±{band:.2f}"
+                uncertain = (key == "t_polarity" and name in t_band and lm.values.t_mv is not None
+                             and band_verdict("t_mv", lm.values.t_mv, t_band[name]) == "undecided")
+                if uncertain:
+                    text += " ?"
                 if tv is not None:
                     text += f" ({_fmt(getattr(tv, key))})"
                 item = QTableWidgetItem(text)
                 if lm.reason:
                     item.setToolTip(lm.reason)
+                elif uncertain:
+                    item.setToolTip(polarity_text(lm.values.t_mv, t_band[name])
+                                    + (" Measured truth in brackets." if tv is not None else ""))
                 elif band is not None:
                     item.setToolTip(band_text(key, a, band) + (" Measured truth in brackets." if tv is not None else ""))
                 elif tv is not None:

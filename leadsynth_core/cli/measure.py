@@ -67,7 +67,9 @@ def measure_document(record: Any, inputs: str | None, model: Any, start_s: float
     ``cautions``: what the electrode checks found on the stretch measured (one sentence each);
     ``processing``: the record's audit trail (``EcgRecord.processing``), e.g. arms swapped back;
     ``st_j60_band_mv`` (with ``inputs`` and a model with a band): per synthesized lead, the
-    band's half-width where its ST J+60 is read (``uncertainty.confidence.band_at``).
+    band's half-width where its ST J+60 is read (``uncertainty.confidence.band_at``);
+    ``t_polarity_uncertain``: the synthesized leads whose band at the T peak reaches across
+    zero (``band_verdict`` undecided).
     """
     from ..measurement import compare_measurements, electrode_cautions, measure_record
 
@@ -81,11 +83,15 @@ def measure_document(record: Any, inputs: str | None, model: Any, start_s: float
     ms = measure_record(synth, duration_s=None)
     doc = ms.to_dict()
     if half is not None:
-        from ..uncertainty.confidence import band_at
+        from ..uncertainty.confidence import band_at, band_verdict
 
         # The band where each synthesized lead's ST J+60 is read: how far the true level may lie.
         for key in BAND_KEYS:
             doc[f"{key.removesuffix('_mv')}_band_mv"] = {n: round(v, 3) for n, v in band_at(ms, half, 0, key).items()}
+        # A T wave whose band reaches across zero: its polarity is uncertain (marked "?").
+        doc["t_polarity_uncertain"] = [
+            n for n, b in band_at(ms, half, 0, "t_mv").items()
+            if ms.leads[n].values.t_mv is not None and band_verdict("t_mv", ms.leads[n].values.t_mv, b) == "undecided"]
     doc["cautions"] = cautions
     doc["processing"] = list(record.processing)
     doc["inputs"] = list(synth.leads_with("measured"))
@@ -183,6 +189,7 @@ def render_table(doc: dict) -> str:
     lines += _basis_lines(doc)
     band = doc.get("st_j60_band_mv") or {}
     tband = doc.get("t_band_mv") or {}
+    unsure = set(doc.get("t_polarity_uncertain") or ())
     head = (f"{'lead':<5} {'provenance':<12} {'Q':>6} {'R':>6} {'S':>6} {'STj':>6} {'ST60':>6} "
             + (f"{'±ST60':>6} " if band else "")
             + f"{'ST80':>6} {'T':>6} " + (f"{'±T':>6} " if tband else "") + f"{'T pol':<9} {'P':>6}  (mV)")
@@ -199,7 +206,8 @@ def render_table(doc: dict) -> str:
         row = (f"{name:<5} {lm['provenance']:<12} {_fmt(lm['q_mv']):>6} {_fmt(lm['r_mv']):>6} "
                f"{_fmt(lm['s_mv']):>6} {_fmt(lm['st_j_mv']):>6} {_fmt(lm['st_j60_mv']):>6} "
                f"{pm(band, name, lm['st_j60_mv'])}{_fmt(lm['st_j80_mv']):>6} {_fmt(lm['t_mv']):>6} "
-               f"{pm(tband, name, lm['t_mv'])}{_fmt(lm['t_polarity']):<9} {_fmt(lm['p_mv']):>6}")
+               f"{pm(tband, name, lm['t_mv'])}{_fmt(lm['t_polarity']) + ('?' if name in unsure else ''):<9} "
+               f"{_fmt(lm['p_mv']):>6}")
         if lm.get("reason"):
             row += f"  {lm['reason']}"
         lines.append(row)
@@ -210,6 +218,9 @@ def render_table(doc: dict) -> str:
                          f"{_fmt(tl['st_j80_mv']):>6} "
                          f"{_fmt(tl['t_mv']):>6} {' ' * 7 if tband else ''}{_fmt(tl['t_polarity']):<9} {_fmt(tl['p_mv']):>6}"
                          + ("  ! " + "; ".join(flags[name]) if flags[name] else ""))
+    if unsure:
+        lines.append("?: the band at the synthesized T wave's peak reaches across zero, so its polarity is uncertain "
+                     "(such T waves had the opposite polarity far more often: benchmarks/st_t_band.py)")
     if band or tband:
         lines.append("±ST60: the 90 % band at a synthesized lead's ST J+60, how far its true ST level may lie "
                      "(checked against the truth by benchmarks/st_t_band.py)")

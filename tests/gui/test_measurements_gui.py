@@ -223,6 +223,16 @@ def test_without_a_truth_the_truth_columns_are_hidden(qtbot, make_window, tmp_pa
     band = w.measurements.value_band("st_j60_mv")
     assert set(band) == {"V1", "V3", "V5", "V6"}
     assert "±" not in panel.cell_text("V1", "T mV")  # not at the T wave (benchmarks/st_t_band.py)
+    # A synthesized T wave whose band at the peak reaches across zero: its polarity gets "?".
+    from leadsynth_core.uncertainty.confidence import band_verdict
+
+    t_band = w.measurements.value_band("t_mv")
+    assert set(t_band) == {"V1", "V3", "V5", "V6"}
+    for lead, half in t_band.items():
+        t = w.measurements.shown.leads[lead].values
+        unsure = band_verdict("t_mv", t.t_mv, half) == "undecided"
+        assert panel.cell_text(lead, "T polarity") == t.t_polarity + (" ?" if unsure else ""), lead
+    assert panel.cell_text("V2", "T polarity") == w.measurements.shown.leads["V2"].values.t_polarity  # measured
     for lead in band:
         st = w.measurements.shown.leads[lead].values.st_j60_mv
         assert panel.cell_text(lead, "ST J+60") == f"{st:.2f} ±{band[lead]:.2f}"
