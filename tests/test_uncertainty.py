@@ -118,6 +118,29 @@ def test_linear_model_has_no_band() -> None:
         synthesize_with_band(read_record(sample_path()), "I,II,V4", "linear-i-ii-v4")
 
 
+def test_synthesize_with_band_if_any_falls_back_and_says_why() -> None:
+    """The viewer's and `leadsynth measure`'s one path: a band where the model has one."""
+    import dataclasses
+
+    from leadsynth_core.uncertainty.band import synthesize_with_band_if_any
+
+    record = read_record(sample_path())
+    plain = synthesize(record, "I,II,V4", "linres-i-ii-v4")
+    out, banded, why = synthesize_with_band_if_any(record, "I,II,V4", load_model("linres-i-ii-v4"))
+    assert banded is not None and why == "" and out is banded.record
+    np.testing.assert_array_equal(out.signal, plain.signal)
+    linear = load_model("linear-i-ii-v4")
+    out, banded, why = synthesize_with_band_if_any(record, "I,II,V4", linear)
+    assert banded is None and why == "no band: model linear-i-ii-v4 is not a seed ensemble"
+    np.testing.assert_array_equal(out.signal, synthesize(record, "I,II,V4", linear).signal)
+    # An ensemble whose calibration is for other weights: the values, without a band, and why.
+    loaded = load_model("linres-i-ii-v4")
+    stale = type(loaded)(dataclasses.replace(loaded.card, weights_sha256="0" * 64), loaded.module)
+    out, banded, why = synthesize_with_band_if_any(record, "I,II,V4", stale)
+    assert banded is None and why.startswith("no band: ") and "uncertainty.calibrate linres-i-ii-v4" in why
+    np.testing.assert_array_equal(out.signal, plain.signal)
+
+
 def test_coverage_on_records_not_calibrated_on(shared_data: Path) -> None:
     """Calibrate on LUDB 161-180, check the 90 % band on LUDB 181-200 (mV, record rate, vs 0.5 Hz high-passed truth)."""
     torch.set_num_threads(1)

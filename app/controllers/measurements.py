@@ -26,7 +26,6 @@ import dataclasses
 import logging
 from typing import Any
 
-import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from leadsynth_core.errors import LeadSynthError
@@ -97,14 +96,11 @@ class MeasurementController(QObject):
         self.truth: Measurements | None = None
         self.comparison: Comparison | None = None
         self.as_read: Measurements | None = None
-        #: The sample of the result where the measured stretch begins (the band is indexed so).
-        self.start_sample: int = 0
         #: True while the values held (none) are not those of what is shown.
         self.pending = True
         #: Why the last measurement gave nothing (a stretch too short, for instance).
         self.error: str | None = None
         self._generation = 0
-        self._snap_start = 0
         self._users = 0
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -162,7 +158,6 @@ class MeasurementController(QObject):
         self._timer.stop()
         self._tasks.cancel(TASK_KIND)
         snap = self._snapshot()
-        self._snap_start = self._window_start(self._doc.result) if self._doc.result is not None else 0
         view: MeasuredView | LeadSynthError | None = None
         if snap is not None:
             try:
@@ -178,7 +173,6 @@ class MeasurementController(QObject):
             return  # hidden since the timer started; measured when a view shows it again
         snap = self._snapshot()
         gen = self._generation
-        self._snap_start = self._window_start(self._doc.result) if self._doc.result is not None else 0
         if snap is None:
             self._tasks.cancel(TASK_KIND)
             self._accept(gen, None)
@@ -199,8 +193,6 @@ class MeasurementController(QObject):
             return  # measured for a record, synthesis or stretch no longer shown
         self.pending = False
         self.error = None
-        # The same generation: the stretch is the one the snapshot was taken of.
-        self.start_sample = self._snap_start
         if isinstance(view, BaseException):
             log.info("measurements: %s", view)
             self.error = str(view)
@@ -220,13 +212,11 @@ class MeasurementController(QObject):
         band, shown = self._doc.band, self.shown
         if band is None or shown is None or not shown.measurable:
             return {}
+        # ``shown`` is the result's stretch from where the page starts now: any move of the
+        # page, the record or the synthesis drops it (_invalidate), so its start is derived.
         names = band.result.lead_names
-        cols = [names.index(n) if n in names else -1 for n in shown.lead_names]
-        half = np.full((band.half_width.shape[0], len(cols)), np.nan)
-        for k, j in enumerate(cols):
-            if j >= 0:
-                half[:, k] = band.half_width[:, j]
-        return band_at(shown, half, self.start_sample, key)
+        half = band.half_width[:, [names.index(n) for n in shown.lead_names]]
+        return band_at(shown, half, self._window_start(band.result), key)
 
     @property
     def device_report(self) -> dict[str, Any] | None:

@@ -61,11 +61,8 @@ def _synthesize(record: EcgRecord, inputs: Sequence[str], card: Any, progress: P
                 cancel: CancelToken) -> tuple[EcgRecord, BandData | None, str]:
     """The synthesis, with its calibrated band when the model has one (else None and why not)."""
     from leadsynth_core.models import LoadedModel, load_model
-    from leadsynth_core.synthesis import synthesize
-    from leadsynth_core.uncertainty.band import synthesize_with_band
-    from leadsynth_core.uncertainty.calibration import read_calibration
+    from leadsynth_core.uncertainty.band import synthesize_with_band_if_any
     from leadsynth_core.uncertainty.confidence import find_beats, lead_confidence
-    from leadsynth_core.uncertainty.members import has_members
 
     use_inference_threads()
     path = getattr(card, "path", None)
@@ -77,15 +74,9 @@ def _synthesize(record: EcgRecord, inputs: Sequence[str], card: Any, progress: P
         loaded = LoadedModel(card, cached.module) if same else load_model(card)
     else:
         loaded = load_model(card)
-    try:
-        calibration = read_calibration(loaded.card) if has_members(loaded.module) else None
-        why = "" if calibration is not None else f"no band: model {loaded.card.id} is not a seed ensemble"
-    except ModelError as exc:  # no calibration, or one for other weights: synthesize without a band
-        calibration, why = None, f"no band: {exc}"
-    if calibration is None:
-        return synthesize(record, inputs, loaded, progress=progress, cancel=cancel), None, why
-    banded = synthesize_with_band(record, inputs, loaded, calibration=calibration, progress=progress, cancel=cancel)
-    out = banded.record
+    out, banded, why = synthesize_with_band_if_any(record, inputs, loaded, progress=progress, cancel=cancel)
+    if banded is None:
+        return out, None, why
     half = banded.half_width.astype(np.float32)
     measured = [n for n, p in zip(out.lead_names, out.provenance, strict=True) if p is Provenance.MEASURED]
     beats = find_beats(out.signal, out.fs, out.lead_names, measured)

@@ -39,21 +39,20 @@ LEAD_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 
-#: The columns that show the band beside a synthesized lead's value
+#: The column that shows the band beside a synthesized lead's value
 #: (``leadsynth_core.uncertainty.confidence.band_at``).  Not the T wave: there the band held
 #: the true amplitude in only 42-73 % of synthesized leads (``benchmarks/st_t_band.py``).
-BAND_KEYS = ("st_j60_mv",)
+BAND_KEY = "st_j60_mv"
 
 
-def band_text(key: str, value: float, band: float) -> str:
-    """What the band says of a synthesized lead's ST level (the cell's tooltip); ``key`` one of
-    ``BAND_KEYS``."""
+def band_text(value: float, band: float) -> str:
+    """What the band says of a synthesized lead's ST level (the cell's tooltip)."""
     low, high = value - band, value + band
     says = {"present": f"an ST {'elevation' if value > 0 else 'depression'} of {ST_FINDING_MV} mV or more survives the band",
             "absent": f"no ST deviation of {ST_FINDING_MV} mV or more, even at the band's edges",
             "undecided": f"the band reaches across {ST_FINDING_MV} mV: an ST deviation can be neither claimed nor excluded"}
     return (f"ST at J+60 {value:+.2f} mV, the 90 % band there ±{band:.2f} mV (true level between {low:+.2f} and "
-            f"{high:+.2f} mV): {says[band_verdict(key, value, band)]}.")
+            f"{high:+.2f} mV): {says[band_verdict(BAND_KEY, value, band)]}.")
 
 
 def polarity_text(t_mv: float, band: float) -> str:
@@ -190,7 +189,7 @@ class MeasurementsPanel(QWidget):
                 item.setBackground(FLAG_BRUSH)
                 item.setToolTip(gflags)
             self.global_table.setItem(len(GLOBAL_ROWS), c, item)
-        bands = {key: self._ctl.value_band(key) for key in BAND_KEYS}
+        st_band = self._ctl.value_band(BAND_KEY)
         t_band = self._ctl.value_band("t_mv")
         self.lead_table.setRowCount(len(shown.leads))
         self.lead_table.setVerticalHeaderLabels(list(shown.leads))
@@ -207,7 +206,7 @@ class MeasurementsPanel(QWidget):
             for c, (_head, key) in enumerate(LEAD_COLUMNS, start=1):
                 a = getattr(lm.values, key)
                 text = _fmt(a)
-                band = bands[key].get(name) if key in bands and isinstance(a, float) else None
+                band = st_band.get(name) if key == BAND_KEY and isinstance(a, float) else None
                 if band is not None:
                     text += f" ±{band:.2f}"
                 uncertain = (key == "t_polarity" and name in t_band and lm.values.t_mv is not None
@@ -223,7 +222,7 @@ class MeasurementsPanel(QWidget):
                     item.setToolTip(polarity_text(lm.values.t_mv, t_band[name])
                                     + (" Measured truth in brackets." if tv is not None else ""))
                 elif band is not None:
-                    item.setToolTip(band_text(key, a, band) + (" Measured truth in brackets." if tv is not None else ""))
+                    item.setToolTip(band_text(a, band) + (" Measured truth in brackets." if tv is not None else ""))
                 elif tv is not None:
                     item.setToolTip("synthesized (measured truth in brackets)")
                 if synthesized:

@@ -20,11 +20,6 @@ from .model_patient import add_any_patient_argument, checked_model
 
 log = logging.getLogger(__name__)
 
-#: The per-lead values printed with the band where they are read (``uncertainty.confidence.band_at``).
-#: Not the T wave: there the band held the true amplitude in only 42-73 % of synthesized
-#: leads (``benchmarks/st_t_band.py``), so a "±" beside it would claim a precision it lacks.
-BAND_KEYS = ("st_j60_mv",)
-
 
 def _seconds(text: str) -> float:
     try:
@@ -86,8 +81,9 @@ def measure_document(record: Any, inputs: str | None, model: Any, start_s: float
         from ..uncertainty.confidence import band_at, band_verdict
 
         # The band where each synthesized lead's ST J+60 is read: how far the true level may lie.
-        for key in BAND_KEYS:
-            doc[f"{key.removesuffix('_mv')}_band_mv"] = {n: round(v, 3) for n, v in band_at(ms, half, 0, key).items()}
+        # Not beside the T amplitude: there the band held the true value in only 42-73 % of
+        # synthesized leads (benchmarks/st_t_band.py), so a "±" would claim a precision it lacks.
+        doc["st_j60_band_mv"] = {n: round(v, 3) for n, v in band_at(ms, half, 0, "st_j60_mv").items()}
         # A T wave whose band reaches across zero: its polarity is uncertain (marked "?").
         doc["t_polarity_uncertain"] = [
             n for n, b in band_at(ms, half, 0, "t_mv").items()
@@ -105,20 +101,17 @@ def measure_document(record: Any, inputs: str | None, model: Any, start_s: float
 
 def _synthesize_with_band(piece: Any, inputs: str, model: Any) -> tuple[Any, Any]:
     """The synthesized stretch and its band's half-width (None for a model without a band)."""
-    from ..errors import ModelError
     from ..models import load_model, select_model
-    from ..synthesis import synthesize
-    from ..uncertainty.band import synthesize_with_band
+    from ..uncertainty.band import synthesize_with_band_if_any
     from ..uncertainty.members import has_members
 
     loaded = load_model(model if model is not None else select_model(inputs, patient_id=piece.patient_id))
-    if has_members(loaded.module):
-        try:
-            banded = synthesize_with_band(piece, inputs, loaded)
-            return banded.record, banded.half_width
-        except ModelError as exc:  # no (current) calibration: the values without their band
-            log.warning("measure: no band for the ST levels: %s", exc)
-    return synthesize(piece, inputs, loaded), None
+    synth, banded, why = synthesize_with_band_if_any(piece, inputs, loaded)
+    if banded is None:
+        if has_members(loaded.module):  # an ensemble without a (current) calibration: worth saying
+            log.warning("measure: no band for the ST levels: %s", why)
+        return synth, None
+    return synth, banded.half_width
 
 
 def _with_device(doc: dict, as_read: Any, record: Any) -> dict:
@@ -188,26 +181,19 @@ def render_table(doc: dict) -> str:
                  f"T {mark['axis_t_deg']}{_fmt(ax['t'], 0)} deg   RR SD {mark['rr_sd_ms']}{_fmt(doc['rr_sd_ms'], 1)} ms")
     lines += _basis_lines(doc)
     band = doc.get("st_j60_band_mv") or {}
-    tband = doc.get("t_band_mv") or {}
     unsure = set(doc.get("t_polarity_uncertain") or ())
     head = (f"{'lead':<5} {'provenance':<12} {'Q':>6} {'R':>6} {'S':>6} {'STj':>6} {'ST60':>6} "
-            + (f"{'±ST60':>6} " if band else "")
-            + f"{'ST80':>6} {'T':>6} " + (f"{'±T':>6} " if tband else "") + f"{'T pol':<9} {'P':>6}  (mV)")
+            + (f"{'±ST60':>6} " if band else "") + f"{'ST80':>6} {'T':>6} {'T pol':<9} {'P':>6}  (mV)")
     lines.append(head)
     flags = (doc.get("flags") or {}).get("leads", {})
-
-    def pm(values: dict, name: str, value: Any) -> str:
-        """The band beside a value, in its own column (blank where the lead has none)."""
-        if not values:
-            return ""
-        return f"{'±' + _fmt(values[name]) if name in values and value is not None else '':>6} "
-
     for name, lm in doc["leads"].items():
+        # The band in its own column, blank where the lead has none.
+        pm = (f"{'±' + _fmt(band[name]) if name in band and lm['st_j60_mv'] is not None else '':>6} "
+              if band else "")
         row = (f"{name:<5} {lm['provenance']:<12} {_fmt(lm['q_mv']):>6} {_fmt(lm['r_mv']):>6} "
                f"{_fmt(lm['s_mv']):>6} {_fmt(lm['st_j_mv']):>6} {_fmt(lm['st_j60_mv']):>6} "
-               f"{pm(band, name, lm['st_j60_mv'])}{_fmt(lm['st_j80_mv']):>6} {_fmt(lm['t_mv']):>6} "
-               f"{pm(tband, name, lm['t_mv'])}{_fmt(lm['t_polarity']) + ('?' if name in unsure else ''):<9} "
-               f"{_fmt(lm['p_mv']):>6}")
+               f"{pm}{_fmt(lm['st_j80_mv']):>6} {_fmt(lm['t_mv']):>6} "
+               f"{_fmt(lm['t_polarity']) + ('?' if name in unsure else ''):<9} {_fmt(lm['p_mv']):>6}")
         if lm.get("reason"):
             row += f"  {lm['reason']}"
         lines.append(row)
@@ -216,12 +202,12 @@ def render_table(doc: dict) -> str:
             lines.append(f"{'':<5} {'measured':<12} {_fmt(tl['q_mv']):>6} {_fmt(tl['r_mv']):>6} {_fmt(tl['s_mv']):>6} "
                          f"{_fmt(tl['st_j_mv']):>6} {_fmt(tl['st_j60_mv']):>6} {' ' * 7 if band else ''}"
                          f"{_fmt(tl['st_j80_mv']):>6} "
-                         f"{_fmt(tl['t_mv']):>6} {' ' * 7 if tband else ''}{_fmt(tl['t_polarity']):<9} {_fmt(tl['p_mv']):>6}"
+                         f"{_fmt(tl['t_mv']):>6} {_fmt(tl['t_polarity']):<9} {_fmt(tl['p_mv']):>6}"
                          + ("  ! " + "; ".join(flags[name]) if flags[name] else ""))
     if unsure:
         lines.append("?: the band at the synthesized T wave's peak reaches across zero, so its polarity is uncertain "
                      "(such T waves had the opposite polarity far more often: benchmarks/st_t_band.py)")
-    if band or tband:
+    if band:
         lines.append("±ST60: the 90 % band at a synthesized lead's ST J+60, how far its true ST level may lie "
                      "(checked against the truth by benchmarks/st_t_band.py)")
     if doc.get("flags"):

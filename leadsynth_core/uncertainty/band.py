@@ -35,12 +35,12 @@ from ..record import EcgRecord, Provenance
 from ..synthesis import synthesize
 from .calibration import Calibration, LeadSetCalibration, read_calibration, spread_envelope
 from .factors import ratio_factor, spread_factor
-from .members import SpreadNet, require_members
+from .members import SpreadNet, has_members, require_members
 from .probe import probe_rms
 
 log = logging.getLogger(__name__)
 
-__all__ = ["BandedRecord", "synthesize_with_band"]
+__all__ = ["BandedRecord", "synthesize_with_band", "synthesize_with_band_if_any"]
 
 # Each frontal lead as a I + b II (Einthoven and Goldberger; as in leadsynth_core.leads).
 _LIMB = {"I": (1.0, 0.0), "II": (0.0, 1.0), "III": (-1.0, 1.0), "aVR": (-0.5, -0.5),
@@ -204,3 +204,32 @@ def synthesize_with_band(
             high[:, j] = sig + h
     return BandedRecord(record=out, low=low, high=high, level=calibration.level, calibration=text,
                         probe_factor=banded.probe_factor, spread_factor=banded.spread_factor)
+
+
+def synthesize_with_band_if_any(
+    record: EcgRecord,
+    inputs: str | Sequence[str],
+    model: LoadedModel,
+    *,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> tuple[EcgRecord, BandedRecord | None, str]:
+    """:func:`synthesize_with_band` where the model has a band, else :func:`synthesize`.
+
+    Returns the synthesized record, the banded result (``None`` without a band) and why
+    there is none (empty with a band): a model that is not a seed ensemble, or one without
+    a current calibration.  The viewer and ``leadsynth measure`` show a band whenever the
+    model gives one, and the values without it otherwise.
+    """
+    if not has_members(model.module):
+        why = f"no band: model {model.card.id} is not a seed ensemble"
+    else:
+        try:
+            calibration = read_calibration(model.card)
+        except ModelError as exc:  # no calibration, or one for other weights
+            why = f"no band: {exc}"
+        else:
+            banded = synthesize_with_band(record, inputs, model, calibration=calibration,
+                                          progress=progress, cancel=cancel)
+            return banded.record, banded, ""
+    return synthesize(record, inputs, model, progress=progress, cancel=cancel), None, why

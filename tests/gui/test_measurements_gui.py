@@ -249,7 +249,7 @@ def test_without_a_truth_the_truth_columns_are_hidden(qtbot, make_window, tmp_pa
 def test_band_text_says_what_the_band_allows(st: float, band: float, verdict: str) -> None:
     from app.views.measurements_panel import band_text
 
-    text = band_text("st_j60_mv", st, band)
+    text = band_text(st, band)
     assert verdict in text and f"±{band:.2f} mV" in text
 
 
