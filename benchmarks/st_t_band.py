@@ -27,7 +27,6 @@ Writes ``benchmarks/results/st_t_band.md`` and ``.json``.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -39,6 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from a checkout
     sys.path.insert(0, str(ROOT))
 
+from benchmarks._results import write_results  # noqa: E402
 from leadsynth_core.io import read_record  # noqa: E402
 from leadsynth_core.measurement import measure_record  # noqa: E402
 from leadsynth_core.measurement.compare import ST_FINDING_MV  # noqa: E402
@@ -178,11 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     res = run(data)
     res["seconds"] = time.perf_counter() - t0
     res["threads"] = args.threads
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.with_suffix(".json").write_text(json.dumps(res, indent=2) + "\n")
-    text = markdown(res)
-    args.out.with_suffix(".md").write_text(text)
-    print(text)
+    print(write_results(args.out, res, markdown))
     return 0
 
 

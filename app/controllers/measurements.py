@@ -219,6 +219,11 @@ class MeasurementController(QObject):
         return band_at(shown, half, self._window_start(band.result), key)
 
     @property
+    def record(self) -> EcgRecord | None:
+        """The record as read whose stretch is measured (its patient, time and source)."""
+        return self._doc.record
+
+    @property
     def device_report(self) -> dict[str, Any] | None:
         """What the cart that recorded the file measured (``metadata["device_report"]``), if anything."""
         rec = self._doc.record

@@ -24,6 +24,7 @@ from PySide6.QtCore import QObject, Signal
 from leadsynth_core.errors import LeadSynthError
 from leadsynth_core.leads import STANDARD_LEADS
 from leadsynth_core.progress import CancelToken, check
+from leadsynth_core.record import EcgRecord, Provenance
 
 from ..state.document import LeadDisplay, ViewerDocument, ViewState
 from ..state.filters import DisplayFilters
@@ -34,6 +35,9 @@ log = logging.getLogger(__name__)
 WINDOW_S = 60.0
 BEFORE_S = 0.35
 AFTER_S = 0.55
+#: The stretch of a prior ECG whose median beats are drawn: its first 10 s, the stretch its
+#: measurements (the Prior ECG dock) are read on.
+PRIOR_WINDOW_S = 10.0
 #: Length of the stretch that defines a beat's isoelectric level (s).
 ISO_WINDOW_S = 0.02
 #: Where before the R peak that stretch is searched for (s, relative to the R peak).
@@ -46,8 +50,10 @@ Progress = Callable[[float, str], None]
 class MedianBeats:
     """The median beats of one window: ``beats[lead][role]`` in mV, baseline at 0.
 
-    ``role`` is "trace" (what the cell shows) or "truth" (the file's measured samples of a
-    synthesized lead).  ``error`` says why there are none.
+    ``role`` is "trace" (what the cell shows), "truth" (the file's measured samples of a
+    synthesized lead) or "prior" (the lead of a prior ECG of the patient, resampled to ``fs``,
+    aligned on its own R peaks; see :func:`prior_median_beats`).  ``error`` says why there
+    are none; ``prior_source`` names the prior ECG drawn, if any.
     """
 
     ref_lead: str | None
@@ -57,6 +63,7 @@ class MedianBeats:
     fs: float
     beats: dict[str, dict[str, np.ndarray]]
     error: str | None = None
+    prior_source: str | None = None
 
     @property
     def t0_s(self) -> float:
@@ -123,10 +130,35 @@ def compute_median_beats(displays: dict[str, LeadDisplay], fs: float, i0: int, i
     return MedianBeats(ref_lead, int(len(peaks)), *span, fs, beats)
 
 
+def prior_median_beats(prior: EcgRecord, fs: float, filters: DisplayFilters,
+                       cancel: CancelToken | None = None) -> dict[str, np.ndarray]:
+    """The median beat of every recorded lead of a prior ECG (its first :data:`PRIOR_WINDOW_S`,
+    the stretch its measurements come from), resampled to ``fs`` so that it lies on the same
+    time axis as this ECG's beats (both start :data:`BEFORE_S` before their R peak).  The
+    prior's own synthesized leads, if it has any, are no reference and are left out."""
+    displays = {lead: LeadDisplay(lead, None, None, None, None, None) for lead in STANDARD_LEADS}
+    for lead in STANDARD_LEADS:
+        if lead in prior.lead_names and prior.provenance_of(lead) in (Provenance.MEASURED, Provenance.DERIVED):
+            displays[lead] = LeadDisplay(lead, prior.provenance_of(lead), prior.lead(lead), None, None, None)
+    n = min(prior.n_samples, int(PRIOR_WINDOW_S * prior.fs))
+    beats = compute_median_beats(displays, prior.fs, 0, n, filters, cancel)
+    m = int(round((BEFORE_S + AFTER_S) * fs))
+    out: dict[str, np.ndarray] = {}
+    for lead, roles in beats.beats.items():
+        beat = roles.get("trace")
+        if beat is None or not beat.size:
+            continue
+        t_src = np.arange(beat.shape[0]) / prior.fs
+        out[lead] = np.interp(np.arange(m) / fs, t_src, beat, left=np.nan, right=np.nan)
+    return out
+
+
 class MedianController(QObject):
     """Computes the median beats of the shown window in a worker; :attr:`ready` brings them."""
 
     ready = Signal(object)  # MedianBeats
+    #: The prior ECG drawn under the beats was set or dropped: the beats are to be found again.
+    prior_changed = Signal()
 
     def __init__(self, document: ViewerDocument, state: ViewState, tasks: TaskRunner,
                  parent: QObject | None = None) -> None:
@@ -134,6 +166,15 @@ class MedianController(QObject):
         self._doc = document
         self._state = state
         self._tasks = tasks
+        self._prior: EcgRecord | None = None
+        self._prior_name: str | None = None
+
+    def set_prior(self, prior: EcgRecord | None, name: str | None = None) -> None:
+        """Draw the median beats of ``prior`` (a prior ECG of the patient) under this ECG's; None: none."""
+        if prior is self._prior:
+            return
+        self._prior, self._prior_name = prior, (name if prior is not None else None)
+        self.prior_changed.emit()
 
     def is_running(self) -> bool:
         return self._tasks.is_running("median")
@@ -152,9 +193,14 @@ class MedianController(QObject):
         displays = {lead: self._doc.lead_display(lead, "compare") for lead in STANDARD_LEADS}
         filters, fs, offset = self._state.filters, rec.fs, self._doc.offset
         ref_lead = self._doc.rhythm_lead()  # a measured lead whenever one exists
+        prior, prior_name = self._prior, self._prior_name
 
         def work(_progress: Progress, cancel: CancelToken) -> MedianBeats:
             beats = compute_median_beats(displays, fs, i0, i1, filters, cancel, ref_lead)
+            if prior is not None and beats.beats:
+                for lead, beat in prior_median_beats(prior, fs, filters, cancel).items():
+                    beats.beats.setdefault(lead, {})["prior"] = beat
+                beats = dataclasses.replace(beats, prior_source=prior_name)
             # Report file times, not loaded-window indices.
             return dataclasses.replace(beats, start_s=(offset + i0) / fs, stop_s=(offset + i1) / fs)
 

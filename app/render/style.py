@@ -72,6 +72,16 @@ def truth_pen(theme: Theme, width: float = 1.1, cosmetic: bool = True) -> QPen:
     return pen
 
 
+def prior_pen(theme: Theme, width: float = 1.1, cosmetic: bool = True) -> QPen:
+    """A prior ECG of the patient under this one (median beats): dashed, in its own colour, so
+    that it can never be taken for a lead of this recording."""
+    pen = QPen(theme.prior)
+    pen.setWidthF(width)
+    pen.setCosmetic(cosmetic)
+    pen.setStyle(Qt.PenStyle.DashLine)
+    return pen
+
+
 def provenance_text(display: LeadDisplay, inputs: tuple[str, ...] = ()) -> str:
     """Short provenance tag beside a lead's name (the model is named in the legend and tooltip)."""
     p = display.provenance

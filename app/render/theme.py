@@ -25,6 +25,7 @@ class Theme:
     synthesized: QColor  # ink of leads produced by a model
     synth_tint: QColor  # wash behind a synthesized cell
     difference: QColor  # fill between truth and synthesis
+    prior: QColor  # ink of a prior ECG of the patient drawn under this one (dashed)
     label: QColor
     badge_fill: QColor
     badge_text: QColor
@@ -41,6 +42,7 @@ LIGHT = Theme(
     synthesized=QColor("#0047d4"),
     synth_tint=QColor(0, 71, 212, 18),
     difference=QColor(255, 140, 0, 110),
+    prior=QColor("#7b3fa0"),
     label=QColor("#1a1a1a"),
     badge_fill=QColor(255, 255, 255, 235),
     badge_text=QColor("#0038a8"),
@@ -57,6 +59,7 @@ DARK = Theme(
     synthesized=QColor("#5cc8ff"),
     synth_tint=QColor(92, 200, 255, 22),
     difference=QColor(255, 160, 40, 110),
+    prior=QColor("#d29bf0"),
     label=QColor("#f0f0f0"),
     badge_fill=QColor(16, 20, 24, 230),
     badge_text=QColor("#8fdcff"),

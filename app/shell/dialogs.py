@@ -18,8 +18,8 @@ log = logging.getLogger(__name__)
 OPEN_FILTER = lsio.dialog_filter()
 
 
-def ask_open_path(parent: QWidget, start_dir: str) -> str | None:
-    path, _ = QFileDialog.getOpenFileName(parent, "Open ECG record", start_dir, OPEN_FILTER)
+def ask_open_path(parent: QWidget, start_dir: str, title: str = "Open ECG record") -> str | None:
+    path, _ = QFileDialog.getOpenFileName(parent, title, start_dir, OPEN_FILTER)
     return path or None
 
 

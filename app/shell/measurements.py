@@ -1,26 +1,32 @@
 """Measurements in the main window: the panel dock, calipers on both ECG pages, the export.
 
 Kept out of ``main_window`` (one concept per module): :class:`MeasurementUi` adds the
-"Measurements" dock (tabbed with the Scores), the calipers of the 12-lead page (their legs
-are in paper millimetres, read through the current speed and gain) and those of the
-median-beat page, the Measure menu (Calipers K, Marching calipers Shift+K), and
-:meth:`MeasurementUi.export_extras` for the PDF/PNG export.
+"Measurements" and "Prior ECG" docks (tabbed with the Scores), the calipers of the 12-lead
+page (their legs are in paper millimetres, read through the current speed and gain) and
+those of the median-beat page, the Measure menu (Calipers K, Marching calipers Shift+K,
+Compare with a prior ECG Ctrl+Shift+O), and :meth:`MeasurementUi.export_extras` for the
+PDF/PNG export.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMenu
 
+from leadsynth_core.errors import LeadSynthError
 from leadsynth_core.measurement import basis_notes
 
 from ..controllers.measurements import MeasurementController
+from ..controllers.prior import PriorController
 from ..render.measurement_marks import ExportExtras
 from ..views.calipers import Calipers
 from ..views.measurements_panel import MeasurementsPanel
+from ..views.prior_panel import PriorPanel
+from . import dialogs
 
 if TYPE_CHECKING:  # pragma: no cover
     from .main_window import MainWindow
@@ -73,6 +79,20 @@ def _cart_line(ctl: MeasurementController) -> tuple[str, ...]:
             + (" († QTc formula not stated)" if any(r.note for r in cart) else ""),)
 
 
+def prior_lines(prior: PriorController) -> tuple[str, ...]:
+    """Footer lines of the export: the changes from the prior ECG, when one is compared
+    (call after :func:`measurement_lines`, which brings the measurements up to date)."""
+    cmp = prior.comparison
+    if cmp is None or prior.path is None:
+        return ()
+    when = f", recorded {cmp.prior_recorded_at:%Y-%m-%d %H:%M}" if cmp.prior_recorded_at else ""
+    head = f"Against the prior ECG {prior.path.name}{when} (its first 10 s as recorded; change = now - prior): "
+    found = cmp.findings()
+    body = "; ".join(found) if found else ("no change of the ST level by 0.1 mV or more, of T polarity, of the QRS "
+                                           "by 20 ms or of the QTc by 30 ms in the leads compared")
+    return (*(f"CAUTION: {c}" for c in cmp.cautions), head + body + ".")
+
+
 def _short(flag: str) -> str:
     """A lead flag shortened for the one footer line (the panel and the CLI give it in full)."""
     if flag.startswith("T polarity flipped"):
@@ -95,6 +115,19 @@ class MeasurementUi:
             window.tabifyDockWidget(scores, self.dock)
             scores.raise_()
         state = window.view_state
+        self.prior = PriorController(controller, window.tasks, window.notifier, window)
+        self.prior_panel = PriorPanel(self.prior)
+        self.prior_panel.choose_requested.connect(self.choose_prior)
+        self.prior_dock = window._add_dock("Prior ECG", self.prior_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.prior_dock.setMinimumWidth(300)
+        window.tabifyDockWidget(self.dock, self.prior_dock)
+        if scores is not None:
+            scores.raise_()
+        # A prior belongs to the recording it was chosen for: never carried to another file.
+        window.records.opened.connect(lambda _path: self.prior.clear())
+        # Its median beats go under this ECG's, dashed, on the Median beats page.
+        self.prior.changed.connect(lambda: window.median_beats.set_prior(
+            self.prior.record, self.prior.path.name if self.prior.path is not None else None))
         self.grid_calipers = Calipers(window.grid.view_box, seconds_per_unit=lambda: 1.0 / state.speed,
                                       mv_per_unit=lambda: 1.0 / state.gain, parent=window)
         bar = window.menuBar()
@@ -119,7 +152,47 @@ class MeasurementUi:
             menu.addAction(act)
             window.addAction(act)
         menu.addSeparator()
+        self.prior_action = QAction("Compare with a prior ECG…", window)
+        self.prior_action.setShortcut(QKeySequence("Ctrl+Shift+O"))
+        self.prior_action.setStatusTip("Read this ECG against a prior 12-lead ECG of the same patient: changes of "
+                                       "ST, T and intervals, synthesized leads with their band")
+        self.prior_action.triggered.connect(self.choose_prior)
+        self.clear_prior_action = QAction("Clear prior ECG", window)
+        self.clear_prior_action.triggered.connect(self.prior.clear)
+        for act in (self.prior_action, self.clear_prior_action):
+            menu.addAction(act)
+            window.addAction(act)
+        menu.addSeparator()
         menu.addAction(self.dock.toggleViewAction())
+        menu.addAction(self.prior_dock.toggleViewAction())
+
+    def choose_prior(self) -> None:
+        """Ask for a prior ECG of this patient and compare with it (the "Prior ECG" dock shows it)."""
+        window = self.window
+        if window.document.record is None:
+            window.notifier.error("No ECG open", "open this patient's recording first, then its prior ECG")
+            return
+        start = str(window.document.path.parent) if window.document.path else ""
+        path = dialogs.ask_open_path(window, start, title="Choose a prior 12-lead ECG of this patient")
+        if path:
+            self.set_prior(path)
+
+    def set_prior(self, path: str, key: str | None = None) -> None:
+        """Compare with ``path`` (a multi-record HDF5 file: ``key``, or the reader chooses)."""
+        window = self.window
+        if key is None:
+            try:
+                keys = dialogs.needs_key_choice(Path(path))
+            except (LeadSynthError, OSError) as exc:
+                window.notifier.error("Cannot read the prior ECG", exc)
+                return
+            if keys:
+                key = dialogs.choose_hdf5_key(window, Path(path), keys)
+                if key is None:
+                    return
+        self.prior.set_prior(path, key)
+        self.prior_dock.show()
+        self.prior_dock.raise_()
 
     def set_calipers(self, on: bool) -> None:
         median = self.window.median
@@ -141,5 +214,6 @@ class MeasurementUi:
 
     def export_extras(self) -> ExportExtras:
         cal = self.grid_calipers
+        lines = measurement_lines(self.controller)
         return ExportExtras(calipers=cal.geometry(), caliper_text=cal.text(), march=tuple(cal.march_positions()),
-                            lines=measurement_lines(self.controller))
+                            lines=(*lines, *prior_lines(self.prior)))

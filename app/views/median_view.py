@@ -19,6 +19,7 @@ cell) and stay on it when the speed, the gain or the layout changes.
 from __future__ import annotations
 
 import dataclasses
+import html
 import logging
 
 import numpy as np
@@ -146,6 +147,7 @@ class MedianBeatView(QWidget):
         self.caliper_lead_box.currentTextChanged.connect(self.set_caliper_lead)
         self.plot.scene().sigMouseClicked.connect(self._on_click)
         controller.ready.connect(self._on_ready)
+        controller.prior_changed.connect(self._invalidate)
         if measurements is not None:
             measurements.changed.connect(self._draw_marks)
         for sig in (document.record_changed, document.result_changed, document.window_changed):
@@ -345,17 +347,18 @@ class MedianBeatView(QWidget):
                 self.tints[lead] = tint
             self.curves[lead] = {}
             drawn: dict[str, np.ndarray] = {}
-            for role, pen in (("truth", style.truth_pen(th, 1.3)), ("trace", style.trace_pen(th, disp.provenance, 1.3))):
+            for role, pen, z in (("prior", style.prior_pen(th, 1.1), 9), ("truth", style.truth_pen(th, 1.3), 10),
+                                 ("trace", style.trace_pen(th, disp.provenance, 1.3), 11)):
                 beat = roles.get(role)
                 if beat is None:
                     continue
                 xs, ys = np.arange(beat.shape[0]) / beats.fs * speed, beat * gain
-                curve = pg.PlotDataItem(xs, ys, pen=pen, skipFiniteCheck=True)
+                curve = pg.PlotDataItem(xs, ys, pen=pen, connect="finite")
                 curve.setPos(cell.x0, cell.baseline)
-                self._add(curve, 10 if role == "truth" else 11)
+                self._add(curve, z)
                 self.curves[lead][role] = curve
                 drawn[role] = ys
-            if len(drawn) == 2:
+            if "truth" in drawn and "trace" in drawn:
                 xs = np.arange(drawn["trace"].shape[0]) / beats.fs * speed
                 band = QGraphicsPathItem(pg.arrayToQPath(np.r_[xs, xs[::-1]],
                                                          np.r_[drawn["truth"], drawn["trace"][::-1]]))
@@ -383,11 +386,14 @@ class MedianBeatView(QWidget):
                      f"vs. {style.REFERENCE_LABELS[self._doc.score_reference]}.")
         else:  # a patch or a watch: there is no truth drawn under them, nor any PCC
             truth = "; this file holds no measured truth for them, so no PCC."
+        prior = (f" <span style='color:{th.prior.name()}'>Dashed: the prior ECG {html.escape(beats.prior_source)}"
+                 "</span> (its first 10 s, aligned on its own R peaks; not part of this recording)."
+                 if beats.prior_source else "")
         self.info.setText(
             f"Median of {beats.n_beats} beats aligned on R peaks of {beats.ref_lead}, "
             f"{beats.start_s:.1f}-{beats.stop_s:.1f} s, on one baseline (isoelectric level before the QRS). "
             f"{speed:g} mm/s, {gain:g} mm/mV for every lead. Black: measured; grey: derived; "
-            f"blue on a tinted cell: SYNTHESIZED ({self._doc.model_name or 'none'}){truth} "
+            f"blue on a tinted cell: SYNTHESIZED ({self._doc.model_name or 'none'}){truth}{prior} "
             f"{self._state.filters.describe()}")
         self._fit()
 

@@ -50,14 +50,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_any_patient_argument(p)
     p.add_argument("--start", type=_seconds, default=0.0, metavar="S", help="start of the measured stretch (s)")
     p.add_argument("--duration", type=_seconds, default=10.0, metavar="S", help="length of the stretch (s, default 10)")
+    p.add_argument("--prior", metavar="PRIOR",
+                   help="a prior 12-lead ECG of the same patient (any readable file): report the changes from it "
+                        "(ST levels, T polarity, intervals), read with the band on synthesized leads")
+    p.add_argument("--prior-key", metavar="KEY", help="record key inside a multi-record HDF5 PRIOR")
+    p.add_argument("--prior-start", type=_seconds, default=0.0, metavar="S",
+                   help="start of the stretch measured on PRIOR (s, default 0; as long as --duration)")
     p.add_argument("--json", dest="json_out", metavar="OUT", help="write the measurements as JSON here")
     add_swap_back_argument(p)
     add_isolation_argument(p)
     p.set_defaults(func=run)
 
 
-def measure_document(record: Any, inputs: str | None, model: Any, start_s: float, duration_s: float) -> dict:
+def measure_document(record: Any, inputs: str | None, model: Any, start_s: float, duration_s: float,
+                     prior: Any = None, prior_start_s: float = 0.0) -> dict:
     """The JSON document of ``leadsynth measure``.
+
+    ``serial`` (with ``prior``, a prior 12-lead record of the same patient): the changes
+    from it (``measurement.serial.compare_with_prior``), synthesized leads read with their band.
 
     ``cautions``: what the electrode checks found on the stretch measured (one sentence each);
     ``processing``: the record's audit trail (``EcgRecord.processing``), e.g. arms swapped back;
@@ -71,22 +81,28 @@ def measure_document(record: Any, inputs: str | None, model: Any, start_s: float
     cautions = [c.text() for c in electrode_cautions(record, start_s=start_s, duration_s=duration_s or None)]
     if not inputs:
         m = measure_record(record, start_s=start_s, duration_s=duration_s)
-        return _with_device({**m.to_dict(), "cautions": cautions, "processing": list(record.processing)}, m, record)
+        doc = {**m.to_dict(), "cautions": cautions, "processing": list(record.processing)}
+        if prior is not None:
+            doc["serial"] = _serial(m, record, prior, prior_start_s, duration_s, {}, {})
+        return _with_device(doc, m, record)
     stop = min(record.duration, start_s + duration_s) if duration_s else record.duration
     piece = record.slice_time(start_s, stop)
     synth, half = _synthesize_with_band(piece, inputs, model)
     ms = measure_record(synth, duration_s=None)
     doc = ms.to_dict()
+    st_band: dict[str, float] = {}
+    t_band: dict[str, float] = {}
     if half is not None:
         from ..uncertainty.confidence import band_at, band_verdict
 
         # The band where each synthesized lead's ST J+60 is read: how far the true level may lie.
         # Not beside the T amplitude: there the band held the true value in only 42-73 % of
         # synthesized leads (benchmarks/st_t_band.py), so a "±" would claim a precision it lacks.
-        doc["st_j60_band_mv"] = {n: round(v, 3) for n, v in band_at(ms, half, 0, "st_j60_mv").items()}
+        st_band, t_band = band_at(ms, half, 0, "st_j60_mv"), band_at(ms, half, 0, "t_mv")
+        doc["st_j60_band_mv"] = {n: round(v, 3) for n, v in st_band.items()}
         # A T wave whose band reaches across zero: its polarity is uncertain (marked "?").
         doc["t_polarity_uncertain"] = [
-            n for n, b in band_at(ms, half, 0, "t_mv").items()
+            n for n, b in t_band.items()
             if ms.leads[n].values.t_mv is not None and band_verdict("t_mv", ms.leads[n].values.t_mv, b) == "undecided"]
     doc["cautions"] = cautions
     doc["processing"] = list(record.processing)
@@ -96,7 +112,19 @@ def measure_document(record: Any, inputs: str | None, model: Any, start_s: float
     if truth_leads:
         doc["measured_truth"] = mt.to_dict()
         doc.update(compare_measurements(mt, ms, truth_leads).to_dict())
+    if prior is not None:
+        doc["serial"] = _serial(ms, synth, prior, prior_start_s, duration_s, st_band, t_band)
     return _with_device(doc, mt, record)
+
+
+def _serial(now: Any, now_record: Any, prior: Any, prior_start_s: float, duration_s: float,
+            st_band: dict[str, float], t_band: dict[str, float]) -> dict:
+    """The changes from the prior ECG (its stretch as long as this one's), as JSON."""
+    from ..measurement import measure_record
+    from ..measurement.serial import compare_with_prior
+
+    pm = measure_record(prior, start_s=prior_start_s, duration_s=duration_s or None)
+    return compare_with_prior(now, pm, st_band=st_band, t_band=t_band, records=(now_record, prior)).to_dict()
 
 
 def _synthesize_with_band(piece: Any, inputs: str, model: Any) -> tuple[Any, Any]:
@@ -213,7 +241,7 @@ def render_table(doc: dict) -> str:
     if doc.get("flags"):
         for f in doc["flags"]["global"]:
             lines.append(f"! {f}")
-    return "\n".join([*lines, *_device_lines(doc)])
+    return "\n".join([*lines, *_device_lines(doc), *_serial_lines(doc)])
 
 
 def _device_lines(doc: dict) -> list[str]:
@@ -230,6 +258,45 @@ def _device_lines(doc: dict) -> list[str]:
            "  " + ", ".join(cells)]
     if any(v.get("note") for v in dev["values"].values()):
         out.append("  * QTc formula not stated by the cart: beside LeadSynth's Bazett QTc")
+    return out
+
+
+#: The global values of the serial comparison's table (label, key).
+_SERIAL_GLOBALS = (("HR", "heart_rate_bpm"), ("PR", "pr_ms"), ("QRS", "qrs_ms"), ("QT", "qt_ms"),
+                   ("QTcF", "qtc_fridericia_ms"), ("QRS axis", "axis_qrs_deg"), ("T axis", "axis_t_deg"))
+
+
+def _serial_lines(doc: dict) -> list[str]:
+    """The changes from the prior ECG (``--prior``): identity cautions first, then values, leads, findings."""
+    ser = doc.get("serial")
+    if not ser:
+        return []
+    at = ser["prior"]["recorded_at"]
+    out = ["", f"compared with the prior ECG {ser['prior']['source']}" + (f" (recorded {at})" if at else "") + ":"]
+    out += [f"  CAUTION: {c}" for c in ser["cautions"]]
+    basis = doc.get("synthesized_basis") or {}
+    cells = []
+    for label, key in _SERIAL_GLOBALS:
+        g = ser["global"][key]
+        change = "" if g["change"] is None else f" ({g['change']:+.0f})"
+        cells.append(f"{label} {_fmt(g['prior'], 0)} -> {'~' if key in basis and g['now'] is not None else ''}{_fmt(g['now'], 0)}{change}")
+    out.append("  " + "   ".join(cells[:5]))
+    out.append("  " + "   ".join(cells[5:]) + "   (prior -> now, ~ read partly on synthesized leads)")
+    banded = any(c["st_band_mv"] is not None for c in ser["leads"].values())
+    out.append(f"  {'lead':<5} {'now is':<12} {'ST60 prior':>10} {'now':>6} {'change':>7} "
+               + (f"{'±band':>6} " if banded else "") + f"{'ST verdict':<11} {'T prior -> now':<22} T verdict")
+    for name, c in ser["leads"].items():
+        band = (f"{'±' + _fmt(c['st_band_mv']) if c['st_band_mv'] is not None else '':>6} " if banded else "")
+        t_now = _fmt(c["t_now"]) + ("?" if c["t_now_uncertain"] else "")
+        out.append(f"  {name:<5} {c['provenance']:<12} {_fmt(c['st_prior_mv']):>10} {_fmt(c['st_now_mv']):>6} "
+                   f"{_fmt(c['st_change_mv']) if c['st_change_mv'] is None else format(c['st_change_mv'], '+.2f'):>7} "
+                   f"{band}{_fmt(c['st_verdict']):<11} {_fmt(c['t_prior']) + ' -> ' + t_now:<22} {_fmt(c['t_verdict'])}")
+    for name, why in ser["not_compared"].items():
+        out.append(f"  {name:<5} not compared: {why}")
+    findings = ser["findings"]
+    out += [f"  ! {f}" for f in findings] or [
+        f"  no change of the ST level by 0.1 mV or more, of T polarity, of the QRS by 20 ms or of the QTc by 30 ms "
+        f"in the {len(ser['leads'])} leads compared"]
     return out
 
 
@@ -251,7 +318,11 @@ def run(args: argparse.Namespace) -> int:
         from ..measurement import swap_electrodes
 
         record = swap_electrodes(record, args.swap_back)
-    doc = measure_document(record, args.inputs, model, args.start, args.duration)
+    prior = None
+    if args.prior is not None:
+        guard_record(args.prior, key=args.prior_key, isolate=args.isolate)
+        prior = read_record(args.prior, key=args.prior_key)
+    doc = measure_document(record, args.inputs, model, args.start, args.duration, prior, args.prior_start)
     if args.json_out:
         _write_json(doc, args.json_out)
         print(f"wrote {args.json_out}")

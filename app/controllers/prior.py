@@ -1,0 +1,121 @@
+"""Keeps a prior 12-lead ECG of the patient and its comparison with what the viewer measures.
+
+A cardiologist reads a new ECG against the patient's previous one; on a patch recording the
+prior, recorded with all twelve leads, is also the nearest thing to a truth there is.  The
+prior is read and measured (its first 10 s, as a cart) in a worker, kind ``"prior"``; the
+comparison itself (:func:`leadsynth_core.measurement.serial.compare_with_prior`) is cheap
+and is redone in the GUI thread whenever the measurements of the displayed stretch change,
+with each synthesized lead's band where its ST level and T wave are read.
+
+A prior belongs to the recording it was chosen for: opening another file drops it, so a
+reader never sees one patient's changes measured against another patient's ECG.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+
+from leadsynth_core.measurement import Measurements, measure_record
+from leadsynth_core.measurement.serial import SerialComparison, compare_with_prior
+from leadsynth_core.progress import CancelToken, check
+from leadsynth_core.record import EcgRecord
+
+from .measurements import WINDOW_S, MeasurementController
+from .notify import Notifier
+from .synthesis import Progress
+from .workers import TaskRunner
+
+TASK_KIND = "prior"
+
+
+def read_prior(path: Path, key: str | None, cancel: CancelToken | None = None) -> tuple[EcgRecord, Measurements]:
+    """Read a prior ECG and measure its first 10 s (plain work, no Qt: runs in a worker)."""
+    from leadsynth_core import io as lsio
+
+    # A damaged file can hang or crash a reader library: checked in a child process first.
+    lsio.guard_record(path, key=key)
+    check(cancel)
+    record = lsio.read_record(path, key=key)
+    check(cancel)
+    return record, measure_record(record, duration_s=min(WINDOW_S, record.duration))
+
+
+class PriorController(QObject):
+    """``record``/``measurements`` of the prior ECG and its ``comparison`` with what is shown."""
+
+    changed = Signal()
+
+    def __init__(self, measurements: MeasurementController, tasks: TaskRunner, notifier: Notifier,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._ctl = measurements
+        self._tasks = tasks
+        self._notifier = notifier
+        self.path: Path | None = None
+        self.key: str | None = None
+        self.record: EcgRecord | None = None
+        self.measurements: Measurements | None = None
+        self.comparison: SerialComparison | None = None
+        #: True while the prior chosen is being read and measured.
+        self.loading = False
+        #: Why the last prior chosen could not be read.
+        self.error: str | None = None
+        measurements.changed.connect(self._compare)
+
+    def set_prior(self, path: str | Path, key: str | None = None) -> None:
+        """Read and measure ``path`` in a worker, then compare it with what is shown."""
+        self.path, self.key = Path(path), key
+        self.record = self.measurements = self.comparison = None
+        self.loading, self.error = True, None
+        self.changed.emit()
+        p = self.path
+
+        def work(_progress: Progress, cancel: CancelToken) -> tuple[EcgRecord, Measurements]:
+            return read_prior(p, key, cancel)
+
+        self._tasks.start(TASK_KIND, work, on_success=self._loaded, on_error=self._failed)
+
+    def clear(self) -> None:
+        """Forget the prior (another file was opened, or the reader asked)."""
+        self._tasks.cancel(TASK_KIND)
+        had = self.path is not None
+        self.path = self.key = self.record = self.measurements = self.comparison = None
+        self.loading, self.error = False, None
+        if had:
+            self.changed.emit()
+
+    def set_active(self, user_active: bool) -> None:
+        """A view of the comparison became visible (True) or hidden: this ECG's measurements are
+        needed while one shows it."""
+        self._ctl.set_active(user_active)
+
+    @property
+    def now_basis(self) -> tuple[str, ...]:
+        """The synthesized leads the global values of this ECG rest on (empty: measured only)."""
+        shown = self._ctl.shown
+        return shown.synthesized_basis("qrs_ms") if shown is not None else ()
+
+    def _loaded(self, payload: tuple[EcgRecord, Measurements]) -> None:
+        self.record, self.measurements = payload
+        self.loading = False
+        self._compare()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.loading = False
+        self.error = str(exc)
+        self.changed.emit()
+        self._notifier.error("Cannot read the prior ECG", exc)
+
+    def _compare(self) -> None:
+        shown = self._ctl.shown
+        if self.measurements is None:
+            return
+        self.comparison = None
+        if shown is not None:
+            doc_record = self._ctl.record
+            self.comparison = compare_with_prior(
+                shown, self.measurements, st_band=self._ctl.value_band("st_j60_mv"),
+                t_band=self._ctl.value_band("t_mv"), records=(doc_record, self.record))
+        self.changed.emit()

@@ -1,0 +1,144 @@
+"""The "Prior ECG" dock: this ECG read against a prior 12-lead of the same patient."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app.views.prior_panel import FLAG_BRUSH, OPEN_BRUSH, VERDICT_TEXT
+from leadsynth_core.io import read_record
+from leadsynth_core.measurement import measure_record
+from leadsynth_core.measurement.serial import compare_with_prior
+
+from .conftest import wait_synthesis
+
+pytestmark = pytest.mark.gui
+
+
+def _open(qtbot, w, path) -> None:
+    w.open_path(path, None)
+    wait_synthesis(qtbot, w)
+
+
+def _wait_compared(qtbot, w) -> None:
+    prior = w.measurement_ui.prior
+    qtbot.waitUntil(lambda: prior.comparison is not None and w.document.band is not None
+                    and not w.tasks.is_running("measurements"), timeout=20000)
+
+
+def test_prior_panel_reads_a_patch_recording_against_the_patients_prior(qtbot, make_window, shared_data,
+                                                                        error_boxes) -> None:
+    ptb = shared_data / "cinc2021" / "PTB_PTBXL"
+    w = make_window()
+    w.set_inputs(("I", "II", "V4"), fixed=True)
+    _open(qtbot, w, ptb / "S0003.hea")
+    ui = w.measurement_ui
+    ui.set_prior(str(ptb / "S0001.hea"))
+    assert ui.prior_dock.isVisible()
+    _wait_compared(qtbot, w)
+    panel, ctl = ui.prior_panel, w.measurements
+    # The panel shows what the core says of the same two measurements, bands included.
+    prior = read_record(ptb / "S0001.hea")
+    expect = compare_with_prior(measure_record(w.document.result.slice_time(0, 10)),
+                                measure_record(prior.slice_time(0, 10)),
+                                st_band=ctl.value_band("st_j60_mv"), t_band=ctl.value_band("t_mv"))
+    assert set(expect.leads) == set(w.document.result.lead_names)
+    for name, c in expect.leads.items():
+        assert panel.cell_text(name, "ST") == VERDICT_TEXT[c.st_verdict]
+        change = f"{c.st_change_mv:+.2f}" + (f" ±{c.st_band_mv:.2f}" if c.provenance == "synthesized" else "")
+        assert panel.cell_text(name, "change") == change
+        assert (c.st_band_mv is not None) == (c.provenance == "synthesized")
+        brush = panel.cell_item(name, "ST").background()
+        if c.st_verdict == "undecided":
+            assert brush == OPEN_BRUSH
+        elif c.st_verdict in ("higher", "lower"):
+            assert brush == FLAG_BRUSH
+    header = [panel.lead_table.verticalHeaderItem(r).text() for r in range(panel.lead_table.rowCount())]
+    assert "V1 synth." in header and "V4" in header and "I" in header
+    # On this pair every synthesized ST change is left open: its band reaches across 0.1 mV.
+    assert {n for n, c in expect.leads.items() if c.st_verdict == "undecided"} == {"V1", "V2", "V3", "V5", "V6"}
+    assert panel.global_text("QRS", "prior") == f"{expect.global_change['qrs_ms'][0]:.0f}"
+    assert panel.global_text("QRS", "change") == f"{expect.global_change['qrs_ms'][2]:+.0f}"
+    for finding in expect.findings():
+        assert finding in panel.findings.text().replace("&#x27;", "'")
+    assert not panel.cautions.isVisible() and not error_boxes
+    # The printed page says it too.
+    lines = ui.export_extras().lines
+    prior_line = next(line for line in lines if line.startswith("Against the prior ECG S0001.hea"))
+    assert all(f in prior_line for f in expect.findings())
+    # Another file opened: the prior is dropped, never carried to another patient.
+    _open(qtbot, w, shared_data / "ludb" / "data" / "1.hea")
+    assert ui.prior.path is None and ui.prior.comparison is None
+    assert panel.info.text().startswith("No prior ECG") and not panel.lead_table.isVisible()
+
+
+def test_the_same_recording_as_prior_is_said_first(qtbot, make_window, shared_data) -> None:
+    w = make_window()
+    w.set_inputs(("I", "II", "V1", "V2", "V3", "V4", "V5", "V6"), fixed=True)
+    path = shared_data / "ludb" / "data" / "7.hea"
+    _open(qtbot, w, path)
+    ui = w.measurement_ui
+    ui.set_prior(str(path))
+    qtbot.waitUntil(lambda: ui.prior.comparison is not None, timeout=20000)
+    assert ui.prior_panel.cautions.isVisible()
+    assert "same recording" in ui.prior_panel.cautions.text()
+    # Nothing synthesized: every lead measured or derived, no band, no change anywhere.
+    assert all(c.st_band_mv is None and c.st_verdict == "unchanged" for c in ui.prior.comparison.leads.values())
+    assert "No change" in ui.prior_panel.findings.text()
+
+
+def test_a_prior_that_cannot_be_read_says_why(qtbot, make_window, shared_data, error_boxes) -> None:
+    w = make_window()
+    _open(qtbot, w, shared_data / "ludb" / "data" / "1.hea")
+    bad = shared_data / "formats" / "hl7_aecg" / "bad_empty.xml"
+    if not bad.exists():
+        pytest.skip(f"no {bad}")
+    ui = w.measurement_ui
+    ui.set_prior(str(bad))
+    qtbot.waitUntil(lambda: not ui.prior.loading, timeout=20000)
+    assert ui.prior.comparison is None and "empty" in ui.prior.error
+    assert "could not be read" in ui.prior_panel.info.text()
+    assert error_boxes and error_boxes[-1][0] == "Cannot read the prior ECG"
+    ui.prior.clear()
+    assert ui.prior_panel.info.text().startswith("No prior ECG")
+
+
+def test_measure_menu_offers_the_prior(qtbot, make_window) -> None:
+    w = make_window()
+    act = w.measurement_ui.prior_action
+    assert act.shortcut().toString() == "Ctrl+Shift+O"
+    menu = next(a.menu() for a in w.menuBar().actions() if a.text().replace("&", "") == "Measure")
+    assert act in menu.actions() and w.measurement_ui.clear_prior_action in menu.actions()
+
+
+def test_median_page_draws_the_prior_beats_dashed_under_this_ecg(qtbot, make_window, shared_data) -> None:
+    from PySide6.QtCore import Qt
+
+    from app.controllers.median import prior_median_beats
+    from app.state.filters import DisplayFilters
+
+    ptb = shared_data / "cinc2021" / "PTB_PTBXL"
+    w = make_window()
+    w.set_inputs(("I", "II", "V4"), fixed=True)
+    _open(qtbot, w, ptb / "S0003.hea")
+    w.tabs.setCurrentWidget(w.median)
+    w.median.wait_idle()
+    assert all("prior" not in roles for roles in w.median.curves.values())
+    w.measurement_ui.set_prior(str(ptb / "S0001.hea"))
+    qtbot.waitUntil(lambda: "prior" in w.median.curves.get("V2", {}), timeout=20000)
+    w.median.wait_idle()
+    # The data drawn: the prior's own V2 median beat (resampled to this record's rate), at the page's gain.
+    expect = prior_median_beats(read_record(ptb / "S0001.hea"), w.document.record.fs, DisplayFilters())
+    curve = w.median.curves["V2"]["prior"]
+    _xs, ys = curve.getData()
+    assert ys.shape == expect["V2"].shape
+    finite = np.isfinite(ys)
+    assert finite.mean() > 0.9
+    np.testing.assert_allclose(ys[finite], expect["V2"][finite] * w.view_state.gain, atol=1e-9)
+    assert curve.opts["pen"].style() == Qt.PenStyle.DashLine
+    assert "Dashed: the prior ECG S0001.hea" in w.median.info.text()
+    # Every lead of the prior was recorded: each cell has its prior beat, none replaces this ECG's.
+    assert all({"prior", "trace"} <= set(w.median.curves[lead]) for lead in ("I", "V1", "V4", "aVF"))
+    w.measurement_ui.prior.clear()
+    qtbot.waitUntil(lambda: "prior" not in w.median.curves.get("V2", {"prior": 0}), timeout=20000)
+    assert "prior ECG" not in w.median.info.text()
