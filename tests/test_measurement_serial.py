@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -149,3 +150,31 @@ def test_cli_prior_on_ptb_patient001(shared_data, tmp_path, capsys) -> None:
     text = capsys.readouterr().out
     assert "compared with the prior ECG" in text and "CAUTION: the prior is this same recording" in text
     assert "no change of the ST level by 0.1 mV or more" in text
+
+
+def test_priors_from_the_patient_library(shared_data, tmp_path, capsys) -> None:
+    from leadsynth_core.errors import LibraryError
+    from leadsynth_core.library import Library
+
+    ptb = shared_data / "cinc2021" / "PTB_PTBXL"
+    with Library() as lib:
+        for name in ("S0001", "S0002", "S0003"):
+            lib.add_recordings(ptb / f"{name}.hea", patient_id="patient001")
+        lib.add_recordings(ptb / "S0006.hea", patient_id="patient004")
+        ids = {Path(e.path).stem: e.id for e in lib.list_recordings()}
+        # S0003 is found by content: its patient's other complete recordings, most recent first.
+        pid, priors = lib.prior_recordings(ptb / "S0003.hea")
+        assert pid == "patient001" and [Path(e.path).stem for e in priors] == ["S0002", "S0001"]
+        # A file the library does not hold, naming a patient it knows: that patient's recordings.
+        pid, priors = lib.prior_recordings(shared_data / "ludb" / "data" / "1.hea", patient_id="patient004")
+        assert pid == "patient004" and [Path(e.path).stem for e in priors] == ["S0006"]
+        with pytest.raises(LibraryError, match="no patient for this recording"):
+            lib.prior_recordings(shared_data / "ludb" / "data" / "1.hea")
+    out = tmp_path / "m.json"
+    assert main(["measure", str(ptb / "S0003.hea"), "--prior", "library:latest", "--json", str(out)]) == 0
+    assert json.loads(out.read_text())["serial"]["prior"]["source"].endswith("S0002.hea")
+    assert main(["measure", str(ptb / "S0003.hea"), "--prior", f"library:{ids['S0001']}", "--json", str(out)]) == 0
+    assert json.loads(out.read_text())["serial"]["prior"]["source"].endswith("S0001.hea")
+    capsys.readouterr()
+    assert main(["measure", str(ptb / "S0001.hea"), "--prior", "library:first"]) == 2
+    assert "valid library forms are 'library:latest' and 'library:ID'" in capsys.readouterr().err

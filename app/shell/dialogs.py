@@ -42,6 +42,23 @@ def needs_key_choice(path: Path) -> list[str]:
     return keys if len(keys) > 1 else []
 
 
+#: The last item of the library's prior list: choose a file instead.
+OTHER_FILE = "Another file…"
+
+
+def choose_library_prior(parent: QWidget, patient_id: str, entries: list) -> object | None:
+    """Let the user pick one of a patient's recordings in the library (``RecordingEntry``) as the
+    prior ECG, or :data:`OTHER_FILE`; ``None``: cancelled."""
+    items = [f"#{e.id}   {(e.recorded_at or 'no recording time')[:16].replace('T', ' ')}   {Path(e.path).name}"
+             + (f" [{e.key}]" if e.key else "") for e in entries] + [OTHER_FILE]
+    item, ok = QInputDialog.getItem(
+        parent, "Compare with a prior ECG",
+        f"Complete 12-lead ECGs of patient {patient_id} in the library, most recent first:", items, 0, False)
+    if not ok:
+        return None
+    return OTHER_FILE if item == OTHER_FILE else entries[items.index(item)]
+
+
 def ask_save_path(parent: QWidget, title: str, start: str, filters: str) -> str | None:
     path, _ = QFileDialog.getSaveFileName(parent, title, start, filters)
     return path or None

@@ -10,6 +10,7 @@ PDF/PNG export.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,11 @@ from ..views.calipers import Calipers
 from ..views.measurements_panel import MeasurementsPanel
 from ..views.prior_panel import PriorPanel
 from . import dialogs
+
+log = logging.getLogger(__name__)
+
+#: Largest recording (all its files) hashed in the GUI thread to find it in the library.
+LIBRARY_HASH_MAX_BYTES = 64 * 1024 * 1024
 
 if TYPE_CHECKING:  # pragma: no cover
     from .main_window import MainWindow
@@ -172,15 +178,44 @@ class MeasurementUi:
         if window.document.record is None:
             window.notifier.error("No ECG open", "open this patient's recording first, then its prior ECG")
             return
+        pid, entries = self._library_priors()
+        if entries:
+            chosen = dialogs.choose_library_prior(window, pid, entries)
+            if chosen is None:
+                return
+            if chosen is not dialogs.OTHER_FILE:
+                self.set_prior(chosen.path, chosen.key, choose_key=False)
+                return
         start = str(window.document.path.parent) if window.document.path else ""
         path = dialogs.ask_open_path(window, start, title="Choose a prior 12-lead ECG of this patient")
         if path:
             self.set_prior(path)
 
-    def set_prior(self, path: str, key: str | None = None) -> None:
-        """Compare with ``path`` (a multi-record HDF5 file: ``key``, or the reader chooses)."""
+    def _library_priors(self) -> tuple[str, list]:
+        """This patient's complete 12-lead ECGs in the library before this one ([] when the library
+        knows neither the recording nor its patient)."""
+        from leadsynth_core.library import Library
+        from leadsynth_core.library.files import record_files
+
+        doc = self.window.document
+        if doc.path is None or doc.record is None:
+            return "", []
+        # Found by content (hashing the files) unless they are large: a Holter file is found
+        # by its patient identifier only, never hashed in the GUI thread.
+        small = sum(f.stat().st_size for f in record_files(doc.path) if f.exists()) <= LIBRARY_HASH_MAX_BYTES
+        try:
+            with Library() as lib:
+                return lib.prior_recordings(doc.path, doc.key, doc.record.patient_id, doc.record.recorded_at,
+                                            by_content=small)
+        except (LeadSynthError, OSError) as exc:
+            log.info("no library priors for %s: %s", doc.path, exc)
+            return "", []
+
+    def set_prior(self, path: str, key: str | None = None, *, choose_key: bool = True) -> None:
+        """Compare with ``path`` (a multi-record HDF5 file: ``key``, or the reader chooses unless
+        ``choose_key`` is False: a library recording names its key)."""
         window = self.window
-        if key is None:
+        if key is None and choose_key:
             try:
                 keys = dialogs.needs_key_choice(Path(path))
             except (LeadSynthError, OSError) as exc:

@@ -21,6 +21,10 @@ from .model_patient import add_any_patient_argument, checked_model
 log = logging.getLogger(__name__)
 
 
+#: ``--prior`` naming the patient's latest prior in the library (``library:ID`` names one).
+PRIOR_LATEST = "library:latest"
+
+
 def _seconds(text: str) -> float:
     try:
         value = float(text)
@@ -51,8 +55,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--start", type=_seconds, default=0.0, metavar="S", help="start of the measured stretch (s)")
     p.add_argument("--duration", type=_seconds, default=10.0, metavar="S", help="length of the stretch (s, default 10)")
     p.add_argument("--prior", metavar="PRIOR",
-                   help="a prior 12-lead ECG of the same patient (any readable file): report the changes from it "
-                        "(ST levels, T polarity, intervals), read with the band on synthesized leads")
+                   help="a prior 12-lead ECG of the same patient: report the changes from it (ST levels, T polarity, "
+                        "intervals), read with the band on synthesized leads. Any readable file, or from the patient "
+                        f"library: '{PRIOR_LATEST}' (the patient's most recent complete 12-lead before this one) or "
+                        "'library:ID' (a library recording)")
+    p.add_argument("--library", metavar="FILE", default=None,
+                   help="library file for --prior library:... (default: the user's library)")
     p.add_argument("--prior-key", metavar="KEY", help="record key inside a multi-record HDF5 PRIOR")
     p.add_argument("--prior-start", type=_seconds, default=0.0, metavar="S",
                    help="start of the stretch measured on PRIOR (s, default 0; as long as --duration)")
@@ -300,6 +308,31 @@ def _serial_lines(doc: dict) -> list[str]:
     return out
 
 
+def _prior_file(args: argparse.Namespace, record: Any) -> tuple[str, str | None]:
+    """The file (and HDF5 key) of ``--prior``: as given, or the library recording it names."""
+    from ..errors import LibraryError, OptionError
+    from ..library import Library
+
+    text = str(args.prior)
+    if not text.startswith("library:"):
+        return text, args.prior_key
+    which = text.split(":", 1)[1]
+    with Library(args.library) as lib:
+        if which == "latest":
+            pid, entries = lib.prior_recordings(args.record, args.key, record.patient_id, record.recorded_at)
+            if not entries:
+                raise LibraryError(f"the library holds no complete 12-lead recording of patient {pid} before this one "
+                                   f"to compare with; add one with 'leadsynth library add FILE --patient {pid}'")
+            entry = entries[0]
+        elif which.lstrip("#").isdigit():
+            entry = lib.get_recording(int(which.lstrip("#")))
+        else:
+            raise OptionError(f"--prior {text}: valid library forms are '{PRIOR_LATEST}' and 'library:ID' "
+                              "(a recording id from 'leadsynth library list')")
+    log.info("prior ECG: library recording #%d, %s", entry.id, entry.path)
+    return entry.path, entry.key
+
+
 def _write_json(doc: dict, path: str) -> None:
     from ..files import atomic_write_text
 
@@ -320,8 +353,9 @@ def run(args: argparse.Namespace) -> int:
         record = swap_electrodes(record, args.swap_back)
     prior = None
     if args.prior is not None:
-        guard_record(args.prior, key=args.prior_key, isolate=args.isolate)
-        prior = read_record(args.prior, key=args.prior_key)
+        path, key = _prior_file(args, record)
+        guard_record(path, key=key, isolate=args.isolate)
+        prior = read_record(path, key=key)
     doc = measure_document(record, args.inputs, model, args.start, args.duration, prior, args.prior_start)
     if args.json_out:
         _write_json(doc, args.json_out)

@@ -8,13 +8,14 @@ the store stays one readable module); every write is one transaction, like the s
 from __future__ import annotations
 
 import dataclasses
+import datetime as _dt
 import logging
 from collections.abc import Iterable
 from pathlib import Path
 
 from ..errors import LeadSynthError, LibraryError
 from .entries import ModelEntry, PatientEntry, RecordingEntry, _check_patient_id, _now, _recording
-from .files import hash_record_files
+from .files import hash_record_files, record_files
 
 __all__ = ["PatientVerbs", "PatientSummary", "assign_command"]
 
@@ -140,6 +141,50 @@ class PatientVerbs:
         return PatientSummary(
             patient, tuple(self.list_recordings(patient.id)), tuple(self.personal_models(patient.id))
         )
+
+    def prior_recordings(self, path: str | Path, key: str | None = None, patient_id: str | None = None,
+                         recorded_at: _dt.datetime | None = None, *,
+                         by_content: bool = True) -> tuple[str, list[RecordingEntry]]:
+        """This recording's patient and the complete 12-lead recordings of theirs that it can be
+        read against (``measurement.serial``), most recent first.
+
+        The patient is ``patient_id`` (the file's own identifier) when the library knows it,
+        else the one the library files this recording under (found by content, wherever the
+        file now is).  This recording itself is left out, and so is any recorded after it
+        when both times are known (the library's, else ``recorded_at``, the file's own).
+        Recordings whose files are gone are skipped.  ``by_content=False``: do not hash the
+        file to find it (a Holter file of gigabytes), rely on ``patient_id``.
+
+        Raises
+        ------
+        LibraryError
+            No patient can be found for this recording (the message says how to file it).
+        """
+        this: RecordingEntry | None = None
+        try:
+            if by_content:
+                this = next((e for e in self.find_recordings(path) if (e.key or None) == (key or None)), None)
+        except LibraryError:
+            this = None  # not in the library: its own patient identifier may still be
+        known = {p.id for p in self.list_patients()}
+        pid = patient_id.strip() if patient_id and patient_id.strip() in known else (this.patient_id if this else None)
+        if pid is None:
+            raise LibraryError(
+                f"{path}: no patient for this recording in the library (its file names "
+                f"{'a patient the library does not know' if patient_id else 'none'}); file it with "
+                f"'leadsynth library add {path} --patient ID', or choose the prior ECG's file")
+        when = (this.recorded_at if this is not None else None) or (recorded_at.isoformat() if recorded_at else None)
+        out = []
+        for entry in self.list_recordings(pid):
+            if not entry.complete_12_lead or (this is not None and entry.id == this.id):
+                continue
+            if when and entry.recorded_at and entry.recorded_at > when:
+                continue
+            if not all(f.exists() for f in record_files(entry.path)):
+                log.warning("library: recording %d (%s) is missing on disk; skipped", entry.id, entry.path)
+                continue
+            out.append(entry)
+        return pid, out
 
     def unassigned_recordings(self) -> list[RecordingEntry]:
         """Recordings with no patient (added without ``--patient`` from files that name none)."""

@@ -142,3 +142,38 @@ def test_median_page_draws_the_prior_beats_dashed_under_this_ecg(qtbot, make_win
     w.measurement_ui.prior.clear()
     qtbot.waitUntil(lambda: "prior" not in w.median.curves.get("V2", {"prior": 0}), timeout=20000)
     assert "prior ECG" not in w.median.info.text()
+
+
+def test_choosing_a_prior_offers_the_patients_ecgs_in_the_library(qtbot, make_window, shared_data,
+                                                                   monkeypatch) -> None:
+    from app.shell import dialogs
+    from leadsynth_core.library import Library
+
+    ptb = shared_data / "cinc2021" / "PTB_PTBXL"
+    with Library() as lib:
+        for name in ("S0001", "S0002", "S0003"):
+            lib.add_recordings(ptb / f"{name}.hea", patient_id="patient001")
+    offered: list[list[str]] = []
+
+    def pick(_parent, _title, label, items, *_args):
+        offered.append(list(items))
+        assert "patient001" in label
+        return items[1], True  # the second most recent: S0001
+
+    monkeypatch.setattr(dialogs.QInputDialog, "getItem", pick)
+    monkeypatch.setattr(dialogs.QFileDialog, "getOpenFileName", lambda *a: pytest.fail("no file dialog expected"))
+    w = make_window()
+    w.set_inputs(("I", "II", "V4"), fixed=True)
+    _open(qtbot, w, ptb / "S0003.hea")
+    w.measurement_ui.choose_prior()
+    # S0003 itself is not offered; S0002 (added later) first, then S0001, then "another file".
+    assert len(offered) == 1 and [i.split()[-1] for i in offered[0][:2]] == ["S0002.hea", "S0001.hea"]
+    assert offered[0][-1] == dialogs.OTHER_FILE
+    _wait_compared(qtbot, w)
+    assert w.measurement_ui.prior.path.name == "S0001.hea"
+    # A recording the library does not know, naming no patient: straight to the file dialog.
+    _open(qtbot, w, shared_data / "ludb" / "data" / "1.hea")
+    chosen: list[str] = []
+    monkeypatch.setattr(dialogs.QFileDialog, "getOpenFileName", lambda *a: (chosen.append(a[1]) or "", ""))
+    w.measurement_ui.choose_prior()
+    assert len(offered) == 1 and chosen == ["Choose a prior 12-lead ECG of this patient"]
