@@ -12,7 +12,9 @@ own measured lead.  Per synthesized lead, this benchmark counts:
   0.1 mV), or left open (undecided); and, for contrast, the same verdicts without the band
   (a synthesized change read as if measured), the reading the band guards against;
 * T polarity: new inversion / now upright / unchanged claimed (right when the measured lead
-  gives the same verdict) or left open (the synthesized polarity is uncertain).
+  gives the same verdict) or left open (the synthesized polarity is uncertain);
+* QRS (20 ms) and QTc (30 ms) changes: never claimed on a synthesized 12-lead; counted as if
+  they had been, against the record's own, to show why.
 
 Pairs: PTB S0001-S0010, every earlier-later pair of the same patient (patient001: S0001,
 S0002, S0003; patient004: S0006, S0007; patient005: S0008-S0010; 7 pairs), and, because
@@ -43,7 +45,8 @@ if str(ROOT) not in sys.path:  # run as a script from a checkout
 from benchmarks._results import write_results  # noqa: E402
 from leadsynth_core.io import read_record  # noqa: E402
 from leadsynth_core.measurement import measure_record  # noqa: E402
-from leadsynth_core.measurement.serial import compare_with_prior  # noqa: E402
+from leadsynth_core.measurement.compare import QRS_FLAG_MS  # noqa: E402
+from leadsynth_core.measurement.serial import QTC_CHANGE_MS, compare_with_prior  # noqa: E402
 from leadsynth_core.models import load_model  # noqa: E402
 from leadsynth_core.paths import reference_data_dir  # noqa: E402
 from leadsynth_core.uncertainty.band import synthesize_with_band  # noqa: E402
@@ -73,7 +76,8 @@ def _empty() -> dict[str, int]:
     keys = ("st_claimed", "st_claimed_right", "st_unchanged", "st_unchanged_right", "st_undecided",
             "st_undecided_true_change", "st_true_change", "st_noband_claimed", "st_noband_claimed_right",
             "st_noband_unchanged", "st_noband_unchanged_right",
-            "t_claimed", "t_claimed_right", "t_undecided", "t_undecided_true_flip", "leads")
+            "t_claimed", "t_claimed_right", "t_undecided", "t_undecided_true_flip", "leads",
+            "pairs", "global_true", "global_would_claim", "global_would_claim_right")
     return dict.fromkeys(keys, 0)
 
 
@@ -94,6 +98,19 @@ def count(pairs: list[tuple[Path, Path]], inputs: tuple[str, ...], model_id: str
         bare = compare_with_prior(shown, prior)  # the synthesized leads read as if measured
         # The truth: the record's own measured leads against the same prior.
         true = compare_with_prior(truth, prior)
+        n["pairs"] += 1
+        # QRS and QTc changes of a flag's size: never claimed on a synthesized 12-lead (they
+        # rest on synthesized leads and have no band); how often would they have been right?
+        for key, threshold in (("qrs_ms", QRS_FLAG_MS), ("qtc_fridericia_ms", QTC_CHANGE_MS)):
+            a, b = read.global_change[key][2], true.global_change[key][2]
+            if a is None or b is None:
+                continue
+            sa = 0 if abs(a) < threshold else (1 if a > 0 else -1)
+            sb = 0 if abs(b) < threshold else (1 if b > 0 else -1)
+            n["global_true"] += sb != 0
+            if sa:
+                n["global_would_claim"] += 1
+                n["global_would_claim_right"] += sa == sb
         for lead, c in read.leads.items():
             if c.provenance != "synthesized" or lead not in true.leads:
                 continue
@@ -150,8 +167,8 @@ def markdown(res: dict) -> str:
         "",
         "| pairs | inputs | leads | ST change claimed (right) | no ST change claimed (right) | ST open (of them "
         "truly changed) | without the band: change claimed (right) / none claimed (right) | T claimed (right) | "
-        "T open (of them truly flipped) |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "T open (of them truly flipped) | QRS / QTc changes of a flag's size, if claimed (right; truly changed) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in res["rows"]:
         lines.append(
@@ -159,7 +176,8 @@ def markdown(res: dict) -> str:
             f"{_frac(r['st_unchanged_right'], r['st_unchanged'])} | {r['st_undecided']} "
             f"({r['st_undecided_true_change']}) | {_frac(r['st_noband_claimed_right'], r['st_noband_claimed'])} / "
             f"{_frac(r['st_noband_unchanged_right'], r['st_noband_unchanged'])} | "
-            f"{_frac(r['t_claimed_right'], r['t_claimed'])} | {r['t_undecided']} ({r['t_undecided_true_flip']}) |")
+            f"{_frac(r['t_claimed_right'], r['t_claimed'])} | {r['t_undecided']} ({r['t_undecided_true_flip']}) | "
+            f"{_frac(r['global_would_claim_right'], r['global_would_claim'])} ({r['global_true']}) |")
     tot = {k: sum(r[k] for r in res["rows"]) for k in _empty()}
     lines += ["", f"Over every row: with the band, {tot['st_claimed']} ST changes claimed "
               f"({tot['st_claimed_right']} right) and {tot['st_unchanged']} claimed absent ({tot['st_unchanged_right']} "
@@ -167,7 +185,13 @@ def markdown(res: dict) -> str:
               f"({tot['st_noband_claimed_right']} right) and {tot['st_noband_unchanged']} claimed absent "
               f"({tot['st_noband_unchanged_right']} right). T polarity: {tot['t_claimed']} verdicts claimed "
               f"({tot['t_claimed_right']} right), {tot['t_undecided']} left open "
-              f"({tot['t_undecided_true_flip']} of them truly flipped)."]
+              f"({tot['t_undecided_true_flip']} of them truly flipped).",
+              "", "QRS (20 ms) and QTc Fridericia (30 ms) changes: on a synthesized 12-lead every global value rests "
+              "on synthesized leads and has no band, so these are said and never claimed; had they been claimed, "
+              f"{tot['global_would_claim_right']} of {tot['global_would_claim']} would have been right "
+              f"({tot['global_true']} true changes). Per row: "
+              + "; ".join(f"{r['inputs']} on {r['source'].split(',')[0]} "
+                          f"{_frac(r['global_would_claim_right'], r['global_would_claim'])}" for r in res["rows"]) + "."]
     return "\n".join(lines) + "\n"
 
 

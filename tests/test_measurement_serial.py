@@ -77,16 +77,28 @@ def test_compare_with_prior_reads_synthesized_changes_with_their_band() -> None:
     assert "synthesized" in c.not_compared["V3"] and "no such lead" in c.not_compared["V4"]
     assert c.global_change["qrs_ms"] == (96.0, 124.0, 28.0)
     assert c.global_change["axis_qrs_deg"][2] == pytest.approx(20.0)  # 170 -> -170: 20 degrees, not -340
-    assert any(f.startswith("QRS wider by 28 ms") for f in c.global_flags)
-    assert any(f.startswith("QTc (Fridericia) longer by 35 ms") for f in c.global_flags) and 35 >= QTC_CHANGE_MS
-    # Now read partly on synthesized leads: the flags say so.
-    assert all("synthesized" in f for f in c.global_flags)
+    # This ECG's global values rest on synthesized leads: their changes are said, never claimed.
+    assert c.global_flags == [] and len(c.global_open) == 2
+    assert c.global_open[0].startswith("QRS wider by 28 ms than on the prior ECG, not claimed")
+    assert c.global_open[1].startswith("QTc (Fridericia) longer by 35 ms") and 35 >= QTC_CHANGE_MS
+    assert all("V1, V2, V3, V4" in f for f in c.global_open)
     text = "\n".join(c.findings())
     assert "ST higher by at least 0.1 mV than on the prior ECG in II +0.23 mV, V1 (synthesized) +0.30 mV" in text
     assert "New T-wave inversion in II" in text and "open in V2" in text and "T polarity change open in V1" in text
+    assert all(f in c.findings() for f in c.global_open)
     doc = c.to_dict()
     assert json.loads(json.dumps(doc))["leads"]["II"]["st_change_mv"] == pytest.approx(0.23)
     assert doc["findings"] == c.findings() and doc["cautions"] == []
+
+
+def test_global_changes_on_recorded_leads_are_claimed() -> None:
+    now = _m({n: ("measured", 0.0, 0.3, "positive") for n in ("I", "II", "V1", "V2")},
+             qrs_ms=120.0, qtc_fridericia_ms=380.0)
+    c = compare_with_prior(now, PRIOR)
+    assert c.global_open == []
+    assert c.global_flags == ["QRS wider by 24 ms than on the prior ECG",
+                              "QTc (Fridericia) shorter by 30 ms than on the prior ECG"]
+    assert c.findings()[:2] == c.global_flags
 
 
 def test_nothing_changed_gives_no_findings() -> None:
@@ -149,7 +161,7 @@ def test_cli_prior_on_ptb_patient001(shared_data, tmp_path, capsys) -> None:
     assert main(["measure", str(ptb / "S0001.hea"), "--prior", str(ptb / "S0001.hea")]) == 0
     text = capsys.readouterr().out
     assert "compared with the prior ECG" in text and "CAUTION: the prior is this same recording" in text
-    assert "no change of the ST level by 0.1 mV or more" in text
+    assert "no change claimed of the ST level by 0.1 mV or more" in text
 
 
 def test_priors_from_the_patient_library(shared_data, tmp_path, capsys) -> None:

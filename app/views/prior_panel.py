@@ -49,6 +49,8 @@ POLARITY_SIGN = {"positive": "+", "negative": "−", "flat": "flat", "biphasic":
 VERDICT_TEXT = {"higher": "higher", "lower": "lower", "unchanged": "unchanged", "undecided": "open",
                 "new inversion": "new inversion", "now upright": "now upright"}
 FLAG_VERDICTS = ("higher", "lower", "new inversion", "now upright")
+#: How a global change that reaches its threshold begins (``SerialComparison.global_flags`` / ``global_open``).
+FLAG_WORDS = {"qrs_ms": "QRS ", "qtc_fridericia_ms": "QTc (Fridericia)"}
 
 
 def _num(v: float | None, unit: str) -> str:
@@ -187,12 +189,14 @@ class PriorPanel(QWidget):
         self.cautions.setVisible(bool(cmp.cautions))
         if cmp.cautions:
             self.cautions.setText("<br>".join(f"⚠ {html.escape(c[:1].upper() + c[1:])}" for c in cmp.cautions))
-        findings = cmp.findings()
-        self.findings.setText("<b>Changes</b>:<br>" + "<br>".join(f"• {html.escape(f)}" for f in findings)
-                              if findings else
-                              f"<b>No change</b> of the ST level by {ST_FINDING_MV:g} mV or more, of T polarity, of "
-                              "the QRS by 20 ms or of the QTc by 30 ms in the leads compared.")
-        flags = " ".join(cmp.global_flags)
+        claimed, left_open = cmp.claimed(), cmp.left_open()
+        text = ("<b>Changes</b>:<br>" + "<br>".join(f"• {html.escape(f)}" for f in claimed) if claimed else
+                f"<b>No change</b> claimed of the ST level by {ST_FINDING_MV:g} mV or more, of T polarity, of the "
+                "QRS by 20 ms or of the QTc by 30 ms in the leads compared.")
+        if left_open:
+            text += ("<br><b>Open</b> (neither claimed nor excluded):<br>"
+                     + "<br>".join(f"• {html.escape(f)}" for f in left_open))
+        self.findings.setText(text)
         basis = self._ctl.now_basis
         for r, (_label, key, unit) in enumerate(GLOBAL_ROWS):
             prior, now, change = cmp.global_change[key]
@@ -202,9 +206,11 @@ class PriorPanel(QWidget):
                 if c == 1 and basis:
                     item.setBackground(SYNTH_BRUSH)
                     item.setToolTip(f"Read partly on synthesized leads ({', '.join(basis)})")
-                if c == 2 and ((key == "qrs_ms" and "QRS " in flags) or (key == "qtc_fridericia_ms" and "QTc" in flags)):
-                    item.setBackground(FLAG_BRUSH)
-                    item.setToolTip(flags)
+                said = next((t for t in (*cmp.global_flags, *cmp.global_open) if t.startswith(FLAG_WORDS.get(key, "-"))),
+                            None)
+                if c == 2 and said is not None:
+                    item.setBackground(FLAG_BRUSH if said in cmp.global_flags else OPEN_BRUSH)
+                    item.setToolTip(said)
                 self.global_table.setItem(r, c, item)
         rows = list(cmp.leads.values())
         self.lead_table.setRowCount(len(rows) + len(cmp.not_compared))

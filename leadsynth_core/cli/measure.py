@@ -301,10 +301,12 @@ def _serial_lines(doc: dict) -> list[str]:
                    f"{band}{_fmt(c['st_verdict']):<11} {_fmt(c['t_prior']) + ' -> ' + t_now:<22} {_fmt(c['t_verdict'])}")
     for name, why in ser["not_compared"].items():
         out.append(f"  {name:<5} not compared: {why}")
-    findings = ser["findings"]
-    out += [f"  ! {f}" for f in findings] or [
-        f"  no change of the ST level by 0.1 mV or more, of T polarity, of the QRS by 20 ms or of the QTc by 30 ms "
-        f"in the {len(ser['leads'])} leads compared"]
+    out += [f"  ! {f}" for f in ser["claimed"]] or [
+        f"  no change claimed of the ST level by 0.1 mV or more, of T polarity, of the QRS by 20 ms or of the QTc by "
+        f"30 ms in the {len(ser['leads'])} leads compared"]
+    out += [f"  ? {f}" for f in ser["left_open"]]
+    if ser["left_open"]:
+        out.append("  (!: a change claimed; ?: open, neither claimed nor excluded)")
     return out
 
 

@@ -20,8 +20,11 @@ together with the lead's band (:func:`leadsynth_core.uncertainty.confidence.band
 * **Global values** (rate, intervals, QTc, axes): the change is given for every value;
   a QRS that widened or narrowed by ``QRS_FLAG_MS`` (20 ms) and a QTc (Fridericia) that
   moved by ``QTC_CHANGE_MS`` (30 ms, the ICH E14 categorical threshold for a change from
-  baseline) are flagged, with a note when the value now rests on synthesized leads
-  (:meth:`Measurements.synthesized_basis`).
+  baseline) are flagged when this ECG's value is read on recorded leads only.  A value read
+  partly on synthesized leads (:meth:`Measurements.synthesized_basis`; on a synthesized
+  12-lead, every global value) has no band, and from one or two leads such changes were
+  mostly wrong (``benchmarks/serial_change.py``): the change is said in ``global_open``,
+  never claimed.
 
 Only leads the prior holds as recorded are compared (measured, or derived from its
 measured I and II); what the prior itself had synthesized is no reference.  Identity
@@ -123,14 +126,20 @@ class SerialComparison:
     global_change: dict[str, tuple[float | None, float | None, float | None]]
     global_flags: list[str]
     leads: dict[str, LeadChange]
+    #: Global changes of a flag's size that rest on synthesized leads: said, never claimed.
+    global_open: list[str]
     #: Leads of this ECG not compared, with the reason.
     not_compared: dict[str, str]
     #: Said before any change: different patients, a prior recorded later, the same recording.
     cautions: list[str]
 
     def findings(self) -> list[str]:
+        """Every sentence a reader is told: the changes claimed, then those left open."""
+        return self.claimed() + self.left_open()
+
+    def claimed(self) -> list[str]:
         """The changes a reader would write down, one sentence each, grouped by kind
-        (synthesized leads say "synthesized", and where their band leaves a change open)."""
+        (synthesized leads say "synthesized"; each of their changes survived the band)."""
         out = list(self.global_flags)
 
         def name(c: LeadChange) -> str:
@@ -147,6 +156,12 @@ class SerialComparison:
                 out.append(f"{what} in " + ", ".join(name(c) for c in hit)
                            + (" (after an inversion: a pseudo-normalisation in ischaemia?)"
                               if verdict == "now upright" else ""))
+        return out
+
+    def left_open(self) -> list[str]:
+        """What can be neither claimed nor excluded: global changes read on synthesized leads,
+        ST changes whose band reaches across 0.1 mV, T polarities that are uncertain."""
+        out = list(self.global_open)
         open_st = [c.lead for c in self.leads.values() if c.st_verdict == "undecided"]
         if open_st:
             out.append(f"ST change open in {', '.join(open_st)}: the synthesized level's band reaches across a "
@@ -163,9 +178,12 @@ class SerialComparison:
             "cautions": self.cautions,
             "global": {k: {"prior": p, "now": n, "change": c} for k, (p, n, c) in self.global_change.items()},
             "flags": self.global_flags,
+            "open": self.global_open,
             "leads": {n: c.to_dict() for n, c in self.leads.items()},
             "not_compared": self.not_compared,
             "findings": self.findings(),
+            "claimed": self.claimed(),
+            "left_open": self.left_open(),
         }
 
 
@@ -253,16 +271,22 @@ def compare_with_prior(
         if change is not None and key in AXIS_KEYS:
             change = (change + 180.0) % 360.0 - 180.0  # the shorter way round the circle
         global_change[key] = (p, n, None if change is None else round(change, 1))
-    flags = []
-    basis = now.synthesized_basis("qrs_ms")
-    partly = " (now read partly on synthesized leads)" if basis else ""
-    qrs = global_change["qrs_ms"][2]
-    if qrs is not None and abs(qrs) >= QRS_FLAG_MS:
-        flags.append(f"QRS {'wider' if qrs > 0 else 'narrower'} by {abs(qrs):.0f} ms than on the prior ECG{partly}")
-    qtc = global_change["qtc_fridericia_ms"][2]
-    if qtc is not None and abs(qtc) >= QTC_CHANGE_MS:
-        flags.append(f"QTc (Fridericia) {'longer' if qtc > 0 else 'shorter'} by {abs(qtc):.0f} ms than on the prior "
-                     f"ECG{partly}")
+    flags: list[str] = []
+    open_: list[str] = []
+    for key, threshold, words in (("qrs_ms", QRS_FLAG_MS, ("QRS", "wider", "narrower")),
+                                  ("qtc_fridericia_ms", QTC_CHANGE_MS, ("QTc (Fridericia)", "longer", "shorter"))):
+        change = global_change[key][2]
+        if change is None or abs(change) < threshold:
+            continue
+        text = f"{words[0]} {words[1] if change > 0 else words[2]} by {abs(change):.0f} ms than on the prior ECG"
+        basis = now.synthesized_basis(key)
+        if basis:
+            # No band is known for a global value, and one read on synthesized leads moves with
+            # them: from one or two leads such changes were mostly wrong (serial_change.py).
+            open_.append(f"{text}, not claimed: this ECG's value is read partly on synthesized leads "
+                         f"({', '.join(basis)}) and has no band; confirm it on a recorded 12-lead")
+        else:
+            flags.append(text)
     leads: dict[str, LeadChange] = {}
     not_compared: dict[str, str] = {}
     for name, lm in now.leads.items():
@@ -287,5 +311,5 @@ def compare_with_prior(
             t_prior=a.t_polarity, t_now=b.t_polarity, t_now_uncertain=uncertain,
             t_verdict=t_change_verdict(a.t_polarity, b.t_polarity, uncertain))
     return SerialComparison(prior_source=prior.source, prior_recorded_at=recorded_at[1], recorded_at=recorded_at[0],
-                            global_change=global_change, global_flags=flags, leads=leads,
+                            global_change=global_change, global_flags=flags, global_open=open_, leads=leads,
                             not_compared=not_compared, cautions=cautions)

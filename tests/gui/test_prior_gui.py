@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.views.prior_panel import FLAG_BRUSH, OPEN_BRUSH, VERDICT_TEXT
+from app.views.prior_panel import FLAG_BRUSH, GLOBAL_ROWS, OPEN_BRUSH, VERDICT_TEXT
 from leadsynth_core.io import read_record
 from leadsynth_core.measurement import measure_record
 from leadsynth_core.measurement.serial import compare_with_prior
@@ -59,8 +59,17 @@ def test_prior_panel_reads_a_patch_recording_against_the_patients_prior(qtbot, m
     assert {n for n, c in expect.leads.items() if c.st_verdict == "undecided"} == {"V1", "V2", "V3", "V5", "V6"}
     assert panel.global_text("QRS", "prior") == f"{expect.global_change['qrs_ms'][0]:.0f}"
     assert panel.global_text("QRS", "change") == f"{expect.global_change['qrs_ms'][2]:+.0f}"
+    # The QRS now rests on synthesized leads: its change is said (amber), never claimed (red).
+    assert abs(expect.global_change["qrs_ms"][2]) >= 20 and expect.global_flags == []
+    qrs_row = [r[1] for r in GLOBAL_ROWS].index("qrs_ms")
+    assert panel.global_table.item(qrs_row, 2).background() == OPEN_BRUSH
+    text = panel.findings.text().replace("&#x27;", "'")
     for finding in expect.findings():
-        assert finding in panel.findings.text().replace("&#x27;", "'")
+        assert finding in text
+    # What is claimed comes first; what is left open is said under its own heading.
+    assert expect.claimed() == ["T wave now upright in II (after an inversion: a pseudo-normalisation in ischaemia?)"]
+    assert all(text.index(f) > text.index("<b>Open</b>") for f in expect.left_open())
+    assert all(text.index(f) < text.index("<b>Open</b>") for f in expect.claimed())
     assert not panel.cautions.isVisible() and not error_boxes
     # The printed page says it too.
     lines = ui.export_extras().lines
