@@ -289,7 +289,8 @@ def _serial_lines(doc: dict) -> list[str]:
         change = "" if g["change"] is None else f" ({g['change']:+.0f})"
         cells.append(f"{label} {_fmt(g['prior'], 0)} -> {'~' if key in basis and g['now'] is not None else ''}{_fmt(g['now'], 0)}{change}")
     out.append("  " + "   ".join(cells[:5]))
-    out.append("  " + "   ".join(cells[5:]) + "   (prior -> now, ~ read partly on synthesized leads)")
+    out.append("  " + "   ".join(cells[5:]) + "   (prior -> now"
+               + (", ~ read partly on synthesized leads)" if basis else ")"))
     banded = any(c["st_band_mv"] is not None for c in ser["leads"].values())
     out.append(f"  {'lead':<5} {'now is':<12} {'ST60 prior':>10} {'now':>6} {'change':>7} "
                + (f"{'±band':>6} " if banded else "") + f"{'ST verdict':<11} {'T prior -> now':<22} T verdict")
