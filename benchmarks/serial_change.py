@@ -47,12 +47,13 @@ from leadsynth_core.io import read_record  # noqa: E402
 from leadsynth_core.measurement import measure_record  # noqa: E402
 from leadsynth_core.measurement.compare import QRS_FLAG_MS  # noqa: E402
 from leadsynth_core.measurement.serial import QTC_CHANGE_MS, compare_with_prior  # noqa: E402
-from leadsynth_core.models import load_model  # noqa: E402
+from leadsynth_core.models import load_model, select_model  # noqa: E402
 from leadsynth_core.paths import reference_data_dir  # noqa: E402
 from leadsynth_core.uncertainty.band import synthesize_with_band  # noqa: E402
 from leadsynth_core.uncertainty.confidence import band_at  # noqa: E402
 
-SETS = {"I": "linres-i", "I,II": "linres-i-ii", "I,II,V4": "linres-i-ii-v4", "I,II,V2,V4": "linres-i-ii-v2-v4"}
+#: The device lead sets; each is synthesized by the model the product chooses for it (``select_model``).
+SETS = ("I", "I,II", "I,II,V4", "I,II,V2,V4")
 WINDOW_S = 10.0
 PTB_PATIENTS = (("S0001", "S0002", "S0003"), ("S0006", "S0007"), ("S0008", "S0009", "S0010"))
 
@@ -81,8 +82,7 @@ def _empty() -> dict[str, int]:
     return dict.fromkeys(keys, 0)
 
 
-def count(pairs: list[tuple[Path, Path]], inputs: tuple[str, ...], model_id: str) -> dict[str, int]:
-    model = load_model(model_id)
+def count(pairs: list[tuple[Path, Path]], inputs: tuple[str, ...], model: object) -> dict[str, int]:
     n = _empty()
     measured: dict[Path, object] = {}
     for prior_path, now_path in pairs:
@@ -142,9 +142,10 @@ def count(pairs: list[tuple[Path, Path]], inputs: tuple[str, ...], model_id: str
 def run(data: Path) -> dict:
     out: dict = {"rows": []}
     for source, pairs in pair_sources(data).items():
-        for inputs, model_id in SETS.items():
-            out["rows"].append({"source": source, "inputs": inputs, "model": model_id,
-                                **count(pairs, tuple(inputs.split(",")), model_id)})
+        for inputs in SETS:
+            card = select_model(inputs)
+            out["rows"].append({"source": source, "inputs": inputs, "model": card.id,
+                                **count(pairs, tuple(inputs.split(",")), load_model(card))})
     return out
 
 
