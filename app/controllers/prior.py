@@ -31,15 +31,17 @@ TASK_KIND = "prior"
 
 
 def read_prior(path: Path, key: str | None, cancel: CancelToken | None = None) -> tuple[EcgRecord, Measurements]:
-    """Read a prior ECG and measure its first 10 s (plain work, no Qt: runs in a worker)."""
+    """Read the first 10 s of a prior ECG and measure them (plain work, no Qt: runs in a worker)."""
     from leadsynth_core import io as lsio
 
     # A damaged file can hang or crash a reader library: checked in a child process first.
     lsio.guard_record(path, key=key)
     check(cancel)
-    record = lsio.read_record(path, key=key)
+    # Only the stretch compared is read: a prior may be a long recording too.
+    info = lsio.inspect_record(path, key=key)
+    record = lsio.read_window(path, 0, min(info.n_samples, int(round(WINDOW_S * info.fs))), key=key)
     check(cancel)
-    return record, measure_record(record, duration_s=min(WINDOW_S, record.duration))
+    return record, measure_record(record, duration_s=None)
 
 
 class PriorController(QObject):

@@ -358,8 +358,14 @@ def run(args: argparse.Namespace) -> int:
     if args.prior is not None:
         path, key = _prior_file(args, record)
         guard_record(path, key=key, isolate=args.isolate)
-        prior = read_record(path, key=key)
-    doc = measure_document(record, args.inputs, model, args.start, args.duration, prior, args.prior_start)
+        # Only the stretch compared is read (a prior may be a long recording).
+        from ..io import inspect_record, read_window
+
+        info = inspect_record(path, key=key)
+        first = min(info.n_samples, int(round(args.prior_start * info.fs)))
+        last = info.n_samples if not args.duration else min(info.n_samples, first + int(round(args.duration * info.fs)))
+        prior = read_window(path, first, last, key=key)
+    doc = measure_document(record, args.inputs, model, args.start, args.duration, prior)
     if args.json_out:
         _write_json(doc, args.json_out)
         print(f"wrote {args.json_out}")

@@ -36,6 +36,8 @@ def test_prior_panel_reads_a_patch_recording_against_the_patients_prior(qtbot, m
     ui.set_prior(str(ptb / "S0001.hea"))
     assert ui.prior_dock.isVisible()
     _wait_compared(qtbot, w)
+    # Only the 10 s compared are read from the prior (38.4 s here; a Holter elsewhere).
+    assert ui.prior.record.duration == pytest.approx(10.0)
     panel, ctl = ui.prior_panel, w.measurements
     # The panel shows what the core says of the same two measurements, bands included.
     prior = read_record(ptb / "S0001.hea")
