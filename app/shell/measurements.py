@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QDockWidget, QMenu
 
 from leadsynth_core.errors import LeadSynthError
 from leadsynth_core.measurement import basis_notes
+from leadsynth_core.measurement.serial import no_change_sentence
 
 from ..controllers.measurements import MeasurementController
 from ..controllers.prior import PriorController
@@ -94,9 +95,7 @@ def prior_lines(prior: PriorController) -> tuple[str, ...]:
     when = f", recorded {cmp.prior_recorded_at:%Y-%m-%d %H:%M}" if cmp.prior_recorded_at else ""
     head = f"Against the prior ECG {prior.path.name}{when} (its first 10 s as recorded; change = now - prior): "
     claimed, left_open = cmp.claimed(), cmp.left_open()
-    body = ("changes: " + "; ".join(claimed) if claimed else
-            "no change claimed of the ST level by 0.1 mV or more, of T polarity, of the QRS by 20 ms or of the QTc by "
-            "30 ms in the leads compared")
+    body = "changes: " + "; ".join(claimed) if claimed else no_change_sentence()
     if left_open:
         body += ". Open (neither claimed nor excluded): " + "; ".join(left_open)
     return (*(f"CAUTION: {c}" for c in cmp.cautions), head + body + ".")

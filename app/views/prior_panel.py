@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from leadsynth_core.measurement.compare import ST_FINDING_MV
-from leadsynth_core.measurement.serial import LeadChange, SerialComparison
+from leadsynth_core.measurement.serial import LeadChange, SerialComparison, no_change_sentence
 
 from ..controllers.prior import PriorController
 from .dock_label import dock_note
@@ -191,8 +191,7 @@ class PriorPanel(QWidget):
             self.cautions.setText("<br>".join(f"⚠ {html.escape(c[:1].upper() + c[1:])}" for c in cmp.cautions))
         claimed, left_open = cmp.claimed(), cmp.left_open()
         text = ("<b>Changes</b>:<br>" + "<br>".join(f"• {html.escape(f)}" for f in claimed) if claimed else
-                f"<b>No change</b> claimed of the ST level by {ST_FINDING_MV:g} mV or more, of T polarity, of the "
-                "QRS by 20 ms or of the QTc by 30 ms in the leads compared.")
+                f"<b>No change</b> {html.escape(no_change_sentence().removeprefix('no change '))}.")
         if left_open:
             text += ("<br><b>Open</b> (neither claimed nor excluded):<br>"
                      + "<br>".join(f"• {html.escape(f)}" for f in left_open))

@@ -302,9 +302,9 @@ def _serial_lines(doc: dict) -> list[str]:
                    f"{band}{_fmt(c['st_verdict']):<11} {_fmt(c['t_prior']) + ' -> ' + t_now:<22} {_fmt(c['t_verdict'])}")
     for name, why in ser["not_compared"].items():
         out.append(f"  {name:<5} not compared: {why}")
-    out += [f"  ! {f}" for f in ser["claimed"]] or [
-        f"  no change claimed of the ST level by 0.1 mV or more, of T polarity, of the QRS by 20 ms or of the QTc by "
-        f"30 ms in the {len(ser['leads'])} leads compared"]
+    from ..measurement.serial import no_change_sentence
+
+    out += [f"  ! {f}" for f in ser["claimed"]] or [f"  {no_change_sentence(len(ser['leads']))}"]
     out += [f"  ? {f}" for f in ser["left_open"]]
     if ser["left_open"]:
         out.append("  (!: a change claimed; ?: open, neither claimed nor excluded)")

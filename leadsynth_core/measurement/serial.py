@@ -47,7 +47,7 @@ from ..record import EcgRecord
 from .compare import QRS_FLAG_MS, ST_FINDING_MV
 from .result import AXIS_KEYS, GLOBAL_KEYS, Measurements
 
-__all__ = ["LeadChange", "SerialComparison", "compare_with_prior", "st_change_verdict",
+__all__ = ["LeadChange", "SerialComparison", "compare_with_prior", "st_change_verdict", "no_change_sentence",
            "t_change_verdict", "QTC_CHANGE_MS", "ST_CHANGE_VERDICTS", "T_CHANGE_VERDICTS"]
 
 #: A QTc change from the prior ECG worth a reader's attention (ms): ICH E14's categorical
@@ -59,6 +59,13 @@ ST_CHANGE_VERDICTS = ("higher", "lower", "unchanged", "undecided")
 T_CHANGE_VERDICTS = ("new inversion", "now upright", "unchanged", "undecided")
 #: Provenances of the prior's leads that are a reference (not its synthesized ones).
 _RECORDED = ("measured", "derived")
+
+
+def no_change_sentence(n_leads: int | None = None) -> str:
+    """What is said when no change is claimed (the dock, the CLI and the printed page)."""
+    where = f"the {n_leads} leads compared" if n_leads is not None else "the leads compared"
+    return (f"no change claimed of the ST level by {ST_FINDING_MV:g} mV or more, of T polarity, of the QRS by "
+            f"{QRS_FLAG_MS:g} ms or of the QTc by {QTC_CHANGE_MS:g} ms in {where}")
 
 
 def st_change_verdict(change: float, band: float = 0.0) -> str:
