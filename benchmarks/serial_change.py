@@ -78,7 +78,7 @@ def _empty() -> dict[str, int]:
             "st_undecided_true_change", "st_true_change", "st_noband_claimed", "st_noband_claimed_right",
             "st_noband_unchanged", "st_noband_unchanged_right",
             "t_claimed", "t_claimed_right", "t_undecided", "t_undecided_true_flip", "leads",
-            "pairs", "global_true", "global_would_claim", "global_would_claim_right")
+            "t_flip_claimed", "t_flip_claimed_right", "pairs", "global_true", "global_would_claim", "global_would_claim_right")
     return dict.fromkeys(keys, 0)
 
 
@@ -136,6 +136,9 @@ def count(pairs: list[tuple[Path, Path]], inputs: tuple[str, ...], model: object
                 else:
                     n["t_claimed"] += 1
                     n["t_claimed_right"] += c.t_verdict == t.t_verdict
+                    if c.t_verdict != "unchanged":  # a new inversion or an upright T: the reading that matters
+                        n["t_flip_claimed"] += 1
+                        n["t_flip_claimed_right"] += c.t_verdict == t.t_verdict
     return n
 
 
@@ -185,7 +188,8 @@ def markdown(res: dict) -> str:
               f"right), {tot['st_undecided']} left open; read as if measured, {tot['st_noband_claimed']} claimed "
               f"({tot['st_noband_claimed_right']} right) and {tot['st_noband_unchanged']} claimed absent "
               f"({tot['st_noband_unchanged_right']} right). T polarity: {tot['t_claimed']} verdicts claimed "
-              f"({tot['t_claimed_right']} right), {tot['t_undecided']} left open "
+              f"({tot['t_claimed_right']} right; of them {tot['t_flip_claimed']} a new inversion or an upright T, "
+              f"{tot['t_flip_claimed_right']} right), {tot['t_undecided']} left open "
               f"({tot['t_undecided_true_flip']} of them truly flipped).",
               "", "QRS (20 ms) and QTc Fridericia (30 ms) changes: on a synthesized 12-lead every global value rests "
               "on synthesized leads and has no band, so these are said and never claimed; had they been claimed, "
