@@ -157,10 +157,18 @@ def test_cli_prior_on_ptb_patient001(shared_data, tmp_path, capsys) -> None:
         if c["st_prior_mv"] is not None and c["st_now_mv"] is not None:
             assert c["st_verdict"] == st_change_verdict(c["st_now_mv"] - c["st_prior_mv"], c["st_band_mv"] or 0.0)
     assert {n for n, c in ser["leads"].items() if c["st_band_mv"] is not None} == {"V1", "V2", "V3", "V5", "V6"}
+    # S0003 holds the truth of its synthesized leads: the true changes, the same comparison on them.
+    true = ser["measured_truth"]["leads"]
+    truth_doc = doc["measured_truth"]["leads"]
+    for name in ("V1", "V2", "V3", "V5", "V6"):
+        assert true[name]["provenance"] == "measured"
+        assert true[name]["st_now_mv"] == truth_doc[name]["st_j60_mv"]
+        assert true[name]["st_prior_mv"] == ser["leads"][name]["st_prior_mv"]
     # The prior as the same file: said before anything.
     assert main(["measure", str(ptb / "S0001.hea"), "--prior", str(ptb / "S0001.hea")]) == 0
     text = capsys.readouterr().out
     assert "compared with the prior ECG" in text and "CAUTION: the prior is this same recording" in text
+    assert "(true)" not in text  # nothing synthesized: no truth to put beside
     assert "no change claimed of the ST level by 0.1 mV or more" in text
 
 

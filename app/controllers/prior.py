@@ -60,6 +60,9 @@ class PriorController(QObject):
         self.record: EcgRecord | None = None
         self.measurements: Measurements | None = None
         self.comparison: SerialComparison | None = None
+        #: The same comparison made with the file's own measured leads, where it holds the truth
+        #: of the synthesized ones: the true changes, for a reader checking the synthesis.
+        self.truth_comparison: SerialComparison | None = None
         #: True while the prior chosen is being read and measured.
         self.loading = False
         #: Why the last prior chosen could not be read.
@@ -69,7 +72,7 @@ class PriorController(QObject):
     def set_prior(self, path: str | Path, key: str | None = None) -> None:
         """Read and measure ``path`` in a worker, then compare it with what is shown."""
         self.path, self.key = Path(path), key
-        self.record = self.measurements = self.comparison = None
+        self.record = self.measurements = self.comparison = self.truth_comparison = None
         self.loading, self.error = True, None
         self.changed.emit()
         p = self.path
@@ -83,7 +86,7 @@ class PriorController(QObject):
         """Forget the prior (another file was opened, or the reader asked)."""
         self._tasks.cancel(TASK_KIND)
         had = self.path is not None
-        self.path = self.key = self.record = self.measurements = self.comparison = None
+        self.path = self.key = self.record = self.measurements = self.comparison = self.truth_comparison = None
         self.loading, self.error = False, None
         if had:
             self.changed.emit()
@@ -114,10 +117,13 @@ class PriorController(QObject):
         shown = self._ctl.shown
         if self.measurements is None:
             return
-        self.comparison = None
+        self.comparison = self.truth_comparison = None
         if shown is not None:
             doc_record = self._ctl.record
             self.comparison = compare_with_prior(
                 shown, self.measurements, st_band=self._ctl.value_band("st_j60_mv"),
                 t_band=self._ctl.value_band("t_mv"), records=(doc_record, self.record))
+            truth = self._ctl.truth
+            if truth is not None and truth.measurable:
+                self.truth_comparison = compare_with_prior(truth, self.measurements)
         self.changed.emit()

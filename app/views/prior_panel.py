@@ -185,7 +185,8 @@ class PriorPanel(QWidget):
             f"Against the prior ECG <b>{name}</b>{when}{who} (its first 10 s as recorded; this ECG: the 10 s from the "
             "page start). Change = now - prior"
             + ("; synthesized leads tinted and read with their 90 % band: <i>open</i> where it reaches across "
-               f"a change of {ST_FINDING_MV:g} mV." if synth else "."))
+               f"a change of {ST_FINDING_MV:g} mV." if synth else ".")
+            + (" The measured truth's change in brackets." if self._ctl.truth_comparison is not None else ""))
         self.cautions.setVisible(bool(cmp.cautions))
         if cmp.cautions:
             self.cautions.setText("<br>".join(f"⚠ {html.escape(c[:1].upper() + c[1:])}" for c in cmp.cautions))
@@ -197,9 +198,12 @@ class PriorPanel(QWidget):
                      + "<br>".join(f"• {html.escape(f)}" for f in left_open))
         self.findings.setText(text)
         basis = self._ctl.now_basis
+        truth = self._ctl.truth_comparison
         for r, (_label, key, unit) in enumerate(GLOBAL_ROWS):
             prior, now, change = cmp.global_change[key]
-            cells = (_num(prior, unit), _num(now, unit), "" if change is None else f"{change:+.0f}")
+            true_change = truth.global_change[key][2] if truth is not None and basis else None
+            cells = (_num(prior, unit), _num(now, unit), ("" if change is None else f"{change:+.0f}")
+                     + ("" if true_change is None else f" ({true_change:+.0f})"))
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if c == 1 and basis:
@@ -221,6 +225,10 @@ class PriorPanel(QWidget):
             change = "-" if c.st_change_mv is None else f"{c.st_change_mv:+.2f}"
             if c.st_band_mv is not None and c.st_change_mv is not None:
                 change += f" ±{c.st_band_mv:.2f}"
+            # Where the file holds the synthesized lead's truth: the true change in brackets.
+            tc = truth.leads.get(c.lead) if truth is not None and synthesized else None
+            if tc is not None and tc.st_change_mv is not None:
+                change += f" ({tc.st_change_mv:+.2f})"
             t_now = POLARITY_SIGN.get(c.t_now or "", "-") + ("?" if c.t_now_uncertain else "")
             cells = (VERDICT_TEXT.get(c.st_verdict or "", "-"), change, VERDICT_TEXT.get(c.t_verdict or "", "-"),
                      f"{POLARITY_SIGN.get(c.t_prior or '', '-')} → {t_now}",
@@ -229,11 +237,15 @@ class PriorPanel(QWidget):
                      f"({c.provenance})"
                      + (": the synthesized T wave's band at its peak reaches across zero, so its polarity is "
                         "uncertain and no change of it is claimed." if c.t_now_uncertain else "."))
+            if tc is not None:
+                t_tip += f" Measured truth: T {tc.t_prior or '-'} → {tc.t_now or '-'}, {tc.t_verdict or 'no verdict'}."
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if synthesized:
                     item.setBackground(SYNTH_BRUSH)
-                item.setToolTip(t_tip if col in (2, 3) else st_tip(c))
+                item.setToolTip(t_tip if col in (2, 3) else st_tip(c) + (
+                    f" Measured truth: change {tc.st_change_mv:+.2f} mV, {VERDICT_TEXT[tc.st_verdict]}."
+                    if tc is not None and tc.st_verdict is not None else ""))
                 verdict = c.st_verdict if col == 0 else c.t_verdict if col == 2 else None
                 if verdict in FLAG_VERDICTS:
                     item.setBackground(FLAG_BRUSH)

@@ -121,18 +121,25 @@ def measure_document(record: Any, inputs: str | None, model: Any, start_s: float
         doc["measured_truth"] = mt.to_dict()
         doc.update(compare_measurements(mt, ms, truth_leads).to_dict())
     if prior is not None:
-        doc["serial"] = _serial(ms, synth, prior, prior_start_s, duration_s, st_band, t_band)
+        doc["serial"] = _serial(ms, synth, prior, prior_start_s, duration_s, st_band, t_band,
+                                mt if truth_leads and mt.measurable else None)
     return _with_device(doc, mt, record)
 
 
 def _serial(now: Any, now_record: Any, prior: Any, prior_start_s: float, duration_s: float,
-            st_band: dict[str, float], t_band: dict[str, float]) -> dict:
-    """The changes from the prior ECG (its stretch as long as this one's), as JSON."""
+            st_band: dict[str, float], t_band: dict[str, float], truth: Any = None) -> dict:
+    """The changes from the prior ECG (its stretch as long as this one's), as JSON; with
+    ``truth`` (the measured leads of a file that holds the synthesized ones' truth), the true
+    changes too (``measured_truth``: the same comparison made on them)."""
     from ..measurement import measure_record
     from ..measurement.serial import compare_with_prior
 
     pm = measure_record(prior, start_s=prior_start_s, duration_s=duration_s or None)
-    return compare_with_prior(now, pm, st_band=st_band, t_band=t_band, records=(now_record, prior)).to_dict()
+    doc = compare_with_prior(now, pm, st_band=st_band, t_band=t_band, records=(now_record, prior)).to_dict()
+    if truth is not None:
+        true = compare_with_prior(truth, pm).to_dict()
+        doc["measured_truth"] = {"global": true["global"], "leads": true["leads"]}
+    return doc
 
 
 def _synthesize_with_band(piece: Any, inputs: str, model: Any) -> tuple[Any, Any]:
@@ -292,10 +299,15 @@ def _serial_lines(doc: dict) -> list[str]:
     out.append("  " + "   ".join(cells[5:]) + "   (prior -> now"
                + (", ~ read partly on synthesized leads)" if basis else ")"))
     banded = any(c["st_band_mv"] is not None for c in ser["leads"].values())
+    true = (ser.get("measured_truth") or {}).get("leads", {})
     out.append(f"  {'lead':<5} {'now is':<12} {'ST60 prior':>10} {'now':>6} {'change':>7} "
-               + (f"{'±band':>6} " if banded else "") + f"{'ST verdict':<11} {'T prior -> now':<22} T verdict")
+               + (f"{'±band':>6} " if banded else "") + (f"{'(true)':>7} " if true else "")
+               + f"{'ST verdict':<11} {'T prior -> now':<22} T verdict")
     for name, c in ser["leads"].items():
         band = (f"{'±' + _fmt(c['st_band_mv']) if c['st_band_mv'] is not None else '':>6} " if banded else "")
+        t_change = true.get(name, {}).get("st_change_mv") if c["provenance"] == "synthesized" else None
+        if true:
+            band += f"{'' if t_change is None else f'({t_change:+.2f})':>7} "
         t_now = _fmt(c["t_now"]) + ("?" if c["t_now_uncertain"] else "")
         out.append(f"  {name:<5} {c['provenance']:<12} {_fmt(c['st_prior_mv']):>10} {_fmt(c['st_now_mv']):>6} "
                    f"{_fmt(c['st_change_mv']) if c['st_change_mv'] is None else format(c['st_change_mv'], '+.2f'):>7} "
@@ -308,6 +320,8 @@ def _serial_lines(doc: dict) -> list[str]:
     out += [f"  ? {f}" for f in ser["left_open"]]
     if ser["left_open"]:
         out.append("  (!: a change claimed; ?: open, neither claimed nor excluded)")
+    if true:
+        out.append("  (true): the change on the file's own measured lead, where it holds the synthesized lead's truth")
     return out
 
 

@@ -45,9 +45,13 @@ def test_prior_panel_reads_a_patch_recording_against_the_patients_prior(qtbot, m
                                 measure_record(prior.slice_time(0, 10)),
                                 st_band=ctl.value_band("st_j60_mv"), t_band=ctl.value_band("t_mv"))
     assert set(expect.leads) == set(w.document.result.lead_names)
+    # The file holds the truth of the synthesized leads: their true change in brackets.
+    truth = compare_with_prior(measure_record(w.document.record.slice_time(0, 10)),
+                               measure_record(prior.slice_time(0, 10)))
     for name, c in expect.leads.items():
         assert panel.cell_text(name, "ST") == VERDICT_TEXT[c.st_verdict]
-        change = f"{c.st_change_mv:+.2f}" + (f" ±{c.st_band_mv:.2f}" if c.provenance == "synthesized" else "")
+        change = f"{c.st_change_mv:+.2f}" + (f" ±{c.st_band_mv:.2f} ({truth.leads[name].st_change_mv:+.2f})"
+                                              if c.provenance == "synthesized" else "")
         assert panel.cell_text(name, "change") == change
         assert (c.st_band_mv is not None) == (c.provenance == "synthesized")
         brush = panel.cell_item(name, "ST").background()
@@ -60,7 +64,8 @@ def test_prior_panel_reads_a_patch_recording_against_the_patients_prior(qtbot, m
     # On this pair every synthesized ST change is left open: its band reaches across 0.1 mV.
     assert {n for n, c in expect.leads.items() if c.st_verdict == "undecided"} == {"V1", "V2", "V3", "V5", "V6"}
     assert panel.global_text("QRS", "prior") == f"{expect.global_change['qrs_ms'][0]:.0f}"
-    assert panel.global_text("QRS", "change") == f"{expect.global_change['qrs_ms'][2]:+.0f}"
+    assert panel.global_text("QRS", "change") == (f"{expect.global_change['qrs_ms'][2]:+.0f} "
+                                                  f"({truth.global_change['qrs_ms'][2]:+.0f})")
     # The QRS now rests on synthesized leads: its change is said (amber), never claimed (red).
     assert abs(expect.global_change["qrs_ms"][2]) >= 20 and expect.global_flags == []
     qrs_row = [r[1] for r in GLOBAL_ROWS].index("qrs_ms")
@@ -73,6 +78,7 @@ def test_prior_panel_reads_a_patch_recording_against_the_patients_prior(qtbot, m
     assert all(text.index(f) > text.index("<b>Open</b>") for f in expect.left_open())
     assert all(text.index(f) < text.index("<b>Open</b>") for f in expect.claimed())
     assert not panel.cautions.isVisible() and not error_boxes
+    assert "truth's change in brackets" in panel.info.text()
     # The printed page says it too.
     lines = ui.export_extras().lines
     prior_line = next(line for line in lines if line.startswith("Against the prior ECG S0001.hea"))
