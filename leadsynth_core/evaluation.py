@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +19,10 @@ import numpy as np
 from .errors import LeadSynthError, RecordFormatError
 from .options import HDF5_SUFFIXES
 from .progress import CancelToken, ProgressCallback, check, report
-from .scoring import DEFAULT_REFERENCE, check_reference, score_leads
+from .record import EcgRecord
+from .scoring import DEFAULT_REFERENCE, LeadScore, check_reference, score_leads
 
-__all__ = ["METRICS", "evaluate_dataset", "dataset_targets", "write_evaluation"]
+__all__ = ["METRICS", "evaluate_dataset", "evaluate_record", "dataset_targets", "write_evaluation"]
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,30 @@ def dataset_targets(data: str | os.PathLike[str], isolate: bool = True) -> list[
 
 def _finite(x: float) -> float | None:
     return float(x) if math.isfinite(x) else None
+
+
+def evaluate_record(
+    record: EcgRecord,
+    inputs: Sequence[str],
+    model: Any,
+    *,
+    reference: str = DEFAULT_REFERENCE,
+    cancel: CancelToken | None = None,
+) -> dict[str, LeadScore]:
+    """Synthesize a recorded 12-lead from ``inputs`` and score each synthesized lead against
+    the record's own samples (:func:`leadsynth_core.scoring.score_leads`).
+
+    One record of :func:`evaluate_dataset`; also how the model does for one patient, on a
+    prior 12-lead ECG of theirs (the viewer's Prior ECG dock, ``leadsynth measure --prior``).
+    ``model``: id, path, card or loaded model.  Raises ``LeadSynthError`` when the record
+    lacks one of the 12 leads or cannot be synthesized.
+    """
+    from .leads import STANDARD_LEADS
+    from .synthesis import synthesize
+
+    record.require_leads(STANDARD_LEADS)
+    out = synthesize(record, inputs, model, cancel=cancel)
+    return score_leads(record.select(STANDARD_LEADS), out, reference)
 
 
 def evaluate_dataset(
@@ -86,9 +112,8 @@ def evaluate_dataset(
         (record and reason), ``per_lead_mean``, ``mean``, the model id and hash.
     """
     from .io import guard_record, read_record
-    from .leads import STANDARD_LEADS, parse_lead_list
+    from .leads import parse_lead_list
     from .models import load_model, select_model
-    from .synthesis import synthesize
 
     check_reference(reference)
     measured = parse_lead_list(inputs)
@@ -103,15 +128,14 @@ def evaluate_dataset(
         try:
             guard_record(path, key=key, isolate=isolate)
             rec = read_record(path, key=key)
-            rec.require_leads(STANDARD_LEADS)
-            out = synthesize(rec, measured, loaded, cancel=cancel)
+            lead_scores = evaluate_record(rec, measured, loaded, reference=reference, cancel=cancel)
         except LeadSynthError as exc:
             if cancel is not None and cancel.cancelled:
                 raise
             skipped.append({"record": name, "reason": str(exc)})
             log.info("skipped %s: %s", name, exc)
             continue
-        scores = {lead: s.as_metrics() for lead, s in score_leads(rec.select(STANDARD_LEADS), out, reference).items()}
+        scores = {lead: s.as_metrics() for lead, s in lead_scores.items()}
         synth = list(scores)
         if not synth:
             reason = "nothing to compare: the file holds none of the synthesized leads as measured samples"

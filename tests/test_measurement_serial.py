@@ -157,6 +157,17 @@ def test_cli_prior_on_ptb_patient001(shared_data, tmp_path, capsys) -> None:
         if c["st_prior_mv"] is not None and c["st_now_mv"] is not None:
             assert c["st_verdict"] == st_change_verdict(c["st_now_mv"] - c["st_prior_mv"], c["st_band_mv"] or 0.0)
     assert {n for n, c in ser["leads"].items() if c["st_band_mv"] is not None} == {"V1", "V2", "V3", "V5", "V6"}
+    # This model on the patient's prior: the same inputs synthesized the rest of S0001, scored there.
+    from leadsynth_core.evaluation import evaluate_record
+    from leadsynth_core.io import read_window
+    from leadsynth_core.models import load_model
+
+    check = ser["model_on_prior"]
+    assert check["model"] == doc["model"] and check["inputs"] == ["I", "II", "V4"]
+    prior = read_window(ptb / "S0001.hea", 0, 10_000)
+    expect = evaluate_record(prior, ("I", "II", "V4"), load_model(check["model"]))
+    assert check["pcc"] == {lead: round(s.pcc, 3) for lead, s in expect.items()}
+    assert set(check["pcc"]) == {"V1", "V2", "V3", "V5", "V6"}
     # S0003 holds the truth of its synthesized leads: the true changes, the same comparison on them.
     true = ser["measured_truth"]["leads"]
     truth_doc = doc["measured_truth"]["leads"]

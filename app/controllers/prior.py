@@ -17,17 +17,22 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
+from leadsynth_core.leads import STANDARD_LEADS
 from leadsynth_core.measurement import Measurements, measure_record
 from leadsynth_core.measurement.serial import SerialComparison, compare_with_prior
 from leadsynth_core.progress import CancelToken, check
-from leadsynth_core.record import EcgRecord
+from leadsynth_core.record import EcgRecord, Provenance
+from leadsynth_core.scoring import LeadScore
 
+from ..state.document import ViewerDocument
 from .measurements import WINDOW_S, MeasurementController
 from .notify import Notifier
 from .synthesis import Progress
 from .workers import TaskRunner
 
 TASK_KIND = "prior"
+#: The task that synthesizes the prior from this synthesis's inputs (the model checked on it).
+CHECK_KIND = "prior-check"
 
 
 def read_prior(path: Path, key: str | None, cancel: CancelToken | None = None) -> tuple[EcgRecord, Measurements]:
@@ -49,12 +54,18 @@ class PriorController(QObject):
 
     changed = Signal()
 
-    def __init__(self, measurements: MeasurementController, tasks: TaskRunner, notifier: Notifier,
-                 parent: QObject | None = None) -> None:
+    def __init__(self, document: ViewerDocument, measurements: MeasurementController, tasks: TaskRunner,
+                 notifier: Notifier, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self._doc = document
         self._ctl = measurements
         self._tasks = tasks
         self._notifier = notifier
+        #: This model on the prior ECG: its own measured leads (the same inputs) synthesized the
+        #: rest, scored against its recorded leads; how far to trust the synthesis for this
+        #: patient.  ``None`` until done; ``model_check_note`` says what was checked, or why not.
+        self.model_check: dict[str, LeadScore] | None = None
+        self.model_check_note: str | None = None
         self.path: Path | None = None
         self.key: str | None = None
         self.record: EcgRecord | None = None
@@ -68,11 +79,14 @@ class PriorController(QObject):
         #: Why the last prior chosen could not be read.
         self.error: str | None = None
         measurements.changed.connect(self._compare)
+        # A new synthesis (other inputs, another model): the check on the prior is redone.
+        document.result_changed.connect(self._check_model)
 
     def set_prior(self, path: str | Path, key: str | None = None) -> None:
         """Read and measure ``path`` in a worker, then compare it with what is shown."""
         self.path, self.key = Path(path), key
         self.record = self.measurements = self.comparison = self.truth_comparison = None
+        self.model_check = self.model_check_note = None
         self.loading, self.error = True, None
         self.changed.emit()
         p = self.path
@@ -85,6 +99,8 @@ class PriorController(QObject):
     def clear(self) -> None:
         """Forget the prior (another file was opened, or the reader asked)."""
         self._tasks.cancel(TASK_KIND)
+        self._tasks.cancel(CHECK_KIND)
+        self.model_check = self.model_check_note = None
         had = self.path is not None
         self.path = self.key = self.record = self.measurements = self.comparison = self.truth_comparison = None
         self.loading, self.error = False, None
@@ -106,6 +122,43 @@ class PriorController(QObject):
         self.record, self.measurements = payload
         self.loading = False
         self._compare()
+        self._check_model()
+
+    def _check_model(self) -> None:
+        """Synthesize the prior from this synthesis's inputs with its model, and score it."""
+        self._tasks.cancel(CHECK_KIND)
+        self.model_check = None
+        doc, prior = self._doc, self.record
+        card, result = doc.model_card, doc.result
+        if prior is None or card is None or result is None:
+            self.model_check_note = None
+            return
+        inputs = tuple(result.leads_with(Provenance.MEASURED))
+        missing = [n for n in STANDARD_LEADS if n not in prior.lead_names
+                   or prior.provenance_of(n) not in (Provenance.MEASURED, Provenance.DERIVED)]
+        if missing:
+            self.model_check_note = (f"not checked on the prior ECG: it does not hold all 12 leads as recorded "
+                                     f"({', '.join(missing)} missing)")
+            self.changed.emit()
+            return
+        self.model_check_note = f"{card.name or card.id} from {', '.join(inputs)}"
+        reference = doc.score_reference
+
+        def work(_progress: Progress, cancel: CancelToken) -> dict[str, LeadScore]:
+            from leadsynth_core.evaluation import evaluate_record
+            from leadsynth_core.models import load_model
+
+            return evaluate_record(prior, inputs, load_model(card), reference=reference, cancel=cancel)
+
+        def done(scores: dict[str, LeadScore]) -> None:
+            self.model_check = scores
+            self.changed.emit()
+
+        def failed(exc: BaseException) -> None:
+            self.model_check_note = f"not checked on the prior ECG: {exc}"
+            self.changed.emit()
+
+        self._tasks.start(CHECK_KIND, work, on_success=done, on_error=failed)
 
     def _failed(self, exc: BaseException) -> None:
         self.loading = False

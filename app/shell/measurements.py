@@ -123,7 +123,7 @@ class MeasurementUi:
             window.tabifyDockWidget(scores, self.dock)
             scores.raise_()
         state = window.view_state
-        self.prior = PriorController(controller, window.tasks, window.notifier, window)
+        self.prior = PriorController(window.document, controller, window.tasks, window.notifier, window)
         self.prior_panel = PriorPanel(self.prior)
         self.prior_panel.choose_requested.connect(self.choose_prior)
         self.prior_dock = window._add_dock("Prior ECG", self.prior_panel, Qt.DockWidgetArea.RightDockWidgetArea)

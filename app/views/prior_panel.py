@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QPushButton,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -41,8 +43,9 @@ GLOBAL_ROWS: tuple[tuple[str, str, str], ...] = (
 )
 #: Per lead, verdicts first (the dock is narrow; what follows may need scrolling): the ST
 #: verdict, the ST J+60 change (± the band of a synthesized lead), the T verdict, the T
-#: polarity (prior → now) and the ST J+60 levels (prior → now, mV).
-LEAD_HEADERS = ("ST", "change", "T", "T prior → now", "ST prior → now")
+#: polarity (prior → now), the ST J+60 levels (prior → now, mV), and for a synthesized lead
+#: the PCC this model reached on the prior ECG (synthesized there from the same inputs).
+LEAD_HEADERS = ("ST", "change", "T", "T prior → now", "ST prior → now", "PCC on prior")
 #: T polarity in a narrow cell (the tooltip says it in words).
 POLARITY_SIGN = {"positive": "+", "negative": "−", "flat": "flat", "biphasic": "±"}
 #: What a verdict reads in the table (the data's words, shortened where "undecided" means open).
@@ -57,6 +60,27 @@ def _num(v: float | None, unit: str) -> str:
     if v is None:
         return "-"
     return f"{v:.0f}" if unit in ("bpm", "ms", "°") else f"{v:+.2f}"
+
+
+#: The tooltip of the "PCC on prior" column.
+PRIOR_PCC_TIP = ("This model on the prior ECG: the prior's own recorded input leads synthesized this lead, scored "
+                 "against the prior's recorded lead (the viewer's reference). How far to trust this lead for this "
+                 "patient, beside the model's population figure in the Scores dock.")
+
+
+def model_check_text(scores: dict | None, note: str | None) -> str:
+    """The dock's line on how this model did on the prior ECG (rich text)."""
+    if note is None:
+        return ""
+    if scores is None:
+        return html.escape(note[:1].upper() + note[1:]) + ("" if note.startswith("not checked") else " on the prior ECG…")
+    pccs = {lead: s.pcc for lead, s in scores.items() if s.pcc == s.pcc}
+    if not pccs:
+        return f"<b>This model on the prior ECG</b> ({html.escape(note)}): nothing could be scored."
+    worst = min(pccs, key=pccs.__getitem__)
+    mean = sum(pccs.values()) / len(pccs)
+    return (f"<b>This model on the prior ECG</b> ({html.escape(note)}, synthesized there and scored against its "
+            f"recorded leads): mean PCC {mean:.2f}, weakest {worst} {pccs[worst]:.2f} (per lead: last column).")
 
 
 def st_tip(c: LeadChange) -> str:
@@ -89,6 +113,7 @@ class PriorPanel(QWidget):
         self.cautions = dock_note()
         self.cautions.setStyleSheet("color: #b00020; font-weight: bold")
         self.findings = dock_note()
+        self.model_note = dock_note()
         self.choose_button = QPushButton("Choose prior ECG…")
         self.choose_button.setToolTip("A prior 12-lead ECG of the same patient: its leads, as recorded, are what "
                                       "this ECG's changes are measured against")
@@ -108,12 +133,23 @@ class PriorPanel(QWidget):
         self.lead_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         for table in (self.global_table, self.lead_table):
             table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        # The notes scroll in their own area: with many open changes they would otherwise push
+        # the tables, which a reader needs whole, off the dock.
+        notes = QWidget()
+        notes_lay = QVBoxLayout(notes)
+        notes_lay.setContentsMargins(0, 0, 0, 0)
+        for label in (self.info, self.cautions, self.findings, self.model_note):
+            notes_lay.addWidget(label)
+        notes_lay.addStretch(1)
+        self.notes_area = QScrollArea()
+        self.notes_area.setWidget(notes)
+        self.notes_area.setWidgetResizable(True)
+        self.notes_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.notes_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addLayout(buttons)
-        lay.addWidget(self.info)
-        lay.addWidget(self.cautions)
-        lay.addWidget(self.findings)
+        lay.addWidget(self.notes_area, 3)
         lay.addWidget(self.global_table, 2)
         lay.addWidget(self.lead_table, 3)
         controller.changed.connect(self.refresh)
@@ -155,6 +191,7 @@ class PriorPanel(QWidget):
         self.cautions.setText("")
         self.cautions.setVisible(False)
         self.findings.setText("")
+        self.model_note.setText("")
         self.clear_button.setEnabled(ctl.path is not None)
         for table in (self.global_table, self.lead_table):
             table.setVisible(ctl.comparison is not None)
@@ -201,7 +238,7 @@ class PriorPanel(QWidget):
         truth = self._ctl.truth_comparison
         for r, (_label, key, unit) in enumerate(GLOBAL_ROWS):
             prior, now, change = cmp.global_change[key]
-            true_change = truth.global_change[key][2] if truth is not None and basis else None
+            true_change = truth.global_change[key][2] if truth is not None and basis and change is not None else None
             cells = (_num(prior, unit), _num(now, unit), ("" if change is None else f"{change:+.0f}")
                      + ("" if true_change is None else f" ({true_change:+.0f})"))
             for c, text in enumerate(cells):
@@ -216,6 +253,8 @@ class PriorPanel(QWidget):
                     item.setToolTip(said)
                 self.global_table.setItem(r, c, item)
         rows = list(cmp.leads.values())
+        check = self._ctl.model_check
+        self.model_note.setText(model_check_text(self._ctl.model_check, self._ctl.model_check_note))
         self.lead_table.setRowCount(len(rows) + len(cmp.not_compared))
         # A synthesized lead says so in its row header too (and its row is tinted).
         self.lead_table.setVerticalHeaderLabels(
@@ -230,9 +269,11 @@ class PriorPanel(QWidget):
             if tc is not None and tc.st_change_mv is not None:
                 change += f" ({tc.st_change_mv:+.2f})"
             t_now = POLARITY_SIGN.get(c.t_now or "", "-") + ("?" if c.t_now_uncertain else "")
+            on_prior = check.get(c.lead) if check is not None and synthesized else None
             cells = (VERDICT_TEXT.get(c.st_verdict or "", "-"), change, VERDICT_TEXT.get(c.t_verdict or "", "-"),
                      f"{POLARITY_SIGN.get(c.t_prior or '', '-')} → {t_now}",
-                     f"{_num(c.st_prior_mv, 'mV')} → {_num(c.st_now_mv, 'mV')}")
+                     f"{_num(c.st_prior_mv, 'mV')} → {_num(c.st_now_mv, 'mV')}",
+                     "" if on_prior is None else f"{on_prior.pcc:.2f}")
             t_tip = (f"T wave {c.t_prior or 'not measured'} on the prior ECG, {c.t_now or 'not measured'} now "
                      f"({c.provenance})"
                      + (": the synthesized T wave's band at its peak reaches across zero, so its polarity is "
@@ -243,6 +284,10 @@ class PriorPanel(QWidget):
                 item = QTableWidgetItem(text)
                 if synthesized:
                     item.setBackground(SYNTH_BRUSH)
+                if col == 5:
+                    item.setToolTip(PRIOR_PCC_TIP)
+                    self.lead_table.setItem(r, col, item)
+                    continue
                 item.setToolTip(t_tip if col in (2, 3) else st_tip(c) + (
                     f" Measured truth: change {tc.st_change_mv:+.2f} mV, {VERDICT_TEXT[tc.st_verdict]}."
                     if tc is not None and tc.st_verdict is not None else ""))

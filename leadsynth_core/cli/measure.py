@@ -95,7 +95,7 @@ def measure_document(record: Any, inputs: str | None, model: Any, start_s: float
         return _with_device(doc, m, record)
     stop = min(record.duration, start_s + duration_s) if duration_s else record.duration
     piece = record.slice_time(start_s, stop)
-    synth, half = _synthesize_with_band(piece, inputs, model)
+    synth, half, loaded = _synthesize_with_band(piece, inputs, model)
     ms = measure_record(synth, duration_s=None)
     doc = ms.to_dict()
     st_band: dict[str, float] = {}
@@ -123,6 +123,7 @@ def measure_document(record: Any, inputs: str | None, model: Any, start_s: float
     if prior is not None:
         doc["serial"] = _serial(ms, synth, prior, prior_start_s, duration_s, st_band, t_band,
                                 mt if truth_leads and mt.measurable else None)
+        doc["serial"]["model_on_prior"] = _model_on_prior(prior, synth, loaded)
     return _with_device(doc, mt, record)
 
 
@@ -142,8 +143,23 @@ def _serial(now: Any, now_record: Any, prior: Any, prior_start_s: float, duratio
     return doc
 
 
-def _synthesize_with_band(piece: Any, inputs: str, model: Any) -> tuple[Any, Any]:
-    """The synthesized stretch and its band's half-width (None for a model without a band)."""
+def _model_on_prior(prior: Any, synth: Any, loaded: Any) -> dict:
+    """This model on the prior ECG: its own recorded inputs synthesized the rest, scored against
+    its recorded leads (how far to trust each synthesized lead for this patient)."""
+    from ..errors import LeadSynthError
+    from ..evaluation import evaluate_record
+
+    inputs = list(synth.leads_with("measured"))
+    out: dict[str, Any] = {"model": loaded.card.id, "inputs": inputs}
+    try:
+        scores = evaluate_record(prior, inputs, loaded)
+    except LeadSynthError as exc:
+        return {**out, "pcc": {}, "reason": str(exc)}
+    return {**out, "pcc": {lead: (round(s.pcc, 3) if s.pcc == s.pcc else None) for lead, s in scores.items()}}
+
+
+def _synthesize_with_band(piece: Any, inputs: str, model: Any) -> tuple[Any, Any, Any]:
+    """The synthesized stretch, its band's half-width (None for a model without a band) and the model."""
     from ..models import load_model, select_model
     from ..uncertainty.band import synthesize_with_band_if_any
     from ..uncertainty.members import has_members
@@ -153,8 +169,8 @@ def _synthesize_with_band(piece: Any, inputs: str, model: Any) -> tuple[Any, Any
     if banded is None:
         if has_members(loaded.module):  # an ensemble without a (current) calibration: worth saying
             log.warning("measure: no band for the ST levels: %s", why)
-        return synth, None
-    return synth, banded.half_width
+        return synth, None, loaded
+    return synth, banded.half_width, loaded
 
 
 def _with_device(doc: dict, as_read: Any, record: Any) -> dict:
@@ -314,6 +330,14 @@ def _serial_lines(doc: dict) -> list[str]:
                    f"{band}{_fmt(c['st_verdict']):<11} {_fmt(c['t_prior']) + ' -> ' + t_now:<22} {_fmt(c['t_verdict'])}")
     for name, why in ser["not_compared"].items():
         out.append(f"  {name:<5} not compared: {why}")
+    check = ser.get("model_on_prior")
+    if check is not None:
+        if check["pcc"]:
+            cells = ", ".join(f"{lead} {v:.2f}" for lead, v in check["pcc"].items() if v is not None)
+            out.append(f"  this model on the prior ECG ({check['model']} from {','.join(check['inputs'])}, scored "
+                       f"against its recorded leads): PCC {cells}")
+        else:
+            out.append(f"  this model not checked on the prior ECG: {check.get('reason')}")
     from ..measurement.serial import no_change_sentence
 
     out += [f"  ! {f}" for f in ser["claimed"]] or [f"  {no_change_sentence(len(ser['leads']))}"]

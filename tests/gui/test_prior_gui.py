@@ -79,6 +79,19 @@ def test_prior_panel_reads_a_patch_recording_against_the_patients_prior(qtbot, m
     assert all(text.index(f) < text.index("<b>Open</b>") for f in expect.claimed())
     assert not panel.cautions.isVisible() and not error_boxes
     assert "truth's change in brackets" in panel.info.text()
+    # This model on the patient's prior: synthesized there from the same inputs, scored on its own leads.
+    qtbot.waitUntil(lambda: ui.prior.model_check is not None, timeout=30000)
+    from leadsynth_core.evaluation import evaluate_record
+    from leadsynth_core.models import load_model
+
+    on_prior = evaluate_record(ui.prior.record, ("I", "II", "V4"), load_model(w.document.model_card),
+                               reference=w.document.score_reference)
+    assert set(on_prior) == {"V1", "V2", "V3", "V5", "V6"}
+    for name, score in on_prior.items():
+        assert panel.cell_text(name, "PCC on prior") == f"{score.pcc:.2f}"
+    assert panel.cell_text("V4", "PCC on prior") == "" and panel.cell_text("III", "PCC on prior") == ""
+    worst = min(on_prior, key=lambda n: on_prior[n].pcc)
+    assert f"weakest {worst} {on_prior[worst].pcc:.2f}" in panel.model_note.text()
     # The printed page says it too.
     lines = ui.export_extras().lines
     prior_line = next(line for line in lines if line.startswith("Against the prior ECG S0001.hea"))
