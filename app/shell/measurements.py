@@ -126,6 +126,7 @@ class MeasurementUi:
         self.prior = PriorController(window.document, controller, window.tasks, window.notifier, window)
         self.prior_panel = PriorPanel(self.prior)
         self.prior_panel.choose_requested.connect(self.choose_prior)
+        window.metrics.set_prior_source(self.prior)
         self.prior_dock = window._add_dock("Prior ECG", self.prior_panel, Qt.DockWidgetArea.RightDockWidgetArea)
         self.prior_dock.setMinimumWidth(300)
         window.tabifyDockWidget(self.dock, self.prior_dock)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from leadsynth_core.record import Provenance
 
+from ..controllers.prior import PriorController
 from ..render.band_style import confidence_color
 from ..render.style import REFERENCE_LABELS as REFERENCES
 from ..render.style import REFERENCE_LABELS_SHORT as SHORT
@@ -35,7 +36,9 @@ from .score_reference import ScoreReferenceBox
 COLUMNS = ("Lead", "PCC", "RMSE\nmV", "MAE\nmV", "SNR\ndB")
 #: The table of synthesized leads without a truth: the band's full width at the QRS, that
 #: width against the lead's QRS amplitude, the level drawn on the page, the card's PCC.
-EXPECT_COLUMNS = ("Lead", "Band\nmV", "of\nQRS", "Conf.", "Valid.\nPCC")
+EXPECT_COLUMNS = ("Lead", "Band\nmV", "of\nQRS", "Conf.", "Valid.\nPCC", "Prior\nPCC")
+#: The column of this model's PCC on the patient's prior ECG (shown once one is checked).
+PRIOR_COLUMN = 5
 #: The level's word in the table (the page's indicator says the same, longer).
 LEVEL_WORDS = {"high": "narrow", "moderate": "moderate", "low": "LOW"}
 
@@ -76,7 +79,10 @@ class MetricsTable(QWidget):
             "amplitude; the confidence level (Conf.) is read from it (under a third: narrow band; up to two "
             "thirds: moderate; more: LOW). Valid. PCC: the model's mean PCC for this lead with these "
             "inputs on records it never trained on (its card), not this recording's.")
+        self.expect_table.setColumnHidden(PRIOR_COLUMN, True)
         self.expect_note = dock_note()
+        #: The Prior ECG dock's controller (``set_prior_source``): this model on the patient's prior.
+        self._prior: PriorController | None = None
         lay = QVBoxLayout(self)
         lay.addWidget(self.title)
         lay.addWidget(self.reference)
@@ -93,6 +99,17 @@ class MetricsTable(QWidget):
         document.band_changed.connect(self.refresh)
         document.model_changed.connect(self.refresh)
         self.refresh()
+
+    def set_prior_source(self, prior: PriorController) -> None:
+        """Show, per lead without a truth, the PCC this model reached on the patient's prior ECG
+        (the Prior ECG dock's check): this patient's figure beside the population's."""
+        self._prior = prior
+        prior.changed.connect(self.refresh)
+        self.refresh()
+
+    def _prior_pcc(self) -> dict[str, float]:
+        check = self._prior.model_check if self._prior is not None else None
+        return {lead: s.pcc for lead, s in (check or {}).items() if s.pcc == s.pcc}
 
     def untruthed_leads(self) -> list[str]:
         """The synthesized leads of the result that the file holds no measured truth for."""
@@ -164,6 +181,8 @@ class MetricsTable(QWidget):
         band = self._doc.band
         confidence = band.confidence if band is not None else {}
         per_lead, data = self._validation()
+        on_prior = self._prior_pcc()
+        self.expect_table.setColumnHidden(PRIOR_COLUMN, not on_prior)
         for r, lead in enumerate(leads):
             conf = confidence.get(lead)
             pcc = per_lead.get(lead)
@@ -171,7 +190,8 @@ class MetricsTable(QWidget):
                      f"{conf.qrs_width_mv:.2f}" if conf is not None else "—",
                      f"{100 * conf.ratio:.0f} %" if conf is not None else "—",
                      LEVEL_WORDS.get(conf.level, conf.level) if conf is not None else "—",
-                     f"{pcc:.2f}" if pcc is not None else "—")
+                     f"{pcc:.2f}" if pcc is not None else "—",
+                     f"{on_prior[lead]:.2f}" if lead in on_prior else "—")
             for c, text in enumerate(texts):
                 item = QTableWidgetItem(text)
                 if c == 3 and conf is not None:
@@ -196,4 +216,7 @@ class MetricsTable(QWidget):
                          "hospitals and devices unlike the training ones.")
         else:
             parts.append("Valid. PCC: the model's card has no per-lead figure for these inputs.")
+        if on_prior:
+            parts.append("Prior PCC: this model on the patient's prior 12-lead ECG (Prior ECG dock), synthesized "
+                         "there from the same inputs and scored against its recorded leads: this patient's figure.")
         self.expect_note.setText(" ".join(parts))

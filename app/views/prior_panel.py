@@ -62,6 +62,8 @@ def _num(v: float | None, unit: str) -> str:
     return f"{v:.0f}" if unit in ("bpm", "ms", "°") else f"{v:+.2f}"
 
 
+#: Below this PCC on the prior ECG a lead is weak for this patient: personalization is suggested.
+WEAK_ON_PRIOR_PCC = 0.7
 #: The tooltip of the "PCC on prior" column.
 PRIOR_PCC_TIP = ("This model on the prior ECG: the prior's own recorded input leads synthesized this lead, scored "
                  "against the prior's recorded lead (the viewer's reference). How far to trust this lead for this "
@@ -79,8 +81,13 @@ def model_check_text(scores: dict | None, note: str | None) -> str:
         return f"<b>This model on the prior ECG</b> ({html.escape(note)}): nothing could be scored."
     worst = min(pccs, key=pccs.__getitem__)
     mean = sum(pccs.values()) / len(pccs)
-    return (f"<b>This model on the prior ECG</b> ({html.escape(note)}, synthesized there and scored against its "
+    text = (f"<b>This model on the prior ECG</b> ({html.escape(note)}, synthesized there and scored against its "
             f"recorded leads): mean PCC {mean:.2f}, weakest {worst} {pccs[worst]:.2f} (per lead: last column).")
+    if pccs[worst] < WEAK_ON_PRIOR_PCC:
+        # Malpani et al.: a personal model gains most where the general model is weakest.
+        text += (" Weak for this patient: a model personalized on their past 12-lead ECGs (Leads ▸ Personalize the "
+                 "model for this patient…, Ctrl+Shift+P) gains most where the general model is weakest.")
+    return text
 
 
 def st_tip(c: LeadChange) -> str:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PySide6.QtGui import QAction
 
-from app.views.prior_panel import FLAG_BRUSH, GLOBAL_ROWS, OPEN_BRUSH, VERDICT_TEXT
+from app.views.prior_panel import FLAG_BRUSH, GLOBAL_ROWS, OPEN_BRUSH, VERDICT_TEXT, WEAK_ON_PRIOR_PCC
 from leadsynth_core.io import read_record
 from leadsynth_core.measurement import measure_record
 from leadsynth_core.measurement.serial import compare_with_prior
@@ -92,6 +93,10 @@ def test_prior_panel_reads_a_patch_recording_against_the_patients_prior(qtbot, m
     assert panel.cell_text("V4", "PCC on prior") == "" and panel.cell_text("III", "PCC on prior") == ""
     worst = min(on_prior, key=lambda n: on_prior[n].pcc)
     assert f"weakest {worst} {on_prior[worst].pcc:.2f}" in panel.model_note.text()
+    # Weak for this patient (V6 0.57 < WEAK_ON_PRIOR_PCC): personalization is suggested, by the menu's own words.
+    assert on_prior[worst].pcc < WEAK_ON_PRIOR_PCC
+    personalize = next(a for a in w.findChildren(QAction) if a.shortcut().toString() == "Ctrl+Shift+P")
+    assert personalize.text().replace("&", "") in panel.model_note.text()
     # The printed page says it too.
     lines = ui.export_extras().lines
     prior_line = next(line for line in lines if line.startswith("Against the prior ECG S0001.hea"))
@@ -207,3 +212,38 @@ def test_choosing_a_prior_offers_the_patients_ecgs_in_the_library(qtbot, make_wi
     monkeypatch.setattr(dialogs.QFileDialog, "getOpenFileName", lambda *a: (chosen.append(a[1]) or "", ""))
     w.measurement_ui.choose_prior()
     assert len(offered) == 1 and chosen == ["Choose a prior 12-lead ECG of this patient"]
+
+
+def test_a_patch_recording_gets_this_patients_figure_beside_the_populations(qtbot, make_window, shared_data,
+                                                                            tmp_path) -> None:
+    """A patch holds no V1-V6, so the Scores dock lists its synthesized leads without a truth;
+    with a prior 12-lead of the patient, each gets the PCC this model reached on that prior."""
+    import wfdb
+
+    from app.views.metrics_table import PRIOR_COLUMN
+    from leadsynth_core.evaluation import evaluate_record
+    from leadsynth_core.models import load_model
+
+    ptb = shared_data / "cinc2021" / "PTB_PTBXL"
+    src = wfdb.rdrecord(str(ptb / "S0002"))
+    cols = [src.sig_name.index(n) for n in ("I", "II", "V4")]
+    wfdb.wrsamp("patch", fs=src.fs, units=["mV"] * 3, sig_name=["I", "II", "V4"], p_signal=src.p_signal[:, cols],
+                fmt=["16"] * 3, comments=src.comments, write_dir=str(tmp_path))
+    w = make_window()
+    w.set_inputs(("I", "II", "V4"), fixed=True)
+    _open(qtbot, w, tmp_path / "patch.hea")
+    table = w.metrics.expect_table
+    assert table.isColumnHidden(PRIOR_COLUMN)  # no prior yet: no column
+    w.measurement_ui.set_prior(str(ptb / "S0001.hea"))
+    qtbot.waitUntil(lambda: w.measurement_ui.prior.model_check is not None, timeout=30000)
+    assert not table.isColumnHidden(PRIOR_COLUMN)
+    expect = evaluate_record(w.measurement_ui.prior.record, ("I", "II", "V4"), load_model(w.document.model_card))
+    rows = {table.item(r, 0).text(): table.item(r, PRIOR_COLUMN).text() for r in range(table.rowCount())}
+    assert rows == {lead: f"{expect[lead].pcc:.2f}" for lead in ("V1", "V2", "V3", "V5", "V6")}
+    assert "this patient's figure" in w.metrics.expect_note.text()
+    # No truth in the file: the dock's changes carry no brackets, and the check still stands.
+    assert w.measurement_ui.prior.truth_comparison is None
+    _wait_compared(qtbot, w)
+    assert "(" not in w.measurement_ui.prior_panel.cell_text("V1", "change")
+    w.measurement_ui.prior.clear()
+    assert table.isColumnHidden(PRIOR_COLUMN)
