@@ -149,12 +149,14 @@ CONCEPT_HOMES = {
     r"^ST_POINTS_MS\b.*=": "leadsynth_core/measurement/per_lead.py",
     r"^def band_at\(": "leadsynth_core/uncertainty/confidence.py",
     r"^def band_verdict\(": "leadsynth_core/uncertainty/confidence.py",
+    r"^def t_polarity_uncertain\(": "leadsynth_core/uncertainty/confidence.py",
     r"^def t_wave_span\(": "leadsynth_core/measurement/per_lead.py",
     r"^DOCK_NOTE_MIN_WIDTH\b.*=": "app/views/dock_label.py",
     r"^QTC_CHANGE_MS\b.*=": "leadsynth_core/measurement/serial.py",
     r"^def compare_with_prior\(": "leadsynth_core/measurement/serial.py",
     r"^def st_change_verdict\(": "leadsynth_core/measurement/serial.py",
     r"^def t_change_verdict\(": "leadsynth_core/measurement/serial.py",
+    r"^def prior_reference_leads\(": "leadsynth_core/measurement/serial.py",
 }
 
 

@@ -24,7 +24,7 @@ from PySide6.QtCore import QObject, Signal
 from leadsynth_core.errors import LeadSynthError
 from leadsynth_core.leads import STANDARD_LEADS
 from leadsynth_core.progress import CancelToken, check
-from leadsynth_core.record import EcgRecord, Provenance
+from leadsynth_core.record import EcgRecord
 
 from ..state.document import LeadDisplay, ViewerDocument, ViewState
 from ..state.filters import DisplayFilters
@@ -35,9 +35,6 @@ log = logging.getLogger(__name__)
 WINDOW_S = 60.0
 BEFORE_S = 0.35
 AFTER_S = 0.55
-#: The stretch of a prior ECG whose median beats are drawn: its first 10 s, the stretch its
-#: measurements (the Prior ECG dock) are read on.
-PRIOR_WINDOW_S = 10.0
 #: Length of the stretch that defines a beat's isoelectric level (s).
 ISO_WINDOW_S = 0.02
 #: Where before the R peak that stretch is searched for (s, relative to the R peak).
@@ -132,16 +129,18 @@ def compute_median_beats(displays: dict[str, LeadDisplay], fs: float, i0: int, i
 
 def prior_median_beats(prior: EcgRecord, fs: float, filters: DisplayFilters,
                        cancel: CancelToken | None = None) -> dict[str, np.ndarray]:
-    """The median beat of every recorded lead of a prior ECG (its first :data:`PRIOR_WINDOW_S`,
-    the stretch its measurements come from), resampled to ``fs`` so that it lies on the same
-    time axis as this ECG's beats (both start :data:`BEFORE_S` before their R peak).  The
-    prior's own synthesized leads, if it has any, are no reference and are left out."""
+    """The median beat of every recorded lead of a prior ECG (``prior``: the stretch its
+    measurements come from, as the Prior ECG dock read it), resampled to ``fs`` so that it
+    lies on the same time axis as this ECG's beats (both start :data:`BEFORE_S` before their
+    R peak).  The prior's own synthesized leads, if it has any, are no reference and are left
+    out (``measurement.serial.prior_reference_leads``)."""
+    from leadsynth_core.measurement.serial import prior_reference_leads
+
     displays = {lead: LeadDisplay(lead, None, None, None, None, None) for lead in STANDARD_LEADS}
-    for lead in STANDARD_LEADS:
-        if lead in prior.lead_names and prior.provenance_of(lead) in (Provenance.MEASURED, Provenance.DERIVED):
+    for lead in prior_reference_leads(prior):
+        if lead in displays:
             displays[lead] = LeadDisplay(lead, prior.provenance_of(lead), prior.lead(lead), None, None, None)
-    n = min(prior.n_samples, int(PRIOR_WINDOW_S * prior.fs))
-    beats = compute_median_beats(displays, prior.fs, 0, n, filters, cancel)
+    beats = compute_median_beats(displays, prior.fs, 0, prior.n_samples, filters, cancel)
     m = int(round((BEFORE_S + AFTER_S) * fs))
     out: dict[str, np.ndarray] = {}
     for lead, roles in beats.beats.items():

@@ -19,7 +19,7 @@ from PySide6.QtCore import QObject, Signal
 
 from leadsynth_core.leads import STANDARD_LEADS
 from leadsynth_core.measurement import Measurements, measure_record
-from leadsynth_core.measurement.serial import SerialComparison, compare_with_prior
+from leadsynth_core.measurement.serial import SerialComparison, compare_with_prior, prior_reference_leads
 from leadsynth_core.progress import CancelToken, check
 from leadsynth_core.record import EcgRecord, Provenance
 from leadsynth_core.scoring import LeadScore
@@ -43,8 +43,7 @@ def read_prior(path: Path, key: str | None, cancel: CancelToken | None = None) -
     lsio.guard_record(path, key=key)
     check(cancel)
     # Only the stretch compared is read: a prior may be a long recording too.
-    info = lsio.inspect_record(path, key=key)
-    record = lsio.read_window(path, 0, min(info.n_samples, int(round(WINDOW_S * info.fs))), key=key)
+    record = lsio.read_seconds(path, 0.0, WINDOW_S, key=key)
     check(cancel)
     return record, measure_record(record, duration_s=None)
 
@@ -134,8 +133,8 @@ class PriorController(QObject):
             self.model_check_note = None
             return
         inputs = tuple(result.leads_with(Provenance.MEASURED))
-        missing = [n for n in STANDARD_LEADS if n not in prior.lead_names
-                   or prior.provenance_of(n) not in (Provenance.MEASURED, Provenance.DERIVED)]
+        recorded = prior_reference_leads(prior)
+        missing = [n for n in STANDARD_LEADS if n not in recorded]
         if missing:
             self.model_check_note = (f"not checked on the prior ECG: it does not hold all 12 leads as recorded "
                                      f"({', '.join(missing)} missing)")

@@ -42,6 +42,17 @@ def needs_key_choice(path: Path) -> list[str]:
     return keys if len(keys) > 1 else []
 
 
+def ask_record_key(parent: QWidget, path: Path) -> tuple[bool, str | None]:
+    """Which record of ``path`` to read: ``(True, None)`` for a single-record file, ``(True, key)``
+    once the user chose one of a multi-record HDF5 file, ``(False, None)`` when they cancelled.
+    Errors of reading the file's keys propagate."""
+    keys = needs_key_choice(path)
+    if not keys:
+        return True, None
+    key = choose_hdf5_key(parent, path, keys)
+    return key is not None, key
+
+
 #: The last item of the library's prior list: choose a file instead.
 OTHER_FILE = "Another file…"
 

@@ -255,14 +255,12 @@ class MainWindow(MenusAndActions, QMainWindow):
         p = Path(path)
         if key is None:
             try:
-                keys = dialogs.needs_key_choice(p)
+                chosen, key = dialogs.ask_record_key(self, p)
             except (LeadSynthError, OSError) as exc:
                 self.records.fail(p, exc)  # a batch run ends on this, as on a reader's failure
                 return
-            if keys:
-                key = dialogs.choose_hdf5_key(self, p, keys)
-                if key is None:
-                    return
+            if not chosen:
+                return
         self.records.open(p, key, swap_back=swap_back)
 
     def open_dialog(self) -> None:

@@ -220,14 +220,12 @@ class MeasurementUi:
         window = self.window
         if key is None and choose_key:
             try:
-                keys = dialogs.needs_key_choice(Path(path))
+                chosen, key = dialogs.ask_record_key(window, Path(path))
             except (LeadSynthError, OSError) as exc:
                 window.notifier.error("Cannot read the prior ECG", exc)
                 return
-            if keys:
-                key = dialogs.choose_hdf5_key(window, Path(path), keys)
-                if key is None:
-                    return
+            if not chosen:
+                return
         self.prior.set_prior(path, key)
         self.prior_dock.show()
         self.prior_dock.raise_()

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem, QVBox
 
 from leadsynth_core.measurement import Measurements, basis_notes, transition_zone
 from leadsynth_core.measurement.compare import ST_FINDING_MV
-from leadsynth_core.uncertainty.confidence import band_verdict
+from leadsynth_core.uncertainty.confidence import band_verdict, t_polarity_uncertain
 
 from ..controllers.measurements import MeasurementController
 from .dock_label import dock_note
@@ -209,8 +209,7 @@ class MeasurementsPanel(QWidget):
                 band = st_band.get(name) if key == BAND_KEY and isinstance(a, float) else None
                 if band is not None:
                     text += f" ±{band:.2f}"
-                uncertain = (key == "t_polarity" and name in t_band and lm.values.t_mv is not None
-                             and band_verdict("t_mv", lm.values.t_mv, t_band[name]) == "undecided")
+                uncertain = key == "t_polarity" and t_polarity_uncertain(lm.values.t_mv, t_band.get(name))
                 if uncertain:
                     text += " ?"
                 if tv is not None:

@@ -52,8 +52,6 @@ POLARITY_SIGN = {"positive": "+", "negative": "−", "flat": "flat", "biphasic":
 VERDICT_TEXT = {"higher": "higher", "lower": "lower", "unchanged": "unchanged", "undecided": "open",
                 "new inversion": "new inversion", "now upright": "now upright"}
 FLAG_VERDICTS = ("higher", "lower", "new inversion", "now upright")
-#: How a global change that reaches its threshold begins (``SerialComparison.global_flags`` / ``global_open``).
-FLAG_WORDS = {"qrs_ms": "QRS ", "qtc_fridericia_ms": "QTc (Fridericia)"}
 
 
 def _num(v: float | None, unit: str) -> str:
@@ -248,16 +246,15 @@ class PriorPanel(QWidget):
             true_change = truth.global_change[key][2] if truth is not None and basis and change is not None else None
             cells = (_num(prior, unit), _num(now, unit), ("" if change is None else f"{change:+.0f}")
                      + ("" if true_change is None else f" ({true_change:+.0f})"))
+            said = cmp.global_said.get(key)
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if c == 1 and basis:
                     item.setBackground(SYNTH_BRUSH)
                     item.setToolTip(f"Read partly on synthesized leads ({', '.join(basis)})")
-                said = next((t for t in (*cmp.global_flags, *cmp.global_open) if t.startswith(FLAG_WORDS.get(key, "-"))),
-                            None)
                 if c == 2 and said is not None:
-                    item.setBackground(FLAG_BRUSH if said in cmp.global_flags else OPEN_BRUSH)
-                    item.setToolTip(said)
+                    item.setBackground(FLAG_BRUSH if said[1] else OPEN_BRUSH)
+                    item.setToolTip(said[0])
                 self.global_table.setItem(r, c, item)
         rows = list(cmp.leads.values())
         check = self._ctl.model_check

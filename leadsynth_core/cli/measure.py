@@ -71,11 +71,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def measure_document(record: Any, inputs: str | None, model: Any, start_s: float, duration_s: float,
-                     prior: Any = None, prior_start_s: float = 0.0) -> dict:
+                     prior: Any = None) -> dict:
     """The JSON document of ``leadsynth measure``.
 
-    ``serial`` (with ``prior``, a prior 12-lead record of the same patient): the changes
-    from it (``measurement.serial.compare_with_prior``), synthesized leads read with their band.
+    ``serial`` (with ``prior``, the stretch of a prior 12-lead record of the same patient to
+    compare with): the changes from it (``measurement.serial.compare_with_prior``),
+    synthesized leads read with their band.
 
     ``cautions``: what the electrode checks found on the stretch measured (one sentence each);
     ``processing``: the record's audit trail (``EcgRecord.processing``), e.g. arms swapped back;
@@ -91,7 +92,7 @@ def measure_document(record: Any, inputs: str | None, model: Any, start_s: float
         m = measure_record(record, start_s=start_s, duration_s=duration_s)
         doc = {**m.to_dict(), "cautions": cautions, "processing": list(record.processing)}
         if prior is not None:
-            doc["serial"] = _serial(m, record, prior, prior_start_s, duration_s, {}, {})
+            doc["serial"] = _serial(m, record, prior, {}, {})
         return _with_device(doc, m, record)
     stop = min(record.duration, start_s + duration_s) if duration_s else record.duration
     piece = record.slice_time(start_s, stop)
@@ -101,7 +102,7 @@ def measure_document(record: Any, inputs: str | None, model: Any, start_s: float
     st_band: dict[str, float] = {}
     t_band: dict[str, float] = {}
     if half is not None:
-        from ..uncertainty.confidence import band_at, band_verdict
+        from ..uncertainty.confidence import band_at, t_polarity_uncertain
 
         # The band where each synthesized lead's ST J+60 is read: how far the true level may lie.
         # Not beside the T amplitude: there the band held the true value in only 42-73 % of
@@ -109,9 +110,7 @@ def measure_document(record: Any, inputs: str | None, model: Any, start_s: float
         st_band, t_band = band_at(ms, half, 0, "st_j60_mv"), band_at(ms, half, 0, "t_mv")
         doc["st_j60_band_mv"] = {n: round(v, 3) for n, v in st_band.items()}
         # A T wave whose band reaches across zero: its polarity is uncertain (marked "?").
-        doc["t_polarity_uncertain"] = [
-            n for n, b in t_band.items()
-            if ms.leads[n].values.t_mv is not None and band_verdict("t_mv", ms.leads[n].values.t_mv, b) == "undecided"]
+        doc["t_polarity_uncertain"] = [n for n, b in t_band.items() if t_polarity_uncertain(ms.leads[n].values.t_mv, b)]
     doc["cautions"] = cautions
     doc["processing"] = list(record.processing)
     doc["inputs"] = list(synth.leads_with("measured"))
@@ -121,21 +120,20 @@ def measure_document(record: Any, inputs: str | None, model: Any, start_s: float
         doc["measured_truth"] = mt.to_dict()
         doc.update(compare_measurements(mt, ms, truth_leads).to_dict())
     if prior is not None:
-        doc["serial"] = _serial(ms, synth, prior, prior_start_s, duration_s, st_band, t_band,
-                                mt if truth_leads and mt.measurable else None)
+        doc["serial"] = _serial(ms, synth, prior, st_band, t_band, mt if truth_leads and mt.measurable else None)
         doc["serial"]["model_on_prior"] = _model_on_prior(prior, synth, loaded)
     return _with_device(doc, mt, record)
 
 
-def _serial(now: Any, now_record: Any, prior: Any, prior_start_s: float, duration_s: float,
-            st_band: dict[str, float], t_band: dict[str, float], truth: Any = None) -> dict:
-    """The changes from the prior ECG (its stretch as long as this one's), as JSON; with
+def _serial(now: Any, now_record: Any, prior: Any, st_band: dict[str, float], t_band: dict[str, float],
+            truth: Any = None) -> dict:
+    """The changes from the prior ECG (``prior``: the stretch compared, all of it measured), as JSON; with
     ``truth`` (the measured leads of a file that holds the synthesized ones' truth), the true
     changes too (``measured_truth``: the same comparison made on them)."""
     from ..measurement import measure_record
     from ..measurement.serial import compare_with_prior
 
-    pm = measure_record(prior, start_s=prior_start_s, duration_s=duration_s or None)
+    pm = measure_record(prior, duration_s=None)
     doc = compare_with_prior(now, pm, st_band=st_band, t_band=t_band, records=(now_record, prior)).to_dict()
     if truth is not None:
         true = compare_with_prior(truth, pm).to_dict()
@@ -396,13 +394,10 @@ def run(args: argparse.Namespace) -> int:
     if args.prior is not None:
         path, key = _prior_file(args, record)
         guard_record(path, key=key, isolate=args.isolate)
-        # Only the stretch compared is read (a prior may be a long recording).
-        from ..io import inspect_record, read_window
+        from ..io import read_seconds
 
-        info = inspect_record(path, key=key)
-        first = min(info.n_samples, int(round(args.prior_start * info.fs)))
-        last = info.n_samples if not args.duration else min(info.n_samples, first + int(round(args.duration * info.fs)))
-        prior = read_window(path, first, last, key=key)
+        # Only the stretch compared is read (a prior may be a long recording).
+        prior = read_seconds(path, args.prior_start, args.duration or None, key=key)
     doc = measure_document(record, args.inputs, model, args.start, args.duration, prior)
     if args.json_out:
         _write_json(doc, args.json_out)

@@ -17,6 +17,7 @@ from .formats import VENDOR_KINDS, VENDOR_SUFFIXES, sniff, vendor_reader
 __all__ = [
     "read_record",
     "read_window",
+    "read_seconds",
     "inspect_record",
     "list_records",
     "write_record",
@@ -131,6 +132,17 @@ def read_window(
         record = cpsc_format.read_cpsc(target, start, stop)
     _check_caller_fs(record.fs, fs, str(target))
     return record
+
+
+def read_seconds(
+    path: str | os.PathLike[str], start_s: float = 0.0, duration_s: float | None = None, *, key: str | None = None
+) -> EcgRecord:
+    """Read ``duration_s`` seconds of a record from ``start_s`` (``None``: to the end), only that
+    range from disk where the format allows (:func:`read_window`; the rate from the header)."""
+    info = inspect_record(path, key=key)
+    first = min(info.n_samples, int(round(start_s * info.fs)))
+    last = info.n_samples if duration_s is None else min(info.n_samples, first + int(round(duration_s * info.fs)))
+    return read_window(path, first, last, key=key)
 
 
 def inspect_record(

@@ -284,16 +284,16 @@ class Library(PatientVerbs):
         return _recording(row) if row is not None else None
 
     def latest_complete_recordings(
-        self, patient_id: str, n: int = 5, exclude: Iterable[int | str] = ()
+        self, patient_id: str, n: int | None = 5, exclude: Iterable[int | str] = ()
     ) -> list[RecordingEntry]:
-        """The ``n`` most recent usable complete 12-lead recordings of a patient.
+        """The ``n`` most recent usable complete 12-lead recordings of a patient (``None``: all).
 
         Most recent by recording time (recordings without one come after those with one, by
         the time they were added).  ``exclude`` takes recording ids or paths (for example
         the recording being reviewed, which must not be trained on).  Recordings whose
         files are now missing are skipped.
         """
-        if n < 1:
+        if n is not None and n < 1:
             raise LibraryError(f"n must be at least 1, got {n}")
         excluded_ids = {int(x) for x in exclude if isinstance(x, int)}
         excluded_paths = {str(Path(x).resolve()) for x in exclude if not isinstance(x, int)}

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..errors import LeadSynthError, LibraryError
 from .entries import ModelEntry, PatientEntry, RecordingEntry, _check_patient_id, _now, _recording
-from .files import hash_record_files, record_files
+from .files import hash_record_files
 
 __all__ = ["PatientVerbs", "PatientSummary", "assign_command"]
 
@@ -38,8 +38,8 @@ class PatientSummary:
 
 class PatientVerbs:
     """Assign, find and show (mixed into :class:`~leadsynth_core.library.Library`, whose
-    ``_conn``, ``_transaction``, ``get_recording``, ``list_patients``, ``list_recordings``
-    and ``personal_models`` these use)."""
+    ``_conn``, ``_transaction``, ``get_recording``, ``list_patients``, ``list_recordings``,
+    ``latest_complete_recordings`` and ``personal_models`` these use)."""
 
     def assign_patient(
         self, recording_ids: Iterable[int], patient_id: str | None, *, force: bool = False
@@ -174,16 +174,8 @@ class PatientVerbs:
                 f"{'a patient the library does not know' if patient_id else 'none'}); file it with "
                 f"'leadsynth library add {path} --patient ID', or choose the prior ECG's file")
         when = (this.recorded_at if this is not None else None) or (recorded_at.isoformat() if recorded_at else None)
-        out = []
-        for entry in self.list_recordings(pid):
-            if not entry.complete_12_lead or (this is not None and entry.id == this.id):
-                continue
-            if when and entry.recorded_at and entry.recorded_at > when:
-                continue
-            if not all(f.exists() for f in record_files(entry.path)):
-                log.warning("library: recording %d (%s) is missing on disk; skipped", entry.id, entry.path)
-                continue
-            out.append(entry)
+        usable = self.latest_complete_recordings(pid, n=None, exclude=[this.id] if this is not None else ())
+        out = [e for e in usable if not (when and e.recorded_at and e.recorded_at > when)]
         return pid, out
 
     def unassigned_recordings(self) -> list[RecordingEntry]:

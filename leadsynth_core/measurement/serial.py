@@ -15,7 +15,7 @@ together with the lead's band (:func:`leadsynth_core.uncertainty.confidence.band
 * **T polarity**: positive before and negative now is a ``"new inversion"``; negative
   before and positive now is ``"now upright"`` (in a patient with ischaemia, possibly a
   pseudo-normalisation).  A synthesized T wave whose band at the peak reaches across zero
-  (``band_verdict("t_mv", ...) == "undecided"``) gives ``"undecided"``: its polarity is
+  (``uncertainty.confidence.t_polarity_uncertain``) gives ``"undecided"``: its polarity is
   uncertain, so no change of it is claimed.  Flat or biphasic waves give no verdict.
 * **Global values** (rate, intervals, QTc, axes): the change is given for every value;
   a QRS that widened or narrowed by ``QRS_FLAG_MS`` (20 ms) and a QTc (Fridericia) that
@@ -43,12 +43,13 @@ from typing import Any
 
 import numpy as np
 
-from ..record import EcgRecord
+from ..record import EcgRecord, Provenance
 from .compare import QRS_FLAG_MS, ST_FINDING_MV
 from .result import AXIS_KEYS, GLOBAL_KEYS, Measurements
 
 __all__ = ["LeadChange", "SerialComparison", "compare_with_prior", "st_change_verdict", "no_change_sentence",
-           "t_change_verdict", "QTC_CHANGE_MS", "ST_CHANGE_VERDICTS", "T_CHANGE_VERDICTS"]
+           "t_change_verdict", "prior_reference_leads", "QTC_CHANGE_MS", "ST_CHANGE_VERDICTS", "T_CHANGE_VERDICTS",
+           "PRIOR_REFERENCE"]
 
 #: A QTc change from the prior ECG worth a reader's attention (ms): ICH E14's categorical
 #: threshold for a change from baseline (30 ms; 60 ms is its high-risk one).
@@ -57,8 +58,17 @@ QTC_CHANGE_MS = 30.0
 ST_CHANGE_VERDICTS = ("higher", "lower", "unchanged", "undecided")
 #: What :func:`t_change_verdict` can say (``None``: no verdict, a flat or biphasic wave).
 T_CHANGE_VERDICTS = ("new inversion", "now upright", "unchanged", "undecided")
-#: Provenances of the prior's leads that are a reference (not its synthesized ones).
-_RECORDED = ("measured", "derived")
+#: Provenances of a prior's leads that are a reference: recorded, or derived from its recorded
+#: I and II; what the prior itself had synthesized is not.
+PRIOR_REFERENCE = (Provenance.MEASURED, Provenance.DERIVED)
+#: The global changes that are flagged: value, threshold (ms) and how a change is said.
+_GLOBAL_RULES = (("qrs_ms", QRS_FLAG_MS, ("QRS", "wider", "narrower")),
+                 ("qtc_fridericia_ms", QTC_CHANGE_MS, ("QTc (Fridericia)", "longer", "shorter")))
+
+
+def prior_reference_leads(prior: EcgRecord) -> tuple[str, ...]:
+    """The leads of a prior ECG that changes are measured against (``PRIOR_REFERENCE``)."""
+    return tuple(n for n, p in zip(prior.lead_names, prior.provenance, strict=True) if p in PRIOR_REFERENCE)
 
 
 def no_change_sentence(n_leads: int | None = None) -> str:
@@ -128,17 +138,26 @@ class SerialComparison:
 
     prior_source: str
     prior_recorded_at: _dt.datetime | None
-    recorded_at: _dt.datetime | None
     #: Per global value (``GLOBAL_KEYS`` and ``AXIS_KEYS``): (prior, now, now - prior).
     global_change: dict[str, tuple[float | None, float | None, float | None]]
-    global_flags: list[str]
+    #: Per global value whose change reaches its threshold (``_GLOBAL_RULES``): the sentence
+    #: that says it, and whether it is claimed (False: it rests on synthesized leads).
+    global_said: dict[str, tuple[str, bool]]
     leads: dict[str, LeadChange]
-    #: Global changes of a flag's size that rest on synthesized leads: said, never claimed.
-    global_open: list[str]
     #: Leads of this ECG not compared, with the reason.
     not_compared: dict[str, str]
     #: Said before any change: different patients, a prior recorded later, the same recording.
     cautions: list[str]
+
+    @property
+    def global_flags(self) -> list[str]:
+        """The global changes claimed (read on recorded leads only)."""
+        return [text for text, claimed in self.global_said.values() if claimed]
+
+    @property
+    def global_open(self) -> list[str]:
+        """Global changes of a flag's size that rest on synthesized leads: said, never claimed."""
+        return [text for text, claimed in self.global_said.values() if not claimed]
 
     def findings(self) -> list[str]:
         """Every sentence a reader is told: the changes claimed, then those left open."""
@@ -179,6 +198,7 @@ class SerialComparison:
         return out
 
     def to_dict(self) -> dict[str, Any]:
+        claimed, left_open = self.claimed(), self.left_open()
         return {
             "prior": {"source": self.prior_source,
                       "recorded_at": self.prior_recorded_at.isoformat() if self.prior_recorded_at else None},
@@ -188,9 +208,9 @@ class SerialComparison:
             "open": self.global_open,
             "leads": {n: c.to_dict() for n, c in self.leads.items()},
             "not_compared": self.not_compared,
-            "findings": self.findings(),
-            "claimed": self.claimed(),
-            "left_open": self.left_open(),
+            "findings": claimed + left_open,
+            "claimed": claimed,
+            "left_open": left_open,
         }
 
 
@@ -233,7 +253,7 @@ def _same_samples(a: EcgRecord | None, b: EcgRecord | None) -> bool:
     if a.fs != b.fs:
         return False
     for name in a.lead_names:
-        if name in b.lead_names and a.provenance_of(name).value == "measured" == b.provenance_of(name).value:
+        if name in b.lead_names and a.provenance_of(name) is Provenance.MEASURED is b.provenance_of(name):
             x, y = a.lead(name), b.lead(name)
             n = min(x.size, y.size)
             return n > 0 and bool(np.array_equal(x[:n], y[:n]))
@@ -261,11 +281,10 @@ def compare_with_prior(
         (now, prior): the records measured, for the identity cautions (patient identifiers,
         recording times, the same samples).
     """
-    from ..uncertainty.confidence import band_verdict
+    from ..uncertainty.confidence import t_polarity_uncertain
 
     st_band, t_band = dict(st_band or {}), dict(t_band or {})
     now_rec, prior_rec = records
-    recorded_at = (now_rec.recorded_at if now_rec else None, prior_rec.recorded_at if prior_rec else None)
     cautions = _identity_cautions(now_rec, prior_rec)
     if not prior.measurable:
         cautions.append(f"the prior ECG could not be measured: {prior.reason}")
@@ -278,10 +297,8 @@ def compare_with_prior(
         if change is not None and key in AXIS_KEYS:
             change = (change + 180.0) % 360.0 - 180.0  # the shorter way round the circle
         global_change[key] = (p, n, None if change is None else round(change, 1))
-    flags: list[str] = []
-    open_: list[str] = []
-    for key, threshold, words in (("qrs_ms", QRS_FLAG_MS, ("QRS", "wider", "narrower")),
-                                  ("qtc_fridericia_ms", QTC_CHANGE_MS, ("QTc (Fridericia)", "longer", "shorter"))):
+    said: dict[str, tuple[str, bool]] = {}
+    for key, threshold, words in _GLOBAL_RULES:
         change = global_change[key][2]
         if change is None or abs(change) < threshold:
             continue
@@ -290,10 +307,10 @@ def compare_with_prior(
         if basis:
             # No band is known for a global value, and one read on synthesized leads moves with
             # them: from one or two leads such changes were mostly wrong (serial_change.py).
-            open_.append(f"{text}, not claimed: this ECG's value is read partly on synthesized leads "
-                         f"({', '.join(basis)}) and has no band; confirm it on a recorded 12-lead")
+            said[key] = (f"{text}, not claimed: this ECG's value is read partly on synthesized leads "
+                         f"({', '.join(basis)}) and has no band; confirm it on a recorded 12-lead", False)
         else:
-            flags.append(text)
+            said[key] = (text, True)
     leads: dict[str, LeadChange] = {}
     not_compared: dict[str, str] = {}
     for name, lm in now.leads.items():
@@ -301,7 +318,7 @@ def compare_with_prior(
         if pl is None:
             not_compared[name] = "the prior ECG has no such lead"
             continue
-        if pl.provenance not in _RECORDED:
+        if pl.provenance not in PRIOR_REFERENCE:
             not_compared[name] = f"the prior ECG's {name} is {pl.provenance}, not recorded"
             continue
         a, b = pl.values, lm.values
@@ -310,13 +327,12 @@ def compare_with_prior(
         st_verdict = None
         if a.st_j60_mv is not None and b.st_j60_mv is not None:
             st_verdict = st_change_verdict(b.st_j60_mv - a.st_j60_mv, band or 0.0)
-        uncertain = (synthesized and name in t_band and b.t_mv is not None
-                     and band_verdict("t_mv", b.t_mv, t_band[name]) == "undecided")
+        uncertain = synthesized and t_polarity_uncertain(b.t_mv, t_band.get(name))
         leads[name] = LeadChange(
             lead=name, provenance=lm.provenance, st_prior_mv=a.st_j60_mv, st_now_mv=b.st_j60_mv,
             st_band_mv=None if band is None else round(band, 3), st_verdict=st_verdict,
             t_prior=a.t_polarity, t_now=b.t_polarity, t_now_uncertain=uncertain,
             t_verdict=t_change_verdict(a.t_polarity, b.t_polarity, uncertain))
-    return SerialComparison(prior_source=prior.source, prior_recorded_at=recorded_at[1], recorded_at=recorded_at[0],
-                            global_change=global_change, global_flags=flags, global_open=open_, leads=leads,
+    return SerialComparison(prior_source=prior.source, prior_recorded_at=prior_rec.recorded_at if prior_rec else None,
+                            global_change=global_change, global_said=said, leads=leads,
                             not_compared=not_compared, cautions=cautions)

@@ -163,7 +163,9 @@ def test_median_page_draws_the_prior_beats_dashed_under_this_ecg(qtbot, make_win
     qtbot.waitUntil(lambda: "prior" in w.median.curves.get("V2", {}), timeout=20000)
     w.median.wait_idle()
     # The data drawn: the prior's own V2 median beat (resampled to this record's rate), at the page's gain.
-    expect = prior_median_beats(read_record(ptb / "S0001.hea"), w.document.record.fs, DisplayFilters())
+    prior = w.measurement_ui.prior.record  # the stretch the dock reads: S0001's first 10 s
+    assert prior.duration == pytest.approx(10.0)
+    expect = prior_median_beats(prior, w.document.record.fs, DisplayFilters())
     curve = w.median.curves["V2"]["prior"]
     _xs, ys = curve.getData()
     assert ys.shape == expect["V2"].shape
