@@ -132,7 +132,8 @@ def _hdf5_seeds(tmp: Path) -> list[Seed]:
 
 
 def _format_seeds() -> list[Seed]:
-    """Hospital exports (kind ``formats``): MUSE XML, EDF and DICOM ECG, from the corpus builders."""
+    """Hospital exports (kind ``formats``): MUSE XML, EDF, DICOM ECG and the Apple Watch CSV, from the
+    corpus builders."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("bad_corpus_formats", ROOT / "scripts" / "bad_corpus_formats.py")
@@ -144,6 +145,7 @@ def _format_seeds() -> list[Seed]:
         Seed("edf", "formats", {"edf.edf": builders.edf_bytes(n_records=2, fs=32)}, "edf.edf"),
         Seed("dicom", "formats", {"dicom.dcm": builders.dicom_bytes("1.2.840.10008.5.1.4.1.1.9.1.1", n=32)},
              "dicom.dcm"),
+        Seed("applewatch", "formats", {"ecg.csv": builders.apple_watch_csv(samples=600).encode()}, "ecg.csv"),
     ]
 
 

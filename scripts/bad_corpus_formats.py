@@ -3,7 +3,9 @@
 XML entity bombs and external entities, an empty aECG, a Philips document of an unknown
 version, MUSE files without a rhythm or with broken base64, DICOM files without a waveform,
 with a waveform of another kind (audio, respiratory) or with truncated waveform data, a
-PNG named ``.dcm``, and EDF files whose header lies about their length.  Every file is
+PNG named ``.dcm``, EDF files whose header lies about their length, and Apple Watch ECG
+exports with a text line among the samples, a unit that is not a voltage, another lead, a
+rate of 0, Latin-1 bytes or no samples at all.  Every file is
 written byte for byte by this module (fixed UIDs, no dates), so the build is deterministic.
 """
 
@@ -135,6 +137,19 @@ def edf_bytes(n_records: int = 2, declared: int | None = None, header_bytes: int
 _PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(64))
 
 
+def apple_watch_csv(rate: str = "512 hertz", lead: str = "Lead I", unit: str = "µV", samples: int = 60,
+                    inject: str | None = None) -> str:
+    """An Apple Watch ECG export (Health app CSV) with one field set wrong; ``inject`` is a line put
+    after the 50th sample."""
+    head = ["Name,Test", 'Date of Birth,"Jan 1, 1960"', "Recorded Date,2026-01-02 08:00:00 +0000",
+            "Classification,Sinus Rhythm", "Symptoms,", "Software Version,1.90", 'Device,"Watch6,7"',
+            f"Sample Rate,{rate}", "", "", f"Lead,{lead}", f"Unit,{unit}", ""]
+    values = [f"{(i * 37) % 200 - 100}.5" for i in range(samples)]
+    if inject is not None:
+        values.insert(50, inject)
+    return "\n".join(head + values) + "\n"
+
+
 def build(out: Path, add: AddCase) -> None:
     """Write the format cases under ``out/formats`` and register each with ``add``."""
     folder = out / "formats"
@@ -176,3 +191,16 @@ def build(out: Path, add: AddCase) -> None:
          r"2 signals and 4096 header bytes")
     case("edf_no_ecg.edf", edf_bytes(labels=("Resp", "SpO2")), "EDF whose channels are none of them ECG leads",
          r"no channel label names a standard ECG lead \(labels: Resp, SpO2\)")
+    case("applewatch_text_in_samples.csv", apple_watch_csv(inject="n/a").encode(),
+         "Apple Watch ECG export with a text line among its samples", r"line 64: 'n/a' is not a sample value")
+    case("applewatch_unknown_unit.csv", apple_watch_csv(unit="mmHg").encode(),
+         "Apple Watch ECG export whose Unit is not a voltage", r"Unit 'mmHg' is not one of µV, uV, mV")
+    case("applewatch_lead_ii.csv", apple_watch_csv(lead="Lead II").encode(),
+         "Apple Watch ECG export naming a lead other than I", r"an Apple Watch ECG records lead I only")
+    case("applewatch_rate_zero.csv", apple_watch_csv(rate="0 hertz").encode(),
+         "Apple Watch ECG export with a sample rate of 0 Hz", r"Sample Rate '0' Hz is not plausible")
+    case("applewatch_not_utf8.csv", apple_watch_csv().encode("latin-1"),
+         "Apple Watch ECG export saved as Latin-1 (the µ of its Unit line)", r"not UTF-8 text")
+    case("applewatch_header_only.csv", apple_watch_csv(samples=0).encode(),
+         "an Apple Watch ECG header with no samples after it",
+         r"content is not a format LeadSynth reads \(expected for \.csv: an Apple Watch ECG export")

@@ -3,20 +3,14 @@ which made the shipped dedicated models: the derived limb leads it scores (no da
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import torch
+from script_modules import load_script
 
 from leadsynth_core.leads import DERIVABLE_LEADS, derive_limb_leads
 from leadsynth_core.models.features import INDEPENDENT_LEADS
 
-_PATH = Path(__file__).resolve().parents[1] / "scripts" / "experiments" / "finetune_big.py"
-_spec = importlib.util.spec_from_file_location("finetune_big", _PATH)
-assert _spec is not None and _spec.loader is not None
-fb = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(fb)
+fb = load_script("scripts/experiments/finetune_big.py", keep=False)
 
 
 def test_derived_leads_take_the_measured_lead_from_the_input_and_the_synthesized_from_the_output() -> None:

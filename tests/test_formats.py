@@ -11,12 +11,12 @@ statements in MUSE, other channels in EDF, BDF, content sniffing).
 from __future__ import annotations
 
 import base64
-import importlib.util
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from script_modules import load_script
 
 from leadsynth_core.cli import main
 from leadsynth_core.errors import RecordFormatError
@@ -51,12 +51,7 @@ BAD = {
 
 
 def _load_corpus_builders():
-    spec = importlib.util.spec_from_file_location("bad_corpus_formats", ROOT / "scripts" / "bad_corpus_formats.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script("scripts/bad_corpus_formats.py")
 
 
 builders = _load_corpus_builders()

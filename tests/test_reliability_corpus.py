@@ -10,7 +10,6 @@ the record's folder, and a pickle posing as a model must never be unpickled.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import os
 import re
@@ -27,6 +26,7 @@ from typing import Any
 import numpy as np
 import pytest
 from child_env import child_env
+from script_modules import load_script
 
 from leadsynth_core import errors
 from leadsynth_core.cli import main as cli_main
@@ -104,14 +104,7 @@ def test_manifest_lists_every_file_and_the_corpus_is_small() -> None:
 
 
 def test_corpus_is_deterministic_and_up_to_date() -> None:
-    spec = importlib.util.spec_from_file_location("make_bad_corpus", ROOT / "scripts" / "make_bad_corpus.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        del sys.modules[spec.name]
+    module = load_script("scripts/make_bad_corpus.py", keep=False)
     with tempfile.TemporaryDirectory() as tmp:
         module.build(Path(tmp) / "bad")
         fresh = module._tree_digest(Path(tmp) / "bad")

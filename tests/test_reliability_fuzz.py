@@ -8,30 +8,19 @@ in a worker process because libhdf5 can loop forever or crash natively on corrup
 
 from __future__ import annotations
 
-import importlib.util
 import random
-import sys
 import tempfile
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from script_modules import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _load_fuzz() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("leadsynth_fuzz", ROOT / "benchmarks" / "fuzz.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
-    spec.loader.exec_module(module)
-    return module
-
-
-fuzz = _load_fuzz()
+fuzz = load_script("benchmarks/fuzz.py", "leadsynth_fuzz")
 SEEDS = fuzz.make_seeds()
 WFDB_SEEDS = [s for s in SEEDS if s.kind == "wfdb"]
 FORMAT_SEEDS = [s for s in SEEDS if s.kind == "formats"]

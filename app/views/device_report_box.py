@@ -54,7 +54,7 @@ class DeviceReportBox(QGroupBox):
             return
         device = report.get("device") or "device"
         self.setTitle(f"Device report: {device}")
-        self.source.setText(f"the cart's own measurements and interpretation ({report.get('source', '')}), "
+        self.source.setText(f"the device's own measurements and interpretation ({report.get('source', '')}), "
                             "not LeadSynth's")
         self.rows = measurement_rows(report)
         for label, value in self.rows:

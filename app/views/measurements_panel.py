@@ -83,7 +83,7 @@ class MeasurementsPanel(QWidget):
         self.global_table.setHorizontalHeaderLabels(["shown", "truth", "diff", "cart"])
         for c, tip in enumerate(("LeadSynth on what the page shows (the synthesized 12-lead when there is one)",
                                  "LeadSynth on the measured truth of the synthesized leads",
-                                 "shown - truth", "the cart's own measurement")):
+                                 "shown - truth", "the device's own measurement")):
             self.global_table.horizontalHeaderItem(c).setToolTip(tip)
         self.global_table.setColumnHidden(CART_COLUMN, True)
         self.global_table.setVerticalHeaderLabels([r[0] for r in GLOBAL_ROWS] + ["R/S transition"])
@@ -244,7 +244,7 @@ class MeasurementsPanel(QWidget):
         report = self._ctl.device_report or {}
         who = f"{report.get('device') or 'the cart'} ({report.get('source') or 'device report'})"
         self.global_table.horizontalHeaderItem(CART_COLUMN).setToolTip(
-            f"What {who} measured on this recording: the cart's own numbers, not LeadSynth's")
+            f"What {who} measured on this recording: the device's own numbers, not LeadSynth's")
         for r, (_name, key, unit) in enumerate(GLOBAL_ROWS):
             row = rows.get(key)
             if row is None or row.device is None:

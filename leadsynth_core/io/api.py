@@ -49,7 +49,7 @@ def _kind(path: Path) -> tuple[str, Path]:
                 f"{path}: the content is not a format LeadSynth reads (expected for {suffix}: "
                 + {".xml": "GE MUSE, Philips Sierra, GE CardioSoft or HL7 aECG XML",
                    ".dcm": "a DICOM file with the DICM marker", ".edf": "an EDF header",
-                   ".bdf": "a BDF header"}[suffix] + ")"
+                   ".bdf": "a BDF header", ".csv": "an Apple Watch ECG export from the Health app"}[suffix] + ")"
             )
     if suffix in HDF5_SUFFIXES:
         return "hdf5", path
@@ -70,7 +70,7 @@ def _kind(path: Path) -> tuple[str, Path]:
     raise RecordFormatError(
         f"{path}: unrecognised record file; expected a WFDB header (.hea), an HDF5 file "
         "(.h5/.hdf5), a CPSC 2018 .mat file, GE MUSE / Philips / CardioSoft / HL7 aECG XML, "
-        "DICOM ECG or EDF/BDF"
+        "DICOM ECG, EDF/BDF or an Apple Watch ECG CSV"
     )
 
 
@@ -88,7 +88,8 @@ def read_record(path: str | os.PathLike[str], *, key: str | None = None, fs: flo
         A WFDB record (with or without ``.hea``; PhysioNet, PTB, PTB-XL, LUDB, Challenge
         ``.hea`` + ``.mat``), a CPSC 2018 ``.mat`` file, an HDF5 file, or a hospital export
         recognised by its content: GE MUSE / Philips Sierra / GE CardioSoft / HL7 aECG XML,
-        DICOM ECG waveform, EDF/EDF+/BDF (see :mod:`leadsynth_core.io.formats`).
+        DICOM ECG waveform, EDF/EDF+/BDF, an Apple Watch ECG CSV (see
+        :mod:`leadsynth_core.io.formats`).
     key
         The record of a multi-record HDF5 file (see :func:`list_records`).
     fs

@@ -45,7 +45,7 @@ def format_device_report(metadata: Mapping[str, Any]) -> str:
         lines.append(f"{'kept aside:':<14}{', '.join(metadata['other_channels'])} (not ECG leads)")
     report = metadata.get("device_report")
     if report:
-        lines.append(f"device report ({report.get('source', 'device')}; the cart's own, not LeadSynth's):")
+        lines.append(f"device report ({report.get('source', 'device')}; the device's own, not LeadSynth's):")
         for label, value in measurement_rows(report):
             lines.append(f"  {label:<26}{value}")
         for stmt in report.get("statements", ()):

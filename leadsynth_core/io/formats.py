@@ -1,8 +1,9 @@
 """The table of formats LeadSynth reads and writes, and content sniffing for hospital exports.
 
 :func:`sniff` recognises a file by its content (the DICOM ``DICM`` marker, the EDF/BDF
-version field, the XML root element), never by its extension alone: a MUSE export called
-``ecg.txt`` opens, a PNG called ``ecg.dcm`` is refused as what it is.
+version field, the XML root element, the Apple Watch export's header), never by its
+extension alone: a MUSE export called ``ecg.txt`` opens, a PNG called ``ecg.dcm`` is refused
+as what it is.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..record import EcgRecord
-from . import cardiosoft_xml, dicom_ecg, edf_format, hl7_aecg, muse_xml, philips_xml
+from . import apple_watch_csv, cardiosoft_xml, dicom_ecg, edf_format, hl7_aecg, muse_xml, philips_xml
 from .xml_safe import xml_root_name
 
 __all__ = [
@@ -56,11 +57,14 @@ FORMATS: tuple[Format, ...] = (
     Format("edf", "EDF / EDF+ / BDF", (".edf", ".bdf"),
            "ECG-labelled channels (others kept aside), annotations, patient", "EDF+C, provenance in labels + annotations",
            "EDF+D (discontinuous)"),
+    Format("applewatch", "Apple Watch ECG (Health app CSV export)", (".csv",),
+           "lead I, rate, unit, recording time, age from the date of birth, the watch's classification; "
+           "any language of the phone", "-", "the name (never read); the Health app's PDF"),
 )
 
 #: The kinds handled by this module's readers (the others live in api.py).
-VENDOR_KINDS = ("muse", "philips", "cardiosoft", "aecg", "dicom", "edf")
-VENDOR_SUFFIXES = (".xml", ".dcm", ".edf", ".bdf")
+VENDOR_KINDS = ("muse", "philips", "cardiosoft", "aecg", "dicom", "edf", "applewatch")
+VENDOR_SUFFIXES = (".xml", ".dcm", ".edf", ".bdf", ".csv")
 
 _XML_ROOTS = {
     muse_xml.ROOT: "muse",
@@ -81,6 +85,8 @@ def sniff(path: Path) -> str | None:
         return "dicom"
     if edf_format.is_edf(head):
         return "edf"
+    if apple_watch_csv.is_apple_watch_csv(head):
+        return "applewatch"
     root = xml_root_name(path, head)
     return _XML_ROOTS.get(root) if root else None
 
@@ -94,6 +100,7 @@ def vendor_reader(kind: str) -> Callable[..., EcgRecord]:
         "aecg": hl7_aecg.read_aecg,
         "dicom": dicom_ecg.read_dicom_ecg,
         "edf": edf_format.read_edf,
+        "applewatch": apple_watch_csv.read_apple_watch_csv,
     }[kind]
 
 

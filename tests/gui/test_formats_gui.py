@@ -108,3 +108,23 @@ def test_save_synthesized_as_dicom_and_edf(qtbot, make_window, shared_data, tmp_
         assert back.provenance == w.document.result.provenance, name
         assert back.model_id == w.document.result.model_id
     assert not error_boxes
+
+
+def test_apple_watch_export_opens_with_lead_i_and_its_report(qtbot, make_window, error_boxes) -> None:
+    """A patient's watch ECG (no shared data needed): lead I alone is the input, the watch's
+    classification is the device report, and the notes say the lead is the watch's."""
+    watch = Path(__file__).resolve().parents[1] / "data" / "apple_watch" / "ecg_afib_symptoms.txt"
+    w = make_window()
+    w.open_path(watch)
+    wait_synthesis(qtbot, w)
+    assert not error_boxes
+    assert w.document.inputs == ("I",)
+    assert w.document.result.leads_with(Provenance.MEASURED) == ("I",)
+    assert "Inputs I:" in w.statusBar().currentMessage()
+    assert "*.csv" in OPEN_FILTER.split(";;")[0]
+    panel = w.record_panel
+    assert panel.device_report.isVisible()
+    assert "Atrial Fibrillation" in panel.device_report.statements.text()
+    assert "Apple Watch (Watch6,7)" in panel.fields["Device"].text()
+    assert "similar to lead I" in panel.fields["Notes"].text()
+    assert panel.fields["Age, sex"].text().startswith("70")

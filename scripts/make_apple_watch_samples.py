@@ -1,0 +1,140 @@
+"""Write the Apple Watch ECG CSV test files under ``tests/data/apple_watch/``.
+
+One file for every quirk of the Health app's export that the reader
+(``leadsynth_core.io.apple_watch_csv``) handles, each holding the same lead: lead I of the
+bundled synthetic sample ``demo_12lead_long`` (deepfake-ecg, not a patient), resampled from
+500 to 512 Hz and written in microvolts with three decimals, as the watch writes it.
+
+* ``ecg_2026-03-14_en.csv``: English, as Apple writes it (30 s, the blank lines, ``µV``);
+* ``ecg_pt_decimal_comma.csv``: Portuguese keys, decimal commas in every number;
+* ``ecg_ja.csv``: Japanese keys, ``512ヘルツ`` with no space, ``uV``;
+* ``ecg_bom_crlf.csv``: a byte-order mark, CRLF line ends, ``512.844 Hz``, an average heart rate line;
+* ``ecg_no_lead_unit.csv``: no Lead and Unit lines (read as µV, with a note);
+* ``ecg_afib_symptoms.txt``: another classification, symptoms given, named ``.txt`` (sniffed by content).
+
+Usage::
+
+    python scripts/make_apple_watch_samples.py           # (re)write the files
+    python scripts/make_apple_watch_samples.py --check   # exit 1 if the committed files are stale
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from leadsynth_core.io import read_record, sample_path  # noqa: E402
+from leadsynth_core.preprocess import resample  # noqa: E402
+
+OUT = ROOT / "tests" / "data" / "apple_watch"
+RATE = 512
+
+
+def lead_i_microvolts(seconds: float) -> np.ndarray:
+    """Lead I of the bundled long sample at 512 Hz in µV, rounded as the watch writes it."""
+    record = read_record(sample_path("demo_12lead_long"))
+    x = record.signal[:, record.lead_names.index("I")].astype(np.float64)
+    y = resample(x, record.fs, RATE)[: int(seconds * RATE)] * 1000.0
+    return np.round(y, 3)
+
+
+def _english(classification: str = "Sinus Rhythm", symptoms: str = "", lead_unit: bool = True) -> list[str]:
+    head = [
+        "Name,Synthetic Demo",
+        'Date of Birth,"Jan 15, 1956"',
+        "Recorded Date,2026-03-14 09:15:02 -0400",
+        f"Classification,{classification}",
+        f'Symptoms,"{symptoms}"' if "," in symptoms else f"Symptoms,{symptoms}",
+        "Software Version,1.90",
+        'Device,"Watch6,7"',
+        "Sample Rate,512 hertz",
+        "",
+        "",
+    ]
+    return head + (["Lead,Lead I", "Unit,µV", ""] if lead_unit else [])
+
+
+def _samples(y: np.ndarray, comma: bool = False) -> list[str]:
+    text = [f"{v:.3f}".rstrip("0").rstrip(".") if v != 0 else "0" for v in y]
+    return [t.replace(".", ",") for t in text] if comma else text
+
+
+def files(y30: np.ndarray) -> dict[str, bytes]:
+    """File name -> bytes of every test file."""
+    y10 = y30[: 10 * RATE]
+    out: dict[str, bytes] = {}
+    out["ecg_2026-03-14_en.csv"] = "\n".join(_english() + _samples(y30)).encode("utf-8") + b"\n"
+    pt = [
+        "Nome,Demo Sintético",
+        'Data de nascimento,"15/01/1956"',
+        "Data de registo,2026-03-14 14:15:02 +0100",
+        "Classificação,Ritmo sinusal",
+        "Sintomas,",
+        "Versão do software,1.90",
+        'Dispositivo,"Watch6,7"',
+        "Taxa de amostragem,512,000 hertz",
+        "",
+        "",
+        "Derivação,Derivação I",
+        "Unidade,µV",
+        "",
+    ]
+    out["ecg_pt_decimal_comma.csv"] = "\n".join(pt + _samples(y10, comma=True)).encode("utf-8") + b"\n"
+    ja = [
+        "名前,デモ",
+        "生年月日,1956/01/15",
+        "記録日,2026-03-14 22:15:02 +0900",
+        "分類,洞調律",
+        "症状,",
+        "ソフトウェアバージョン,1.90",
+        'デバイス,"Watch6,7"',
+        "サンプルレート,512ヘルツ",
+        "リード,リードI",
+        "単位,uV",
+        "",
+    ]
+    out["ecg_ja.csv"] = "\n".join(ja + _samples(y10)).encode("utf-8") + b"\n"
+    crlf = _english()[:7] + ["Sample Rate,512.844 Hz", "Average Heart Rate,72 bpm", "", "Lead,Lead I", "Unit,µV", ""]
+    out["ecg_bom_crlf.csv"] = b"\xef\xbb\xbf" + "\r\n".join(crlf + _samples(y10)).encode("utf-8") + b"\r\n"
+    out["ecg_no_lead_unit.csv"] = "\n".join(_english(lead_unit=False) + _samples(y10)).encode("utf-8") + b"\n"
+    afib = _english(classification="Atrial Fibrillation", symptoms="Rapid, pounding, or fluttering heartbeat")
+    out["ecg_afib_symptoms.txt"] = "\n".join(afib + _samples(y10)).encode("utf-8") + b"\n"
+    return out
+
+
+def write(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in files(lead_i_microvolts(30.0)).items():
+        (folder / name).write_bytes(data)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true", help="exit 1 if the committed files differ from a rebuild")
+    args = parser.parse_args(argv)
+    if not args.check:
+        write(OUT)
+        print(f"wrote {OUT}")
+        return 0
+    with tempfile.TemporaryDirectory() as tmp:
+        write(Path(tmp))
+        stale = sorted(
+            p.name for p in Path(tmp).iterdir()
+            if not (OUT / p.name).exists() or (OUT / p.name).read_bytes() != p.read_bytes()
+        )
+    if stale:
+        print(f"stale: {', '.join(stale)}; run python scripts/make_apple_watch_samples.py")
+        return 1
+    print("up to date")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,185 @@
+"""Apple Watch ECG exports (the Health app's CSV): every quirk file of ``tests/data/apple_watch``
+opens as lead I in mV with the same samples, the header's rate, time, age and classification,
+and synthesizes; broken ones are refused in one line (``tests/data/bad/formats/applewatch_*``).
+The files are written by ``scripts/make_apple_watch_samples.py`` from the bundled synthetic
+sample (no patient); a real PTB recording turned into a watch export synthesizes exactly as the
+same lead read from its WFDB file does."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from script_modules import load_script
+
+from leadsynth_core.cli import main
+from leadsynth_core.errors import RecordFormatError
+from leadsynth_core.io import (
+    dialog_filter,
+    find_records,
+    inspect_record,
+    read_record,
+    read_window,
+    write_record,
+)
+from leadsynth_core.io.apple_watch_csv import LEAD_NOTE, is_apple_watch_csv
+from leadsynth_core.io.formats import sniff
+from leadsynth_core.record import Provenance
+
+ROOT = Path(__file__).resolve().parents[1]
+FOLDER = ROOT / "tests" / "data" / "apple_watch"
+ENGLISH = FOLDER / "ecg_2026-03-14_en.csv"
+QUIRKS = ["ecg_pt_decimal_comma.csv", "ecg_ja.csv", "ecg_bom_crlf.csv", "ecg_no_lead_unit.csv", "ecg_afib_symptoms.txt"]
+
+
+def _maker():
+    return load_script("scripts/make_apple_watch_samples.py")
+
+
+def test_committed_files_are_what_the_script_writes() -> None:
+    assert _maker().main(["--check"]) == 0
+
+
+def test_english_export_reads_as_lead_i_in_mv() -> None:
+    rec = read_record(ENGLISH)
+    assert rec.lead_names == ("I",) and rec.provenance == (Provenance.MEASURED,)
+    assert rec.fs == 512.0 and rec.n_samples == 30 * 512
+    expected = _maker().lead_i_microvolts(30.0) / 1000.0
+    np.testing.assert_allclose(rec.signal[:, 0], expected, atol=1e-6)
+    assert rec.patient_id is None
+    assert str(rec.recorded_at) == "2026-03-14 09:15:02"
+    meta = rec.metadata
+    assert meta["format"] == "apple-watch-ecg-csv" and meta["utc_offset"] == "-0400"
+    assert meta["age"] == 70  # born 15 Jan 1956, recorded 14 Mar 2026
+    assert meta["device"] == "Apple Watch (Watch6,7), ECG app 1.90"
+    assert meta["device_report"]["statements"] == ["Sinus Rhythm"]
+    assert LEAD_NOTE in meta["notes"]
+    # The name in the file is never read into the record.
+    assert "Synthetic Demo" not in json.dumps(meta, default=str)
+
+
+@pytest.mark.parametrize("name", QUIRKS)
+def test_every_quirk_reads_the_same_samples(name: str) -> None:
+    rec = read_record(FOLDER / name)
+    ref = read_record(ENGLISH)
+    n = rec.n_samples
+    assert n == 10 * 512 and rec.lead_names == ("I",)
+    np.testing.assert_allclose(rec.signal[:, 0], ref.signal[:n, 0], atol=1e-6)
+    assert rec.metadata["age"] == 70
+    assert rec.metadata["device"] == "Apple Watch (Watch6,7), ECG app 1.90"
+
+
+def test_localised_headers_are_read_by_value_and_place() -> None:
+    pt = read_record(FOLDER / "ecg_pt_decimal_comma.csv")
+    assert pt.fs == 512.0 and str(pt.recorded_at) == "2026-03-14 14:15:02" and pt.metadata["utc_offset"] == "+0100"
+    assert pt.metadata["device_report"]["statements"] == ["Ritmo sinusal"]
+    ja = read_record(FOLDER / "ecg_ja.csv")
+    assert ja.fs == 512.0 and str(ja.recorded_at) == "2026-03-14 22:15:02"
+    assert ja.metadata["device_report"]["statements"] == ["洞調律"]
+
+
+def test_bom_crlf_fractional_rate_and_heart_rate() -> None:
+    rec = read_record(FOLDER / "ecg_bom_crlf.csv")
+    assert rec.fs == pytest.approx(512.844)
+    assert rec.metadata["device_report"]["measurements"] == {"heart_rate_bpm": 72}
+
+
+def test_missing_unit_is_read_as_microvolts_and_said() -> None:
+    rec = read_record(FOLDER / "ecg_no_lead_unit.csv")
+    assert any("names no unit; read as µV" in n for n in rec.metadata["notes"])
+    assert 0.3 < float(np.ptp(rec.signal[:, 0])) < 5.0  # mV, not µV or V
+
+
+def test_classification_and_symptoms_are_the_device_report() -> None:
+    report = read_record(FOLDER / "ecg_afib_symptoms.txt").metadata["device_report"]
+    assert report["statements"] == ["Atrial Fibrillation", "Symptoms: Rapid, pounding, or fluttering heartbeat"]
+    assert "Apple Watch ECG app" in report["source"]
+
+
+def test_recognised_by_content_not_by_name(tmp_path: Path) -> None:
+    assert sniff(FOLDER / "ecg_afib_symptoms.txt") == "applewatch"
+    renamed = tmp_path / "export"
+    shutil.copy(ENGLISH, renamed)
+    assert read_record(renamed).n_samples == 30 * 512
+    # Another CSV (a time column and two leads) is no watch export, and says what a .csv must be.
+    other = tmp_path / "table.csv"
+    other.write_text("time,I,II\n" + "".join(f"{i / 500},{i % 7},{i % 5}\n" for i in range(200)))
+    assert sniff(other) is None and not is_apple_watch_csv(other.read_bytes())
+    with pytest.raises(RecordFormatError, match=r"expected for \.csv: an Apple Watch ECG export"):
+        read_record(other)
+
+
+def test_only_the_window_asked_for(tmp_path: Path) -> None:
+    whole = read_record(ENGLISH)
+    part = read_window(ENGLISH, 1000, 3000)
+    np.testing.assert_array_equal(part.signal, whole.signal[1000:3000])
+    info = inspect_record(ENGLISH)
+    assert info.n_samples == 30 * 512 and info.format == "apple-watch-ecg-csv" and info.lead_names == ("I",)
+
+
+def test_a_health_export_folder_lists_its_ecgs(tmp_path: Path) -> None:
+    folder = tmp_path / "apple_health_export" / "electrocardiograms"
+    folder.mkdir(parents=True)
+    for name in ("ecg_2026-03-14.csv", "ecg_2026-03-15.csv"):
+        shutil.copy(ENGLISH, folder / name)
+    (folder.parent / "export.csv").write_text("not,an,ecg\n1,2,3\n")
+    assert [p.name for p in find_records(tmp_path)] == ["ecg_2026-03-14.csv", "ecg_2026-03-15.csv"]
+    assert "*.csv" in dialog_filter().split(";;")[0]
+
+
+def test_written_out_the_lead_is_unchanged(tmp_path: Path) -> None:
+    rec = read_record(ENGLISH)
+    out = write_record(rec, tmp_path / "watch.h5")
+    back = read_record(out)
+    np.testing.assert_allclose(back.signal[:, 0], rec.signal[:, 0], atol=1e-6)
+    assert back.fs == rec.fs
+
+
+def test_cli_info_and_synthesize_from_lead_i(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["info", str(ENGLISH)]) == 0
+    out = capsys.readouterr().out
+    assert "apple-watch-ecg-csv" in out and "statement: Sinus Rhythm" in out and "similar to lead I" in out
+    assert "Synthetic Demo" not in out
+    target = tmp_path / "watch12.h5"
+    assert main(["synthesize", str(ENGLISH), "--inputs", "I", "--out", str(target)]) == 0
+    rec = read_record(target)
+    assert rec.n_samples == 30 * 512 and len(rec.lead_names) == 12
+    assert rec.provenance_of("I") is Provenance.MEASURED and rec.provenance_of("V2") is Provenance.SYNTHESIZED
+    np.testing.assert_allclose(rec.signal[:, 0], read_record(ENGLISH).signal[:, 0], atol=1e-6)
+
+
+def test_a_real_recording_as_a_watch_export_synthesizes_like_its_source(shared_data: Path, tmp_path: Path) -> None:
+    """PTB S0003's lead I written the way the watch writes it (512 Hz, µV, three decimals)
+    synthesizes the same 12 leads as that lead read from the WFDB file (the format costs nothing),
+    and they score against S0003's own V1-V6 alike."""
+    from leadsynth_core.preprocess import resample
+    from leadsynth_core.scoring import reference_truth, score_leads
+    from leadsynth_core.synthesis import synthesize
+
+    src = shared_data / "cinc2021" / "PTB_PTBXL" / "S0003.hea"
+    if not src.exists():
+        pytest.skip(f"PTB record not found at {src}")
+    ptb = read_record(src).slice_time(0.0, 10.0)
+    lead_i = resample(ptb.lead("I").astype(np.float64), ptb.fs, 512) * 1000
+    watch = tmp_path / "ecg_ptb_s0003.csv"
+    head = ENGLISH.read_text(encoding="utf-8").split("\n")[:13]
+    watch.write_text("\n".join(head + [f"{v:.3f}" for v in lead_i]) + "\n", encoding="utf-8")
+    via_watch = synthesize(read_record(watch), ("I",), "linres-i")
+    direct = synthesize(ptb, ("I",), "linres-i")
+    n = via_watch.n_samples
+    for lead in ("II", "V1", "V2", "V3", "V4", "V5", "V6"):
+        a = via_watch.lead(lead).astype(np.float64)
+        b = resample(direct.lead(lead).astype(np.float64), direct.fs, 512)[:n]
+        assert np.corrcoef(a[256:-256], b[256:-256])[0, 1] > 0.999, lead
+    # The truth baseline-corrected at its own rate, then brought to 512 Hz (resampling a lead
+    # that sits 0.6 mV off zero first would bend its ends, and the high-pass after would
+    # spread that bend over the first and last half second).
+    truth = reference_truth(ptb, ptb.lead_names)
+    at_512 = truth.replace(signal=resample(truth.signal.astype(np.float64), ptb.fs, 512)[:n].astype(np.float32), fs=512.0)
+    scores_watch = score_leads(at_512.select(via_watch.lead_names), via_watch, "raw")
+    scores_direct = score_leads(truth.select(direct.lead_names), direct, "raw")
+    for lead in ("V1", "V2", "V3", "V4", "V5", "V6"):
+        assert scores_watch[lead].pcc == pytest.approx(scores_direct[lead].pcc, abs=0.01), lead
