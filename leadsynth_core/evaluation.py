@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .errors import LeadSynthError, RecordFormatError
-from .options import HDF5_SUFFIXES
+from .options import HDF5_SUFFIXES, MULTI_RECORD_SUFFIXES
 from .progress import CancelToken, ProgressCallback, check, report
 from .record import EcgRecord
 from .scoring import DEFAULT_REFERENCE, LeadScore, check_reference, score_leads
@@ -38,9 +38,10 @@ def dataset_targets(data: str | os.PathLike[str], isolate: bool = True) -> list[
     data = Path(data)
     if data.is_dir():
         return [(str(p), p, None) for p in find_records(data)]
-    if data.suffix.lower() in HDF5_SUFFIXES:
-        # Listing the keys is the first read of the file: check it in a child process first.
-        guard_record(data, isolate=isolate)
+    if data.suffix.lower() in MULTI_RECORD_SUFFIXES:
+        if data.suffix.lower() in HDF5_SUFFIXES:
+            # Listing the keys is the first read of the file: check it in a child process first.
+            guard_record(data, isolate=isolate)
         keys = list_records(data)
         if len(keys) > 1:
             return [(f"{data}::{k}", data, k) for k in keys]

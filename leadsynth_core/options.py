@@ -20,6 +20,7 @@ __all__ = [
     "VERDICT_RMSE_TOLERANCE",
     "FLAT_LEAD_PTP_MV",
     "HDF5_SUFFIXES",
+    "MULTI_RECORD_SUFFIXES",
 ]
 
 #: Valid values of ``trainable`` in personalization: the final layer (Malpani et al.),
@@ -49,3 +50,6 @@ FLAT_LEAD_PTP_MV: float = 0.01
 
 #: File name endings read (and written) as HDF5.
 HDF5_SUFFIXES: tuple[str, ...] = (".h5", ".hdf5", ".hdf")
+#: File name endings of files that may hold several records, each read by its key: HDF5 and
+#: the iPhone's Health export (``export.zip``, one record per Apple Watch ECG).
+MULTI_RECORD_SUFFIXES: tuple[str, ...] = HDF5_SUFFIXES + (".zip",)

@@ -16,6 +16,9 @@ Usage::
 
     python scripts/make_apple_watch_samples.py           # (re)write the files
     python scripts/make_apple_watch_samples.py --check   # exit 1 if the committed files are stale
+    python scripts/make_apple_watch_samples.py --from-record REC --out ecg.csv [--seconds 30]
+        # lead I of any record written as the watch writes it (for reviews and the docs; the
+        # header's dates are made up, and such a file is no watch recording)
 """
 
 from __future__ import annotations
@@ -109,6 +112,18 @@ def files(y30: np.ndarray) -> dict[str, bytes]:
     return out
 
 
+def write_from_record(record_path: str, out: Path, seconds: float) -> None:
+    """Lead I of ``record_path`` (its first ``seconds``) as an English watch export at 512 Hz in µV."""
+    record = read_record(record_path).slice_time(0.0, seconds)
+    y = np.round(resample(record.lead("I").astype(np.float64), record.fs, RATE) * 1000.0, 3)
+    head = _english()
+    head[0] = f"Name,{Path(record_path).stem}"
+    # The record's age at the made-up recording date (14 March 2026), so that no age caution
+    # arises against the same patient's own ECGs; no date of birth when the record has no age.
+    head[1] = f'Date of Birth,"Jan 1, {2026 - record.age}"' if record.age is not None else "Date of Birth,"
+    out.write_bytes("\n".join(head + _samples(y)).encode("utf-8") + b"\n")
+
+
 def write(folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for name, data in files(lead_i_microvolts(30.0)).items():
@@ -118,7 +133,16 @@ def write(folder: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="exit 1 if the committed files differ from a rebuild")
+    parser.add_argument("--from-record", metavar="REC", help="write lead I of this record as a watch export instead")
+    parser.add_argument("--out", type=Path, help="the file --from-record writes")
+    parser.add_argument("--seconds", type=float, default=30.0, help="how much of --from-record (default 30, as the watch)")
     args = parser.parse_args(argv)
+    if args.from_record:
+        if args.out is None:
+            parser.error("--from-record needs --out")
+        write_from_record(args.from_record, args.out, args.seconds)
+        print(f"wrote {args.out}")
+        return 0
     if not args.check:
         write(OUT)
         print(f"wrote {OUT}")

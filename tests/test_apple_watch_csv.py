@@ -183,3 +183,80 @@ def test_a_real_recording_as_a_watch_export_synthesizes_like_its_source(shared_d
     scores_direct = score_leads(truth.select(direct.lead_names), direct, "raw")
     for lead in ("V1", "V2", "V3", "V4", "V5", "V6"):
         assert scores_watch[lead].pcc == pytest.approx(scores_direct[lead].pcc, abs=0.01), lead
+
+
+# ------------------------------------------------------------------ the Health export zip
+def _health_zip(tmp_path: Path, members: dict[str, bytes], name: str = "export.zip") -> Path:
+    import zipfile
+
+    path = tmp_path / name
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("apple_health_export/export.xml", "<HealthData/>")
+        zf.writestr("apple_health_export/workout-routes/route_1.gpx", "<gpx/>")
+        for member, data in members.items():
+            zf.writestr(member, data)
+    return path
+
+
+def _export(tmp_path: Path) -> Path:
+    folder = "apple_health_export/electrocardiograms/"
+    return _health_zip(tmp_path, {
+        folder + "ecg_2026-03-20.csv": (FOLDER / "ecg_afib_symptoms.txt").read_bytes(),
+        folder + "ecg_2026-03-14.csv": ENGLISH.read_bytes(),
+    })
+
+
+def test_health_export_zip_lists_and_reads_each_ecg(tmp_path: Path) -> None:
+    from leadsynth_core.io import list_records
+
+    path = _export(tmp_path)
+    assert sniff(path) == "healthzip"
+    assert list_records(path) == ["ecg_2026-03-14.csv", "ecg_2026-03-20.csv"]
+    rec = read_record(path, key="ecg_2026-03-14.csv")
+    np.testing.assert_array_equal(rec.signal, read_record(ENGLISH).signal)
+    assert rec.source == str(path) and rec.metadata["key"] == "ecg_2026-03-14.csv"
+    afib = read_record(path, key="ecg_2026-03-20.csv")
+    assert afib.metadata["device_report"]["statements"][0] == "Atrial Fibrillation"
+    info = inspect_record(path, key="ecg_2026-03-20.csv")
+    assert info.key == "ecg_2026-03-20.csv" and info.n_samples == 10 * 512 and info.format == "apple-watch-ecg-csv"
+    part = read_window(path, 100, 600, key="ecg_2026-03-14.csv")
+    np.testing.assert_array_equal(part.signal, rec.signal[100:600])
+    with pytest.raises(RecordFormatError, match=r"holds 2 records; choose one with key= \(ecg_2026-03-14.csv"):
+        read_record(path)
+    with pytest.raises(RecordFormatError, match=r"no record with key 'ecg_1999.csv'"):
+        read_record(path, key="ecg_1999.csv")
+
+
+def test_health_export_with_one_ecg_needs_no_key(tmp_path: Path) -> None:
+    path = _health_zip(tmp_path, {"apple_health_export/electrocardiograms/ecg_2026-03-14.csv": ENGLISH.read_bytes()})
+    assert read_record(path).n_samples == 30 * 512
+
+
+def test_health_export_in_a_folder_and_in_the_library(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _export(tmp_path)
+    (tmp_path / "other.zip").write_bytes(b"PK\x03\x04 not really a zip")
+    assert find_records(tmp_path) == [path]
+    assert main(["library", "add", str(path), "--patient", "P1", "--library", str(tmp_path / "lib.sqlite")]) == 0
+    out = capsys.readouterr().out
+    assert "export.zip[ecg_2026-03-14.csv]" in out and "export.zip[ecg_2026-03-20.csv]" in out
+
+
+def test_zips_that_are_not_health_exports_are_refused(tmp_path: Path) -> None:
+    plain = _health_zip(tmp_path, {"notes/readme.csv": ENGLISH.read_bytes()}, "photos.zip")
+    assert sniff(plain) is None
+    with pytest.raises(RecordFormatError, match=r"expected for \.zip: an Apple Health export"):
+        read_record(plain)
+    # A member named like an ECG that holds something else is named with its key.
+    fake = _health_zip(tmp_path, {"apple_health_export/electrocardiograms/ecg_x.csv": b"a,b\n1,2\n"}, "fake.zip")
+    with pytest.raises(RecordFormatError, match=r"fake.zip \[ecg_x.csv\]: not an Apple Watch ECG export"):
+        read_record(fake)
+
+
+def test_a_member_larger_than_an_ecg_is_refused_before_it_is_read(tmp_path: Path, monkeypatch) -> None:
+    from leadsynth_core.io import apple_watch_csv
+
+    monkeypatch.setattr(apple_watch_csv, "MAX_CSV_BYTES", 50_000)
+    path = _export(tmp_path)
+    with pytest.raises(RecordFormatError, match=r"\[ecg_2026-03-14.csv\]: 117\d+ bytes, more than the 50000"):
+        read_record(path, key="ecg_2026-03-14.csv")
+    assert read_record(path, key="ecg_2026-03-20.csv").n_samples == 10 * 512

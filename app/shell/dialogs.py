@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
 from leadsynth_core import __version__
 from leadsynth_core import io as lsio
-from leadsynth_core.options import HDF5_SUFFIXES
+from leadsynth_core.options import HDF5_SUFFIXES, MULTI_RECORD_SUFFIXES
 
 log = logging.getLogger(__name__)
 
@@ -23,8 +23,8 @@ def ask_open_path(parent: QWidget, start_dir: str, title: str = "Open ECG record
     return path or None
 
 
-def choose_hdf5_key(parent: QWidget, path: Path, keys: list[str]) -> str | None:
-    """Let the user pick one record of a multi-record HDF5 file (None = cancelled)."""
+def choose_record_key(parent: QWidget, path: Path, keys: list[str]) -> str | None:
+    """Let the user pick one record of a multi-record file (HDF5, a Health export zip; None = cancelled)."""
     if len(keys) <= 1:
         return keys[0] if keys else None
     key, ok = QInputDialog.getItem(parent, "Choose a record", f"{path.name} holds {len(keys)} records:", keys, 0, False)
@@ -32,12 +32,14 @@ def choose_hdf5_key(parent: QWidget, path: Path, keys: list[str]) -> str | None:
 
 
 def needs_key_choice(path: Path) -> list[str]:
-    """Keys of a multi-record HDF5 file (empty for anything else); errors propagate."""
-    if path.suffix.lower() not in HDF5_SUFFIXES:
+    """Keys of a multi-record file (HDF5, an Apple Health export zip; empty for anything else);
+    errors propagate."""
+    if path.suffix.lower() not in MULTI_RECORD_SUFFIXES:
         return []
-    # The viewer's first read of a chosen file: a damaged HDF5 file can hang or crash
-    # libhdf5, so it is checked in a child process first (cached; the later read is not).
-    lsio.guard_record(path)
+    if path.suffix.lower() in HDF5_SUFFIXES:
+        # The viewer's first read of a chosen file: a damaged HDF5 file can hang or crash
+        # libhdf5, so it is checked in a child process first (cached; the later read is not).
+        lsio.guard_record(path)
     keys = [k for k in lsio.list_records(path) if k]
     return keys if len(keys) > 1 else []
 
@@ -49,7 +51,7 @@ def ask_record_key(parent: QWidget, path: Path) -> tuple[bool, str | None]:
     keys = needs_key_choice(path)
     if not keys:
         return True, None
-    key = choose_hdf5_key(parent, path, keys)
+    key = choose_record_key(parent, path, keys)
     return key is not None, key
 
 

@@ -90,7 +90,8 @@ def _add(args: argparse.Namespace) -> int:
     for e in result.added:
         flag = "12-lead" if e.complete_12_lead else "incomplete"
         note = f"  ({e.quality_notes})" if e.quality_notes else ""
-        print(f"added     #{e.id:<5} {e.patient_id or '-':<14} {flag:<10} {e.path}{note}")
+        where = f"{e.path}[{e.record_key}]" if e.record_key else e.path
+        print(f"added     #{e.id:<5} {e.patient_id or '-':<14} {flag:<10} {where}{note}")
     for e in result.relocated:
         print(f"re-linked #{e.id:<5} {e.patient_id or '-':<14} {'':<10} {e.path}")
     for line in result.duplicate_notes(args.patient):

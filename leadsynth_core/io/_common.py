@@ -32,6 +32,7 @@ __all__ = [
     "check_amplitude",
     "check_read_size",
     "write_error",
+    "resolve_key",
 ]
 
 log = logging.getLogger(__name__)
@@ -212,3 +213,19 @@ def same_file(a: Path, b: Path) -> bool:
     except OSError:
         pass
     return a.resolve() == b.resolve()
+
+
+def resolve_key(keys: Sequence[str], key: str | None, where: str) -> str:
+    """The record ``key`` names among ``keys`` of a multi-record file (HDF5, a Health export zip);
+    ``None`` picks the only one and is refused, listing the keys, when there are several."""
+    if key is None:
+        if len(keys) == 1:
+            return keys[0]
+        if not keys:
+            raise RecordFormatError(f"{where}: file holds no records")
+        shown = ", ".join(keys[:10]) + (f", ... ({len(keys)} in all)" if len(keys) > 10 else "")
+        raise RecordFormatError(f"{where}: file holds {len(keys)} records; choose one with key= ({shown})")
+    if key not in keys:
+        shown = ", ".join(keys[:10]) + (", ..." if len(keys) > 10 else "")
+        raise RecordFormatError(f"{where}: no record with key {key!r}; keys: {shown}")
+    return key

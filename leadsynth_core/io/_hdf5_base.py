@@ -4,7 +4,7 @@ checking a dataset, turning h5py's errors on a corrupt file into RecordFormatErr
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -134,20 +134,6 @@ def _check_storage(ds: h5py.Dataset, name: str, where: str) -> None:
             f"{where}: dataset '{name}' declares shape {ds.shape} ({declared / 2**20:,.0f} MiB) but stores "
             f"only {stored:,} bytes; the samples were never written (incomplete or damaged file)"
         )
-
-
-def _resolve_key(keys: Sequence[str], key: str | None, where: str) -> str:
-    if key is None:
-        if len(keys) == 1:
-            return keys[0]
-        if not keys:
-            raise RecordFormatError(f"{where}: file holds no records")
-        shown = ", ".join(keys[:10]) + (f", ... ({len(keys)} in all)" if len(keys) > 10 else "")
-        raise RecordFormatError(f"{where}: file holds {len(keys)} records; choose one with key= ({shown})")
-    if key not in keys:
-        shown = ", ".join(keys[:10]) + (", ..." if len(keys) > 10 else "")
-        raise RecordFormatError(f"{where}: no record with key {key!r}; keys: {shown}")
-    return key
 
 
 def _range(info: RecordInfo, start: int, stop: int | None, where: str) -> tuple[int, int]:

@@ -11,6 +11,7 @@ from ._common import (
     RecordInfo,
     check_amplitude,
     check_finite,
+    resolve_key,
 )
 from ._hdf5_base import (
     _LAYOUT_CODE15,
@@ -19,7 +20,6 @@ from ._hdf5_base import (
     _layout,
     _open,
     _range,
-    _resolve_key,
 )
 from ._hdf5_code15 import _code15_info, _code15_keys
 from ._hdf5_ecg import _ecg_info
@@ -49,12 +49,12 @@ def inspect_hdf5(path: str | Path, key: str | None = None, fs: float | None = No
     with _open(path) as f:
         layout = _layout(f, where)
         if layout == _LAYOUT_PROJECT:
-            k = _resolve_key(sorted(f["records"].keys()), key, where)
+            k = resolve_key(sorted(f["records"].keys()), key, where)
             return _project_info(path, f["records"][k], k)[0]
         if layout == _LAYOUT_CODE15:
-            k = _resolve_key(_code15_keys(f, where), key, where)
+            k = resolve_key(_code15_keys(f, where), key, where)
             return _code15_info(path, f, k)[0]
-        _resolve_key([""], key if key else None, where)
+        resolve_key([""], key if key else None, where)
         return _ecg_info(path, f, fs)[0]
 
 
@@ -68,18 +68,18 @@ def read_hdf5(
     with _open(path) as f:
         layout = _layout(f, where)
         if layout == _LAYOUT_PROJECT:
-            k = _resolve_key(sorted(f["records"].keys()), key, where)
+            k = resolve_key(sorted(f["records"].keys()), key, where)
             info, ds, scale = _project_info(path, f["records"][k], k)
             a, b = _range(info, start, stop, where)
             data = ds[a:b, :]
         elif layout == _LAYOUT_CODE15:
-            k = _resolve_key(_code15_keys(f, where), key, where)
+            k = resolve_key(_code15_keys(f, where), key, where)
             info, ds, index, scale = _code15_info(path, f, k)
             a, b = _range(info, start, stop, where)
             lead = int(info.metadata.get("zero_padding", (0, 0))[0])  # sample ranges count from the ECG's start
             data = ds[index, a + lead:b + lead, :]
         else:
-            _resolve_key([""], key if key else None, where)
+            resolve_key([""], key if key else None, where)
             info, ds, transposed, scale = _ecg_info(path, f, fs)
             a, b = _range(info, start, stop, where)
             data = ds[:, a:b].T if transposed else ds[a:b, :]

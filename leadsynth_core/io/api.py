@@ -10,7 +10,7 @@ from pathlib import Path
 from ..errors import RecordFormatError
 from ..options import HDF5_SUFFIXES
 from ..record import EcgRecord
-from . import cpsc_format, hdf5_format, wfdb_format
+from . import apple_health_zip, cpsc_format, hdf5_format, wfdb_format
 from ._common import RecordInfo, same_file, write_error
 from .formats import VENDOR_KINDS, VENDOR_SUFFIXES, sniff, vendor_reader
 
@@ -49,7 +49,8 @@ def _kind(path: Path) -> tuple[str, Path]:
                 f"{path}: the content is not a format LeadSynth reads (expected for {suffix}: "
                 + {".xml": "GE MUSE, Philips Sierra, GE CardioSoft or HL7 aECG XML",
                    ".dcm": "a DICOM file with the DICM marker", ".edf": "an EDF header",
-                   ".bdf": "a BDF header", ".csv": "an Apple Watch ECG export from the Health app"}[suffix] + ")"
+                   ".bdf": "a BDF header", ".csv": "an Apple Watch ECG export from the Health app",
+                   ".zip": "an Apple Health export holding electrocardiograms/*.csv"}[suffix] + ")"
             )
     if suffix in HDF5_SUFFIXES:
         return "hdf5", path
@@ -91,7 +92,8 @@ def read_record(path: str | os.PathLike[str], *, key: str | None = None, fs: flo
         DICOM ECG waveform, EDF/EDF+/BDF, an Apple Watch ECG CSV (see
         :mod:`leadsynth_core.io.formats`).
     key
-        The record of a multi-record HDF5 file (see :func:`list_records`).
+        The record of a multi-record HDF5 file or an Apple Health export zip (see
+        :func:`list_records`).
     fs
         Sampling rate for files that do not store one (an HDF5 ``ecg`` dataset without an
         ``fs`` attribute).  Files in SPH's published layout default to SPH's 500 Hz with a
@@ -122,6 +124,10 @@ def read_window(
     kind, target = _kind(p)
     if kind == "hdf5":
         record = hdf5_format.read_hdf5(target, key, start, stop, fs=fs)
+        return record
+    if kind == "healthzip":
+        record = apple_health_zip.read_health_export(target, key, start, stop)
+        _check_caller_fs(record.fs, fs, str(target))
         return record
     if key:
         raise RecordFormatError(f"{p}: key={key!r} given, but a {kind.upper()} file holds one record")
@@ -154,6 +160,10 @@ def inspect_record(
     kind, target = _kind(p)
     if kind == "hdf5":
         return hdf5_format.inspect_hdf5(target, key, fs=fs)
+    if kind == "healthzip":
+        info = apple_health_zip.inspect_health_export(target, key)
+        _check_caller_fs(info.fs, fs, str(target))
+        return info
     if key:
         raise RecordFormatError(f"{p}: key={key!r} given, but a {kind.upper()} file holds one record")
     if kind in VENDOR_KINDS:
@@ -178,11 +188,14 @@ def _inspect_vendor(kind: str, target: Path) -> RecordInfo:
 
 
 def list_records(path: str | os.PathLike[str]) -> list[str]:
-    """Record keys in ``path``: the keys of a multi-record HDF5 file, ``[""]`` for single-record files."""
+    """Record keys in ``path``: the keys of a multi-record HDF5 file, the ECG file names of an
+    Apple Health export zip, ``[""]`` for single-record files."""
     p = Path(path)
     kind, target = _kind(p)
     if kind == "hdf5":
         return hdf5_format.list_hdf5(target)
+    if kind == "healthzip":
+        return apple_health_zip.list_health_export(target)
     return [""]
 
 

@@ -47,7 +47,10 @@ from ..record import EcgRecord
 from ._common import check_fs, unit_scale
 from ._vendor import assemble, device_report, printable
 
-__all__ = ["FORMAT_NAME", "LEAD_NOTE", "is_apple_watch_csv", "read_apple_watch_csv"]
+__all__ = [
+    "FORMAT_NAME", "LEAD_NOTE", "MAX_CSV_BYTES", "is_apple_watch_csv", "read_apple_watch_csv", "parse_apple_watch_csv",
+    "check_size",
+]
 
 FORMAT_NAME = "apple-watch-ecg-csv"
 
@@ -232,15 +235,27 @@ def _device(fields: dict[str, str]) -> str:
     return text + (f", ECG app {software}" if software else "")
 
 
+def check_size(size: int, where: str) -> None:
+    """Refuse a file (or a zip member) larger than :data:`MAX_CSV_BYTES` before it is read."""
+    if size > MAX_CSV_BYTES:
+        raise RecordFormatError(f"{where}: {size} bytes, more than the {MAX_CSV_BYTES} an Apple Watch ECG export can hold")
+
+
 def read_apple_watch_csv(path: str | Path, start: int = 0, stop: int | None = None) -> EcgRecord:
     """Read an Apple Watch ECG CSV export as lead I in mV (samples ``[start, stop)``)."""
     path = Path(path)
-    where = str(path)
-    size = path.stat().st_size
-    if size > MAX_CSV_BYTES:
-        raise RecordFormatError(f"{where}: {size} bytes, more than the {MAX_CSV_BYTES} an Apple Watch ECG export can hold")
+    check_size(path.stat().st_size, str(path))
+    return parse_apple_watch_csv(path.read_bytes(), str(path), start=start, stop=stop)
+
+
+def parse_apple_watch_csv(
+    data: bytes, where: str, *, source: str | None = None, extra: dict[str, Any] | None = None,
+    start: int = 0, stop: int | None = None,
+) -> EcgRecord:
+    """An Apple Watch ECG export's bytes as a record; ``where`` names it in messages, ``source``
+    (default ``where``) is the file it came from, ``extra`` goes into its metadata."""
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise RecordFormatError(f"{where}: not UTF-8 text (byte {exc.start}); an Apple Watch ECG export is UTF-8") from None
     header, samples, _first = _parse(text, where)
@@ -262,7 +277,7 @@ def read_apple_watch_csv(path: str | Path, start: int = 0, stop: int | None = No
     if named is not None and named != "I":
         raise RecordFormatError(f"{where}: Lead {printable(lead_text, 20)!r}: an Apple Watch ECG records lead I only")
     when, offset = _recorded(fields.get("recorded"))
-    meta: dict[str, Any] = {"format": FORMAT_NAME, "device": _device(fields), "notes": notes}
+    meta: dict[str, Any] = {"format": FORMAT_NAME, "device": _device(fields), "notes": notes, **(extra or {})}
     if offset:
         meta["utc_offset"] = offset
     age = _age(fields.get("birth"), when)
@@ -281,7 +296,8 @@ def read_apple_watch_csv(path: str | Path, start: int = 0, stop: int | None = No
     )
     if report:
         meta["device_report"] = report
-    return assemble(
+    record = assemble(
         {"I": samples * unit_scale(unit, where, "I")}, fs, where, recorded_at=when, metadata=meta,
         start=start, stop=stop,
     )
+    return record if source is None else record.replace(source=source)

@@ -13,7 +13,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..record import EcgRecord
-from . import apple_watch_csv, cardiosoft_xml, dicom_ecg, edf_format, hl7_aecg, muse_xml, philips_xml
+from . import (
+    apple_health_zip,
+    apple_watch_csv,
+    cardiosoft_xml,
+    dicom_ecg,
+    edf_format,
+    hl7_aecg,
+    muse_xml,
+    philips_xml,
+)
 from .xml_safe import xml_root_name
 
 __all__ = [
@@ -60,11 +69,15 @@ FORMATS: tuple[Format, ...] = (
     Format("applewatch", "Apple Watch ECG (Health app CSV export)", (".csv",),
            "lead I, rate, unit, recording time, age from the date of birth, the watch's classification; "
            "any language of the phone", "-", "the name (never read); the Health app's PDF"),
+    Format("healthzip", "Apple Health export (export.zip)", (".zip",),
+           "every Apple Watch ECG of electrocardiograms/, one record each (key: its file name), unpacked in memory",
+           "-", "the rest of the export (never read)"),
 )
 
-#: The kinds handled by this module's readers (the others live in api.py).
+#: The single-record kinds handled by this module's readers (the others, HDF5 and the Health
+#: export zip among them, are read by key in api.py).
 VENDOR_KINDS = ("muse", "philips", "cardiosoft", "aecg", "dicom", "edf", "applewatch")
-VENDOR_SUFFIXES = (".xml", ".dcm", ".edf", ".bdf", ".csv")
+VENDOR_SUFFIXES = (".xml", ".dcm", ".edf", ".bdf", ".csv", ".zip")
 
 _XML_ROOTS = {
     muse_xml.ROOT: "muse",
@@ -87,6 +100,8 @@ def sniff(path: Path) -> str | None:
         return "edf"
     if apple_watch_csv.is_apple_watch_csv(head):
         return "applewatch"
+    if apple_health_zip.is_health_export(path, head):
+        return "healthzip"
     root = xml_root_name(path, head)
     return _XML_ROOTS.get(root) if root else None
 

@@ -12,7 +12,7 @@ from types import TracebackType
 from typing import Any
 
 from ..errors import LeadSynthError, LibraryError
-from ..options import HDF5_SUFFIXES
+from ..options import MULTI_RECORD_SUFFIXES
 from ..paths import library_path
 from ..progress import CancelToken, ProgressCallback, check, report
 from .entries import (
@@ -473,7 +473,7 @@ class Library(PatientVerbs):
 
 
 def _record_keys(ecg_io: Any, path: Path) -> list[str | None]:
-    if path.suffix.lower() in HDF5_SUFFIXES and hasattr(ecg_io, "list_records"):
+    if path.suffix.lower() in MULTI_RECORD_SUFFIXES and hasattr(ecg_io, "list_records"):
         keys = [k or None for k in ecg_io.list_records(path)]
         return keys or [None]
     return [None]

@@ -128,3 +128,31 @@ def test_apple_watch_export_opens_with_lead_i_and_its_report(qtbot, make_window,
     assert "Apple Watch (Watch6,7)" in panel.fields["Device"].text()
     assert "similar to lead I" in panel.fields["Notes"].text()
     assert panel.fields["Age, sex"].text().startswith("70")
+
+
+def test_apple_health_export_zip_offers_its_ecgs(qtbot, make_window, tmp_path, monkeypatch, error_boxes) -> None:
+    """The patient's whole export.zip opens as it is: the viewer offers its ECGs by file name."""
+    import zipfile
+
+    watch = Path(__file__).resolve().parents[1] / "data" / "apple_watch"
+    path = tmp_path / "export.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("apple_health_export/export.xml", "<HealthData/>")
+        zf.write(watch / "ecg_2026-03-14_en.csv", "apple_health_export/electrocardiograms/ecg_2026-03-14.csv")
+        zf.write(watch / "ecg_afib_symptoms.txt", "apple_health_export/electrocardiograms/ecg_2026-03-20.csv")
+    offered: list[list[str]] = []
+
+    def pick(_parent, _title, _label, items, *_args):
+        offered.append(list(items))
+        return "ecg_2026-03-20.csv", True
+
+    monkeypatch.setattr("app.shell.dialogs.QInputDialog.getItem", pick)
+    assert "*.zip" in OPEN_FILTER.split(";;")[0]
+    w = make_window()
+    w.open_path(path)
+    wait_synthesis(qtbot, w)
+    assert not error_boxes
+    assert offered == [["ecg_2026-03-14.csv", "ecg_2026-03-20.csv"]]
+    assert w.document.key == "ecg_2026-03-20.csv" and w.document.inputs == ("I",)
+    assert "Atrial Fibrillation" in w.record_panel.device_report.statements.text()
+    assert "ecg_2026-03-20.csv" in w.record_panel.fields["File"].text()
