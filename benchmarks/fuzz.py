@@ -132,8 +132,8 @@ def _hdf5_seeds(tmp: Path) -> list[Seed]:
 
 
 def _format_seeds() -> list[Seed]:
-    """Hospital exports (kind ``formats``): MUSE XML, EDF, DICOM ECG and the Apple Watch CSV, from the
-    corpus builders."""
+    """Hospital exports and consumer devices (kind ``formats``): MUSE XML, EDF, DICOM ECG, the Apple
+    Watch CSV and AliveCor ATC, from the corpus builders."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("bad_corpus_formats", ROOT / "scripts" / "bad_corpus_formats.py")
@@ -146,6 +146,8 @@ def _format_seeds() -> list[Seed]:
         Seed("dicom", "formats", {"dicom.dcm": builders.dicom_bytes("1.2.840.10008.5.1.4.1.1.9.1.1", n=32)},
              "dicom.dcm"),
         Seed("applewatch", "formats", {"ecg.csv": builders.apple_watch_csv(samples=600).encode()}, "ecg.csv"),
+        Seed("atc", "formats", {"ecg.atc": builders.atc_bytes(
+            {b"ecg ": np.arange(300) % 40 - 20, b"ecg2": np.arange(300) % 30 - 15})}, "ecg.atc"),
     ]
 
 

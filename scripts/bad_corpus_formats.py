@@ -5,7 +5,9 @@ version, MUSE files without a rhythm or with broken base64, DICOM files without 
 with a waveform of another kind (audio, respiratory) or with truncated waveform data, a
 PNG named ``.dcm``, EDF files whose header lies about their length, and Apple Watch ECG
 exports with a text line among the samples, a unit that is not a voltage, another lead, a
-rate of 0, Latin-1 bytes or no samples at all.  Every file is
+rate of 0, Latin-1 bytes or no samples at all; AliveCor ATC files with a wrong checksum, cut
+short, of an unknown version, without a fmt block, with a half sample or an undefined sample
+format.  Every file is
 written byte for byte by this module (fixed UIDs, no dates), so the build is deterministic.
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import io
+import struct
 from collections.abc import Callable
 from pathlib import Path
 
@@ -137,6 +140,34 @@ def edf_bytes(n_records: int = 2, declared: int | None = None, header_bytes: int
 _PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(64))
 
 
+def atc_block(block_id: bytes, data: bytes, checksum: int | None = None) -> bytes:
+    """One ATC block: id, length, data and the byte-sum checksum (or ``checksum`` instead)."""
+    head = block_id + struct.pack("<I", len(data))
+    total = (sum(head) + sum(data)) & 0xFFFFFFFF if checksum is None else checksum
+    return head + data + struct.pack("<I", total)
+
+
+def atc_info(recorded: str = "2026-02-03T08:15:00.120-05:00", hardware: str = "triangle hw1.0 fw2.1",
+             software: str = "Kardia 5.20.0", device_data: str = "SN=AC6L000000,BAT=80") -> bytes:
+    """The data of an ATC info block (fixed-width, zero-padded ASCII fields of spec 1.7)."""
+    fields = ((recorded, 32), ("00000000-0000-4000-8000-000000000000", 40), ("", 44), ("iPhone", 32),
+              (software, 32), (hardware, 32), (device_data, 52))
+    return b"".join(text.encode("ascii").ljust(n, b"\0") for text, n in fields)
+
+
+def atc_bytes(leads: dict[bytes, np.ndarray], *, version: int = 3, fs: int = 300, resolution_nv: int = 500,
+              flags: int = 2, sample_format: int = 1, extra: tuple[bytes, ...] = (), fmt_first: bool = False,
+              info: bytes | None = None) -> bytes:
+    """An AliveCor ATC file (spec 1.7): signature, version, info and fmt blocks, one block per lead
+    (``{b"ecg ": int16 counts, ...}``), then the ``extra`` blocks as given."""
+    fmt = atc_block(b"fmt ", struct.pack("<BHHBH", sample_format, fs, resolution_nv, flags, 0))
+    head = [atc_block(b"info", atc_info() if info is None else info), fmt]
+    if fmt_first:
+        head.reverse()
+    body = [atc_block(block_id, np.asarray(x, dtype="<i2").tobytes()) for block_id, x in leads.items()]
+    return b"ALIVE\0\0\0" + struct.pack("<I", version) + b"".join(head + body + list(extra))
+
+
 def apple_watch_csv(rate: str = "512 hertz", lead: str = "Lead I", unit: str = "µV", samples: int = 60,
                     inject: str | None = None) -> str:
     """An Apple Watch ECG export (Health app CSV) with one field set wrong; ``inject`` is a line put
@@ -201,6 +232,23 @@ def build(out: Path, add: AddCase) -> None:
          "Apple Watch ECG export with a sample rate of 0 Hz", r"Sample Rate '0' Hz is not plausible")
     case("applewatch_not_utf8.csv", apple_watch_csv().encode("latin-1"),
          "Apple Watch ECG export saved as Latin-1 (the µ of its Unit line)", r"not UTF-8 text")
+    lead = (np.arange(600) % 50 - 25).astype("<i2")
+    good = atc_bytes({b"ecg ": lead, b"ecg2": lead})
+    cut = good.index(b"ecg2")
+    case("atc_bad_checksum.atc", good[:cut + 20] + bytes([good[cut + 20] ^ 0xFF]) + good[cut + 21:],
+         "AliveCor ATC file whose lead II samples were changed after it was written",
+         r"block 'ecg2' at byte \d+: checksum \d+ does not match the stored")
+    case("atc_truncated.atc", good[:-500], "AliveCor ATC file cut short in its last block",
+         r"block 'ecg2' at byte \d+ says 1200 bytes, the file ends")
+    case("atc_version_9.atc", atc_bytes({b"ecg ": lead}, version=9), "AliveCor ATC file of an unknown version",
+         r"ATC file version 9 is not one LeadSynth reads")
+    case("atc_no_fmt.atc", b"ALIVE\0\0\0" + struct.pack("<I", 3) + atc_block(b"info", atc_info())
+         + atc_block(b"ecg ", lead.tobytes()), "AliveCor ATC file without its fmt block",
+         r"no 'fmt ' block \(sampling rate and amplitude resolution\)")
+    case("atc_odd_length.atc", atc_bytes({b"ecg ": lead}, extra=(atc_block(b"ecg2", lead.tobytes()[:-1]),)),
+         "AliveCor ATC lead block of an odd number of bytes", r"block 'ecg2' at byte \d+ holds 1199 bytes")
+    case("atc_sample_format_2.atc", atc_bytes({b"ecg ": lead}, sample_format=2),
+         "AliveCor ATC file of an undefined sample format", r"ECG sample format 2 is not 1 \(16-bit signed\)")
     case("applewatch_header_only.csv", apple_watch_csv(samples=0).encode(),
          "an Apple Watch ECG header with no samples after it",
          r"content is not a format LeadSynth reads \(expected for \.csv: an Apple Watch ECG export")

@@ -1,7 +1,7 @@
 """Apple Watch ECG exports (the Health app's CSV): every quirk file of ``tests/data/apple_watch``
 opens as lead I in mV with the same samples, the header's rate, time, age and classification,
 and synthesizes; broken ones are refused in one line (``tests/data/bad/formats/applewatch_*``).
-The files are written by ``scripts/make_apple_watch_samples.py`` from the bundled synthetic
+The files are written by ``scripts/make_device_samples.py`` from the bundled synthetic
 sample (no patient); a real PTB recording turned into a watch export synthesizes exactly as the
 same lead read from its WFDB file does."""
 
@@ -36,7 +36,7 @@ QUIRKS = ["ecg_pt_decimal_comma.csv", "ecg_ja.csv", "ecg_bom_crlf.csv", "ecg_no_
 
 
 def _maker():
-    return load_script("scripts/make_apple_watch_samples.py")
+    return load_script("scripts/make_device_samples.py")
 
 
 def test_committed_files_are_what_the_script_writes() -> None:

@@ -50,7 +50,8 @@ def _kind(path: Path) -> tuple[str, Path]:
                 + {".xml": "GE MUSE, Philips Sierra, GE CardioSoft or HL7 aECG XML",
                    ".dcm": "a DICOM file with the DICM marker", ".edf": "an EDF header",
                    ".bdf": "a BDF header", ".csv": "an Apple Watch ECG export from the Health app",
-                   ".zip": "an Apple Health export holding electrocardiograms/*.csv"}[suffix] + ")"
+                   ".zip": "an Apple Health export holding electrocardiograms/*.csv",
+                   ".atc": "an AliveCor file with the ALIVE signature"}[suffix] + ")"
             )
     if suffix in HDF5_SUFFIXES:
         return "hdf5", path
@@ -71,7 +72,7 @@ def _kind(path: Path) -> tuple[str, Path]:
     raise RecordFormatError(
         f"{path}: unrecognised record file; expected a WFDB header (.hea), an HDF5 file "
         "(.h5/.hdf5), a CPSC 2018 .mat file, GE MUSE / Philips / CardioSoft / HL7 aECG XML, "
-        "DICOM ECG, EDF/BDF or an Apple Watch ECG CSV"
+        "DICOM ECG, EDF/BDF, an Apple Watch ECG CSV or an AliveCor ATC file"
     )
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..record import EcgRecord
 from . import (
+    alivecor_atc,
     apple_health_zip,
     apple_watch_csv,
     cardiosoft_xml,
@@ -69,6 +70,10 @@ FORMATS: tuple[Format, ...] = (
     Format("applewatch", "Apple Watch ECG (Health app CSV export)", (".csv",),
            "lead I, rate, unit, recording time, age from the date of birth, the watch's classification; "
            "any language of the phone", "-", "the name (never read); the Health app's PDF"),
+    Format("atc", "AliveCor ATC (KardiaMobile, KardiaMobile 6L, Kardia 12L)", (".atc",),
+           "every ECG block (1, 6 or 12 leads), rate, resolution, the app's filter flags, recording time, "
+           "phone and recorder; block checksums verified", "-",
+           "average and median beats, beat annotations, acceleration (not read); file versions above 5"),
     Format("healthzip", "Apple Health export (export.zip)", (".zip",),
            "every Apple Watch ECG of electrocardiograms/, one record each (key: its file name), unpacked in memory",
            "-", "the rest of the export (never read)"),
@@ -76,8 +81,8 @@ FORMATS: tuple[Format, ...] = (
 
 #: The single-record kinds handled by this module's readers (the others, HDF5 and the Health
 #: export zip among them, are read by key in api.py).
-VENDOR_KINDS = ("muse", "philips", "cardiosoft", "aecg", "dicom", "edf", "applewatch")
-VENDOR_SUFFIXES = (".xml", ".dcm", ".edf", ".bdf", ".csv", ".zip")
+VENDOR_KINDS = ("muse", "philips", "cardiosoft", "aecg", "dicom", "edf", "applewatch", "atc")
+VENDOR_SUFFIXES = (".xml", ".dcm", ".edf", ".bdf", ".csv", ".zip", ".atc")
 
 _XML_ROOTS = {
     muse_xml.ROOT: "muse",
@@ -98,6 +103,8 @@ def sniff(path: Path) -> str | None:
         return "dicom"
     if edf_format.is_edf(head):
         return "edf"
+    if alivecor_atc.is_atc(head):
+        return "atc"
     if apple_watch_csv.is_apple_watch_csv(head):
         return "applewatch"
     if apple_health_zip.is_health_export(path, head):
@@ -116,6 +123,7 @@ def vendor_reader(kind: str) -> Callable[..., EcgRecord]:
         "dicom": dicom_ecg.read_dicom_ecg,
         "edf": edf_format.read_edf,
         "applewatch": apple_watch_csv.read_apple_watch_csv,
+        "atc": alivecor_atc.read_atc,
     }[kind]
 
 

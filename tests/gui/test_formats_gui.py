@@ -156,3 +156,20 @@ def test_apple_health_export_zip_offers_its_ecgs(qtbot, make_window, tmp_path, m
     assert w.document.key == "ecg_2026-03-20.csv" and w.document.inputs == ("I",)
     assert "Atrial Fibrillation" in w.record_panel.device_report.statements.text()
     assert "ecg_2026-03-20.csv" in w.record_panel.fields["File"].text()
+
+
+def test_kardia_6l_opens_with_i_and_ii_and_its_derived_limb_leads(qtbot, make_window, error_boxes) -> None:
+    """A KardiaMobile 6L file: I and II are the inputs, the four limb leads it computed are drawn
+    as derived, the chest leads synthesized, the app's filters in the notes."""
+    six = Path(__file__).resolve().parents[1] / "data" / "alivecor" / "kardia_6l_v3.atc"
+    w = make_window()
+    w.open_path(six)
+    wait_synthesis(qtbot, w)
+    assert not error_boxes
+    assert w.document.inputs == ("I", "II")
+    result = w.document.result
+    assert result.leads_with(Provenance.MEASURED) == ("I", "II")
+    assert set(result.leads_with(Provenance.DERIVED)) == {"III", "aVR", "aVL", "aVF"}
+    assert result.leads_with(Provenance.SYNTHESIZED) == ("V1", "V2", "V3", "V4", "V5", "V6")
+    assert "AliveCor" in w.record_panel.fields["Device"].text()
+    assert "filters" in w.record_panel.fields["Notes"].text()

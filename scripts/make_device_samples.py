@@ -1,9 +1,11 @@
-"""Write the Apple Watch ECG CSV test files under ``tests/data/apple_watch/``.
+"""Write the consumer-device test files: ``tests/data/apple_watch/`` and ``tests/data/alivecor/``.
 
-One file for every quirk of the Health app's export that the reader
-(``leadsynth_core.io.apple_watch_csv``) handles, each holding the same lead: lead I of the
-bundled synthetic sample ``demo_12lead_long`` (deepfake-ecg, not a patient), resampled from
-500 to 512 Hz and written in microvolts with three decimals, as the watch writes it.
+Every file holds leads of the bundled synthetic sample ``demo_12lead_long`` (deepfake-ecg, not
+a patient), so no patient's data is in the repository.
+
+Apple Watch (the Health app's CSV; ``leadsynth_core.io.apple_watch_csv``): one file for every
+quirk the reader handles, each lead I resampled from 500 to 512 Hz and written in microvolts
+with three decimals, as the watch writes it.
 
 * ``ecg_2026-03-14_en.csv``: English, as Apple writes it (30 s, the blank lines, ``µV``);
 * ``ecg_pt_decimal_comma.csv``: Portuguese keys, decimal commas in every number;
@@ -12,18 +14,30 @@ bundled synthetic sample ``demo_12lead_long`` (deepfake-ecg, not a patient), res
 * ``ecg_no_lead_unit.csv``: no Lead and Unit lines (read as µV, with a note);
 * ``ecg_afib_symptoms.txt``: another classification, symptoms given, named ``.txt`` (sniffed by content).
 
+AliveCor ATC (spec 1.7; ``leadsynth_core.io.alivecor_atc``), 300 Hz, 500 nV per count, 30 s:
+
+* ``kardia_6l_v3.atc``: KardiaMobile 6L, file version 3: I and II, and III, aVR, aVL, aVF
+  computed from them in counts as the device does; a beat-annotation block;
+* ``kardia_1l_enhanced_v4.atc``: KardiaMobile, version 4, the fmt block before the info
+  block, every filter flag set (enhanced filter included), an average-beat block;
+* ``kardia_6l_v5_extra_blocks.atc``: version 5, median-beat blocks and an unknown block.
+
 Usage::
 
-    python scripts/make_apple_watch_samples.py           # (re)write the files
-    python scripts/make_apple_watch_samples.py --check   # exit 1 if the committed files are stale
-    python scripts/make_apple_watch_samples.py --from-record REC --out ecg.csv [--seconds 30]
+    python scripts/make_device_samples.py           # (re)write the files
+    python scripts/make_device_samples.py --check   # exit 1 if the committed files are stale
+    python scripts/make_device_samples.py --from-record REC --out ecg.csv [--seconds 30]
         # lead I of any record written as the watch writes it (for reviews and the docs; the
         # header's dates are made up, and such a file is no watch recording)
+    python scripts/make_device_samples.py --from-record REC --out ecg.atc
+        # I and II of any record as a KardiaMobile 6L file (300 Hz, 500 nV counts; the other
+        # four limb leads computed from them as the device does)
 """
 
 from __future__ import annotations
 
 import argparse
+import struct
 import sys
 import tempfile
 from pathlib import Path
@@ -37,7 +51,10 @@ from leadsynth_core.io import read_record, sample_path  # noqa: E402
 from leadsynth_core.preprocess import resample  # noqa: E402
 
 OUT = ROOT / "tests" / "data" / "apple_watch"
+OUT_ATC = ROOT / "tests" / "data" / "alivecor"
 RATE = 512
+ATC_RATE = 300
+ATC_NV = 500  # nV per count, as every Kardia file
 
 
 def lead_i_microvolts(seconds: float) -> np.ndarray:
@@ -124,10 +141,52 @@ def write_from_record(record_path: str, out: Path, seconds: float) -> None:
     out.write_bytes("\n".join(head + _samples(y)).encode("utf-8") + b"\n")
 
 
-def write(folder: Path) -> None:
+def _builders():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bad_corpus_formats", ROOT / "scripts" / "bad_corpus_formats.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def limb_counts(seconds: float = 30.0, path: str | Path | None = None) -> dict[bytes, np.ndarray]:
+    """I and II of the bundled long sample (or of ``path``) at 300 Hz in 500-nV counts, and III,
+    aVR, aVL, aVF computed from those counts (rounded) as a KardiaMobile 6L computes them."""
+    record = read_record(sample_path("demo_12lead_long") if path is None else path)
+    i, ii = (np.round(resample(record.lead(lead).astype(np.float64), record.fs, ATC_RATE)[: int(seconds * ATC_RATE)]
+                      / (ATC_NV * 1e-6)) for lead in ("I", "II"))
+    return {b"ecg ": i, b"ecg2": ii, b"ecg3": ii - i, b"ecg4": np.round(-(i + ii) / 2),
+            b"ecg5": np.round(i - ii / 2), b"ecg6": np.round(ii - i / 2)}
+
+
+def atc_files() -> dict[str, bytes]:
+    """File name -> bytes of every ATC test file."""
+    b = _builders()
+    six = limb_counts()
+    ann = b.atc_block(b"ann ", struct.pack("<I", ATC_RATE) + b"".join(struct.pack("<IH", t, 1) for t in range(150, 9000, 240)))
+    beat = np.round(np.hanning(450) * 800)
+    return {
+        "kardia_6l_v3.atc": b.atc_bytes(six, version=3, flags=2, extra=(ann,)),
+        "kardia_1l_enhanced_v4.atc": b.atc_bytes(
+            {b"ecg ": six[b"ecg "]}, version=4, flags=2 | 4 | 8 | 16 | 32 | 64, fmt_first=True,
+            info=b.atc_info(hardware="kardia_mobile", software="Kardia 5.20.0", device_data="SN=AC1L000000"),
+            extra=(b.atc_block(b"avg ", beat.astype("<i2").tobytes()), ann)),
+        "kardia_6l_v5_extra_blocks.atc": b.atc_bytes(
+            six, version=5, flags=0,
+            extra=(b.atc_block(b"med ", beat.astype("<i2").tobytes()), b.atc_block(b"med2", beat.astype("<i2").tobytes()),
+                   b.atc_block(b"zzz1", b"\x01\x02\x03\x04"))),
+    }
+
+
+def write(folder: Path, folder_atc: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for name, data in files(lead_i_microvolts(30.0)).items():
         (folder / name).write_bytes(data)
+    folder_atc.mkdir(parents=True, exist_ok=True)
+    for name, data in atc_files().items():
+        (folder_atc / name).write_bytes(data)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -140,21 +199,24 @@ def main(argv: list[str] | None = None) -> int:
     if args.from_record:
         if args.out is None:
             parser.error("--from-record needs --out")
-        write_from_record(args.from_record, args.out, args.seconds)
+        if args.out.suffix.lower() == ".atc":
+            args.out.write_bytes(_builders().atc_bytes(limb_counts(args.seconds, args.from_record), version=5, flags=0))
+        else:
+            write_from_record(args.from_record, args.out, args.seconds)
         print(f"wrote {args.out}")
         return 0
     if not args.check:
-        write(OUT)
-        print(f"wrote {OUT}")
+        write(OUT, OUT_ATC)
+        print(f"wrote {OUT} and {OUT_ATC}")
         return 0
     with tempfile.TemporaryDirectory() as tmp:
-        write(Path(tmp))
+        write(Path(tmp) / "a", Path(tmp) / "b")
         stale = sorted(
-            p.name for p in Path(tmp).iterdir()
-            if not (OUT / p.name).exists() or (OUT / p.name).read_bytes() != p.read_bytes()
+            p.name for sub, out in (("a", OUT), ("b", OUT_ATC)) for p in (Path(tmp) / sub).iterdir()
+            if not (out / p.name).exists() or (out / p.name).read_bytes() != p.read_bytes()
         )
     if stale:
-        print(f"stale: {', '.join(stale)}; run python scripts/make_apple_watch_samples.py")
+        print(f"stale: {', '.join(stale)}; run python scripts/make_device_samples.py")
         return 1
     print("up to date")
     return 0
