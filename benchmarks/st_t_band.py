@@ -26,25 +26,21 @@ Writes ``benchmarks/results/st_t_band.md`` and ``.json``.
 
 from __future__ import annotations
 
-import argparse
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
-import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from a checkout
     sys.path.insert(0, str(ROOT))
 
-from benchmarks._results import write_results  # noqa: E402
+from benchmarks._results import benchmark_main  # noqa: E402
 from leadsynth_core.io import read_record  # noqa: E402
 from leadsynth_core.measurement import measure_record  # noqa: E402
 from leadsynth_core.measurement.compare import ST_FINDING_MV  # noqa: E402
 from leadsynth_core.measurement.per_lead import FLAT_T_MV  # noqa: E402
 from leadsynth_core.models import load_model  # noqa: E402
-from leadsynth_core.paths import reference_data_dir  # noqa: E402
 from leadsynth_core.uncertainty.band import synthesize_with_band  # noqa: E402
 from leadsynth_core.uncertainty.confidence import band_at, band_verdict  # noqa: E402
 
@@ -164,22 +160,7 @@ def markdown(res: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-root", type=Path, default=None, help="the shared data folder (default: found)")
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "st_t_band")
-    args = parser.parse_args(argv)
-    torch.set_num_threads(args.threads)
-    data = args.data_root or reference_data_dir()
-    if not (data / "ludb" / "data").is_dir():
-        print(f"st_t_band: no LUDB under {data}: nothing to measure", file=sys.stderr)
-        return 1
-    t0 = time.perf_counter()
-    res = run(data)
-    res["seconds"] = time.perf_counter() - t0
-    res["threads"] = args.threads
-    print(write_results(args.out, res, markdown))
-    return 0
+    return benchmark_main("st_t_band", __doc__.splitlines()[0], argv, run, markdown, ("ludb/data",))
 
 
 if __name__ == "__main__":

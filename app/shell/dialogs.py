@@ -62,8 +62,7 @@ OTHER_FILE = "Another file…"
 def choose_library_prior(parent: QWidget, patient_id: str, entries: list) -> object | None:
     """Let the user pick one of a patient's recordings in the library (``RecordingEntry``) as the
     prior ECG, or :data:`OTHER_FILE`; ``None``: cancelled."""
-    items = [f"#{e.id}   {(e.recorded_at or 'no recording time')[:16].replace('T', ' ')}   {Path(e.path).name}"
-             + (f" [{e.key}]" if e.key else "") for e in entries] + [OTHER_FILE]
+    items = [f"#{e.id}   {e.recorded_text('no recording time')}   {e.file_label}" for e in entries] + [OTHER_FILE]
     item, ok = QInputDialog.getItem(
         parent, "Compare with a prior ECG",
         f"Complete 12-lead ECGs of patient {patient_id} in the library, most recent first:", items, 0, False)

@@ -18,6 +18,7 @@ from leadsynth_core.measurement.compare import ST_FINDING_MV
 from leadsynth_core.uncertainty.confidence import band_verdict, t_polarity_uncertain
 
 from ..controllers.measurements import MeasurementController
+from .active_panel import ActivePanel
 from .dock_label import dock_note
 
 FLAG_BRUSH = QBrush(QColor(255, 205, 205))
@@ -71,12 +72,12 @@ def _fmt(value: Any, unit: str = "") -> str:
     return str(value)
 
 
-class MeasurementsPanel(QWidget):
+class MeasurementsPanel(ActivePanel):
     """Global values and the per-lead table of a :class:`MeasurementController`."""
 
     def __init__(self, controller: MeasurementController, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._ctl = controller
+        super().__init__(controller, parent)
+        self._ctl: MeasurementController = controller
         self.info = dock_note()
         self.global_table = QTableWidget(len(GLOBAL_ROWS) + 1, 4)
         # Short headers: four columns share a narrow dock; the tooltips say them in full.
@@ -100,14 +101,6 @@ class MeasurementsPanel(QWidget):
         lay.addWidget(self.lead_table, 3)
         controller.changed.connect(self.refresh)
         self.refresh()
-
-    def showEvent(self, event: object) -> None:  # noqa: N802 (Qt API)
-        super().showEvent(event)
-        self._ctl.set_active(True)
-
-    def hideEvent(self, event: object) -> None:  # noqa: N802 (Qt API)
-        super().hideEvent(event)
-        self._ctl.set_active(False)
 
     # ---------------------------------------------------------------- public
     def flagged_cells(self) -> list[tuple[str, str]]:

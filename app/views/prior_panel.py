@@ -31,6 +31,7 @@ from leadsynth_core.measurement.compare import ST_FINDING_MV
 from leadsynth_core.measurement.serial import LeadChange, SerialComparison, no_change_sentence
 
 from ..controllers.prior import PriorController
+from .active_panel import ActivePanel
 from .dock_label import dock_note
 from .measurements_panel import FLAG_BRUSH, SYNTH_BRUSH
 
@@ -105,15 +106,15 @@ def st_tip(c: LeadChange) -> str:
             f"against {ST_FINDING_MV:g} mV, {says[c.st_verdict]}.")
 
 
-class PriorPanel(QWidget):
+class PriorPanel(ActivePanel):
     """The comparison of a :class:`PriorController`, with buttons to choose or drop the prior."""
 
     #: The reader asked to choose a prior ECG (the shell opens the file dialog).
     choose_requested = Signal()
 
     def __init__(self, controller: PriorController, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._ctl = controller
+        super().__init__(controller, parent)
+        self._ctl: PriorController = controller
         self.info = dock_note()
         self.cautions = dock_note()
         self.cautions.setStyleSheet("color: #b00020; font-weight: bold")
@@ -159,14 +160,6 @@ class PriorPanel(QWidget):
         lay.addWidget(self.lead_table, 3)
         controller.changed.connect(self.refresh)
         self.refresh()
-
-    def showEvent(self, event: object) -> None:  # noqa: N802 (Qt API)
-        super().showEvent(event)
-        self._ctl.set_active(True)
-
-    def hideEvent(self, event: object) -> None:  # noqa: N802 (Qt API)
-        super().hideEvent(event)
-        self._ctl.set_active(False)
 
     # ---------------------------------------------------------------- public
     def cell_text(self, lead: str, column: str) -> str:

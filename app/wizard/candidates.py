@@ -58,8 +58,7 @@ class Candidate:
 
     @property
     def name(self) -> str:
-        p = Path(self.entry.path)
-        return f"{p.name} [{self.entry.record_key}]" if self.entry.record_key else p.name
+        return self.entry.file_label
 
 
 def noise_ratio(record: EcgRecord) -> float:

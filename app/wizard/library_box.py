@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -30,11 +29,9 @@ log = logging.getLogger(__name__)
 
 
 def _item_text(r: RecordingEntry) -> str:
-    when = (r.recorded_at or "date unknown")[:16].replace("T", " ")
     whose = f"patient {r.patient_id}" if r.patient_id else "no patient"
     flag = "12-lead" if r.complete_12_lead else "incomplete"
-    name = Path(r.path).name + (f"[{r.record_key}]" if r.record_key else "")
-    return f"#{r.id}  {when}  {name}  ({flag}, {whose})"
+    return f"#{r.id}  {r.recorded_text()}  {r.file_label}  ({flag}, {whose})"
 
 
 class LibraryRecordingsBox(QGroupBox):

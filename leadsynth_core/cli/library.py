@@ -90,8 +90,7 @@ def _add(args: argparse.Namespace) -> int:
     for e in result.added:
         flag = "12-lead" if e.complete_12_lead else "incomplete"
         note = f"  ({e.quality_notes})" if e.quality_notes else ""
-        where = f"{e.path}[{e.record_key}]" if e.record_key else e.path
-        print(f"added     #{e.id:<5} {e.patient_id or '-':<14} {flag:<10} {where}{note}")
+        print(f"added     #{e.id:<5} {e.patient_id or '-':<14} {flag:<10} {e.location}{note}")
     for e in result.relocated:
         print(f"re-linked #{e.id:<5} {e.patient_id or '-':<14} {'':<10} {e.path}")
     for line in result.duplicate_notes(args.patient):
@@ -117,7 +116,7 @@ def _list(args: argparse.Namespace) -> int:
             if orphans:
                 print(f"recordings without a patient ({len(orphans)}):")
                 for r in orphans[:_SHOWN_ORPHANS]:
-                    print(f"  #{r.id:<5} {r.path}" + (f"[{r.record_key}]" if r.record_key else ""))
+                    print(f"  #{r.id:<5} {r.location}")
                 if len(orphans) > _SHOWN_ORPHANS:
                     print(f"  ... and {len(orphans) - _SHOWN_ORPHANS} more")
                 print("assign them with: leadsynth library assign REC... --patient ID")
@@ -136,8 +135,7 @@ def _print_patient(patient: str, recs: list, models: list) -> None:
     for r in recs:
         when = (r.recorded_at or "date unknown")[:19]
         flag = "12-lead" if r.complete_12_lead else "incomplete"
-        print(f"  #{r.id:<5} {when:<20} {r.fs:>6g} Hz {r.duration:>7.1f} s  {flag:<10} {r.path}"
-              + (f"[{r.record_key}]" if r.record_key else "")
+        print(f"  #{r.id:<5} {when:<20} {r.fs:>6g} Hz {r.duration:>7.1f} s  {flag:<10} {r.location}"
               + (f"  ({r.quality_notes})" if r.quality_notes else ""))
     print(f"personal models: {len(models)}")
     for m in models:

@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         inspect_record,
         output_format,
         read_record,
-        read_window,
+        read_seconds,
         wfdb_header_path,
         write_record,
     )
@@ -84,8 +84,8 @@ def run(args: argparse.Namespace) -> int:
                                   uncertainty=args.uncertainty, swap_back=args.swap_back)
         result = inspect_record(written)  # header only: never load a 24-hour result
         band_note = f"band_low/band_high in {written}" if args.uncertainty else ""
-        info = inspect_record(args.record, key=args.key)
-        record = read_window(args.record, 0, min(info.n_samples, int(WINDOW_S * info.fs)), key=args.key)
+        # The electrode check reads the first 10 s, as the measurements do.
+        record = read_seconds(args.record, 0.0, WINDOW_S, key=args.key)
         record = swap_electrodes(record, args.swap_back) if args.swap_back else record
     elif args.uncertainty:
         from ..uncertainty.band import synthesize_with_band

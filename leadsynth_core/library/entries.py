@@ -6,6 +6,7 @@ import dataclasses
 import datetime as _dt
 import sqlite3
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from ..errors import LibraryError
@@ -45,8 +46,23 @@ class RecordingEntry:
 
     @property
     def key(self) -> str | None:
-        """The HDF5 key to pass to ``read_record`` (``None`` for single-record files)."""
+        """The record key to pass to ``read_record`` in a multi-record file (HDF5, an Apple Health
+        export zip); ``None`` for single-record files."""
         return self.record_key or None
+
+    @property
+    def location(self) -> str:
+        """The path, and in a multi-record file the record: ``export.zip[ecg_2026-03-14.csv]``."""
+        return f"{self.path}[{self.record_key}]" if self.record_key else self.path
+
+    @property
+    def file_label(self) -> str:
+        """:attr:`location` with the file's name only, for lists."""
+        return Path(self.path).name + (f"[{self.record_key}]" if self.record_key else "")
+
+    def recorded_text(self, missing: str = "date unknown") -> str:
+        """The recording time as ``YYYY-MM-DD HH:MM`` for lists (``missing`` when the file has none)."""
+        return (self.recorded_at or missing)[:16].replace("T", " ")
 
 
 @dataclasses.dataclass(frozen=True)
