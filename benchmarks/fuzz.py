@@ -133,7 +133,7 @@ def _hdf5_seeds(tmp: Path) -> list[Seed]:
 
 def _format_seeds() -> list[Seed]:
     """Hospital exports and consumer devices (kind ``formats``): MUSE XML, EDF, DICOM ECG, the Apple
-    Watch CSV and AliveCor ATC, from the corpus builders."""
+    Watch CSV, AliveCor ATC, SCP-ECG and a CSV lead table, from the corpus builders."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("bad_corpus_formats", ROOT / "scripts" / "bad_corpus_formats.py")
@@ -146,6 +146,10 @@ def _format_seeds() -> list[Seed]:
         Seed("dicom", "formats", {"dicom.dcm": builders.dicom_bytes("1.2.840.10008.5.1.4.1.1.9.1.1", n=32)},
              "dicom.dcm"),
         Seed("applewatch", "formats", {"ecg.csv": builders.apple_watch_csv(samples=600).encode()}, "ecg.csv"),
+        Seed("csv", "formats", {"ecg.csv": b"# sampling_rate: 500\ntime_s,I,II (uV)\n" + b"".join(
+            f"{k / 500:.3f},{(k % 40 - 20) / 50:.2f},{k % 30 * 10}\n".encode() for k in range(300))}, "ecg.csv"),
+        Seed("scp", "formats", {"ecg.scp": builders.scp_bytes(
+            {1: np.arange(200) % 50 - 25, 2: np.arange(200) % 40 - 20})}, "ecg.scp"),
         Seed("atc", "formats", {"ecg.atc": builders.atc_bytes(
             {b"ecg ": np.arange(300) % 40 - 20, b"ecg2": np.arange(300) % 30 - 15})}, "ecg.atc"),
     ]

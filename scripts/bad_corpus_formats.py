@@ -7,7 +7,8 @@ PNG named ``.dcm``, EDF files whose header lies about their length, and Apple Wa
 exports with a text line among the samples, a unit that is not a voltage, another lead, a
 rate of 0, Latin-1 bytes or no samples at all; AliveCor ATC files with a wrong checksum, cut
 short, of an unknown version, without a fmt block, with a half sample or an undefined sample
-format.  Every file is
+format; SCP-ECG records with a wrong CRC, reference beats, bimodal compression, a custom Huffman
+table, no rhythm section or a lead shorter than its samples.  Every file is
 written byte for byte by this module (fixed UIDs, no dates), so the build is deterministic.
 """
 
@@ -168,6 +169,59 @@ def atc_bytes(leads: dict[bytes, np.ndarray], *, version: int = 3, fs: int = 300
     return b"ALIVE\0\0\0" + struct.pack("<I", version) + b"".join(head + body + list(extra))
 
 
+def _crc_ccitt(data: bytes) -> int:
+    crc = 0xFFFF
+    for byte in data:
+        crc ^= byte << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x1021) & 0xFFFF if crc & 0x8000 else (crc << 1) & 0xFFFF
+    return crc
+
+
+def _scp_section(sid: int, body: bytes) -> bytes:
+    head = struct.pack("<HI", sid, 16 + len(body)) + bytes([20, 20]) + (b"SCPECG" if sid == 0 else b"\0" * 6)
+    return struct.pack("<H", _crc_ccitt(head + body)) + head + body
+
+
+def scp_bytes(leads: dict[int, np.ndarray], *, flags: int = 0b100, tables: int = 0, order: int = 0,
+              bimodal: int = 0, avm_nv: int = 5000, interval_us: int = 2000, drop: tuple[int, ...] = (),
+              bad_crc: bool = False, cut_lead_bytes: int = 0) -> bytes:
+    """An SCP-ECG record (sections 0, 1, 2, 3, 6) with uncoded 16-bit rhythm data, ``{SCP lead code:
+    counts}``; the keyword arguments set the fields a broken file gets wrong."""
+    n = len(next(iter(leads.values())))
+    s1 = bytes([2]) + struct.pack("<H", 8) + b"TEST-01\0" + bytes([8]) + struct.pack("<H", 1) + b"\x02"
+    s1 += bytes([25]) + struct.pack("<H", 4) + struct.pack("<HBB", 2026, 1, 2) + bytes([26]) + struct.pack("<H", 3)
+    s1 += bytes([8, 30, 0]) + bytes([255, 0, 0])
+    s2 = struct.pack("<H", tables)
+    s3 = bytes([len(leads), flags]) + b"".join(struct.pack("<IIB", 1, n, code) for code in leads)
+    data = [np.asarray(x, dtype="<i2").tobytes() for x in leads.values()]
+    if cut_lead_bytes:
+        data[-1] = data[-1][:-cut_lead_bytes]
+    s6 = struct.pack("<HHBB", avm_nv, interval_us, order, bimodal) + b"".join(struct.pack("<H", len(d)) for d in data)
+    s6 += b"".join(data)
+    bodies = {1: s1, 2: s2, 3: s3, 6: s6}
+    for sid in drop:
+        bodies.pop(sid)
+    pointers_len = 10 * 12
+    offset = 6 + 16 + pointers_len + 1  # sections counted from byte 1
+    table, blobs = b"", []
+    for sid in range(12):
+        if sid == 0:
+            table += struct.pack("<HII", 0, 16 + pointers_len, 7)
+            continue
+        if sid in bodies:
+            blob = _scp_section(sid, bodies[sid])
+            table += struct.pack("<HII", sid, len(blob), offset)
+            blobs.append(blob)
+            offset += len(blob)
+        else:
+            table += struct.pack("<HII", sid, 0, 0)
+    body = _scp_section(0, table) + b"".join(blobs)
+    total = struct.pack("<I", 6 + len(body)) + body
+    crc = _crc_ccitt(total) ^ (0xFFFF if bad_crc else 0)
+    return struct.pack("<H", crc) + total
+
+
 def apple_watch_csv(rate: str = "512 hertz", lead: str = "Lead I", unit: str = "µV", samples: int = 60,
                     inject: str | None = None) -> str:
     """An Apple Watch ECG export (Health app CSV) with one field set wrong; ``inject`` is a line put
@@ -249,6 +303,33 @@ def build(out: Path, add: AddCase) -> None:
          "AliveCor ATC lead block of an odd number of bytes", r"block 'ecg2' at byte \d+ holds 1199 bytes")
     case("atc_sample_format_2.atc", atc_bytes({b"ecg ": lead}, sample_format=2),
          "AliveCor ATC file of an undefined sample format", r"ECG sample format 2 is not 1 \(16-bit signed\)")
+    rows = "".join(f"{i / 500:.3f},{(i % 40) / 100:.2f},{(i % 30) / 100:.2f}\n" for i in range(200))
+    case("csv_no_rate.csv", ("I,II\n" + "".join(f"{(i % 40) / 100},{(i % 30) / 100}\n" for i in range(200))).encode(),
+         "CSV lead table with neither a rate line nor a time column", r"no sampling rate: add a time column")
+    case("csv_irregular_time.csv", ("time_s,I,II\n" + rows.replace("0.100,", "0.150,")).encode(),
+         "CSV lead table whose time column is not evenly spaced", r"the time column's steps are not regular")
+    case("csv_unitless_counts.csv", ("# sampling_rate: 500\nI,II\n"
+                                     + "".join(f"{i % 400},{i % 300}\n" for i in range(200))).encode(),
+         "CSV lead table of ADC counts with no unit named", r"column I names no unit and reaches 199")
+    case("csv_text_cell.csv", ("time_s,I,II\n" + rows.replace("0.020,0.10,", "0.020,n/a,", 1)).encode(),
+         "CSV lead table with a cell that is not a number", r"line 12, column 2: 'n/a' is not a number")
+    case("csv_ragged_row.csv", ("time_s,I,II\n" + rows.replace("0.020,0.10,0.10", "0.020,0.10", 1)).encode(),
+         "CSV lead table with a row shorter than its header", r"line 12 holds 2 values, the header names 3 columns")
+    case("csv_lead_twice.csv", ("time_s,I,Lead I\n" + rows).encode(), "CSV lead table with two columns for lead I",
+         r"lead I has two columns")
+    pair = {1: (np.arange(500) % 50 - 25) * 10, 2: (np.arange(500) % 40 - 20) * 10}
+    case("scp_bad_crc.scp", scp_bytes(pair, bad_crc=True), "SCP-ECG record whose file CRC does not match",
+         r"file CRC 0x[0-9a-f]{4} does not match the stored")
+    case("scp_reference_beats.scp", scp_bytes(pair, flags=0b101), "SCP-ECG rhythm stored with reference-beat subtraction",
+         r"reference-beat subtraction, which LeadSynth does not reconstruct")
+    case("scp_bimodal.scp", scp_bytes(pair, bimodal=1), "SCP-ECG rhythm stored with bimodal compression",
+         r"bimodal compression, which LeadSynth does not read")
+    case("scp_custom_huffman.scp", scp_bytes(pair, tables=1), "SCP-ECG record with a custom Huffman table",
+         r"section 2 holds 1 custom Huffman table")
+    case("scp_no_rhythm.scp", scp_bytes(pair, drop=(6,)), "SCP-ECG record without section 6 (no rhythm data)",
+         r"no section 6 \(rhythm data\)")
+    case("scp_short_lead.scp", scp_bytes(pair, cut_lead_bytes=100), "SCP-ECG lead with fewer bytes than its samples",
+         r"lead II: 900 bytes for 500 uncoded 16-bit samples")
     case("applewatch_header_only.csv", apple_watch_csv(samples=0).encode(),
          "an Apple Watch ECG header with no samples after it",
          r"content is not a format LeadSynth reads \(expected for \.csv: an Apple Watch ECG export")

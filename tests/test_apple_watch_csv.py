@@ -104,10 +104,13 @@ def test_recognised_by_content_not_by_name(tmp_path: Path) -> None:
     renamed = tmp_path / "export"
     shutil.copy(ENGLISH, renamed)
     assert read_record(renamed).n_samples == 30 * 512
-    # Another CSV (a time column and two leads) is no watch export, and says what a .csv must be.
-    other = tmp_path / "table.csv"
-    other.write_text("time,I,II\n" + "".join(f"{i / 500},{i % 7},{i % 5}\n" for i in range(200)))
-    assert sniff(other) is None and not is_apple_watch_csv(other.read_bytes())
+    # A lead table (a time column and two leads) is no watch export: it is read as a table.
+    table = tmp_path / "table.csv"
+    table.write_text("time,I,II\n" + "".join(f"{i / 500},{i % 7},{i % 5}\n" for i in range(200)))
+    assert not is_apple_watch_csv(table.read_bytes()) and sniff(table) == "csv"
+    # A CSV of neither kind says what a .csv must be.
+    other = tmp_path / "other.csv"
+    other.write_text("name,value\n" + "".join(f"x{i},{i}\n" for i in range(200)))
     with pytest.raises(RecordFormatError, match=r"expected for \.csv: an Apple Watch ECG export"):
         read_record(other)
 

@@ -16,6 +16,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
 
 from leadsynth_core import __version__
+from leadsynth_core.io import device_line
 from leadsynth_core.record import Provenance
 
 from ..state import paper
@@ -67,6 +68,10 @@ def footer_lines(doc: ViewerDocument, state: ViewState) -> list[str]:
     lines += [f"Record: {src}   Patient: {(rec.patient_id if rec else None) or '-'}   "
              f"Age, sex: {demographics_text(rec) if rec else '-'}   "
              f"Recorded: {rec.recorded_at.isoformat(sep=' ') if rec and rec.recorded_at else '-'}"]
+    # What recorded it: a watch's one lead or a device's own filters change what the page means.
+    device = device_line(rec.metadata) if rec is not None else ""
+    if device:
+        lines.append(device)
     inputs = ", ".join(doc.inputs)
     if res is not None:
         groups = {p: ", ".join(res.leads_with(p)) or "none" for p in Provenance}

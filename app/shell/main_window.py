@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from leadsynth_core.errors import LeadSynthError
+from leadsynth_core.io import save_filter
 from leadsynth_core.leads import parse_lead_list
 from leadsynth_core.record import Provenance
 from leadsynth_core.uncertainty.files import carries_band
@@ -349,9 +350,7 @@ class MainWindow(MenusAndActions, QMainWindow):
         return dialog
 
     def save_record_dialog(self) -> None:
-        path = dialogs.ask_save_path(self, "Save synthesized 12-lead", self._default_export_name(".hea"),
-                                     "WFDB record (*.hea);;HDF5 (*.h5 *.hdf5);;DICOM 12-lead ECG, for a PACS (*.dcm);;"
-                                     "EDF+ (*.edf)")
+        path = dialogs.ask_save_path(self, "Save synthesized 12-lead", self._default_export_name(".hea"), save_filter())
         if path:
             self.save_record(path)
 

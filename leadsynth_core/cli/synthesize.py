@@ -21,17 +21,22 @@ def register(sub: argparse._SubParsersAction) -> None:
         description=(
             "Read RECORD, keep the --inputs leads exactly as measured, compute III/aVR/aVL/aVF by the "
             "lead algebra where possible and synthesize the rest with a model. Writes a 12-lead WFDB "
-            "record (OUT.hea + OUT.dat), an HDF5 file (OUT.h5/.hdf5), a DICOM 12-lead ECG (OUT.dcm) or an "
-            "EDF+ file (OUT.edf), each stating every lead's provenance. RECORD may also be a GE MUSE, "
-            "Philips Sierra, GE CardioSoft or HL7 aECG XML export, a DICOM ECG or an EDF/BDF file."
+            "record (OUT.hea + OUT.dat), an HDF5 file (OUT.h5/.hdf5), a DICOM 12-lead ECG (OUT.dcm), an "
+            "EDF+ file (OUT.edf) or a CSV table (OUT.csv), each stating every lead's provenance. RECORD may "
+            "also be a GE MUSE, Philips Sierra, GE CardioSoft or HL7 aECG XML export, a DICOM ECG, an "
+            "EDF/BDF or SCP-ECG file, an Apple Watch ECG (or the Health export zip), an AliveCor ATC file or a "
+            "CSV table."
         ),
     )
     p.add_argument("record", metavar="RECORD",
-                   help="WFDB record (with or without .hea), HDF5, CPSC .mat, MUSE/Philips/CardioSoft/aECG XML, DICOM, EDF")
-    p.add_argument("--h5-record", "--key", dest="key", metavar="KEY", help="record key inside a multi-record HDF5 file")
+                   help="WFDB record (with or without .hea), HDF5, CPSC .mat, MUSE/Philips/CardioSoft/aECG XML, DICOM, "
+                        "EDF, SCP-ECG, Apple Watch CSV or Health export zip, AliveCor ATC, CSV table")
+    p.add_argument("--h5-record", "--key", dest="key", metavar="KEY",
+                   help="record key inside a multi-record file (HDF5, an Apple Health export zip)")
     p.add_argument("--inputs", required=True, help="measured leads, comma-separated (e.g. I,II,V2,V4)")
     p.add_argument("--model", metavar="ID|PATH", help="model id or card/safetensors path (default: best shipped model)")
-    p.add_argument("--out", required=True, metavar="OUT", help="output record path (WFDB base name, .h5, .dcm or .edf)")
+    p.add_argument("--out", required=True, metavar="OUT",
+                   help="output record path (WFDB base name, .h5, .dcm, .edf or .csv)")
     p.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
     p.add_argument("--uncertainty", action="store_true",
                    help="also write the calibrated 90 %% band of every synthesized lead (HDF5: band_low/band_high "

@@ -1,8 +1,9 @@
-"""Reading and writing ECG records: WFDB, CPSC 2018 ``.mat``, HDF5 and hospital exports.
+"""Reading and writing ECG records: WFDB, CPSC 2018 ``.mat``, HDF5, hospital exports and devices.
 
-Hospital exports (GE MUSE, Philips Sierra, GE CardioSoft, HL7 aECG XML, DICOM ECG, EDF/BDF)
-are recognised by content and read through the same ``read_record``; DICOM and EDF+ are
-also written (``write_record(record, "out.dcm" | "out.edf")``); see docs/formats.md.
+Hospital exports (GE MUSE, Philips Sierra, GE CardioSoft, HL7 aECG XML, DICOM ECG, EDF/BDF, SCP-ECG),
+consumer devices (Apple Watch CSV and the Health export zip, AliveCor ATC) and CSV lead tables
+are recognised by content and read through the same ``read_record``; DICOM, EDF+ and CSV are
+also written (``write_record(record, "out.dcm" | "out.edf" | "out.csv")``); see docs/formats.md.
 
 Every reader returns an :class:`~leadsynth_core.record.EcgRecord` in mV with canonical
 lead names and per-lead provenance, or raises an error from
@@ -26,8 +27,8 @@ from .api import (
     sample_path,
     write_record,
 )
-from .device_report import MEASUREMENT_LABELS, format_device_report, measurement_rows
-from .formats import FORMATS, describe_formats, dialog_filter
+from .device_report import MEASUREMENT_LABELS, device_line, format_device_report, measurement_rows
+from .formats import FORMATS, describe_formats, dialog_filter, save_filter
 from .hdf5_format import SCHEMA_NAME, SCHEMA_VERSION, Hdf5RecordWriter, write_hdf5
 from .isolation import guard_record, probe_hdf5
 from .wfdb_format import wfdb_files, wfdb_header_path, write_wfdb
@@ -58,9 +59,11 @@ __all__ = [
     "FORMATS",
     "describe_formats",
     "dialog_filter",
+    "save_filter",
     "MEASUREMENT_LABELS",
     "measurement_rows",
     "format_device_report",
+    "device_line",
     # The files that make up a WFDB record (the library hashes them).
     "wfdb_files",
     "wfdb_header_path",

@@ -33,6 +33,7 @@ __all__ = [
     "check_read_size",
     "write_error",
     "resolve_key",
+    "read_bounded",
 ]
 
 log = logging.getLogger(__name__)
@@ -229,3 +230,12 @@ def resolve_key(keys: Sequence[str], key: str | None, where: str) -> str:
         shown = ", ".join(keys[:10]) + (", ..." if len(keys) > 10 else "")
         raise RecordFormatError(f"{where}: no record with key {key!r}; keys: {shown}")
     return key
+
+
+def read_bounded(path: Path, limit: int, what: str, advice: str = "") -> bytes:
+    """The bytes of a file that is read whole, refused before reading when it is larger than
+    ``limit`` (``what`` names what such a file holds; ``advice`` what to do instead)."""
+    size = path.stat().st_size
+    if size > limit:
+        raise RecordFormatError(f"{path}: {size} bytes, more than the {limit} {what} can hold" + (f"; {advice}" if advice else ""))
+    return path.read_bytes()

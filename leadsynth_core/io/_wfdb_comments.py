@@ -8,14 +8,16 @@ ending in ``; model_patient=PATIENT`` for a personal model) is written by
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from .. import __version__
 from ..errors import RecordFormatError
-from ..record import Provenance
+from ..record import EcgRecord, Provenance
 from ._common import canonicalize_lead_names
 
-__all__ = ["PROVENANCE_TAG", "PROCESSING_TAG", "parse_comments", "parse_provenance_line"]
+__all__ = ["PROVENANCE_TAG", "PROCESSING_TAG", "parse_comments", "parse_provenance_line", "read_comment_lines",
+           "comment_lines"]
 
 #: The start of LeadSynth's own comment line (after ``#``).
 PROVENANCE_TAG = "leadsynth:"
@@ -81,3 +83,69 @@ def parse_provenance_line(
     if extra:
         raise RecordFormatError(f"{where}: leadsynth comment names lead(s) {', '.join(extra)} not in the record")
     return tuple(lead_prov[n] for n in names), model, model_patient
+
+
+def read_comment_lines(
+    comments: Sequence[str], names: Sequence[str], where: str
+) -> tuple[tuple[Provenance, ...] | None, str | None, dict[str, Any], dict[str, Any]]:
+    """What LeadSynth's comment lines say (WFDB header, CSV table): the per-lead provenance (None
+    without a ``leadsynth:`` line), the model id, the ``key: value`` fields of the other lines,
+    and the record metadata they give (``processing``, ``leadsynth`` {model, model_patient},
+    ``age`` as a number where it is one, ``sex``, ``dx``)."""
+    tagged = [c for c in comments if c.lower().startswith(PROVENANCE_TAG)]
+    if len(tagged) > 1:
+        raise RecordFormatError(f"{where}: more than one 'leadsynth:' comment line")
+    provenance = model_id = model_patient = None
+    if tagged:
+        provenance, model_id, model_patient = parse_provenance_line(tagged[0][len(PROVENANCE_TAG):], names, where)
+    fields = parse_comments([c for c in comments if c not in tagged and not c.lower().startswith(PROCESSING_TAG)])
+    meta: dict[str, Any] = {}
+    steps = [c[len(PROCESSING_TAG):].strip() for c in comments if c.lower().startswith(PROCESSING_TAG)]
+    if steps:
+        meta["processing"] = steps
+    if model_patient:
+        meta["leadsynth"] = {"model": model_id, "model_patient": model_patient}
+    for key in ("age", "sex", "dx"):
+        if key in fields:
+            meta[key] = fields[key]
+    if "age" in meta:
+        try:
+            meta["age"] = int(meta["age"])
+        except ValueError:
+            pass  # "NaN", "81 years"...: keep the file's text
+    return provenance, model_id, fields, meta
+
+
+def comment_lines(record: EcgRecord, where: object, text: Callable[[object, str], str]) -> list[str]:
+    """LeadSynth's comment lines for ``record`` (``# ...``, read back by :func:`read_comment_lines`):
+    the provenance line, the software, patient, age/sex/dx and the audit trail.  ``text(value,
+    field)`` puts a value on one line in the target format (or refuses it, naming the field)."""
+    groups = {p.value: ",".join(n for n, q in zip(record.lead_names, record.provenance, strict=True) if q is p) or "-"
+              for p in Provenance}
+    # "-" stands for "no model" in the line, so a model may not be called that.
+    if record.model_id is not None and record.model_id.strip() in {"", "-"}:
+        raise RecordFormatError(f"{where}: model id {record.model_id!r} is not a usable name (header field model)")
+    model = record.model_id or "-"
+    if ";" in model or "=" in model:
+        raise RecordFormatError(f"{where}: model id {model!r} may not contain ';' or '=' (header field model)")
+    provenance_line = (
+        f"# {PROVENANCE_TAG} measured={groups['measured']}; derived={groups['derived']}; "
+        f"synthesized={groups['synthesized']}; model={text(model, 'model_id')}"
+    )
+    # A personal model's patient is named wherever its output goes (ARCHITECTURE rule 8).
+    model_patient = (record.metadata.get("leadsynth") or {}).get("model_patient")
+    if model_patient:
+        value = text(model_patient, "model_patient")
+        if ";" in value or "=" in value or value == "-":
+            raise RecordFormatError(f"{where}: model patient {value!r} may not contain ';' or '=' (header field model_patient)")
+        provenance_line += f"; model_patient={value}"
+    # Which program wrote the file, so a questionable synthesis can be traced to a release.
+    lines = [provenance_line, f"# software: LeadSynth {__version__}"]
+    if record.patient_id:
+        lines.append(f"# patient_id: {text(record.patient_id, 'patient_id')}")
+    for key, label in (("age", "Age"), ("sex", "Sex"), ("dx", "Dx")):
+        if record.metadata.get(key) not in (None, ""):
+            lines.append(f"# {label}: {text(record.metadata[key], key)}")
+    # The audit trail (EcgRecord.processing): what changed the samples after they were read.
+    lines += [f"# {PROCESSING_TAG} {' '.join(str(step).split())}" for step in record.processing]
+    return lines

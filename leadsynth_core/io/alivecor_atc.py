@@ -36,7 +36,7 @@ import numpy as np
 from ..errors import RecordFormatError
 from ..leads import DERIVABLE_LEADS, derive_limb_leads
 from ..record import EcgRecord, Provenance
-from ._common import check_fs
+from ._common import check_fs, read_bounded
 from ._vendor import assemble, printable
 
 __all__ = ["FORMAT_NAME", "SIGNATURE", "VERSIONS", "LEAD_BLOCKS", "is_atc", "read_atc", "block_checksum"]
@@ -122,10 +122,7 @@ def read_atc(path: str | Path, start: int = 0, stop: int | None = None) -> EcgRe
     """Read an AliveCor ATC file: its ECG leads in mV (samples ``[start, stop)``)."""
     path = Path(path)
     where = str(path)
-    size = path.stat().st_size
-    if size > MAX_ATC_BYTES:
-        raise RecordFormatError(f"{where}: {size} bytes, more than the {MAX_ATC_BYTES} an ATC recording can hold")
-    data = path.read_bytes()
+    data = read_bounded(path, MAX_ATC_BYTES, "an ATC recording")
     if not is_atc(data):
         raise RecordFormatError(f"{where}: no ALIVE signature; not an AliveCor ATC file")
     if len(data) < 12:

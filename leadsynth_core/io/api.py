@@ -30,8 +30,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Formats :func:`write_record` can produce.
-WRITE_FORMATS: tuple[str, ...] = ("wfdb", "hdf5", "dicom", "edf")
-_WRITE_SUFFIXES = {".dcm": "dicom", ".edf": "edf"}
+WRITE_FORMATS: tuple[str, ...] = ("wfdb", "hdf5", "dicom", "edf", "csv")
+_WRITE_SUFFIXES = {".dcm": "dicom", ".edf": "edf", ".csv": "csv"}
 
 
 def _kind(path: Path) -> tuple[str, Path]:
@@ -49,9 +49,12 @@ def _kind(path: Path) -> tuple[str, Path]:
                 f"{path}: the content is not a format LeadSynth reads (expected for {suffix}: "
                 + {".xml": "GE MUSE, Philips Sierra, GE CardioSoft or HL7 aECG XML",
                    ".dcm": "a DICOM file with the DICM marker", ".edf": "an EDF header",
-                   ".bdf": "a BDF header", ".csv": "an Apple Watch ECG export from the Health app",
+                   ".bdf": "a BDF header",
+                   ".csv": "an Apple Watch ECG export, or a table whose header row names the leads",
+                   ".tsv": "a table whose header row names the leads", ".txt": "a table whose header row names the leads",
                    ".zip": "an Apple Health export holding electrocardiograms/*.csv",
-                   ".atc": "an AliveCor file with the ALIVE signature"}[suffix] + ")"
+                   ".atc": "an AliveCor file with the ALIVE signature",
+                   ".scp": "an SCP-ECG record whose length field matches the file"}[suffix] + ")"
             )
     if suffix in HDF5_SUFFIXES:
         return "hdf5", path
@@ -72,7 +75,7 @@ def _kind(path: Path) -> tuple[str, Path]:
     raise RecordFormatError(
         f"{path}: unrecognised record file; expected a WFDB header (.hea), an HDF5 file "
         "(.h5/.hdf5), a CPSC 2018 .mat file, GE MUSE / Philips / CardioSoft / HL7 aECG XML, "
-        "DICOM ECG, EDF/BDF, an Apple Watch ECG CSV or an AliveCor ATC file"
+        "DICOM ECG, EDF/BDF, SCP-ECG, an Apple Watch ECG CSV, an AliveCor ATC file or a CSV lead table"
     )
 
 
@@ -211,7 +214,8 @@ def _source_files(record: EcgRecord) -> list[Path]:
 
 def output_format(path: str | os.PathLike[str]) -> str:
     """The format :func:`write_record` writes to ``path`` by default: ``.h5``/``.hdf5`` HDF5,
-    ``.dcm`` DICOM, ``.edf`` EDF+, anything else a WFDB record path (``OUT`` or ``OUT.hea``)."""
+    ``.dcm`` DICOM, ``.edf`` EDF+, ``.csv`` a lead table, anything else a WFDB record path
+    (``OUT`` or ``OUT.hea``)."""
     suffix = Path(path).suffix.lower()
     return "hdf5" if suffix in HDF5_SUFFIXES else _WRITE_SUFFIXES.get(suffix, "wfdb")
 
@@ -223,14 +227,15 @@ def write_record(
     format: str | None = None,
     key: str | None = None,
 ) -> Path:
-    """Write ``record`` atomically as WFDB (``.hea`` + ``.dat``), project HDF5, DICOM ECG or EDF+.
+    """Write ``record`` atomically as WFDB (``.hea`` + ``.dat``), project HDF5, DICOM ECG, EDF+ or CSV.
 
     Parameters
     ----------
     format
-        ``"wfdb"``, ``"hdf5"``, ``"dicom"`` or ``"edf"``; by default ``.h5``/``.hdf5`` means
-        HDF5, ``.dcm`` DICOM 12-lead ECG, ``.edf`` EDF+ and anything else a WFDB record
-        path (``OUT`` or ``OUT.hea``).
+        ``"wfdb"``, ``"hdf5"``, ``"dicom"``, ``"edf"`` or ``"csv"``; by default ``.h5``/``.hdf5``
+        means HDF5, ``.dcm`` DICOM 12-lead ECG, ``.edf`` EDF+, ``.csv`` a lead table with the
+        provenance in its comment lines, and anything else a WFDB record path (``OUT`` or
+        ``OUT.hea``).
     key
         The record key inside a new HDF5 file (default: the file stem).
 
@@ -254,8 +259,8 @@ def write_record(
         targets = [hea, hea.with_suffix(".dat")]
     else:
         targets = [p]
-    if fmt in ("dicom", "edf") and not suffix:
-        raise RecordFormatError(f"{p}: name a {fmt.upper()} output with its extension ({'.dcm' if fmt == 'dicom' else '.edf'})")
+    if fmt in ("dicom", "edf", "csv") and not suffix:
+        raise RecordFormatError(f"{p}: name a {fmt.upper()} output with its extension (.{'dcm' if fmt == 'dicom' else fmt})")
     for target in targets:
         for src in _source_files(record):
             if same_file(target, src):
@@ -275,6 +280,10 @@ def write_record(
             from .edf_format import write_edf
 
             return write_edf(record, p)
+        if fmt == "csv":
+            from .csv_format import write_csv
+
+            return write_csv(record, p)
         return hdf5_format.write_hdf5({key or p.stem or "record": record}, p)
     except OSError as exc:
         # Disk full, read-only folder, a path under a file...: the atomic writers have

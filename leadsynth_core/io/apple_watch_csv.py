@@ -44,7 +44,7 @@ import numpy as np
 from ..errors import RecordFormatError
 from ..leads import try_canonical_lead_name
 from ..record import EcgRecord
-from ._common import check_fs, unit_scale
+from ._common import check_fs, read_bounded, unit_scale
 from ._vendor import assemble, device_report, printable
 
 __all__ = [
@@ -235,17 +235,19 @@ def _device(fields: dict[str, str]) -> str:
     return text + (f", ECG app {software}" if software else "")
 
 
+_WHAT = "an Apple Watch ECG export"
+
+
 def check_size(size: int, where: str) -> None:
-    """Refuse a file (or a zip member) larger than :data:`MAX_CSV_BYTES` before it is read."""
+    """Refuse a zip member larger than :data:`MAX_CSV_BYTES` before it is read."""
     if size > MAX_CSV_BYTES:
-        raise RecordFormatError(f"{where}: {size} bytes, more than the {MAX_CSV_BYTES} an Apple Watch ECG export can hold")
+        raise RecordFormatError(f"{where}: {size} bytes, more than the {MAX_CSV_BYTES} {_WHAT} can hold")
 
 
 def read_apple_watch_csv(path: str | Path, start: int = 0, stop: int | None = None) -> EcgRecord:
     """Read an Apple Watch ECG CSV export as lead I in mV (samples ``[start, stop)``)."""
     path = Path(path)
-    check_size(path.stat().st_size, str(path))
-    return parse_apple_watch_csv(path.read_bytes(), str(path), start=start, stop=stop)
+    return parse_apple_watch_csv(read_bounded(path, MAX_CSV_BYTES, _WHAT), str(path), start=start, stop=stop)
 
 
 def parse_apple_watch_csv(
@@ -277,7 +279,8 @@ def parse_apple_watch_csv(
     if named is not None and named != "I":
         raise RecordFormatError(f"{where}: Lead {printable(lead_text, 20)!r}: an Apple Watch ECG records lead I only")
     when, offset = _recorded(fields.get("recorded"))
-    meta: dict[str, Any] = {"format": FORMAT_NAME, "device": _device(fields), "notes": notes, **(extra or {})}
+    meta: dict[str, Any] = {"format": FORMAT_NAME, "device": _device(fields), "notes": notes,
+                            "lead_note": "one lead similar to lead I, read as lead I", **(extra or {})}
     if offset:
         meta["utc_offset"] = offset
     age = _age(fields.get("birth"), when)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["MEASUREMENT_LABELS", "measurement_rows", "format_device_report"]
+__all__ = ["MEASUREMENT_LABELS", "measurement_rows", "format_device_report", "device_line"]
 
 #: Display name and unit of each measurement key (keys of the measurements issue).
 MEASUREMENT_LABELS: dict[str, tuple[str, str]] = {
@@ -51,3 +51,18 @@ def format_device_report(metadata: Mapping[str, Any]) -> str:
         for stmt in report.get("statements", ()):
             lines.append(f"  statement: {stmt}")
     return "\n".join(lines)
+
+
+def device_line(metadata: Mapping[str, Any]) -> str:
+    """One line on the recording device for a printed page ('' when the file names none): the
+    device, what its lead is when that is not a standard electrode (a watch), and the filters
+    it applied before storing the samples (AliveCor), since ST levels are read through them."""
+    device = metadata.get("device")
+    if not device:
+        return ""
+    line = f"Device: {device}"
+    if metadata.get("lead_note"):
+        line += f" ({metadata['lead_note']})"
+    if metadata.get("filters"):
+        line += f"; filters applied by the device: {', '.join(metadata['filters'])}"
+    return line

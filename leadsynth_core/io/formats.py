@@ -18,17 +18,19 @@ from . import (
     apple_health_zip,
     apple_watch_csv,
     cardiosoft_xml,
+    csv_format,
     dicom_ecg,
     edf_format,
     hl7_aecg,
     muse_xml,
     philips_xml,
+    scp_ecg,
 )
 from .xml_safe import xml_root_name
 
 __all__ = [
     "Format", "FORMATS", "VENDOR_KINDS", "sniff", "vendor_reader", "VENDOR_SUFFIXES", "describe_formats",
-    "dialog_filter",
+    "dialog_filter", "save_filter", "SAVE_FILTERS",
 ]
 
 
@@ -67,6 +69,11 @@ FORMATS: tuple[Format, ...] = (
     Format("edf", "EDF / EDF+ / BDF", (".edf", ".bdf"),
            "ECG-labelled channels (others kept aside), annotations, patient", "EDF+C, provenance in labels + annotations",
            "EDF+D (discontinuous)"),
+    Format("scp", "SCP-ECG (EN 1064, ISO 11073-91064)", (".scp",),
+           "rhythm leads (default Huffman table or uncoded; first or second differences), patient ID/age/sex, "
+           "acquisition time, the cart and its filters, its interpretation statements; file CRC checked", "-",
+           "reference-beat subtraction, bimodal compression, custom Huffman tables (refused, saying which); "
+           "global measurements (section 7)"),
     Format("applewatch", "Apple Watch ECG (Health app CSV export)", (".csv",),
            "lead I, rate, unit, recording time, age from the date of birth, the watch's classification; "
            "any language of the phone", "-", "the name (never read); the Health app's PDF"),
@@ -74,6 +81,10 @@ FORMATS: tuple[Format, ...] = (
            "every ECG block (1, 6 or 12 leads), rate, resolution, the app's filter flags, recording time, "
            "phone and recorder; block checksums verified", "-",
            "average and median beats, beat annotations, acceleration (not read); file versions above 5"),
+    Format("csv", "CSV lead table (a column per lead)", (".csv", ".tsv", ".txt"),
+           "columns named by lead (units in the name or a '# unit:' line), rate from '# sampling_rate:' or a time "
+           "column, comma, semicolon (decimal comma) or tab separated", "any leads + provenance comment lines",
+           "a rate or unit the file does not state (never guessed; unitless values above 20 are refused)"),
     Format("healthzip", "Apple Health export (export.zip)", (".zip",),
            "every Apple Watch ECG of electrocardiograms/, one record each (key: its file name), unpacked in memory",
            "-", "the rest of the export (never read)"),
@@ -81,8 +92,8 @@ FORMATS: tuple[Format, ...] = (
 
 #: The single-record kinds handled by this module's readers (the others, HDF5 and the Health
 #: export zip among them, are read by key in api.py).
-VENDOR_KINDS = ("muse", "philips", "cardiosoft", "aecg", "dicom", "edf", "applewatch", "atc")
-VENDOR_SUFFIXES = (".xml", ".dcm", ".edf", ".bdf", ".csv", ".zip", ".atc")
+VENDOR_KINDS = ("muse", "philips", "cardiosoft", "aecg", "dicom", "edf", "scp", "applewatch", "atc", "csv")
+VENDOR_SUFFIXES = (".xml", ".dcm", ".edf", ".bdf", ".scp", ".csv", ".zip", ".atc", ".tsv", ".txt")
 
 _XML_ROOTS = {
     muse_xml.ROOT: "muse",
@@ -105,8 +116,12 @@ def sniff(path: Path) -> str | None:
         return "edf"
     if alivecor_atc.is_atc(head):
         return "atc"
+    if scp_ecg.is_scp(head, path.stat().st_size):
+        return "scp"
     if apple_watch_csv.is_apple_watch_csv(head):
         return "applewatch"
+    if csv_format.is_csv_table(head):
+        return "csv"
     if apple_health_zip.is_health_export(path, head):
         return "healthzip"
     root = xml_root_name(path, head)
@@ -124,6 +139,8 @@ def vendor_reader(kind: str) -> Callable[..., EcgRecord]:
         "edf": edf_format.read_edf,
         "applewatch": apple_watch_csv.read_apple_watch_csv,
         "atc": alivecor_atc.read_atc,
+        "scp": scp_ecg.read_scp,
+        "csv": csv_format.read_csv_table,
     }[kind]
 
 
@@ -136,6 +153,21 @@ def describe_formats() -> str:
         lines.append(f"      write:         {f.write}")
         lines.append(f"      not supported: {f.not_supported}")
     return "\n".join(lines)
+
+
+#: The Save dialog's entry for each format ``write_record`` writes, in the dialog's order.
+SAVE_FILTERS: tuple[tuple[str, str], ...] = (
+    ("wfdb", "WFDB record (*.hea)"),
+    ("hdf5", "HDF5 (*.h5 *.hdf5)"),
+    ("dicom", "DICOM 12-lead ECG, for a PACS (*.dcm)"),
+    ("edf", "EDF+ (*.edf)"),
+    ("csv", "CSV table, provenance in its # lines (*.csv)"),
+)
+
+
+def save_filter() -> str:
+    """Name filters of the formats the viewer saves to (plain text, no Qt here)."""
+    return ";;".join(text for _kind, text in SAVE_FILTERS)
 
 
 def dialog_filter() -> str:

@@ -30,7 +30,6 @@ from typing import Any
 import numpy as np
 import wfdb
 
-from .._version import __version__
 from ..errors import RecordFormatError, SignalQualityError
 from ..record import EcgRecord, Provenance
 from ._common import (
@@ -43,10 +42,8 @@ from ._common import (
     check_read_size,
     unit_scale,
 )
-from ._wfdb_comments import PROCESSING_TAG
 from ._wfdb_comments import PROVENANCE_TAG as _PROVENANCE_TAG
-from ._wfdb_comments import parse_comments as _parse_comments
-from ._wfdb_comments import parse_provenance_line as _parse_provenance_line
+from ._wfdb_comments import comment_lines, read_comment_lines
 
 __all__ = ["read_wfdb", "inspect_wfdb", "write_wfdb", "wfdb_header_path", "wfdb_files"]
 
@@ -205,28 +202,11 @@ def _header_info(hea: Path, header: Any) -> RecordInfo:
         raise RecordFormatError(f"{where}: header declares no signals")
     names = canonicalize_lead_names(header.sig_name, where)
     comments = [str(c).strip() for c in (header.comments or [])]
-    tagged = [c for c in comments if c.lower().startswith(_PROVENANCE_TAG)]
-    if len(tagged) > 1:
-        raise RecordFormatError(f"{where}: more than one 'leadsynth:' comment line")
-    if tagged:
-        provenance, model_id, model_patient = _parse_provenance_line(tagged[0][len(_PROVENANCE_TAG):], names, where)
-    else:
-        provenance, model_id, model_patient = (Provenance.MEASURED,) * len(names), None, None
-    fields = _parse_comments([c for c in comments if c not in tagged])
-    metadata: dict[str, Any] = {"format": FORMAT_NAME, "comments": [c for c in comments if c not in tagged]}
-    steps = [c[len(PROCESSING_TAG):].strip() for c in comments if c.lower().startswith(PROCESSING_TAG)]
-    if steps:
-        metadata["processing"] = steps
-    if model_patient:
-        metadata["leadsynth"] = {"model": model_id, "model_patient": model_patient}
-    for key in ("age", "sex", "dx"):
-        if key in fields:
-            metadata[key] = fields[key]
-    if "age" in metadata:
-        try:
-            metadata["age"] = int(metadata["age"])
-        except ValueError:
-            pass  # "NaN", "81 years"...: keep the header's text
+    stated, model_id, fields, from_comments = read_comment_lines(comments, names, where)
+    provenance = stated or (Provenance.MEASURED,) * len(names)
+    metadata: dict[str, Any] = {"format": FORMAT_NAME,
+                                "comments": [c for c in comments if not c.lower().startswith(_PROVENANCE_TAG)],
+                                **from_comments}
     if "diagnoses" in fields:
         metadata["dx"] = fields["diagnoses"]
     patient_id = fields.get("patient_id") or fields.get("patient")
@@ -420,35 +400,7 @@ def write_wfdb(record: EcgRecord, path: str | Path, *, comments: Sequence[str] =
         checksum = int(col.sum()) & 0xFFFF
         checksum = checksum - 65536 if checksum >= 32768 else checksum
         lines.append(f"{dat.name} {fmt} {gains[j]:.0f}(0)/mV {fmt} 0 {init} {checksum} 0 {lead}")
-    groups = {p.value: ",".join(n for n, q in zip(record.lead_names, record.provenance, strict=True) if q is p) or "-"
-              for p in Provenance}
-    # "-" stands for "no model" in the header, so a model may not be called that.
-    if record.model_id is not None and record.model_id.strip() in {"", "-"}:
-        raise RecordFormatError(f"{hea}: model id {record.model_id!r} is not a usable name (header field model)")
-    model = record.model_id or "-"
-    if ";" in model or "=" in model:
-        raise RecordFormatError(f"{hea}: model id {model!r} may not contain ';' or '=' (header field model)")
-    provenance_line = (
-        f"# {_PROVENANCE_TAG} measured={groups['measured']}; derived={groups['derived']}; "
-        f"synthesized={groups['synthesized']}; model={_header_text(model, hea, 'model_id')}"
-    )
-    # A personal model's patient is named wherever its output goes (ARCHITECTURE rule 8).
-    model_patient = (record.metadata.get("leadsynth") or {}).get("model_patient")
-    if model_patient:
-        text = _header_text(model_patient, hea, "model_patient")
-        if ";" in text or "=" in text or text == "-":
-            raise RecordFormatError(f"{hea}: model patient {text!r} may not contain ';' or '=' (header field model_patient)")
-        provenance_line += f"; model_patient={text}"
-    lines.append(provenance_line)
-    # Which program wrote the file, so a questionable synthesis can be traced to a release.
-    lines.append(f"# software: LeadSynth {__version__}")
-    if record.patient_id:
-        lines.append(f"# patient_id: {_header_text(record.patient_id, hea, 'patient_id')}")
-    for key, label in (("age", "Age"), ("sex", "Sex"), ("dx", "Dx")):
-        if record.metadata.get(key) not in (None, ""):
-            lines.append(f"# {label}: {_header_text(record.metadata[key], hea, key)}")
-    # The audit trail (EcgRecord.processing): what changed the samples after they were read.
-    lines += [f"# {PROCESSING_TAG} {_one_line(step)}" for step in record.processing]
+    lines += comment_lines(record, hea, lambda value, field: _header_text(value, hea, field))
     lines += [f"# {_one_line(str(c))}" for c in comments]
     with atomic_paths([dat, hea]) as (tmp_dat, tmp_hea):
         tmp_dat.write_bytes(digital.tobytes(order="C"))

@@ -94,13 +94,13 @@ def test_every_kind_of_real_export_renders(qtbot, make_window, shared_data, erro
         assert w.document.result.leads_with(Provenance.SYNTHESIZED) == ("V1", "V3", "V5", "V6"), name
 
 
-def test_save_synthesized_as_dicom_and_edf(qtbot, make_window, shared_data, tmp_path, error_boxes) -> None:
+def test_save_synthesized_as_dicom_edf_and_csv(qtbot, make_window, shared_data, tmp_path, error_boxes) -> None:
     from leadsynth_core.io import read_record
 
     w = make_window()
     w.open_path(_formats(shared_data) / "ge_cardiosoft" / "example-XML1.xml")
     wait_synthesis(qtbot, w)
-    for name in ("archive.dcm", "archive.edf"):
+    for name in ("archive.dcm", "archive.edf", "table.csv"):
         out = tmp_path / name
         w.save_record(out)
         qtbot.waitUntil(lambda out=out: out.exists() and not w.tasks.is_running("export"), timeout=30_000)
@@ -173,3 +173,41 @@ def test_kardia_6l_opens_with_i_and_ii_and_its_derived_limb_leads(qtbot, make_wi
     assert result.leads_with(Provenance.SYNTHESIZED) == ("V1", "V2", "V3", "V4", "V5", "V6")
     assert "AliveCor" in w.record_panel.fields["Device"].text()
     assert "filters" in w.record_panel.fields["Notes"].text()
+
+
+def test_printed_page_names_the_recording_device(qtbot, make_window, error_boxes) -> None:
+    """A printout of a watch or Kardia recording says what recorded its measured lead(s) and which
+    filters the device applied, beside the record line."""
+    from app.render.page import footer_lines
+
+    data = Path(__file__).resolve().parents[1] / "data"
+    w = make_window()
+    w.open_path(data / "apple_watch" / "ecg_2026-03-14_en.csv")
+    wait_synthesis(qtbot, w)
+    lines = footer_lines(w.document, w.view_state)
+    assert "Device: Apple Watch (Watch6,7), ECG app 1.90 (one lead similar to lead I, read as lead I)" in lines
+    w.open_path(data / "alivecor" / "kardia_1l_enhanced_v4.atc")
+    qtbot.waitUntil(lambda: w.document.path is not None and w.document.path.suffix == ".atc", timeout=10_000)
+    wait_synthesis(qtbot, w)
+    device = next(ln for ln in footer_lines(w.document, w.view_state) if ln.startswith("Device:"))
+    assert "filters applied by the device:" in device and "AliveCor enhanced filter" in device
+    assert not error_boxes
+
+
+def test_scp_record_of_a_pediatric_placement(qtbot, make_window, error_boxes) -> None:
+    """A Welch Allyn SCP-ECG file (I, II, V1, V2, V4, V6, V3R, V7): the default inputs I, II, V2, V4
+    are all recorded; V1 and V6 are synthesized against their truth, V3 and V5, which the placement
+    does not record, without one; the cart's statements and filter are shown."""
+    from app.render.page import footer_lines
+
+    scp = Path(__file__).resolve().parents[1] / "data" / "scp" / "welch_allyn_pediatric_anon.scp"
+    w = make_window()
+    w.open_path(scp)
+    wait_synthesis(qtbot, w)
+    assert not error_boxes
+    assert w.document.inputs == ("I", "II", "V2", "V4")
+    assert w.document.result.leads_with(Provenance.SYNTHESIZED) == ("V1", "V3", "V5", "V6")
+    assert set(w.document.scores) == {"V1", "V6"}
+    assert "sinusrytm" in w.record_panel.device_report.statements.text()
+    assert "Device: Welch Allyn Cardio Control MDW14; filters applied by the device: low-pass 35 Hz" in footer_lines(
+        w.document, w.view_state)
