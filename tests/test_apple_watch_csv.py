@@ -7,6 +7,7 @@ same lead read from its WFDB file does."""
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import shutil
 from pathlib import Path
@@ -263,3 +264,16 @@ def test_a_member_larger_than_an_ecg_is_refused_before_it_is_read(tmp_path: Path
     with pytest.raises(RecordFormatError, match=r"\[ecg_2026-03-14.csv\]: 117\d+ bytes, more than the 50000"):
         read_record(path, key="ecg_2026-03-14.csv")
     assert read_record(path, key="ecg_2026-03-20.csv").n_samples == 10 * 512
+
+
+@pytest.mark.parametrize(("birth", "age"), [
+    ("Jan 15, 1956", 70), ("15/01/1956", 70), ("01/15/1956", 70), ("1956-01-15", 70),
+    ("01/02/1956", 70),  # 1 Feb or 2 Jan: either way 70 on 14 March 2026
+    ("03/20/1956", 69), ("20/03/1956", 69),
+    ("12/03/1956", None),  # 12 March (70) or 3 December (69): no age rather than a guess
+    ("sometime in 1956", None),
+])
+def test_age_from_the_date_of_birth_only_when_unambiguous(birth: str, age: int | None) -> None:
+    from leadsynth_core.io.apple_watch_csv import _age
+
+    assert _age(birth, _dt.datetime(2026, 3, 14, 9, 15)) == age

@@ -86,7 +86,10 @@ _KEYS = {
 }
 # Between "Recorded Date" and "Sample Rate" Apple writes these four, in this order.
 _BETWEEN = ("classification", "symptoms", "software", "device")
-_BIRTH_FORMATS = ("%b %d, %Y", "%B %d, %Y", "%d %b %Y", "%d %B %Y", "%Y-%m-%d", "%Y/%m/%d", "%d.%m.%Y", "%d/%m/%Y")
+# Dates of birth as the phone writes them; day/month/year and month/day/year slashes are both
+# tried, and an age is given only where they agree (01/02/1956 is January or February).
+_BIRTH_FORMATS = ("%b %d, %Y", "%B %d, %Y", "%d %b %Y", "%d %B %Y", "%Y-%m-%d", "%Y/%m/%d", "%d.%m.%Y",
+                  "%d/%m/%Y", "%m/%d/%Y")
 #: Fewest sample lines the content sniffer needs to see after the header.
 _SNIFF_SAMPLES = 10
 #: Largest file read (an export is 30 s, about 150 kB; this allows hours at 512 Hz).  A larger
@@ -218,14 +221,17 @@ def _age(birth: str | None, when: _dt.datetime | None) -> int | None:
     """Whole years from the date of birth to the recording; None when either is unknown."""
     if not birth or when is None:
         return None
+    ages = set()
     for fmt in _BIRTH_FORMATS:
         try:
             born = _dt.datetime.strptime(birth.strip(), fmt)
         except ValueError:
             continue
-        years = when.year - born.year - ((when.month, when.day) < (born.month, born.day))
-        return years if 0 <= years <= 130 else None
-    return None
+        ages.add(when.year - born.year - ((when.month, when.day) < (born.month, born.day)))
+    if len(ages) != 1:
+        return None  # no format fits, or two readings of the date give different ages
+    years = ages.pop()
+    return years if 0 <= years <= 130 else None
 
 
 def _device(fields: dict[str, str]) -> str:

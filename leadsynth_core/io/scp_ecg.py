@@ -62,13 +62,18 @@ def crc_ccitt(data: bytes) -> int:
 
 
 def is_scp(head: bytes, size: int) -> bool:
-    """Whether a file's first bytes are an SCP-ECG record: the length field equals the file size
-    and section 0's header follows with id 0 and the 'SCPECG' mark of its version fields' block."""
-    if len(head) < 22 or size < 22:
+    """Whether a file's first bytes are an SCP-ECG record: the length field equals the file size,
+    section 0's header follows (id 0), and either its reserved bytes hold the 'SCPECG' mark
+    (versions 2 and 3) or its pointer table starts with section 0 itself at byte 7 (older files
+    leave the mark out)."""
+    if len(head) < 32 or size < 32:
         return False
     (length,) = struct.unpack_from("<I", head, 2)
     (section_id,) = struct.unpack_from("<H", head, 8)
-    return length == size and section_id == 0 and head[16:22] == b"SCPECG"
+    if length != size or section_id != 0:
+        return False
+    first_pointer = struct.unpack_from("<HII", head, 22)
+    return head[16:22] == b"SCPECG" or (first_pointer[0] == 0 and first_pointer[2] == 7)
 
 
 def _sections(data: bytes, where: str) -> dict[int, bytes]:
