@@ -22,6 +22,7 @@ __all__ = [
     "PatientMismatchError",
     "CancelledError",
     "OptionError",
+    "MissingRateError",
 ]
 
 
@@ -31,6 +32,10 @@ class LeadSynthError(Exception):
 
 class RecordFormatError(LeadSynthError, ValueError):
     """A recording file cannot be interpreted (bad header, truncated data, bad units...)."""
+
+
+class MissingRateError(RecordFormatError):
+    """A table of samples states no sampling rate; only the user can supply it (the viewer asks)."""
 
 
 class UnsupportedLeadError(LeadSynthError, ValueError):

@@ -305,7 +305,8 @@ def build(out: Path, add: AddCase) -> None:
          "AliveCor ATC file of an undefined sample format", r"ECG sample format 2 is not 1 \(16-bit signed\)")
     rows = "".join(f"{i / 500:.3f},{(i % 40) / 100:.2f},{(i % 30) / 100:.2f}\n" for i in range(200))
     case("csv_no_rate.csv", ("I,II\n" + "".join(f"{(i % 40) / 100},{(i % 30) / 100}\n" for i in range(200))).encode(),
-         "CSV lead table with neither a rate line nor a time column", r"no sampling rate: add a time column")
+         "CSV lead table with neither a rate line nor a time column", r"no sampling rate: add a time column",
+         error="MissingRateError")
     case("csv_irregular_time.csv", ("time_s,I,II\n" + rows.replace("0.100,", "0.150,")).encode(),
          "CSV lead table whose time column is not evenly spaced", r"the time column's steps are not regular")
     case("csv_unitless_counts.csv", ("# sampling_rate: 500\nI,II\n"

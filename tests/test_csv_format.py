@@ -106,3 +106,21 @@ def test_cli_synthesizes_from_a_table_into_a_table(tmp_path: Path, capsys: pytes
     capsys.readouterr()
     assert main(["info", str(out)]) == 0
     assert "format:       csv" in capsys.readouterr().out
+
+
+def test_a_table_without_a_rate_gets_it_only_from_the_user(tmp_path: Path) -> None:
+    from leadsynth_core.errors import MissingRateError
+    from leadsynth_core.io import copy_with_rate
+
+    path = tmp_path / "norate.csv"
+    path.write_text("I,II\n" + "".join(f"{np.sin(k / 20):.4f},{np.cos(k / 20):.4f}\n" for k in range(2000)))
+    with pytest.raises(MissingRateError, match=r"no sampling rate"):
+        read_record(path)
+    copy = copy_with_rate(path, 250)
+    assert copy == tmp_path / "norate.250Hz.csv" and path.read_text().startswith("I,II")  # the original is kept
+    rec = read_record(copy)
+    assert rec.fs == 250.0 and rec.n_samples == 2000
+    assert rec.processing == ("sampling rate 250 Hz entered by the user (the table stated none)",)
+    # Whatever is written from it says so too.
+    out = write_record(synthesize(rec, ("I", "II")), tmp_path / "out.csv")
+    assert read_record(out).processing == rec.processing

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
 from leadsynth_core import __version__
 from leadsynth_core import io as lsio
+from leadsynth_core.errors import LeadSynthError, MissingRateError
 from leadsynth_core.options import HDF5_SUFFIXES, MULTI_RECORD_SUFFIXES
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,35 @@ def ask_record_key(parent: QWidget, path: Path) -> tuple[bool, str | None]:
         return True, None
     key = choose_record_key(parent, path, keys)
     return key is not None, key
+
+
+#: File name endings of lead tables, the one kind of file that may state no sampling rate.
+_TABLE_SUFFIXES = next(f.suffixes for f in lsio.FORMATS if f.kind == "csv")
+
+
+def ask_missing_rate(parent: QWidget, path: Path) -> tuple[bool, Path]:
+    """For a lead table that states no sampling rate, ask for it and return a copy that states it
+    (``NAME.RATEHz.csv`` beside it; its audit trail, printed on every page, says the rate was
+    entered); ``(True, path)`` for every other file, ``(False, path)`` when the user cancelled.
+    Errors of writing the copy propagate; other errors of the file are left to the normal open."""
+    if path.suffix.lower() not in _TABLE_SUFFIXES:
+        return True, path
+    try:
+        lsio.inspect_record(path)
+    except MissingRateError:
+        pass
+    except (LeadSynthError, OSError):
+        return True, path
+    else:
+        return True, path
+    fs, ok = QInputDialog.getDouble(
+        parent, "Sampling rate", f"{path.name} names its leads but states no sampling rate (no time column, no\n"
+        "'# sampling_rate:' line). Enter the rate the device recorded at; LeadSynth opens a copy that states it,\n"
+        "and every page and file made from it says the rate was entered, not read.\n\nSampling rate (Hz):",
+        500.0, 1.0, 100_000.0, 3)
+    if not ok:
+        return False, path
+    return True, lsio.copy_with_rate(path, fs)
 
 
 #: The last item of the library's prior list: choose a file instead.

@@ -257,6 +257,8 @@ class MainWindow(MenusAndActions, QMainWindow):
         if key is None:
             try:
                 chosen, key = dialogs.ask_record_key(self, p)
+                if chosen and self.notifier.interactive:  # a batch run reports the missing rate instead
+                    chosen, p = dialogs.ask_missing_rate(self, p)
             except (LeadSynthError, OSError) as exc:
                 self.records.fail(p, exc)  # a batch run ends on this, as on a reader's failure
                 return

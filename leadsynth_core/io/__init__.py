@@ -27,6 +27,7 @@ from .api import (
     sample_path,
     write_record,
 )
+from .csv_format import copy_with_rate
 from .device_report import MEASUREMENT_LABELS, device_line, format_device_report, measurement_rows
 from .formats import FORMATS, describe_formats, dialog_filter, save_filter
 from .hdf5_format import SCHEMA_NAME, SCHEMA_VERSION, Hdf5RecordWriter, write_hdf5
@@ -64,6 +65,8 @@ __all__ = [
     "measurement_rows",
     "format_device_report",
     "device_line",
+    # A lead table without a rate: a copy stating the rate the user gives (the viewer asks).
+    "copy_with_rate",
     # The files that make up a WFDB record (the library hashes them).
     "wfdb_files",
     "wfdb_header_path",

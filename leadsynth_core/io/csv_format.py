@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import RecordFormatError
+from ..errors import MissingRateError, RecordFormatError
 from ..leads import try_canonical_lead_name
 from ..record import EcgRecord
 from ._common import atomic_paths, check_fs, read_bounded, unit_scale
@@ -47,7 +47,10 @@ from ._vendor import assemble, printable
 from ._wfdb_comments import PROCESSING_TAG, PROVENANCE_TAG, comment_lines, parse_comments, read_comment_lines
 
 __all__ = ["FORMAT_NAME", "MAGIC", "MAX_CSV_TABLE_BYTES", "UNITLESS_MAX_MV", "is_csv_table", "read_csv_table",
-           "write_csv"]
+           "write_csv", "copy_with_rate", "RATE_ENTERED_STEP"]
+
+#: The audit-trail step a table gets when the user supplies its rate (printed on every page).
+RATE_ENTERED_STEP = "sampling rate {fs:g} Hz entered by the user (the table stated none)"
 
 FORMAT_NAME = "csv"
 #: The first line LeadSynth writes (a comment: any CSV reader skips it).
@@ -211,7 +214,7 @@ def read_csv_table(path: str | Path, start: int = 0, stop: int | None = None) ->
             raise RecordFormatError(f"{where}: the time column gives {from_time:g} Hz, the header {fs:g} Hz")
         fs = fs or from_time
     if fs is None:
-        raise RecordFormatError(f"{where}: no sampling rate: add a time column (time_s) or a '# sampling_rate: 500' line")
+        raise MissingRateError(f"{where}: no sampling rate: add a time column (time_s) or a '# sampling_rate: 500' line")
     file_unit = fields.get("unit")
     leads: dict[str, np.ndarray] = {}
     unitless: list[str] = []
@@ -276,3 +279,17 @@ def write_csv(record: EcgRecord, path: str | Path) -> Path:
         tmp.write_text("\n".join(lines) + "\n" + buf.getvalue(), encoding="utf-8")
     return path
 
+
+
+def copy_with_rate(path: str | Path, fs: float, out: str | Path | None = None) -> Path:
+    """A copy of a lead table that states no rate, with ``fs`` stated in a ``# sampling_rate:``
+    line and the step in its audit trail (so every page and file made from it says the rate was
+    entered, not read); written beside the original as ``NAME.FSHz.csv`` unless ``out`` is given."""
+    path = Path(path)
+    fs = check_fs(fs, str(path), "the rate entered")
+    target = Path(out) if out is not None else path.with_name(f"{path.stem}.{fs:g}Hz{path.suffix or '.csv'}")
+    text = read_bounded(path, MAX_CSV_TABLE_BYTES, "a CSV table LeadSynth reads whole").decode("utf-8-sig")
+    head = [f"# sampling_rate: {fs:g} Hz", f"# {PROCESSING_TAG} {RATE_ENTERED_STEP.format(fs=fs)}"]
+    with atomic_paths([target]) as (tmp,):
+        tmp.write_text("\n".join(head) + "\n" + text, encoding="utf-8")
+    return target

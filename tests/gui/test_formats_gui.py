@@ -211,3 +211,29 @@ def test_scp_record_of_a_pediatric_placement(qtbot, make_window, error_boxes) ->
     assert "sinusrytm" in w.record_panel.device_report.statements.text()
     assert "Device: Welch Allyn Cardio Control MDW14; filters applied by the device: low-pass 35 Hz" in footer_lines(
         w.document, w.view_state)
+
+
+def test_a_table_without_a_rate_asks_for_it_and_says_so_on_the_page(qtbot, make_window, tmp_path, monkeypatch,
+                                                                    error_boxes) -> None:
+    """No dead end: the viewer asks for the rate the file does not state, opens a copy that states
+    it, and the printed page says the rate was entered, not read."""
+    import numpy as np
+
+    from app.render.page import footer_lines
+
+    path = tmp_path / "patch.csv"
+    path.write_text("I,II\n" + "".join(f"{np.sin(k / 20) * 0.8:.4f},{np.cos(k / 20):.4f}\n" for k in range(2500)))
+    asked: list[str] = []
+
+    def enter_rate(_parent, _title, label, *_args):
+        asked.append(label)
+        return 250.0, True
+
+    monkeypatch.setattr("app.shell.dialogs.QInputDialog.getDouble", enter_rate)
+    w = make_window()
+    w.open_path(path)
+    wait_synthesis(qtbot, w)
+    assert not error_boxes and len(asked) == 1 and "states no sampling rate" in asked[0]
+    assert w.document.path == tmp_path / "patch.250Hz.csv" and w.document.record.fs == 250.0
+    assert "PROCESSED: sampling rate 250 Hz entered by the user (the table stated none)" in footer_lines(
+        w.document, w.view_state)
