@@ -119,3 +119,33 @@ def test_default_huffman_codes_of_the_standard() -> None:
     bits += "0" * (-len(bits) % 8)
     coded = int(bits, 2).to_bytes(len(bits) // 8, "big")
     assert _decode_default(coded, 5, "t", "I").tolist() == [0, 1, -1, 8, -123]
+
+
+def test_the_carts_global_measurements_are_its_device_report() -> None:
+    """Section 7 of the Welch Allyn record: its QTc is Bazett's of its own QT and RR (a check that the
+    fields are read where they are), and LeadSynth measures the same ECG within a few ms."""
+    report = read_record(WELCH).metadata["device_report"]
+    m = report["measurements"]
+    assert m["heart_rate_bpm"] == 82 and m["rr_ms"] == 731
+    assert (m["pr_ms"], m["qrs_ms"], m["qt_ms"], m["p_ms"]) == (177, 100, 343, 102)
+    assert m["qtc_bazett_ms"] == 401 == round(343 / (731 / 1000) ** 0.5)
+    assert m["axis_deg"] == {"p": 64, "qrs": 49, "t": 25}
+    eli = read_record(ELI).metadata["device_report"]["measurements"]
+    assert (eli["pr_ms"], eli["qrs_ms"], eli["qt_ms"], eli["qtc_ms"]) == (148, 120, 420, 443)  # formula not stated
+    assert "heart_rate_bpm" not in eli  # the file gives neither rate nor RR: none is made up
+
+
+def test_sections_shorter_than_they_declare_are_refused(tmp_path: Path) -> None:
+    """A file whose CRC is right but whose lead section is cut (written so on purpose) is refused in
+    one line, not read past its end."""
+    from leadsynth_core.errors import RecordFormatError
+
+    builders = load_script("scripts/bad_corpus_formats.py")
+    data = bytearray(builders.scp_bytes({1: np.arange(100) % 9, 2: np.arange(100) % 7}))
+    s3 = data.index(bytes([2, 0b100]), 40)  # section 3's lead count and flags
+    data[s3] = 40  # 40 leads declared, two described
+    data[0:2] = crc_ccitt(bytes(data[2:])).to_bytes(2, "little")
+    path = tmp_path / "cut.scp"
+    path.write_bytes(bytes(data))
+    with pytest.raises(RecordFormatError, match=r"too short for the 40 leads they declare"):
+        read_record(path)

@@ -71,9 +71,8 @@ FORMATS: tuple[Format, ...] = (
            "EDF+D (discontinuous)"),
     Format("scp", "SCP-ECG (EN 1064, ISO 11073-91064)", (".scp",),
            "rhythm leads (default Huffman table or uncoded; first or second differences), patient ID/age/sex, "
-           "acquisition time, the cart and its filters, its interpretation statements; file CRC checked", "-",
-           "reference-beat subtraction, bimodal compression, custom Huffman tables (refused, saying which); "
-           "global measurements (section 7)"),
+           "acquisition time, the cart and its filters, its global measurements and statements; file CRC checked",
+           "-", "reference-beat subtraction, bimodal compression, custom Huffman tables (refused, saying which)"),
     Format("applewatch", "Apple Watch ECG (Health app CSV export)", (".csv",),
            "lead I, rate, unit, recording time, age from the date of birth, the watch's classification; "
            "any language of the phone", "-", "the name (never read); the Health app's PDF"),

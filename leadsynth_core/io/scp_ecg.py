@@ -9,8 +9,11 @@ versions); section 0 points at the others by byte offset:
 * section 3: the leads (count, flags, per lead its first and last sample and SCP lead code);
 * section 6: the rhythm data (amplitude per count in nV, sample interval in µs, first or
   second differences, bimodal compression) and each lead's coded bytes;
-* section 8: the cart's interpretation statements (its device report);
-* sections 4, 5 (reference beats and QRS positions), 7 (global measurements), 10, 11: not read.
+* section 7: the cart's global measurements of its dominant beat (rate, P/QRS/T onsets and
+  offsets, axes, QTc and its formula): with section 8 its device report, shown beside
+  LeadSynth's own numbers;
+* section 8: the cart's interpretation statements;
+* sections 4, 5 (reference beats and QRS positions), 10, 11: not read.
 
 Read: the default Huffman table or no coding, first or second differences, every lead the file
 holds (the 12 standard leads by their SCP codes; V7, V3R... kept aside by name).  Refused, with
@@ -48,6 +51,9 @@ _DEFAULT_HUFFMAN = 19999
 _MAX_SCP_BYTES = 4 * 2**20
 _SEX = {1: "M", 2: "F"}
 _AGE_UNITS = {1: 1.0, 2: 1 / 12, 3: 7 / 365.25, 4: 1 / 365.25, 5: 1 / 8766}  # years, months, weeks, days, hours
+# Section 7: values a cart did not measure (29999) or could not (29998); axes also 999.
+_NO_VALUE = (29998, 29999)
+_QTC_FORMULA = {1: "qtc_bazett_ms", 3: "qtc_fridericia_ms"}  # 2 Hodges, 4 Framingham: "qtc_ms", formula named
 
 
 def crc_ccitt(data: bytes) -> int:
@@ -215,6 +221,51 @@ def _undifference(d: np.ndarray, order: int, where: str) -> np.ndarray:
     raise RecordFormatError(f"{where}: section 6 says difference encoding {order}; SCP-ECG defines 0, 1 and 2")
 
 
+def _global_measurements(section7: bytes | None) -> tuple[dict[str, float | None], dict[str, float | None], str]:
+    """The cart's measurements of its dominant beat (section 7): interval keys of the device report,
+    axes, and a note on a QTc formula the keys do not name ('' otherwise); empty when absent."""
+    if section7 is None or len(section7) < 16 + 6:
+        return {}, {}, ""
+    n_types, n_spikes, rr, _pp = struct.unpack_from("<BBHH", section7, 16)
+
+    def ok(v: int) -> float | None:
+        return float(v) if v not in _NO_VALUE else None
+
+    meas: dict[str, float | None] = {"rr_ms": ok(rr) if 200 <= rr <= 3000 else None}
+    axes: dict[str, float | None] = {}
+    o = 22
+    if n_types and o + 16 <= len(section7):
+        p_on, p_off, q_on, q_off, t_off, *axis = struct.unpack_from("<5H3h", section7, o)
+        if q_on not in _NO_VALUE:
+            if p_on not in _NO_VALUE and p_on < q_on:
+                meas["pr_ms"] = float(q_on - p_on)
+            if q_off not in _NO_VALUE and q_off > q_on:
+                meas["qrs_ms"] = float(q_off - q_on)
+            if t_off not in _NO_VALUE and t_off > q_on:
+                meas["qt_ms"] = float(t_off - q_on)
+        if p_on not in _NO_VALUE and p_off not in _NO_VALUE and p_off > p_on:
+            meas["p_ms"] = float(p_off - p_on)
+        for key, value in zip(("p", "qrs", "t"), axis, strict=True):
+            axes[key] = float(value) if -180 <= value <= 360 else None
+    o += 16 * n_types + (4 + 6) * n_spikes  # the beat types, then pacemaker spikes and their info
+    note = ""
+    if o + 2 <= len(section7):
+        (n_qrs,) = struct.unpack_from("<H", section7, o)
+        o += 2 + n_qrs
+        if o + 7 <= len(section7):
+            vent, atrial, qtc, formula = struct.unpack_from("<HHHB", section7, o)
+            meas["heart_rate_bpm"] = float(vent) if 10 <= vent <= 400 else None
+            meas["atrial_rate_bpm"] = float(atrial) if 10 <= atrial <= 600 else None
+            if qtc not in _NO_VALUE and 150 <= qtc <= 800:
+                key = _QTC_FORMULA.get(formula, "qtc_ms")
+                meas[key] = float(qtc)
+                if formula in (2, 4):
+                    note = f"the cart's QTc is {'Hodges' if formula == 2 else 'Framingham'}'s"
+    if meas.get("heart_rate_bpm") is None and meas.get("rr_ms"):
+        meas["heart_rate_bpm"] = round(60000.0 / float(meas["rr_ms"]), 1)
+    return meas, axes, note
+
+
 def _statements(section8: bytes | None) -> list[str]:
     """The cart's interpretation statements of section 8 (empty when it has none or is malformed)."""
     if section8 is None or len(section8) < 16 + 9:
@@ -250,7 +301,11 @@ def read_scp(path: str | Path, start: int = 0, stop: int | None = None) -> EcgRe
         if needed not in sections:
             raise RecordFormatError(f"{where}: no section {needed} ({'lead definition' if needed == 3 else 'rhythm data'})")
     s3, s6 = sections[3], sections[6]
+    if len(s3) < 18 or len(s6) < 22:
+        raise RecordFormatError(f"{where}: section {3 if len(s3) < 18 else 6} is shorter than its fixed fields")
     n_leads, flags = s3[16], s3[17]
+    if len(s3) < 18 + 9 * n_leads or len(s6) < 22 + 2 * n_leads:
+        raise RecordFormatError(f"{where}: sections 3 and 6 are too short for the {n_leads} leads they declare")
     if flags & 1:
         raise RecordFormatError(f"{where}: the rhythm is stored with reference-beat subtraction, which LeadSynth "
                                 "does not reconstruct (export the ECG without SCP compression)")
@@ -258,7 +313,7 @@ def read_scp(path: str | Path, start: int = 0, stop: int | None = None) -> EcgRe
     avm_nv, interval_us, order, bimodal = struct.unpack_from("<HHBB", s6, 16)
     if bimodal:
         raise RecordFormatError(f"{where}: the rhythm is stored with bimodal compression, which LeadSynth does not read")
-    tables = struct.unpack_from("<H", sections[2], 16)[0] if 2 in sections else 0
+    tables = struct.unpack_from("<H", sections[2], 16)[0] if 2 in sections and len(sections[2]) >= 18 else 0
     if tables not in (0, _DEFAULT_HUFFMAN):
         raise RecordFormatError(f"{where}: section 2 holds {tables} custom Huffman table(s); LeadSynth reads the "
                                 "standard's default table or uncoded data")
@@ -304,8 +359,12 @@ def read_scp(path: str | Path, start: int = 0, stop: int | None = None) -> EcgRe
         meta["other_channels"] = aside
         notes.append(f"{', '.join(aside)} kept aside (not one of the 12 standard leads)")
     meta["notes"] = notes
-    report = device_report(device=meta.get("device"), measurements={}, statements=_statements(sections.get(8)),
-                           source="the cart's interpretation (SCP-ECG section 8)")
+    measured, axes, qtc_note = _global_measurements(sections.get(7))
+    if qtc_note:
+        notes.append(qtc_note)
+    report = device_report(device=meta.get("device"), measurements=measured, axes=axes,
+                           statements=_statements(sections.get(8)),
+                           source="the cart's measurements and interpretation (SCP-ECG sections 7, 8)")
     if report:
         meta["device_report"] = report
     patient_id = _text(tags[2]) if 2 in tags else None

@@ -209,6 +209,8 @@ def test_scp_record_of_a_pediatric_placement(qtbot, make_window, error_boxes) ->
     assert w.document.result.leads_with(Provenance.SYNTHESIZED) == ("V1", "V3", "V5", "V6")
     assert set(w.document.scores) == {"V1", "V6"}
     assert "sinusrytm" in w.record_panel.device_report.statements.text()
+    rows = dict(w.record_panel.device_report.rows)
+    assert rows["QTc (Bazett)"] == "401 ms" and rows["Axes P/QRS/T"] == "64 / 49 / 25 deg"
     assert "Device: Welch Allyn Cardio Control MDW14; filters applied by the device: low-pass 35 Hz" in footer_lines(
         w.document, w.view_state)
 
