@@ -124,3 +124,14 @@ def test_a_table_without_a_rate_gets_it_only_from_the_user(tmp_path: Path) -> No
     # Whatever is written from it says so too.
     out = write_record(synthesize(rec, ("I", "II")), tmp_path / "out.csv")
     assert read_record(out).processing == rec.processing
+
+
+def test_the_caller_may_give_the_rate_a_table_lacks(tmp_path: Path) -> None:
+    path = tmp_path / "norate.tsv"
+    path.write_text("I\tII\n" + "".join(f"{np.sin(k / 20):.4f}\t{np.cos(k / 20):.4f}\n" for k in range(1000)))
+    rec = read_record(path, fs=200)
+    assert rec.fs == 200.0 and "sampling rate 200 Hz given by the caller (the table states none)" in rec.metadata["notes"]
+    stated = tmp_path / "stated.csv"
+    stated.write_text("# sampling_rate: 500\nI\n" + "".join(f"{k % 9 / 10}\n" for k in range(600)))
+    with pytest.raises(RecordFormatError, match=r"the file says fs=500 Hz, the caller gave fs=250"):
+        read_record(stated, fs=250)

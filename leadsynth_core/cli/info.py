@@ -18,15 +18,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="describe a recording (rate, length, leads, provenance, patient)",
         description=(
             "Describe a recording: WFDB (with or without .hea), CPSC 2018 .mat, HDF5, GE MUSE / Philips "
-            "Sierra / GE CardioSoft / HL7 aECG XML, DICOM ECG or EDF/EDF+/BDF (recognised by content), "
-            "with the patient, the device and the cart's own measurements and statements. "
-            "For an HDF5 file with several records, lists the keys (pick one with --key). "
+            "Sierra / GE CardioSoft / HL7 aECG XML, DICOM ECG, EDF/EDF+/BDF, SCP-ECG, an Apple Watch ECG "
+            "(or the Health export zip), AliveCor ATC or a CSV lead table (recognised by content), "
+            "with the patient, the device and the device's own measurements and statements. "
+            "For a file with several records (HDF5, a Health export zip), lists the keys (pick one with --key). "
             "'leadsynth info --formats' lists the formats read and written."
         ),
     )
     parser.add_argument("record", metavar="RECORD", nargs="?", help="record path")
     parser.add_argument("--formats", action="store_true", help="list the formats LeadSynth reads and writes")
-    parser.add_argument("--key", "--h5-record", dest="key", default=None, help="record key in a multi-record HDF5 file")
+    parser.add_argument("--key", "--h5-record", dest="key", default=None,
+                        help="record key in a multi-record file (HDF5, a Health export zip)")
     parser.add_argument("--fs", type=float, default=None, help="sampling rate for files that do not store one (Hz)")
     parser.add_argument(
         "--header-only", action="store_true",

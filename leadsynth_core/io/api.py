@@ -10,7 +10,7 @@ from pathlib import Path
 from ..errors import RecordFormatError
 from ..options import HDF5_SUFFIXES
 from ..record import EcgRecord
-from . import apple_health_zip, cpsc_format, hdf5_format, wfdb_format
+from . import apple_health_zip, cpsc_format, csv_format, hdf5_format, wfdb_format
 from ._common import RecordInfo, same_file, write_error
 from .formats import VENDOR_KINDS, VENDOR_SUFFIXES, sniff, vendor_reader
 
@@ -100,7 +100,8 @@ def read_record(path: str | os.PathLike[str], *, key: str | None = None, fs: flo
         :func:`list_records`).
     fs
         Sampling rate for files that do not store one (an HDF5 ``ecg`` dataset without an
-        ``fs`` attribute).  Files in SPH's published layout default to SPH's 500 Hz with a
+        ``fs`` attribute, a CSV lead table without a rate line or time column; the notes say
+        it was given, not read).  Files in SPH's published layout default to SPH's 500 Hz with a
         logged warning.  If the file does store a rate, ``fs`` must agree with it.
 
     Raises
@@ -138,7 +139,9 @@ def read_window(
     if kind == "wfdb":
         record = wfdb_format.read_wfdb(target, start, stop)
     elif kind in VENDOR_KINDS:
-        record = vendor_reader(kind)(target, start, stop)
+        # A lead table may state no rate; the caller's ``fs`` stands in for it (and must agree when it does).
+        record = (csv_format.read_csv_table(target, start, stop, fs=fs) if kind == "csv"
+                  else vendor_reader(kind)(target, start, stop))
     else:
         record = cpsc_format.read_cpsc(target, start, stop)
     _check_caller_fs(record.fs, fs, str(target))
@@ -171,16 +174,17 @@ def inspect_record(
     if key:
         raise RecordFormatError(f"{p}: key={key!r} given, but a {kind.upper()} file holds one record")
     if kind in VENDOR_KINDS:
-        info = _inspect_vendor(kind, target)
+        info = _inspect_vendor(kind, target, fs)
     else:
         info = wfdb_format.inspect_wfdb(target) if kind == "wfdb" else cpsc_format.inspect_cpsc(target)
     _check_caller_fs(info.fs, fs, str(target))
     return info
 
 
-def _inspect_vendor(kind: str, target: Path) -> RecordInfo:
+def _inspect_vendor(kind: str, target: Path, fs: float | None = None) -> RecordInfo:
     """Describe a hospital export: XML and DICOM files are small and read whole; EDF's first sample."""
-    record = vendor_reader(kind)(target, 0, 1 if kind == "edf" else None)
+    record = (csv_format.read_csv_table(target, 0, None, fs=fs) if kind == "csv"
+              else vendor_reader(kind)(target, 0, 1 if kind == "edf" else None))
     meta = dict(record.metadata)
     n = int(meta.pop("file_samples", record.n_samples))
     meta.pop("window", None)

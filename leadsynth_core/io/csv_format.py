@@ -173,8 +173,10 @@ def _rate_from_time(t: np.ndarray, scale: float, where: str) -> float:
     return check_fs(round(1.0 / step, 6), where, "the time column's step")
 
 
-def read_csv_table(path: str | Path, start: int = 0, stop: int | None = None) -> EcgRecord:
-    """Read a lead table (see the module docstring) as an :class:`EcgRecord` in mV."""
+def read_csv_table(path: str | Path, start: int = 0, stop: int | None = None, *, fs: float | None = None) -> EcgRecord:
+    """Read a lead table (see the module docstring) as an :class:`EcgRecord` in mV; ``fs``: the
+    rate of a table that states none (a table that states one must agree with it)."""
+    caller_fs = fs
     path = Path(path)
     where = str(path)
     data = read_bounded(path, MAX_CSV_TABLE_BYTES, "a CSV table LeadSynth reads whole",
@@ -213,6 +215,10 @@ def read_csv_table(path: str | Path, start: int = 0, stop: int | None = None) ->
         if fs is not None and abs(from_time - fs) > 0.01 * fs:
             raise RecordFormatError(f"{where}: the time column gives {from_time:g} Hz, the header {fs:g} Hz")
         fs = fs or from_time
+    given_note = ""
+    if fs is None and caller_fs is not None:
+        fs = check_fs(caller_fs, where, "the rate given")
+        given_note = f"sampling rate {fs:g} Hz given by the caller (the table states none)"
     if fs is None:
         raise MissingRateError(f"{where}: no sampling rate: add a time column (time_s) or a '# sampling_rate: 500' line")
     file_unit = fields.get("unit")
@@ -240,7 +246,7 @@ def read_csv_table(path: str | Path, start: int = 0, stop: int | None = None) ->
             leads[lead] = x
         else:
             leads[lead] = x * unit_scale(chosen, where, lead)
-    notes: list[str] = []
+    notes: list[str] = [given_note] if given_note else []
     if unitless:
         notes.append(f"no unit named for {', '.join(unitless)}: read as mV (no value above {UNITLESS_MAX_MV:g})")
     names_read = tuple(leads)
