@@ -39,7 +39,7 @@ class RecordPanel(QWidget):
         self.fields: dict[str, QLabel] = {}
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
-        for name in ("File", "Patient", "Age, sex", "Recorded", "Device", "Rate", "Duration", "Notes"):
+        for name in ("File", "Format", "Patient", "Age, sex", "Recorded", "Device", "Rate", "Duration", "Notes"):
             lab = QLabel("-")
             lab.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             lab.setWordWrap(True)
@@ -91,9 +91,9 @@ class RecordPanel(QWidget):
         self.fields["Patient"].setText(patient)
         self.fields["Age, sex"].setText(demographics_text(rec))
         self.fields["Recorded"].setText(rec.recorded_at.strftime("%Y-%m-%d %H:%M:%S") if rec.recorded_at else "-")
-        fmt = rec.metadata.get("format")
-        device = rec.metadata.get("device")
-        self.fields["Device"].setText(" - ".join(str(p) for p in (device, fmt) if p) or "-")
+        # Two rows: the file format is not the device (a WFDB file read "Device: wfdb").
+        self.fields["Format"].setText(str(rec.metadata.get("format") or "-"))
+        self.fields["Device"].setText(str(rec.metadata.get("device") or "-"))
         self.device_report.set_report(rec.metadata.get("device_report"))
         self.fields["Rate"].setText(f"{rec.fs:g} Hz")
         self.fields["Duration"].setText(f"{_fmt_duration(self._doc.duration)} ({self._doc.n_samples:,} samples)")

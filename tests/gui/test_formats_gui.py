@@ -239,3 +239,13 @@ def test_a_table_without_a_rate_asks_for_it_and_says_so_on_the_page(qtbot, make_
     assert w.document.path == tmp_path / "patch.250Hz.csv" and w.document.record.fs == 250.0
     assert "PROCESSED: sampling rate 250 Hz entered by the user (the table stated none)" in footer_lines(
         w.document, w.view_state)
+
+
+def test_record_panel_keeps_the_file_format_apart_from_the_device(qtbot, make_window, error_boxes) -> None:
+    data = Path(__file__).resolve().parents[1] / "data"
+    w = make_window()
+    w.open_path(data / "scp" / "eli250_example.scp")
+    wait_synthesis(qtbot, w)
+    panel = w.record_panel
+    assert panel.fields["Format"].text() == "scp-ecg" and panel.fields["Device"].text().endswith("ELI250")
+    assert not error_boxes
