@@ -18,13 +18,14 @@ import argparse
 import logging
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from a checkout
     sys.path.insert(0, str(ROOT))
+from _viewer_session import open_viewer, save_grab, settle, throwaway_home, wait_until  # noqa: E402
+
 from leadsynth_core.paths import reference_data_dir  # noqa: E402
 
 DEFAULT_RECORD = reference_data_dir() / "cinc2021" / "PTB_PTBXL" / "S0002"
@@ -34,24 +35,12 @@ log = logging.getLogger("agreement_screenshot")
 
 
 def render(out: Path, record: Path, inputs: tuple[str, ...]) -> None:
-    import pyqtgraph as pg
-    from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QApplication
-
     from leadsynth_core import io as lsio
 
     if not record.with_suffix(".hea").exists() and not record.exists():
         record = lsio.sample_path("demo_12lead_long")
-    with tempfile.TemporaryDirectory(prefix="leadsynth-agreement-") as tmp:
-        os.environ["LEADSYNTH_HOME"] = str(Path(tmp) / "home")
-        QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(Path(tmp) / "settings"))
-        app = QApplication.instance() or QApplication(sys.argv[:1])
-        pg.setConfigOptions(antialias=True)
-        from app.shell.main_window import MainWindow
-
-        window = MainWindow(interactive=False)
-        window.resize(1600, 900)
-        window.show()
+    with throwaway_home("leadsynth-agreement-"):
+        app, window = open_viewer(1600, 900)
         window.set_inputs(inputs)
         window.view_state.set_score_reference("highpass")  # table, badges and tab alike
         window.agreement.set_options(segment_s=5.0)
@@ -59,18 +48,11 @@ def render(out: Path, record: Path, inputs: tuple[str, ...]) -> None:
         deadline = time.monotonic() + TIMEOUT_S
         doc = window.document
         try:
-            while doc.agreement is None or window.tasks.active_count():
-                if time.monotonic() > deadline:
-                    raise TimeoutError("timed out waiting for the segment scores")
-                app.processEvents()
-                time.sleep(0.01)
+            wait_until(app, lambda: doc.agreement is not None and not window.tasks.active_count(),
+                       "the segment scores", deadline)
             window.tabs.setCurrentWidget(window.agreement_view)
-            for _ in range(20):
-                app.processEvents()
-                time.sleep(0.01)
-            out.parent.mkdir(parents=True, exist_ok=True)
-            if not window.grab().save(str(out)):
-                raise OSError(f"{out}: cannot write the screenshot")
+            settle(app, 20)
+            save_grab(window, out)
             log.info("wrote %s (%d segments, whole mean PCC %.3f)", out, doc.agreement.n_segments,
                      doc.agreement.whole["mean"]["pcc"])
         finally:

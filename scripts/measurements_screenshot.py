@@ -23,15 +23,15 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
-import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from a checkout
     sys.path.insert(0, str(ROOT))
+from _viewer_session import open_viewer, save_grab, settle, throwaway_home, wait_until  # noqa: E402
 
 TIMEOUT_S = 120.0
 
@@ -39,47 +39,28 @@ log = logging.getLogger("measurements_screenshot")
 
 
 def render(out: Path, record: Path, inputs: tuple[str, ...], tab: str, prior: Path | None) -> None:
-    import pyqtgraph as pg
-    from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QApplication
-
-    with tempfile.TemporaryDirectory(prefix="leadsynth-measurements-") as tmp:
-        os.environ["LEADSYNTH_HOME"] = str(Path(tmp) / "home")
-        QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(Path(tmp) / "settings"))
-        app = QApplication.instance() or QApplication(sys.argv[:1])
-        pg.setConfigOptions(antialias=True)
-        from app.shell.main_window import MainWindow
-
-        window = MainWindow(interactive=False)
-        window.resize(1680, 1000)
-        window.show()
+    with throwaway_home("leadsynth-measurements-"):
+        app, window = open_viewer(1680, 1000)
         window.set_inputs(inputs)
         window.open_path(record)
         ui = window.measurement_ui
         deadline = time.monotonic() + TIMEOUT_S
 
-        def settle(done: object) -> None:
-            while not done() or window.tasks.active_count():
-                if time.monotonic() > deadline:
-                    raise TimeoutError("timed out waiting for the viewer")
-                app.processEvents()
-                time.sleep(0.01)
+        def idle(done: Callable[[], bool]) -> Callable[[], bool]:
+            return lambda: done() and not window.tasks.active_count()
 
         try:
-            settle(lambda: window.document.result is not None and window.document.band is not None)
+            wait_until(app, idle(lambda: window.document.result is not None and window.document.band is not None),
+                       "the viewer", deadline)
             (ui.prior_dock if prior is not None else ui.dock).raise_()
             if prior is not None:
                 ui.set_prior(str(prior))
             if tab == "median":
                 window.tabs.setCurrentWidget(window.median)
-            settle(lambda: window.measurements.shown is not None
-                   and (prior is None or ui.prior.comparison is not None))
-            for _ in range(30):
-                app.processEvents()
-                time.sleep(0.01)
-            out.parent.mkdir(parents=True, exist_ok=True)
-            if not window.grab().save(str(out)):
-                raise OSError(f"could not write {out}")
+            wait_until(app, idle(lambda: window.measurements.shown is not None
+                                 and (prior is None or ui.prior.comparison is not None)), "the viewer", deadline)
+            settle(app, 30)
+            save_grab(window, out)
         finally:
             window.close()
 

@@ -22,14 +22,14 @@ import datetime as dt
 import logging
 import os
 import sys
-import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from a checkout
     sys.path.insert(0, str(ROOT))
+from _viewer_session import open_viewer, save_grab, throwaway_home, wait_until  # noqa: E402
+
 from leadsynth_core.paths import reference_data_dir  # noqa: E402
 
 DEFAULT_LUDB = reference_data_dir() / "ludb" / "data"
@@ -59,31 +59,10 @@ def write_visits(ludb: Path, folder: Path) -> list[Path]:
     return paths
 
 
-def wait_until(app, condition: Callable[[], bool], what: str, deadline: float) -> None:
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out waiting for {what}")
-        app.processEvents()
-        time.sleep(0.01)
-
-
-def _save(widget, out: Path) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if not widget.grab().save(str(out)):
-        raise OSError(f"{out}: cannot write the screenshot")
-
-
 def render(out: Path, ludb: Path, settings_png: Path | None = None) -> None:
-    import pyqtgraph as pg
-    from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QApplication
-
     from leadsynth_core.library import Library
 
-    with tempfile.TemporaryDirectory(prefix="leadsynth-wizard-") as tmp:
-        home = Path(tmp)
-        os.environ["LEADSYNTH_HOME"] = str(home / "home")
-        QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(home / "settings"))
+    with throwaway_home("leadsynth-wizard-") as home:
         (home / "visits").mkdir()
         paths = write_visits(ludb, home / "visits")
         with Library() as lib:
@@ -91,15 +70,10 @@ def render(out: Path, ludb: Path, settings_png: Path | None = None) -> None:
         if report.failed:
             raise RuntimeError(f"cannot add the visits: {report.failed}")
 
-        app = QApplication.instance() or QApplication(sys.argv[:1])
-        pg.setConfigOptions(antialias=True)
-        from app.shell.main_window import MainWindow
+        app, window = open_viewer(1600, 980)
         from app.state.document import ViewerDocument
 
         deadline = time.monotonic() + TIMEOUT_S
-        window = MainWindow(interactive=False)
-        window.resize(1600, 980)
-        window.show()
         window.set_inputs(("I", "II", "V2", "V4"))
         window.open_path(paths[-1])
         doc = window.document
@@ -113,13 +87,13 @@ def render(out: Path, ludb: Path, settings_png: Path | None = None) -> None:
             wizard.next()
             app.processEvents()
             if settings_png is not None:
-                _save(wizard, settings_png)  # device, time estimate, base model
+                save_grab(wizard, settings_png)  # device, time estimate, base model
                 log.info("wrote %s", settings_png)
             wizard.next()
             wait_until(app, wizard.training_page.isComplete, "the fine-tune", deadline)
             wizard.next()
             app.processEvents()
-            _save(wizard, out)
+            save_grab(wizard, out)
             log.info("wrote %s (%s)", out, wizard.state.result.verdict)
         finally:
             wizard.reject()  # discard: nothing is saved

@@ -88,3 +88,17 @@ def test_cli_synthesizes_the_chest_leads_from_i_and_ii(tmp_path: Path, capsys: p
     assert len(rec.lead_names) == 12 and rec.leads_with(Provenance.MEASURED) == ("I", "II")
     assert rec.provenance_of("V4") is Provenance.SYNTHESIZED
     np.testing.assert_allclose(rec.lead("II"), read_record(SIX).lead("II"), atol=1e-6)
+
+
+@pytest.mark.parametrize(("text", "local", "offset"), [
+    ("2016-06-01T18:15:25.777-04:00", "2016-06-01 18:15:25", "-0400"),  # AliveCor's sample files
+    ("2018-10-10T11:13:11-0700", "2018-10-10 11:13:11", "-0700"),
+    ("2026-03-14 09:15:00 -0400", "2026-03-14 09:15:00", "-0400"),  # an Apple Watch export
+    ("2020-01-01T00:00:00Z", "2020-01-01 00:00:00", "+0000"),
+])
+def test_device_times_keep_the_local_clock_and_the_offset(text: str, local: str, offset: str) -> None:
+    from leadsynth_core.io._vendor import local_time
+
+    when, off = local_time(text)
+    assert str(when) == local and off == offset
+    assert local_time("not a time") == (None, None)

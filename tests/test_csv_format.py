@@ -135,3 +135,18 @@ def test_the_caller_may_give_the_rate_a_table_lacks(tmp_path: Path) -> None:
     stated.write_text("# sampling_rate: 500\nI\n" + "".join(f"{k % 9 / 10}\n" for k in range(600)))
     with pytest.raises(RecordFormatError, match=r"the file says fs=500 Hz, the caller gave fs=250"):
         read_record(stated, fs=250)
+
+
+def test_a_missing_rate_is_seen_from_the_first_bytes(tmp_path: Path) -> None:
+    """What the viewer asks on: decided from the comments and header alone, and exactly for the
+    tables the reader refuses for want of a rate."""
+    from leadsynth_core.io import lacks_rate
+
+    rows = "".join(f"{k / 250:.3f},{k % 9 / 10}\n" for k in range(500))
+    cases = {"none.csv": ("I,II\n", True), "time.csv": ("time_s,I\n", False), "comment.csv": ("# fs: 250\nI,II\n", False)}
+    for name, (head, lacks) in cases.items():
+        path = tmp_path / name
+        path.write_text(head + rows)
+        assert lacks_rate(path) is lacks, name
+    assert not lacks_rate(tmp_path / "absent.csv")
+    assert not lacks_rate(Path(__file__).parent / "data" / "apple_watch" / "ecg_2026-03-14_en.csv")

@@ -9,7 +9,6 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
 from leadsynth_core import __version__
 from leadsynth_core import io as lsio
-from leadsynth_core.errors import LeadSynthError, MissingRateError
 from leadsynth_core.options import HDF5_SUFFIXES, MULTI_RECORD_SUFFIXES
 
 log = logging.getLogger(__name__)
@@ -56,7 +55,7 @@ def ask_record_key(parent: QWidget, path: Path) -> tuple[bool, str | None]:
     return key is not None, key
 
 
-#: File name endings of lead tables, the one kind of file that may state no sampling rate.
+#: File name endings read as lead tables, the one kind of file that may state no sampling rate.
 _TABLE_SUFFIXES = next(f.suffixes for f in lsio.FORMATS if f.kind == "csv")
 
 
@@ -64,16 +63,9 @@ def ask_missing_rate(parent: QWidget, path: Path) -> tuple[bool, Path]:
     """For a lead table that states no sampling rate, ask for it and return a copy that states it
     (``NAME.RATEHz.csv`` beside it; its audit trail, printed on every page, says the rate was
     entered); ``(True, path)`` for every other file, ``(False, path)`` when the user cancelled.
-    Errors of writing the copy propagate; other errors of the file are left to the normal open."""
-    if path.suffix.lower() not in _TABLE_SUFFIXES:
-        return True, path
-    try:
-        lsio.inspect_record(path)
-    except MissingRateError:
-        pass
-    except (LeadSynthError, OSError):
-        return True, path
-    else:
+    Errors of writing the copy propagate; other errors of the file are left to the normal open.
+    Decided from the file's first bytes (its comments and header row), so nothing is read twice."""
+    if path.suffix.lower() not in _TABLE_SUFFIXES or not lsio.lacks_rate(path):
         return True, path
     fs, ok = QInputDialog.getDouble(
         parent, "Sampling rate", f"{path.name} names its leads but states no sampling rate (no time column, no\n"

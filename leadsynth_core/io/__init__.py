@@ -27,7 +27,7 @@ from .api import (
     sample_path,
     write_record,
 )
-from .csv_format import copy_with_rate
+from .csv_format import copy_with_rate, lacks_rate
 from .device_report import MEASUREMENT_LABELS, device_line, format_device_report, measurement_rows
 from .formats import FORMATS, describe_formats, dialog_filter, save_filter
 from .hdf5_format import SCHEMA_NAME, SCHEMA_VERSION, Hdf5RecordWriter, write_hdf5
@@ -67,6 +67,7 @@ __all__ = [
     "device_line",
     # A lead table without a rate: a copy stating the rate the user gives (the viewer asks).
     "copy_with_rate",
+    "lacks_rate",
     # The files that make up a WFDB record (the library hashes them).
     "wfdb_files",
     "wfdb_header_path",

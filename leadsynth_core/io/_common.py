@@ -34,6 +34,9 @@ __all__ = [
     "write_error",
     "resolve_key",
     "read_bounded",
+    "head_lines",
+    "read_head",
+    "SNIFF_BYTES",
 ]
 
 log = logging.getLogger(__name__)
@@ -239,3 +242,25 @@ def read_bounded(path: Path, limit: int, what: str, advice: str = "") -> bytes:
     if size > limit:
         raise RecordFormatError(f"{path}: {size} bytes, more than the {limit} {what} can hold" + (f"; {advice}" if advice else ""))
     return path.read_bytes()
+
+
+def head_lines(head: bytes) -> list[str]:
+    """The text lines of a file's first bytes (UTF-8, a byte-order mark dropped, bad bytes
+    replaced) for a content sniffer; the last line is dropped unless the bytes end a line,
+    since a partial read may have cut it in the middle."""
+    text = head.decode("utf-8-sig", errors="replace")
+    lines = text.splitlines()
+    return lines if text.endswith(("\n", "\r")) else lines[:-1]
+
+
+#: How much of a file the content sniffers read: a few kilobytes hold any export's header.
+SNIFF_BYTES = 8192
+
+
+def read_head(path: Path) -> bytes | None:
+    """The first :data:`SNIFF_BYTES` of a file, or None when it cannot be read."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(SNIFF_BYTES)
+    except OSError:
+        return None

@@ -7,7 +7,8 @@
 * :func:`device_report` builds ``metadata["device_report"]``: the cart's own measurements
   (keys of the measurements issue: ``heart_rate_bpm``, ``pr_ms``, ``qrs_ms``, ``qt_ms``,
   ``qtc_bazett_ms``, ``axis_deg`` {p, qrs, t}) and interpretation statements.
-* :func:`parse_number`, :func:`normalise_sex`, :func:`compact_timestamp`, :func:`window` for the readers.
+* :func:`parse_number`, :func:`normalise_sex`, :func:`compact_timestamp`, :func:`local_time`,
+  :func:`age_at`, :func:`window` for the readers.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from ..leads import DERIVABLE_LEADS, STANDARD_LEADS, derive_limb_leads, try_cano
 from ..record import EcgRecord, Provenance
 from ._common import check_amplitude, check_finite, check_read_size
 
-__all__ = ["printable", "assemble", "device_report", "parse_number", "normalise_sex", "window", "MEASUREMENT_KEYS"]
+__all__ = ["printable", "assemble", "device_report", "parse_number", "normalise_sex", "window", "MEASUREMENT_KEYS",
+           "MAX_AGE_YEARS", "age_at", "local_time"]
 
 #: Keys of ``device_report["measurements"]`` (shared with the measurements issue's JSON).
 MEASUREMENT_KEYS: tuple[str, ...] = (
@@ -61,6 +63,29 @@ def normalise_sex(text: Any) -> str | None:
     if t in ("F", "FEMALE"):
         return "F"
     return None
+
+
+#: Oldest age a reader accepts; beyond it (or below 0) the birth date or the acquisition date is wrong.
+MAX_AGE_YEARS = 130
+
+
+def age_at(born: _dt.date, on: _dt.date) -> int:
+    """Whole years from ``born`` to ``on`` (the birthday not yet reached that year does not count)."""
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def local_time(text: str | None) -> tuple[_dt.datetime | None, str | None]:
+    """An ISO time with the device's UTC offset (``2026-03-14 09:15:00 -0400``,
+    ``2016-06-01T18:15:25.777-04:00``, ``...Z``) -> the local time in whole seconds, which is
+    what every reader keeps, and the offset as ``+HHMM``; ``(None, None)`` when it is not one."""
+    if not text:
+        return None, None
+    iso = re.sub(r"\s*([+-]\d{2}):?(\d{2})$", r"\1:\2", text.strip().replace("Z", "+00:00"))
+    try:
+        when = _dt.datetime.fromisoformat(iso)
+    except ValueError:
+        return None, None
+    return when.replace(tzinfo=None, microsecond=0), when.strftime("%z") or None
 
 
 def compact_timestamp(text: str | None) -> _dt.datetime | None:

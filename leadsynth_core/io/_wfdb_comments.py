@@ -17,7 +17,7 @@ from ..record import EcgRecord, Provenance
 from ._common import canonicalize_lead_names
 
 __all__ = ["PROVENANCE_TAG", "PROCESSING_TAG", "parse_comments", "parse_provenance_line", "read_comment_lines",
-           "comment_lines"]
+           "comment_lines", "comment_fields"]
 
 #: The start of LeadSynth's own comment line (after ``#``).
 PROVENANCE_TAG = "leadsynth:"
@@ -85,6 +85,11 @@ def parse_provenance_line(
     return tuple(lead_prov[n] for n in names), model, model_patient
 
 
+def comment_fields(comments: Sequence[str]) -> dict[str, Any]:
+    """The ``key: value`` fields of comment lines other than LeadSynth's provenance and audit-trail lines."""
+    return parse_comments([c for c in comments if not c.lower().startswith((PROVENANCE_TAG, PROCESSING_TAG))])
+
+
 def read_comment_lines(
     comments: Sequence[str], names: Sequence[str], where: str
 ) -> tuple[tuple[Provenance, ...] | None, str | None, dict[str, Any], dict[str, Any]]:
@@ -98,7 +103,7 @@ def read_comment_lines(
     provenance = model_id = model_patient = None
     if tagged:
         provenance, model_id, model_patient = parse_provenance_line(tagged[0][len(PROVENANCE_TAG):], names, where)
-    fields = parse_comments([c for c in comments if c not in tagged and not c.lower().startswith(PROCESSING_TAG)])
+    fields = comment_fields(comments)
     meta: dict[str, Any] = {}
     steps = [c[len(PROCESSING_TAG):].strip() for c in comments if c.lower().startswith(PROCESSING_TAG)]
     if steps:

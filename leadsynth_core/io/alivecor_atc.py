@@ -25,7 +25,6 @@ them.
 
 from __future__ import annotations
 
-import datetime as _dt
 import re
 import struct
 from pathlib import Path
@@ -37,7 +36,7 @@ from ..errors import RecordFormatError
 from ..leads import DERIVABLE_LEADS, derive_limb_leads
 from ..record import EcgRecord, Provenance
 from ._common import check_fs, read_bounded
-from ._vendor import assemble, printable
+from ._vendor import assemble, local_time, printable
 
 __all__ = ["FORMAT_NAME", "SIGNATURE", "VERSIONS", "LEAD_BLOCKS", "is_atc", "read_atc", "block_checksum"]
 
@@ -106,18 +105,6 @@ def _text(raw: bytes) -> str:
     return raw.split(b"\x00", 1)[0].decode("utf-8", errors="replace").strip()
 
 
-def _recorded(text: str) -> tuple[_dt.datetime | None, str | None]:
-    """Local time of the recording (as every reader keeps it) and the phone's UTC offset."""
-    if not text:
-        return None, None
-    try:
-        when = _dt.datetime.fromisoformat(re.sub(r"([+-]\d{2})(\d{2})$", r"\1:\2", text.replace("Z", "+00:00")))
-    except ValueError:
-        return None, None
-    offset = when.strftime("%z") or None
-    return when.replace(tzinfo=None, microsecond=0), offset
-
-
 def read_atc(path: str | Path, start: int = 0, stop: int | None = None) -> EcgRecord:
     """Read an AliveCor ATC file: its ECG leads in mV (samples ``[start, stop)``)."""
     path = Path(path)
@@ -178,7 +165,7 @@ def read_atc(path: str | Path, start: int = 0, stop: int | None = None) -> EcgRe
     device = " ".join(p for p in ("AliveCor", hardware or "Kardia") if p)
     if info.get("software"):
         device += f", {info['software']}"
-    when, offset = _recorded(info.get("recorded", ""))
+    when, offset = local_time(info.get("recorded", ""))
     meta: dict[str, Any] = {"format": FORMAT_NAME, "device": device, "notes": notes, "atc_version": version,
                             "filters": filters, "mains_hz": mains}
     if offset:

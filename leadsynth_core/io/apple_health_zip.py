@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 from ..errors import RecordFormatError
 from ..record import EcgRecord
 from . import apple_watch_csv as watch
-from ._common import RecordInfo, resolve_key
+from ._common import SNIFF_BYTES, RecordInfo, resolve_key
 from .apple_watch_csv import FORMAT_NAME, check_size, is_apple_watch_csv, parse_apple_watch_csv
 
 __all__ = ["ECG_FOLDER", "is_health_export", "list_health_export", "read_health_export", "inspect_health_export"]
@@ -90,7 +90,7 @@ def read_health_export(path: str | Path, key: str | None = None, start: int = 0,
         k = resolve_key(list(members), key, str(path))
         where = f"{path} [{k}]"
         data = _member_bytes(zf, members[k], where)
-    if not is_apple_watch_csv(data[:8192] if len(data) > 8192 else data + b"\n"):
+    if not is_apple_watch_csv(data[:SNIFF_BYTES] if len(data) > SNIFF_BYTES else data + b"\n"):
         raise RecordFormatError(f"{where}: not an Apple Watch ECG export (a key,value header with a rate in hertz, "
                                 "then one number per line)")
     return parse_apple_watch_csv(data, where, source=str(path), extra={"key": k}, start=start, stop=stop)

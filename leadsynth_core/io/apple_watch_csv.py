@@ -44,8 +44,8 @@ import numpy as np
 from ..errors import RecordFormatError
 from ..leads import try_canonical_lead_name
 from ..record import EcgRecord
-from ._common import check_fs, read_bounded, unit_scale
-from ._vendor import assemble, device_report, printable
+from ._common import check_fs, head_lines, read_bounded, unit_scale
+from ._vendor import MAX_AGE_YEARS, age_at, assemble, device_report, local_time, printable
 
 __all__ = [
     "FORMAT_NAME", "LEAD_NOTE", "MAX_CSV_BYTES", "is_apple_watch_csv", "read_apple_watch_csv", "parse_apple_watch_csv",
@@ -120,10 +120,7 @@ def _split(line: str) -> tuple[str, str]:
 def is_apple_watch_csv(head: bytes) -> bool:
     """Whether the first bytes of a file are an Apple Watch ECG export (key,value header with a
     rate in hertz, then one number per line); a few kilobytes hold the header and hundreds of samples."""
-    text = head.decode("utf-8-sig", errors="replace")
-    lines = [_clean(ln) for ln in text.splitlines()]
-    if not text.endswith(("\n", "\r")):
-        lines = lines[:-1]  # the last line of a partial read may be cut in the middle
+    lines = [_clean(ln) for ln in head_lines(head)]
     first = next((ln for ln in lines if ln), "")
     if not first or _is_sample(first) or "," not in first:
         return False
@@ -145,8 +142,8 @@ def _number(text: str) -> float:
     return float(text.strip('"').replace(",", "."))
 
 
-def _parse(text: str, where: str) -> tuple[list[tuple[str, str]], np.ndarray, int]:
-    """Header pairs, samples (file units) and the line number of the first sample."""
+def _parse(text: str, where: str) -> tuple[list[tuple[str, str]], np.ndarray]:
+    """Header pairs and samples (file units)."""
     lines = text.splitlines()
     header: list[tuple[str, str]] = []
     first_sample: int | None = None
@@ -176,7 +173,7 @@ def _parse(text: str, where: str) -> tuple[list[tuple[str, str]], np.ndarray, in
                 f"{where}: line {i + 1}: {printable(line, 40)!r} is not a sample value (one number per line)"
             )
         values.append(_number(line))
-    return header, np.asarray(values, dtype=np.float64), first_sample + 1
+    return header, np.asarray(values, dtype=np.float64)
 
 
 def _fields(header: list[tuple[str, str]]) -> dict[str, str]:
@@ -204,19 +201,6 @@ def _fields(header: list[tuple[str, str]]) -> dict[str, str]:
     return out
 
 
-def _recorded(value: str | None) -> tuple[_dt.datetime | None, str | None]:
-    """Local time of the recording (as every reader keeps it) and the phone's UTC offset."""
-    m = _WHEN.match((value or "").strip())
-    if not m:
-        return None, None
-    clock = m.group(2) if m.group(2).count(":") == 2 else m.group(2) + ":00"
-    try:
-        when = _dt.datetime.strptime(f"{m.group(1)} {clock}", "%Y-%m-%d %H:%M:%S")
-    except ValueError:
-        return None, None
-    return when, m.group(3)
-
-
 def _age(birth: str | None, when: _dt.datetime | None) -> int | None:
     """Whole years from the date of birth to the recording; None when either is unknown."""
     if not birth or when is None:
@@ -227,11 +211,11 @@ def _age(birth: str | None, when: _dt.datetime | None) -> int | None:
             born = _dt.datetime.strptime(birth.strip(), fmt)
         except ValueError:
             continue
-        ages.add(when.year - born.year - ((when.month, when.day) < (born.month, born.day)))
+        ages.add(age_at(born.date(), when.date()))
     if len(ages) != 1:
         return None  # no format fits, or two readings of the date give different ages
     years = ages.pop()
-    return years if 0 <= years <= 130 else None
+    return years if 0 <= years <= MAX_AGE_YEARS else None
 
 
 def _device(fields: dict[str, str]) -> str:
@@ -266,7 +250,7 @@ def parse_apple_watch_csv(
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise RecordFormatError(f"{where}: not UTF-8 text (byte {exc.start}); an Apple Watch ECG export is UTF-8") from None
-    header, samples, _first = _parse(text, where)
+    header, samples = _parse(text, where)
     fields = _fields(header)
     rate = _RATE.match(fields["rate"])
     assert rate is not None  # _parse found the rate line
@@ -284,7 +268,8 @@ def parse_apple_watch_csv(
     named = try_canonical_lead_name(lead_text.split()[-1]) if lead_text.split() else None
     if named is not None and named != "I":
         raise RecordFormatError(f"{where}: Lead {printable(lead_text, 20)!r}: an Apple Watch ECG records lead I only")
-    when, offset = _recorded(fields.get("recorded"))
+    recorded = (fields.get("recorded") or "").strip()
+    when, offset = local_time(recorded) if _WHEN.match(recorded) else (None, None)
     meta: dict[str, Any] = {"format": FORMAT_NAME, "device": _device(fields), "notes": notes,
                             "lead_note": "one lead similar to lead I, read as lead I", **(extra or {})}
     if offset:

@@ -42,12 +42,12 @@ import numpy as np
 from ..errors import MissingRateError, RecordFormatError
 from ..leads import try_canonical_lead_name
 from ..record import EcgRecord
-from ._common import atomic_paths, check_fs, read_bounded, unit_scale
+from ._common import atomic_paths, check_fs, head_lines, read_bounded, read_head, unit_scale
 from ._vendor import assemble, printable
-from ._wfdb_comments import PROCESSING_TAG, PROVENANCE_TAG, comment_lines, parse_comments, read_comment_lines
+from ._wfdb_comments import PROCESSING_TAG, comment_fields, comment_lines, read_comment_lines
 
 __all__ = ["FORMAT_NAME", "MAGIC", "MAX_CSV_TABLE_BYTES", "UNITLESS_MAX_MV", "is_csv_table", "read_csv_table",
-           "write_csv", "copy_with_rate", "RATE_ENTERED_STEP"]
+           "write_csv", "copy_with_rate", "lacks_rate", "RATE_ENTERED_STEP"]
 
 #: The audit-trail step a table gets when the user supplies its rate (printed on every page).
 RATE_ENTERED_STEP = "sampling rate {fs:g} Hz entered by the user (the table stated none)"
@@ -108,10 +108,7 @@ def _table_start(lines: list[str]) -> tuple[list[str], int] | None:
 
 def is_csv_table(head: bytes) -> bool:
     """Whether a file's first bytes are a lead table: a header naming a standard lead, then numbers."""
-    text = head.decode("utf-8-sig", errors="replace")
-    lines = text.splitlines()
-    if not text.endswith(("\n", "\r")):
-        lines = lines[:-1]
+    lines = head_lines(head)
     start = _table_start(lines)
     if start is None:
         return False
@@ -148,6 +145,22 @@ def _first_fault(lines: list[str], at: int, sep: str, n_columns: int, where: str
             except ValueError:
                 return RecordFormatError(f"{where}: line {k + 1}, column {c + 1}: {printable(cell, 20)!r} is not a number")
     return RecordFormatError(f"{where}: {printable(str(exc).splitlines()[0], 160)}")
+
+
+def lacks_rate(path: str | Path) -> bool:
+    """Whether ``path`` is a lead table that states no sampling rate (no rate comment, no time
+    column), decided from its first bytes: the comment lines and the header row come first, so
+    the table itself is not read (the viewer asks for the rate before opening it)."""
+    head = read_head(Path(path))
+    if head is None or not is_csv_table(head):
+        return False
+    start = _table_start(lines := head_lines(head))
+    assert start is not None  # is_csv_table found the header row
+    comments, at = start
+    fields = comment_fields(comments)
+    _sep, names = _split_header(lines[at].strip())
+    has_time = any(_column(n)[0] in ("time_s", "time_ms") for n in names)
+    return not has_time and not any(key in fields for key in _RATE_KEYS)
 
 
 def _rate_from_comments(fields: dict[str, Any], where: str) -> float | None:
@@ -206,7 +219,7 @@ def read_csv_table(path: str | Path, start: int = 0, stop: int | None = None, *,
         raise RecordFormatError(f"{where}: the table holds a header but no rows")
     if table.shape[1] != len(columns):
         raise RecordFormatError(f"{where}: rows hold {table.shape[1]} values, the header names {len(columns)} columns")
-    fields = parse_comments([c for c in comments if not c.lower().startswith((PROVENANCE_TAG, PROCESSING_TAG))])
+    fields = comment_fields(comments)
     fs = _rate_from_comments(fields, where)
     time_cols = [(j, kind) for j, (kind, _l, _u) in enumerate(columns) if kind in ("time_s", "time_ms")]
     if time_cols:

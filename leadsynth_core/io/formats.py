@@ -26,6 +26,7 @@ from . import (
     philips_xml,
     scp_ecg,
 )
+from ._common import read_head
 from .xml_safe import xml_root_name
 
 __all__ = [
@@ -104,10 +105,8 @@ _XML_ROOTS = {
 
 def sniff(path: Path) -> str | None:
     """The vendor kind of ``path`` from its first bytes, or None (not one of them, unreadable)."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(8192)
-    except OSError:
+    head = read_head(path)
+    if head is None:
         return None
     if dicom_ecg.is_dicom(head):
         return "dicom"

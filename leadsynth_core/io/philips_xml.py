@@ -28,7 +28,7 @@ from ..errors import RecordFormatError
 from ..record import EcgRecord
 from . import xml_safe as X
 from ._common import check_fs
-from ._vendor import assemble, device_report, normalise_sex, parse_number
+from ._vendor import age_at, assemble, device_report, normalise_sex, parse_number
 
 __all__ = ["FORMAT_NAME", "ROOT", "SUPPORTED", "read_philips"]
 
@@ -114,8 +114,7 @@ def _age(patient: X.Element | None, acquired: _dt.datetime | None) -> int | None
             born = _dt.date.fromisoformat(dob)
         except ValueError:
             return None
-        day = acquired.date()
-        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+        return age_at(born, acquired.date())
     return None
 
 

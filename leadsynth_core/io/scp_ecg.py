@@ -34,7 +34,7 @@ import numpy as np
 from ..errors import RecordFormatError
 from ..record import EcgRecord
 from ._common import check_fs, read_bounded
-from ._vendor import assemble, device_report, printable
+from ._vendor import MAX_AGE_YEARS, age_at, assemble, device_report, printable
 
 __all__ = ["FORMAT_NAME", "SCP_LEADS", "is_scp", "read_scp", "crc_ccitt"]
 
@@ -144,12 +144,12 @@ def _patient(tags: dict[int, bytes]) -> tuple[dict[str, Any], _dt.datetime | Non
     if age is not None and len(age) >= 3:
         (value,) = struct.unpack_from("<H", age, 0)
         factor = _AGE_UNITS.get(age[2])
-        if factor is not None and 0 < value * factor <= 130:
+        if factor is not None and 0 < value * factor <= MAX_AGE_YEARS:
             meta["age"] = int(value * factor)
     born = _date(tags.get(5))
     if "age" not in meta and born is not None and when is not None:
-        years = when.year - born.year - ((when.month, when.day) < (born.month, born.day))
-        if 0 <= years <= 130:
+        years = age_at(born, when.date())
+        if 0 <= years <= MAX_AGE_YEARS:
             meta["age"] = years
     sex = tags.get(8)
     if sex is not None and len(sex) == 1 and sex[0] in _SEX:

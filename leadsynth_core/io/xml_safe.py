@@ -19,6 +19,7 @@ from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
 from ..errors import RecordFormatError
+from ._common import read_head
 
 __all__ = [
     "MAX_XML_BYTES",
@@ -57,10 +58,8 @@ def xml_root_name(path: Path, head: bytes | None = None) -> str | None:
     Cheap: used to recognise a vendor export by its content, not by its extension.
     """
     if head is None:
-        try:
-            with open(path, "rb") as fh:
-                head = fh.read(8192)
-        except OSError:
+        head = read_head(path)
+        if head is None:
             return None
     text = _decode_head(head).lstrip(b"\xef\xbb\xbf \t\r\n")
     if not text.startswith(b"<"):
