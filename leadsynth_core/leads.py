@@ -25,7 +25,12 @@ __all__ = [
     "CHEST_LEADS",
     "DERIVABLE_LEADS",
     "FRANK_LEADS",
+    "SUPPLEMENTARY_LEADS",
     "canonical_lead_name",
+    "try_supplementary_lead_name",
+    "try_ecg_lead_name",
+    "supplementary_leads",
+    "supplementary_site",
     "try_canonical_lead_name",
     "parse_lead_list",
     "sort_leads",
@@ -43,6 +48,15 @@ CHEST_LEADS: tuple[str, ...] = ("V1", "V2", "V3", "V4", "V5", "V6")
 DERIVABLE_LEADS: tuple[str, ...] = ("III", "aVR", "aVL", "aVF")
 #: PTB's Frank leads: kept as extra channels, never part of the 12.
 FRANK_LEADS: tuple[str, ...] = ("vx", "vy", "vz")
+#: Recorded leads a cart may add to the 12: right-sided (V2R-V9R: right ventricular
+#: infarction, dextrocardia, a child's V3R/V4R) and posterior (V7-V9: posterior infarction).
+#: They are ECG leads a cardiologist reads, so they are kept, drawn and written as measured,
+#: but never model inputs or outputs: no model here learned them.  Order: the standard
+#: right-sided sequence, then posterior.
+SUPPLEMENTARY_LEADS: tuple[str, ...] = (
+    "V2R", "V3R", "V4R", "V5R", "V6R", "V7R", "V8R", "V9R", "V7", "V8", "V9",
+)
+_SUPPLEMENTARY_KEYS: dict[str, str] = {n.lower(): n for n in SUPPLEMENTARY_LEADS}
 
 _ALIASES: dict[str, str] = {name.lower(): name for name in STANDARD_LEADS}
 _ALIASES.update(
@@ -67,6 +81,36 @@ def try_canonical_lead_name(name: str) -> str | None:
     """
     key = " ".join(str(name).strip().lower().split())
     return _ALIASES.get(key)
+
+
+def try_supplementary_lead_name(name: str) -> str | None:
+    """The canonical spelling of a right-sided or posterior lead (``v4r``, ``V4 R``, ``V4-R``
+    -> ``V4R``; ``v7`` -> ``V7``), else ``None``.  ``RV4``, ``C4R`` and the like are not
+    matched: a spelling no cart was seen to use is refused rather than guessed."""
+    text = str(name).strip().lower()
+    if text.startswith("-"):
+        return None  # an inverted lead, as -aVR: never read as the lead itself
+    return _SUPPLEMENTARY_KEYS.get("".join(text.replace("-", " ").split()))
+
+
+def try_ecg_lead_name(name: str) -> str | None:
+    """The canonical name of a standard or a supplementary lead, else ``None``."""
+    return try_canonical_lead_name(name) or try_supplementary_lead_name(name)
+
+
+def supplementary_leads(names: Iterable[str]) -> tuple[str, ...]:
+    """The supplementary leads among ``names`` (canonical spellings), in
+    :data:`SUPPLEMENTARY_LEADS` order."""
+    present = set(names)
+    return tuple(n for n in SUPPLEMENTARY_LEADS if n in present)
+
+
+def supplementary_site(name: str) -> str:
+    """Where a supplementary lead looks at the heart from: ``"right-sided"`` (V2R-V9R) or
+    ``"posterior"`` (V7-V9).  Raises :class:`UnsupportedLeadError` for any other name."""
+    if name not in SUPPLEMENTARY_LEADS:
+        raise UnsupportedLeadError(f"{name!r} is not a supplementary lead; they are {', '.join(SUPPLEMENTARY_LEADS)}")
+    return "right-sided" if name.endswith("R") else "posterior"
 
 
 def canonical_lead_name(name: str) -> str:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .errors import MissingLeadError, SignalQualityError, SynthesisError
-from .leads import STANDARD_LEADS, derive_limb_leads, parse_lead_list
+from .leads import STANDARD_LEADS, derive_limb_leads, parse_lead_list, supplementary_leads
 from .models.card import ModelCard
 from .models.features import FRONTAL_LEADS, independent_lead_set, independent_leads
 from .models.loaded import LoadedModel
@@ -177,7 +177,15 @@ def synthesize(
     absent = [n for n in STANDARD_LEADS if n not in signals]
     if absent:  # a model produced fewer leads than it promised
         raise SynthesisError(f"synthesis left lead(s) {', '.join(absent)} empty")
-    out = np.stack([signals[n] for n in STANDARD_LEADS], axis=1).astype(np.float32, copy=False)
+    # Right-sided and posterior leads the file recorded go along unchanged (rule 1): a
+    # V4R or V7 a cart took for a reason must not vanish from the synthesized 12-lead.
+    supplementary = tuple(n for n in supplementary_leads(record.lead_names)
+                          if record.provenance_of(n) is Provenance.MEASURED)
+    for name in supplementary:
+        signals[name] = np.asarray(record.lead(name), dtype=np.float32)
+        provenance[name] = Provenance.MEASURED
+    names = STANDARD_LEADS + supplementary
+    out = np.stack([signals[n] for n in names], axis=1).astype(np.float32, copy=False)
     metadata = dict(record.metadata)
     metadata["leadsynth"] = {
         "measured": [n for n in STANDARD_LEADS if provenance[n] is Provenance.MEASURED],
@@ -186,6 +194,8 @@ def synthesize(
         "model": model_id,
         "model_inputs": list(indep),
     }
+    if supplementary:
+        metadata["leadsynth"]["supplementary"] = list(supplementary)
     if model_patient:
         metadata["leadsynth"]["model_patient"] = model_patient
     report(progress, 1.0, "done")
@@ -196,8 +206,8 @@ def synthesize(
     return EcgRecord(
         signal=out,
         fs=record.fs,
-        lead_names=STANDARD_LEADS,
-        provenance=tuple(provenance[n] for n in STANDARD_LEADS),
+        lead_names=names,
+        provenance=tuple(provenance[n] for n in names),
         patient_id=record.patient_id,
         recorded_at=record.recorded_at,
         source=record.source,

@@ -318,8 +318,8 @@ def hdf5_cases(out: Path) -> None:
         covers="signal columns disagree with lead_names", error="RecordFormatError",
         message=r"dataset 'signal' has 3 columns for 2 lead_names")
     _h5(out, "project_bad_leads",
-        lambda f: _project(f, _sig(), lead_names=np.array(["I", "V7"], dtype=h5py.string_dtype())),
-        covers="unknown lead name V7", error="UnsupportedLeadError", message=r"unknown lead name 'V7'")
+        lambda f: _project(f, _sig(), lead_names=np.array(["I", "V13"], dtype=h5py.string_dtype())),
+        covers="unknown lead name V13", error="UnsupportedLeadError", message=r"unknown lead name 'V13'")
     _h5(out, "project_bad_units", lambda f: _project(f, _sig(), units="furlong"),
         covers="unknown units attribute", error="RecordFormatError", message=r"unknown physical unit 'furlong'")
     _h5(out, "project_bad_provenance",

@@ -143,7 +143,7 @@ def test_cpsc_mat_with_inf_and_without_struct(tmp_path: Path) -> None:
         read_record(tmp_path / "D.mat")
 
 
-@pytest.mark.parametrize("bad", ["MLII", "-aVR", "V7", "lead x"])
+@pytest.mark.parametrize("bad", ["MLII", "-aVR", "V10", "RV4", "lead x"])
 def test_unknown_lead_name(tmp_path: Path, bad: str) -> None:
     with pytest.raises(UnsupportedLeadError, match=rf"rec.hea: signal 1 has an unknown lead name '{bad}'"):
         read_record(_wfdb(tmp_path, leads=("I", bad)))
@@ -152,6 +152,12 @@ def test_unknown_lead_name(tmp_path: Path, bad: str) -> None:
 def test_frank_leads_are_kept_as_extra_channels(tmp_path: Path) -> None:
     rec = read_record(_wfdb(tmp_path, leads=("i", "VX")))
     assert rec.lead_names == ("I", "vx")
+
+
+def test_right_sided_and_posterior_leads_are_kept_as_measured(tmp_path: Path) -> None:
+    rec = read_record(_wfdb(tmp_path, leads=("I", "II", "v4r", "V8", "v9")))
+    assert rec.lead_names == ("I", "II", "V4R", "V8", "V9")
+    assert rec.leads_with("measured") == rec.lead_names
 
 
 def test_duplicated_lead_name(tmp_path: Path) -> None:

@@ -49,9 +49,15 @@ def test_welch_allyn_pediatric_first_differences_and_what_the_cart_said() -> Non
     rec = read_record(WELCH)
     assert rec.fs == 600.0 and rec.n_samples == 6000
     assert "sample interval 1667 µs read as 600 Hz" in rec.metadata["notes"]
-    assert rec.leads_with(Provenance.MEASURED) == ("I", "II", "V1", "V2", "V4", "V6")
+    # A pediatric placement: V3R and V7 in the places of V3 and V5, read as recorded leads.
+    assert rec.leads_with(Provenance.MEASURED) == ("I", "II", "V1", "V2", "V4", "V6", "V3R", "V7")
     assert rec.leads_with(Provenance.DERIVED) == ("III", "aVR", "aVL", "aVF")
-    assert rec.metadata["other_channels"] == ["V3R", "V7"]
+    assert "other_channels" not in rec.metadata
+    for lead in ("V3R", "V7"):
+        assert 0.3 < float(np.ptp(rec.lead(lead))) < 3.0, lead  # mV: an ECG lead, decoded in scale
+    # Each is its own lead, not a copy of a neighbour's samples.
+    for a, b in (("V3R", "V1"), ("V7", "V6"), ("V3R", "V7")):
+        assert not np.allclose(rec.lead(a), rec.lead(b), atol=0.05), (a, b)
     assert rec.metadata["filters"] == ["low-pass 35 Hz"]
     assert rec.metadata["device"] == "Welch Allyn Cardio Control MDW14"
     statements = rec.metadata["device_report"]["statements"]

@@ -109,9 +109,8 @@ def compute_median_beats(displays: dict[str, LeadDisplay], fs: float, i0: int, i
         return MedianBeats(ref_lead, 0, *span, fs, {}, f"no beats found: {exc}")
     iso = isoelectric_slice(ref_beat, fs)
     beats: dict[str, dict[str, np.ndarray]] = {}
-    for lead in STANDARD_LEADS:
+    for lead, disp in displays.items():  # the 12, then any supplementary lead (V4R, V7)
         check(cancel)
-        disp = displays[lead]
         beats[lead] = {}
         for role, samples in (("truth", disp.truth), ("trace", disp.samples)):
             if samples is None:
@@ -189,7 +188,8 @@ class MedianController(QObject):
         i1 = min(rec.n_samples, i0 + int(WINDOW_S * rec.fs))
         i0 = min(max(0, i0), rec.n_samples)
         i1 = max(i0, i1)
-        displays = {lead: self._doc.lead_display(lead, "compare") for lead in STANDARD_LEADS}
+        displays = {lead: self._doc.lead_display(lead, "compare")
+                    for lead in STANDARD_LEADS + self._doc.supplementary_leads()}
         filters, fs, offset = self._state.filters, rec.fs, self._doc.offset
         ref_lead = self._doc.rhythm_lead()  # a measured lead whenever one exists
         prior, prior_name = self._prior, self._prior_name

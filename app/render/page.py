@@ -107,7 +107,7 @@ def render_page(painter: QPainter, doc: ViewerDocument, state: ViewState, dpmm: 
     ``extras``: the calipers shown on the 12-lead page (drawn where they stand, with their
     read-out) and the measurement lines printed under the footer.
     """
-    geo = paper.page_geometry(state.layout, doc.rhythm_lead())
+    geo = paper.page_geometry(state.layout, doc.rhythm_lead(), doc.supplementary_leads())
     k = dpmm
     left = MARGIN_MM + (A4_LANDSCAPE_MM[0] - 2 * MARGIN_MM - geo.width) / 2
     top = MARGIN_MM + TITLE_MM

@@ -12,6 +12,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPen
 
+from leadsynth_core.leads import SUPPLEMENTARY_LEADS, supplementary_site
 from leadsynth_core.record import Provenance
 from leadsynth_core.scoring import HIGHPASS_HZ, REFERENCES, LeadScore
 
@@ -94,6 +95,9 @@ def provenance_text(display: LeadDisplay, inputs: tuple[str, ...] = ()) -> str:
     if p is Provenance.DERIVED:
         limb = [n for n in inputs if n in ("I", "II", "III", "aVR", "aVL", "aVF")]
         return f"derived from {', '.join(limb[:2]) or 'I, II'}"
+    if display.lead in SUPPLEMENTARY_LEADS:
+        # A V4R or V7 cell must not read as a misprinted V4 or a seventh chest lead.
+        return f"measured, {supplementary_site(display.lead)}"
     return "measured"
 
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from leadsynth_core.leads import STANDARD_LEADS, parse_lead_list
+from leadsynth_core.leads import STANDARD_LEADS, parse_lead_list, supplementary_leads
 from leadsynth_core.record import EcgRecord, Provenance
 from leadsynth_core.scoring import DEFAULT_REFERENCE, REFERENCES, LeadScore, reference_signal
 
@@ -286,7 +286,16 @@ class ViewerDocument(QObject):
 
     def lead_pending(self, lead: str) -> bool:
         """Whether ``lead`` waits for the running synthesis (the measured inputs never do)."""
-        return self.synthesis_pending and self.needs_synthesis() and lead not in self.inputs
+        return self.synthesis_pending and self.needs_synthesis() and lead not in self.inputs \
+            and lead not in self.supplementary_leads()
+
+    def supplementary_leads(self) -> tuple[str, ...]:
+        """The right-sided and posterior leads the file recorded (V4R, V7...), drawn after the
+        12 as measured: they are what the device gave, in review as in compare."""
+        rec = self.record
+        if rec is None:
+            return ()
+        return tuple(n for n in supplementary_leads(rec.lead_names) if rec.provenance_of(n) is Provenance.MEASURED)
 
     def _reference_truth(self, rec: EcgRecord, lead: str) -> np.ndarray:
         """The truth a synthesized lead is drawn and scored against: the stored samples, or
@@ -325,7 +334,8 @@ class ViewerDocument(QObject):
         if lead in rec.lead_names:
             # No synthesis (not needed, failed or cancelled): the file as read, with its own provenance.
             prov = rec.provenance_of(lead)
-            if mode == "review" and self.needs_synthesis() and lead not in self.inputs:
+            if mode == "review" and self.needs_synthesis() and lead not in self.inputs \
+                    and lead not in self.supplementary_leads():
                 # Review shows only what the device would give; the rest is pending.
                 return LeadDisplay(lead, None, None, None, None, None)
             model = rec.model_id if prov is Provenance.SYNTHESIZED else None

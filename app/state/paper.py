@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
 from leadsynth_core.leads import STANDARD_LEADS
+
+from .settings import GAINS_MM_MV
 
 #: Left margin that holds the 1 mV calibration pulse of each row (wide enough for a
 #: 0.2-s pulse at 50 mm/s).
@@ -138,24 +141,41 @@ def gain_fits(layout: str, gain: float) -> bool:
     return gain + 2 * PULSE_CLEARANCE_MM <= _ROW_HEIGHT_MM[layout]
 
 
-def page_geometry(layout: str, rhythm_lead: str = RHYTHM_LEAD) -> PageGeometry:
-    """Cells of ``layout`` ("3x4" with a ``rhythm_lead`` rhythm strip, "6x2" or "12x1")."""
+def page_geometry(layout: str, rhythm_lead: str = RHYTHM_LEAD, supplementary: Sequence[str] = ()) -> PageGeometry:
+    """Cells of ``layout`` ("3x4" with a ``rhythm_lead`` rhythm strip, "6x2" or "12x1").
+
+    ``supplementary`` leads (V4R, V7... that the file recorded) get rows of their own under
+    the 12, as many to a row as the layout has columns, and above the rhythm strip: a
+    15-lead print keeps the 12 where every reader expects them.
+    """
     if layout not in _COLUMNS:
         raise ValueError(f"unknown layout {layout!r}; expected one of {', '.join(_COLUMNS)}")
     columns = _COLUMNS[layout]
-    n_rows = len(columns[0]) + (1 if layout == "3x4" else 0)
-    row_h = _ROW_HEIGHT_MM[layout]
+    n_cols = len(columns)
+    n_std = len(columns[0])
+    n_sup = math.ceil(len(supplementary) / n_cols)
+    base_rows = n_std + (1 if layout == "3x4" else 0)
+    n_rows = base_rows + n_sup
+    # The page keeps its height (it must still fit A4 with its title and footer): the rows
+    # close up, never below what the layout's largest gain needs for its calibration pulse.
+    row_h = max(_ROW_HEIGHT_MM[layout] * base_rows / n_rows,
+                max(g for g in GAINS_MM_MV if gain_fits(layout, g)) + 2 * PULSE_CLEARANCE_MM)
     height = n_rows * row_h
-    col_w = DATA_WIDTH_MM / len(columns)
+    col_w = DATA_WIDTH_MM / n_cols
     cells: list[Cell] = []
 
     def baseline(r: int) -> float:
         # Slightly below the row's middle: QRS complexes are mostly upright.
         return height - (r + 0.55) * row_h
 
+    def place(lead: str, r: int, c: int) -> None:
+        cells.append(Cell(lead, r, c, PULSE_MARGIN_MM + c * col_w, col_w, baseline(r), height - r * row_h, row_h))
+
     for c, leads in enumerate(columns):
         for r, lead in enumerate(leads):
-            cells.append(Cell(lead, r, c, PULSE_MARGIN_MM + c * col_w, col_w, baseline(r), height - r * row_h, row_h))
+            place(lead, r, c)
+    for i, lead in enumerate(supplementary):
+        place(lead, n_std + i // n_cols, i % n_cols)
     if layout == "3x4":
         r = n_rows - 1
         cells.append(

@@ -62,7 +62,7 @@ class EcgGridView(QWidget):
         self._doc = document
         self._state = state
         self._theme = theme(state.theme)
-        self._geometry = paper.page_geometry(state.layout, document.rhythm_lead())
+        self._geometry = paper.page_geometry(state.layout, document.rhythm_lead(), document.supplementary_leads())
         self._cells: list[CellItems] = []
         self._decor: list[pg.GraphicsObject] = []
         self._legend: pg.TextItem | None = None
@@ -166,7 +166,10 @@ class EcgGridView(QWidget):
     def _on_record_changed(self) -> None:
         self._state.set_position(0.0)
         self._update_scroll()
+        height = self._geometry.height
         self.rebuild()
+        if self._geometry.height != height:
+            self.fit_page()  # rows for supplementary leads came or went
 
     def _on_state_changed(self, what: str) -> None:
         if what in ("layout", "mode", "theme"):
@@ -261,7 +264,8 @@ class EcgGridView(QWidget):
     def rebuild(self) -> None:
         """Recreate the cells' items (layout, mode or theme changed, or a new record)."""
         self._theme = th = theme(self._state.theme)
-        self._geometry = geo = paper.page_geometry(self._state.layout, self._doc.rhythm_lead())
+        self._geometry = geo = paper.page_geometry(
+            self._state.layout, self._doc.rhythm_lead(), self._doc.supplementary_leads())
         self._clear()
         self.plot.setBackground(QColor("#c9c9c9") if th.name == "light" else QColor("#05070a"))
         self.grid_item.set_page(geo.width, geo.height + HEADER_MM, th)

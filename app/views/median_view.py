@@ -79,9 +79,12 @@ def median_layout(beats: MedianBeats, speed: float, gain: float) -> tuple[float,
     below = max([MIN_BELOW_MV] + [float(-np.nanmin(b)) for b in values])
     beat_mm = (BEFORE_S + AFTER_S) * speed
     row_h = LABEL_MM + (above + below) * gain + 2.0
-    height = row_h * len(ORDER)
+    # Supplementary leads (V4R, V7...) in rows of their own under the 12.
+    extra = [lead for lead in beats.beats if lead not in STANDARD_LEADS]
+    rows = list(ORDER) + [tuple(extra[i:i + len(ORDER[0])]) for i in range(0, len(extra), len(ORDER[0]))]
+    height = row_h * len(rows)
     cells: dict[str, MedianCell] = {}
-    for r, row in enumerate(ORDER):
+    for r, row in enumerate(rows):
         high = height - r * row_h
         for c, lead in enumerate(row):
             x0 = PULSE_MARGIN_MM + c * (beat_mm + GAP_MM)
@@ -400,8 +403,7 @@ class MedianBeatView(QWidget):
     def _draw_pulses(self, th: object, gain: float) -> None:
         xs, ys = [], []
         w = 0.2 * self._state.speed
-        for row in ORDER:
-            base = self.cells[row[0]].baseline
+        for base in sorted({cell.baseline for cell in self.cells.values()}, reverse=True):  # one per row
             x = 1.5
             xs += [x, x + 1.0, x + 1.0, x + 1.0 + w, x + 1.0 + w, x + 2.0 + w, np.nan]
             ys += [base, base, base + gain, base + gain, base, base, np.nan]

@@ -14,7 +14,13 @@ import numpy as np
 
 from ..errors import RecordFormatError, SignalQualityError, UnsupportedLeadError
 from ..files import AtomicFiles, atomic_paths  # re-exported: the io modules write through it
-from ..leads import FRANK_LEADS, STANDARD_LEADS, try_canonical_lead_name
+from ..leads import (
+    FRANK_LEADS,
+    STANDARD_LEADS,
+    SUPPLEMENTARY_LEADS,
+    try_canonical_lead_name,
+    try_supplementary_lead_name,
+)
 from ..record import Provenance
 
 __all__ = [
@@ -103,10 +109,11 @@ class RecordInfo:
 def canonicalize_lead_names(names: Sequence[str], where: str) -> tuple[str, ...]:
     """Map file lead names to canonical names.
 
-    Standard leads get their canonical spelling.  Recognisably non-standard channels
-    (PTB's Frank leads ``vx, vy, vz``) are kept as extra channels under their lower-case
-    name.  Anything else (``MLII``, ``-aVR``, ``V7``, a typo) is refused rather than
-    guessed, and so is a standard lead that appears twice.
+    Standard leads get their canonical spelling.  Right-sided and posterior leads (``V4R``,
+    ``V7``: :data:`SUPPLEMENTARY_LEADS`) are kept as measured extra leads under theirs, and
+    PTB's Frank leads ``vx, vy, vz`` as extra channels under their lower-case name.  Anything
+    else (``MLII``, ``-aVR``, a typo) is refused rather than guessed, and so is a lead that
+    appears twice.
 
     Raises
     ------
@@ -116,15 +123,15 @@ def canonicalize_lead_names(names: Sequence[str], where: str) -> tuple[str, ...]
     out: list[str] = []
     for i, raw in enumerate(names):
         name = str(raw).strip()
-        canonical = try_canonical_lead_name(name)
+        canonical = try_canonical_lead_name(name) or try_supplementary_lead_name(name)
         if canonical is None:
             if name.lower() in FRANK_LEADS:
                 canonical = name.lower()
             else:
                 raise UnsupportedLeadError(
                     f"{where}: signal {i} has an unknown lead name {name!r}; "
-                    f"valid leads are {', '.join(STANDARD_LEADS)} (and the Frank leads "
-                    f"{', '.join(FRANK_LEADS)} as extra channels)"
+                    f"valid leads are {', '.join(STANDARD_LEADS)}, the supplementary leads "
+                    f"{', '.join(SUPPLEMENTARY_LEADS)} and the Frank leads {', '.join(FRANK_LEADS)}"
                 )
         if canonical in out:
             raise UnsupportedLeadError(

@@ -22,7 +22,14 @@ from typing import Any
 import numpy as np
 
 from ..errors import RecordFormatError
-from ..leads import DERIVABLE_LEADS, STANDARD_LEADS, derive_limb_leads, try_canonical_lead_name
+from ..leads import (
+    DERIVABLE_LEADS,
+    STANDARD_LEADS,
+    SUPPLEMENTARY_LEADS,
+    derive_limb_leads,
+    try_canonical_lead_name,
+    try_supplementary_lead_name,
+)
 from ..record import EcgRecord, Provenance
 from ._common import check_amplitude, check_finite, check_read_size
 
@@ -163,6 +170,8 @@ def assemble(
 ) -> EcgRecord:
     """An :class:`EcgRecord` from named leads in mV, standard order, limb leads derived where missing.
 
+    Right-sided and posterior leads (``V4R``, ``V7``...) are kept after the 12, measured.
+
     Parameters
     ----------
     leads
@@ -179,14 +188,15 @@ def assemble(
     """
     named: dict[str, np.ndarray] = {}
     for raw, samples in leads.items():
-        name = try_canonical_lead_name(raw)
+        name = try_canonical_lead_name(raw) or try_supplementary_lead_name(raw)
         if name is None:
             raise RecordFormatError(f"{where}: lead {raw!r} is not one of the 12 standard leads")
         if name in named:
             raise RecordFormatError(f"{where}: lead {name} is stored twice")
         named[name] = np.asarray(samples)
-    if not named:
-        raise RecordFormatError(f"{where}: no ECG lead found in the file")
+    if not any(name in STANDARD_LEADS for name in named):
+        raise RecordFormatError(f"{where}: no ECG lead found in the file"
+                                + (f" (only {', '.join(named)})" if named else ""))
     lengths = {n: int(a.shape[0]) for n, a in named.items()}
     if len(set(lengths.values())) != 1:
         detail = ", ".join(f"{n}={k}" for n, k in lengths.items())
@@ -195,7 +205,7 @@ def assemble(
     if n == 0:
         raise RecordFormatError(f"{where}: the waveform holds no samples")
     a, b = window(n, start, stop, where)
-    check_read_size(b - a, len(STANDARD_LEADS), where)
+    check_read_size(b - a, len(STANDARD_LEADS) + sum(n not in STANDARD_LEADS for n in named), where)
     prov = {name: Provenance(p) for name, p in (provenance or {}).items()}
     cols = {name: np.asarray(x[a:b], dtype=np.float64) for name, x in named.items()}
     missing = [d for d in DERIVABLE_LEADS if d not in cols]
@@ -206,7 +216,7 @@ def assemble(
             cols[d] = np.asarray(derived[d], dtype=np.float64)
             prov[d] = Provenance.DERIVED
         notes.append(f"{', '.join(missing)} computed from I and II (not stored in the file)")
-    order = [name for name in STANDARD_LEADS if name in cols]
+    order = [name for name in (*STANDARD_LEADS, *SUPPLEMENTARY_LEADS) if name in cols]
     signal = np.stack([cols[name] for name in order], axis=1)
     check_finite(signal, order, where, offset=a)
     check_amplitude(signal, order, where, offset=a)

@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import MissingRateError, RecordFormatError
-from ..leads import try_canonical_lead_name
+from ..leads import try_ecg_lead_name
 from ..record import EcgRecord
 from ._common import atomic_paths, check_fs, head_lines, read_bounded, read_head, unit_scale
 from ._vendor import assemble, printable
@@ -82,7 +82,7 @@ def _column(name: str) -> tuple[str, str | None, str | None]:
     m = _UNIT_SUFFIX.match(text)
     if m:
         text, unit = m.group(1), (m.group(2) or m.group(3))
-    lead = try_canonical_lead_name(_LEAD_PREFIX.sub("", text).strip()) if text else None
+    lead = try_ecg_lead_name(_LEAD_PREFIX.sub("", text).strip()) if text else None
     return ("lead", lead, unit) if lead else ("other", None, unit)
 
 

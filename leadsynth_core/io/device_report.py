@@ -42,7 +42,7 @@ def format_device_report(metadata: Mapping[str, Any]) -> str:
     if metadata.get("device"):
         lines.append(f"{'device:':<14}{metadata['device']}")
     if metadata.get("other_channels"):
-        lines.append(f"{'kept aside:':<14}{', '.join(metadata['other_channels'])} (not ECG leads)")
+        lines.append(f"{'kept aside:':<14}{', '.join(metadata['other_channels'])} (not drawn)")
     report = metadata.get("device_report")
     if report:
         lines.append(f"device report ({report.get('source', 'device')}; the device's own, not LeadSynth's):")

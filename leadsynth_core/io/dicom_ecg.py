@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import LeadSynthError, RecordFormatError
-from ..leads import try_canonical_lead_name
+from ..leads import try_ecg_lead_name
 from ..record import EcgRecord, Provenance
 from ._common import check_fs, check_read_size, unit_scale
 from ._vendor import assemble, compact_timestamp, device_report, normalise_sex, parse_number, printable
@@ -73,11 +73,11 @@ def _lead_name(channel: Any) -> str | None:
         # "Lead I (Einthoven)", "Lead aVR", "V1"...
         stripped = re.sub(r"\(.*?\)", "", meaning).strip()
         stripped = re.sub(r"^lead\s+", "", stripped, flags=re.I)
-        name = try_canonical_lead_name(stripped)
+        name = try_ecg_lead_name(stripped)
         if name:
             return name
     label = _PROV_RE.sub("", str(channel.get("ChannelLabel", ""))).strip()
-    return try_canonical_lead_name(label) if label else None
+    return try_ecg_lead_name(label) if label else None
 
 
 def _provenance(channel: Any) -> Provenance:

@@ -26,7 +26,7 @@ import edfio
 import numpy as np
 
 from ..errors import RecordFormatError
-from ..leads import try_canonical_lead_name
+from ..leads import try_ecg_lead_name
 from ..record import EcgRecord, Provenance
 from ._common import atomic_paths, check_read_size, unit_scale
 from ._vendor import assemble, normalise_sex, printable, window
@@ -58,7 +58,7 @@ def lead_of_label(label: str) -> tuple[str | None, Provenance]:
         prov = Provenance.SYNTHESIZED if word.startswith("synth") else (
             Provenance.DERIVED if word.startswith("deriv") else Provenance.MEASURED)
         label = label[: m.start()]
-    return try_canonical_lead_name(_PREFIX_RE.sub("", label).strip()), prov
+    return try_ecg_lead_name(_PREFIX_RE.sub("", label).strip()), prov
 
 
 def _int_field(header: bytes, a: int, b: int, where: str, field: str) -> int:

@@ -16,7 +16,8 @@ versions); section 0 points at the others by byte offset:
 * sections 4, 5 (reference beats and QRS positions), 10, 11: not read.
 
 Read: the default Huffman table or no coding, first or second differences, every lead the file
-holds (the 12 standard leads by their SCP codes; V7, V3R... kept aside by name).  Refused, with
+holds (the 12 standard leads by their SCP codes, right-sided and posterior leads such as V3R and
+V7 kept as measured supplementary leads; X, Y, Z and other codes kept aside by name).  Refused, with
 a message saying which: reference-beat subtraction (the rhythm then holds only the residue
 after the median beat is taken away), bimodal compression, custom Huffman tables.  The CRC of
 the file is checked; the name tags are never read.
@@ -32,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import RecordFormatError
+from ..leads import try_supplementary_lead_name
 from ..record import EcgRecord
 from ._common import check_fs, read_bounded
 from ._vendor import MAX_AGE_YEARS, age_at, assemble, device_report, printable
@@ -42,7 +44,8 @@ FORMAT_NAME = "scp-ecg"
 #: SCP lead codes (EN 1064 Annex) of the 12 standard leads.
 SCP_LEADS: dict[int, str] = {1: "I", 2: "II", 3: "V1", 4: "V2", 5: "V3", 6: "V4", 7: "V5", 8: "V6",
                              61: "III", 62: "aVR", 63: "aVL", 64: "aVF"}
-# Other codes a 12-lead cart may store, kept aside by name.
+# Other codes a 12-lead cart may store: the right-sided and posterior ones are read as
+# supplementary leads, the rest kept aside by name.
 _OTHER_LEADS = {9: "V7", 10: "V2R", 11: "V3R", 12: "V4R", 13: "V5R", 14: "V6R", 15: "V7R", 16: "X", 17: "Y",
                 18: "Z", 65: "-aVR", 66: "V8", 67: "V9", 68: "V8R", 69: "V9R"}
 _DEFAULT_HUFFMAN = 19999
@@ -337,7 +340,7 @@ def read_scp(path: str | Path, start: int = 0, stop: int | None = None) -> EcgRe
         o += nbytes
         if n <= 0 or len(coded) < nbytes:
             raise RecordFormatError(f"{where}: lead {name}: samples {first}-{last}, {len(coded)} of {nbytes} coded bytes")
-        if code not in SCP_LEADS:
+        if code not in SCP_LEADS and try_supplementary_lead_name(name) is None:
             aside.append(name)
             continue
         if name in leads:

@@ -17,7 +17,7 @@ import numpy as np
 from ..errors import SignalQualityError
 from ..preprocess import detect_r_peaks, highpass, lowpass
 
-__all__ = ["NotMeasurable", "BeatSet", "form_beats", "BEFORE_S", "AFTER_S"]
+__all__ = ["NotMeasurable", "BeatSet", "form_beats", "median_at_beats", "BEFORE_S", "AFTER_S"]
 
 #: The median beat spans ``[R - BEFORE_S, R + AFTER_S)``.
 BEFORE_S = 0.5
@@ -99,6 +99,27 @@ def _pacing_spikes(x: np.ndarray, fs: float) -> np.ndarray:
     return np.unique(np.concatenate(lead_hits)) if lead_hits else np.zeros(0, dtype=np.int64)
 
 
+def _window(fs: float) -> tuple[int, int]:
+    """Samples of the median beat before and after its R peak."""
+    return int(round(BEFORE_S * fs)), int(round(AFTER_S * fs))
+
+
+def _usable(peaks: np.ndarray, a: int, b: int, n: int) -> np.ndarray:
+    """The R peaks whose whole beat window lies inside the recording."""
+    return peaks[(peaks - a >= 0) & (peaks + b <= n)]
+
+
+def median_at_beats(signal: np.ndarray, beats: BeatSet) -> np.ndarray:
+    """The median beat of other leads of the same recording (``(n_samples, k)`` mV, the
+    samples ``beats`` was formed from) over exactly the beats of ``beats``, baseline-corrected
+    alike: a V4R or V7 read on the 12-lead's beats and fiducials, never steering them."""
+    x = np.asarray(signal, dtype=np.float64).reshape(len(signal), -1)
+    base = highpass(x, beats.fs, 0.5, order=2, axis=0)
+    a, b = _window(beats.fs)
+    usable = _usable(np.asarray(beats.r_peaks), a, b, x.shape[0])
+    return np.median(np.stack([base[p - a:p + b] for p in usable]), axis=0)
+
+
 def form_beats(signal: np.ndarray, fs: float, lead_names: Sequence[str], *, source: str = "record") -> BeatSet:
     """R peaks, quality gates and the median beat of every lead.
 
@@ -152,8 +173,8 @@ def form_beats(signal: np.ndarray, fs: float, lead_names: Sequence[str], *, sour
         if paced >= 0.5 * peaks.size:
             raise NotMeasurable(f"{source}: pacemaker spikes precede {paced} of {peaks.size} beats "
                                 "(paced rhythm: intervals and ST are not measured)")
-    a, b = int(round(BEFORE_S * fs)), int(round(AFTER_S * fs))
-    usable = peaks[(peaks - a >= 0) & (peaks + b <= x.shape[0])]
+    a, b = _window(fs)
+    usable = _usable(peaks, a, b, x.shape[0])
     if usable.size < MIN_BEATS:
         # Short strips: fall back to the part of the beat every peak has.
         raise NotMeasurable(f"{source}: only {usable.size} complete beat(s) of {BEFORE_S + AFTER_S:.1f} s; "

@@ -33,7 +33,7 @@ import numpy as np
 
 from ..preprocess import lowpass
 
-__all__ = ["Fiducials", "DelineationSettings", "delineate_median"]
+__all__ = ["Fiducials", "DelineationSettings", "delineate_median", "pr_baseline"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -138,6 +138,19 @@ def _latest_lead_t_end(x15: np.ndarray, t_lo: int, t_hi: int, ms: float, s: Deli
     return int(round(t_lo + float(e[e <= np.median(e) + s.t_end_spread_ms * ms].max())))
 
 
+def _pr_level(x40: np.ndarray, qrs_on: int, ms: float) -> np.ndarray:
+    """Each lead's isoelectric level: the mean over 4-20 ms before the QRS onset."""
+    b0, b1 = max(0, qrs_on - int(20 * ms)), max(1, qrs_on - int(4 * ms))
+    return x40[b0:b1].mean(axis=0) if b1 > b0 else x40[qrs_on]
+
+
+def pr_baseline(median: np.ndarray, fs: float, fid: Fiducials) -> np.ndarray:
+    """The PR level of leads that were not delineated themselves (a V4R read on the 12-lead's
+    fiducials), by the same rule as :func:`delineate_median`'s own."""
+    x = np.asarray(median, dtype=np.float64).reshape(len(median), -1)
+    return np.asarray(_pr_level(_smooth(x, fs, 40.0), fid.qrs_on, fs / 1000.0), dtype=np.float64)
+
+
 def _smooth(x: np.ndarray, fs: float, cutoff: float) -> np.ndarray:
     return lowpass(x, fs, min(cutoff, 0.45 * fs), order=2, axis=0) if x.shape[0] > 30 else x
 
@@ -167,8 +180,7 @@ def delineate_median(
     hold = max(1, int(round(8 * ms)))
     qrs_on = _run_below(vel, r_index, lo_q, -1, s.qrs_frac * vmax, hold)
     qrs_off = _run_below(vel, r_index, hi_q, +1, s.qrs_off_frac * vmax, hold)
-    b0, b1 = max(0, qrs_on - int(20 * ms)), max(1, qrs_on - int(4 * ms))
-    baseline = x40[b0:b1].mean(axis=0) if b1 > b0 else x40[qrs_on]
+    baseline = _pr_level(x40, qrs_on, ms)
 
     x15 = _smooth(x, fs, 15.0) - baseline
     # ---- T wave: after the QRS, before the next beat's P wave could start.

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..record import EcgRecord
-from .beats import FLAT_MV, NotMeasurable, form_beats
-from .delineate import DelineationSettings, delineate_median
+from ..leads import supplementary_leads
+from ..record import EcgRecord, Provenance
+from .beats import FLAT_MV, NotMeasurable, form_beats, median_at_beats
+from .delineate import DelineationSettings, delineate_median, pr_baseline
 from .globals import GlobalValues, global_values
 from .per_lead import LeadValues, measure_lead
 from .result import LeadMeasurement, Measurements
@@ -32,6 +33,10 @@ def measure_record(
     settings: DelineationSettings | None = None,
 ) -> Measurements:
     """Measure ``record`` (its standard leads; every other channel when it has none).
+
+    Right-sided and posterior leads the file recorded (V4R, V7...) are measured too, on the
+    beats and fiducials of the standard leads (a cart's global QRS onset and J point come
+    from the 12), and listed after them.
 
     Parameters
     ----------
@@ -72,14 +77,25 @@ def measure_record(
     else:
         lead_avf = None
     values = global_values(beats.rr_ms, fid, fs, lead_i, lead_avf)
+    raw, baselines = beats.median, fid.baseline_mv
+    extra = tuple(n for n in supplementary_leads(record.lead_names) if record.standard_leads
+                  and record.provenance_of(n) is Provenance.MEASURED)
+    if extra:
+        raw_extra = median_at_beats(record.select(extra).signal[a:b], beats)
+        base_extra = pr_baseline(raw_extra, fs, fid)
+        raw = np.concatenate([raw, raw_extra], axis=1)
+        baselines = np.concatenate([baselines, base_extra])
+        med = np.concatenate([med, raw_extra - base_extra], axis=1)
+        col.update({n: len(names) + i for i, n in enumerate(extra)})
+        names = names + extra
     leads = {}
     for n in names:
         j = col[n]
         prov = str(record.provenance_of(n))
-        if np.ptp(beats.median[:, j]) < FLAT_MV:
+        if np.ptp(raw[:, j]) < FLAT_MV:
             leads[n] = LeadMeasurement(n, prov, LeadValues(), reason=f"flat lead (median beat under {FLAT_MV} mV)")
             continue
-        leads[n] = LeadMeasurement(n, prov, measure_lead(beats.median[:, j], fs, fid, float(fid.baseline_mv[j])))
+        leads[n] = LeadMeasurement(n, prov, measure_lead(raw[:, j], fs, fid, float(baselines[j])))
     return Measurements(source=source, measurable=True, reason=None, values=values, leads=leads, fs=fs,
                         model_id=record.model_id, fiducials=fid, median=med, lead_names=names,
                         n_beats=beats.n_beats, window_s=window, r_peaks=np.asarray(beats.r_peaks, dtype=int))
