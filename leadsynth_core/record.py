@@ -171,6 +171,12 @@ class EcgRecord:
         p = Provenance(provenance)
         return tuple(n for n, q in zip(self.lead_names, self.provenance, strict=True) if q is p)
 
+    @property
+    def measured_standard_leads(self) -> tuple[str, ...]:
+        """The measured leads among the 12, in standard order: what a synthesis of this record
+        was made from.  Supplementary leads (V4R, V7) are measured too, but never an input."""
+        return tuple(n for n in self.standard_leads if self.provenance_of(n) is Provenance.MEASURED)
+
     def require_leads(self, leads: Iterable[str]) -> None:
         """Raise :class:`MissingLeadError` naming the missing leads and the leads present."""
         wanted = [canonical_lead_name(n) for n in leads]

@@ -96,3 +96,31 @@ def test_measured_on_the_twelve_leads_fiducials_without_moving_them() -> None:
     # dominant R, as a posterior lead beyond V6.
     assert v3r.values.s_mv < -0.4 and v3r.values.r_mv < 0.3
     assert v7.values.r_mv > 0.6 and abs(v7.values.st_j60_mv) < 0.1
+
+
+def test_the_inputs_of_a_synthesis_are_its_measured_standard_leads() -> None:
+    out = synthesize(_record_with_extras(), inputs=["I", "II", "V4"])
+    assert out.measured_standard_leads == ("I", "II", "V4")
+    assert out.leads_with(Provenance.MEASURED) == ("I", "II", "V4", "V3R", "V7")
+
+
+def test_dicom_writes_them_with_their_scp_codes(tmp_path: Path) -> None:
+    out = synthesize(_record_with_extras(), inputs=["I", "II", "V4"])
+    path = write_record(out, tmp_path / "x.dcm")
+    back = read_record(path)
+    assert back.lead_names[-2:] == ("V3R", "V7") and back.provenance_of("V7") is Provenance.MEASURED
+    np.testing.assert_allclose(back.lead("V3R"), out.lead("V3R"), atol=2e-3)
+    import pydicom
+
+    desc = pydicom.dcmread(path).DerivationDescription
+    assert "from measured I,II,V4;" in desc  # the model's inputs, not V3R
+
+
+def test_prior_check_uses_the_twelve_inputs(capsys: pytest.CaptureFixture[str]) -> None:
+    from leadsynth_core.cli import main
+
+    eli = WELCH.parent / "eli250_example.scp"
+    assert main(["measure", str(WELCH), "--inputs", "I,II,V4", "--prior", str(eli)]) == 0
+    text = capsys.readouterr().out
+    assert "this model on the prior ECG (linres-i-ii-v4 from I,II,V4" in text
+    assert "V7    not compared: the prior ECG has no such lead" in text

@@ -9,8 +9,8 @@ output's header names its synthesized and derived leads, and they never become i
 
 from __future__ import annotations
 
-from leadsynth_core.leads import STANDARD_LEADS, sort_leads
-from leadsynth_core.record import EcgRecord, Provenance
+from leadsynth_core.leads import sort_leads
+from leadsynth_core.record import EcgRecord
 
 #: The standard reduced sets, best first (the lead picker's presets).
 STANDARD_SETS: tuple[tuple[str, ...], ...] = (
@@ -24,8 +24,7 @@ STANDARD_SETS: tuple[tuple[str, ...], ...] = (
 
 def measured_leads(record: EcgRecord) -> tuple[str, ...]:
     """The standard leads ``record`` marks as measured, in standard order."""
-    return tuple(n for n in STANDARD_LEADS
-                 if n in record.lead_names and record.provenance_of(n) is Provenance.MEASURED)
+    return record.measured_standard_leads
 
 
 def choose_inputs(record: EcgRecord, preferred: tuple[str, ...]) -> tuple[tuple[str, ...], str]:

@@ -21,7 +21,7 @@ from leadsynth_core.leads import STANDARD_LEADS
 from leadsynth_core.measurement import Measurements, measure_record
 from leadsynth_core.measurement.serial import SerialComparison, compare_with_prior, prior_reference_leads
 from leadsynth_core.progress import CancelToken, check
-from leadsynth_core.record import EcgRecord, Provenance
+from leadsynth_core.record import EcgRecord
 from leadsynth_core.scoring import LeadScore
 
 from ..state.document import ViewerDocument
@@ -132,7 +132,7 @@ class PriorController(QObject):
         if prior is None or card is None or result is None:
             self.model_check_note = None
             return
-        inputs = tuple(result.leads_with(Provenance.MEASURED))
+        inputs = result.measured_standard_leads
         recorded = prior_reference_leads(prior)
         missing = [n for n in STANDARD_LEADS if n not in recorded]
         if missing:

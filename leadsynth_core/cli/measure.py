@@ -113,7 +113,7 @@ def measure_document(record: Any, inputs: str | None, model: Any, start_s: float
         doc["t_polarity_uncertain"] = [n for n, b in t_band.items() if t_polarity_uncertain(ms.leads[n].values.t_mv, b)]
     doc["cautions"] = cautions
     doc["processing"] = list(record.processing)
-    doc["inputs"] = list(synth.leads_with("measured"))
+    doc["inputs"] = list(synth.measured_standard_leads)
     truth_leads = [n for n in synth.leads_with("synthesized") if n in piece.lead_names]
     mt = measure_record(piece, duration_s=None)
     if truth_leads:
@@ -147,7 +147,7 @@ def _model_on_prior(prior: Any, synth: Any, loaded: Any) -> dict:
     from ..errors import LeadSynthError
     from ..evaluation import evaluate_record
 
-    inputs = list(synth.leads_with("measured"))
+    inputs = list(synth.measured_standard_leads)
     out: dict[str, Any] = {"model": loaded.card.id, "inputs": inputs}
     try:
         scores = evaluate_record(prior, inputs, loaded)

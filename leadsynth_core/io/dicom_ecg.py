@@ -30,6 +30,7 @@ from ..leads import try_ecg_lead_name
 from ..record import EcgRecord, Provenance
 from ._common import check_fs, check_read_size, unit_scale
 from ._vendor import assemble, compact_timestamp, device_report, normalise_sex, parse_number, printable
+from .scp_ecg import SCP_LEADS, SCP_SUPPLEMENTARY_LEADS
 
 __all__ = ["FORMAT_NAME", "ECG_SOP_CLASSES", "SCPECG_LEAD_CODES", "is_dicom", "read_dicom_ecg"]
 
@@ -43,11 +44,9 @@ ECG_SOP_CLASSES = {
     "1.2.840.10008.5.1.4.1.1.9.1.3": "Ambulatory ECG Waveform Storage",
 }
 #: SCP-ECG lead codes (CID 3001, scheme SCPECG) of the 12 standard leads.
-SCPECG_LEAD_CODES = {
-    "I": "5.6.3-9-1", "II": "5.6.3-9-2", "V1": "5.6.3-9-3", "V2": "5.6.3-9-4", "V3": "5.6.3-9-5",
-    "V4": "5.6.3-9-6", "V5": "5.6.3-9-7", "V6": "5.6.3-9-8", "III": "5.6.3-9-61", "aVR": "5.6.3-9-62",
-    "aVL": "5.6.3-9-63", "aVF": "5.6.3-9-64",
-}
+#: DICOM channel source codes (scheme SCPECG): the standard's lead codes, the 12 and the
+#: right-sided and posterior leads (read and written as measured supplementary leads).
+SCPECG_LEAD_CODES = {name: f"5.6.3-9-{code}" for code, name in {**SCP_LEADS, **SCP_SUPPLEMENTARY_LEADS}.items()}
 _CODE_TO_LEAD = {code: lead for lead, code in SCPECG_LEAD_CODES.items()}
 _MEASUREMENTS = {
     "ventricular heart rate": "heart_rate_bpm", "heart rate": "heart_rate_bpm", "atrial heart rate": "atrial_rate_bpm",

@@ -140,7 +140,7 @@ def write_dicom_ecg(record: EcgRecord, path: str | os.PathLike[str]) -> Path:
     ds.AcquisitionContextSequence = Sequence([])
     synth = record.leads_with(Provenance.SYNTHESIZED)
     derived = record.leads_with(Provenance.DERIVED)
-    measured = record.leads_with(Provenance.MEASURED)
+    measured = record.measured_standard_leads
     description = (
         f"SYNTHESIZED LEADS: {','.join(synth) or 'none'} synthesized by LeadSynth model={record.model_id or '?'} "
         f"from measured {','.join(measured) or 'none'}; derived by lead algebra: {','.join(derived) or 'none'}"

@@ -33,21 +33,21 @@ from typing import Any
 import numpy as np
 
 from ..errors import RecordFormatError
-from ..leads import try_supplementary_lead_name
 from ..record import EcgRecord
 from ._common import check_fs, read_bounded
 from ._vendor import MAX_AGE_YEARS, age_at, assemble, device_report, printable
 
-__all__ = ["FORMAT_NAME", "SCP_LEADS", "is_scp", "read_scp", "crc_ccitt"]
+__all__ = ["FORMAT_NAME", "SCP_LEADS", "SCP_SUPPLEMENTARY_LEADS", "is_scp", "read_scp", "crc_ccitt"]
 
 FORMAT_NAME = "scp-ecg"
 #: SCP lead codes (EN 1064 Annex) of the 12 standard leads.
 SCP_LEADS: dict[int, str] = {1: "I", 2: "II", 3: "V1", 4: "V2", 5: "V3", 6: "V4", 7: "V5", 8: "V6",
                              61: "III", 62: "aVR", 63: "aVL", 64: "aVF"}
-# Other codes a 12-lead cart may store: the right-sided and posterior ones are read as
-# supplementary leads, the rest kept aside by name.
-_OTHER_LEADS = {9: "V7", 10: "V2R", 11: "V3R", 12: "V4R", 13: "V5R", 14: "V6R", 15: "V7R", 16: "X", 17: "Y",
-                18: "Z", 65: "-aVR", 66: "V8", 67: "V9", 68: "V8R", 69: "V9R"}
+#: SCP lead codes of the right-sided and posterior leads, read as measured supplementary leads.
+SCP_SUPPLEMENTARY_LEADS: dict[int, str] = {9: "V7", 10: "V2R", 11: "V3R", 12: "V4R", 13: "V5R", 14: "V6R",
+                                           15: "V7R", 66: "V8", 67: "V9", 68: "V8R", 69: "V9R"}
+# Other codes a 12-lead cart may store, kept aside by name.
+_OTHER_LEADS = {16: "X", 17: "Y", 18: "Z", 65: "-aVR"}
 _DEFAULT_HUFFMAN = 19999
 #: Largest file read: a resting 12-lead SCP-ECG is 20-100 kB; 4 MiB of default-Huffman data is
 #: about 20 min of 12 leads at 500 Hz, decoded in tens of seconds (the code is read bit by bit).
@@ -334,13 +334,14 @@ def read_scp(path: str | Path, start: int = 0, stop: int | None = None) -> EcgRe
     leads: dict[str, np.ndarray] = {}
     aside: list[str] = []
     for (first, last, code), nbytes in zip(leads_def, sizes, strict=True):
-        name = SCP_LEADS.get(code) or _OTHER_LEADS.get(code) or f"SCP lead code {code}"
+        name = SCP_LEADS.get(code) or SCP_SUPPLEMENTARY_LEADS.get(code) or _OTHER_LEADS.get(code) \
+            or f"SCP lead code {code}"
         n = last - first + 1
         coded = s6[o:o + nbytes]
         o += nbytes
         if n <= 0 or len(coded) < nbytes:
             raise RecordFormatError(f"{where}: lead {name}: samples {first}-{last}, {len(coded)} of {nbytes} coded bytes")
-        if code not in SCP_LEADS and try_supplementary_lead_name(name) is None:
+        if code not in SCP_LEADS and code not in SCP_SUPPLEMENTARY_LEADS:
             aside.append(name)
             continue
         if name in leads:
