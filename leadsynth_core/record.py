@@ -12,7 +12,7 @@ import numpy as np
 
 from .demographics import normalize_age, normalize_sex
 from .errors import MissingLeadError, RecordFormatError, UnsupportedLeadError
-from .leads import STANDARD_LEADS, canonical_lead_name, sort_leads
+from .leads import STANDARD_LEADS, canonical_lead_name, sort_leads, supplementary_leads
 
 __all__ = ["Provenance", "EcgRecord"]
 
@@ -176,6 +176,13 @@ class EcgRecord:
         """The measured leads among the 12, in standard order: what a synthesis of this record
         was made from.  Supplementary leads (V4R, V7) are measured too, but never an input."""
         return tuple(n for n in self.standard_leads if self.provenance_of(n) is Provenance.MEASURED)
+
+    @property
+    def measured_supplementary_leads(self) -> tuple[str, ...]:
+        """The right-sided and posterior leads (V4R, V7...) this record holds as measured, in
+        :data:`~leadsynth_core.leads.SUPPLEMENTARY_LEADS` order: carried through synthesis,
+        drawn after the 12 and measured on their beats."""
+        return tuple(n for n in supplementary_leads(self.lead_names) if self.provenance_of(n) is Provenance.MEASURED)
 
     def require_leads(self, leads: Iterable[str]) -> None:
         """Raise :class:`MissingLeadError` naming the missing leads and the leads present."""

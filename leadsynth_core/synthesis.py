@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .errors import MissingLeadError, SignalQualityError, SynthesisError
-from .leads import STANDARD_LEADS, derive_limb_leads, parse_lead_list, supplementary_leads
+from .leads import STANDARD_LEADS, derive_limb_leads, parse_lead_list
 from .models.card import ModelCard
 from .models.features import FRONTAL_LEADS, independent_lead_set, independent_leads
 from .models.loaded import LoadedModel
@@ -179,8 +179,7 @@ def synthesize(
         raise SynthesisError(f"synthesis left lead(s) {', '.join(absent)} empty")
     # Right-sided and posterior leads the file recorded go along unchanged (rule 1): a
     # V4R or V7 a cart took for a reason must not vanish from the synthesized 12-lead.
-    supplementary = tuple(n for n in supplementary_leads(record.lead_names)
-                          if record.provenance_of(n) is Provenance.MEASURED)
+    supplementary = record.measured_supplementary_leads
     for name in supplementary:
         signals[name] = np.asarray(record.lead(name), dtype=np.float32)
         provenance[name] = Provenance.MEASURED

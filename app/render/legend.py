@@ -30,8 +30,9 @@ def legend_html(doc: ViewerDocument, state: ViewState, th: Theme) -> str:
     s = state
     model = doc.model_name
     inputs = ", ".join(doc.inputs)
-    if doc.supplementary_leads():
-        inputs += f"; {', '.join(doc.supplementary_leads())} as recorded"
+    supplementary = doc.supplementary_leads()
+    if supplementary:
+        inputs += f"; {', '.join(supplementary)} as recorded"
     tint = th.synth_tint.name(QColor.NameFormat.HexArgb)
     parts = [
         f"<b>{s.speed:g}&nbsp;mm/s &nbsp; {s.gain:g}&nbsp;mm/mV</b>",

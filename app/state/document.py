@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from leadsynth_core.leads import STANDARD_LEADS, parse_lead_list, supplementary_leads
+from leadsynth_core.leads import STANDARD_LEADS, parse_lead_list
 from leadsynth_core.record import EcgRecord, Provenance
 from leadsynth_core.scoring import DEFAULT_REFERENCE, REFERENCES, LeadScore, reference_signal
 
@@ -286,16 +286,17 @@ class ViewerDocument(QObject):
 
     def lead_pending(self, lead: str) -> bool:
         """Whether ``lead`` waits for the running synthesis (the measured inputs never do)."""
-        return self.synthesis_pending and self.needs_synthesis() and lead not in self.inputs \
-            and lead not in self.supplementary_leads()
+        return self.synthesis_pending and self.needs_synthesis() and not self._recorded(lead)
 
     def supplementary_leads(self) -> tuple[str, ...]:
         """The right-sided and posterior leads the file recorded (V4R, V7...), drawn after the
         12 as measured: they are what the device gave, in review as in compare."""
-        rec = self.record
-        if rec is None:
-            return ()
-        return tuple(n for n in supplementary_leads(rec.lead_names) if rec.provenance_of(n) is Provenance.MEASURED)
+        return () if self.record is None else self.record.measured_supplementary_leads
+
+    def _recorded(self, lead: str) -> bool:
+        """Whether the device gave ``lead`` itself: a measured input or a supplementary lead
+        (never waiting for the synthesis, shown in review)."""
+        return lead in self.inputs or lead in self.supplementary_leads()
 
     def _reference_truth(self, rec: EcgRecord, lead: str) -> np.ndarray:
         """The truth a synthesized lead is drawn and scored against: the stored samples, or
@@ -334,8 +335,7 @@ class ViewerDocument(QObject):
         if lead in rec.lead_names:
             # No synthesis (not needed, failed or cancelled): the file as read, with its own provenance.
             prov = rec.provenance_of(lead)
-            if mode == "review" and self.needs_synthesis() and lead not in self.inputs \
-                    and lead not in self.supplementary_leads():
+            if mode == "review" and self.needs_synthesis() and not self._recorded(lead):
                 # Review shows only what the device would give; the rest is pending.
                 return LeadDisplay(lead, None, None, None, None, None)
             model = rec.model_id if prov is Provenance.SYNTHESIZED else None

@@ -18,8 +18,7 @@ from ..leads import (
     FRANK_LEADS,
     STANDARD_LEADS,
     SUPPLEMENTARY_LEADS,
-    try_canonical_lead_name,
-    try_supplementary_lead_name,
+    try_ecg_lead_name,
 )
 from ..record import Provenance
 
@@ -123,7 +122,7 @@ def canonicalize_lead_names(names: Sequence[str], where: str) -> tuple[str, ...]
     out: list[str] = []
     for i, raw in enumerate(names):
         name = str(raw).strip()
-        canonical = try_canonical_lead_name(name) or try_supplementary_lead_name(name)
+        canonical = try_ecg_lead_name(name)
         if canonical is None:
             if name.lower() in FRANK_LEADS:
                 canonical = name.lower()

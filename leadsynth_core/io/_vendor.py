@@ -27,8 +27,7 @@ from ..leads import (
     STANDARD_LEADS,
     SUPPLEMENTARY_LEADS,
     derive_limb_leads,
-    try_canonical_lead_name,
-    try_supplementary_lead_name,
+    try_ecg_lead_name,
 )
 from ..record import EcgRecord, Provenance
 from ._common import check_amplitude, check_finite, check_read_size
@@ -188,7 +187,7 @@ def assemble(
     """
     named: dict[str, np.ndarray] = {}
     for raw, samples in leads.items():
-        name = try_canonical_lead_name(raw) or try_supplementary_lead_name(raw)
+        name = try_ecg_lead_name(raw)
         if name is None:
             raise RecordFormatError(f"{where}: lead {raw!r} is not one of the 12 standard leads")
         if name in named:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..leads import supplementary_leads
-from ..record import EcgRecord, Provenance
+from ..record import EcgRecord
 from .beats import FLAT_MV, NotMeasurable, form_beats, median_at_beats
 from .delineate import DelineationSettings, delineate_median, pr_baseline
 from .globals import GlobalValues, global_values
@@ -78,8 +77,8 @@ def measure_record(
         lead_avf = None
     values = global_values(beats.rr_ms, fid, fs, lead_i, lead_avf)
     raw, baselines = beats.median, fid.baseline_mv
-    extra = tuple(n for n in supplementary_leads(record.lead_names) if record.standard_leads
-                  and record.provenance_of(n) is Provenance.MEASURED)
+    # Without standard leads every channel is measured above already.
+    extra = record.measured_supplementary_leads if record.standard_leads else ()
     if extra:
         raw_extra = median_at_beats(record.select(extra).signal[a:b], beats)
         base_extra = pr_baseline(raw_extra, fs, fid)
