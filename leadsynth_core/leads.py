@@ -34,6 +34,9 @@ __all__ = [
     "try_canonical_lead_name",
     "parse_lead_list",
     "sort_leads",
+    "LIMB_LEAD_ORDERS",
+    "limb_lead_sequence",
+    "display_lead_name",
     "derive_limb_leads",
     "limb_leads_from_pair",
 ]
@@ -57,6 +60,35 @@ SUPPLEMENTARY_LEADS: tuple[str, ...] = (
     "V2R", "V3R", "V4R", "V5R", "V6R", "V7R", "V8R", "V9R", "V7", "V8", "V9",
 )
 _SUPPLEMENTARY_KEYS: dict[str, str] = {n.lower(): n for n in SUPPLEMENTARY_LEADS}
+
+#: The six limb leads in the order a page shows them, each with the sign it is drawn with.
+#: "standard": I, II, III, aVR, aVL, aVF.  "cabrera": the frontal plane in its own order,
+#: aVL, I, -aVR, II, aVF, III, 30 degrees apart from -30 to +120 degrees, with aVR drawn
+#: upside down (-aVR looks at +30 degrees, between I and II).  Swedish carts print it by
+#: default and the AHA/ACCF/HRS standardization recommendations (2007) encourage it: the
+#: axis and the extent of an inferior or lateral ST change read off neighbouring cells.
+#: A display order only: files, measurements and scores keep aVR as recorded.
+LIMB_LEAD_ORDERS: dict[str, tuple[tuple[str, int], ...]] = {
+    "standard": (("I", 1), ("II", 1), ("III", 1), ("aVR", 1), ("aVL", 1), ("aVF", 1)),
+    "cabrera": (("aVL", 1), ("I", 1), ("aVR", -1), ("II", 1), ("aVF", 1), ("III", 1)),
+}
+
+
+def limb_lead_sequence(order: str) -> tuple[tuple[str, int], ...]:
+    """The limb leads of ``order`` ("standard" or "cabrera") as (lead, sign) in display order."""
+    try:
+        return LIMB_LEAD_ORDERS[order]
+    except KeyError:
+        raise ValueError(f"unknown limb-lead order {order!r}; expected one of {', '.join(LIMB_LEAD_ORDERS)}") from None
+
+
+def display_lead_name(lead: str, sign: int = 1) -> str:
+    """The name a lead drawn with ``sign`` carries on the page: "\u2212aVR" for aVR inverted.
+
+    A true minus sign (U+2212), as printed on Cabrera pages: a hyphen is easily missed.
+    """
+    return f"\u2212{lead}" if sign < 0 else lead
+
 
 _ALIASES: dict[str, str] = {name.lower(): name for name in STANDARD_LEADS}
 _ALIASES.update(

@@ -14,7 +14,8 @@ from .theme import Theme
 
 def label_html(name: str, disp: LeadDisplay, inputs: tuple[str, ...], th: Theme) -> str:
     """A lead's name and its provenance tag (SYNTHESIZED in bold, in the synthesized colour)."""
-    tag = style.provenance_text(disp, inputs)
+    # Non-breaking hyphens: a label wrapped in a narrow cell keeps "right-sided" whole.
+    tag = style.provenance_text(disp, inputs).replace("-", "\u2011")
     color = style.tag_color(th, disp).name()
     weight = "700" if disp.provenance is Provenance.SYNTHESIZED else "400"
     slant = "italic" if disp.pending else "normal"
@@ -43,6 +44,9 @@ def legend_html(doc: ViewerDocument, state: ViewState, th: Theme) -> str:
         f"<span style='color:{th.synthesized.name()}'><span style='background-color:{tint}'>&#9473;&#9473;</span>"
         f"&nbsp;<b>SYNTHESIZED</b> (tinted&nbsp;cell){' by ' + model if model else ''}</span>",
     ]
+    if style.LIMB_ORDER_TEXT[s.limb_order]:
+        # Said where the eye reads the scale: an upside-down aVR must never pass for aVR.
+        parts.insert(1, f"<b>{style.LIMB_ORDER_TEXT[s.limb_order].replace(' ', '&nbsp;', 4)}</b>")
     if s.mode == "compare" and doc.result is not None and not doc.scores:
         # A file with only the measured leads (a patch, a Holter): nothing to compare,
         # so no legend entry for a shading that cannot appear.

@@ -94,7 +94,9 @@ def footer_lines(doc: ViewerDocument, state: ViewState) -> list[str]:
     page_end = state.position + paper.DATA_WIDTH_MM / state.speed
     if 0 < doc.duration < page_end:  # a short exam: the page's last columns are empty
         page_end = doc.duration
-    lines.append(f"{state.filters.describe()}   {state.speed:g} mm/s, {state.gain:g} mm/mV   Mode: {state.mode}   "
+    order = style.LIMB_ORDER_TEXT[state.limb_order]
+    lines.append(f"{state.filters.describe()}   {state.speed:g} mm/s, {state.gain:g} mm/mV"
+                 f"{', ' + order if order else ''}   Mode: {state.mode}   "
                  f"Page {state.position:.2f}-{page_end:.2f} s   "
                  f"LeadSynth {__version__}, {_dt.datetime.now().strftime('%Y-%m-%d %H:%M')}")
     return lines
@@ -107,7 +109,7 @@ def render_page(painter: QPainter, doc: ViewerDocument, state: ViewState, dpmm: 
     ``extras``: the calipers shown on the 12-lead page (drawn where they stand, with their
     read-out) and the measurement lines printed under the footer.
     """
-    geo = paper.page_geometry(state.layout, doc.rhythm_lead(), doc.supplementary_leads())
+    geo = paper.page_geometry(state.layout, doc.rhythm_lead(), doc.supplementary_leads(), state.limb_order)
     k = dpmm
     left = MARGIN_MM + (A4_LANDSCAPE_MM[0] - 2 * MARGIN_MM - geo.width) / 2
     top = MARGIN_MM + TITLE_MM
@@ -171,7 +173,7 @@ def render_page(painter: QPainter, doc: ViewerDocument, state: ViewState, dpmm: 
             for role, samples in (("truth", disp.truth), ("trace", disp.samples)):
                 if samples is not None:
                     y = np.asarray(state.filters.apply_window(samples, i0, i1, rec.fs), np.float64)
-                    shown[role] = Y(cell.baseline + y * gain)
+                    shown[role] = Y(cell.baseline + y * (gain * cell.sign))  # -aVR: upside down
             band = doc.band
             hw = band.lead_half_width(cell.lead) if band is not None and state.band_visible else None
             if hw is not None and "trace" in shown and disp.provenance is Provenance.SYNTHESIZED and i1 > i0:
@@ -207,7 +209,7 @@ def render_page(painter: QPainter, doc: ViewerDocument, state: ViewState, dpmm: 
                 painter.drawText(QRectF(X(cell.x0), Y(cell.baseline + 2.0), cell.width * k, 4 * k),
                                  Qt.AlignmentFlag.AlignCenter, ended)
         # Label and provenance tag.
-        name = f"{cell.lead} rhythm" if cell.rhythm else cell.lead
+        name = cell.title
         painter.setFont(label_font)
         painter.setPen(QPen(th.label))
         lx, ly = X(cell.x0 + 1.0), Y(cell.top - 1.0)

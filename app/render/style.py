@@ -12,7 +12,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPen
 
-from leadsynth_core.leads import SUPPLEMENTARY_LEADS, supplementary_site
+from leadsynth_core.leads import LIMB_LEAD_ORDERS, SUPPLEMENTARY_LEADS, supplementary_site
 from leadsynth_core.record import Provenance
 from leadsynth_core.scoring import HIGHPASS_HZ, REFERENCES, LeadScore
 
@@ -123,3 +123,10 @@ _LABELS = {"raw": "stored samples", "highpass": f"baseline-corrected truth ({HIG
 _SHORT_LABELS = {"raw": "stored samples", "highpass": "baseline-corrected truth"}
 REFERENCE_LABELS: dict[str, str] = {ref: _LABELS[ref] for ref in REFERENCES}
 REFERENCE_LABELS_SHORT: dict[str, str] = {ref: _SHORT_LABELS[ref] for ref in REFERENCES}
+
+
+#: What the page says of its limb-lead order (legend, status bar, printed footer); the
+#: standard order goes without saying.  Built from the vocabulary, so an order added there
+#: without a text here fails at import.
+_LIMB_ORDER_TEXT = {"standard": "", "cabrera": "limb leads in Cabrera order (\u2212aVR: aVR upside down)"}
+LIMB_ORDER_TEXT: dict[str, str] = {order: _LIMB_ORDER_TEXT[order] for order in LIMB_LEAD_ORDERS}

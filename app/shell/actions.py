@@ -111,6 +111,11 @@ class MenusAndActions:
             self.layout_actions[name] = self._action(v, f"Layout {name}", lambda _=False, n=name: vs.set_layout(n),
                                                      checkable=True, group=g)
         self._action(v, "Next layout", lambda: vs.set_layout(LAYOUTS[(LAYOUTS.index(vs.layout) + 1) % len(LAYOUTS)]), "L")
+        self.cabrera_action = self._action(
+            v, "Cabrera limb-lead order", lambda on: vs.set_limb_order("cabrera" if on else "standard"), "Shift+L",
+            checkable=True,
+            tip="Limb leads in the frontal plane's own order, aVL, I, \u2212aVR, II, aVF, III (aVR drawn upside "
+                "down), on the page, the median beats and the print")
         v.addSeparator()
         g = QActionGroup(self)
         self.mode_actions = {
@@ -187,7 +192,9 @@ class MenusAndActions:
         tools.addAction(open_act)
         tools.addAction(pdf_act)
         tools.addAction(save_act)
-        for group in (self.mode_actions, self.layout_actions, self.speed_actions, self.gain_actions):
+        self.cabrera_action.setIconText("Cabrera")
+        for group in (self.mode_actions, {**self.layout_actions, "cabrera": self.cabrera_action},
+                      self.speed_actions, self.gain_actions):
             tools.addSeparator()
             for act in group.values():
                 tools.addAction(act)
@@ -206,6 +213,7 @@ class MenusAndActions:
             # A calibration pulse taller than the row would run into the next row's.
             act.setEnabled(gain_fits(vs.layout, gval))
         self.layout_actions[vs.layout].setChecked(True)
+        self.cabrera_action.setChecked(vs.limb_order == "cabrera")
         self.mode_actions[vs.mode].setChecked(True)
         if vs.speed in self.speed_actions:
             self.speed_actions[vs.speed].setChecked(True)

@@ -29,7 +29,7 @@ TABS = ("12-lead", "median")
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     # QtCore only (the platform plug-in is chosen when the application starts, later).
-    from ..state.settings import GAINS_MM_MV, LAYOUTS
+    from ..state.settings import GAINS_MM_MV, LAYOUTS, LIMB_ORDERS
 
     ap = argparse.ArgumentParser(prog="leadsynth-gui", description="LeadSynth ECG viewer")
     ap.add_argument("record", nargs="?", help="WFDB record (.hea), HDF5 (.h5/.hdf5), CPSC .mat, GE MUSE / Philips / "
@@ -38,6 +38,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--inputs", help="leads that count as measured, e.g. I,II,V2,V4")
     ap.add_argument("--screenshot", metavar="PNG", help="render the window offscreen after synthesis, write PNG, exit")
     ap.add_argument("--layout", choices=LAYOUTS, help="page layout (12x1 starts at the cart's 5 mm/mV)")
+    ap.add_argument("--limb-order", choices=LIMB_ORDERS,
+                    help="limb-lead order: standard (I, II, III, aVR, aVL, aVF) or cabrera (aVL, I, -aVR, II, aVF, III)")
     ap.add_argument("--gain", type=float, choices=GAINS_MM_MV, metavar="MM_PER_MV",
                     help=f"gain in mm/mV ({', '.join(f'{g:g}' for g in GAINS_MM_MV)})")
     ap.add_argument("--tab", choices=TABS, default="12-lead", help="tab a --screenshot shows (default 12-lead)")
@@ -85,6 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     window = MainWindow(Settings(ephemeral=bool(args.screenshot)), interactive=not args.screenshot)
     if args.layout:
         window.view_state.set_layout(args.layout)
+    if args.limb_order:
+        window.view_state.set_limb_order(args.limb_order)
     if args.gain:
         window.view_state.set_gain(args.gain)
     if args.inputs:

@@ -429,7 +429,8 @@ class MainWindow(MenusAndActions, QMainWindow):
     def _update_status(self) -> None:
         vs = self.view_state
         self.filter_label.setText(vs.filters.describe())
-        self.scale_label.setText(f"{vs.layout}  {vs.speed:g} mm/s  {vs.gain:g} mm/mV  {vs.mode}")
+        order = "  Cabrera" if vs.limb_order == "cabrera" else ""
+        self.scale_label.setText(f"{vs.layout}{order}  {vs.speed:g} mm/s  {vs.gain:g} mm/mV  {vs.mode}")
 
     def _update_title(self) -> None:
         p = self.document.path

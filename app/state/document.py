@@ -24,7 +24,7 @@ from leadsynth_core.scoring import DEFAULT_REFERENCE, REFERENCES, LeadScore, ref
 
 from .filters import DisplayFilters
 from .paper import CART_GAIN_12X1, DATA_WIDTH_MM, sample_range
-from .settings import GAINS_MM_MV, LAYOUTS, MODES, SPEEDS_MM_S, THEMES, Settings
+from .settings import GAINS_MM_MV, LAYOUTS, LIMB_ORDERS, MODES, SPEEDS_MM_S, THEMES, Settings
 
 if TYPE_CHECKING:  # the models package imports torch: only for the type checker here
     from leadsynth_core.agreement import Agreement
@@ -353,6 +353,7 @@ class ViewState(QObject):
         super().__init__(parent)
         self._settings = settings
         self.layout: str = self._pick(settings.value("view/layout"), LAYOUTS)
+        self.limb_order: str = self._pick(settings.value("view/limb_order"), LIMB_ORDERS)
         self.speed: float = self._pick(settings.value("view/speed_mm_s"), SPEEDS_MM_S)
         self.gain: float = self._pick(settings.value("view/gain_mm_mv"), GAINS_MM_MV)
         self.mode: str = self._pick(settings.value("view/mode"), MODES)
@@ -406,6 +407,10 @@ class ViewState(QObject):
                 self._set("gain", "view/gain_mm_mv", self._gain_before_12x1)
             self._gain_before_12x1 = None
         self._set("layout", "view/layout", layout)
+
+    def set_limb_order(self, order: str) -> None:
+        """Show the limb leads in ``order`` ("standard" or "cabrera"); a display order only."""
+        self._set("limb_order", "view/limb_order", self._pick(order, LIMB_ORDERS))
 
     def set_speed(self, speed: float) -> None:
         self._set("speed", "view/speed_mm_s", float(speed))

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from leadsynth_core.leads import STANDARD_LEADS
+from leadsynth_core.leads import CHEST_LEADS, display_lead_name, limb_lead_sequence
 
 from .settings import GAINS_MM_MV
 
@@ -43,11 +43,25 @@ PULSE_CLEARANCE_MM = 0.5
 #: and most QRS complexes without crossing the neighbouring rows.
 CART_GAIN_12X1 = 5.0
 
-_COLUMNS: dict[str, tuple[tuple[str, ...], ...]] = {
-    "3x4": (("I", "II", "III"), ("aVR", "aVL", "aVF"), ("V1", "V2", "V3"), ("V4", "V5", "V6")),
-    "6x2": (("I", "II", "III", "aVR", "aVL", "aVF"), ("V1", "V2", "V3", "V4", "V5", "V6")),
-    "12x1": (STANDARD_LEADS,),
-}
+#: Layout -> how many columns the six limb leads and the six chest leads each fill.
+_LIMB_COLUMNS: dict[str, int] = {"3x4": 2, "6x2": 1, "12x1": 1}
+
+
+def _columns(layout: str, limb_order: str) -> tuple[tuple[tuple[str, int], ...], ...]:
+    """Columns of ``layout`` as (lead, sign) pairs: the limb leads in ``limb_order``, then V1-V6.
+
+    3x4 standard: (I, II, III), (aVR, aVL, aVF), (V1-V3), (V4-V6); 3x4 Cabrera: (aVL, I,
+    -aVR), (II, aVF, III), ...; 12x1 is one column of all twelve.
+    """
+    limb = limb_lead_sequence(limb_order)
+    chest = tuple((lead, 1) for lead in CHEST_LEADS)
+    n = _LIMB_COLUMNS[layout]
+    if layout == "12x1":
+        return (limb + chest,)
+    k = len(limb) // n
+    return tuple(limb[i * k:(i + 1) * k] for i in range(n)) + tuple(chest[i * k:(i + 1) * k] for i in range(n))
+
+
 _ROW_HEIGHT_MM: dict[str, float] = {"3x4": 40.0, "6x2": 27.5, "12x1": 13.75}
 
 
@@ -64,6 +78,15 @@ class Cell:
     top: float  # upper edge of the row (mm)
     height: float  # mm
     rhythm: bool = False
+    #: -1: the lead is drawn upside down (-aVR of the Cabrera order); its samples, truth,
+    #: band and scores stay those of ``lead``, only the page's y axis turns for this cell.
+    sign: int = 1
+
+    @property
+    def title(self) -> str:
+        """The cell's label: "\u2212aVR" for an inverted cell, "II rhythm" for the rhythm strip."""
+        name = display_lead_name(self.lead, self.sign)
+        return f"{name} rhythm" if self.rhythm else name
 
     def t_offset(self, speed: float) -> float:
         """Seconds from the page's start time to this cell's first sample."""
@@ -96,6 +119,7 @@ class Cell:
 @dataclasses.dataclass(frozen=True)
 class PageGeometry:
     layout: str
+    limb_order: str
     width: float
     height: float
     rows: int
@@ -103,6 +127,7 @@ class PageGeometry:
     cells: tuple[Cell, ...]
 
     def cell(self, lead: str, rhythm: bool = False) -> Cell:
+        """The cell that draws ``lead`` (inverted or not); ``rhythm``: the rhythm strip's."""
         for c in self.cells:
             if c.lead == lead and c.rhythm == rhythm:
                 return c
@@ -141,16 +166,18 @@ def gain_fits(layout: str, gain: float) -> bool:
     return gain + 2 * PULSE_CLEARANCE_MM <= _ROW_HEIGHT_MM[layout]
 
 
-def page_geometry(layout: str, rhythm_lead: str = RHYTHM_LEAD, supplementary: Sequence[str] = ()) -> PageGeometry:
-    """Cells of ``layout`` ("3x4" with a ``rhythm_lead`` rhythm strip, "6x2" or "12x1").
+def page_geometry(layout: str, rhythm_lead: str = RHYTHM_LEAD, supplementary: Sequence[str] = (),
+                  limb_order: str = "standard") -> PageGeometry:
+    """Cells of ``layout`` ("3x4" with a ``rhythm_lead`` rhythm strip, "6x2" or "12x1"), the
+    limb leads in ``limb_order`` ("standard" or "cabrera", :data:`leadsynth_core.leads.LIMB_LEAD_ORDERS`).
 
     ``supplementary`` leads (V4R, V7... that the file recorded) get rows of their own under
     the 12, as many to a row as the layout has columns, and above the rhythm strip: a
     15-lead print keeps the 12 where every reader expects them.
     """
-    if layout not in _COLUMNS:
-        raise ValueError(f"unknown layout {layout!r}; expected one of {', '.join(_COLUMNS)}")
-    columns = _COLUMNS[layout]
+    if layout not in _LIMB_COLUMNS:
+        raise ValueError(f"unknown layout {layout!r}; expected one of {', '.join(_LIMB_COLUMNS)}")
+    columns = _columns(layout, limb_order)
     n_cols = len(columns)
     n_std = len(columns[0])
     n_sup = math.ceil(len(supplementary) / n_cols)
@@ -168,12 +195,13 @@ def page_geometry(layout: str, rhythm_lead: str = RHYTHM_LEAD, supplementary: Se
         # Slightly below the row's middle: QRS complexes are mostly upright.
         return height - (r + 0.55) * row_h
 
-    def place(lead: str, r: int, c: int) -> None:
-        cells.append(Cell(lead, r, c, PULSE_MARGIN_MM + c * col_w, col_w, baseline(r), height - r * row_h, row_h))
+    def place(lead: str, r: int, c: int, sign: int = 1) -> None:
+        cells.append(Cell(lead, r, c, PULSE_MARGIN_MM + c * col_w, col_w, baseline(r), height - r * row_h, row_h,
+                          sign=sign))
 
     for c, leads in enumerate(columns):
-        for r, lead in enumerate(leads):
-            place(lead, r, c)
+        for r, (lead, sign) in enumerate(leads):
+            place(lead, r, c, sign)
     for i, lead in enumerate(supplementary):
         place(lead, n_std + i // n_cols, i % n_cols)
     if layout == "3x4":
@@ -181,7 +209,7 @@ def page_geometry(layout: str, rhythm_lead: str = RHYTHM_LEAD, supplementary: Se
         cells.append(
             Cell(rhythm_lead, r, 0, PULSE_MARGIN_MM, DATA_WIDTH_MM, baseline(r), height - r * row_h, row_h, rhythm=True)
         )
-    return PageGeometry(layout, PULSE_MARGIN_MM + DATA_WIDTH_MM, height, n_rows, row_h, tuple(cells))
+    return PageGeometry(layout, limb_order, PULSE_MARGIN_MM + DATA_WIDTH_MM, height, n_rows, row_h, tuple(cells))
 
 
 def sample_range(start_s: float, stop_s: float, fs: float, n_samples: int) -> tuple[int, int]:

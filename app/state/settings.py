@@ -14,6 +14,7 @@ from typing import Any, Final
 
 from PySide6.QtCore import QObject, QSettings, Signal
 
+from leadsynth_core.leads import LIMB_LEAD_ORDERS
 from leadsynth_core.paths import viewer_settings_path
 from leadsynth_core.scoring import DEFAULT_REFERENCE
 
@@ -24,6 +25,8 @@ APPLICATION: Final = "LeadSynth Viewer"
 
 #: Layout names understood by the ECG grid (see :mod:`app.paper`).
 LAYOUTS: Final = ("3x4", "6x2", "12x1")
+#: How the limb leads are ordered on every page ("standard" or "cabrera").
+LIMB_ORDERS: Final = tuple(LIMB_LEAD_ORDERS)
 SPEEDS_MM_S: Final = (25.0, 50.0)
 GAINS_MM_MV: Final = (5.0, 10.0, 20.0)
 LOWPASS_CHOICES_HZ: Final = (0, 40, 100, 150)  # 0 = off
@@ -35,6 +38,9 @@ MAX_RECENT: Final = 10
 #: Every persisted setting with its default (and so its type).
 DEFAULTS: Final[dict[str, Any]] = {
     "view/layout": "3x4",
+    # The limb leads' order on the page, the median beats and the print: "standard" (I, II,
+    # III, aVR, aVL, aVF) or "cabrera" (aVL, I, -aVR, II, aVF, III).
+    "view/limb_order": "standard",
     "view/speed_mm_s": 25.0,
     "view/gain_mm_mv": 10.0,
     "view/mode": "compare",

@@ -62,7 +62,7 @@ class EcgGridView(QWidget):
         self._doc = document
         self._state = state
         self._theme = theme(state.theme)
-        self._geometry = paper.page_geometry(state.layout, document.rhythm_lead(), document.supplementary_leads())
+        self._geometry = self._page_geometry()
         self._cells: list[CellItems] = []
         self._decor: list[pg.GraphicsObject] = []
         self._legend: pg.TextItem | None = None
@@ -172,7 +172,7 @@ class EcgGridView(QWidget):
             self.fit_page()  # rows for supplementary leads came or went
 
     def _on_state_changed(self, what: str) -> None:
-        if what in ("layout", "mode", "theme"):
+        if what in ("layout", "mode", "theme", "limb_order"):
             self.rebuild()
             if what == "layout":
                 self.fit_page()
@@ -244,6 +244,10 @@ class EcgGridView(QWidget):
         self.time_label.setText(f"{fmt_hms(self._state.position)} / {fmt_hms(self._doc.duration)}")
 
     # -------------------------------------------------------------- building
+    def _page_geometry(self) -> paper.PageGeometry:
+        doc, state = self._doc, self._state
+        return paper.page_geometry(state.layout, doc.rhythm_lead(), doc.supplementary_leads(), state.limb_order)
+
     def _clear(self) -> None:
         for ci in self._cells:
             for item in (ci.fill, ci.truth, ci.trace):
@@ -264,8 +268,7 @@ class EcgGridView(QWidget):
     def rebuild(self) -> None:
         """Recreate the cells' items (layout, mode or theme changed, or a new record)."""
         self._theme = th = theme(self._state.theme)
-        self._geometry = geo = paper.page_geometry(
-            self._state.layout, self._doc.rhythm_lead(), self._doc.supplementary_leads())
+        self._geometry = geo = self._page_geometry()
         self._clear()
         self.plot.setBackground(QColor("#c9c9c9") if th.name == "light" else QColor("#05070a"))
         self.grid_item.set_page(geo.width, geo.height + HEADER_MM, th)
@@ -382,7 +385,7 @@ class EcgGridView(QWidget):
         if trace is not None:
             trace.setPen(style.trace_pen(th, disp.provenance, SCREEN_PEN_PX))
             trace.setToolTip(tip)
-        label.setHtml(label_html(f"{cell.lead} rhythm" if cell.rhythm else cell.lead, disp, self._doc.inputs, th))
+        label.setHtml(label_html(cell.title, disp, self._doc.inputs, th))
         if badge is not None and disp.score is not None:
             badge.setHtml(f"<span style='font-size:9pt; font-weight:600; color:{th.badge_text.name()}'>"
                           f"{style.badge_text(disp.score)}{' (window)' if self._doc.is_long else ''}</span>")
@@ -480,7 +483,8 @@ class EcgGridView(QWidget):
                     continue
                 y = filters.apply_window(samples, i0, i1, fs)
                 idx, yy = paper.minmax_decimate(offset + i0, y, factor)
-                xs, ys = idx * (speed / fs), np.asarray(yy, dtype=np.float64) * gain
+                # An inverted cell (-aVR) turns its y axis: trace, truth, difference and band alike.
+                xs, ys = idx * (speed / fs), np.asarray(yy, dtype=np.float64) * (gain * cell.sign)
                 item.setData(xs, ys)
                 item.setPos(px0, py0)
                 drawn[role] = (xs, ys)

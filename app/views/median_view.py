@@ -1,7 +1,8 @@
 """Median beats on ECG paper: every lead at the page's mm/mV and mm/s, on one baseline.
 
 One ViewBox in paper millimetres (the 12-lead page's paper grid painter, aspect locked),
-3 rows x 4 columns (I aVR V1 V4 / II aVL V2 V5 / III aVF V3 V6).  One vertical scale
+3 rows x 4 columns (I aVR V1 V4 / II aVL V2 V5 / III aVF V3 V6; in the Cabrera order
+aVL II V1 V4 / I aVF V2 V5 / -aVR III V3 V6, -aVR drawn upside down).  One vertical scale
 for all leads (the chosen gain: no panel scales its own axis), a 1-mV calibration pulse
 per row, each beat drawn against its isoelectric level, and the 12-lead page's
 provenance styling: tinted cell, SYNTHESIZED label, solid thin trace in the synthesized
@@ -36,7 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from leadsynth_core.leads import STANDARD_LEADS
+from leadsynth_core.leads import CHEST_LEADS, STANDARD_LEADS, display_lead_name, limb_lead_sequence
 from leadsynth_core.record import Provenance
 
 from ..controllers.measurements import MeasurementController
@@ -51,7 +52,8 @@ from .calipers import Calipers
 
 log = logging.getLogger(__name__)
 
-ORDER = (("I", "aVR", "V1", "V4"), ("II", "aVL", "V2", "V5"), ("III", "aVF", "V3", "V6"))
+#: Beats per row: the limb leads fill two columns, the chest leads two (as on a 3x4 page).
+COLUMNS = 4
 #: Left margin holding each row's calibration pulse (mm).
 PULSE_MARGIN_MM = 10.0
 #: Gap between two columns' beats (mm).
@@ -70,26 +72,44 @@ class MedianCell:
     baseline: float  # y of the isoelectric level (mm)
     low: float  # lower edge of the row (mm)
     high: float  # upper edge of the row (mm)
+    #: -1: drawn upside down (-aVR of the Cabrera order); see :class:`app.state.paper.Cell`.
+    sign: int = 1
+
+    @property
+    def title(self) -> str:
+        return display_lead_name(self.lead, self.sign)
 
 
-def median_layout(beats: MedianBeats, speed: float, gain: float) -> tuple[float, float, dict[str, MedianCell]]:
+def median_rows(limb_order: str = "standard", supplementary: tuple[str, ...] = ()) -> list[tuple[tuple[str, int], ...]]:
+    """Rows of (lead, sign): limb leads in two columns in ``limb_order``, V1-V3 and V4-V6, then
+    the ``supplementary`` leads (V4R, V7...) in rows of their own under the 12."""
+    limb = limb_lead_sequence(limb_order)
+    chest = tuple((lead, 1) for lead in CHEST_LEADS)
+    rows = [(limb[r], limb[3 + r], chest[r], chest[3 + r]) for r in range(3)]
+    extra = tuple((lead, 1) for lead in supplementary)
+    return rows + [extra[i:i + COLUMNS] for i in range(0, len(extra), COLUMNS)]
+
+
+def median_layout(beats: MedianBeats, speed: float, gain: float,
+                  limb_order: str = "standard") -> tuple[float, float, dict[str, MedianCell]]:
     """Page width, height (mm) and the cell of every lead; one scale for all rows."""
-    values = [b for roles in beats.beats.values() for b in roles.values() if b.size]
+    rows = median_rows(limb_order, tuple(lead for lead in beats.beats if lead not in STANDARD_LEADS))
+    signs = {lead: sign for row in rows for lead, sign in row}
+    # The room above and below the baseline as drawn: an inverted lead's trough is a peak.
+    values = [sign * b for lead, roles in beats.beats.items() for b in roles.values() if b.size
+              for sign in (signs.get(lead, 1),)]
     above = max([MIN_ABOVE_MV] + [float(np.nanmax(b)) for b in values])
     below = max([MIN_BELOW_MV] + [float(-np.nanmin(b)) for b in values])
     beat_mm = (BEFORE_S + AFTER_S) * speed
     row_h = LABEL_MM + (above + below) * gain + 2.0
-    # Supplementary leads (V4R, V7...) in rows of their own under the 12.
-    extra = [lead for lead in beats.beats if lead not in STANDARD_LEADS]
-    rows = list(ORDER) + [tuple(extra[i:i + len(ORDER[0])]) for i in range(0, len(extra), len(ORDER[0]))]
     height = row_h * len(rows)
     cells: dict[str, MedianCell] = {}
     for r, row in enumerate(rows):
         high = height - r * row_h
-        for c, lead in enumerate(row):
+        for c, (lead, sign) in enumerate(row):
             x0 = PULSE_MARGIN_MM + c * (beat_mm + GAP_MM)
-            cells[lead] = MedianCell(lead, x0, beat_mm, high - LABEL_MM - above * gain, high - row_h, high)
-    width = PULSE_MARGIN_MM + len(ORDER[0]) * (beat_mm + GAP_MM)
+            cells[lead] = MedianCell(lead, x0, beat_mm, high - LABEL_MM - above * gain, high - row_h, high, sign)
+    width = PULSE_MARGIN_MM + COLUMNS * (beat_mm + GAP_MM)
     return width, height, cells
 
 
@@ -127,8 +147,7 @@ class MedianBeatView(QWidget):
         #: Which lead's beat carries the calipers: this box, or a click on a lead's cell.
         self.caliper_lead = "II"
         self.caliper_lead_box = QComboBox()
-        self.caliper_lead_box.addItems(list(STANDARD_LEADS))
-        self.caliper_lead_box.setCurrentText(self.caliper_lead)
+        self._sync_caliper_box()
         self.caliper_lead_box.setToolTip("The lead whose median beat carries the calipers (or click that lead's beat)")
         caliper_label = QLabel("Calipers on")
         caliper_label.setBuddy(self.caliper_lead_box)
@@ -147,8 +166,10 @@ class MedianBeatView(QWidget):
         self._caliper_anchor: tuple[MedianCell, float, float] | None = None
         self._caliper_frame: QGraphicsRectItem | None = None
         self.calipers.changed.connect(self._update_caliper_frame)
-        self.caliper_lead_box.currentTextChanged.connect(self.set_caliper_lead)
+        self.caliper_lead_box.currentIndexChanged.connect(
+            lambda i: self.set_caliper_lead(self.caliper_lead_box.itemData(i)) if i >= 0 else None)
         self.plot.scene().sigMouseClicked.connect(self._on_click)
+        self.view_box.sigRangeChanged.connect(lambda *_: self._fit_labels())
         controller.ready.connect(self._on_ready)
         controller.prior_changed.connect(self._invalidate)
         if measurements is not None:
@@ -183,13 +204,17 @@ class MedianBeatView(QWidget):
         self._update_caliper_frame()
 
     def set_caliper_lead(self, lead: str) -> None:
-        """Move the calipers to the median beat of ``lead``: same place on the beat, same span."""
-        if lead not in STANDARD_LEADS:
+        """Move the calipers to the median beat of ``lead``: same place on the beat, same span.
+
+        Any lead with a beat on the page: the 12 and the supplementary leads (V4R, V7...).
+        """
+        index = self.caliper_lead_box.findData(lead)
+        if index < 0:
             return
         self.caliper_lead = lead
-        if self.caliper_lead_box.currentText() != lead:
+        if self.caliper_lead_box.currentIndex() != index:
             self.caliper_lead_box.blockSignals(True)
-            self.caliper_lead_box.setCurrentText(lead)
+            self.caliper_lead_box.setCurrentIndex(index)
             self.caliper_lead_box.blockSignals(False)
         self._follow_caliper_lead()
         self._update_caliper_frame()
@@ -229,7 +254,7 @@ class MedianBeatView(QWidget):
     def _on_state_changed(self, what: str) -> None:
         if what in ("filters", "mode"):
             self._invalidate()
-        elif what in ("theme", "speed", "gain"):
+        elif what in ("theme", "speed", "gain", "limb_order"):
             self._draw()  # the same beats, painted again
 
     def _on_ready(self, beats: MedianBeats) -> None:
@@ -270,6 +295,29 @@ class MedianBeatView(QWidget):
 
         self.calipers.show(fx(x1), fx(x2), fy(y1), fy(y2))
         self._caliper_anchor = (cell, speed, gain)
+
+    def _sync_caliper_box(self) -> None:
+        """The leads the calipers can sit on, as the page names them, in its reading order.
+
+        The 12 (limb leads in the page's order, "\u2212aVR" for Cabrera's inverted aVR) and
+        the supplementary leads the recording holds.  A lead that left the page (another
+        record) gives the calipers back to II.
+        """
+        order = self._state.limb_order
+        shown = [(display_lead_name(lead, sign), lead) for lead, sign in limb_lead_sequence(order)]
+        shown += [(lead, lead) for lead in CHEST_LEADS]
+        shown += [(lead, lead) for lead in self.cells if lead not in STANDARD_LEADS]
+        box = self.caliper_lead_box
+        if [(box.itemText(i), box.itemData(i)) for i in range(box.count())] == shown:
+            return
+        if self.caliper_lead not in {lead for _, lead in shown}:
+            self.caliper_lead = "II"
+        box.blockSignals(True)
+        box.clear()
+        for title, lead in shown:
+            box.addItem(title, lead)
+        box.setCurrentIndex(box.findData(self.caliper_lead))
+        box.blockSignals(False)
 
     def _update_caliper_frame(self) -> None:
         """A magenta frame around the cell that carries the calipers, while they are shown."""
@@ -312,6 +360,30 @@ class MedianBeatView(QWidget):
         rect = self.grid_item.boundingRect()
         if rect.width() > 0:
             self.view_box.setRange(rect=rect.adjusted(-2.0, -2.0, 2.0, 2.0), padding=0.0)
+        self._fit_labels()
+
+    def _fit_labels(self) -> None:
+        """Wrap a label that would run into the next column's ("V3R measured, right-sided").
+
+        Labels are drawn at a fixed type size (they ignore the view's scale), so whether one
+        fits its column depends on the zoom: measured at each range change, like the 12-lead
+        page's legend.
+        """
+        size = self.view_box.viewPixelSize()[0]
+        if size <= 0:
+            return
+        for lead, label in self.labels.items():
+            cell = self.cells.get(lead)
+            if cell is None:
+                continue
+            room = (cell.width + GAP_MM - 1.0) / size
+            item = label.textItem
+            before = item.textWidth()
+            item.setTextWidth(-1)  # unwrapped, to measure the natural width
+            want = -1.0 if item.document().idealWidth() <= room else max(40.0, room)
+            item.setTextWidth(before)
+            if abs(before - want) > 0.5:
+                label.setTextWidth(want)
 
     def _clear(self) -> None:
         for item in self._items + self._marks:
@@ -333,10 +405,12 @@ class MedianBeatView(QWidget):
             if beats is not None:
                 self.info.setText(f"No median beats: {beats.error or 'no beats found'}.")
             self.grid_item.set_page(0.0, 0.0, th)
+            self._sync_caliper_box()
             self._update_caliper_frame()
             return
         speed, gain = self._state.speed, self._state.gain
-        width, height, self.cells = median_layout(beats, speed, gain)
+        width, height, self.cells = median_layout(beats, speed, gain, self._state.limb_order)
+        self._sync_caliper_box()
         self.grid_item.set_page(width, height, th)
         displays = {lead: self._doc.lead_display(lead, "compare") for lead in self.cells}
         for lead, cell in self.cells.items():
@@ -355,7 +429,7 @@ class MedianBeatView(QWidget):
                 beat = roles.get(role)
                 if beat is None:
                     continue
-                xs, ys = np.arange(beat.shape[0]) / beats.fs * speed, beat * gain
+                xs, ys = np.arange(beat.shape[0]) / beats.fs * speed, beat * (gain * cell.sign)
                 curve = pg.PlotDataItem(xs, ys, pen=pen, connect="finite")
                 curve.setPos(cell.x0, cell.baseline)
                 self._add(curve, z)
@@ -369,7 +443,7 @@ class MedianBeatView(QWidget):
                 band.setPen(QPen(Qt.PenStyle.NoPen))
                 band.setPos(cell.x0, cell.baseline)
                 self._add(band, 5)
-            label = pg.TextItem(html=label_html(lead, disp, self._doc.inputs, th), anchor=(0, 0))
+            label = pg.TextItem(html=label_html(cell.title, disp, self._doc.inputs, th), anchor=(0, 0))
             label.setPos(cell.x0, cell.high - 0.3)
             self._add(label, 20)
             self.labels[lead] = label
@@ -392,10 +466,11 @@ class MedianBeatView(QWidget):
         prior = (f" <span style='color:{th.prior.name()}'>Dashed: the prior ECG {html.escape(beats.prior_source)}"
                  "</span> (its first 10 s, aligned on its own R peaks; not part of this recording)."
                  if beats.prior_source else "")
+        order = f"; {style.LIMB_ORDER_TEXT[self._state.limb_order]}" if style.LIMB_ORDER_TEXT[self._state.limb_order] else ""
         self.info.setText(
             f"Median of {beats.n_beats} beats aligned on R peaks of {beats.ref_lead}, "
             f"{beats.start_s:.1f}-{beats.stop_s:.1f} s, on one baseline (isoelectric level before the QRS). "
-            f"{speed:g} mm/s, {gain:g} mm/mV for every lead. Black: measured; grey: derived; "
+            f"{speed:g} mm/s, {gain:g} mm/mV for every lead{order}. Black: measured; grey: derived; "
             f"blue on a tinted cell: SYNTHESIZED ({self._doc.model_name or 'none'}){truth}{prior} "
             f"{self._state.filters.describe()}")
         self._fit()

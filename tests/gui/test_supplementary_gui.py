@@ -11,6 +11,7 @@ import pytest
 from app.controllers.export import export_png
 from app.render.page import A4_LANDSCAPE_MM, FOOTER_MM, MARGIN_MM, TITLE_MM
 from app.state import paper
+from app.views.median_view import GAP_MM
 from leadsynth_core.io import read_record
 
 from .conftest import wait_synthesis
@@ -53,7 +54,8 @@ def test_window_draws_v3r_and_v7_as_measured(qtbot, make_window, tmp_path: Path)
         cells = {ci.cell.lead: ci for ci in w.grid.cell_items() if not ci.cell.rhythm}
         for lead, site in (("V3R", "right-sided"), ("V7", "posterior")):
             ci = cells[lead]
-            assert f"measured, {site}" in ci.label.textItem.toPlainText()
+            # (non-breaking hyphens: "right-sided" never wraps at its hyphen)
+            assert f"measured, {site}" in ci.label.textItem.toPlainText().replace("\u2011", "-")
             assert ci.tint is None or not ci.tint.isVisible()  # no synthesized tint
             _xs, ys = ci.trace.getData()
             i0, i1 = paper.sample_range(*ci.cell.segment(0.0, vs.speed), rec.fs, rec.n_samples)
@@ -70,3 +72,10 @@ def test_window_draws_v3r_and_v7_as_measured(qtbot, make_window, tmp_path: Path)
     _, ys = w.median.curves["V7"]["trace"].getData()
     assert np.isfinite(ys).all() and np.ptp(ys) == pytest.approx(vs.gain * 1.1, rel=0.25)  # V7: about 1.1 mV
     assert "truth" not in w.median.curves["V7"]
+    # "V3R measured, right-sided" is wider than a median column at this size: it wraps
+    # instead of running into V7's label.
+    px = w.median.view_box.viewPixelSize()[0]
+    for lead in ("V3R", "V7"):
+        item = w.median.labels[lead].textItem
+        assert item.boundingRect().width() * px <= cells[lead].width + GAP_MM
+    assert w.median.labels["V3R"].textItem.textWidth() > 0  # wrapped to its column
