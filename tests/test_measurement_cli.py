@@ -164,3 +164,18 @@ def test_paced_ludb_record_is_not_measured(shared_data) -> None:
     m = measure_record(read_record(shared_data / "ludb" / "data" / "104.hea"))
     assert not m.measurable and "pacemaker" in m.reason
     assert m.to_dict()["qt_ms"] is None
+
+
+def test_a_later_stretch_is_reported_in_the_records_seconds(shared_data, tmp_path, capsys) -> None:
+    """``--start 20 --inputs ...`` measured 20-30 s of PTB S0002 but reported "0-10 s" (the
+    synthesized stretch is a slice of the record, measured from its own start)."""
+    rec = str(shared_data / "cinc2021" / "PTB_PTBXL" / "S0002")
+    for extra in ([], ["--inputs", "I,II,V4"]):
+        out = tmp_path / f"m{len(extra)}.json"
+        assert main(["measure", rec, "--start", "20", "--duration", "10", *extra, "--json", str(out)]) == 0
+        doc = json.loads(out.read_text())
+        assert doc["window_s"] == [20.0, 30.0]
+        if extra:
+            assert doc["measured_truth"]["window_s"] == [20.0, 30.0] and doc["inputs"] == ["I", "II", "V4"]
+    assert main(["measure", rec, "--start", "20", "--duration", "10", "--inputs", "I,II,V4"]) == 0
+    assert "beat(s) in 20-30 s" in capsys.readouterr().out

@@ -218,6 +218,26 @@ class MeasurementController(QObject):
         half = band.half_width[:, [names.index(n) for n in shown.lead_names]]
         return band_at(shown, half, self._window_start(band.result), key)
 
+    def report(self, serial: dict[str, Any] | None = None) -> dict[str, Any] | None:
+        """The measurement report of what the Measurements dock shows (the JSON document of
+        ``leadsynth measure``, :mod:`leadsynth_core.measurement.report`): the 10 s from the page's
+        left edge, in the recording's own seconds; ``serial``: the changes from a prior ECG
+        (:meth:`app.controllers.prior.PriorController.report`).  None with no record open."""
+        from leadsynth_core.measurement.report import measurement_report
+
+        self.ensure()
+        rec, res = self._doc.record, self._doc.result
+        if rec is None or self.shown is None:
+            return None
+        banded = self._doc.band is not None and res is not None
+        return measurement_report(
+            self.shown, record=rec, offset_s=(self._doc.offset + self._window_start(rec)) / rec.fs,
+            inputs=res.measured_standard_leads if res is not None else None,
+            truth=self.truth, comparison=self.comparison, as_read=self.as_read,
+            st_band=self.value_band("st_j60_mv") if banded else None,
+            t_band=self.value_band("t_mv") if banded else None,
+            cautions=[c.text() for c in self._doc.cautions], serial=serial)
+
     @property
     def record(self) -> EcgRecord | None:
         """The record as read whose stretch is measured (its patient, time and source)."""

@@ -14,6 +14,7 @@ reader never sees one patient's changes measured against another patient's ECG.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
@@ -158,6 +159,24 @@ class PriorController(QObject):
             self.changed.emit()
 
         self._tasks.start(CHECK_KIND, work, on_success=done, on_error=failed)
+
+    def report(self) -> dict[str, Any] | None:
+        """The ``serial`` part of the measurement report (``leadsynth measure --prior``'s): the
+        changes the Prior ECG dock shows, the true ones where the file holds them, and the model
+        on the prior once checked; None without a comparison."""
+        from leadsynth_core.measurement.report import model_on_prior_report, serial_report
+
+        if self.comparison is None:
+            return None
+        card, result = self._doc.model_card, self._doc.result
+        check = None
+        if card is not None and result is not None:
+            inputs = result.measured_standard_leads
+            if self.model_check is not None:
+                check = model_on_prior_report(card.id, inputs, {n: s.pcc for n, s in self.model_check.items()})
+            elif self.model_check_note and self.model_check_note.startswith("not checked"):
+                check = model_on_prior_report(card.id, inputs, None, self.model_check_note)
+        return serial_report(self.comparison, truth=self.truth_comparison, model_on_prior=check)
 
     def _failed(self, exc: BaseException) -> None:
         self.loading = False

@@ -4,12 +4,13 @@ Kept out of ``main_window`` (one concept per module): :class:`MeasurementUi` add
 "Measurements" and "Prior ECG" docks (tabbed with the Scores), the calipers of the 12-lead
 page (their legs are in paper millimetres, read through the current speed and gain) and
 those of the median-beat page, the Measure menu (Calipers K, Marching calipers Shift+K,
-Compare with a prior ECG Ctrl+Shift+O), and :meth:`MeasurementUi.export_extras` for the
-PDF/PNG export.
+Compare with a prior ECG Ctrl+Shift+O, Copy measurements Ctrl+Shift+C, Export measurements
+Ctrl+Shift+M), and :meth:`MeasurementUi.export_extras` for the PDF/PNG export.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import QDockWidget, QMenu
 
 from leadsynth_core.errors import LeadSynthError
 from leadsynth_core.measurement import basis_notes
+from leadsynth_core.measurement.report import render_report
 from leadsynth_core.measurement.serial import no_change_sentence
 
 from ..controllers.measurements import MeasurementController
@@ -172,6 +174,20 @@ class MeasurementUi:
             menu.addAction(act)
             window.addAction(act)
         menu.addSeparator()
+        self.copy_action = QAction("Copy measurements", window)
+        self.copy_action.setShortcut(QKeySequence("Ctrl+Shift+C"))
+        self.copy_action.setStatusTip("The measurements of the page's 10 s (with the prior ECG's changes) as a text "
+                                      "table on the clipboard, as 'leadsynth measure' prints it")
+        self.copy_action.triggered.connect(self.copy_measurements)
+        self.export_action = QAction("Export measurements…", window)
+        self.export_action.setShortcut(QKeySequence("Ctrl+Shift+M"))
+        self.export_action.setStatusTip("The measurements as JSON (the document of 'leadsynth measure --json') or "
+                                        "as the text table")
+        self.export_action.triggered.connect(self.export_measurements_dialog)
+        for act in (self.copy_action, self.export_action):
+            menu.addAction(act)
+            window.addAction(act)
+        menu.addSeparator()
         menu.addAction(self.dock.toggleViewAction())
         menu.addAction(self.prior_dock.toggleViewAction())
 
@@ -247,6 +263,53 @@ class MeasurementUi:
             cal.set_marching(on)
         if on and not self.caliper_action.isChecked():
             self.caliper_action.setChecked(True)
+
+    def report(self) -> dict | None:
+        """The measurement report of what the Measurements and Prior ECG docks show (None: no record)."""
+        return self.controller.report(serial=self.prior.report())
+
+    def copy_measurements(self) -> str | None:
+        """Put the report's text table on the clipboard (for a report or the patient's file)."""
+        from PySide6.QtWidgets import QApplication
+
+        doc = self.report()
+        if doc is None:
+            self.window.notifier.error("No measurements", "open a record first")
+            return None
+        text = render_report(doc)
+        QApplication.clipboard().setText(text)
+        self.window.notifier.info("Measurements copied to the clipboard")
+        return text
+
+    def export_measurements_dialog(self) -> None:
+        window = self.window
+        if window.document.record is None:
+            window.notifier.error("No measurements", "open a record first")
+            return
+        start = str(Path(window.settings.value("files/last_dir") or ".") /
+                    f"{window.document.path.stem if window.document.path else 'ecg'}_measurements.json")
+        path = dialogs.ask_save_path(window, "Export measurements", start, "JSON (*.json);;Text table (*.txt)")
+        if path:
+            self.export_measurements(path)
+
+    def export_measurements(self, path: str | Path) -> Path | None:
+        """Write the report: JSON for a ``.json`` path (``leadsynth measure --json``'s document),
+        else its text table."""
+        from leadsynth_core.files import atomic_write_text
+
+        doc = self.report()
+        if doc is None:
+            self.window.notifier.error("No measurements", "open a record first")
+            return None
+        p = Path(path)
+        text = json.dumps(doc, indent=2) if p.suffix.lower() == ".json" else render_report(doc) + "\n"
+        try:
+            atomic_write_text(p, text)
+        except OSError as exc:
+            self.window.notifier.error("Export failed", exc)
+            return None
+        self.window.notifier.info(f"Exported {p}")
+        return p
 
     def export_extras(self) -> ExportExtras:
         cal = self.grid_calipers
