@@ -148,45 +148,36 @@ class MeasurementUi:
             bar.insertMenu(help_menu, menu)
         else:
             bar.addMenu(menu)
-        self.caliper_action = QAction("Calipers", window)
-        self.caliper_action.setCheckable(True)
-        self.caliper_action.setShortcut(QKeySequence("K"))
-        self.caliper_action.setStatusTip("Time and amplitude calipers on the 12-lead and median-beat pages: "
+        def action(text: str, slot: object, key: str | None = None, tip: str = "",
+                   checkable: bool = False) -> QAction:
+            """A Measure menu entry, its key active in the whole window."""
+            act = QAction(text, window)
+            act.setCheckable(checkable)
+            if key:
+                act.setShortcut(QKeySequence(key))
+            act.setStatusTip(tip)
+            (act.toggled if checkable else act.triggered).connect(slot)
+            menu.addAction(act)
+            window.addAction(act)
+            return act
+
+        self.caliper_action = action("Calipers", self.set_calipers, "K", checkable=True,
+                                     tip="Time and amplitude calipers on the 12-lead and median-beat pages: "
                                          "drag the legs; read ms, bpm and mV")
-        self.caliper_action.toggled.connect(self.set_calipers)
-        self.march_action = QAction("Marching calipers", window)
-        self.march_action.setCheckable(True)
-        self.march_action.setShortcut(QKeySequence("Shift+K"))
-        self.march_action.setStatusTip("Repeat the calipers' time span across the page to check regularity")
-        self.march_action.toggled.connect(self.set_marching)
-        for act in (self.caliper_action, self.march_action):
-            menu.addAction(act)
-            window.addAction(act)
+        self.march_action = action("Marching calipers", self.set_marching, "Shift+K", checkable=True,
+                                   tip="Repeat the calipers' time span across the page to check regularity")
         menu.addSeparator()
-        self.prior_action = QAction("Compare with a prior ECG…", window)
-        self.prior_action.setShortcut(QKeySequence("Ctrl+Shift+O"))
-        self.prior_action.setStatusTip("Read this ECG against a prior 12-lead ECG of the same patient: changes of "
+        self.prior_action = action("Compare with a prior ECG…", self.choose_prior, "Ctrl+Shift+O",
+                                   tip="Read this ECG against a prior 12-lead ECG of the same patient: changes of "
                                        "ST, T and intervals, synthesized leads with their band")
-        self.prior_action.triggered.connect(self.choose_prior)
-        self.clear_prior_action = QAction("Clear prior ECG", window)
-        self.clear_prior_action.triggered.connect(self.prior.clear)
-        for act in (self.prior_action, self.clear_prior_action):
-            menu.addAction(act)
-            window.addAction(act)
+        self.clear_prior_action = action("Clear prior ECG", self.prior.clear)
         menu.addSeparator()
-        self.copy_action = QAction("Copy measurements", window)
-        self.copy_action.setShortcut(QKeySequence("Ctrl+Shift+C"))
-        self.copy_action.setStatusTip("The measurements of the page's 10 s (with the prior ECG's changes) as a text "
+        self.copy_action = action("Copy measurements", self.copy_measurements, "Ctrl+Shift+C",
+                                  tip="The measurements of the page's 10 s (with the prior ECG's changes) as a text "
                                       "table on the clipboard, as 'leadsynth measure' prints it")
-        self.copy_action.triggered.connect(self.copy_measurements)
-        self.export_action = QAction("Export measurements…", window)
-        self.export_action.setShortcut(QKeySequence("Ctrl+Shift+M"))
-        self.export_action.setStatusTip("The measurements as JSON (the document of 'leadsynth measure --json') or "
+        self.export_action = action("Export measurements…", self.export_measurements_dialog, "Ctrl+Shift+M",
+                                    tip="The measurements as JSON (the document of 'leadsynth measure --json') or "
                                         "as the text table")
-        self.export_action.triggered.connect(self.export_measurements_dialog)
-        for act in (self.copy_action, self.export_action):
-            menu.addAction(act)
-            window.addAction(act)
         menu.addSeparator()
         menu.addAction(self.dock.toggleViewAction())
         menu.addAction(self.prior_dock.toggleViewAction())
