@@ -22,6 +22,16 @@ AliveCor ATC (spec 1.7; ``leadsynth_core.io.alivecor_atc``), 300 Hz, 500 nV per 
   block, every filter flag set (enhanced filter included), an average-beat block;
 * ``kardia_6l_v5_extra_blocks.atc``: version 5, median-beat blocks and an unknown block.
 
+AliveCor Kardia JSON (the Kardia Pro API's ``GET /v1/recordings/:id``;
+``leadsynth_core.io.kardia_json``), the same 6L counts:
+
+* ``kardia_6l_api.json``: raw and enhanced blocks with the reference's ECG Data Object keys
+  (``leadI`` ... ``AVF``, ``mainsFrequency``, ``amplitudeResolution``), ``deviceInfo``,
+  ``qtMeasurement``, an ``afib`` determination and a patient's note;
+* ``kardia_1l_reference_keys.json``: lead I only, spelled as the reference's example response
+  spells it (``lead_I``, ``mains_freq``) with ``amplitudeResolution`` added, samples first and
+  the recording's fields after them.
+
 Usage::
 
     python scripts/make_device_samples.py           # (re)write the files
@@ -180,12 +190,42 @@ def atc_files() -> dict[str, bytes]:
     }
 
 
+def kardia_json_files() -> dict[str, bytes]:
+    """File name -> bytes of every Kardia JSON test file."""
+    import json
+
+    six = limb_counts()
+    keys = {b"ecg ": "leadI", b"ecg2": "leadII", b"ecg3": "leadIII", b"ecg4": "AVR", b"ecg5": "AVL", b"ecg6": "AVF"}
+    samples = {keys[k]: [int(v) for v in x] for k, x in six.items()}
+    # AliveCor's enhanced filter smooths the waveform: a 5-point moving average stands in for it.
+    smooth = {k: [int(v) for v in np.round(np.convolve(x, np.ones(5) / 5, mode="same"))] for k, x in samples.items()}
+
+    def block(values: dict[str, list[int]], **keys: object) -> dict[str, object]:
+        return {"frequency": ATC_RATE, **keys, "amplitudeResolution": ATC_NV, "numLeads": len(values), "samples": values}
+
+    six_doc = {
+        "id": "3wde1eem9vy4y1a0rv3y98u2a", "patientID": "wNSEDeLOEPQE5rznkJmwbnjpxfdst93i",
+        "algorithmDetermination": "afib", "duration": 30000, "heartRate": 76,
+        "note": "Palpitations after climbing stairs", "recordedAt": "2026-02-03T08:15:00-05:00",
+        "data": {"raw": block(samples, mainsFrequency=60), "enhanced": block(smooth, mainsFrequency=60)},
+        "deviceInfo": {"hardwareType": "kardia_6l", "hardwareRevision": "X08", "firmwareRevision": "1.3.4"},
+        "qtMeasurement": {"qt": {"Value": 392}, "rr": {"Value": 789.5}, "qtcb": {"Value": 441}, "qtcf": {"Value": 424}},
+    }
+    one = {"data": {"raw": {"frequency": ATC_RATE, "mains_freq": 50, "amplitudeResolution": ATC_NV,
+                            "samples": {"lead_I": samples["leadI"]}}},
+           "id": "5e84b0dab8dfa268b1180aaa", "patientID": "wNSEDeLOEPQE5rznkJmwbnjpxfdst93i",
+           "algorithmDetermination": "normal", "duration": 30000, "heartRate": 65,
+           "recordedAt": "2026-01-15T18:40:12+01:00"}
+    return {"kardia_6l_api.json": json.dumps(six_doc).encode("utf-8") + b"\n",
+            "kardia_1l_reference_keys.json": json.dumps(one).encode("utf-8") + b"\n"}
+
+
 def write(folder: Path, folder_atc: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for name, data in files(lead_i_microvolts(30.0)).items():
         (folder / name).write_bytes(data)
     folder_atc.mkdir(parents=True, exist_ok=True)
-    for name, data in atc_files().items():
+    for name, data in (atc_files() | kardia_json_files()).items():
         (folder_atc / name).write_bytes(data)
 
 

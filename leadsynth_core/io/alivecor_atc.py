@@ -38,7 +38,8 @@ from ..record import EcgRecord, Provenance
 from ._common import check_fs, read_bounded
 from ._vendor import assemble, local_time, printable
 
-__all__ = ["FORMAT_NAME", "SIGNATURE", "VERSIONS", "LEAD_BLOCKS", "is_atc", "read_atc", "block_checksum"]
+__all__ = ["FORMAT_NAME", "SIGNATURE", "VERSIONS", "LEAD_BLOCKS", "is_atc", "read_atc", "block_checksum",
+           "computed_limb_leads"]
 
 FORMAT_NAME = "alivecor-atc"
 SIGNATURE = b"ALIVE\x00\x00\x00"
@@ -175,7 +176,7 @@ def read_atc(path: str | Path, start: int = 0, stop: int | None = None) -> EcgRe
     if info.get("device_data"):
         meta["device_data"] = info["device_data"]
     mv = {lead: x * scale for lead, x in leads.items()}
-    computed = _computed_limb_leads(mv, scale)
+    computed = computed_limb_leads(mv, scale)
     if computed:
         notes.append(f"{', '.join(computed)} are the device's own computation from I and II (stored, equal to the "
                      "lead algebra within a count), so they count as derived")
@@ -183,11 +184,12 @@ def read_atc(path: str | Path, start: int = 0, stop: int | None = None) -> EcgRe
                     metadata=meta, start=start, stop=stop)
 
 
-def _computed_limb_leads(mv: dict[str, np.ndarray], scale: float) -> list[str]:
+def computed_limb_leads(mv: dict[str, np.ndarray], scale: float) -> list[str]:
     """The stored III, aVR, aVL, aVF that equal the lead algebra of the stored I and II within one
-    count and a half (KardiaMobile 6L measures I and II and computes the other four)."""
-    if "I" not in mv or "II" not in mv:
-        return []
+    count and a half (KardiaMobile 6L measures I and II and computes the other four; its ATC
+    files and its Kardia API JSON alike)."""
+    if "I" not in mv or "II" not in mv or mv["I"].shape != mv["II"].shape:
+        return []  # (leads of different lengths are refused when the record is assembled)
     algebra = derive_limb_leads(mv["I"], mv["II"])
     return [lead for lead in DERIVABLE_LEADS
             if lead in mv and mv[lead].shape == mv["I"].shape

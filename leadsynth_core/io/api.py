@@ -54,6 +54,7 @@ def _kind(path: Path) -> tuple[str, Path]:
                    ".tsv": "a table whose header row names the leads", ".txt": "a table whose header row names the leads",
                    ".zip": "an Apple Health export holding electrocardiograms/*.csv",
                    ".atc": "an AliveCor file with the ALIVE signature",
+                   ".json": "an AliveCor Kardia API recording (a JSON object whose data holds the raw samples)",
                    ".scp": "an SCP-ECG record whose length field matches the file"}[suffix] + ")"
             )
     if suffix in HDF5_SUFFIXES:

@@ -22,6 +22,7 @@ from . import (
     dicom_ecg,
     edf_format,
     hl7_aecg,
+    kardia_json,
     muse_xml,
     philips_xml,
     scp_ecg,
@@ -81,6 +82,12 @@ FORMATS: tuple[Format, ...] = (
            "every ECG block (1, 6 or 12 leads), rate, resolution, the app's filter flags, recording time, "
            "phone and recorder; block checksums verified", "-",
            "average and median beats, beat annotations, acceleration (not read); file versions above 5"),
+    Format("kardia", "AliveCor Kardia JSON (Kardia Pro API recording)", (".json",),
+           "raw samples of every lead (KardiaMobile 1 lead, 6L: I, II and the four it computes, drawn as derived), "
+           "rate, amplitude resolution, mains frequency, recording time, patient ID, the Kardia determination, "
+           "heart rate and QT values, the patient's note", "-",
+           "the enhanced (filtered) samples when raw ones are present; files without amplitudeResolution; Kardia 12L; "
+           "the API's list response"),
     Format("csv", "CSV lead table (a column per lead)", (".csv", ".tsv", ".txt"),
            "columns named by lead (units in the name or a '# unit:' line), rate from '# sampling_rate:' or a time "
            "column, comma, semicolon (decimal comma) or tab separated", "any leads + provenance comment lines",
@@ -92,8 +99,9 @@ FORMATS: tuple[Format, ...] = (
 
 #: The single-record kinds handled by this module's readers (the others, HDF5 and the Health
 #: export zip among them, are read by key in api.py).
-VENDOR_KINDS = ("muse", "philips", "cardiosoft", "aecg", "dicom", "edf", "scp", "applewatch", "atc", "csv")
-VENDOR_SUFFIXES = (".xml", ".dcm", ".edf", ".bdf", ".scp", ".csv", ".zip", ".atc", ".tsv", ".txt")
+VENDOR_KINDS = ("muse", "philips", "cardiosoft", "aecg", "dicom", "edf", "scp", "applewatch", "atc", "kardia",
+                "csv")
+VENDOR_SUFFIXES = (".xml", ".dcm", ".edf", ".bdf", ".scp", ".csv", ".zip", ".atc", ".json", ".tsv", ".txt")
 
 _XML_ROOTS = {
     muse_xml.ROOT: "muse",
@@ -114,6 +122,8 @@ def sniff(path: Path) -> str | None:
         return "edf"
     if alivecor_atc.is_atc(head):
         return "atc"
+    if kardia_json.is_kardia_json(head):
+        return "kardia"
     if scp_ecg.is_scp(head, path.stat().st_size):
         return "scp"
     if apple_watch_csv.is_apple_watch_csv(head):
@@ -137,6 +147,7 @@ def vendor_reader(kind: str) -> Callable[..., EcgRecord]:
         "edf": edf_format.read_edf,
         "applewatch": apple_watch_csv.read_apple_watch_csv,
         "atc": alivecor_atc.read_atc,
+        "kardia": kardia_json.read_kardia_json,
         "scp": scp_ecg.read_scp,
         "csv": csv_format.read_csv_table,
     }[kind]
