@@ -17,15 +17,18 @@ from PySide6.QtPrintSupport import QPrinter
 from leadsynth_core import __version__
 from leadsynth_core.errors import LeadSynthError
 from leadsynth_core.io import write_record
+from leadsynth_core.measurement import Measurements
 from leadsynth_core.progress import CancelToken
 from leadsynth_core.record import EcgRecord
 from leadsynth_core.uncertainty.files import carries_band, write_banded
 
 from ..render.measurement_marks import ExportExtras
+from ..render.median_page import median_page_fits, render_median_page
 from ..render.page import A4_LANDSCAPE_MM, render_page
 from ..render.theme import theme
 from ..state.band import BandData
 from ..state.document import ViewerDocument, ViewState
+from ..state.median_paper import MedianBeats
 
 log = logging.getLogger(__name__)
 
@@ -36,20 +39,38 @@ class ExportError(LeadSynthError):
     """The view or the record could not be exported."""
 
 
-def export_pdf(path: str | Path, doc: ViewerDocument, state: ViewState, extras: ExportExtras | None = None) -> Path:
-    """Write the current page as an A4-landscape PDF at true scale (``extras``: calipers, measurements)."""
+def _painter_of(doc: ViewerDocument, state: ViewState, extras: ExportExtras | None,
+                median: MedianBeats | None, marks: Measurements | None) -> Callable[[QPainter, float], None]:
+    """What paints the page: the 12-lead page, or (``median``) the median-beat page."""
+    if median is None:
+        return lambda painter, dpmm: render_page(painter, doc, state, dpmm=dpmm, th=theme("light"), extras=extras)
+    if median.error or not median.beats:
+        raise ExportError(f"no median beats to export: {median.error or 'no beats found'}")
+    why = median_page_fits(median, state)
+    if why is not None:
+        raise ExportError(why)
+    lines = extras.lines if extras is not None else ()
+    return lambda painter, dpmm: render_median_page(painter, doc, state, median, dpmm, theme("light"), marks, lines)
+
+
+def export_pdf(path: str | Path, doc: ViewerDocument, state: ViewState, extras: ExportExtras | None = None,
+               median: MedianBeats | None = None, marks: Measurements | None = None) -> Path:
+    """Write the current page as an A4-landscape PDF at true scale (``extras``: calipers, measurements);
+    with ``median`` the median-beat page instead (``marks``: the measurement drawn on its beats)."""
     p = Path(path)
+    paint = _painter_of(doc, state, extras, median, marks)
     writer = QPdfWriter(str(p))
     writer.setResolution(600)
     writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Landscape,
                                      QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter))
-    writer.setTitle(f"LeadSynth 12-lead {doc.path.name if doc.path else ''}")
+    kind = "median beats" if median is not None else "12-lead"
+    writer.setTitle(f"LeadSynth {kind} {doc.path.name if doc.path else ''}")
     writer.setCreator(f"LeadSynth {__version__}")
     painter = QPainter()
     if not painter.begin(writer):
         raise ExportError(f"{p}: cannot write the PDF (is the folder writable?)")
     try:
-        render_page(painter, doc, state, dpmm=writer.resolution() / 25.4, th=theme("light"), extras=extras)
+        paint(painter, writer.resolution() / 25.4)
     finally:
         painter.end()
     if not p.exists() or p.stat().st_size == 0:
@@ -59,9 +80,11 @@ def export_pdf(path: str | Path, doc: ViewerDocument, state: ViewState, extras: 
 
 
 def export_png(path: str | Path, doc: ViewerDocument, state: ViewState, extras: ExportExtras | None = None,
-               dpi: int = PNG_DPI) -> Path:
-    """Write the current page as a PNG at ``dpi`` (stored in the file, so it prints to scale)."""
+               dpi: int = PNG_DPI, median: MedianBeats | None = None, marks: Measurements | None = None) -> Path:
+    """Write the current page as a PNG at ``dpi`` (stored in the file, so it prints to scale);
+    ``median``, ``marks``: as :func:`export_pdf`."""
     p = Path(path)
+    paint = _painter_of(doc, state, extras, median, marks)
     dpmm = dpi / 25.4
     image = QImage(int(round(A4_LANDSCAPE_MM[0] * dpmm)), int(round(A4_LANDSCAPE_MM[1] * dpmm)),
                    QImage.Format.Format_RGB32)
@@ -70,7 +93,7 @@ def export_png(path: str | Path, doc: ViewerDocument, state: ViewState, extras: 
     image.setDotsPerMeterY(dpm)
     painter = QPainter(image)
     try:
-        render_page(painter, doc, state, dpmm=dpmm, th=theme("light"), extras=extras)
+        paint(painter, dpmm)
     finally:
         painter.end()
     if not image.save(str(p), "PNG"):
@@ -130,8 +153,10 @@ def long_record_writer(src: Path, dst: Path, inputs: Sequence[str], model: objec
     return work
 
 
-def print_page(printer: QPrinter, doc: ViewerDocument, state: ViewState) -> None:
-    """Print the current page on ``printer`` at true paper scale (A4 landscape).
+def print_page(printer: QPrinter, doc: ViewerDocument, state: ViewState, extras: ExportExtras | None = None,
+               median: MedianBeats | None = None, marks: Measurements | None = None) -> None:
+    """Print the current page on ``printer`` at true paper scale (A4 landscape); ``extras``,
+    ``median``, ``marks``: as :func:`export_pdf`.
 
     The printer is set to full-page mode with no margins, so the page renderer's
     millimetres start at the paper's corner, as in the PDF export (a printer's unprintable
@@ -140,12 +165,14 @@ def print_page(printer: QPrinter, doc: ViewerDocument, state: ViewState) -> None
     printer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Landscape,
                                       QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter))
     printer.setFullPage(True)  # after the layout, which would reset it
-    printer.setDocName(f"LeadSynth 12-lead {doc.path.name if doc.path else ''}")
+    paint = _painter_of(doc, state, extras, median, marks)
+    printer.setDocName(f"LeadSynth {'median beats' if median is not None else '12-lead'} "
+                       f"{doc.path.name if doc.path else ''}")
     painter = QPainter()
     if not painter.begin(printer):
         raise ExportError("cannot start printing (is the printer available?)")
     try:
-        render_page(painter, doc, state, dpmm=printer.resolution() / 25.4, th=theme("light"))
+        paint(painter, printer.resolution() / 25.4)
     finally:
         painter.end()
     log.info("printed the page (%s dpi)", printer.resolution())

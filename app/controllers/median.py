@@ -28,44 +28,21 @@ from leadsynth_core.record import EcgRecord
 
 from ..state.document import LeadDisplay, ViewerDocument, ViewState
 from ..state.filters import DisplayFilters
+from ..state.median_paper import AFTER_S, BEFORE_S, MedianBeats
+
+__all__ = ["WINDOW_S", "BEFORE_S", "AFTER_S", "MedianBeats", "MedianController", "compute_median_beats",
+           "isoelectric_slice", "prior_median_beats"]
 from .workers import TaskRunner
 
 log = logging.getLogger(__name__)
 
 WINDOW_S = 60.0
-BEFORE_S = 0.35
-AFTER_S = 0.55
 #: Length of the stretch that defines a beat's isoelectric level (s).
 ISO_WINDOW_S = 0.02
 #: Where before the R peak that stretch is searched for (s, relative to the R peak).
 ISO_SEARCH_S = (-0.30, -0.04)
 
 Progress = Callable[[float, str], None]
-
-
-@dataclasses.dataclass(frozen=True)
-class MedianBeats:
-    """The median beats of one window: ``beats[lead][role]`` in mV, baseline at 0.
-
-    ``role`` is "trace" (what the cell shows), "truth" (the file's measured samples of a
-    synthesized lead) or "prior" (the lead of a prior ECG of the patient, resampled to ``fs``,
-    aligned on its own R peaks; see :func:`prior_median_beats`).  ``error`` says why there
-    are none; ``prior_source`` names the prior ECG drawn, if any.
-    """
-
-    ref_lead: str | None
-    n_beats: int
-    start_s: float
-    stop_s: float
-    fs: float
-    beats: dict[str, dict[str, np.ndarray]]
-    error: str | None = None
-    prior_source: str | None = None
-
-    @property
-    def t0_s(self) -> float:
-        """Time of each beat's first sample relative to its R peak."""
-        return -BEFORE_S
 
 
 def isoelectric_slice(beat: np.ndarray, fs: float) -> slice:

@@ -21,7 +21,7 @@ from leadsynth_core.record import Provenance
 
 from ..state import paper
 from ..state.demographics import demographics_text
-from ..state.document import ViewerDocument, ViewState
+from ..state.document import LeadDisplay, ViewerDocument, ViewState
 from . import band_style, style
 from .measurement_marks import ExportExtras, draw_page_calipers
 from .paper_grid import draw_paper_grid
@@ -55,8 +55,12 @@ def wrap_lines(lines: list[str], metrics: QFontMetricsF, width: float) -> list[s
     return out
 
 
-def footer_lines(doc: ViewerDocument, state: ViewState) -> list[str]:
-    """Record, inputs, model, provenance and filters: printed under every exported page."""
+def footer_lines(doc: ViewerDocument, state: ViewState, span: str | None = None) -> list[str]:
+    """Record, inputs, model, provenance and filters: printed under every exported page.
+
+    ``span``: what of the recording the page shows, when it is not the 12-lead page's stretch
+    ("Page 0.00-10.00 s"): the median-beat page names its beats and their window.
+    """
     rec, res = doc.record, doc.result
     src = str(doc.path) if doc.path else (rec.source if rec else "-")
     if doc.key:
@@ -91,13 +95,14 @@ def footer_lines(doc: ViewerDocument, state: ViewState) -> list[str]:
             lines.append(f"Long recording shown window by window; synthesis and scores of the {doc.score_scope()}")
     else:
         lines.append(f"Inputs (measured): {inputs}   Model: none   Provenance: all leads as read from the file")
-    page_end = state.position + paper.DATA_WIDTH_MM / state.speed
-    if 0 < doc.duration < page_end:  # a short exam: the page's last columns are empty
-        page_end = doc.duration
+    if span is None:
+        page_end = state.position + paper.DATA_WIDTH_MM / state.speed
+        if 0 < doc.duration < page_end:  # a short exam: the page's last columns are empty
+            page_end = doc.duration
+        span = f"Page {state.position:.2f}-{page_end:.2f} s"
     order = style.LIMB_ORDER_TEXT[state.limb_order]
     lines.append(f"{state.filters.describe()}   {state.speed:g} mm/s, {state.gain:g} mm/mV"
-                 f"{', ' + order if order else ''}   Mode: {state.mode}   "
-                 f"Page {state.position:.2f}-{page_end:.2f} s   "
+                 f"{', ' + order if order else ''}   Mode: {state.mode}   {span}   "
                  f"LeadSynth {__version__}, {_dt.datetime.now().strftime('%Y-%m-%d %H:%M')}")
     return lines
 
@@ -145,12 +150,7 @@ def render_page(painter: QPainter, doc: ViewerDocument, state: ViewState, dpmm: 
         ys = np.array([0, 0, gain, gain, 0, 0]) + base
         painter.setPen(pen_mm(QPen(th.measured), 0.25))
         painter.drawPath(pg.arrayToQPath(X(xs), Y(ys)))
-    label_font = QFont("Sans Serif")
-    label_font.setPixelSize(max(1, int(2.6 * k)))
-    tag_font = QFont("Sans Serif")
-    tag_font.setPixelSize(max(1, int(2.0 * k)))
-    veil = QColor(th.paper)
-    veil.setAlpha(190)
+    tag_font = page_font(2.0, k)
     for cell in geo.cells:
         disp = doc.lead_display(cell.lead, state.mode)
         if disp.provenance is Provenance.SYNTHESIZED:
@@ -209,56 +209,98 @@ def render_page(painter: QPainter, doc: ViewerDocument, state: ViewState, dpmm: 
                 painter.drawText(QRectF(X(cell.x0), Y(cell.baseline + 2.0), cell.width * k, 4 * k),
                                  Qt.AlignmentFlag.AlignCenter, ended)
         # Label and provenance tag.
-        name = cell.title
-        painter.setFont(label_font)
-        painter.setPen(QPen(th.label))
-        lx, ly = X(cell.x0 + 1.0), Y(cell.top - 1.0)
-        top_left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
-        tag = style.provenance_text(disp, doc.inputs)
-        name_box = QRectF(lx, ly, 40 * k, 4 * k)
-        tag_box = QRectF(lx, ly + 3.2 * k, cell.width * k, 3 * k)
-        # A veil of paper behind the label: a trace through it leaves the text readable.
-        veiled = painter.boundingRect(name_box, top_left, name)
-        painter.setFont(tag_font)
-        veiled = veiled.united(painter.boundingRect(tag_box, top_left, tag))
-        painter.fillRect(veiled.adjusted(-0.3 * k, 0, 0.3 * k, 0.2 * k), veil)
-        painter.setFont(label_font)
-        painter.drawText(name_box, top_left, name)
-        painter.setFont(tag_font)
-        painter.setPen(QPen(style.tag_color(th, disp)))
-        painter.drawText(tag_box, top_left, tag)
+        draw_label(painter, X(cell.x0 + 1.0), Y(cell.top - 1.0), cell.title, disp, doc.inputs, th, k,
+                   cell.width * k)
         if disp.score is not None:
-            box = QRectF(X(cell.x0 + cell.width - 17.0), Y(cell.top - 0.8), 16.0 * k, 4.0 * k)
-            painter.fillRect(box, th.badge_fill)
-            painter.setPen(pen_mm(QPen(th.synthesized), 0.15))
-            painter.drawRect(box)
-            painter.setPen(QPen(th.badge_text))
-            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, style.badge_text(disp.score))
+            draw_badge(painter, QRectF(X(cell.x0 + cell.width - 17.0), Y(cell.top - 0.8), 16.0 * k, 4.0 * k),
+                       style.badge_text(disp.score), th, k)
     # Title and footer.
-    title = QFont("Sans Serif")
-    title.setPixelSize(max(1, int(3.6 * k)))
-    title.setBold(True)
-    painter.setFont(title)
-    painter.setPen(QPen(QColor("black")))
     name = doc.path.name if doc.path else "-"
-    painter.drawText(QRectF(left * k, MARGIN_MM * k, geo.width * k, TITLE_MM * k),
-                     Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                     f"LeadSynth 12-lead - {name}" + (" - contains SYNTHESIZED leads (blue, tinted cells)" if doc.result is not None and doc.result.leads_with(Provenance.SYNTHESIZED) else ""))
-    y = top + geo.height + 2.0
-    small = QFont("Sans Serif")
-    small.setPixelSize(max(1, int(FOOTER_TYPE_MM * k)))
-    # A line wider than the sheet is broken at its spaces (eleven synthesized leads' ST
-    # levels with their bands are); it is broken at the largest type, so it fits any smaller one.
-    lines = wrap_lines(footer_lines(doc, state) + list(extras.lines if extras is not None else ()),
-                       QFontMetricsF(small), geo.width * k)
-    # Every line stays on the sheet: with a caution and the measurement lines under a tall
-    # layout they close up (down to a 2 mm type) instead of running off the bottom edge.
-    step = min(FOOTER_LINE_MM, (A4_LANDSCAPE_MM[1] - FOOTER_EDGE_MM - y) / max(len(lines), 1))
-    small.setPixelSize(max(1, int(min(FOOTER_TYPE_MM, 0.8 * step) * k)))
-    painter.setFont(small)
-    for line in lines:
-        painter.drawText(QRectF(left * k, y * k, geo.width * k, step * k),
-                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, line)
-        y += step
+    draw_title_and_footer(painter, f"LeadSynth 12-lead - {name}" + synthesized_note(doc),
+                          footer_lines(doc, state) + list(extras.lines if extras is not None else ()),
+                          left, top + geo.height + 2.0, geo.width, k)
     if extras is not None:
         draw_page_calipers(painter, extras, geo.width, geo.height, X, Y, k)
+
+
+def page_font(size_mm: float, k: float, bold: bool = False) -> QFont:
+    """A sans-serif font ``size_mm`` tall on a page painted at ``k`` device units per mm."""
+    font = QFont("Sans Serif")
+    font.setPixelSize(max(1, int(size_mm * k)))
+    font.setBold(bold)
+    return font
+
+
+def synthesized_note(doc: ViewerDocument) -> str:
+    """What the title says when the page holds synthesized leads."""
+    held = doc.result is not None and doc.result.leads_with(Provenance.SYNTHESIZED)
+    return " - contains SYNTHESIZED leads (blue, tinted cells)" if held else ""
+
+
+def draw_label(painter: QPainter, x: float, y: float, name: str, disp: LeadDisplay, inputs: tuple[str, ...],
+               th: Theme, k: float, width: float) -> None:
+    """A lead's name and, under it, its provenance tag, on a veil of paper (device units; a
+    trace through the label leaves it readable).  Shared by the 12-lead and median pages."""
+    label_font, tag_font = page_font(2.6, k), page_font(2.0, k)
+    top_left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
+    tag = style.provenance_text(disp, inputs)
+    name_box = QRectF(x, y, 40 * k, 4 * k)
+    tag_box = QRectF(x, y + 3.2 * k, width, 3 * k)
+    painter.setFont(label_font)
+    veiled = painter.boundingRect(name_box, top_left, name)
+    painter.setFont(tag_font)
+    veiled = veiled.united(painter.boundingRect(tag_box, top_left, tag))
+    veil = QColor(th.paper)
+    veil.setAlpha(190)
+    painter.fillRect(veiled.adjusted(-0.3 * k, 0, 0.3 * k, 0.2 * k), veil)
+    painter.setFont(label_font)
+    painter.setPen(QPen(th.label))
+    painter.drawText(name_box, top_left, name)
+    painter.setFont(tag_font)
+    painter.setPen(QPen(style.tag_color(th, disp)))
+    painter.drawText(tag_box, top_left, tag)
+
+
+def draw_badge(painter: QPainter, box: QRectF, text: str, th: Theme, k: float) -> None:
+    """A synthesized lead's PCC badge in ``box`` (device units)."""
+    painter.setFont(page_font(2.0, k))
+    painter.fillRect(box, th.badge_fill)
+    pen = QPen(th.synthesized)
+    pen.setWidthF(0.15 * k)
+    painter.setPen(pen)
+    painter.drawRect(box)
+    painter.setPen(QPen(th.badge_text))
+    painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+
+
+def draw_title_and_footer(painter: QPainter, title: str, lines: list[str], left: float, footer_top: float,
+                          width: float, k: float) -> None:
+    """The page's title above the paper and its footer lines from ``footer_top`` (page mm)."""
+    draw_title(painter, title, left, width, k)
+    draw_footer(painter, lines, left, footer_top, width, k)
+
+
+def draw_title(painter: QPainter, title: str, left: float, width: float, k: float) -> None:
+    """The page's title in the strip above the paper (page mm)."""
+    painter.setFont(page_font(3.6, k, bold=True))
+    painter.setPen(QPen(QColor("black")))
+    painter.drawText(QRectF(left * k, MARGIN_MM * k, width * k, TITLE_MM * k),
+                     Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, title)
+
+
+def draw_footer(painter: QPainter, lines: list[str], left: float, top: float, width: float, k: float) -> None:
+    """Text lines in a column ``width`` mm wide from ``top`` down to the sheet's bottom edge."""
+    small = page_font(FOOTER_TYPE_MM, k)
+    # A line wider than the column is broken at its spaces (eleven synthesized leads' ST
+    # levels with their bands are); it is broken at the largest type, so it fits any smaller one.
+    lines = wrap_lines(lines, QFontMetricsF(small), width * k)
+    # Every line stays on the sheet: with a caution and the measurement lines under a tall
+    # layout they close up (down to a 2 mm type) instead of running off the bottom edge.
+    y = top
+    step = min(FOOTER_LINE_MM, (A4_LANDSCAPE_MM[1] - FOOTER_EDGE_MM - y) / max(len(lines), 1))
+    painter.setFont(page_font(min(FOOTER_TYPE_MM, 0.8 * step), k))
+    painter.setPen(QPen(QColor("black")))
+    for line in lines:
+        painter.drawText(QRectF(left * k, y * k, width * k, step * k),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, line)
+        y += step

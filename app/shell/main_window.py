@@ -295,7 +295,9 @@ class MainWindow(MenusAndActions, QMainWindow):
 
     def _default_export_name(self, suffix: str) -> str:
         base = self.document.path.stem if self.document.path else "ecg"
-        return str(Path(self.settings.value("files/last_dir") or ".") / f"{base}_{'-'.join(self.document.inputs)}{suffix}")
+        page = "_median" if suffix in (".pdf", ".png") and self.tabs.currentWidget() is self.median else ""
+        return str(Path(self.settings.value("files/last_dir") or ".") /
+                   f"{base}_{'-'.join(self.document.inputs)}{page}{suffix}")
 
     def export_pdf_dialog(self) -> None:
         path = dialogs.ask_save_path(self, "Export view as PDF", self._default_export_name(".pdf"), "PDF (*.pdf)")
@@ -314,10 +316,11 @@ class MainWindow(MenusAndActions, QMainWindow):
             return None
         p = Path(path)
         try:
+            page = self.measurement_ui.page_args()
             if p.suffix.lower() == ".pdf":
-                out = export.export_pdf(p, self.document, self.view_state, self.measurement_ui.export_extras())
+                out = export.export_pdf(p, self.document, self.view_state, **page)
             else:
-                out = export.export_png(p, self.document, self.view_state, self.measurement_ui.export_extras())
+                out = export.export_png(p, self.document, self.view_state, **page)
         except (LeadSynthError, OSError) as exc:
             self.notifier.error("Export failed", exc)
             return None
@@ -337,7 +340,7 @@ class MainWindow(MenusAndActions, QMainWindow):
         if dialog.exec() != QPrintDialog.DialogCode.Accepted:
             return False
         try:
-            export.print_page(printer, self.document, self.view_state)
+            export.print_page(printer, self.document, self.view_state, **self.measurement_ui.page_args())
         except LeadSynthError as exc:
             self.notifier.error("Printing failed", exc)
             return False

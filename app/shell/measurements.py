@@ -24,6 +24,7 @@ from leadsynth_core.measurement import basis_notes
 from leadsynth_core.measurement.report import render_report
 from leadsynth_core.measurement.serial import no_change_sentence
 
+from ..controllers.export import ExportError
 from ..controllers.measurements import MeasurementController
 from ..controllers.prior import PriorController
 from ..render.measurement_marks import ExportExtras
@@ -301,6 +302,19 @@ class MeasurementUi:
             return None
         self.window.notifier.info(f"Exported {p}")
         return p
+
+    def page_args(self) -> dict[str, object]:
+        """What the exported or printed page shows: the 12-lead page with its calipers and
+        measurement lines, or, while the Median beats tab is shown, the median-beat page with
+        its measurement marks (the beats computed first if they are still being found)."""
+        window = self.window
+        page: dict[str, object] = {"extras": self.export_extras()}
+        if window.tabs.currentWidget() is window.median:
+            window.median.wait_idle()
+            if window.median.beats is None:
+                raise ExportError("the median beats are not computed yet; try again in a moment")
+            page["median"], page["marks"] = window.median.beats, self.controller.shown
+        return page
 
     def export_extras(self) -> ExportExtras:
         cal = self.grid_calipers
