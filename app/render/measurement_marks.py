@@ -74,6 +74,21 @@ def draw_page_calipers(painter: QPainter, extras: ExportExtras, width: float, he
     painter.drawText(box, Qt.AlignmentFlag.AlignCenter, extras.caliper_text)
 
 
+def mark_positions(fid: Mapping[str, float | None], cell: Any, before_s: float,
+                   speed: float) -> list[tuple[float, str]]:
+    """Paper x (mm) and letter of each fiducial point of ``fid`` (ms from the R peak) that falls
+    on ``cell``'s beat (its first sample ``before_s`` before the R peak), at ``speed`` mm/s."""
+    out = []
+    for key, text in MARK_LABELS:
+        t_ms = fid.get(key)
+        if t_ms is None:
+            continue
+        x = cell.x0 + (before_s + t_ms / 1000.0) * speed
+        if cell.x0 <= x <= cell.x0 + cell.width:
+            out.append((x, text))
+    return out
+
+
 def paper_marks(m: Measurements | None, cells: Mapping[str, Any], curves: Mapping[str, Mapping[str, pg.PlotDataItem]],
                 *, before_s: float, speed: float, label_mm: float = 5.0,
                 label_leads: tuple[str, ...] = ("I", "V1")) -> list[pg.GraphicsObject]:
@@ -96,13 +111,7 @@ def paper_marks(m: Measurements | None, cells: Mapping[str, Any], curves: Mappin
     for lead, cell in cells.items():
         xs: list[float] = []
         ys: list[float] = []
-        for key, text in MARK_LABELS:
-            t_ms = fid.get(key)
-            if t_ms is None:
-                continue
-            x = cell.x0 + (before_s + t_ms / 1000.0) * speed
-            if not cell.x0 <= x <= cell.x0 + cell.width:
-                continue
+        for x, text in mark_positions(fid, cell, before_s, speed):
             xs += [x, x, np.nan]
             ys += [cell.low, cell.high - label_mm, np.nan]
             if lead in label_leads:

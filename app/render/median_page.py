@@ -22,7 +22,7 @@ from leadsynth_core.record import Provenance
 from ..state.document import ViewerDocument, ViewState
 from ..state.median_paper import BEFORE_S, LABEL_MM, MedianBeats, MedianCell, median_layout, median_rows
 from . import style
-from .measurement_marks import MARK_COLOR, MARK_LABELS, ST_OFFSET_MS
+from .measurement_marks import MARK_COLOR, ST_OFFSET_MS, mark_positions
 from .page import (
     A4_LANDSCAPE_MM,
     FOOTER_MM,
@@ -170,13 +170,7 @@ def _draw_marks(painter: QPainter, fid: dict[str, float | None], lettered: bool,
     mark = QPen(MARK_COLOR)
     mark.setWidthF(0.12 * k)
     mark.setStyle(Qt.PenStyle.DotLine)
-    for key, text in MARK_LABELS:
-        t_ms = fid.get(key)
-        if t_ms is None:
-            continue
-        x = cell.x0 + (BEFORE_S + t_ms / 1000.0) * speed
-        if not cell.x0 <= x <= cell.x0 + cell.width:
-            continue
+    for x, text in mark_positions(fid, cell, BEFORE_S, speed):
         painter.setPen(mark)
         painter.drawLine(QPointF(X(x), Y(cell.low)), QPointF(X(x), Y(cell.high - LABEL_MM)))
         if lettered:
