@@ -133,7 +133,7 @@ def _hdf5_seeds(tmp: Path) -> list[Seed]:
 
 def _format_seeds() -> list[Seed]:
     """Hospital exports and consumer devices (kind ``formats``): MUSE XML, EDF, DICOM ECG, the Apple
-    Watch CSV, AliveCor ATC, SCP-ECG and a CSV lead table, from the corpus builders."""
+    Watch CSV, AliveCor ATC and Kardia JSON, SCP-ECG and a CSV lead table, from the corpus builders."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("bad_corpus_formats", ROOT / "scripts" / "bad_corpus_formats.py")
@@ -152,6 +152,12 @@ def _format_seeds() -> list[Seed]:
             {1: np.arange(200) % 50 - 25, 2: np.arange(200) % 40 - 20})}, "ecg.scp"),
         Seed("atc", "formats", {"ecg.atc": builders.atc_bytes(
             {b"ecg ": np.arange(300) % 40 - 20, b"ecg2": np.arange(300) % 30 - 15})}, "ecg.atc"),
+        Seed("kardia", "formats", {"ecg.json": json.dumps({
+            "id": "r1", "patientID": "p1", "algorithmDetermination": "normal", "heartRate": 60,
+            "recordedAt": "2026-01-01T10:00:00+01:00",
+            "data": {"raw": {"frequency": 300, "mainsFrequency": 50, "amplitudeResolution": 500,
+                             "samples": {"leadI": [k % 40 - 20 for k in range(300)],
+                                         "leadII": [k % 30 - 15 for k in range(300)]}}}}).encode()}, "ecg.json"),
     ]
 
 
