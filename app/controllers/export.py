@@ -57,25 +57,39 @@ def export_pdf(path: str | Path, doc: ViewerDocument, state: ViewState, extras: 
                median: MedianBeats | None = None, marks: Measurements | None = None) -> Path:
     """Write the current page as an A4-landscape PDF at true scale (``extras``: calipers, measurements);
     with ``median`` the median-beat page instead (``marks``: the measurement drawn on its beats)."""
-    p = Path(path)
-    paint = _painter_of(doc, state, extras, median, marks)
+    kind = "median beats" if median is not None else "12-lead"
+    return _write_pdf(Path(path), f"LeadSynth {kind} {doc.path.name if doc.path else ''}",
+                      [_painter_of(doc, state, extras, median, marks)])
+
+
+def export_report_pdf(path: str | Path, doc: ViewerDocument, state: ViewState, extras: ExportExtras | None,
+                      median: MedianBeats, marks: Measurements | None) -> Path:
+    """The two pages a cart prints for the patient's file, in one PDF: the 12-lead page (with
+    ``extras``) and the median-beat page (with ``marks``), both at true scale."""
+    pages = [_painter_of(doc, state, extras, None, None), _painter_of(doc, state, extras, median, marks)]
+    return _write_pdf(Path(path), f"LeadSynth ECG report {doc.path.name if doc.path else ''}", pages)
+
+
+def _write_pdf(p: Path, title: str, pages: list[Callable[[QPainter, float], None]]) -> Path:
     writer = QPdfWriter(str(p))
     writer.setResolution(600)
     writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Landscape,
                                      QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter))
-    kind = "median beats" if median is not None else "12-lead"
-    writer.setTitle(f"LeadSynth {kind} {doc.path.name if doc.path else ''}")
+    writer.setTitle(title)
     writer.setCreator(f"LeadSynth {__version__}")
     painter = QPainter()
     if not painter.begin(writer):
         raise ExportError(f"{p}: cannot write the PDF (is the folder writable?)")
     try:
-        paint(painter, writer.resolution() / 25.4)
+        for k, paint in enumerate(pages):
+            if k:
+                writer.newPage()
+            paint(painter, writer.resolution() / 25.4)
     finally:
         painter.end()
     if not p.exists() or p.stat().st_size == 0:
         raise ExportError(f"{p}: the PDF was not written")
-    log.info("exported PDF %s", p)
+    log.info("exported PDF %s (%d page(s))", p, len(pages))
     return p
 
 

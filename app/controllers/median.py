@@ -156,10 +156,32 @@ class MedianController(QObject):
 
     def request(self) -> bool:
         """Start computing the beats of the current window; False when no record is open."""
-        rec = self._doc.record
-        if rec is None:
+        job = self._job()
+        if job is None:
             self._tasks.cancel("median")
             return False
+        work, failed = job
+        self._tasks.start("median", work, on_success=self.ready.emit, on_error=lambda exc: self.ready.emit(failed(exc)))
+        return True
+
+    def compute_now(self) -> MedianBeats | None:
+        """The beats of the current window, computed here (the report export, which paints in the
+        GUI thread and needs them whether or not the Median beats tab was ever shown); None
+        when no record is open."""
+        job = self._job()
+        if job is None:
+            return None
+        work, failed = job
+        try:
+            return work(lambda *_: None, CancelToken())
+        except LeadSynthError as exc:
+            return failed(exc)
+
+    def _job(self) -> tuple[Callable[[Progress, CancelToken], MedianBeats], Callable[[BaseException], MedianBeats]] | None:
+        """The work that finds the beats of the current window, and the beats of a failure."""
+        rec = self._doc.record
+        if rec is None:
+            return None
         # Indices into the loaded samples (a long recording holds one window of the file).
         i0 = int(self._state.position * rec.fs) - self._doc.offset
         i1 = min(rec.n_samples, i0 + int(WINDOW_S * rec.fs))
@@ -180,7 +202,7 @@ class MedianController(QObject):
             # Report file times, not loaded-window indices.
             return dataclasses.replace(beats, start_s=(offset + i0) / fs, stop_s=(offset + i1) / fs)
 
-        self._tasks.start("median", work, on_success=self.ready.emit,
-                          on_error=lambda exc: self.ready.emit(
-                              MedianBeats(None, 0, i0 / fs, i1 / fs, fs, {}, f"no beats found: {exc}")))
-        return True
+        def failed(exc: BaseException) -> MedianBeats:
+            return MedianBeats(None, 0, i0 / fs, i1 / fs, fs, {}, f"no beats found: {exc}")
+
+        return work, failed

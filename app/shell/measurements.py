@@ -316,6 +316,35 @@ class MeasurementUi:
             page["median"], page["marks"] = window.median.beats, self.controller.shown
         return page
 
+    def export_report_dialog(self) -> None:
+        window = self.window
+        if window.document.record is None:
+            window.notifier.error("Nothing to export", "open a record first")
+            return
+        start = window._default_export_name(".pdf").removesuffix(".pdf") + "_report.pdf"
+        path = dialogs.ask_save_path(window, "Export report as PDF", start, "PDF (*.pdf)")
+        if path:
+            self.export_report(path)
+
+    def export_report(self, path: str | Path) -> Path | None:
+        """Write the 12-lead page and the median-beat page (the beats of the current window, found
+        here if the Median beats tab has not found them) as one PDF."""
+        from ..controllers.export import export_report_pdf
+
+        window = self.window
+        if window.document.record is None:
+            window.notifier.error("Nothing to export", "open a record first")
+            return None
+        try:
+            median = window.median_beats.compute_now()
+            out = export_report_pdf(path, window.document, window.view_state, self.export_extras(), median,
+                                    self.controller.shown)
+        except (LeadSynthError, OSError) as exc:
+            window.notifier.error("Export failed", exc)
+            return None
+        window.notifier.info(f"Exported {out}")
+        return out
+
     def export_extras(self) -> ExportExtras:
         cal = self.grid_calipers
         lines = measurement_lines(self.controller)

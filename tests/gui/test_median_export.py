@@ -91,3 +91,22 @@ def test_the_12_lead_tab_still_exports_the_12_lead_page(qtbot, make_window, tmp_
     w.tabs.setCurrentWidget(w.grid)
     assert "_median" not in w._default_export_name(".pdf")
     assert w.measurement_ui.page_args().keys() == {"extras"}
+
+
+def test_the_report_pdf_holds_both_pages_whichever_tab_is_shown(qtbot, make_window, tmp_path: Path,
+                                                                error_boxes) -> None:
+    w = make_window()
+    w.set_inputs(("I", "II", "V4"), fixed=True)
+    w.open_path(WELCH)
+    wait_synthesis(qtbot, w)
+    assert w.tabs.currentWidget() is w.grid and w.median.beats is None  # the tab never found beats
+    out = w.measurement_ui.export_report(tmp_path / "report.pdf")
+    assert out is not None and not error_boxes
+    data = out.read_bytes()
+    assert data.count(b"/Type /Page") - data.count(b"/Type /Pages") == 2
+    # The beats it printed are those the tab finds for the same window.
+    now = w.median_beats.compute_now()
+    assert now.n_beats > 5 and now.start_s == 0.0 and set(now.beats) >= {"I", "V6", "V3R", "V7"}
+    w.view_state.set_gain(20.0)
+    assert w.measurement_ui.export_report(tmp_path / "tall.pdf") is None
+    assert error_boxes[-1][0] == "Export failed" and "choose a smaller gain or speed" in error_boxes[-1][1]
