@@ -43,6 +43,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--gain", type=float, choices=GAINS_MM_MV, metavar="MM_PER_MV",
                     help=f"gain in mm/mV ({', '.join(f'{g:g}' for g in GAINS_MM_MV)})")
     ap.add_argument("--tab", choices=TABS, default="12-lead", help="tab a --screenshot shows (default 12-lead)")
+    ap.add_argument("--report", metavar="PDF", help="write the ECG report (the 12-lead page and the median-beat page "
+                    "with the measurements, as File > Export report) after synthesis, and exit")
     add_swap_back_argument(ap)  # the command line's own option: Leads > ... electrodes swapped: swap back
     ap.add_argument("--version", action="version", version=f"leadsynth-gui {__version__}")
     return ap.parse_args(argv)
@@ -50,7 +52,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    if args.screenshot and "QT_QPA_PLATFORM" not in os.environ:
+    batch = bool(args.screenshot or args.report)  # a run that writes a file and exits
+    if batch and "QT_QPA_PLATFORM" not in os.environ:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # a screenshot needs no display
 
     # Qt imports after the platform choice above.
@@ -84,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     # A screenshot run must not wait on a modal error box that nobody can click,
     # and must look the same whatever the user last chose: default, unsaved settings.
-    window = MainWindow(Settings(ephemeral=bool(args.screenshot)), interactive=not args.screenshot)
+    window = MainWindow(Settings(ephemeral=batch), interactive=not batch)
     if args.layout:
         window.view_state.set_layout(args.layout)
     if args.limb_order:
@@ -106,8 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         record = None
     status: dict[str, int] = {"code": 0}
 
-    if args.screenshot:
-        out = Path(args.screenshot)
+    if batch:
+        out = Path(args.screenshot or args.report)
         doc = window.document
         window.resize(1680, 1000)
 
@@ -115,7 +118,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             if "done" in status:
                 return
             status["done"] = 1
-            if code == 0:
+            if code == 0 and args.report:
+                out.parent.mkdir(parents=True, exist_ok=True)
+                errors: list[str] = []
+                window.notifier.error_raised.connect(lambda _title, text: errors.append(text))
+                if window.measurement_ui.export_report(out) is None:
+                    code, message = 1, errors[-1] if errors else f"{out}: the report was not written"
+            elif code == 0:
                 window.tabs.setCurrentWidget(window.median if args.tab == "median" else window.grid)
                 app.processEvents()
                 if args.tab == "median":
@@ -145,7 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     window.show()
     if record is not None:
         window.open_path(record, args.key, swap_back=args.swap_back)
-    elif args.screenshot:
+    elif batch:
         window.close()  # stops the model-selection worker before we leave
         window.deleteLater()
         return 1

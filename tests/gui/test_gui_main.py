@@ -39,6 +39,19 @@ def test_screenshot_of_the_bundled_sample(qapp, isolated_settings, tmp_path) -> 
     _check_png(out)
 
 
+def test_report_of_a_record_and_a_report_that_cannot_be(qapp, isolated_settings, tmp_path, capsys) -> None:
+    welch = Path(__file__).parents[1] / "data" / "scp" / "welch_allyn_pediatric_anon.scp"
+    out = tmp_path / "reports" / "welch.pdf"
+    assert main([str(welch), "--inputs", "I,II,V4", "--limb-order", "cabrera", "--report", str(out)]) == 0
+    data = out.read_bytes()
+    assert data.startswith(b"%PDF") and data.count(b"/Type /Page") - data.count(b"/Type /Pages") == 2
+    assert not [w for w in QApplication.topLevelWidgets() if w.isVisible()]
+    # At 20 mm/mV the median beats do not fit the sheet: exit 1, the reason, no file.
+    tall = tmp_path / "tall.pdf"
+    assert main([str(welch), "--inputs", "I,II,V4", "--gain", "20", "--report", str(tall)]) == 1
+    assert "choose a smaller gain or speed" in capsys.readouterr().err and not tall.exists()
+
+
 def test_bad_record_fails_the_screenshot(qapp, isolated_settings, tmp_path) -> None:
     bad = tmp_path / "bad.hea"
     bad.write_text("garbage\n")
