@@ -1,9 +1,12 @@
 """Median beats of every lead, computed in a worker (R-peak detection is too slow for the GUI thread).
 
 Beats are aligned on R peaks found in one reference lead (the rhythm strip's: II when
-measured, else the first measured lead; never a synthesized lead when a measured one exists) so that every lead's median beat shares the same time axis.  Only a
-window from the current position is used (:data:`WINDOW_S`): a 24-hour recording is not
-scanned on every page turn.
+measured, else the first measured lead; never a synthesized lead when a measured one exists)
+so that every lead's median beat shares the same time axis.  They are the beats of the
+stretch the measurements are read on (:data:`app.controllers.measurements.WINDOW_S`, 10 s
+from the page's left edge, as a cart's median complexes are those of its 10-s recording): the
+measurement marks drawn on them, the values in the Measurements dock and the printed report
+all come from the same beats, and a 24-hour recording is not scanned on every page turn.
 
 Each median beat is drawn on ECG paper against its isoelectric level: the flattest
 :data:`ISO_WINDOW_S` stretch before the QRS (the PR or TP segment) of the reference beat.
@@ -30,13 +33,13 @@ from ..state.document import LeadDisplay, ViewerDocument, ViewState
 from ..state.filters import DisplayFilters
 from ..state.median_paper import AFTER_S, BEFORE_S, MedianBeats
 
-__all__ = ["WINDOW_S", "BEFORE_S", "AFTER_S", "MedianBeats", "MedianController", "compute_median_beats",
+__all__ = ["BEFORE_S", "AFTER_S", "MedianBeats", "MedianController", "compute_median_beats",
            "isoelectric_slice", "prior_median_beats"]
+from .measurements import WINDOW_S
 from .workers import TaskRunner
 
 log = logging.getLogger(__name__)
 
-WINDOW_S = 60.0
 #: Length of the stretch that defines a beat's isoelectric level (s).
 ISO_WINDOW_S = 0.02
 #: Where before the R peak that stretch is searched for (s, relative to the R peak).
