@@ -63,10 +63,13 @@ def export_pdf(path: str | Path, doc: ViewerDocument, state: ViewState, extras: 
 
 
 def export_report_pdf(path: str | Path, doc: ViewerDocument, state: ViewState, extras: ExportExtras | None,
-                      median: MedianBeats, marks: Measurements | None) -> Path:
+                      median: MedianBeats | None, marks: Measurements | None) -> Path:
     """The two pages a cart prints for the patient's file, in one PDF: the 12-lead page (with
-    ``extras``) and the median-beat page (with ``marks``), both at true scale."""
-    pages = [_painter_of(doc, state, extras, None, None), _painter_of(doc, state, extras, median, marks)]
+    ``extras``) and the median-beat page (with ``marks``), both at true scale; the 12-lead page
+    alone when ``median`` is None (a recording whose beats could not be found)."""
+    pages = [_painter_of(doc, state, extras, None, None)]
+    if median is not None:
+        pages.append(_painter_of(doc, state, extras, median, marks))
     return _write_pdf(Path(path), f"LeadSynth ECG report {doc.path.name if doc.path else ''}", pages)
 
 

@@ -335,14 +335,18 @@ class MeasurementUi:
         if window.document.record is None:
             window.notifier.error("Nothing to export", "open a record first")
             return None
+        median = window.median_beats.compute_now()
+        # No beats to be found (a flat or unreadable stretch): the 12-lead page alone, and why.
+        missing = None if median is not None and median.beats and not median.error else (
+            median.error if median is not None and median.error else "no beats found")
         try:
-            median = window.median_beats.compute_now()
-            out = export_report_pdf(path, window.document, window.view_state, self.export_extras(), median,
-                                    self.controller.shown)
+            out = export_report_pdf(path, window.document, window.view_state, self.export_extras(),
+                                    None if missing else median, self.controller.shown)
         except (LeadSynthError, OSError) as exc:
             window.notifier.error("Export failed", exc)
             return None
-        window.notifier.info(f"Exported {out}")
+        window.notifier.info(f"Exported {out}" + (f" (the 12-lead page only: no median beats, {missing})"
+                                                  if missing else ""))
         return out
 
     def export_extras(self) -> ExportExtras:

@@ -110,3 +110,22 @@ def test_the_report_pdf_holds_both_pages_whichever_tab_is_shown(qtbot, make_wind
     w.view_state.set_gain(20.0)
     assert w.measurement_ui.export_report(tmp_path / "tall.pdf") is None
     assert error_boxes[-1][0] == "Export failed" and "choose a smaller gain or speed" in error_boxes[-1][1]
+
+
+def test_a_recording_without_beats_gets_the_12_lead_page_alone(qtbot, make_window, tmp_path: Path, error_boxes,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.state.median_paper import MedianBeats
+
+    w = make_window()
+    w.set_inputs(("I", "II", "V4"), fixed=True)
+    w.open_path(WELCH)
+    wait_synthesis(qtbot, w)
+    # What the median controller gives for a stretch without a beat (a flat or unreadable one).
+    monkeypatch.setattr(w.median_beats, "compute_now",
+                        lambda: MedianBeats(None, 0, 0.0, 10.0, 600.0, {}, "no beats found: no R peak"))
+    infos: list[str] = []
+    w.notifier.info_posted.connect(infos.append)
+    out = w.measurement_ui.export_report(tmp_path / "report.pdf")
+    data = out.read_bytes()
+    assert data.count(b"/Type /Page") - data.count(b"/Type /Pages") == 1
+    assert "the 12-lead page only: no median beats, no beats found: no R peak" in infos[-1] and not error_boxes
