@@ -129,3 +129,23 @@ def test_a_recording_without_beats_gets_the_12_lead_page_alone(qtbot, make_windo
     data = out.read_bytes()
     assert data.count(b"/Type /Page") - data.count(b"/Type /Pages") == 1
     assert "the 12-lead page only: no median beats, no beats found: no R peak" in infos[-1] and not error_boxes
+
+
+def test_print_with_the_median_tab_shown_prints_the_median_page(qtbot, make_window, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+
+    w = _median_window(qtbot, make_window)
+    out = tmp_path / "printed.pdf"
+    names: list[QPrinter] = []
+
+    def fake_exec(dialog: QPrintDialog) -> int:
+        printer = dialog.printer()
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        printer.setOutputFileName(str(out))
+        names.append(printer)
+        return QPrintDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(QPrintDialog, "exec", fake_exec)
+    assert w.print_dialog()
+    assert out.stat().st_size > 10_000 and names[0].docName().startswith("LeadSynth median beats")
