@@ -37,12 +37,11 @@ from ..render.theme import Theme, theme
 from ..state import paper
 from ..state.document import LeadDisplay, ViewerDocument, ViewState, fmt_hms
 from .cell_items import CellItems
+from .grid_decor import HEADER_MM, PageDecor
 from .screen_scale import physical_px_per_mm
 
 log = logging.getLogger(__name__)
 
-#: Strip above the page that carries the scale and the legend (mm).
-HEADER_MM = 10.0
 #: Width of the traces on screen (device-independent pixels).  Exactly 1: Qt's raster
 #: engine draws antialiased 1-px paths some 30 times faster than 1.3-px ones (0.3 ms vs
 #: 10 ms per 1250-point trace), which is what makes 30+ fps panning possible.
@@ -64,8 +63,6 @@ class EcgGridView(QWidget):
         self._theme = theme(state.theme)
         self._geometry = self._page_geometry()
         self._cells: list[CellItems] = []
-        self._decor: list[pg.GraphicsObject] = []
-        self._legend: pg.TextItem | None = None
         self._first_fit = True
 
         self.plot = pg.PlotWidget()
@@ -80,6 +77,8 @@ class EcgGridView(QWidget):
         self.view_box.setDefaultPadding(0.0)
         self.grid_item = PaperGridItem()
         self.view_box.addItem(self.grid_item, ignoreBounds=True)
+        #: Calibration pulses, column separators and the header (scale + legend).
+        self.decor = PageDecor(self.view_box)
 
         self.scroll = QScrollBar(Qt.Orientation.Horizontal)
         self.scroll.setToolTip("Time position in the recording (Left/Right, Page Up/Down)")
@@ -203,26 +202,7 @@ class EcgGridView(QWidget):
         self.zoom_changed.emit(self.zoom_ratio())
 
     def _fit_legend(self) -> None:
-        """Wrap the legend at the page's right edge instead of letting the page clip it.
-
-        The legend is drawn at a fixed font size (it ignores the view's scale), so whether
-        it fits depends on the zoom: at the fitted page a long model name would run past
-        the paper.
-        """
-        if self._legend is None:
-            return
-        size = self.view_box.viewPixelSize()[0]
-        if size <= 0:
-            return
-        width_px = (self._geometry.width - paper.PULSE_MARGIN_MM - 1.0) / size
-        item = self._legend.textItem
-        before = item.textWidth()
-        item.setTextWidth(-1)  # unwrapped, to measure the natural width
-        natural = item.document().idealWidth()
-        want = -1.0 if natural <= width_px else max(120.0, width_px)
-        item.setTextWidth(before)
-        if abs(before - want) > 0.5:
-            self._legend.setTextWidth(want)
+        self.decor.fit_legend(self._geometry)
 
     def _update_scroll(self) -> None:
         page_s = self._geometry.duration(self._state.speed)
@@ -408,41 +388,15 @@ class EcgGridView(QWidget):
 
     def _draw_decor(self) -> None:
         """Calibration pulses, column separators and the header (scale + legend)."""
-        for item in self._decor:
-            self.view_box.removeItem(item)
-        self._decor = []
-        th, geo = self._theme, self._geometry
-        speed, gain = self._state.speed, self._state.gain
-        xs, ys = [], []
-        w = paper.PULSE_DURATION_S * speed
-        for base in geo.pulse_bases(gain):  # inside each row: neighbouring pulses never touch
-            x = 2.0
-            xs += [x, x + 1.5, x + 1.5, x + 1.5 + w, x + 1.5 + w, x + 3.0 + w, np.nan]
-            ys += [base, base, base + gain, base + gain, base, base, np.nan]
-        pulse = pg.PlotDataItem(np.array(xs), np.array(ys), pen=pg.mkPen(th.measured, width=1.3), connect="finite")
-        pulse.setToolTip(f"Calibration: 1 mV = {gain:g} mm, {paper.PULSE_DURATION_S:g} s = {w:g} mm")
-        sep_x, sep_y = [], []
-        for cell in geo.cells:
-            if cell.col > 0:
-                sep_x += [cell.x0, cell.x0]
-                sep_y += [cell.baseline - 2.5, cell.baseline + 2.5]
-        self._decor.append(pulse)
-        if sep_x:
-            self._decor.append(pg.PlotDataItem(np.array(sep_x), np.array(sep_y),
-                                               pen=pg.mkPen(th.separator, width=1.3), connect="pairs"))
-        # Anchored at its bottom: a legend wrapped to two lines grows away from the traces.
-        header = pg.TextItem(html=self._header_html(), anchor=(0, 1))
-        header.setPos(paper.PULSE_MARGIN_MM, geo.height + 0.5)
-        self._decor.append(header)
-        self._legend = header
-        self._fit_legend()
-        for item in self._decor:
-            item.setZValue(15)
-            self.view_box.addItem(item, ignoreBounds=True)
+        self.decor.draw(self._geometry, legend_html(self._doc, self._state, self._theme), self._state, self._theme)
 
     def legend_text(self) -> str:
         """The page legend as plain text (speed, gain, what each trace style means)."""
-        return self._legend.textItem.toPlainText() if self._legend is not None else ""
+        return self.decor.legend_text()
+
+    @property
+    def _legend(self) -> pg.TextItem | None:
+        return self.decor.legend
 
     def _header_html(self) -> str:
         return legend_html(self._doc, self._state, self._theme)
