@@ -13,6 +13,7 @@ from typing import Any
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu
 
+from leadsynth_core.errors import LeadSynthError
 from leadsynth_core.measurement.electrodes import INVERTED_LEAD
 from leadsynth_core.measurement.swap_back import (
     SWAP_BACK_NOTES,
@@ -69,6 +70,10 @@ class MenusAndActions:
         open_act = self._action(f, "&Open…", self.open_dialog, QKeySequence.StandardKey.Open)
         self.recent_menu = f.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self._action(f, "Open ne&xt file in this folder", lambda: self.open_neighbour(1), "Ctrl+]",
+                     tip="The next recording of the open file's folder (a batch of patch or watch exports, one by one)")
+        self._action(f, "Open pre&vious file in this folder", lambda: self.open_neighbour(-1), "Ctrl+[",
+                     tip="The previous recording of the open file's folder")
         f.addSeparator()
         pdf_act = self._action(f, "Export view as &PDF…", self.export_pdf_dialog, "Ctrl+E")
         self._action(f, "Export view as P&NG…", self.export_png_dialog, "Ctrl+Shift+E")
@@ -202,6 +207,24 @@ class MenusAndActions:
             for act in group.values():
                 tools.addAction(act)
         self._sync_actions()
+
+    def open_neighbour(self, step: int) -> None:
+        """Open the recording ``step`` places after (before) the open one in its folder's order."""
+        from leadsynth_core.io import neighbour_record  # (io: imported when asked, as the window does)
+
+        path = self.document.path
+        if path is None:
+            self.notifier.error("No file open", "open a recording first; the next one of its folder follows")
+            return
+        try:
+            target = neighbour_record(path, step)
+        except (LeadSynthError, OSError) as exc:
+            self.notifier.error("Cannot list the folder", exc)
+            return
+        if target is None:
+            self.notifier.info(f"{'Last' if step > 0 else 'First'} recording of {path.parent}")
+            return
+        self.open_path(target)
 
     def _next_gain(self) -> None:
         """The next gain whose 1-mV pulse fits a row of the layout (12x1 stops at 10 mm/mV)."""

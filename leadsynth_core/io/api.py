@@ -296,8 +296,8 @@ def write_record(
         raise write_error(p, exc) from exc
 
 
-def find_records(folder: str | os.PathLike[str]) -> list[Path]:
-    """All records under ``folder`` (recursive), sorted.
+def find_records(folder: str | os.PathLike[str], *, recursive: bool = True) -> list[Path]:
+    """All records under ``folder`` (``recursive=False``: in the folder itself), sorted.
 
     WFDB records are returned as their ``.hea`` paths, HDF5 files (``.h5``/``.hdf5``) as
     themselves and CPSC 2018 ``.mat`` files only where no ``.hea`` of the same name
@@ -309,7 +309,7 @@ def find_records(folder: str | os.PathLike[str]) -> list[Path]:
         raise RecordFormatError(f"{root}: not a folder")
     found: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")) if recursive else []
         names = set(filenames)
         for name in sorted(filenames):
             if name.startswith("."):
@@ -323,6 +323,20 @@ def find_records(folder: str | os.PathLike[str]) -> list[Path]:
             elif suffix == ".mat" and f"{p.stem}.hea" not in names and cpsc_format.is_cpsc_mat(p):
                 found.append(p)
     return sorted(found)
+
+
+def neighbour_record(path: str | os.PathLike[str], step: int) -> Path | None:
+    """The record ``step`` places after (negative: before) ``path`` among the records of its
+    folder, in :func:`find_records` order; None past either end.  A WFDB record is found by its
+    header whichever of its files ``path`` names (``S0002``, ``S0002.dat``)."""
+    p = Path(path)
+    records = find_records(p.parent, recursive=False)
+    same = [i for i, r in enumerate(records) if r == p or (r.suffix.lower() == ".hea" and r.with_suffix("") ==
+                                                           (p.with_suffix("") if p.suffix else p))]
+    if not same:
+        raise RecordFormatError(f"{p}: not among the records of its folder")
+    k = same[0] + step
+    return records[k] if 0 <= k < len(records) else None
 
 
 def sample_path(name: str | None = None) -> Path:

@@ -595,3 +595,31 @@ def test_presentation_mode_shows_the_page_alone_and_restores_the_window(qtbot, m
     assert not w.is_presentation()
     qtbot.waitUntil(lambda: all(d.isVisible() for d in docks), timeout=3000)
     assert w.menuBar().isVisible() and w.statusBar().isVisible() and not w.isFullScreen()
+
+
+def test_next_and_previous_file_of_the_folder(qtbot, make_window, tmp_path, error_boxes) -> None:
+    """File > Open next / previous file in this folder: a batch of exports read one by one."""
+    import shutil
+
+    from leadsynth_core.io import neighbour_record
+
+    folder = Path(__file__).parents[1] / "data" / "alivecor"
+    for name in ("kardia_1l_enhanced_v4.atc", "kardia_6l_api.json", "kardia_6l_v3.atc"):
+        shutil.copy(folder / name, tmp_path / name)
+    (tmp_path / "notes.txt").write_text("not a recording\n", encoding="utf-8")
+    w = make_window()
+    w.set_inputs(("I",), fixed=True)
+    infos: list[str] = []
+    w.notifier.info_posted.connect(infos.append)
+    w.open_path(tmp_path / "kardia_1l_enhanced_v4.atc")
+    qtbot.waitUntil(lambda: w.document.path is not None and w.document.path.name == "kardia_1l_enhanced_v4.atc",
+                    timeout=20000)
+    w.open_neighbour(-1)
+    assert infos[-1].startswith("First recording of")
+    for name in ("kardia_6l_api.json", "kardia_6l_v3.atc"):  # notes.txt is no recording: skipped
+        w.open_neighbour(1)
+        qtbot.waitUntil(lambda n=name: w.document.path.name == n, timeout=20000)
+    w.open_neighbour(1)
+    assert infos[-1].startswith("Last recording of") and w.document.path.name == "kardia_6l_v3.atc"
+    assert neighbour_record(tmp_path / "kardia_6l_v3.atc", -2).name == "kardia_1l_enhanced_v4.atc"
+    assert not error_boxes
