@@ -50,6 +50,7 @@ FLAT_LEAD_PTP_MV: float = 0.01
 
 #: File name endings read (and written) as HDF5.
 HDF5_SUFFIXES: tuple[str, ...] = (".h5", ".hdf5", ".hdf")
-#: File name endings of files that may hold several records, each read by its key: HDF5 and
-#: the iPhone's Health export (``export.zip``, one record per Apple Watch ECG).
-MULTI_RECORD_SUFFIXES: tuple[str, ...] = HDF5_SUFFIXES + (".zip",)
+#: File name endings of files that may hold several records, each read by its key: HDF5, the
+#: iPhone's Health export (``export.zip``, one record per Apple Watch ECG) and the Kardia API's
+#: list of recordings (``.json``).
+MULTI_RECORD_SUFFIXES: tuple[str, ...] = HDF5_SUFFIXES + (".zip", ".json")

@@ -89,7 +89,7 @@ def test_enhanced_only_is_read_and_said(tmp_path: Path) -> None:
      "leads have different numbers of samples"),
     (lambda d: d["data"]["raw"]["samples"].update(leadX=[0] * 9000), "'X' is not one of the 12 standard leads"),
     (lambda d: d.update(data={"other": {}}), "neither a 'raw' nor an 'enhanced' block"),
-    (lambda d: d.update(data=[d["data"], d["data"]]), "list of 2 recording"),
+    (lambda d: d.update(data=[d["data"], 3]), r"data\[1\] is not a recording object"),
     (lambda d: d.update(data12L={}), "Kardia 12L"),
 ])
 def test_what_the_reference_does_not_define_is_refused(tmp_path: Path, change, message: str) -> None:  # noqa: ANN001
@@ -112,3 +112,54 @@ def test_cli_synthesizes_the_chest_leads_from_i_and_ii(tmp_path: Path, capsys: p
     assert main(["synthesize", str(SIX), "--inputs", "I,II", "--out", str(target)]) == 0
     rec = read_record(target)
     assert rec.leads_with(Provenance.MEASURED) == ("I", "II") and rec.provenance_of("V4") is Provenance.SYNTHESIZED
+
+
+def _list_response(tmp_path: Path) -> Path:
+    """The API's list of recordings: one as "Get All Recordings" gives it (raw and enhanced
+    blocks), one as the patient list does (frequency and samples directly in its data)."""
+    one = json.loads(SIX.read_text(encoding="utf-8"))
+    two = json.loads(ONE.read_text(encoding="utf-8"))
+    two["id"] = "patient-list-layout"
+    two["data"] = two["data"]["raw"]
+    doc = {"totalCount": 2, "data": [one, two], "pageInfo": {"startCursor": "a", "endCursor": "b", "hasNextPage": False}}
+    path = tmp_path / "recordings.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+def test_the_apis_list_of_recordings_is_a_multi_record_file(tmp_path: Path) -> None:
+    from leadsynth_core.io import inspect_record, list_records
+
+    path = _list_response(tmp_path)
+    assert sniff(path) == "kardia"
+    # Keyed by the local recording time and the id, in the file's order.
+    assert list_records(path) == ["2026-02-03 08:15:00 3wde1eem9vy4y1a0rv3y98u2a",
+                                  "2026-01-15 18:40:12 patient-list-layout"]
+    first = read_record(path, key="2026-02-03 08:15:00 3wde1eem9vy4y1a0rv3y98u2a")
+    np.testing.assert_array_equal(first.signal, read_record(SIX).signal)
+    assert first.source == str(path) and first.metadata["key"] == "2026-02-03 08:15:00 3wde1eem9vy4y1a0rv3y98u2a"
+    second = read_record(path, key="2026-01-15 18:40:12 patient-list-layout")
+    assert second.lead_names == ("I",) and second.metadata["kardia_block"] == "data"
+    np.testing.assert_array_equal(second.signal, read_record(ONE).signal)
+    info = inspect_record(path, key="2026-01-15 18:40:12 patient-list-layout")
+    assert info.fs == 300.0 and info.n_samples == 9000 and info.key == "2026-01-15 18:40:12 patient-list-layout"
+    np.testing.assert_array_equal(read_window(path, 10, 20, key="2026-01-15 18:40:12 patient-list-layout").signal,
+                                  second.signal[10:20])
+    with pytest.raises(RecordFormatError, match="holds 2 records; choose one with key="):
+        read_record(path)
+    with pytest.raises(RecordFormatError, match="no record with key 'x'"):
+        read_record(path, key="x")
+    with pytest.raises(RecordFormatError, match="holds one Kardia recording"):
+        read_record(SIX, key="3wde1eem9vy4y1a0rv3y98u2a")
+    assert list_records(SIX) == [""]
+
+
+def test_the_library_adds_every_recording_of_a_list(tmp_path: Path) -> None:
+    from leadsynth_core.library import Library
+
+    path = _list_response(tmp_path)
+    with Library(tmp_path / "lib.sqlite3") as lib:
+        report = lib.add_recordings([path])
+    assert not report.failed
+    assert sorted(r.key for r in report.added) == ["2026-01-15 18:40:12 patient-list-layout",
+                                                   "2026-02-03 08:15:00 3wde1eem9vy4y1a0rv3y98u2a"]

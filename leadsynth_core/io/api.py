@@ -10,7 +10,7 @@ from pathlib import Path
 from ..errors import RecordFormatError
 from ..options import HDF5_SUFFIXES
 from ..record import EcgRecord
-from . import apple_health_zip, cpsc_format, csv_format, hdf5_format, wfdb_format
+from . import apple_health_zip, cpsc_format, csv_format, hdf5_format, kardia_json, wfdb_format
 from ._common import RecordInfo, same_file, write_error
 from .formats import VENDOR_KINDS, VENDOR_SUFFIXES, sniff, vendor_reader
 
@@ -135,6 +135,10 @@ def read_window(
         record = apple_health_zip.read_health_export(target, key, start, stop)
         _check_caller_fs(record.fs, fs, str(target))
         return record
+    if kind == "kardia":  # one recording, or one of the API's list of them
+        record = kardia_json.read_kardia_json(target, start, stop, key=key)
+        _check_caller_fs(record.fs, fs, str(target))
+        return record
     if key:
         raise RecordFormatError(f"{p}: key={key!r} given, but a {kind.upper()} file holds one record")
     if kind == "wfdb":
@@ -172,6 +176,10 @@ def inspect_record(
         info = apple_health_zip.inspect_health_export(target, key)
         _check_caller_fs(info.fs, fs, str(target))
         return info
+    if kind == "kardia":
+        info = kardia_json.inspect_kardia_json(target, key)
+        _check_caller_fs(info.fs, fs, str(target))
+        return info
     if key:
         raise RecordFormatError(f"{p}: key={key!r} given, but a {kind.upper()} file holds one record")
     if kind in VENDOR_KINDS:
@@ -198,13 +206,15 @@ def _inspect_vendor(kind: str, target: Path, fs: float | None = None) -> RecordI
 
 def list_records(path: str | os.PathLike[str]) -> list[str]:
     """Record keys in ``path``: the keys of a multi-record HDF5 file, the ECG file names of an
-    Apple Health export zip, ``[""]`` for single-record files."""
+    Apple Health export zip, the recording ids of a Kardia API list, ``[""]`` for single-record files."""
     p = Path(path)
     kind, target = _kind(p)
     if kind == "hdf5":
         return hdf5_format.list_hdf5(target)
     if kind == "healthzip":
         return apple_health_zip.list_health_export(target)
+    if kind == "kardia":
+        return kardia_json.list_kardia_json(target)
     return [""]
 
 

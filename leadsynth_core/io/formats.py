@@ -85,9 +85,9 @@ FORMATS: tuple[Format, ...] = (
     Format("kardia", "AliveCor Kardia JSON (Kardia Pro API recording)", (".json",),
            "raw samples of every lead (KardiaMobile 1 lead, 6L: I, II and the four it computes, drawn as derived), "
            "rate, amplitude resolution, mains frequency, recording time, patient ID, the Kardia determination, "
-           "heart rate and QT values, the patient's note", "-",
-           "the enhanced (filtered) samples when raw ones are present; files without amplitudeResolution; Kardia 12L; "
-           "the API's list response"),
+           "heart rate and QT values, the patient's note; the API's list of recordings as a multi-record file "
+           "(key: its local recording time and id)", "-",
+           "the enhanced (filtered) samples when raw ones are present; files without amplitudeResolution; Kardia 12L"),
     Format("csv", "CSV lead table (a column per lead)", (".csv", ".tsv", ".txt"),
            "columns named by lead (units in the name or a '# unit:' line), rate from '# sampling_rate:' or a time "
            "column, comma, semicolon (decimal comma) or tab separated", "any leads + provenance comment lines",

@@ -18,8 +18,15 @@ recordings through AliveCor's REST API as JSON.  The API reference (the "ECG Obj
 The reference's own example response spells some keys the older way (``lead_I``,
 ``mains_freq``); both spellings are read.  The example also omits ``amplitudeResolution``:
 without it the samples' unit is unknown, so such a file is refused (never guessed), as is a
-Kardia 12L recording (``data12L``, a layout the reference does not define) and the API's
-list response (``data`` an array of recordings: each must be fetched on its own).
+Kardia 12L recording (``data12L``, a layout the reference does not define).
+
+The API's list responses (``GET /v1/recordings``, ``GET /v1/patients/:id/recordings``:
+``{"totalCount", "data": [recording, ...], "pageInfo"}``) hold several recordings: such a file
+is a multi-record file, each recording read by its key, its local recording time and its
+``id`` ("2026-02-03 08:15:00 3wde1eem9vy4y1a0rv3y98u2a", ``list_kardia_json``),
+as the records of an HDF5 file.  In the patient list the reference puts a recording's
+``frequency`` and ``samples`` directly in its ``data``, without the raw/enhanced blocks: both
+layouts are read.
 
 The raw samples are read (what the electrodes recorded); the record's notes say that the
 file also holds AliveCor's enhanced version and that the raw signal carries the mains
@@ -41,11 +48,12 @@ import numpy as np
 from ..errors import RecordFormatError
 from ..leads import try_canonical_lead_name
 from ..record import EcgRecord, Provenance
-from ._common import check_fs, read_bounded
+from ._common import RecordInfo, check_fs, read_bounded, resolve_key
 from ._vendor import assemble, device_report, local_time, printable
 from .alivecor_atc import computed_limb_leads
 
-__all__ = ["FORMAT_NAME", "is_kardia_json", "read_kardia_json", "DETERMINATIONS"]
+__all__ = ["FORMAT_NAME", "is_kardia_json", "read_kardia_json", "list_kardia_json", "inspect_kardia_json",
+           "DETERMINATIONS"]
 
 FORMAT_NAME = "kardia-json"
 #: Largest Kardia JSON read (a 30-s 6L recording is about 0.3 MB of text).
@@ -86,7 +94,10 @@ def _lead_name(key: str) -> str:
 
 
 def _block(data: dict[str, Any], where: str) -> tuple[str, dict[str, Any], list[str]]:
-    """The block read (``raw``, else ``enhanced``), its name and what the notes say of the choice."""
+    """The block read (``raw``, else ``enhanced``; ``data`` itself where it holds the samples, as in
+    the reference's patient list), its name and what the notes say of the choice."""
+    if "samples" in data:
+        return "data", data, []
     raw, enhanced = data.get("raw"), data.get("enhanced")
     if isinstance(raw, dict):
         notes = ["raw samples as the electrodes recorded them; the file also holds AliveCor's enhanced "
@@ -123,9 +134,7 @@ def _qt(doc: dict[str, Any], key: str) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0 else None
 
 
-def read_kardia_json(path: str | Path, start: int = 0, stop: int | None = None) -> EcgRecord:
-    """Read a Kardia API recording: its leads in mV (samples ``[start, stop)``)."""
-    path = Path(path)
+def _load(path: Path) -> dict[str, Any]:
     where = str(path)
     text = read_bounded(path, MAX_KARDIA_JSON_BYTES, "a Kardia JSON recording")
     try:
@@ -134,13 +143,63 @@ def read_kardia_json(path: str | Path, start: int = 0, stop: int | None = None) 
         raise RecordFormatError(f"{where}: not valid JSON ({exc})") from None
     if not isinstance(doc, dict):
         raise RecordFormatError(f"{where}: a Kardia recording is a JSON object, this file holds a {type(doc).__name__}")
+    return doc
+
+
+def _recordings(doc: dict[str, Any], where: str) -> dict[str, dict[str, Any]] | None:
+    """A list response's recordings by key (the local recording time and the ``id``; ``#n``
+    where one has no id), or None for a single recording."""
+    data = doc.get("data")
+    if not isinstance(data, list):
+        return None
+    out: dict[str, dict[str, Any]] = {}
+    for n, item in enumerate(data, 1):
+        if not isinstance(item, dict):
+            raise RecordFormatError(f"{where}: data[{n - 1}] is not a recording object")
+        ident = item["id"].strip() if isinstance(item.get("id"), str) and item["id"].strip() else f"#{n}"
+        # The recording's local time first: what a reader picks a recording by ("2026-02-03
+        # 08:15:00 3wde1eem..."); the id keeps the key unique and stable.
+        when, _ = local_time(item.get("recordedAt") if isinstance(item.get("recordedAt"), str) else None)
+        key = f"{when:%Y-%m-%d %H:%M:%S} {ident}" if when is not None else ident
+        out[key if key not in out else f"{key}#{n}"] = item
+    if not out:
+        raise RecordFormatError(f"{where}: the Kardia API's list holds no recording")
+    return out
+
+
+def list_kardia_json(path: str | Path) -> list[str]:
+    """The keys of the recordings of a Kardia list response; ``[""]`` for a single recording."""
+    path = Path(path)
+    recordings = _recordings(_load(path), str(path))
+    return [""] if recordings is None else list(recordings)
+
+
+def inspect_kardia_json(path: str | Path, key: str | None = None) -> RecordInfo:
+    """What one recording holds (it is read: a Kardia recording is small)."""
+    record = read_kardia_json(path, key=key)
+    meta = dict(record.metadata)
+    return RecordInfo(path=Path(path), format=FORMAT_NAME, key=meta.get("key"), fs=record.fs,
+                      n_samples=record.n_samples, lead_names=record.lead_names, provenance=record.provenance,
+                      patient_id=record.patient_id, recorded_at=record.recorded_at, model_id=None, metadata=meta)
+
+
+def read_kardia_json(path: str | Path, start: int = 0, stop: int | None = None, *,
+                     key: str | None = None) -> EcgRecord:
+    """Read a Kardia API recording: its leads in mV (samples ``[start, stop)``); ``key``: which
+    recording of a list response (may be left out when it holds one)."""
+    path = Path(path)
+    where = str(path)
+    doc = _load(path)
+    recordings = _recordings(doc, where)
+    if recordings is not None:
+        key = resolve_key(list(recordings), key, where)
+        doc, where = recordings[key], f"{path} [{key}]"
+    elif key:
+        raise RecordFormatError(f"{where}: key={key!r} given, but the file holds one Kardia recording")
     if "data12L" in doc:
         raise RecordFormatError(f"{where}: a Kardia 12L recording (data12L), whose layout the Kardia API reference "
                                 "does not define; export it from Kardia as an ATC file, which LeadSynth reads")
     data = doc.get("data")
-    if isinstance(data, list):
-        raise RecordFormatError(f"{where}: the Kardia API's list of {len(data)} recording(s); fetch each one with "
-                                "GET /v1/recordings/:id and open that file")
     if not isinstance(data, dict):
         raise RecordFormatError(f"{where}: no 'data' object with the ECG samples")
     name, block, notes = _block(data, where)
@@ -171,6 +230,8 @@ def read_kardia_json(path: str | Path, start: int = 0, stop: int | None = None) 
         device += f", firmware {info['firmwareRevision']}"
     when, offset = local_time(doc.get("recordedAt") if isinstance(doc.get("recordedAt"), str) else None)
     meta: dict[str, Any] = {"format": FORMAT_NAME, "device": device, "notes": notes, "kardia_block": name}
+    if recordings is not None:
+        meta["key"] = key
     if offset:
         meta["utc_offset"] = offset
     if isinstance(doc.get("id"), str):
@@ -197,9 +258,10 @@ def read_kardia_json(path: str | Path, start: int = 0, stop: int | None = None) 
         notes.append(f"{', '.join(computed)} are the device's own computation from I and II (stored, equal to the "
                      "lead algebra within a count), so they count as derived")
     patient = doc.get("patientID")
-    return assemble(mv, fs, where, provenance={lead: Provenance.DERIVED for lead in computed},
-                    patient_id=patient if isinstance(patient, str) and patient.strip() else None,
-                    recorded_at=when, metadata=meta, start=start, stop=stop)
+    record = assemble(mv, fs, where, provenance={lead: Provenance.DERIVED for lead in computed},
+                      patient_id=patient if isinstance(patient, str) and patient.strip() else None,
+                      recorded_at=when, metadata=meta, start=start, stop=stop)
+    return record if recordings is None else record.replace(source=str(path))
 
 
 def _canonical_limb(mv: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
