@@ -249,3 +249,30 @@ def test_record_panel_keeps_the_file_format_apart_from_the_device(qtbot, make_wi
     panel = w.record_panel
     assert panel.fields["Format"].text() == "scp-ecg" and panel.fields["Device"].text().endswith("ELI250")
     assert not error_boxes
+
+
+def test_kardia_api_list_offers_its_recordings_by_time(qtbot, make_window, tmp_path, monkeypatch,
+                                                       error_boxes) -> None:
+    """A Kardia Pro list of a patient's recordings opens as it is: the viewer offers them by local
+    time and id; a 6L recording opens with I and II as the inputs and the AliveCor determination."""
+    import json
+
+    folder = Path(__file__).resolve().parents[1] / "data" / "alivecor"
+    six = json.loads((folder / "kardia_6l_api.json").read_text(encoding="utf-8"))
+    one = json.loads((folder / "kardia_1l_reference_keys.json").read_text(encoding="utf-8"))
+    path = tmp_path / "patient_recordings.json"
+    path.write_text(json.dumps({"totalCount": 2, "data": [one, six]}), encoding="utf-8")
+    offered: list[list[str]] = []
+
+    def pick(_parent, _title, _label, items, *_args):
+        offered.append(list(items))
+        return items[1], True
+
+    monkeypatch.setattr("app.shell.dialogs.QInputDialog.getItem", pick)
+    w = make_window()
+    w.open_path(path)
+    wait_synthesis(qtbot, w)
+    assert not error_boxes
+    assert offered == [["2026-01-15 18:40:12 5e84b0dab8dfa268b1180aaa", "2026-02-03 08:15:00 3wde1eem9vy4y1a0rv3y98u2a"]]
+    assert w.document.key == offered[0][1] and w.document.inputs == ("I", "II")
+    assert "Possible atrial fibrillation" in w.record_panel.device_report.statements.text()
