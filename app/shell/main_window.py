@@ -27,12 +27,10 @@ from PySide6.QtWidgets import (
 )
 
 from leadsynth_core.errors import LeadSynthError
-from leadsynth_core.io import save_filter
 from leadsynth_core.leads import parse_lead_list
 from leadsynth_core.record import Provenance
-from leadsynth_core.uncertainty.files import carries_band
 
-from ..controllers import AgreementController, RecordController, SynthesisController, export
+from ..controllers import AgreementController, RecordController, SynthesisController
 from ..controllers.measurements import MeasurementController
 from ..controllers.median import MedianController
 from ..controllers.model_choice import PatientModelChoice
@@ -55,6 +53,7 @@ from ..views.model_indicator import ModelIndicator
 from ..views.record_panel import RecordPanel
 from . import dialogs
 from .actions import MenusAndActions
+from .exports import PagesAndFiles
 from .measurements import MeasurementUi
 from .model_guard import PersonalModelGuard
 from .shortcuts import ShortcutsDialog
@@ -62,8 +61,9 @@ from .shortcuts import ShortcutsDialog
 log = logging.getLogger(__name__)
 
 
-class MainWindow(MenusAndActions, QMainWindow):
-    """The viewer's window; its menus, tool bar and shortcuts come from :class:`MenusAndActions`."""
+class MainWindow(MenusAndActions, PagesAndFiles, QMainWindow):
+    """The viewer's window; its menus, tool bar and shortcuts come from :class:`MenusAndActions`,
+    its exports, printing and saving from :class:`PagesAndFiles`."""
 
     def __init__(self, settings: Settings | None = None, parent: QWidget | None = None, *,
                  interactive: bool = True) -> None:
@@ -293,108 +293,12 @@ class MainWindow(MenusAndActions, QMainWindow):
         self.settings.add_recent_file(entry)
         self.settings.set_value("files/last_dir", str(Path(path).parent))
 
-    def _default_export_name(self, suffix: str) -> str:
-        base = self.document.path.stem if self.document.path else "ecg"
-        page = "_median" if suffix in (".pdf", ".png") and self.tabs.currentWidget() is self.median else ""
-        return str(Path(self.settings.value("files/last_dir") or ".") /
-                   f"{base}_{'-'.join(self.document.inputs)}{page}{suffix}")
-
-    def export_pdf_dialog(self) -> None:
-        path = dialogs.ask_save_path(self, "Export view as PDF", self._default_export_name(".pdf"), "PDF (*.pdf)")
-        if path:
-            self.export_view(path)
-
-    def export_png_dialog(self) -> None:
-        path = dialogs.ask_save_path(self, "Export view as PNG", self._default_export_name(".png"), "PNG image (*.png)")
-        if path:
-            self.export_view(path)
-
-    def export_view(self, path: str | Path) -> Path | None:
-        """Paint the current page to PDF or PNG (fast: done in the GUI thread, painting needs it)."""
-        if self.document.record is None:
-            self.notifier.error("Nothing to export", "open a record first")
-            return None
-        p = Path(path)
-        try:
-            page = self.measurement_ui.page_args()
-            if p.suffix.lower() == ".pdf":
-                out = export.export_pdf(p, self.document, self.view_state, **page)
-            else:
-                out = export.export_png(p, self.document, self.view_state, **page)
-        except (LeadSynthError, OSError) as exc:
-            self.notifier.error("Export failed", exc)
-            return None
-        self.notifier.info(f"Exported {out}")
-        return out
-
-    def print_dialog(self) -> bool:
-        """File > Print: the system print dialog, then the page at true scale (A4 landscape)."""
-        from PySide6.QtPrintSupport import QPrintDialog, QPrinter
-
-        if self.document.record is None:
-            self.notifier.error("Nothing to print", "open a record first")
-            return False
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        dialog = QPrintDialog(printer, self)
-        dialog.setWindowTitle("Print the ECG page")
-        if dialog.exec() != QPrintDialog.DialogCode.Accepted:
-            return False
-        try:
-            export.print_page(printer, self.document, self.view_state, **self.measurement_ui.page_args())
-        except LeadSynthError as exc:
-            self.notifier.error("Printing failed", exc)
-            return False
-        self.notifier.info(f"Page sent to {printer.printerName() or printer.outputFileName() or 'the printer'} at true scale")
-        return True
-
     def shortcuts_dialog(self) -> ShortcutsDialog:
         """Help > Keyboard shortcuts (generated from the menus' actions)."""
         dialog = ShortcutsDialog(self.menuBar(), self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
         return dialog
-
-    def save_record_dialog(self) -> None:
-        path = dialogs.ask_save_path(self, "Save synthesized 12-lead", self._default_export_name(".hea"), save_filter())
-        if path:
-            self.save_record(path)
-
-    def save_record(self, path: str | Path) -> None:
-        """Write the synthesized 12-lead (with its provenance) in a worker."""
-        if self.document.is_long:
-            # The result holds one window only: the whole file is streamed by the core.
-            self._save_long_record(Path(path))
-            return
-        result = self.document.result
-        if result is None:
-            self.notifier.error("Nothing to save", "no synthesized record yet: open a record and choose the measured leads")
-            return
-        p = Path(path)
-        band = self.document.band if self.document.band is not None and self.document.band.result is result else None
-        what = ""
-        if band is not None:
-            what = (f" with the {int(round(100 * band.level))} % band" if carries_band(p)
-                    else f" (without the band: {p.suffix or 'this format'} cannot hold it; save as .h5 or WFDB)")
-        self.tasks.start("export", export.record_writer(result, p, band),
-                         on_success=lambda out: self.notifier.info(f"Saved {out}{what}"),
-                         on_error=lambda exc: self.notifier.error("Save failed", exc))
-
-    def _save_long_record(self, path: Path) -> None:
-        doc = self.document
-        if doc.path is None or doc.model_card is None or not doc.needs_synthesis():
-            self.notifier.error("Nothing to save", "no synthesized window yet: choose the measured leads first")
-            return
-        if path.suffix.lower() not in (".h5", ".hdf5"):
-            self.notifier.error("Save failed", f"{path.name}: a long recording is saved as HDF5 (.h5), "
-                                               "streamed chunk by chunk")
-            return
-        writer = export.long_record_writer(doc.path, path, doc.inputs, doc.model_card, doc.key,
-                                           uncertainty=doc.band is not None,
-                                           swap_back=doc.electrodes_swapped_back)
-        self.tasks.start("export", writer,
-                         on_success=lambda out: self.notifier.info(f"Saved {out}"),
-                         on_error=lambda exc: self.notifier.error("Save failed", exc),
-                         on_progress=lambda f, m: self.document.synthesis_progress.emit(f, m))
 
     def dataset_dialog(self) -> DatasetDialog:
         """Show the (single, non-modal) data-set evaluation dialog."""
