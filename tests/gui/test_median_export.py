@@ -149,3 +149,20 @@ def test_print_with_the_median_tab_shown_prints_the_median_page(qtbot, make_wind
     monkeypatch.setattr(QPrintDialog, "exec", fake_exec)
     assert w.print_dialog()
     assert out.stat().st_size > 10_000 and names[0].docName().startswith("LeadSynth median beats")
+
+
+def test_the_beat_count_is_of_the_beats_the_medians_are_taken_of(qtbot, make_window, shared_data) -> None:
+    """PTB S0002's first 10 s hold 14 R peaks, the first too close to the start for a whole
+    beat window: 13 beats make the medians, and 13 is what the page says."""
+    from leadsynth_core.preprocess import detect_r_peaks
+
+    w = make_window()
+    w.set_inputs(("I", "II", "V4"), fixed=True)
+    w.open_path(shared_data / "cinc2021" / "PTB_PTBXL" / "S0002.hea")
+    wait_synthesis(qtbot, w)
+    now = w.median_beats.compute_now()
+    ii = w.document.record.lead("II")[: int(10 * now.fs)]
+    peaks = np.asarray(detect_r_peaks(ii, now.fs))
+    a, b = int(round(BEFORE_S * now.fs)), int(round(0.55 * now.fs))
+    whole = int(np.count_nonzero((peaks >= a) & (peaks + b <= ii.shape[0])))
+    assert now.n_beats == whole < len(peaks)
