@@ -115,8 +115,12 @@ def render_median_page(painter: QPainter, doc: ViewerDocument, state: ViewState,
         painter.setPen(pen(QPen(th.measured), 0.25))
         painter.drawPath(pg.arrayToQPath(X(xs), Y(np.array([0, 0, gain, gain, 0, 0]) + base)))
     fid = marks.fiducials.to_ms(marks.fs) if marks is not None and marks.measurable and marks.fiducials else {}
-    # The points' letters in the first row's first limb and chest cells (I and V1, or aVL and V1).
-    lettered = {median_rows(state.limb_order)[0][0][0], median_rows(state.limb_order)[0][2][0]}
+    # The points' letters in the first row's first limb and chest cells (I and V1, or aVL and
+    # V1), unless a PCC badge holds that corner of the cell (a synthesized V1 with its truth).
+    first_row = median_rows(state.limb_order)[0]
+    lettered = {lead for lead in (first_row[0][0], first_row[2][0])
+                if not (doc.lead_display(lead, "compare").provenance is Provenance.SYNTHESIZED
+                        and doc.lead_display(lead, "compare").score is not None)}
     for lead, cell in cells.items():
         disp = doc.lead_display(lead, "compare")
         roles = beats.beats.get(lead, {})
