@@ -12,7 +12,7 @@ drawing, and the measurement marks on the median beats.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 import numpy as np
@@ -21,6 +21,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
 
 from leadsynth_core.measurement import Measurements
+
+from ..state.median_paper import median_rows
 
 __all__ = ["CALIPER_COLOR", "MARK_COLOR", "MARK_LABELS", "ExportExtras", "draw_page_calipers", "paper_marks"]
 
@@ -74,6 +76,14 @@ def draw_page_calipers(painter: QPainter, extras: ExportExtras, width: float, he
     painter.drawText(box, Qt.AlignmentFlag.AlignCenter, extras.caliper_text)
 
 
+def lettered_leads(limb_order: str, badged: Collection[str]) -> tuple[str, ...]:
+    """The median-page cells that carry the fiducial points' letters: the first row's first limb
+    and first chest cells (I and V1; aVL and V1 in the Cabrera order), except one whose lower
+    corner holds a PCC badge (a synthesized lead scored against its truth), which would hide them."""
+    first_row = median_rows(limb_order)[0]
+    return tuple(lead for lead in (first_row[0][0], first_row[2][0]) if lead not in badged)
+
+
 def mark_positions(fid: Mapping[str, float | None], cell: Any, before_s: float,
                    speed: float) -> list[tuple[float, str]]:
     """Paper x (mm) and letter of each fiducial point of ``fid`` (ms from the R peak) that falls
@@ -91,7 +101,7 @@ def mark_positions(fid: Mapping[str, float | None], cell: Any, before_s: float,
 
 def paper_marks(m: Measurements | None, cells: Mapping[str, Any], curves: Mapping[str, Mapping[str, pg.PlotDataItem]],
                 *, before_s: float, speed: float, label_mm: float = 5.0,
-                label_leads: tuple[str, ...] = ("I", "V1")) -> list[pg.GraphicsObject]:
+                label_leads: Collection[str] = ("I", "V1")) -> list[pg.GraphicsObject]:
     """Marks of ``m`` on the median-beat page (ECG paper in mm, one cell per lead).
 
     ``cells[lead]`` has ``x0``, ``width``, ``baseline``, ``low``, ``high`` (mm); a beat's

@@ -11,6 +11,8 @@ geometry is :func:`app.state.median_paper.median_layout`, as on screen.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -20,9 +22,9 @@ from leadsynth_core.measurement import Measurements
 from leadsynth_core.record import Provenance
 
 from ..state.document import ViewerDocument, ViewState
-from ..state.median_paper import BEFORE_S, LABEL_MM, MedianBeats, MedianCell, median_layout, median_rows
+from ..state.median_paper import BEFORE_S, LABEL_MM, MedianBeats, MedianCell, median_layout
 from . import style
-from .measurement_marks import MARK_COLOR, ST_OFFSET_MS, mark_positions
+from .measurement_marks import MARK_COLOR, ST_OFFSET_MS, lettered_leads, mark_positions
 from .page import (
     A4_LANDSCAPE_MM,
     FOOTER_MM,
@@ -115,12 +117,7 @@ def render_median_page(painter: QPainter, doc: ViewerDocument, state: ViewState,
         painter.setPen(pen(QPen(th.measured), 0.25))
         painter.drawPath(pg.arrayToQPath(X(xs), Y(np.array([0, 0, gain, gain, 0, 0]) + base)))
     fid = marks.fiducials.to_ms(marks.fs) if marks is not None and marks.measurable and marks.fiducials else {}
-    # The points' letters in the first row's first limb and chest cells (I and V1, or aVL and
-    # V1), unless a PCC badge holds that corner of the cell (a synthesized V1 with its truth).
-    first_row = median_rows(state.limb_order)[0]
-    lettered = {lead for lead in (first_row[0][0], first_row[2][0])
-                if not (doc.lead_display(lead, "compare").provenance is Provenance.SYNTHESIZED
-                        and doc.lead_display(lead, "compare").score is not None)}
+    lettered = lettered_leads(state.limb_order, badged_leads(doc, cells))
     for lead, cell in cells.items():
         disp = doc.lead_display(lead, "compare")
         roles = beats.beats.get(lead, {})
@@ -155,6 +152,16 @@ def render_median_page(painter: QPainter, doc: ViewerDocument, state: ViewState,
         draw_footer(painter, footer + list(lines), text_left, top, MARGIN_MM + SHEET_MM[0] - text_left, k)
     else:
         draw_footer(painter, footer + list(lines), MARGIN_MM, top + height + 2.0, SHEET_MM[0], k)
+
+
+def badged_leads(doc: ViewerDocument, leads: Iterable[str]) -> set[str]:
+    """The leads whose median cell carries a PCC badge: synthesized and scored against a truth."""
+    out = set()
+    for lead in leads:
+        disp = doc.lead_display(lead, "compare")
+        if disp.provenance is Provenance.SYNTHESIZED and disp.score is not None:
+            out.add(lead)
+    return out
 
 
 def _beat_path(beat: np.ndarray, fs: float, cell: MedianCell, speed: float, gain: float, X, Y):  # noqa: ANN001, ANN202, N803

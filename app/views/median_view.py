@@ -43,7 +43,8 @@ from ..controllers.measurements import MeasurementController
 from ..controllers.median import MedianController
 from ..render import style
 from ..render.legend import label_html
-from ..render.measurement_marks import CALIPER_COLOR, paper_marks
+from ..render.measurement_marks import CALIPER_COLOR, lettered_leads, paper_marks
+from ..render.median_page import badged_leads
 from ..render.paper_grid import PaperGridItem
 from ..render.theme import theme
 from ..state.document import ViewerDocument, ViewState
@@ -289,8 +290,9 @@ class MedianBeatView(QWidget):
             self.view_box.removeItem(item)
         self._marks = []
         m = self._measurements.shown if self._measurements is not None else None
+        lettered = lettered_leads(self._state.limb_order, badged_leads(self._doc, self.cells))
         for item in paper_marks(m, self.cells, self.curves, before_s=BEFORE_S, speed=self._state.speed,
-                                label_mm=LABEL_MM):
+                                label_mm=LABEL_MM, label_leads=lettered):
             item.setZValue(30)
             self.view_box.addItem(item, ignoreBounds=True)
             self._marks.append(item)

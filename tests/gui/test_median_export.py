@@ -166,3 +166,18 @@ def test_the_beat_count_is_of_the_beats_the_medians_are_taken_of(qtbot, make_win
     a, b = int(round(BEFORE_S * now.fs)), int(round(0.55 * now.fs))
     whole = int(np.count_nonzero((peaks >= a) & (peaks + b <= ii.shape[0])))
     assert now.n_beats == whole < len(peaks)
+
+
+def test_the_fiducial_letters_avoid_a_cell_with_a_badge(qtbot, make_window) -> None:
+    from app.render.measurement_marks import lettered_leads
+    from app.render.median_page import badged_leads
+
+    assert lettered_leads("standard", set()) == ("I", "V1") and lettered_leads("cabrera", set()) == ("aVL", "V1")
+    assert lettered_leads("standard", {"V1", "V2"}) == ("I",)
+    w = _median_window(qtbot, make_window)
+    # The Welch Allyn file holds V1's truth: a synthesized V1 carries its PCC badge there.
+    assert "V1" in badged_leads(w.document, w.median.cells) and "I" not in badged_leads(w.document, w.median.cells)
+    qtbot.waitUntil(lambda: bool(w.median._marks), timeout=20_000)
+    letters = [item for item in w.median._marks if hasattr(item, "textItem")]
+    cells = w.median.cells
+    assert letters and all(cells["I"].x0 <= item.pos().x() <= cells["I"].x0 + cells["I"].width for item in letters)
