@@ -20,7 +20,7 @@ from ..leads import (
     SUPPLEMENTARY_LEADS,
     try_ecg_lead_name,
 )
-from ..record import Provenance
+from ..record import EcgRecord, Provenance
 
 __all__ = [
     "RecordInfo",
@@ -105,6 +105,21 @@ class RecordInfo:
         return len(self.lead_names)
 
 
+
+
+def record_info(record: EcgRecord, path: Path, key: str | None = None) -> RecordInfo:
+    """The :class:`RecordInfo` of a file a reader read (whole, or its first samples): what
+    ``inspect_record`` says of the small files it reads to describe them.  The file's own
+    length (``metadata["file_samples"]``, when only part was read) and format are kept; the
+    read window is not part of the description."""
+    meta = dict(record.metadata)
+    n = int(meta.pop("file_samples", record.n_samples))
+    meta.pop("window", None)
+    return RecordInfo(
+        path=path, format=str(meta.get("format", "")), key=key, fs=record.fs, n_samples=n,
+        lead_names=record.lead_names, provenance=record.provenance, patient_id=record.patient_id,
+        recorded_at=record.recorded_at, model_id=record.model_id, metadata=meta,
+    )
 def canonicalize_lead_names(names: Sequence[str], where: str) -> tuple[str, ...]:
     """Map file lead names to canonical names.
 

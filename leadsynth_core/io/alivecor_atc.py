@@ -39,7 +39,7 @@ from ._common import check_fs, read_bounded
 from ._vendor import assemble, local_time, printable
 
 __all__ = ["FORMAT_NAME", "SIGNATURE", "VERSIONS", "LEAD_BLOCKS", "is_atc", "read_atc", "block_checksum",
-           "computed_limb_leads"]
+           "computed_limb_leads", "computed_limb_note"]
 
 FORMAT_NAME = "alivecor-atc"
 SIGNATURE = b"ALIVE\x00\x00\x00"
@@ -178,10 +178,15 @@ def read_atc(path: str | Path, start: int = 0, stop: int | None = None) -> EcgRe
     mv = {lead: x * scale for lead, x in leads.items()}
     computed = computed_limb_leads(mv, scale)
     if computed:
-        notes.append(f"{', '.join(computed)} are the device's own computation from I and II (stored, equal to the "
-                     "lead algebra within a count), so they count as derived")
+        notes.append(computed_limb_note(computed))
     return assemble(mv, fs, where, provenance={lead: Provenance.DERIVED for lead in computed}, recorded_at=when,
                     metadata=meta, start=start, stop=stop)
+
+
+def computed_limb_note(computed: list[str]) -> str:
+    """What the notes say of the limb leads :func:`computed_limb_leads` found."""
+    return (f"{', '.join(computed)} are the device's own computation from I and II (stored, equal to the "
+            "lead algebra within a count), so they count as derived")
 
 
 def computed_limb_leads(mv: dict[str, np.ndarray], scale: float) -> list[str]:

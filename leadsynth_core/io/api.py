@@ -11,7 +11,7 @@ from ..errors import RecordFormatError
 from ..options import HDF5_SUFFIXES
 from ..record import EcgRecord
 from . import apple_health_zip, cpsc_format, csv_format, hdf5_format, kardia_json, wfdb_format
-from ._common import RecordInfo, same_file, write_error
+from ._common import RecordInfo, record_info, same_file, write_error
 from .formats import VENDOR_KINDS, VENDOR_SUFFIXES, sniff, vendor_reader
 
 __all__ = [
@@ -194,14 +194,8 @@ def _inspect_vendor(kind: str, target: Path, fs: float | None = None) -> RecordI
     """Describe a hospital export: XML and DICOM files are small and read whole; EDF's first sample."""
     record = (csv_format.read_csv_table(target, 0, None, fs=fs) if kind == "csv"
               else vendor_reader(kind)(target, 0, 1 if kind == "edf" else None))
-    meta = dict(record.metadata)
-    n = int(meta.pop("file_samples", record.n_samples))
-    meta.pop("window", None)
-    return RecordInfo(
-        path=target, format=str(meta.get("format", kind)), key=None, fs=record.fs, n_samples=n,
-        lead_names=record.lead_names, provenance=record.provenance, patient_id=record.patient_id,
-        recorded_at=record.recorded_at, model_id=record.model_id, metadata=meta,
-    )
+    meta = record.metadata
+    return record_info(record.replace(metadata={**meta, "format": meta.get("format", kind)}), target)
 
 
 def list_records(path: str | os.PathLike[str]) -> list[str]:

@@ -19,8 +19,8 @@ from pathlib import Path, PurePosixPath
 from ..errors import RecordFormatError
 from ..record import EcgRecord
 from . import apple_watch_csv as watch
-from ._common import SNIFF_BYTES, RecordInfo, resolve_key
-from .apple_watch_csv import FORMAT_NAME, check_size, is_apple_watch_csv, parse_apple_watch_csv
+from ._common import SNIFF_BYTES, RecordInfo, record_info, resolve_key
+from .apple_watch_csv import check_size, is_apple_watch_csv, parse_apple_watch_csv
 
 __all__ = ["ECG_FOLDER", "is_health_export", "list_health_export", "read_health_export", "inspect_health_export"]
 
@@ -99,10 +99,4 @@ def read_health_export(path: str | Path, key: str | None = None, start: int = 0,
 def inspect_health_export(path: str | Path, key: str | None = None) -> RecordInfo:
     """What one ECG of a Health export holds (it is read: an ECG export is small)."""
     record = read_health_export(path, key)
-    meta = dict(record.metadata)
-    meta.pop("window", None)
-    return RecordInfo(
-        path=Path(path), format=FORMAT_NAME, key=str(meta.get("key")), fs=record.fs, n_samples=record.n_samples,
-        lead_names=record.lead_names, provenance=record.provenance, patient_id=record.patient_id,
-        recorded_at=record.recorded_at, model_id=record.model_id, metadata=meta,
-    )
+    return record_info(record, Path(path), str(record.metadata.get("key")))

@@ -46,11 +46,11 @@ from typing import Any
 import numpy as np
 
 from ..errors import RecordFormatError
-from ..leads import try_canonical_lead_name
+from ..leads import try_ecg_lead_name
 from ..record import EcgRecord, Provenance
-from ._common import RecordInfo, check_fs, read_bounded, resolve_key
+from ._common import RecordInfo, check_fs, read_bounded, record_info, resolve_key
 from ._vendor import assemble, device_report, local_time, printable
-from .alivecor_atc import computed_limb_leads
+from .alivecor_atc import computed_limb_leads, computed_limb_note
 
 __all__ = ["FORMAT_NAME", "is_kardia_json", "read_kardia_json", "list_kardia_json", "inspect_kardia_json",
            "DETERMINATIONS"]
@@ -88,9 +88,16 @@ def _number(value: Any, where: str, field: str) -> float:
     return float(value)
 
 
+def _positive(value: Any) -> float | None:
+    """A JSON number above zero as a float; None for anything else (absent, text, true, 0)."""
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0 else None
+
+
 def _lead_name(key: str) -> str:
-    """``leadI``/``lead_I`` -> ``I``; ``AVR`` stays (the lead vocabulary reads it as aVR)."""
-    return _LEAD_KEY.sub("", key)
+    """``leadI``/``lead_I`` -> ``I``, ``AVR`` -> ``aVR``; a name that is no lead stays as it is
+    (the record's assembly refuses it, naming it)."""
+    name = _LEAD_KEY.sub("", key)
+    return try_ecg_lead_name(name) or name
 
 
 def _block(data: dict[str, Any], where: str) -> tuple[str, dict[str, Any], list[str]]:
@@ -130,8 +137,7 @@ def _samples(block: dict[str, Any], name: str, where: str, scale: float) -> dict
 def _qt(doc: dict[str, Any], key: str) -> float | None:
     qt = doc.get("qtMeasurement")
     item = qt.get(key) if isinstance(qt, dict) else None
-    value = item.get("Value") if isinstance(item, dict) else item
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0 else None
+    return _positive(item.get("Value") if isinstance(item, dict) else item)
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -177,10 +183,7 @@ def list_kardia_json(path: str | Path) -> list[str]:
 def inspect_kardia_json(path: str | Path, key: str | None = None) -> RecordInfo:
     """What one recording holds (it is read: a Kardia recording is small)."""
     record = read_kardia_json(path, key=key)
-    meta = dict(record.metadata)
-    return RecordInfo(path=Path(path), format=FORMAT_NAME, key=meta.get("key"), fs=record.fs,
-                      n_samples=record.n_samples, lead_names=record.lead_names, provenance=record.provenance,
-                      patient_id=record.patient_id, recorded_at=record.recorded_at, model_id=None, metadata=meta)
+    return record_info(record, Path(path), record.metadata.get("key"))
 
 
 def read_kardia_json(path: str | Path, start: int = 0, stop: int | None = None, *,
@@ -214,8 +217,8 @@ def read_kardia_json(path: str | Path, start: int = 0, stop: int | None = None, 
     fs = check_fs(_number(block["frequency"], where, f"data.{name}.frequency"), where, f"data.{name}.frequency")
     scale = resolution_nv * 1e-6  # nV per unit -> mV per unit
     mv = _samples(block, name, where, scale)
-    mains = block.get("mainsFrequency", block.get("mains_freq"))
-    if isinstance(mains, (int, float)) and not isinstance(mains, bool) and mains > 0:
+    mains = _positive(block.get("mainsFrequency", block.get("mains_freq")))
+    if mains is not None:
         notes.append(f"mains {mains:g} Hz: the raw signal is not notch-filtered (Filters > Notch {mains:g} Hz)"
                      if name == "raw" else f"mains {mains:g} Hz")
     declared = block.get("numLeads")
@@ -239,13 +242,11 @@ def read_kardia_json(path: str | Path, start: int = 0, stop: int | None = None, 
     determination = doc.get("algorithmDetermination")
     statements = []
     if isinstance(determination, str) and determination.strip():
-        key = determination.strip()
-        statements.append(f"{DETERMINATIONS.get(key, key)} (Kardia: {printable(key, 40)})")
-    hr = doc.get("heartRate")
+        code = determination.strip()
+        statements.append(f"{DETERMINATIONS.get(code, code)} (Kardia: {printable(code, 40)})")
     report = device_report(
         device=device,
-        measurements={"heart_rate_bpm": float(hr) if isinstance(hr, (int, float)) and not isinstance(hr, bool)
-                      and hr > 0 else None,
+        measurements={"heart_rate_bpm": _positive(doc.get("heartRate")),
                       "rr_ms": _qt(doc, "rr"), "qt_ms": _qt(doc, "qt"), "qtc_bazett_ms": _qt(doc, "qtcb"),
                       "qtc_fridericia_ms": _qt(doc, "qtcf")},
         statements=statements,
@@ -253,22 +254,11 @@ def read_kardia_json(path: str | Path, start: int = 0, stop: int | None = None, 
     )
     if report:
         meta["device_report"] = report
-    computed = computed_limb_leads(_canonical_limb(mv), scale)
+    computed = computed_limb_leads(mv, scale)
     if computed:
-        notes.append(f"{', '.join(computed)} are the device's own computation from I and II (stored, equal to the "
-                     "lead algebra within a count), so they count as derived")
+        notes.append(computed_limb_note(computed))
     patient = doc.get("patientID")
     record = assemble(mv, fs, where, provenance={lead: Provenance.DERIVED for lead in computed},
                       patient_id=patient if isinstance(patient, str) and patient.strip() else None,
                       recorded_at=when, metadata=meta, start=start, stop=stop)
     return record if recordings is None else record.replace(source=str(path))
-
-
-def _canonical_limb(mv: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """The limb leads of ``mv`` under their canonical names (``AVR`` -> ``aVR``)."""
-    out = {}
-    for key, x in mv.items():
-        name = try_canonical_lead_name(key)
-        if name in ("I", "II", "III", "aVR", "aVL", "aVF"):
-            out[name] = x
-    return out
