@@ -36,6 +36,7 @@ from .page import (
     draw_title,
     footer_lines,
     page_font,
+    pen_mm,
     synthesized_note,
 )
 from .paper_grid import draw_paper_grid
@@ -97,12 +98,6 @@ def render_median_page(painter: QPainter, doc: ViewerDocument, state: ViewState,
     def Y(y: np.ndarray | float) -> np.ndarray | float:  # noqa: N802
         return (top + height - np.asarray(y)) * k
 
-    def pen(base: QPen, width_mm: float) -> QPen:
-        p = QPen(base)
-        p.setCosmetic(False)
-        p.setWidthF(width_mm * k)
-        return p
-
     painter.fillRect(QRectF(0, 0, A4_LANDSCAPE_MM[0] * k, A4_LANDSCAPE_MM[1] * k), QColor("white"))
     painter.save()
     painter.translate(left * k, (top + height) * k)
@@ -114,7 +109,7 @@ def render_median_page(painter: QPainter, doc: ViewerDocument, state: ViewState,
     w = 0.2 * speed
     for base in sorted({c.baseline for c in cells.values()}, reverse=True):  # one pulse per row
         xs = np.array([1.5, 2.5, 2.5, 2.5 + w, 2.5 + w, 3.5 + w])
-        painter.setPen(pen(QPen(th.measured), 0.25))
+        painter.setPen(pen_mm(QPen(th.measured), 0.25, k))
         painter.drawPath(pg.arrayToQPath(X(xs), Y(np.array([0, 0, gain, gain, 0, 0]) + base)))
     fid = marks.fiducials.to_ms(marks.fs) if marks is not None and marks.measurable and marks.fiducials else {}
     lettered = lettered_leads(state.limb_order, badged_leads(doc, cells))
@@ -132,7 +127,7 @@ def render_median_page(painter: QPainter, doc: ViewerDocument, state: ViewState,
                                           ("trace", style.trace_pen(th, disp.provenance), 0.25)):
             if role in drawn:
                 xs, ys = drawn[role]
-                painter.setPen(pen(style_pen, width_mm))
+                painter.setPen(pen_mm(style_pen, width_mm, k))
                 painter.drawPath(pg.arrayToQPath(xs, ys, connect="finite"))
         _draw_marks(painter, fid, lead in lettered, cell, drawn.get("trace"), speed, X, Y, k)
         draw_label(painter, X(cell.x0), Y(cell.high - 0.3), cell.title, disp, doc.inputs, th, k,

@@ -134,12 +134,6 @@ def render_page(painter: QPainter, doc: ViewerDocument, state: ViewState, dpmm: 
                     minor_width=0.06, major_width=0.14)
     painter.restore()
 
-    def pen_mm(pen: QPen, width_mm: float) -> QPen:
-        pen = QPen(pen)
-        pen.setCosmetic(False)
-        pen.setWidthF(width_mm * k)
-        return pen
-
     rec = doc.record
     speed, gain, t0 = state.speed, state.gain, state.position
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
@@ -148,7 +142,7 @@ def render_page(painter: QPainter, doc: ViewerDocument, state: ViewState, dpmm: 
     for base in geo.pulse_bases(gain):  # inside each row: neighbouring pulses never touch
         xs = np.array([2.0, 3.5, 3.5, 3.5 + w, 3.5 + w, 5.0 + w])
         ys = np.array([0, 0, gain, gain, 0, 0]) + base
-        painter.setPen(pen_mm(QPen(th.measured), 0.25))
+        painter.setPen(pen_mm(QPen(th.measured), 0.25, k))
         painter.drawPath(pg.arrayToQPath(X(xs), Y(ys)))
     tag_font = page_font(2.0, k)
     for cell in geo.cells:
@@ -156,7 +150,7 @@ def render_page(painter: QPainter, doc: ViewerDocument, state: ViewState, dpmm: 
         if disp.provenance is Provenance.SYNTHESIZED:
             painter.fillRect(QRectF(X(cell.x0), Y(cell.top), cell.width * k, cell.height * k), th.synth_tint)
         if cell.col > 0:
-            painter.setPen(pen_mm(QPen(th.separator), 0.25))
+            painter.setPen(pen_mm(QPen(th.separator), 0.25, k))
             painter.drawLine(QPointF(X(cell.x0), Y(cell.baseline - 2.5)), QPointF(X(cell.x0), Y(cell.baseline + 2.5)))
         if rec is not None:
             # Traces stay in their row (as on screen): a tall complex never covers the
@@ -194,12 +188,12 @@ def render_page(painter: QPainter, doc: ViewerDocument, state: ViewState, dpmm: 
                 band = pg.arrayToQPath(np.r_[t_mm, t_mm[::-1]], np.r_[shown["truth"], shown["trace"][::-1]])
                 painter.fillPath(band, th.difference)
             if "truth" in shown:
-                painter.setPen(pen_mm(style.truth_pen(th), 0.22))
+                painter.setPen(pen_mm(style.truth_pen(th), 0.22, k))
                 painter.drawPath(pg.arrayToQPath(t_mm, shown["truth"]))
             if "trace" in shown:
                 # Solid and thin (item 10 of issue 13): the tint and the label carry provenance.
                 width = 0.2 if disp.provenance is Provenance.SYNTHESIZED else 0.25
-                painter.setPen(pen_mm(style.trace_pen(th, disp.provenance), width))
+                painter.setPen(pen_mm(style.trace_pen(th, disp.provenance), width, k))
                 painter.drawPath(pg.arrayToQPath(t_mm, shown["trace"]))
             painter.restore()
             ended = cell.ended_text(t0, speed, doc.duration)
@@ -221,6 +215,15 @@ def render_page(painter: QPainter, doc: ViewerDocument, state: ViewState, dpmm: 
                           left, top + geo.height + 2.0, geo.width, k)
     if extras is not None:
         draw_page_calipers(painter, extras, geo.width, geo.height, X, Y, k)
+
+
+def pen_mm(pen: QPen, width_mm: float, k: float) -> QPen:
+    """``pen`` ``width_mm`` wide on a page painted at ``k`` device units per mm (not cosmetic:
+    a printed trace is as wide at every resolution)."""
+    pen = QPen(pen)
+    pen.setCosmetic(False)
+    pen.setWidthF(width_mm * k)
+    return pen
 
 
 def page_font(size_mm: float, k: float, bold: bool = False) -> QFont:
@@ -265,9 +268,7 @@ def draw_badge(painter: QPainter, box: QRectF, text: str, th: Theme, k: float) -
     """A synthesized lead's PCC badge in ``box`` (device units)."""
     painter.setFont(page_font(2.0, k))
     painter.fillRect(box, th.badge_fill)
-    pen = QPen(th.synthesized)
-    pen.setWidthF(0.15 * k)
-    painter.setPen(pen)
+    painter.setPen(pen_mm(QPen(th.synthesized), 0.15, k))
     painter.drawRect(box)
     painter.setPen(QPen(th.badge_text))
     painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)

@@ -13,7 +13,9 @@ import dataclasses
 
 import numpy as np
 
-from leadsynth_core.leads import CHEST_LEADS, STANDARD_LEADS, display_lead_name, limb_lead_sequence
+from leadsynth_core.leads import STANDARD_LEADS, display_lead_name
+
+from .paper import layout_columns
 
 #: Each median beat runs from this long before its R peak to :data:`AFTER_S` after it (s).
 BEFORE_S = 0.35
@@ -76,9 +78,8 @@ class MedianCell:
 def median_rows(limb_order: str = "standard", supplementary: tuple[str, ...] = ()) -> list[tuple[tuple[str, int], ...]]:
     """Rows of (lead, sign): limb leads in two columns in ``limb_order``, V1-V3 and V4-V6, then
     the ``supplementary`` leads (V4R, V7...) in rows of their own under the 12."""
-    limb = limb_lead_sequence(limb_order)
-    chest = tuple((lead, 1) for lead in CHEST_LEADS)
-    rows = [(limb[r], limb[3 + r], chest[r], chest[3 + r]) for r in range(3)]
+    # The 3x4 page's columns read across: the median page has the 12-lead page's arrangement.
+    rows = [tuple(row) for row in zip(*layout_columns("3x4", limb_order), strict=True)]
     extra = tuple((lead, 1) for lead in supplementary)
     return rows + [extra[i:i + COLUMNS] for i in range(0, len(extra), COLUMNS)]
 

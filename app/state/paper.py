@@ -47,7 +47,7 @@ CART_GAIN_12X1 = 5.0
 _LIMB_COLUMNS: dict[str, int] = {"3x4": 2, "6x2": 1, "12x1": 1}
 
 
-def _columns(layout: str, limb_order: str) -> tuple[tuple[tuple[str, int], ...], ...]:
+def layout_columns(layout: str, limb_order: str = "standard") -> tuple[tuple[tuple[str, int], ...], ...]:
     """Columns of ``layout`` as (lead, sign) pairs: the limb leads in ``limb_order``, then V1-V6.
 
     3x4 standard: (I, II, III), (aVR, aVL, aVF), (V1-V3), (V4-V6); 3x4 Cabrera: (aVL, I,
@@ -177,7 +177,7 @@ def page_geometry(layout: str, rhythm_lead: str = RHYTHM_LEAD, supplementary: Se
     """
     if layout not in _LIMB_COLUMNS:
         raise ValueError(f"unknown layout {layout!r}; expected one of {', '.join(_LIMB_COLUMNS)}")
-    columns = _columns(layout, limb_order)
+    columns = layout_columns(layout, limb_order)
     n_cols = len(columns)
     n_std = len(columns[0])
     n_sup = math.ceil(len(supplementary) / n_cols)

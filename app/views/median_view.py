@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from leadsynth_core.leads import CHEST_LEADS, STANDARD_LEADS, display_lead_name, limb_lead_sequence
+from leadsynth_core.leads import STANDARD_LEADS, display_lead_name
 from leadsynth_core.record import Provenance
 
 from ..controllers.measurements import MeasurementController
@@ -49,6 +49,7 @@ from ..render.paper_grid import PaperGridItem
 from ..render.theme import theme
 from ..state.document import ViewerDocument, ViewState
 from ..state.median_paper import BEFORE_S, GAP_MM, LABEL_MM, MedianBeats, MedianCell, median_layout
+from ..state.paper import layout_columns
 from .calipers import Calipers
 
 log = logging.getLogger(__name__)
@@ -248,9 +249,8 @@ class MedianBeatView(QWidget):
         the supplementary leads the recording holds.  A lead that left the page (another
         record) gives the calipers back to II.
         """
-        order = self._state.limb_order
-        shown = [(display_lead_name(lead, sign), lead) for lead, sign in limb_lead_sequence(order)]
-        shown += [(lead, lead) for lead in CHEST_LEADS]
+        (twelve,) = layout_columns("12x1", self._state.limb_order)  # the 12 in the page's reading order
+        shown = [(display_lead_name(lead, sign), lead) for lead, sign in twelve]
         shown += [(lead, lead) for lead in self.cells if lead not in STANDARD_LEADS]
         box = self.caliper_lead_box
         if [(box.itemText(i), box.itemData(i)) for i in range(box.count())] == shown:
