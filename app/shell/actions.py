@@ -77,7 +77,7 @@ class MenusAndActions:
         f.addSeparator()
         pdf_act = self._action(f, "Export view as &PDF…", self.export_pdf_dialog, "Ctrl+E")
         self._action(f, "Export view as P&NG…", self.export_png_dialog, "Ctrl+Shift+E")
-        self._action(f, "Export &report as PDF…", lambda: self.measurement_ui.export_report_dialog(), "Ctrl+Shift+R",
+        self._action(f, "Export &report as PDF…", self.export_report_dialog, "Ctrl+Shift+R",
                      tip="The 12-lead page and the median-beat page with the measurements, one PDF for the "
                          "patient's file")
         self.print_action = self._action(f, "&Print…", self.print_dialog, QKeySequence.StandardKey.Print,

@@ -1,5 +1,6 @@
 """The window's exports, printing and saving (File menu): the page to PDF, PNG or a printer at
-true scale, the ECG report, the synthesized 12-lead to a file.
+true scale (the 12-lead page, or the median-beat page while its tab is shown), the ECG report
+(both pages in one PDF), the synthesized 12-lead to a file.
 
 A mixin of :class:`app.shell.main_window.MainWindow` (kept out of it: one concept per module,
 and the window stays under the size limit); the painting is :mod:`app.controllers.export`'s.
@@ -21,7 +22,7 @@ __all__ = ["PagesAndFiles"]
 
 
 class PagesAndFiles:
-    """Export view (PDF/PNG), Print and Save synthesized 12-lead of a ``QMainWindow`` subclass."""
+    """Export view (PDF/PNG), Export report, Print and Save synthesized 12-lead of a ``QMainWindow`` subclass."""
 
     # Set by the main window.
     document: Any
@@ -31,6 +32,8 @@ class PagesAndFiles:
     tasks: Any
     tabs: Any
     median: Any
+    median_beats: Any
+    measurements: Any
     measurement_ui: Any
 
     def _default_export_name(self, suffix: str) -> str:
@@ -56,7 +59,7 @@ class PagesAndFiles:
             return None
         p = Path(path)
         try:
-            page = self.measurement_ui.page_args()
+            page = self.page_args()
             if p.suffix.lower() == ".pdf":
                 out = export.export_pdf(p, self.document, self.view_state, **page)
             else:
@@ -80,12 +83,54 @@ class PagesAndFiles:
         if dialog.exec() != QPrintDialog.DialogCode.Accepted:
             return False
         try:
-            export.print_page(printer, self.document, self.view_state, **self.measurement_ui.page_args())
+            export.print_page(printer, self.document, self.view_state, **self.page_args())
         except LeadSynthError as exc:
             self.notifier.error("Printing failed", exc)
             return False
         self.notifier.info(f"Page sent to {printer.printerName() or printer.outputFileName() or 'the printer'} at true scale")
         return True
+
+    def page_args(self) -> dict[str, object]:
+        """What the exported or printed page shows: the 12-lead page with its calipers and
+        measurement lines, or, while the Median beats tab is shown, the median-beat page with
+        its measurement marks (the beats computed first if they are still being found)."""
+        page: dict[str, object] = {"extras": self.measurement_ui.export_extras()}
+        if self.tabs.currentWidget() is self.median:
+            self.median.wait_idle()
+            if self.median.beats is None:
+                raise export.ExportError("the median beats are not computed yet; try again in a moment")
+            page["median"], page["marks"] = self.median.beats, self.measurements.shown
+        return page
+
+    def export_report_dialog(self) -> None:
+        if self.document.record is None:
+            self.notifier.error("Nothing to export", "open a record first")
+            return
+        start = self._default_export_name(".pdf").removesuffix(".pdf") + "_report.pdf"
+        path = dialogs.ask_save_path(self, "Export report as PDF", start, "PDF (*.pdf)")
+        if path:
+            self.export_report(path)
+
+    def export_report(self, path: str | Path) -> Path | None:
+        """Write the 12-lead page and the median-beat page (the beats of the current window, found
+        here if the Median beats tab has not found them) as one PDF."""
+        if self.document.record is None:
+            self.notifier.error("Nothing to export", "open a record first")
+            return None
+        median = self.median_beats.compute_now()
+        # No beats to be found (a flat or unreadable stretch): the 12-lead page alone, and why.
+        missing = None
+        if median is None or median.error or not median.beats:
+            missing = (median.error if median is not None else None) or "no beats found"
+        try:
+            out = export.export_report_pdf(path, self.document, self.view_state, self.measurement_ui.export_extras(),
+                                           None if missing else median, self.measurements.shown)
+        except (LeadSynthError, OSError) as exc:
+            self.notifier.error("Export failed", exc)
+            return None
+        self.notifier.info(f"Exported {out}" + (f" (the 12-lead page only: no median beats, {missing})"
+                                                if missing else ""))
+        return out
 
     def save_record_dialog(self) -> None:
         path = dialogs.ask_save_path(self, "Save synthesized 12-lead", self._default_export_name(".hea"), save_filter())

@@ -122,7 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 out.parent.mkdir(parents=True, exist_ok=True)
                 errors: list[str] = []
                 window.notifier.error_raised.connect(lambda _title, text: errors.append(text))
-                if window.measurement_ui.export_report(out) is None:
+                if window.export_report(out) is None:
                     code, message = 1, errors[-1] if errors else f"{out}: the report was not written"
             elif code == 0:
                 window.tabs.setCurrentWidget(window.median if args.tab == "median" else window.grid)

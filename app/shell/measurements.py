@@ -24,7 +24,6 @@ from leadsynth_core.measurement import basis_notes
 from leadsynth_core.measurement.report import render_report
 from leadsynth_core.measurement.serial import no_change_sentence
 
-from ..controllers.export import ExportError
 from ..controllers.measurements import MeasurementController
 from ..controllers.prior import PriorController
 from ..render.measurement_marks import ExportExtras
@@ -302,52 +301,6 @@ class MeasurementUi:
             return None
         self.window.notifier.info(f"Exported {p}")
         return p
-
-    def page_args(self) -> dict[str, object]:
-        """What the exported or printed page shows: the 12-lead page with its calipers and
-        measurement lines, or, while the Median beats tab is shown, the median-beat page with
-        its measurement marks (the beats computed first if they are still being found)."""
-        window = self.window
-        page: dict[str, object] = {"extras": self.export_extras()}
-        if window.tabs.currentWidget() is window.median:
-            window.median.wait_idle()
-            if window.median.beats is None:
-                raise ExportError("the median beats are not computed yet; try again in a moment")
-            page["median"], page["marks"] = window.median.beats, self.controller.shown
-        return page
-
-    def export_report_dialog(self) -> None:
-        window = self.window
-        if window.document.record is None:
-            window.notifier.error("Nothing to export", "open a record first")
-            return
-        start = window._default_export_name(".pdf").removesuffix(".pdf") + "_report.pdf"
-        path = dialogs.ask_save_path(window, "Export report as PDF", start, "PDF (*.pdf)")
-        if path:
-            self.export_report(path)
-
-    def export_report(self, path: str | Path) -> Path | None:
-        """Write the 12-lead page and the median-beat page (the beats of the current window, found
-        here if the Median beats tab has not found them) as one PDF."""
-        from ..controllers.export import export_report_pdf
-
-        window = self.window
-        if window.document.record is None:
-            window.notifier.error("Nothing to export", "open a record first")
-            return None
-        median = window.median_beats.compute_now()
-        # No beats to be found (a flat or unreadable stretch): the 12-lead page alone, and why.
-        missing = None if median is not None and median.beats and not median.error else (
-            median.error if median is not None and median.error else "no beats found")
-        try:
-            out = export_report_pdf(path, window.document, window.view_state, self.export_extras(),
-                                    None if missing else median, self.controller.shown)
-        except (LeadSynthError, OSError) as exc:
-            window.notifier.error("Export failed", exc)
-            return None
-        window.notifier.info(f"Exported {out}" + (f" (the 12-lead page only: no median beats, {missing})"
-                                                  if missing else ""))
-        return out
 
     def export_extras(self) -> ExportExtras:
         cal = self.grid_calipers

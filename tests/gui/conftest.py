@@ -80,3 +80,25 @@ def wait_synthesis(qtbot, window: MainWindow, timeout: int = 60_000) -> None:
     qtbot.waitUntil(lambda: doc.state in (ViewerDocument.DONE, ViewerDocument.IDLE, ViewerDocument.FAILED)
                     and not window.tasks.is_running("synthesis"), timeout=timeout)
     assert doc.state != ViewerDocument.FAILED, doc.state_message
+
+
+@pytest.fixture
+def print_to_pdf(monkeypatch: pytest.MonkeyPatch) -> Callable[[Path], list]:
+    """Make File > Print's system dialog accept at once and print to a PDF file instead of a
+    printer: ``printers = print_to_pdf(out)`` returns the list the dialog's printers go into."""
+    from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+
+    def arrange(out: Path) -> list[QPrinter]:
+        seen: list[QPrinter] = []
+
+        def fake_exec(dialog: QPrintDialog) -> int:
+            printer = dialog.printer()
+            printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+            printer.setOutputFileName(str(out))
+            seen.append(printer)
+            return QPrintDialog.DialogCode.Accepted
+
+        monkeypatch.setattr(QPrintDialog, "exec", fake_exec)
+        return seen
+
+    return arrange

@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPageLayout, QTextDocument
-from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QGraphicsItem
 
 from app.render import style
@@ -244,22 +243,11 @@ def test_help_lists_the_shortcuts_of_the_actions_themselves(qtbot, make_window) 
 
 
 def test_print_uses_the_system_dialog_and_the_page_at_true_scale(qtbot, make_window, shared_data,
-                                                                  tmp_path, monkeypatch) -> None:
-    from PySide6.QtPrintSupport import QPrintDialog
-
+                                                                  tmp_path, print_to_pdf) -> None:
     w = make_window()
     open_with(qtbot, w, ludb(shared_data, 1), ("I", "II", "V2", "V4"))
     out = tmp_path / "printed.pdf"
-    seen: list[QPrinter] = []
-
-    def fake_exec(dialog: QPrintDialog) -> int:
-        printer = dialog.printer()
-        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
-        printer.setOutputFileName(str(out))
-        seen.append(printer)
-        return QPrintDialog.DialogCode.Accepted
-
-    monkeypatch.setattr(QPrintDialog, "exec", fake_exec)
+    seen = print_to_pdf(out)
     assert w.print_dialog()
     assert out.exists() and out.stat().st_size > 10_000
     layout = seen[0].pageLayout()

@@ -90,7 +90,7 @@ def test_the_12_lead_tab_still_exports_the_12_lead_page(qtbot, make_window, tmp_
     w = _median_window(qtbot, make_window)
     w.tabs.setCurrentWidget(w.grid)
     assert "_median" not in w._default_export_name(".pdf")
-    assert w.measurement_ui.page_args().keys() == {"extras"}
+    assert w.page_args().keys() == {"extras"}
 
 
 def test_the_report_pdf_holds_both_pages_whichever_tab_is_shown(qtbot, make_window, tmp_path: Path,
@@ -100,7 +100,7 @@ def test_the_report_pdf_holds_both_pages_whichever_tab_is_shown(qtbot, make_wind
     w.open_path(WELCH)
     wait_synthesis(qtbot, w)
     assert w.tabs.currentWidget() is w.grid and w.median.beats is None  # the tab never found beats
-    out = w.measurement_ui.export_report(tmp_path / "report.pdf")
+    out = w.export_report(tmp_path / "report.pdf")
     assert out is not None and not error_boxes
     data = out.read_bytes()
     assert data.count(b"/Type /Page") - data.count(b"/Type /Pages") == 2
@@ -108,7 +108,7 @@ def test_the_report_pdf_holds_both_pages_whichever_tab_is_shown(qtbot, make_wind
     now = w.median_beats.compute_now()
     assert now.n_beats > 5 and now.start_s == 0.0 and set(now.beats) >= {"I", "V6", "V3R", "V7"}
     w.view_state.set_gain(20.0)
-    assert w.measurement_ui.export_report(tmp_path / "tall.pdf") is None
+    assert w.export_report(tmp_path / "tall.pdf") is None
     assert error_boxes[-1][0] == "Export failed" and "choose a smaller gain or speed" in error_boxes[-1][1]
 
 
@@ -125,28 +125,17 @@ def test_a_recording_without_beats_gets_the_12_lead_page_alone(qtbot, make_windo
                         lambda: MedianBeats(None, 0, 0.0, 10.0, 600.0, {}, "no beats found: no R peak"))
     infos: list[str] = []
     w.notifier.info_posted.connect(infos.append)
-    out = w.measurement_ui.export_report(tmp_path / "report.pdf")
+    out = w.export_report(tmp_path / "report.pdf")
     data = out.read_bytes()
     assert data.count(b"/Type /Page") - data.count(b"/Type /Pages") == 1
     assert "the 12-lead page only: no median beats, no beats found: no R peak" in infos[-1] and not error_boxes
 
 
 def test_print_with_the_median_tab_shown_prints_the_median_page(qtbot, make_window, tmp_path: Path,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    from PySide6.QtPrintSupport import QPrintDialog, QPrinter
-
+                                                                print_to_pdf) -> None:
     w = _median_window(qtbot, make_window)
     out = tmp_path / "printed.pdf"
-    names: list[QPrinter] = []
-
-    def fake_exec(dialog: QPrintDialog) -> int:
-        printer = dialog.printer()
-        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
-        printer.setOutputFileName(str(out))
-        names.append(printer)
-        return QPrintDialog.DialogCode.Accepted
-
-    monkeypatch.setattr(QPrintDialog, "exec", fake_exec)
+    names = print_to_pdf(out)
     assert w.print_dialog()
     assert out.stat().st_size > 10_000 and names[0].docName().startswith("LeadSynth median beats")
 
