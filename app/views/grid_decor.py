@@ -13,6 +13,7 @@ import pyqtgraph as pg
 from ..render.theme import Theme
 from ..state import paper
 from ..state.document import ViewState
+from .text_fit import fit_text_width
 
 __all__ = ["HEADER_MM", "PageDecor"]
 
@@ -74,15 +75,7 @@ class PageDecor:
         size = self._view_box.viewPixelSize()[0]
         if size <= 0:
             return
-        width_px = (geo.width - paper.PULSE_MARGIN_MM - 1.0) / size
-        item = self.legend.textItem
-        before = item.textWidth()
-        item.setTextWidth(-1)  # unwrapped, to measure the natural width
-        natural = item.document().idealWidth()
-        want = -1.0 if natural <= width_px else max(120.0, width_px)
-        item.setTextWidth(before)
-        if abs(before - want) > 0.5:
-            self.legend.setTextWidth(want)
+        fit_text_width(self.legend, (geo.width - paper.PULSE_MARGIN_MM - 1.0) / size, 120.0)
 
     def legend_text(self) -> str:
         """The header as plain text (speed, gain, what each trace style means)."""

@@ -51,6 +51,7 @@ from ..state.document import ViewerDocument, ViewState
 from ..state.median_paper import BEFORE_S, GAP_MM, LABEL_MM, MedianBeats, MedianCell, median_layout
 from ..state.paper import layout_columns
 from .calipers import Calipers
+from .text_fit import fit_text_width
 
 log = logging.getLogger(__name__)
 
@@ -322,14 +323,7 @@ class MedianBeatView(QWidget):
             cell = self.cells.get(lead)
             if cell is None:
                 continue
-            room = (cell.width + GAP_MM - 1.0) / size
-            item = label.textItem
-            before = item.textWidth()
-            item.setTextWidth(-1)  # unwrapped, to measure the natural width
-            want = -1.0 if item.document().idealWidth() <= room else max(40.0, room)
-            item.setTextWidth(before)
-            if abs(before - want) > 0.5:
-                label.setTextWidth(want)
+            fit_text_width(label, (cell.width + GAP_MM - 1.0) / size, 40.0)
 
     def _clear(self) -> None:
         for item in self._items + self._marks:
