@@ -45,6 +45,7 @@ __all__ = [
     "lowpass",
     "highpass",
     "bandpass",
+    "complete_beats",
     "detect_r_peaks",
     "median_beat",
     "sliding_windows",
@@ -273,6 +274,15 @@ def detect_r_peaks(
     return np.asarray(keep, dtype=np.int64)
 
 
+def complete_beats(r_peaks: Sequence[int] | np.ndarray, n_samples: int, fs: float, before: float,
+                   after: float) -> np.ndarray:
+    """The R peaks with the whole window ``[r - before, r + after)`` seconds inside the
+    ``n_samples`` of the signal: the beats :func:`median_beat` takes its median of."""
+    a, b = int(round(before * fs)), int(round(after * fs))
+    peaks = np.asarray(r_peaks, dtype=np.int64)
+    return peaks[(peaks - a >= 0) & (peaks + b <= n_samples)]
+
+
 def median_beat(
     x: np.ndarray, fs: float, r_peaks: Sequence[int] | np.ndarray, before: float = 0.4, after: float = 0.8
 ) -> np.ndarray:
@@ -284,8 +294,7 @@ def median_beat(
     fs = _check_fs(fs)
     arr = _float(x)
     a, b = int(round(before * fs)), int(round(after * fs))
-    peaks = np.asarray(r_peaks, dtype=np.int64)
-    peaks = peaks[(peaks - a >= 0) & (peaks + b <= arr.shape[0])]
+    peaks = complete_beats(r_peaks, arr.shape[0], fs, before, after)
     if peaks.size == 0:
         raise SignalQualityError(
             f"no complete beat: none of the R peaks has {before} s before and {after} s after it in the signal"

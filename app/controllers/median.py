@@ -103,11 +103,10 @@ def compute_median_beats(displays: dict[str, LeadDisplay], fs: float, i0: int, i
                 continue
             level = float(np.nanmean(beat[iso])) if beat[iso].size else 0.0
             beats[lead][role] = beat - level
-    # The beats the medians are taken of: those with the whole window around their R peak
-    # (a peak at either edge of the stretch is found but not used, so it is not counted).
-    a, b = int(round(BEFORE_S * fs)), int(round(AFTER_S * fs))
-    used = int(np.count_nonzero((peaks - a >= 0) & (peaks + b <= ref.shape[0])))
-    return MedianBeats(ref_lead, used, *span, fs, beats)
+    # The beats the medians are taken of: a peak at either edge of the stretch, without the
+    # whole window around it, is found but not used, so it is not counted.
+    used = preprocess.complete_beats(peaks, ref.shape[0], fs, BEFORE_S, AFTER_S).size
+    return MedianBeats(ref_lead, int(used), *span, fs, beats)
 
 
 def prior_median_beats(prior: EcgRecord, fs: float, filters: DisplayFilters,
