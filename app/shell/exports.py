@@ -8,6 +8,7 @@ and the window stays under the size limit); the painting is :mod:`app.controller
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from leadsynth_core.io import save_filter
 from leadsynth_core.uncertainty.files import carries_band
 
 from ..controllers import export
+from ..render.measurement_marks import ExportExtras
 from . import dialogs
 
 __all__ = ["PagesAndFiles"]
@@ -35,6 +37,7 @@ class PagesAndFiles:
     median_beats: Any
     measurements: Any
     measurement_ui: Any
+    interpretation_ui: Any
 
     def _default_export_name(self, suffix: str) -> str:
         base = self.document.path.stem if self.document.path else "ecg"
@@ -94,13 +97,19 @@ class PagesAndFiles:
         """What the exported or printed page shows: the 12-lead page with its calipers and
         measurement lines, or, while the Median beats tab is shown, the median-beat page with
         its measurement marks (the beats computed first if they are still being found)."""
-        page: dict[str, object] = {"extras": self.measurement_ui.export_extras()}
+        page: dict[str, object] = {"extras": self.export_extras()}
         if self.tabs.currentWidget() is self.median:
             self.median.wait_idle()
             if self.median.beats is None:
                 raise export.ExportError("the median beats are not computed yet; try again in a moment")
             page["median"], page["marks"] = self.median.beats, self.measurements.shown
         return page
+
+    def export_extras(self) -> ExportExtras:
+        """What a page carries beyond the traces: the calipers, the measurement and prior-ECG
+        lines, and last, as a report's signature, the reader's interpretation."""
+        extras = self.measurement_ui.export_extras()
+        return dataclasses.replace(extras, lines=(*extras.lines, *self.interpretation_ui.page_lines()))
 
     def export_report_dialog(self) -> None:
         if self.document.record is None:
@@ -123,7 +132,7 @@ class PagesAndFiles:
         if median is None or median.error or not median.beats:
             missing = (median.error if median is not None else None) or "no beats found"
         try:
-            out = export.export_report_pdf(path, self.document, self.view_state, self.measurement_ui.export_extras(),
+            out = export.export_report_pdf(path, self.document, self.view_state, self.export_extras(),
                                            None if missing else median, self.measurements.shown)
         except (LeadSynthError, OSError) as exc:
             self.notifier.error("Export failed", exc)

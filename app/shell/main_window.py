@@ -54,6 +54,7 @@ from ..views.record_panel import RecordPanel
 from . import dialogs
 from .actions import MenusAndActions
 from .exports import PagesAndFiles
+from .interpretation import InterpretationUi
 from .measurements import MeasurementUi
 from .model_guard import PersonalModelGuard
 from .shortcuts import ShortcutsDialog
@@ -129,6 +130,7 @@ class MainWindow(MenusAndActions, PagesAndFiles, QMainWindow):
         self._build_status_bar()
         self._build_actions()
         self.measurement_ui = MeasurementUi(self, self.measurements)
+        self.interpretation_ui = InterpretationUi(self, self.measurement_ui.menu)
         self.records.opened.connect(self._on_opened)
         self.document.synthesis_state_changed.connect(self._on_synthesis_state)
         self.document.synthesis_progress.connect(self._on_progress)

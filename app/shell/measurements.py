@@ -143,7 +143,7 @@ class MeasurementUi:
                                       mv_per_unit=lambda: 1.0 / state.gain, parent=window)
         bar = window.menuBar()
         help_menu = next((a for a in bar.actions() if a.text().replace("&", "") == "Help"), None)
-        menu = QMenu("&Measure", window)
+        self.menu = menu = QMenu("&Measure", window)
         if help_menu is not None:
             bar.insertMenu(help_menu, menu)
         else:

@@ -58,6 +58,9 @@ DEFAULTS: Final[dict[str, Any]] = {
     # A file whose samples (float32) would take more than this many MB is not read whole:
     # it opens as a long recording, shown window by window (bounded memory).
     "files/long_recording_mb": 256.0,
+    # The name an interpretation is filed and printed under (Measure > Interpret this ECG),
+    # remembered from the last one filed on this computer.
+    "reading/reader": "",
     # What synthesized leads are scored against (Scores table, PCC badges, median beats,
     # Agreement over time, export footer): one of leadsynth_core.scoring.REFERENCES.
     "scores/reference": DEFAULT_REFERENCE,

@@ -31,9 +31,11 @@ from leadsynth_core.measurement.swap_back import (
 from ..controllers.record import RecordController
 from ..state.document import ViewerDocument
 
-#: Amber, as a cart's "check electrodes" line: not the red of an error, not ignorable.
-_CAUTION_STYLE = ("QFrame#cautionBar { background: #fff0c2; border: 1px solid #d9a400; }"
-                  "QFrame#cautionBar QLabel { color: #4a3500; font-weight: bold; }")
+#: Amber, as a cart's "check electrodes" line: not the red of an error, not ignorable
+#: (fill, edge, ink; the Interpretation dock's cautions use it too).
+CAUTION_COLORS = ("#fff0c2", "#d9a400", "#4a3500")
+_CAUTION_STYLE = (f"QFrame#cautionBar {{ background: {CAUTION_COLORS[0]}; border: 1px solid {CAUTION_COLORS[1]}; }}"
+                  f"QFrame#cautionBar QLabel {{ color: {CAUTION_COLORS[2]}; font-weight: bold; }}")
 #: Blue: the samples shown were changed on purpose; a fact to keep in mind, not a warning.
 _PROCESSED_STYLE = ("QFrame#cautionBar { background: #dcebff; border: 1px solid #4a7fc1; }"
                     "QFrame#cautionBar QLabel { color: #0d2c57; font-weight: bold; }")

@@ -1,5 +1,5 @@
 """``leadsynth library``: add recordings to the patient library, assign them to patients,
-remove recordings and models, list, show and check.
+remove recordings and models, list, show and check; file and list readers' interpretations.
 
     leadsynth library add PATH... [--patient ID]
     leadsynth library assign REC... --patient ID [--force]     REC: #id, id or record file
@@ -8,15 +8,19 @@ remove recordings and models, list, show and check.
     leadsynth library show PATIENT
     leadsynth library list [--patient ID]
     leadsynth library check [--patient ID]
+    leadsynth library interpret REC --reader NAME --text TEXT [--key K] [--amends N]
+    leadsynth library interpretations REC [--key K] [--json]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
-from ..library import Library
+from ..leads import try_ecg_lead_name
+from ..library import Library, ReadingContext, RecordIdentity, identify_record
 
 __all__ = ["register"]
 
@@ -82,6 +86,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     chk.add_argument("--patient", metavar="ID", default=None)
     _add_library_option(chk)
     chk.set_defaults(func=_check)
+
+    itp = sub.add_parser(
+        "interpret", help="file a reader's interpretation of a recording (as recorded, no synthesis)",
+        description="File a reader's interpretation of a recording read as recorded (the viewer files "
+                    "one read on a reconstruction, with what was synthesized).  Interpretations are "
+                    "never changed: a correction amends the latest (--amends).",
+    )
+    itp.add_argument("recording", metavar="REC", help="record file, or library id (12 or #12)")
+    itp.add_argument("--key", default=None, help="the record of a multi-record file")
+    itp.add_argument("--reader", required=True, metavar="NAME", help="who read it")
+    itp.add_argument("--text", required=True, help="the interpretation ('-': read it from standard input)")
+    itp.add_argument("--amends", type=int, metavar="N", default=None,
+                     help="the id of the recording's latest interpretation, which this one corrects")
+    _add_library_option(itp)
+    itp.set_defaults(func=_interpret)
+
+    its = sub.add_parser("interpretations", help="a recording's interpretations, oldest first")
+    its.add_argument("recording", metavar="REC", help="record file, or library id (12 or #12)")
+    its.add_argument("--key", default=None, help="the record of a multi-record file")
+    its.add_argument("--json", action="store_true", help="print them as JSON")
+    _add_library_option(its)
+    its.set_defaults(func=_interpretations)
 
 
 def _add(args: argparse.Namespace) -> int:
@@ -197,3 +223,41 @@ def _check(args: argparse.Namespace) -> int:
         print(f"{c.status:<8} #{c.recording.id:<5} {c.recording.path}: {c.detail}")
     print(f"{len(checks)} recording(s) checked, {len(bad)} missing or changed")
     return 0 if not bad else 1
+
+
+def _identity(lib: Library, item: str, key: str | None) -> tuple[RecordIdentity, tuple[str, ...]]:
+    """The recording's identity and its ECG leads: a library id's file, or a record file."""
+    from ..io import inspect_record
+
+    text = item.strip()
+    if text.lstrip("#").isdigit():
+        entry = lib.get_recording(int(text.lstrip("#")))
+        text, key = entry.path, entry.key
+    record = identify_record(text, key)
+    names = inspect_record(text, key=record.record_key or None).lead_names
+    return record, tuple(n for n in names if try_ecg_lead_name(n) == n)
+
+
+def _interpret(args: argparse.Namespace) -> int:
+    body = sys.stdin.read() if args.text == "-" else args.text
+    with Library(args.library) as lib:
+        record, leads = _identity(lib, args.recording, args.key)
+        entry = lib.add_interpretation(record, args.reader, body, ReadingContext.as_recorded(leads),
+                                       amends=args.amends)
+    print(f"filed interpretation #{entry.id}: {entry.heading()}")
+    return 0
+
+
+def _interpretations(args: argparse.Namespace) -> int:
+    with Library(args.library) as lib:
+        record, _ = _identity(lib, args.recording, args.key)
+        entries = lib.interpretations(record)
+    if args.json:
+        print(json.dumps([entry.to_dict() for entry in entries], indent=2))
+        return 0
+    for e in entries:
+        print(f"#{e.id:<5} {e.heading()}")
+        for line in e.text.splitlines() or [""]:
+            print(f"       {line}")
+    print(f"{len(entries)} interpretation(s)" + (f"; the current one is #{entries[-1].id}" if entries else ""))
+    return 0

@@ -1,4 +1,4 @@
-"""The patient library: a local SQLite store of patients, recordings and personal models.
+"""The patient library: a local SQLite store of patients, recordings, personal models and readings.
 
 One file (``leadsynth_core.paths.library_path()`` unless a path is given) holds
 
@@ -8,7 +8,9 @@ One file (``leadsynth_core.paths.library_path()`` unless a path is given) holds
   recording, quality notes, when it was added);
 * ``models``: base and personal models (file path and SHA-256, patient, base model id and
   hash, input leads, card JSON, metrics), with ``model_recordings`` linking a personal model
-  to the recordings it was fine-tuned on.
+  to the recordings it was fine-tuned on;
+* ``interpretations``: readers' interpretations of recordings, keyed by content, with what
+  the reader was shown (measured, synthesized, model); append-only, a correction amends.
 
 The schema is versioned with ``PRAGMA user_version`` and upgraded in place by the ordered
 :data:`MIGRATIONS`; the database runs in WAL mode with foreign keys on.  Every write is one
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 from .entries import AddReport, ModelEntry, PatientEntry, RecordingCheck, RecordingEntry
 from .files import FLAT_LEAD_PTP_MV, assess_quality, hash_record_files, record_files
+from .interpretations import Interpretation, ReadingContext, RecordIdentity, identify_record
 from .schema import MIGRATIONS, SCHEMA_VERSION
 from .store import Library
 from .verbs import PatientSummary, assign_command
@@ -43,4 +46,8 @@ __all__ = [
     "assess_quality",
     "PatientSummary",
     "assign_command",
+    "Interpretation",
+    "ReadingContext",
+    "RecordIdentity",
+    "identify_record",
 ]

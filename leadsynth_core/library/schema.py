@@ -63,6 +63,29 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX recordings_by_patient ON recordings (patient_id, recorded_at, added_at);
     CREATE INDEX models_by_patient ON models (patient_id, created_at);
     """,
+    # v3: readers' interpretations, keyed by the recording's content (not its library row: a
+    # file never added still has its reading), append-only like the clinical record they are.
+    """
+    CREATE TABLE interpretations (
+        id            INTEGER PRIMARY KEY,
+        sha256        TEXT NOT NULL CHECK (length(sha256) = 64),
+        record_key    TEXT NOT NULL DEFAULT '',
+        reader        TEXT NOT NULL CHECK (length(trim(reader)) > 0),
+        text          TEXT NOT NULL CHECK (length(trim(text)) > 0),
+        context_json  TEXT NOT NULL,
+        created_at    TEXT NOT NULL,
+        amends        INTEGER REFERENCES interpretations(id) ON DELETE RESTRICT
+    );
+    CREATE INDEX interpretations_by_record ON interpretations (sha256, record_key, id);
+    CREATE TRIGGER interpretations_never_updated BEFORE UPDATE ON interpretations
+    BEGIN
+        SELECT RAISE(ABORT, 'an interpretation is never changed: file one that amends it');
+    END;
+    CREATE TRIGGER interpretations_never_deleted BEFORE DELETE ON interpretations
+    BEGIN
+        SELECT RAISE(ABORT, 'an interpretation is never deleted: file one that amends it');
+    END;
+    """,
 )
 #: The schema version this program writes.
 SCHEMA_VERSION = len(MIGRATIONS)

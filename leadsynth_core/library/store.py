@@ -35,6 +35,7 @@ from .files import (
     hash_record_files,
     record_files,
 )
+from .interpretations import InterpretationVerbs
 from .schema import BUSY_TIMEOUT_S, MIGRATIONS, SCHEMA_VERSION, _split_sql, _switch_to_wal, _Transaction
 from .verbs import PatientVerbs
 
@@ -43,7 +44,7 @@ __all__ = ["Library"]
 log = logging.getLogger("leadsynth_core.library")
 
 
-class Library(PatientVerbs):
+class Library(PatientVerbs, InterpretationVerbs):
     """The patient library (use as a context manager, or call :meth:`close`).
 
     Parameters

@@ -1,0 +1,115 @@
+"""Measure > Interpret this ECG: the reader's interpretation filed in the library with what the
+page shows, shown in the Interpretation dock, printed on the report's pages, and flagged when
+the page no longer shows what it was read on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.render import median_page, page
+from leadsynth_core.io import sample_path
+from leadsynth_core.library import Library, identify_record
+
+from .conftest import wait_synthesis
+
+pytestmark = pytest.mark.gui
+
+
+def _open(qtbot, window, inputs: tuple[str, ...]) -> None:
+    window.set_inputs(inputs, fixed=True)
+    window.open_path(sample_path())
+    wait_synthesis(qtbot, window)
+    qtbot.waitUntil(lambda: window.interpretation_ui.controller.ready, timeout=20000)
+
+
+@pytest.fixture
+def drawn_footers(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The footer lines each painted page draws (the 12-lead page's and the median page's)."""
+    drawn: list[list[str]] = []
+    original = page.draw_footer
+
+    def record(painter, lines, *args, **kwargs):  # noqa: ANN001, ANN202 (the painter's own signature)
+        drawn.append(list(lines))
+        return original(painter, lines, *args, **kwargs)
+
+    monkeypatch.setattr(page, "draw_footer", record)
+    monkeypatch.setattr(median_page, "draw_footer", record)
+    return drawn
+
+
+def test_filed_shown_printed_and_flagged_when_the_page_differs(qtbot, make_window, tmp_path: Path, error_boxes,
+                                                               drawn_footers) -> None:
+    w = make_window()
+    _open(qtbot, w, ("I", "II", "V4"))
+    ui = w.interpretation_ui
+    panel = ui.panel
+    assert panel.status.text() == "Not interpreted yet." and panel.write_button.text() == "Interpret…"
+    assert ui.page_lines() == ()
+    # The dialog says what is read before anything is written; nothing to file until both are given.
+    dialog = ui.dialog()
+    assert "a reconstruction: V1, V2, V3, V5, V6 SYNTHESIZED from I, II, V4" in dialog.findChildren(
+        type(panel.status))[0].text()
+    assert not dialog.file_button.isEnabled()
+    dialog.reader.setText("Dr A. Reader")
+    dialog.text.setPlainText("Sinus rhythm 60/min.  Normal axis.\nNo acute ST change.")
+    assert dialog.file_button.isEnabled()
+    dialog.deleteLater()
+    assert ui.file("Dr A. Reader", "Sinus rhythm 60/min.  Normal axis.\nNo acute ST change.")
+    assert w.settings.value("reading/reader") == "Dr A. Reader"
+    (entry,) = ui.controller.entries
+    assert entry.context.synthesized == ("V1", "V2", "V3", "V5", "V6") and entry.context.inputs == ("I", "II", "V4")
+    assert entry.context.model_id == w.document.result.model_id
+    with Library() as lib:  # in the library, under the file's content
+        assert lib.interpretations(identify_record(sample_path())) == [entry]
+    assert "Sinus rhythm 60/min." in panel.text.toPlainText() and panel.write_button.text() == "Amend…"
+    assert not panel.caution.isVisible()
+    # Printed on both pages of the report, as the last footer lines.
+    assert w.export_report(tmp_path / "report.pdf") is not None
+    assert len(drawn_footers) == 2
+    for lines in drawn_footers:
+        assert lines[-1] == entry.one_line()
+        assert "read on a reconstruction: V1, V2, V3, V5, V6 SYNTHESIZED from I, II, V4" in lines[-1]
+    # Read on I, II, V4; now the page shows another reconstruction: the dock and the page say so.
+    w.set_inputs(("I", "II"), fixed=True)
+    wait_synthesis(qtbot, w)
+    assert panel.caution.isVisibleTo(panel) and "it shows a reconstruction: V1, V2, V3, V4, V5, V6 SYNTHESIZED from I, II by" in panel.caution.text()
+    lines = w.page_args()["extras"].lines
+    assert lines[-2] == entry.one_line()
+    assert lines[-1].startswith("CAUTION: the interpretation above was read on a reconstruction: V1, V2, V3, V5, V6")
+    # The same words may confirm it on this other view: an amendment, kept in order.
+    dialog = ui.dialog()
+    dialog.reader.setText("Dr B")
+    dialog.text.setPlainText(entry.text)
+    assert dialog.file_button.isEnabled() and "amends interpretation #1" in dialog.findChildren(
+        type(panel.status))[1].text()
+    dialog.deleteLater()
+    assert ui.file("Dr B", entry.text)
+    assert [e.amends for e in ui.controller.entries] == [None, entry.id]
+    assert not panel.caution.isVisibleTo(panel) and panel.status.text() == "Interpretation in force (amends 1 earlier):"
+    assert not error_boxes
+
+
+def test_found_again_when_the_recording_is_opened_and_repeat_refused(qtbot, make_window, error_boxes) -> None:
+    first = make_window()
+    _open(qtbot, first, ("I", "II", "V2", "V4"))
+    assert first.interpretation_ui.file("Dr A", "Normal ECG.")
+    first.close()
+    w = make_window()
+    _open(qtbot, w, ("I", "II", "V2", "V4"))
+    (entry,) = w.interpretation_ui.controller.entries
+    assert entry.reader == "Dr A" and w.interpretation_ui.page_lines() == (entry.one_line(),)
+    # Amending with the very text it has, on the same view, says nothing new: not offered.
+    dialog = w.interpretation_ui.dialog()
+    assert dialog.text.toPlainText() == "Normal ECG." and dialog.reader.text() == "Dr A"
+    assert not dialog.file_button.isEnabled()
+    dialog.deleteLater()
+    assert not error_boxes
+
+
+def test_nothing_to_interpret_without_a_recording(make_window, error_boxes) -> None:
+    w = make_window()
+    assert w.interpretation_ui.dialog() is None
+    assert error_boxes == [("Cannot interpret yet", "open a recording first")]
+    assert not w.interpretation_ui.panel.write_button.isEnabled()
