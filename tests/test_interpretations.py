@@ -154,3 +154,23 @@ def test_cli_files_lists_and_refuses(tmp_path: Path, capsys: pytest.CaptureFixtu
         (entry,) = lib.find_recordings(rec)
     assert main(["library", "interpretations", f"#{entry.id}", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == doc
+
+
+def test_in_force_per_library_recording_whatever_key_the_row_keeps(tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    one = tmp_path / "one.h5"
+    write_record(make_record(3, 1, seconds=2), one, key="only")
+    wfdb = _record(tmp_path / "w", seed=2)
+    assert main(["library", "add", str(one), str(wfdb), "--patient", "p1"]) == 0
+    with Library() as lib:
+        rows = {Path(r.path).name: r for r in lib.list_recordings("p1")}
+        assert rows["one.h5"].record_key == "only"  # the library keeps the file's key...
+        filed = lib.add_interpretation(identify_record(one), "Dr A", "Normal ECG.", ON_RECONSTRUCTION)
+        assert filed.record_key == ""  # ...the viewer files it under none: they still meet
+        in_force = lib.interpretations_in_force(rows.values())
+    assert in_force == {rows["one.h5"].id: filed}
+    capsys.readouterr()
+    assert main(["library", "show", "p1"]) == 0
+    out = capsys.readouterr().out
+    assert f"interpretation #{filed.id}: Dr A" in out and "(on a reconstruction)" in out
+    assert "not interpreted" in out

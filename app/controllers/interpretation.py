@@ -165,6 +165,18 @@ class InterpretationController(QObject):
             return None
         return now.describe()
 
+    def report(self) -> dict | None:
+        """The interpretation in force as the measurement report carries it (``caution``: how
+        the page now differs from what it was read on); None when there is none."""
+        cur = self.current
+        if cur is None:
+            return None
+        doc = cur.to_dict()
+        other = self.differs()
+        if other is not None:
+            doc["caution"] = f"read on {cur.context.describe()}; the page shows {other}"
+        return doc
+
     def page_lines(self) -> tuple[str, ...]:
         """The printed page's lines: the current interpretation, and how the page differs from
         what it was read on; nothing when the recording has none."""

@@ -74,6 +74,11 @@ class MenusAndActions:
                      tip="The next recording of the open file's folder (a batch of patch or watch exports, one by one)")
         self._action(f, "Open pre&vious file in this folder", lambda: self.open_neighbour(-1), "Ctrl+[",
                      tip="The previous recording of the open file's folder")
+        self._action(f, "Open from the &library…", lambda: self.library_ui.dialog(), "Ctrl+Shift+L",
+                     tip="The library's patients and their recordings, with who interpreted them: a reading list")
+        self._action(f, "&Add this recording to the library…", lambda: self.library_ui.add_current(),
+                     tip="File the open recording under a patient: a prior for their later ECGs, on the "
+                         "reading list, served by their personal model")
         f.addSeparator()
         pdf_act = self._action(f, "Export view as &PDF…", self.export_pdf_dialog, "Ctrl+E")
         self._action(f, "Export view as P&NG…", self.export_png_dialog, "Ctrl+Shift+E")

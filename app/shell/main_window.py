@@ -55,6 +55,7 @@ from . import dialogs
 from .actions import MenusAndActions
 from .exports import PagesAndFiles
 from .interpretation import InterpretationUi
+from .library import LibraryUi
 from .measurements import MeasurementUi
 from .model_guard import PersonalModelGuard
 from .shortcuts import ShortcutsDialog
@@ -131,6 +132,7 @@ class MainWindow(MenusAndActions, PagesAndFiles, QMainWindow):
         self._build_actions()
         self.measurement_ui = MeasurementUi(self, self.measurements)
         self.interpretation_ui = InterpretationUi(self, self.measurement_ui.menu)
+        self.library_ui = LibraryUi(self)
         self.records.opened.connect(self._on_opened)
         self.document.synthesis_state_changed.connect(self._on_synthesis_state)
         self.document.synthesis_progress.connect(self._on_progress)
@@ -387,6 +389,7 @@ class MainWindow(MenusAndActions, PagesAndFiles, QMainWindow):
         self.tasks.shutdown()
         if self._dataset is not None:
             self._dataset.close()
+        self.library_ui.close()
         self.set_presentation(False)  # remember the normal window, not the full screen
         self.settings.set_value("window/geometry", bytes(self.saveGeometry().data()))
         self.settings.set_value("window/state", bytes(self.saveState().data()))

@@ -257,7 +257,13 @@ class MeasurementUi:
 
     def report(self) -> dict | None:
         """The measurement report of what the Measurements and Prior ECG docks show (None: no record)."""
-        return self.controller.report(serial=self.prior.report())
+        doc = self.controller.report(serial=self.prior.report())
+        # The reader's interpretation goes with the values it rests on (the exported document
+        # is the one a patient's file keeps), with the page's own caution when they differ.
+        reading = self.window.interpretation_ui.controller.report()
+        if doc is not None and reading is not None:
+            doc["interpretation"] = reading
+        return doc
 
     def copy_measurements(self) -> str | None:
         """Put the report's text table on the clipboard (for a report or the patient's file)."""

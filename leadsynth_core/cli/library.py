@@ -149,20 +149,25 @@ def _list(args: argparse.Namespace) -> int:
             return 0
         recs = lib.list_recordings(args.patient)
         models = lib.personal_models(args.patient)
+        read = lib.interpretations_in_force(recs)
     if not recs and not models:
         print(f"patient {args.patient}: nothing in the library")
         return 0
-    _print_patient(args.patient, recs, models)
+    _print_patient(args.patient, recs, models, read)
     return 0
 
 
-def _print_patient(patient: str, recs: list, models: list) -> None:
+def _print_patient(patient: str, recs: list, models: list, read: dict) -> None:
     print(f"patient {patient}: {len(recs)} recording(s), most recent first")
     for r in recs:
         when = (r.recorded_at or "date unknown")[:19]
         flag = "12-lead" if r.complete_12_lead else "incomplete"
         print(f"  #{r.id:<5} {when:<20} {r.fs:>6g} Hz {r.duration:>7.1f} s  {flag:<10} {r.location}"
               + (f"  ({r.quality_notes})" if r.quality_notes else ""))
+        entry = read.get(r.id)
+        print(f"         interpretation #{entry.id}: {entry.reader}, {entry.local_time()}"
+              f"{' (on a reconstruction)' if entry.context.on_reconstruction else ''}" if entry is not None
+              else "         not interpreted")
     print(f"personal models: {len(models)}")
     for m in models:
         verdict = m.metrics.get("verdict", "-")
@@ -208,10 +213,11 @@ def _remove_model(args: argparse.Namespace) -> int:
 def _show(args: argparse.Namespace) -> int:
     with Library(args.library) as lib:
         summary = lib.patient_summary(args.patient)
+        read = lib.interpretations_in_force(summary.recordings)
     p = summary.patient
     print(f"patient {p.id} (in the library since {p.created_at[:19]}): {p.n_complete} of {p.n_recordings} "
           f"recording(s) complete 12-lead, {p.n_models} personal model(s)")
-    _print_patient(p.id, list(summary.recordings), list(summary.models))
+    _print_patient(p.id, list(summary.recordings), list(summary.models), read)
     return 0
 
 

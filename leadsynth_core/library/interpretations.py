@@ -25,7 +25,7 @@ from typing import Any
 from ..errors import LibraryError
 from ..leads import try_ecg_lead_name
 from ..options import MULTI_RECORD_SUFFIXES
-from .entries import _now
+from .entries import RecordingEntry, _now
 from .files import hash_record_files
 
 __all__ = ["ReadingContext", "Interpretation", "InterpretationVerbs", "RecordIdentity", "identify_record"]
@@ -146,6 +146,7 @@ class Interpretation:
         """The row as a JSON-ready document (the CLI's ``--json``, the measurement report)."""
         ctx = self.context
         return {"id": self.id, "reader": self.reader, "created_at": self.created_at, "amends": self.amends,
+                "heading": self.heading(),
                 "text": self.text, "record": {"sha256": self.sha256, "key": self.record_key},
                 "read_on": {"inputs": list(ctx.inputs), "synthesized": list(ctx.synthesized),
                             "model_id": ctx.model_id, "processing": list(ctx.processing),
@@ -222,6 +223,19 @@ class InterpretationVerbs:
         if row is None:
             raise LibraryError(f"no interpretation #{interpretation_id} in the library")
         return _interpretation(row)
+
+    def interpretations_in_force(self, recordings: Iterable[RecordingEntry]) -> dict[int, Interpretation]:
+        """The interpretation in force (the latest) of each library recording that has one, by
+        recording id.  A recording whose file holds one record is matched under no key too: the
+        viewer files it so (:func:`identify_record`), while the library row keeps the file's key."""
+        out: dict[int, Interpretation] = {}
+        for r in recordings:
+            row = self._conn.execute(  # type: ignore[attr-defined]
+                "SELECT * FROM interpretations WHERE sha256 = ? AND record_key IN (?, '') ORDER BY id DESC LIMIT 1",
+                (r.sha256, r.record_key)).fetchone()
+            if row is not None:
+                out[r.id] = _interpretation(row)
+        return out
 
     def interpretations(self, record: RecordIdentity) -> list[Interpretation]:
         """Every interpretation of ``record``, oldest first (the last one is the current one)."""

@@ -193,7 +193,19 @@ def render_report(doc: dict) -> str:
     if doc.get("flags"):
         for f in doc["flags"]["global"]:
             lines.append(f"! {f}")
-    return "\n".join([*lines, *_device_lines(doc), *_serial_lines(doc)])
+    return "\n".join([*lines, *_device_lines(doc), *_serial_lines(doc), *_interpretation_lines(doc)])
+
+
+def _interpretation_lines(doc: dict) -> list[str]:
+    """The reader's interpretation in force (``Interpretation.to_dict``), when the report has one:
+    last, as on the printed page."""
+    read = doc.get("interpretation")
+    if not read:
+        return []
+    out = [f"interpretation #{read['id']} ({read['heading']}):", *(f"  {line}" for line in read["text"].splitlines())]
+    if read.get("caution"):
+        out.append(f"  CAUTION: {read['caution']}")
+    return out
 
 
 def _device_lines(doc: dict) -> list[str]:

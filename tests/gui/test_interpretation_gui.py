@@ -113,3 +113,21 @@ def test_nothing_to_interpret_without_a_recording(make_window, error_boxes) -> N
     assert w.interpretation_ui.dialog() is None
     assert error_boxes == [("Cannot interpret yet", "open a recording first")]
     assert not w.interpretation_ui.panel.write_button.isEnabled()
+
+
+def test_the_measurement_report_carries_it_last(qtbot, make_window, error_boxes) -> None:
+    w = make_window()
+    _open(qtbot, w, ("I", "II", "V4"))
+    assert "interpretation" not in w.measurement_ui.report()
+    assert w.interpretation_ui.file("Dr A", "Sinus rhythm.\nNo acute ST change.")
+    doc = w.measurement_ui.report()
+    assert doc["interpretation"]["text"] == "Sinus rhythm.\nNo acute ST change." and "caution" not in doc["interpretation"]
+    text = w.measurement_ui.copy_measurements()
+    assert text.splitlines()[-3:] == [f"interpretation #1 ({doc['interpretation']['heading']}):",
+                                      "  Sinus rhythm.", "  No acute ST change."]
+    w.set_inputs(("I", "II"), fixed=True)
+    wait_synthesis(qtbot, w)
+    caution = w.measurement_ui.report()["interpretation"]["caution"]
+    assert caution.startswith("read on a reconstruction: V1, V2, V3, V5, V6 SYNTHESIZED from I, II, V4")
+    assert w.measurement_ui.copy_measurements().splitlines()[-1] == f"  CAUTION: {caution}"
+    assert not error_boxes

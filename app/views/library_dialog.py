@@ -1,0 +1,188 @@
+"""File > Open from the library: the library's patients and their recordings, as a reading list.
+
+Left, the patients (and the recordings filed without one); right, the chosen patient's
+recordings, most recent first, with their leads, length, whether their file is still there
+and who interpreted them (:mod:`app.controllers.library_browser`).  "Only not interpreted"
+turns it into the list of what is left to read.  Double-click (or Open) opens a recording in
+the viewer and leaves the dialog open, so that one can go through them one by one; the rows
+follow the interpretations filed meanwhile.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from leadsynth_core.errors import LeadSynthError
+from leadsynth_core.library import Library
+
+from ..controllers.library_browser import NO_PATIENT, LibraryRow, library_patients, library_rows
+from ..controllers.notify import Notifier
+
+log = logging.getLogger(__name__)
+
+COLUMNS = ("Recorded", "Leads", "Length", "Format", "Interpretation", "File")
+#: A recording whose file is gone: listed (it is the library's), not openable.
+MISSING_BRUSH = QBrush(QColor("#b00020"))
+#: The hint shown while the library holds no recording.
+EMPTY_HINT = ("The library holds no recordings yet. Add them with 'leadsynth library add PATH --patient ID' "
+              "or in the personalization wizard (Leads > Personalize the model for this patient).")
+
+
+class LibraryDialog(QDialog):
+    """The library as a reading list; emits ``open_requested(path, key)`` for the viewer."""
+
+    open_requested = Signal(str, object)
+
+    def __init__(self, notifier: Notifier, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Open from the library")
+        self.resize(1000, 560)
+        self._notifier = notifier
+        self._rows: list[LibraryRow] = []
+        self.patients = QListWidget()
+        self.patients.currentItemChanged.connect(lambda *_: self.refresh_rows())
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.table.cellDoubleClicked.connect(lambda row, _col: self.open_row(row))
+        self.table.itemSelectionChanged.connect(self._update_buttons)
+        self.unread_only = QCheckBox("Only not interpreted")
+        self.unread_only.setToolTip("List only the recordings nobody has interpreted yet: what is left to read")
+        self.unread_only.toggled.connect(lambda _on: self.refresh_rows())
+        self.hint = QLabel()
+        self.hint.setWordWrap(True)
+        self.open_button = QPushButton("Open")
+        self.open_button.clicked.connect(lambda: self.open_row(self.table.currentRow()))
+        close = QPushButton("Close")
+        close.clicked.connect(self.close)
+        side = QWidget()
+        column = QVBoxLayout(side)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(QLabel("Patients (recordings):"))
+        column.addWidget(self.patients, 1)
+        splitter = QSplitter()
+        splitter.addWidget(side)
+        splitter.addWidget(self.table)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([200, 800])
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.unread_only)
+        buttons.addStretch(1)
+        buttons.addWidget(self.open_button)
+        buttons.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(self.hint)
+        layout.addLayout(buttons)
+
+    # ------------------------------------------------------------------ data
+    def refresh(self) -> None:
+        """Read the patients again (keeping the chosen one) and their recordings."""
+        chosen = self._chosen_patient()
+        try:
+            with Library() as lib:
+                patients = library_patients(lib)
+                orphans = len(library_rows(lib, None))
+        except (LeadSynthError, OSError) as exc:
+            self._notifier.error("Cannot read the library", exc)
+            return
+        self.patients.blockSignals(True)
+        self.patients.clear()
+        for p in patients:
+            item = QListWidgetItem(f"{p.id}  ({p.n_recordings})")
+            item.setData(Qt.ItemDataRole.UserRole, p.id)
+            self.patients.addItem(item)
+        if orphans:
+            item = QListWidgetItem(f"{NO_PATIENT}  ({orphans})")
+            item.setData(Qt.ItemDataRole.UserRole, NO_PATIENT)
+            self.patients.addItem(item)
+        ids = [self.patients.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.patients.count())]
+        if ids:
+            self.patients.setCurrentRow(ids.index(chosen) if chosen in ids else 0)
+        self.patients.blockSignals(False)
+        self.refresh_rows()
+
+    def _chosen_patient(self) -> str | None:
+        """The chosen entry's patient id, or :data:`NO_PATIENT` (None: nothing chosen)."""
+        item = self.patients.currentItem()
+        return None if item is None else item.data(Qt.ItemDataRole.UserRole)
+
+    def refresh_rows(self) -> None:
+        """List the chosen patient's recordings (only those not interpreted, if asked)."""
+        rows: list[LibraryRow] = []
+        if self.patients.count():
+            try:
+                with Library() as lib:
+                    chosen = self._chosen_patient()
+                    rows = library_rows(lib, None if chosen == NO_PATIENT else chosen)
+            except (LeadSynthError, OSError) as exc:
+                self._notifier.error("Cannot read the library", exc)
+        unread = sum(r.interpretation is None for r in rows)
+        if self.unread_only.isChecked():
+            rows = [r for r in rows if r.interpretation is None]
+        self._rows = rows
+        self.table.setRowCount(len(rows))
+        for i, r in enumerate(rows):
+            for j, text in enumerate((r.recorded, r.leads, r.length, r.entry.format or "-", r.read_text, r.file_text)):
+                item = QTableWidgetItem(text)
+                if not r.exists:
+                    item.setForeground(MISSING_BRUSH)
+                if j == len(COLUMNS) - 1:
+                    item.setToolTip(r.entry.location)
+                self.table.setItem(i, j, item)
+        if not self.patients.count():
+            self.hint.setText(EMPTY_HINT)
+        else:
+            self.hint.setText(f"{unread} recording(s) of this patient not interpreted yet. "
+                              "Double-click a recording to open it; the list stays open.")
+        if rows:
+            self.table.selectRow(0)
+        self._update_buttons()
+
+    def rows(self) -> list[LibraryRow]:
+        """The recordings listed now, in table order."""
+        return list(self._rows)
+
+    # --------------------------------------------------------------- actions
+    def open_row(self, row: int) -> None:
+        if not 0 <= row < len(self._rows):
+            return
+        r = self._rows[row]
+        if not r.exists:
+            self._notifier.error("Recording missing", f"{r.entry.location}: the file is no longer there "
+                                                      "('leadsynth library check' lists what moved)")
+            return
+        self.open_requested.emit(r.entry.path, r.entry.key)
+
+    def _update_buttons(self) -> None:
+        row = self.table.currentRow()
+        self.open_button.setEnabled(0 <= row < len(self._rows) and self._rows[row].exists)
+
+    def showEvent(self, event: object) -> None:  # noqa: N802 (Qt API)
+        super().showEvent(event)
+        self.refresh()
