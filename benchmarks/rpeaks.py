@@ -11,7 +11,10 @@ Usage::
     PYTHONPATH=. python benchmarks/rpeaks.py [--data ../shared/data/ludb/data] [--out benchmarks/results/rpeaks.json]
 
 Prints sensitivity (Se) and positive predictive value (PPV) for lead II alone and for
-all 12 leads combined, and writes per-record counts to the JSON file.
+all 12 leads combined (``preprocess.detect_r_peaks``), and for the beats the heart-rate trend
+finds from a device's leads (``measurement.rhythm.detect_beats``: the live leads, 0.5-40 Hz,
+small complexes dropped) from lead I alone (a watch) and from I, II, V4 (a patch), and
+writes per-record counts to the JSON file.
 """
 
 from __future__ import annotations
@@ -28,11 +31,13 @@ import wfdb
 
 from leadsynth_core.io import read_record
 from leadsynth_core.leads import STANDARD_LEADS
+from leadsynth_core.measurement.rhythm import detect_beats
 from leadsynth_core.paths import reference_data_dir
 from leadsynth_core.preprocess import detect_r_peaks
 
 ROOT = Path(__file__).resolve().parents[1]
 TOLERANCE_S = 0.075
+MODES = ("lead_II", "12_leads", "trend_lead_I", "trend_I_II_V4")
 
 
 def match(reference: np.ndarray, detected: np.ndarray, tol: int) -> int:
@@ -82,8 +87,10 @@ def evaluate(data: Path) -> dict:
         tol = int(round(TOLERANCE_S * rec.fs))
         lo, hi = samples.min() - tol, samples.max() + tol
         row = {"record": hea.stem, "reference": int(ref.size)}
-        for mode, x in (("lead_II", rec.lead("II")), ("12_leads", rec.select(STANDARD_LEADS).signal)):
-            det = detect_r_peaks(x, rec.fs)
+        for mode, det in (("lead_II", detect_r_peaks(rec.lead("II"), rec.fs)),
+                          ("12_leads", detect_r_peaks(rec.select(STANDARD_LEADS).signal, rec.fs)),
+                          ("trend_lead_I", detect_beats(rec.select(("I",)).signal, rec.fs)),
+                          ("trend_I_II_V4", detect_beats(rec.select(("I", "II", "V4")).signal, rec.fs))):
             det = det[(det >= lo) & (det <= hi)]
             tp = match(ref, det, tol)
             counts = {"tp": tp, "fn": int(ref.size - tp), "fp": int(det.size - tp)}
@@ -92,7 +99,7 @@ def evaluate(data: Path) -> dict:
         per_record.append(row)
     unpaced = [r for r in per_record if not r["paced"]]
     summary = {}
-    for mode in ("lead_II", "12_leads"):
+    for mode in MODES:
         summary[mode] = _summary(per_record, mode)
         summary[f"{mode}_without_pacemaker"] = _summary(unpaced, mode)
     return {"tolerance_s": TOLERANCE_S, "records": len(per_record), "summary": summary, "per_record": per_record}

@@ -186,6 +186,15 @@ def parse_lead_list(leads: str | Iterable[str]) -> tuple[str, ...]:
     return sort_leads(names)
 
 
+def describe_leads(leads: Sequence[str]) -> str:
+    """Leads for a list or a sentence: "12 standard" (and any others after it: "12 standard +
+    V4R") when all twelve are there, else the names themselves ("-" for none)."""
+    if set(STANDARD_LEADS) <= set(leads):
+        extra = [n for n in leads if n not in STANDARD_LEADS]
+        return "12 standard" + (f" + {', '.join(extra)}" if extra else "")
+    return ", ".join(leads) or "-"
+
+
 def sort_leads(leads: Iterable[str]) -> tuple[str, ...]:
     """Sort canonical lead names into the standard 12-lead order."""
     return tuple(sorted(leads, key=STANDARD_LEADS.index))

@@ -14,7 +14,16 @@ from .demographics import normalize_age, normalize_sex
 from .errors import MissingLeadError, RecordFormatError, UnsupportedLeadError
 from .leads import STANDARD_LEADS, canonical_lead_name, sort_leads, supplementary_leads
 
-__all__ = ["Provenance", "EcgRecord"]
+__all__ = ["Provenance", "EcgRecord", "format_hms"]
+
+
+def format_hms(seconds: float) -> str:
+    """``hh:mm:ss`` of a time position in a recording: the second it falls in (19.7 s is
+    00:00:19, as a clock shows it); a recording of more than a day keeps counting hours."""
+    total = max(0, int(seconds))
+    h, rem = divmod(total, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h:02d}:{m:02d}:{s:02d}"
 
 
 class Provenance(str, enum.Enum):

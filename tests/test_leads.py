@@ -178,3 +178,11 @@ def test_ludb_digital_samples_obey_the_algebra(shared_data: Path, number: int) -
     p = derive_limb_leads(physical.lead("I"), physical.lead("II"))
     assert max(np.abs(physical.lead(n) - p[n]).max() for n in DERIVABLE_LEADS) <= 2e-3
     assert physical.metadata["gain_correction"]["uniform_gain"] == 1000.0
+
+
+def test_describe_leads() -> None:
+    from leadsynth_core.leads import STANDARD_LEADS, describe_leads
+
+    assert describe_leads(STANDARD_LEADS) == "12 standard"
+    assert describe_leads((*STANDARD_LEADS, "V4R", "V7")) == "12 standard + V4R, V7"
+    assert describe_leads(("I", "II", "V4")) == "I, II, V4" and describe_leads(()) == "-"

@@ -11,10 +11,10 @@ from __future__ import annotations
 import dataclasses
 
 from leadsynth_core.errors import LeadSynthError
-from leadsynth_core.leads import STANDARD_LEADS
+from leadsynth_core.leads import describe_leads
 from leadsynth_core.library import Interpretation, Library, PatientEntry, RecordingEntry, record_files
 
-__all__ = ["LibraryRow", "NO_PATIENT", "library_patients", "library_rows", "leads_text"]
+__all__ = ["LibraryRow", "NO_PATIENT", "library_patients", "library_rows"]
 
 #: The patient list's entry for recordings filed without a patient.
 NO_PATIENT = "(no patient)"
@@ -34,7 +34,7 @@ class LibraryRow:
 
     @property
     def leads(self) -> str:
-        return leads_text(self.entry.leads)
+        return describe_leads(self.entry.leads)
 
     @property
     def length(self) -> str:
@@ -52,14 +52,6 @@ class LibraryRow:
     @property
     def file_text(self) -> str:
         return self.entry.file_label if self.exists else f"MISSING: {self.entry.location}"
-
-
-def leads_text(leads: tuple[str, ...]) -> str:
-    """"12 standard" (and any supplementary leads after it) or the leads themselves."""
-    if set(STANDARD_LEADS) <= set(leads):
-        extra = [n for n in leads if n not in STANDARD_LEADS]
-        return "12 standard" + (f" + {', '.join(extra)}" if extra else "")
-    return ", ".join(leads) or "-"
 
 
 def library_patients(library: Library) -> list[PatientEntry]:

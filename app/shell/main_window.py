@@ -35,6 +35,7 @@ from ..controllers.measurements import MeasurementController
 from ..controllers.median import MedianController
 from ..controllers.model_choice import PatientModelChoice
 from ..controllers.notify import Notifier
+from ..controllers.rhythm import RhythmController
 from ..controllers.window_paging import WindowPager
 from ..controllers.workers import TaskRunner
 from ..render.theme import apply_palette
@@ -104,7 +105,8 @@ class MainWindow(MenusAndActions, PagesAndFiles, QMainWindow):
         self.measurements = MeasurementController(self.document, self.view_state, self.tasks, self)
         self.median_beats = MedianController(self.document, self.view_state, self.tasks, self)
         self.median = MedianBeatView(self.document, self.view_state, self.median_beats, measurements=self.measurements)
-        self.agreement_view = AgreementView(self.document, self.view_state, self.agreement, self.notifier)
+        self.rhythm = RhythmController(self.document, self.tasks, self.notifier, self)
+        self.agreement_view = AgreementView(self.document, self.view_state, self.agreement, self.notifier, self.rhythm)
         self.agreement_view.jump_requested.connect(self.show_time)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.grid, "12-lead")

@@ -19,7 +19,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from leadsynth_core.leads import STANDARD_LEADS, parse_lead_list
-from leadsynth_core.record import EcgRecord, Provenance
+from leadsynth_core.record import EcgRecord, Provenance, format_hms
 from leadsynth_core.scoring import DEFAULT_REFERENCE, REFERENCES, LeadScore, reference_signal
 
 from .filters import DisplayFilters
@@ -37,12 +37,8 @@ if TYPE_CHECKING:  # the models package imports torch: only for the type checker
 log = logging.getLogger(__name__)
 
 
-def fmt_hms(seconds: float) -> str:
-    """``hh:mm:ss`` of a time position (recordings of more than a day keep counting hours)."""
-    total = max(0, int(seconds))
-    h, rem = divmod(total, 3600)
-    m, s = divmod(rem, 60)
-    return f"{h:02d}:{m:02d}:{s:02d}"
+#: ``hh:mm:ss`` of a time position (one home: the core's, which the CLI prints too).
+fmt_hms = format_hms
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Agreement over time: per-segment PCC of every synthesized lead, and the worst segments.
+"""Agreement over time: per-segment PCC of every synthesized lead, and the worst segments;
+under them the band width and the heart rate over the same time.
 
 Where a whole-record PCC hides the ten seconds in which a model fails (ectopy, noise, a
 loose electrode), this tab shows the PCC of each segment along the recording, one curve
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QSplitter,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -33,13 +35,14 @@ from PySide6.QtWidgets import (
 
 from ..controllers import AgreementController
 from ..controllers.notify import Notifier
+from ..controllers.rhythm import RhythmController
 from ..render import style
 from ..render.theme import theme
 from ..state.document import ViewerDocument, ViewState, fmt_hms
-from ..state.paper import DATA_WIDTH_MM
 from .band_time import BandTimePlot
+from .heart_rate_plot import HeartRatePlot
 from .score_reference import ScoreReferenceBox
-from .time_plot import apply_plot_theme, lead_pen, time_plot
+from .time_plot import apply_plot_theme, clicked_time, lead_pen, page_span, time_plot
 
 if TYPE_CHECKING:
     from leadsynth_core.agreement import Agreement
@@ -57,7 +60,7 @@ class AgreementView(QWidget):
     jump_requested = Signal(float)  # seconds: show the 12-lead page from there
 
     def __init__(self, document: ViewerDocument, state: ViewState, controller: AgreementController,
-                 notifier: Notifier, parent: QWidget | None = None) -> None:
+                 notifier: Notifier, rhythm: RhythmController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._doc = document
         self._state = state
@@ -129,11 +132,22 @@ class AgreementView(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(self.summary)
-        lay.addWidget(self.pcc_area, 1)
+        # The three plots share the tab's height in a splitter the reader can move; with a
+        # truth the segment scores come first and get the most room.
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.pcc_area)
+        lay.addWidget(self.splitter, 1)
         # The band needs no truth: it shows where the synthesis is unsure on any file.
         self.band_plot = BandTimePlot(document, state)
         self.band_plot.jump_requested.connect(self.jump_requested)
-        lay.addWidget(self.band_plot, 1)
+        self.splitter.addWidget(self.band_plot)
+        # The heart rate needs neither truth nor synthesis: the measured leads' beats.
+        self.heart_rate = HeartRatePlot(rhythm, state)
+        self.heart_rate.jump_requested.connect(self.jump_requested)
+        self.splitter.addWidget(self.heart_rate)
+        for i, stretch in enumerate((2, 1, 1)):
+            self.splitter.setStretchFactor(i, stretch)
 
         self.segment.currentIndexChanged.connect(lambda _i: controller.set_options(segment_s=self.segment.currentData()))
         self.score_button.clicked.connect(controller.score_whole)
@@ -206,13 +220,9 @@ class AgreementView(QWidget):
 
     def _on_plot_clicked(self, event: object) -> None:
         ag = self._doc.agreement
-        if ag is None or event.button() != Qt.MouseButton.LeftButton:  # type: ignore[attr-defined]
+        seconds = clicked_time(self.plot, event)
+        if ag is None or seconds is None:
             return
-        vb = self.plot.getViewBox()
-        pos = event.scenePos()  # type: ignore[attr-defined]
-        if not vb.sceneBoundingRect().contains(pos):
-            return
-        seconds = float(vb.mapSceneToView(pos).x())
         i = ag.segment_at(seconds)
         if i is not None:
             self.jump_requested.emit(float(ag.starts_s[i]))
@@ -225,9 +235,7 @@ class AgreementView(QWidget):
             self.redraw()
 
     def _update_page(self) -> None:
-        page = DATA_WIDTH_MM / self._state.speed
-        start = self._state.position
-        self.page_region.setRegion((start, start + page))
+        self.page_region.setRegion(page_span(self._state))
 
     def redraw(self) -> None:
         """Plot and worst-segments table of the document's scores, then :meth:`refresh`."""

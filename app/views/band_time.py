@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from leadsynth_core.uncertainty.confidence import PER_BEAT_MIN_BEATS, band_over_time
 
 from ..render.theme import theme
 from ..state.document import ViewerDocument, ViewState
-from ..state.paper import DATA_WIDTH_MM
-from .time_plot import apply_plot_theme, lead_pen, time_plot
+from .time_plot import TimePlotPanel, apply_plot_theme, lead_pen
 
 __all__ = ["BandTimePlot"]
 
@@ -25,28 +23,19 @@ __all__ = ["BandTimePlot"]
 STEP_S = 1.0
 
 
-class BandTimePlot(QWidget):
+class BandTimePlot(TimePlotPanel):
     """The band-width-over-time plot of the Agreement tab."""
 
-    jump_requested = Signal(float)
-
     def __init__(self, document: ViewerDocument, state: ViewState, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._doc, self._state = document, state
-        self.title = QLabel()
-        self.title.setWordWrap(True)
-        self.title.setTextFormat(Qt.TextFormat.RichText)
-        self.plot, self.page_region = time_plot("band width (mV)")
+        super().__init__(state, "band width (mV)", parent=parent)
+        self._doc = document
         self.curves: dict[str, pg.PlotDataItem] = {}
-        self.plot.scene().sigMouseClicked.connect(self._on_clicked)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.title)
         lay.addWidget(self.plot, 1)
         document.band_changed.connect(self.redraw)
         document.result_changed.connect(self.redraw)
-        state.position_changed.connect(lambda _s: self._update_page())
-        state.changed.connect(self._on_state_changed)
         self.redraw()
 
     def curve_data(self, lead: str) -> tuple[np.ndarray, np.ndarray]:
@@ -54,11 +43,8 @@ class BandTimePlot(QWidget):
         x, y = self.curves[lead].getData()
         return np.asarray(x), np.asarray(y)
 
-    def _on_state_changed(self, what: str) -> None:
-        if what == "speed":
-            self._update_page()
-        elif what == "theme":
-            self.redraw()
+    def has_data(self) -> bool:
+        return self._doc.band is not None
 
     def redraw(self) -> None:
         th = theme(self._state.theme)
@@ -96,15 +82,3 @@ class BandTimePlot(QWidget):
             f"no measured truth needed. Click to show that time.{check}"
             + (f" <span style='color:#D55E00'>Low confidence at the QRS: {', '.join(low)}</span>" if low else ""))
         self._update_page()
-
-    def _update_page(self) -> None:
-        start = self._state.position
-        self.page_region.setRegion((start, start + DATA_WIDTH_MM / self._state.speed))
-
-    def _on_clicked(self, event: object) -> None:
-        if self._doc.band is None or event.button() != Qt.MouseButton.LeftButton:  # type: ignore[attr-defined]
-            return
-        vb = self.plot.getViewBox()
-        pos = event.scenePos()  # type: ignore[attr-defined]
-        if vb.sceneBoundingRect().contains(pos):
-            self.jump_requested.emit(max(0.0, float(vb.mapSceneToView(pos).x())))

@@ -62,6 +62,8 @@ class InterpretationPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         self.status = dock_note()
+        # Top-aligned: with no interpretation yet the note stays under the dock's title.
+        self.status.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.caution = dock_note()
         self.caution.setStyleSheet(RECONSTRUCTION_STYLE)
         self.text = QTextBrowser()

@@ -10,12 +10,14 @@ thousand-fold error), zoom and pan along time only, a legend beside the data (ne
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QSizePolicy
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from ..render.theme import Theme
+from ..state.document import ViewState
+from ..state.paper import DATA_WIDTH_MM
 
-__all__ = ["LEAD_COLOURS", "apply_plot_theme", "lead_pen", "time_plot"]
+__all__ = ["LEAD_COLOURS", "apply_plot_theme", "lead_pen", "time_plot", "page_span", "clicked_time", "TimePlotPanel"]
 
 #: Colour-blind-safe lead colours (Okabe-Ito), cycled over the leads of a plot.
 LEAD_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999")
@@ -71,3 +73,60 @@ def apply_plot_theme(plot: pg.PlotWidget, th: Theme) -> None:
     legend = plot.getPlotItem().legend
     if legend is not None:
         legend.setLabelTextColor(th.label)
+
+
+def page_span(state: ViewState) -> tuple[float, float]:
+    """The seconds the 12-lead page on screen shows (the plots' shaded region)."""
+    start = state.position
+    return start, start + DATA_WIDTH_MM / state.speed
+
+
+def clicked_time(plot: pg.PlotWidget, event: object) -> float | None:
+    """The time (s) a left click on the plot's data area points at (None: another click)."""
+    if event.button() != Qt.MouseButton.LeftButton:  # type: ignore[attr-defined]
+        return None
+    vb = plot.getViewBox()
+    pos = event.scenePos()  # type: ignore[attr-defined]
+    if not vb.sceneBoundingRect().contains(pos):
+        return None
+    return float(vb.mapSceneToView(pos).x())
+
+
+class TimePlotPanel(QWidget):
+    """A titled time plot below the 12-lead page's time: the page on screen shaded, a click
+    asking to show that time (``jump_requested``), redrawn for the theme.  Subclasses lay out
+    :attr:`title` and :attr:`plot`, draw in :meth:`redraw` and say in :meth:`has_data`
+    whether a click means anything."""
+
+    jump_requested = Signal(float)
+
+    def __init__(self, state: ViewState, y_label: str, legend_columns: int = 2, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._state = state
+        self.title = QLabel()
+        self.title.setWordWrap(True)
+        self.title.setTextFormat(Qt.TextFormat.RichText)
+        self.plot, self.page_region = time_plot(y_label, legend_columns)
+        self.plot.scene().sigMouseClicked.connect(self._on_clicked)
+        state.position_changed.connect(lambda _s: self._update_page())
+        state.changed.connect(self._on_state_changed)
+
+    def redraw(self) -> None:
+        raise NotImplementedError
+
+    def has_data(self) -> bool:
+        raise NotImplementedError
+
+    def _on_state_changed(self, what: str) -> None:
+        if what == "speed":
+            self._update_page()
+        elif what == "theme":
+            self.redraw()
+
+    def _update_page(self) -> None:
+        self.page_region.setRegion(page_span(self._state))
+
+    def _on_clicked(self, event: object) -> None:
+        seconds = clicked_time(self.plot, event)
+        if seconds is not None and self.has_data():
+            self.jump_requested.emit(max(0.0, seconds))

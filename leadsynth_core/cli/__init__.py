@@ -28,6 +28,7 @@ _COMMANDS: tuple[str, ...] = (
     "evaluate",
     "agreement",
     "measure",
+    "rhythm",
     "models",
     "personalize",
     "library",

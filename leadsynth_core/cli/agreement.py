@@ -11,6 +11,7 @@ import argparse
 import logging
 import math
 
+from ..record import format_hms
 from . import add_isolation_argument, add_reference_argument, add_swap_back_argument
 from .model_patient import add_any_patient_argument, checked_model
 
@@ -58,11 +59,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _hms(seconds: float) -> str:
-    total = int(seconds)
-    return f"{total // 3600:02d}:{total % 3600 // 60:02d}:{total % 60:02d}"
-
-
 def run(args: argparse.Namespace) -> int:
     from ..agreement import score_recording, write_agreement
     from ..io import guard_record
@@ -87,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
     if worst:
         print(f"worst {len(worst)} segment(s):  start     stop      mean PCC  worst lead")
         for w in worst:
-            print(f"                    {_hms(w.start_s)}  {_hms(w.stop_s)}  {w.mean_pcc:8.3f}  "
+            print(f"                    {format_hms(w.start_s)}  {format_hms(w.stop_s)}  {w.mean_pcc:8.3f}  "
                   f"{w.worst_lead} {w.worst_pcc:.3f}")
     if args.out:
         write_agreement(result, args.out)

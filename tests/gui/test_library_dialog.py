@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from personalization_data import make_record
 
-from app.controllers.library_browser import leads_text
 from app.views import library_dialog
 from leadsynth_core.io import write_record
 from leadsynth_core.library import Library, ReadingContext, identify_record
@@ -79,12 +78,6 @@ def test_an_empty_library_says_how_to_fill_it(make_window) -> None:
     dialog = w.library_ui.dialog()
     assert dialog.patients.count() == 0 and dialog.rows() == []
     assert dialog.hint.text() == library_dialog.EMPTY_HINT and not dialog.open_button.isEnabled()
-
-
-def test_leads_text() -> None:
-    std = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
-    assert leads_text(std + ("V4R",)) == "12 standard + V4R"
-    assert leads_text(("I",)) == "I" and leads_text(()) == "-"
 
 
 def test_add_the_open_recording_under_a_patient(qtbot, make_window, tmp_path: Path, monkeypatch, error_boxes) -> None:
