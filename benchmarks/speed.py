@@ -6,8 +6,12 @@
    streaming from and to HDF5 (``leadsynth_core.streaming.synthesize_file``), run in a
    child process so that its peak resident memory is measured on its own.
 
+3. The same 24-hour 4-lead recording's heart rate over time (``leadsynth rhythm``: its beats
+   found chunk by chunk on the four measured leads), in a child process.
+
 Targets (issue 3): 10-s record under 50 ms median; 24 h under 120 s with peak memory
-under 2 GB.  Results: benchmarks/results/speed.json and speed.md.
+under 2 GB (the synthesis and the heart rate alike).  ``--only rhythm`` reruns the heart
+rate alone and keeps the other results.  Results: benchmarks/results/speed.json and speed.md.
 """
 
 from __future__ import annotations
@@ -111,6 +115,32 @@ def _child_score(src: str, inputs: str) -> None:
                       "whole_mean_pcc": ag.whole["mean"]["pcc"]}))
 
 
+def _child_rhythm(src: str, leads: str) -> None:
+    from leadsynth_core.measurement.rhythm import rhythm_of_file
+
+    t0 = time.perf_counter()
+    trend = rhythm_of_file(src, leads.split(","))
+    elapsed = time.perf_counter() - t0
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"seconds": elapsed, "peak_rss_mb": peak_kb / 1024, "beats": trend.n_beats,
+                      "mean_bpm": trend.mean_rate()}))
+
+
+def bench_rhythm(hours: float, leads: str = "I,II,V2,V4") -> dict:
+    """The heart rate of a whole 4-lead recording (leadsynth rhythm), in a child process."""
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "holter.h5"
+        make_holter(src, hours)
+        code = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); "
+                f"from benchmarks.speed import _child_rhythm; _child_rhythm({str(src)!r}, {leads!r})")
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        result = json.loads(proc.stdout.strip().splitlines()[-1])
+        result.update({"hours": hours, "leads": leads, "fs": 250.0})
+    print(f"{hours:g}-h heart rate over time: {result['seconds']:.1f} s, peak memory {result['peak_rss_mb']:.0f} MB, "
+          f"{result['beats']} beats")
+    return result
+
+
 def bench_score(hours: float, inputs: str = "I,II,V2,V4") -> dict:
     """Score a whole 12-lead recording segment by segment (leadsynth agreement), in a child process."""
     from leadsynth_core.leads import STANDARD_LEADS
@@ -169,6 +199,13 @@ def write_markdown(result: dict) -> str:
         lines.append(f"| {sc['hours']:g}-h 12-lead 250-Hz recording ({sc['file_mb']:.0f} MB) scored whole, "
                      f"{sc['segments']} segments of 10 s (`leadsynth agreement`) | {sc['inputs']} | default | "
                      f"{sc['seconds']:.1f} s, peak {sc['peak_rss_mb']:.0f} MB | peak below the file size ({ok_m}) |")
+    rh = result.get("rhythm")
+    if rh:
+        ok_t = "met" if rh["seconds"] < 120 else "MISSED"
+        ok_m = "met" if rh["peak_rss_mb"] < 2048 else "MISSED"
+        lines.append(f"| {rh['hours']:g}-h 4-lead 250-Hz recording, heart rate over time ({rh['beats']} beats; "
+                     f"`leadsynth rhythm`) | {rh['leads']} | - | {rh['seconds']:.1f} s, peak {rh['peak_rss_mb']:.0f} MB "
+                     f"| < 120 s ({ok_t}), < 2 GB ({ok_m}) |")
     return "\n".join(lines) + "\n"
 
 
@@ -176,7 +213,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--hours", type=float, default=24.0, help="length of the long recording (0 skips it)")
+    parser.add_argument("--only", choices=("rhythm",), help="rerun this part alone, keeping the other results")
     args = parser.parse_args(argv)
+    if args.only == "rhythm":
+        result = json.loads((RESULTS / "speed.json").read_text())
+        result["rhythm"] = bench_rhythm(args.hours)
+        return _write(result)
     import torch
 
     result = {
@@ -189,6 +231,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.hours > 0:
         result["holter"] = bench_holter(args.hours)
         result["score"] = bench_score(args.hours)
+        result["rhythm"] = bench_rhythm(args.hours)
+    return _write(result)
+
+
+def _write(result: dict) -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "speed.json").write_text(json.dumps(result, indent=2))
     md = write_markdown(result)

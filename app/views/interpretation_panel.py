@@ -12,10 +12,14 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
+    QComboBox,
+    QCompleter,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -26,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from leadsynth_core.library import Interpretation, ReadingContext
+from leadsynth_core.library.interpretations import standard_statements
 
 from ..controllers.interpretation import InterpretationController
 from .caution_bar import CAUTION_COLORS
@@ -130,9 +135,27 @@ class InterpretationDialog(QDialog):
         layout.addLayout(form)
         self.text = QPlainTextEdit(current.text if current is not None else "")
         self.text.setPlaceholderText("Rhythm, rate, axis, intervals, ST and T findings, conclusion…")
+        # Standard statements, found by any part of their words, inserted where the cursor is.
+        self.statement = QComboBox()
+        self.statement.setEditable(True)
+        self.statement.addItems(standard_statements())
+        self.statement.setCurrentIndex(-1)
+        self.statement.lineEdit().setPlaceholderText("type to find a standard statement…")
+        self.statement.completer().setFilterMode(Qt.MatchFlag.MatchContains)
+        self.statement.completer().setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        self.insert_button = QPushButton("Insert")
+        self.insert_button.clicked.connect(self.insert_statement)
+        self.statement.lineEdit().returnPressed.connect(self.insert_statement)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Statement:"))
+        row.addWidget(self.statement, 1)
+        row.addWidget(self.insert_button)
+        layout.addLayout(row)
         layout.addWidget(self.text, 1)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.file_button = self.buttons.addButton("File interpretation", QDialogButtonBox.ButtonRole.AcceptRole)
+        for button in (*self.buttons.buttons(), self.insert_button):
+            button.setAutoDefault(False)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
@@ -142,6 +165,28 @@ class InterpretationDialog(QDialog):
         for signal in (self.reader.textChanged, self.text.textChanged):
             signal.connect(self._update)
         self._update()
+
+    def insert_statement(self) -> None:
+        """Put the chosen statement, as a sentence, where the text's cursor is."""
+        statement = self.statement.currentText().strip().rstrip(".")
+        if not statement:
+            return
+        cursor = self.text.textCursor()
+        before = self.text.toPlainText()[:cursor.position()]
+        lead = " " if before and not before.endswith((" ", "\n")) else ""
+        cursor.insertText(f"{lead}{statement}. ")
+        self.text.setTextCursor(cursor)
+        self.statement.setCurrentIndex(-1)
+        self.statement.clearEditText()
+        self.text.setFocus()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt API)
+        # Enter inserts a statement or ends a line; it never files the interpretation (QDialog
+        # would press its default button): a clinical record is filed by a deliberate click.
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def values(self) -> tuple[str, str]:
         """The reader's name and the text, stripped."""

@@ -28,7 +28,8 @@ from ..options import MULTI_RECORD_SUFFIXES
 from .entries import RecordingEntry, _now
 from .files import hash_record_files
 
-__all__ = ["ReadingContext", "Interpretation", "InterpretationVerbs", "RecordIdentity", "identify_record"]
+__all__ = ["ReadingContext", "Interpretation", "InterpretationVerbs", "RecordIdentity", "identify_record",
+           "standard_statements"]
 
 log = logging.getLogger("leadsynth_core.library")
 
@@ -36,6 +37,33 @@ log = logging.getLogger("leadsynth_core.library")
 MAX_TEXT_CHARS = 4000
 #: Longest reader name kept.
 MAX_READER_CHARS = 120
+
+
+#: Statements every reading may use beyond the diagnosis terms, the last for a reconstruction.
+GENERAL_STATEMENTS = (
+    "Normal ECG", "Otherwise normal ECG", "Borderline ECG", "Abnormal ECG", "No acute ST-T change",
+    "Unchanged from the prior ECG",
+    "Synthesized leads: findings in them are to be confirmed on a recorded 12-lead ECG",
+)
+#: Abbreviations written in capitals in a statement ("1st degree av block" -> "1st degree AV block").
+_CAPITALS = {"av": "AV", "qrs": "QRS", "qt": "QT", "pr": "PR", "st": "ST", "st-t": "ST-T", "t": "T", "p": "P",
+             "u": "U", "r": "R", "q": "Q", "ecg": "ECG"}
+
+
+def standard_statements() -> tuple[str, ...]:
+    """Statements a reader composes an interpretation from: :data:`GENERAL_STATEMENTS`, then the
+    diagnosis terms the SNOMED CT table names (:mod:`leadsynth_core.diagnoses`), sentence-cased
+    with their abbreviations in capitals, in alphabetical order."""
+    from ..diagnoses import snomed_terms
+
+    def sentence(term: str) -> str:
+        words = [_CAPITALS.get(w.lower(), w) for w in term.split(" ")]
+        text = " ".join(words)
+        # "fQRS wave" keeps its lower-case prefix; anything else starts with a capital.
+        return text if text[1:2].isupper() else text[:1].upper() + text[1:]
+
+    terms = sorted({sentence(t) for t in snomed_terms().values()}, key=str.lower)
+    return (*GENERAL_STATEMENTS, *(t for t in terms if t not in GENERAL_STATEMENTS))
 
 
 @dataclasses.dataclass(frozen=True)

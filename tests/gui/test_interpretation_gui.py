@@ -131,3 +131,32 @@ def test_the_measurement_report_carries_it_last(qtbot, make_window, error_boxes)
     assert caution.startswith("read on a reconstruction: V1, V2, V3, V5, V6 SYNTHESIZED from I, II, V4")
     assert w.measurement_ui.copy_measurements().splitlines()[-1] == f"  CAUTION: {caution}"
     assert not error_boxes
+
+
+def test_standard_statements_are_inserted_and_enter_never_files(qtbot, make_window, error_boxes) -> None:
+    from PySide6.QtCore import Qt
+
+    from leadsynth_core.library.interpretations import standard_statements
+
+    statements = standard_statements()
+    assert statements[0] == "Normal ECG" and "1st degree AV block" in statements and "fQRS wave" in statements
+    assert "Synthesized leads: findings in them are to be confirmed on a recorded 12-lead ECG" in statements
+    w = make_window()
+    _open(qtbot, w, ("I", "II", "V4"))
+    dialog = w.interpretation_ui.dialog()
+    dialog.show()
+    dialog.reader.setText("Dr A")
+    dialog.text.setPlainText("Sinus rhythm")
+    dialog.text.moveCursor(dialog.text.textCursor().MoveOperation.End)
+    dialog.statement.setEditText("Prolonged QT interval")
+    qtbot.keyClick(dialog.statement.lineEdit(), Qt.Key.Key_Return)
+    assert dialog.text.toPlainText() == "Sinus rhythm Prolonged QT interval. "
+    assert dialog.isVisible() and dialog.result() == 0  # Enter inserted; it did not file
+    dialog.statement.setEditText("Normal ECG")
+    dialog.insert_button.click()
+    assert dialog.text.toPlainText().endswith("interval. Normal ECG. ")
+    qtbot.keyClick(dialog.reader, Qt.Key.Key_Return)  # nor does Enter in the reader's name
+    assert dialog.isVisible() and dialog.result() == 0
+    dialog.close()
+    dialog.deleteLater()
+    assert w.interpretation_ui.controller.entries == [] and not error_boxes
