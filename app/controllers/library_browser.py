@@ -14,10 +14,13 @@ from leadsynth_core.errors import LeadSynthError
 from leadsynth_core.leads import describe_leads
 from leadsynth_core.library import Interpretation, Library, PatientEntry, RecordingEntry, record_files
 
-__all__ = ["LibraryRow", "NO_PATIENT", "library_patients", "library_rows"]
+__all__ = ["LibraryRow", "NO_PATIENT", "ALL_PATIENTS", "library_patients", "library_rows"]
 
 #: The patient list's entry for recordings filed without a patient.
 NO_PATIENT = "(no patient)"
+#: The patient list's first entry: every recording of the library (with "only not
+#: interpreted", a reader's worklist across patients).
+ALL_PATIENTS = "(all patients)"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,10 +63,15 @@ def library_patients(library: Library) -> list[PatientEntry]:
 
 
 def library_rows(library: Library, patient_id: str | None) -> list[LibraryRow]:
-    """The recordings of ``patient_id`` (None: those without a patient), most recent first,
-    with their interpretation in force and whether their file is where the library says."""
-    entries = (library.list_recordings(patient_id) if patient_id is not None
-               else [r for r in library.list_recordings() if r.patient_id is None])
+    """The recordings of ``patient_id`` (None: those without a patient; :data:`ALL_PATIENTS`:
+    every one, most recent first across patients), with their interpretation in force and
+    whether their file is where the library says."""
+    if patient_id == ALL_PATIENTS:
+        entries = sorted(library.list_recordings(), key=lambda r: (r.recorded_at or "", r.added_at), reverse=True)
+    elif patient_id is not None:
+        entries = library.list_recordings(patient_id)
+    else:
+        entries = [r for r in library.list_recordings() if r.patient_id is None]
     read = library.interpretations_in_force(entries)
     return [LibraryRow(e, read.get(e.id), _files_exist(e.path)) for e in entries]
 

@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, Signal
 
 from leadsynth_core.measurement.rhythm import RhythmTrend, rhythm_of_file, rhythm_of_record
 from leadsynth_core.progress import CancelToken
+from leadsynth_core.record import format_hms
 
 from ..state.document import ViewerDocument
 from .notify import Notifier
@@ -25,6 +26,8 @@ from .workers import TaskRunner
 log = logging.getLogger(__name__)
 
 TASK_KIND = "rhythm"
+#: A recording longer than this (s) gets its whole rhythm on the printed pages.
+PAGE_RHYTHM_MIN_S = 60.0
 
 
 class RhythmController(QObject):
@@ -119,6 +122,14 @@ class RhythmController(QObject):
 
         self._tasks.start(TASK_KIND, work, on_success=done, on_error=fail, on_cancel=cancelled,  # type: ignore[arg-type]
                           on_progress=self.progressed.emit)
+
+    def page_line(self) -> str | None:
+        """The printed pages' line on the rhythm of a recording longer than the page (its 10 s
+        say the rest); None for a short one or before the beats are found."""
+        trend = self.trend
+        if trend is None or trend.duration_s <= PAGE_RHYTHM_MIN_S:
+            return None
+        return f"Heart rate over the whole recording ({format_hms(trend.duration_s)}): {trend.summary()}"
 
     def cancel(self, quiet: bool = False) -> None:
         if self._busy:

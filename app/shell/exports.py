@@ -38,6 +38,7 @@ class PagesAndFiles:
     measurements: Any
     measurement_ui: Any
     interpretation_ui: Any
+    rhythm: Any
 
     def _default_export_name(self, suffix: str) -> str:
         base = self.document.path.stem if self.document.path else "ecg"
@@ -107,9 +108,12 @@ class PagesAndFiles:
 
     def export_extras(self) -> ExportExtras:
         """What a page carries beyond the traces: the calipers, the measurement and prior-ECG
-        lines, and last, as a report's signature, the reader's interpretation."""
+        lines, the heart rate over a recording longer than the page, and last, as a report's
+        signature, the reader's interpretation."""
         extras = self.measurement_ui.export_extras()
-        return dataclasses.replace(extras, lines=(*extras.lines, *self.interpretation_ui.page_lines()))
+        rhythm = self.rhythm.page_line()
+        return dataclasses.replace(extras, lines=(*extras.lines, *((rhythm,) if rhythm else ()),
+                                                  *self.interpretation_ui.page_lines()))
 
     def export_report_dialog(self) -> None:
         if self.document.record is None:

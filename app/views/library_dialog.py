@@ -1,6 +1,7 @@
 """File > Open from the library: the library's patients and their recordings, as a reading list.
 
-Left, the patients (and the recordings filed without one); right, the chosen patient's
+Left, all patients together (a worklist across them), each patient, and the recordings filed
+without one; right, the chosen entry's
 recordings, most recent first, with their leads, length, whether their file is still there
 and who interpreted them (:mod:`app.controllers.library_browser`).  "Only not interpreted"
 turns it into the list of what is left to read.  Double-click (or Open) opens a recording in
@@ -34,12 +35,12 @@ from PySide6.QtWidgets import (
 from leadsynth_core.errors import LeadSynthError
 from leadsynth_core.library import Library
 
-from ..controllers.library_browser import NO_PATIENT, LibraryRow, library_patients, library_rows
+from ..controllers.library_browser import ALL_PATIENTS, NO_PATIENT, LibraryRow, library_patients, library_rows
 from ..controllers.notify import Notifier
 
 log = logging.getLogger(__name__)
 
-COLUMNS = ("Recorded", "Leads", "Length", "Format", "Interpretation", "File")
+COLUMNS = ("Patient", "Recorded", "Leads", "Length", "Format", "Interpretation", "File")
 #: A recording whose file is gone: listed (it is the library's), not openable.
 MISSING_BRUSH = QBrush(QColor("#b00020"))
 #: The hint shown while the library holds no recording.
@@ -113,6 +114,11 @@ class LibraryDialog(QDialog):
             return
         self.patients.blockSignals(True)
         self.patients.clear()
+        if patients or orphans:
+            total = sum(p.n_recordings for p in patients) + orphans
+            item = QListWidgetItem(f"{ALL_PATIENTS}  ({total})")
+            item.setData(Qt.ItemDataRole.UserRole, ALL_PATIENTS)
+            self.patients.addItem(item)
         for p in patients:
             item = QListWidgetItem(f"{p.id}  ({p.n_recordings})")
             item.setData(Qt.ItemDataRole.UserRole, p.id)
@@ -122,8 +128,8 @@ class LibraryDialog(QDialog):
             item.setData(Qt.ItemDataRole.UserRole, NO_PATIENT)
             self.patients.addItem(item)
         ids = [self.patients.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.patients.count())]
-        if ids:
-            self.patients.setCurrentRow(ids.index(chosen) if chosen in ids else 0)
+        if ids:  # the patient chosen before, else the first patient (not all of them)
+            self.patients.setCurrentRow(ids.index(chosen) if chosen in ids else min(1, len(ids) - 1))
         self.patients.blockSignals(False)
         self.refresh_rows()
 
@@ -148,7 +154,9 @@ class LibraryDialog(QDialog):
         self._rows = rows
         self.table.setRowCount(len(rows))
         for i, r in enumerate(rows):
-            for j, text in enumerate((r.recorded, r.leads, r.length, r.entry.format or "-", r.read_text, r.file_text)):
+            cells = (r.entry.patient_id or "-", r.recorded, r.leads, r.length, r.entry.format or "-", r.read_text,
+                     r.file_text)
+            for j, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if not r.exists:
                     item.setForeground(MISSING_BRUSH)
@@ -158,7 +166,8 @@ class LibraryDialog(QDialog):
         if not self.patients.count():
             self.hint.setText(EMPTY_HINT)
         else:
-            self.hint.setText(f"{unread} recording(s) of this patient not interpreted yet. "
+            whose = "in the library" if self._chosen_patient() == ALL_PATIENTS else "of this patient"
+            self.hint.setText(f"{unread} recording(s) {whose} not interpreted yet. "
                               "Double-click a recording to open it; the list stays open.")
         if rows:
             self.table.selectRow(0)

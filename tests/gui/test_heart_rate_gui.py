@@ -42,6 +42,8 @@ def test_drawn_per_segment_with_its_pauses_and_found_again_for_other_leads(qtbot
     assert plot.pause_marks() == pytest.approx([19.7], abs=0.02)
     assert "1 pause(s) of 2 s or more" in plot.title.text() and "beats found on I, II" in plot.title.text()
     assert not plot.find_button.isVisibleTo(plot) and not plot.progress.isVisibleTo(plot)
+    # A minute: the page's own 10 s and measurements say enough; no whole-recording line.
+    assert not any(line.startswith("Heart rate over") for line in w.page_args()["extras"].lines)
     # The rate axis keeps a sinus rhythm's range in view: the 150-bpm stretch widens it.
     low, high = plot.plot.getViewBox().viewRange()[1]
     assert low <= 40 and high >= np.nanmax(rates)
@@ -67,4 +69,8 @@ def test_a_long_recording_on_request(qtbot, make_window, tmp_path: Path, error_b
     assert w.rhythm.trend.n_beats == beats.size and w.rhythm.trend.duration_s == pytest.approx(360.0)
     assert plot.pause_marks() == pytest.approx([19.7 + 60 * k for k in range(6)], abs=0.02)
     assert not plot.find_button.isVisibleTo(plot)
+    # The printed page states the whole recording's rhythm, before the interpretation.
+    line = next(x for x in w.page_args()["extras"].lines if x.startswith("Heart rate over"))
+    assert line == f"Heart rate over the whole recording (00:06:00): {w.rhythm.trend.summary()}"
+    assert "6 pause(s) of 2 s or more" in line
     assert not error_boxes

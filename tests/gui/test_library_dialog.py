@@ -33,7 +33,8 @@ def test_a_reading_list_that_follows_what_is_filed(qtbot, make_window, tmp_path:
     w = make_window()
     dialog = w.library_ui.dialog()
     items = [dialog.patients.item(i).text() for i in range(dialog.patients.count())]
-    assert items == ["patient001  (2)", "(no patient)  (1)"]
+    assert items == ["(all patients)  (3)", "patient001  (2)", "(no patient)  (1)"]
+    assert dialog.patients.currentRow() == 1  # the first patient, not all of them
     rows = {Path(r.entry.path).stem: r for r in dialog.rows()}
     assert rows["S0001"].read_text.startswith("Dr A, ") and rows["S0002"].read_text == "not interpreted"
     assert rows["S0001"].leads == "12 standard" and rows["S0001"].length == "3.0 s"
@@ -41,7 +42,7 @@ def test_a_reading_list_that_follows_what_is_filed(qtbot, make_window, tmp_path:
     # What is left to read: the one nobody interpreted.
     dialog.unread_only.setChecked(True)
     assert [Path(r.entry.path).stem for r in dialog.rows()] == ["S0002"]
-    assert dialog.table.item(0, 4).text() == "not interpreted"
+    assert dialog.table.item(0, 5).text() == "not interpreted" and dialog.table.item(0, 0).text() == "patient001"
     # Opened from the list (which stays open), read and interpreted: the list follows.
     dialog.open_row(0)
     wait_synthesis(qtbot, w)
@@ -50,10 +51,14 @@ def test_a_reading_list_that_follows_what_is_filed(qtbot, make_window, tmp_path:
     assert w.interpretation_ui.file("Dr B", "Sinus rhythm.")
     assert dialog.isVisible() and dialog.rows() == []
     assert "0 recording(s) of this patient not interpreted yet" in dialog.hint.text()
-    # The recordings without a patient are listed too.
+    # The recordings without a patient are listed too; and all together, what is left to read.
     dialog.unread_only.setChecked(False)
-    dialog.patients.setCurrentRow(1)
+    dialog.patients.setCurrentRow(2)
     assert [Path(r.entry.path).stem for r in dialog.rows()] == ["S0003"]
+    dialog.unread_only.setChecked(True)
+    dialog.patients.setCurrentRow(0)
+    assert [Path(r.entry.path).stem for r in dialog.rows()] == ["S0003"]
+    assert "1 recording(s) in the library not interpreted yet" in dialog.hint.text()
     assert not error_boxes
 
 
@@ -64,7 +69,7 @@ def test_a_missing_file_is_listed_not_opened(qtbot, make_window, tmp_path: Path,
     w = make_window()
     dialog = w.library_ui.dialog()
     row = next(i for i, r in enumerate(dialog.rows()) if not r.exists)
-    assert dialog.table.item(row, 5).text().startswith("MISSING: ")
+    assert dialog.table.item(row, 6).text().startswith("MISSING: ")
     assert dialog.table.item(row, 0).foreground().color() == library_dialog.MISSING_BRUSH.color()
     dialog.table.selectRow(row)
     assert not dialog.open_button.isEnabled()
