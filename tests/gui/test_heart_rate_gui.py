@@ -40,6 +40,9 @@ def test_drawn_per_segment_with_its_pauses_and_found_again_for_other_leads(qtbot
     rates = trend.heart_rate()
     assert np.allclose(x, np.r_[trend.segment_starts(), 60.0]) and np.allclose(y, rates)
     assert plot.pause_marks() == pytest.approx([19.7], abs=0.02)
+    bx, by = plot.beat_data()  # every beat's own rate behind the segments
+    assert np.allclose(bx, trend.beats_s[1:]) and np.allclose(by, 60.0 / np.diff(trend.beats_s))
+    assert by.min() == pytest.approx(18.75, abs=0.2) and by.max() == pytest.approx(150, abs=2)
     assert "1 pause(s) of 2 s or more" in plot.title.text() and "beats found on I, II" in plot.title.text()
     assert not plot.find_button.isVisibleTo(plot) and not plot.progress.isVisibleTo(plot)
     # A minute: the page's own 10 s and measurements say enough; no whole-recording line.
