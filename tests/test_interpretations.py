@@ -174,3 +174,13 @@ def test_in_force_per_library_recording_whatever_key_the_row_keeps(tmp_path: Pat
     out = capsys.readouterr().out
     assert f"interpretation #{filed.id}: Dr A" in out and "(on a reconstruction)" in out
     assert "not interpreted" in out
+
+
+def test_hashing_a_recording_stops_when_cancelled(tmp_path: Path) -> None:
+    from leadsynth_core.errors import CancelledError
+    from leadsynth_core.progress import CancelToken
+
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(CancelledError):
+        identify_record(_record(tmp_path), cancel=token)

@@ -22,7 +22,7 @@ from PySide6.QtCore import QObject, Signal
 from leadsynth_core.errors import LeadSynthError
 from leadsynth_core.leads import try_ecg_lead_name
 from leadsynth_core.library import Interpretation, Library, ReadingContext, RecordIdentity, identify_record
-from leadsynth_core.progress import CancelToken, check
+from leadsynth_core.progress import CancelToken
 from leadsynth_core.record import Provenance
 
 from ..state.document import ViewerDocument
@@ -38,8 +38,7 @@ TASK_KIND = "interpretation"
 def look_up(path: Path, key: str | None, cancel: CancelToken | None = None
             ) -> tuple[RecordIdentity, list[Interpretation]]:
     """The recording's identity and its interpretations, oldest first (plain work: a worker's)."""
-    record = identify_record(path, key)
-    check(cancel)
+    record = identify_record(path, key, cancel)  # a Holter file's hashing stops when cancelled
     with Library() as lib:
         return record, lib.interpretations(record)
 

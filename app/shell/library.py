@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QInputDialog, QLineEdit
 
 from leadsynth_core.library import AddReport, Library
+from leadsynth_core.progress import CancelToken
 
+from ..controllers.synthesis import Progress
 from ..views.library_dialog import LibraryDialog
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -74,7 +76,7 @@ class LibraryUi:
 
     def add(self, path: Path, patient_id: str | None) -> None:
         """Add ``path`` (every record of a multi-record file) under ``patient_id``."""
-        def work(progress, cancel) -> AddReport:  # noqa: ANN001 (the worker's own convention)
+        def work(progress: Progress, cancel: CancelToken) -> AddReport:
             with Library() as lib:
                 return lib.add_recordings([path], patient_id=patient_id, progress=progress, cancel=cancel)
 

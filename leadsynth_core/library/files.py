@@ -14,6 +14,7 @@ from ..errors import LibraryError
 from ..files import file_sha256, update_with_file
 from ..leads import STANDARD_LEADS
 from ..options import FLAT_LEAD_PTP_MV, HDF5_SUFFIXES
+from ..progress import CancelToken
 
 __all__ = ["FLAT_LEAD_PTP_MV", "record_files", "hash_record_files", "assess_quality"]
 
@@ -41,22 +42,25 @@ def record_files(path: str | Path) -> list[Path]:
     return [p]
 
 
-def hash_record_files(path: str | Path) -> str:
+def hash_record_files(path: str | Path, cancel: CancelToken | None = None) -> str:
     """SHA-256 over every file of one recording (header first, then data files).
 
     Each file contributes its base name and its bytes, so the same recording has the same
-    hash wherever it is moved, and any change to header or data changes it.
+    hash wherever it is moved, and any change to header or data changes it.  ``cancel`` is
+    checked as the bytes are read.
 
     Raises
     ------
     LibraryError
         If a file of the recording cannot be read (naming it).
+    CancelledError
+        ``cancel`` was set.
     """
     digest = hashlib.sha256()
     for f in record_files(path):
         try:
             digest.update(f.name.encode("utf-8") + b"\0")
-            update_with_file(digest, f)
+            update_with_file(digest, f, cancel)
         except OSError as exc:
             raise LibraryError(f"{f}: cannot read ({exc.strerror or exc})") from exc
     return digest.hexdigest()

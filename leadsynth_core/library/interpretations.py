@@ -25,6 +25,7 @@ from typing import Any
 from ..errors import LibraryError
 from ..leads import try_ecg_lead_name
 from ..options import MULTI_RECORD_SUFFIXES
+from ..progress import CancelToken
 from .entries import RecordingEntry, _now
 from .files import hash_record_files
 
@@ -74,7 +75,7 @@ class RecordIdentity:
     record_key: str = ""
 
 
-def identify_record(path: str | Path, key: str | None = None) -> RecordIdentity:
+def identify_record(path: str | Path, key: str | None = None, cancel: CancelToken | None = None) -> RecordIdentity:
     """The identity of the recording at ``path`` (``key``: its record in a multi-record file).
 
     A file holding one record is filed under no key whatever ``key`` says, as the viewer
@@ -94,7 +95,7 @@ def identify_record(path: str | Path, key: str | None = None) -> RecordIdentity:
         shown = ", ".join(keys[:8]) + (f" and {len(keys) - 8} more" if len(keys) > 8 else "")
         what = f"has no record {key!r}" if key else f"holds {len(keys)} records; name one with --key"
         raise LibraryError(f"{p}: {what} (records: {shown})")
-    return RecordIdentity(hash_record_files(p), key if len(keys) > 1 and key else "")
+    return RecordIdentity(hash_record_files(p, cancel), key if len(keys) > 1 and key else "")
 
 
 @dataclasses.dataclass(frozen=True)
