@@ -48,8 +48,10 @@ class InterpretationUi:
         if reason is not None:
             self.window.notifier.error("Cannot interpret yet", reason)
             return None
+        doc = self.window.document
+        cautions = tuple(c.short_text() for c in doc.cautions)
         return InterpretationDialog(ctl.context(), ctl.current, self.window.settings.value("reading/reader"),
-                                    self.window)
+                                    cautions, self.window)
 
     def write(self) -> None:
         dialog = self.dialog()

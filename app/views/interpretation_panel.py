@@ -110,20 +110,27 @@ class InterpretationDialog(QDialog):
     """Write an interpretation: what the reader is shown, the one it amends, reader and text."""
 
     def __init__(self, context: ReadingContext, current: Interpretation | None, reader: str,
-                 parent: QWidget | None = None) -> None:
+                 cautions: tuple[str, ...] = (), parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Amend the interpretation" if current is not None else "Interpret this ECG")
         self.setMinimumWidth(520)
         layout = QVBoxLayout(self)
-        shown = QLabel(f"You are reading {html.escape(context.describe())}. This is filed with your "
-                       "interpretation and printed with it.")
-        shown.setWordWrap(True)
-        shown.setTextFormat(Qt.TextFormat.RichText)
+        # What the electrode checks found comes first: it changes what every lead means.
+        self.cautions = QLabel("<br>".join(f"<b>{html.escape(c)}</b>" for c in cautions))
+        self.cautions.setWordWrap(True)
+        self.cautions.setStyleSheet(RECONSTRUCTION_STYLE)
+        self.cautions.setVisible(bool(cautions))
+        layout.addWidget(self.cautions)
+        self.shown = QLabel(f"You are reading {html.escape(context.describe())}. This is filed with your "
+                            "interpretation and printed with it.")
+        self.shown.setWordWrap(True)
+        self.shown.setTextFormat(Qt.TextFormat.RichText)
         if context.on_reconstruction:
-            shown.setStyleSheet(RECONSTRUCTION_STYLE)
-        layout.addWidget(shown)
+            self.shown.setStyleSheet(RECONSTRUCTION_STYLE)
+        layout.addWidget(self.shown)
+        self.amends: QLabel | None = None
         if current is not None:
-            amends = QLabel(f"This amends interpretation #{current.id} ({html.escape(current.reader)}, "
+            amends = self.amends = QLabel(f"This amends interpretation #{current.id} ({html.escape(current.reader)}, "
                             f"{current.local_time()}; read on {html.escape(current.context.describe())}). "
                             "It stays in the library's history.")
             amends.setWordWrap(True)

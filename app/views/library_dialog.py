@@ -71,6 +71,7 @@ class LibraryDialog(QDialog):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
         self.table.cellDoubleClicked.connect(lambda row, _col: self.open_row(row))
+        self.table.activated.connect(lambda index: self.open_row(index.row()))  # Enter on a row
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.unread_only = QCheckBox("Only not interpreted")
         self.unread_only.setToolTip("List only the recordings nobody has interpreted yet: what is left to read")
@@ -168,7 +169,7 @@ class LibraryDialog(QDialog):
         else:
             whose = "in the library" if self._chosen_patient() == ALL_PATIENTS else "of this patient"
             self.hint.setText(f"{unread} recording(s) {whose} not interpreted yet. "
-                              "Double-click a recording to open it; the list stays open.")
+                              "Double-click a recording (or Enter) to open it; the list stays open.")
         if rows:
             self.table.selectRow(0)
         self._update_buttons()

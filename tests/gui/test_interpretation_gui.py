@@ -49,8 +49,8 @@ def test_filed_shown_printed_and_flagged_when_the_page_differs(qtbot, make_windo
     assert ui.page_lines() == ()
     # The dialog says what is read before anything is written; nothing to file until both are given.
     dialog = ui.dialog()
-    assert "a reconstruction: V1, V2, V3, V5, V6 SYNTHESIZED from I, II, V4" in dialog.findChildren(
-        type(panel.status))[0].text()
+    assert "a reconstruction: V1, V2, V3, V5, V6 SYNTHESIZED from I, II, V4" in dialog.shown.text()
+    assert dialog.amends is None and not dialog.cautions.isVisibleTo(dialog)
     assert not dialog.file_button.isEnabled()
     dialog.reader.setText("Dr A. Reader")
     dialog.text.setPlainText("Sinus rhythm 60/min.  Normal axis.\nNo acute ST change.")
@@ -82,8 +82,7 @@ def test_filed_shown_printed_and_flagged_when_the_page_differs(qtbot, make_windo
     dialog = ui.dialog()
     dialog.reader.setText("Dr B")
     dialog.text.setPlainText(entry.text)
-    assert dialog.file_button.isEnabled() and "amends interpretation #1" in dialog.findChildren(
-        type(panel.status))[1].text()
+    assert dialog.file_button.isEnabled() and "amends interpretation #1" in dialog.amends.text()
     dialog.deleteLater()
     assert ui.file("Dr B", entry.text)
     assert [e.amends for e in ui.controller.entries] == [None, entry.id]
@@ -160,3 +159,29 @@ def test_standard_statements_are_inserted_and_enter_never_files(qtbot, make_wind
     dialog.close()
     dialog.deleteLater()
     assert w.interpretation_ui.controller.entries == [] and not error_boxes
+
+
+def test_the_electrode_caution_heads_the_dialog(qtbot, make_window, shared_data: Path, tmp_path: Path,
+                                                error_boxes) -> None:
+    from measurement_synth import swap_arms
+
+    from leadsynth_core.io import read_record, write_record
+
+    swapped = write_record(swap_arms(read_record(shared_data / "ludb" / "data" / "1")), tmp_path / "swapped")
+    w = make_window()
+    w.set_inputs(("I", "II", "V4"), fixed=True)
+    w.open_path(swapped)
+    wait_synthesis(qtbot, w)
+    qtbot.waitUntil(lambda: w.interpretation_ui.controller.ready, timeout=20000)
+    (caution,) = w.document.cautions
+    dialog = w.interpretation_ui.dialog()
+    assert dialog.cautions.isVisibleTo(dialog) and caution.short_text() in dialog.cautions.text()
+    dialog.deleteLater()
+    # A file without one: no caution box.
+    w.open_path(sample_path())
+    wait_synthesis(qtbot, w)
+    qtbot.waitUntil(lambda: w.interpretation_ui.controller.ready and w.document.cautions == (), timeout=20000)
+    dialog = w.interpretation_ui.dialog()
+    assert not dialog.cautions.isVisibleTo(dialog)
+    dialog.deleteLater()
+    assert not error_boxes
