@@ -25,6 +25,7 @@ from leadsynth_core.library import Interpretation, Library, ReadingContext, Reco
 from leadsynth_core.progress import CancelToken
 from leadsynth_core.record import Provenance
 
+from ..render.page import BoldLine
 from ..state.document import ViewerDocument
 from .notify import Notifier
 from .synthesis import Progress
@@ -182,7 +183,7 @@ class InterpretationController(QObject):
         cur = self.current
         if cur is None:
             return ()
-        lines = [cur.one_line()]
+        lines: list[str] = [BoldLine(cur.one_line())]  # in bold: what the report is signed for
         other = self.differs()
         if other is not None:
             lines.append(f"CAUTION: the interpretation above was read on {cur.context.describe()}; "

@@ -289,19 +289,27 @@ def draw_title(painter: QPainter, title: str, left: float, width: float, k: floa
                      Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, title)
 
 
+class BoldLine(str):
+    """A footer line printed in bold (the reader's interpretation: what a report is signed for)."""
+
+
 def draw_footer(painter: QPainter, lines: list[str], left: float, top: float, width: float, k: float) -> None:
-    """Text lines in a column ``width`` mm wide from ``top`` down to the sheet's bottom edge."""
-    small = page_font(FOOTER_TYPE_MM, k)
+    """Text lines in a column ``width`` mm wide from ``top`` down to the sheet's bottom edge
+    (a :class:`BoldLine` in bold, every line it wraps to as well)."""
+    metrics = {bold: QFontMetricsF(page_font(FOOTER_TYPE_MM, k, bold=bold)) for bold in (False, True)}
     # A line wider than the column is broken at its spaces (eleven synthesized leads' ST
-    # levels with their bands are); it is broken at the largest type, so it fits any smaller one.
-    lines = wrap_lines(lines, QFontMetricsF(small), width * k)
+    # levels with their bands are); it is broken at the largest type of its weight, so it fits
+    # any smaller one.
+    wrapped = [(part, isinstance(line, BoldLine)) for line in lines
+               for part in wrap_lines([line], metrics[isinstance(line, BoldLine)], width * k)]
     # Every line stays on the sheet: with a caution and the measurement lines under a tall
     # layout they close up (down to a 2 mm type) instead of running off the bottom edge.
     y = top
-    step = min(FOOTER_LINE_MM, (A4_LANDSCAPE_MM[1] - FOOTER_EDGE_MM - y) / max(len(lines), 1))
-    painter.setFont(page_font(min(FOOTER_TYPE_MM, 0.8 * step), k))
+    step = min(FOOTER_LINE_MM, (A4_LANDSCAPE_MM[1] - FOOTER_EDGE_MM - y) / max(len(wrapped), 1))
+    size = min(FOOTER_TYPE_MM, 0.8 * step)
     painter.setPen(QPen(QColor("black")))
-    for line in lines:
+    for line, bold in wrapped:
+        painter.setFont(page_font(size, k, bold=bold))
         painter.drawText(QRectF(left * k, y * k, width * k, step * k),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, line)
         y += step

@@ -69,7 +69,7 @@ def test_filed_shown_printed_and_flagged_when_the_page_differs(qtbot, make_windo
     assert w.export_report(tmp_path / "report.pdf") is not None
     assert len(drawn_footers) == 2
     for lines in drawn_footers:
-        assert lines[-1] == entry.one_line()
+        assert lines[-1] == entry.one_line() and isinstance(lines[-1], page.BoldLine)  # printed in bold
         assert "read on a reconstruction: V1, V2, V3, V5, V6 SYNTHESIZED from I, II, V4" in lines[-1]
     # Read on I, II, V4; now the page shows another reconstruction: the dock and the page say so.
     w.set_inputs(("I", "II"), fixed=True)
@@ -185,3 +185,20 @@ def test_the_electrode_caution_heads_the_dialog(qtbot, make_window, shared_data:
     assert not dialog.cautions.isVisibleTo(dialog)
     dialog.deleteLater()
     assert not error_boxes
+
+
+def test_a_bold_line_is_printed_in_bold(qtbot) -> None:
+    import numpy as np
+    from PySide6.QtGui import QColor, QImage, QPainter
+
+    def ink(line: str) -> int:
+        image = QImage(800, 60, QImage.Format.Format_Grayscale8)
+        image.fill(QColor("white"))
+        painter = QPainter(image)
+        page.draw_footer(painter, [line], 1.0, 1.0, 180.0, 4.0)
+        painter.end()
+        bits = np.frombuffer(image.constBits(), np.uint8, count=image.bytesPerLine() * image.height())
+        return int((bits < 128).sum())
+
+    text = "Interpretation (Dr A, 2026-12-05 20:37; read on the leads as recorded): Normal ECG."
+    assert ink(page.BoldLine(text)) > 1.15 * ink(text) > 0
