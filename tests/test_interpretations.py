@@ -184,3 +184,15 @@ def test_hashing_a_recording_stops_when_cancelled(tmp_path: Path) -> None:
     token.cancel()
     with pytest.raises(CancelledError):
         identify_record(_record(tmp_path), cancel=token)
+
+
+def test_whether_the_truth_was_shown_is_said_and_kept() -> None:
+    blind = ON_RECONSTRUCTION
+    seen = ReadingContext(("I", "II", "V4"), ("V1", "V2"), "m", truth_shown=("V1", "V2"))
+    partly = ReadingContext(("I", "II", "V4"), ("V1", "V2"), "m", truth_shown=("V2",))
+    assert blind.describe().endswith("by model linres-i-ii-v4, without their recorded truth")
+    assert seen.describe().endswith("by model m, drawn over their recorded truth")
+    assert partly.describe().endswith("drawn over their recorded truth (V2)")
+    assert ReadingContext.from_json(partly.to_json()) == partly
+    # A context filed before the field existed reads as shown without truth.
+    assert ReadingContext.from_json('{"inputs": ["I"], "synthesized": ["V1"], "model_id": "m"}').truth_shown == ()

@@ -26,7 +26,7 @@ from leadsynth_core.progress import CancelToken
 from leadsynth_core.record import Provenance
 
 from ..render.page import BoldLine
-from ..state.document import ViewerDocument
+from ..state.document import ViewerDocument, ViewState
 from .notify import Notifier
 from .synthesis import Progress
 from .workers import TaskRunner
@@ -44,9 +44,10 @@ def look_up(path: Path, key: str | None, cancel: CancelToken | None = None
         return record, lib.interpretations(record)
 
 
-def reading_context(doc: ViewerDocument) -> ReadingContext:
-    """What the page shows now: the measured inputs, the synthesized leads and their model, and
-    any processing of the samples; a recording read without synthesis: its leads as recorded."""
+def reading_context(doc: ViewerDocument, mode: str) -> ReadingContext:
+    """What the page shows now in ``mode``: the measured inputs, the synthesized leads, their
+    model and which of them are drawn over their recorded truth, and any processing of the
+    samples; a recording read without synthesis: its leads as recorded."""
     rec, res = doc.record, doc.result
     if rec is None:
         return ReadingContext(())
@@ -55,7 +56,8 @@ def reading_context(doc: ViewerDocument) -> ReadingContext:
     if not synthesized:
         leads = tuple(n for n in rec.lead_names if try_ecg_lead_name(n) == n)
         return ReadingContext(leads, processing=processing)
-    return ReadingContext(tuple(doc.inputs), tuple(synthesized), res.model_id or "", processing)
+    shown = tuple(n for n in synthesized if doc.truth_drawn(n, mode))
+    return ReadingContext(tuple(doc.inputs), tuple(synthesized), res.model_id or "", processing, shown)
 
 
 class InterpretationController(QObject):
@@ -64,10 +66,11 @@ class InterpretationController(QObject):
     #: The interpretations (or the lookup's state) changed.
     changed = Signal()
 
-    def __init__(self, document: ViewerDocument, tasks: TaskRunner, notifier: Notifier,
+    def __init__(self, document: ViewerDocument, state: ViewState, tasks: TaskRunner, notifier: Notifier,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.document = document
+        self.state = state
         self.tasks = tasks
         self.notifier = notifier
         self.record: RecordIdentity | None = None
@@ -119,7 +122,7 @@ class InterpretationController(QObject):
 
     def context(self) -> ReadingContext:
         """What the reader is shown now (filed with the interpretation)."""
-        return reading_context(self.document)
+        return reading_context(self.document, self.state.mode)
 
     def why_not_ready(self) -> str | None:
         """Why an interpretation cannot be filed now (None: it can)."""

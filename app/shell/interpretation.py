@@ -26,7 +26,8 @@ class InterpretationUi:
 
     def __init__(self, window: MainWindow, menu: QMenu) -> None:
         self.window = window
-        self.controller = InterpretationController(window.document, window.tasks, window.notifier, window)
+        self.controller = InterpretationController(window.document, window.view_state, window.tasks, window.notifier,
+                                                   window)
         self.panel = InterpretationPanel(self.controller)
         self.panel.write_requested.connect(self.write)
         self.dock: QDockWidget = window._add_dock("Interpretation", self.panel, Qt.DockWidgetArea.LeftDockWidgetArea)

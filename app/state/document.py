@@ -308,6 +308,14 @@ class ViewerDocument(QObject):
             self._truth_cache[key] = reference_signal(rec.lead(lead), rec.fs, self.score_reference)
         return self._truth_cache[key]
 
+    def truth_drawn(self, lead: str, mode: str) -> bool:
+        """Whether ``lead`` is drawn over its recorded truth in ``mode``: a synthesized lead the
+        file measured, in compare mode (what a reader of the page saw besides the synthesis)."""
+        rec, res = self.record, self.result
+        return (mode == "compare" and rec is not None and res is not None and lead in res.lead_names
+                and res.provenance_of(lead) is Provenance.SYNTHESIZED and lead in rec.lead_names
+                and rec.provenance_of(lead) is Provenance.MEASURED)
+
     def lead_display(self, lead: str, mode: str) -> LeadDisplay:
         """What the cell of ``lead`` shows in ``mode`` ("compare" or "review")."""
         rec, res = self.record, self.result
@@ -318,8 +326,7 @@ class ViewerDocument(QObject):
             truth = None
             # Only synthesized leads are compared: a derived lead is exact algebra of the
             # measured I and II, so its difference to the file says nothing about the model.
-            if mode == "compare" and prov is Provenance.SYNTHESIZED and lead in rec.lead_names \
-                    and rec.provenance_of(lead) is Provenance.MEASURED:
+            if self.truth_drawn(lead, mode):
                 truth = self._reference_truth(rec, lead)
             model = self.model_name if prov is Provenance.SYNTHESIZED else None
             score = self.scores.get(lead) if truth is not None else None

@@ -83,6 +83,7 @@ class InterpretationPanel(QWidget):
         doc = controller.document
         for signal in (doc.result_changed, doc.inputs_changed, doc.record_changed):
             signal.connect(self.refresh)
+        controller.state.changed.connect(lambda what: self.refresh() if what == "mode" else None)
         self.refresh()
 
     def refresh(self) -> None:

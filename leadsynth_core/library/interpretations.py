@@ -111,6 +111,9 @@ class ReadingContext:
     synthesized: tuple[str, ...] = ()
     model_id: str = ""
     processing: tuple[str, ...] = ()
+    #: The synthesized leads drawn over their recorded truth (the viewer's compare mode on a
+    #: file that measured them): a reading that saw the truth is not a blind reading.
+    truth_shown: tuple[str, ...] = ()
 
     @property
     def on_reconstruction(self) -> bool:
@@ -123,6 +126,11 @@ class ReadingContext:
         if self.synthesized:
             text = (f"a reconstruction: {', '.join(self.synthesized)} SYNTHESIZED from "
                     f"{', '.join(self.inputs)} by model {self.model_id or 'unnamed'}")
+            if self.truth_shown:
+                which = "" if set(self.truth_shown) == set(self.synthesized) else f" ({', '.join(self.truth_shown)})"
+                text += f", drawn over their recorded truth{which}"
+            else:
+                text += ", without their recorded truth"
         else:
             text = "the leads as recorded"
         if self.processing:
@@ -131,13 +139,15 @@ class ReadingContext:
 
     def to_json(self) -> str:
         return json.dumps({"inputs": list(self.inputs), "synthesized": list(self.synthesized),
-                           "model_id": self.model_id, "processing": list(self.processing)}, sort_keys=True)
+                           "model_id": self.model_id, "processing": list(self.processing),
+                           "truth_shown": list(self.truth_shown)}, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> ReadingContext:
         data: Mapping[str, Any] = json.loads(text or "{}")
         return cls(tuple(data.get("inputs", ())), tuple(data.get("synthesized", ())),
-                   str(data.get("model_id", "") or ""), tuple(data.get("processing", ())))
+                   str(data.get("model_id", "") or ""), tuple(data.get("processing", ())),
+                   tuple(data.get("truth_shown", ())))
 
     @classmethod
     def as_recorded(cls, leads: Iterable[str]) -> ReadingContext:
@@ -179,7 +189,7 @@ class Interpretation:
                 "text": self.text, "record": {"sha256": self.sha256, "key": self.record_key},
                 "read_on": {"inputs": list(ctx.inputs), "synthesized": list(ctx.synthesized),
                             "model_id": ctx.model_id, "processing": list(ctx.processing),
-                            "description": ctx.describe()}}
+                            "truth_shown": list(ctx.truth_shown), "description": ctx.describe()}}
 
     def one_line(self) -> str:
         """The whole interpretation on one line (a page footer wraps it)."""

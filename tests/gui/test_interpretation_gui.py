@@ -60,6 +60,10 @@ def test_filed_shown_printed_and_flagged_when_the_page_differs(qtbot, make_windo
     assert w.settings.value("reading/reader") == "Dr A. Reader"
     (entry,) = ui.controller.entries
     assert entry.context.synthesized == ("V1", "V2", "V3", "V5", "V6") and entry.context.inputs == ("I", "II", "V4")
+    # Compare mode on a 12-lead file: the reader saw the recorded truth under each synthesized lead.
+    assert entry.context.truth_shown == entry.context.synthesized
+    assert entry.one_line().startswith("Interpretation (Dr A. Reader, ") and \
+        "by model " + w.document.result.model_id + ", drawn over their recorded truth): Sinus" in entry.one_line()
     assert entry.context.model_id == w.document.result.model_id
     with Library() as lib:  # in the library, under the file's content
         assert lib.interpretations(identify_record(sample_path())) == [entry]
@@ -71,6 +75,11 @@ def test_filed_shown_printed_and_flagged_when_the_page_differs(qtbot, make_windo
     for lines in drawn_footers:
         assert lines[-1] == entry.one_line() and isinstance(lines[-1], page.BoldLine)  # printed in bold
         assert "read on a reconstruction: V1, V2, V3, V5, V6 SYNTHESIZED from I, II, V4" in lines[-1]
+    # The same reconstruction without its truth (review mode): not what was read, and said so.
+    w.view_state.set_mode("review")
+    assert panel.caution.isVisibleTo(panel) and "without their recorded truth" in panel.caution.text()
+    w.view_state.set_mode("compare")
+    assert not panel.caution.isVisibleTo(panel)
     # Read on I, II, V4; now the page shows another reconstruction: the dock and the page say so.
     w.set_inputs(("I", "II"), fixed=True)
     wait_synthesis(qtbot, w)
