@@ -39,11 +39,16 @@ class LibraryUi:
     def dialog(self) -> LibraryDialog:
         """Show the library browser; its rows follow the interpretations filed."""
         if self._dialog is None:
-            self._dialog = LibraryDialog(self.window.notifier, self.window)
+            self._dialog = LibraryDialog(self.window.notifier, self._opened, self.window)
             self._dialog.open_requested.connect(lambda path, key: self.window.open_path(path, key))
         self._dialog.show()
         self._dialog.raise_()
         return self._dialog
+
+    def _opened(self) -> tuple[str, str | None] | None:
+        """The recording open in the viewer, as the library names files (path, key)."""
+        doc = self.window.document
+        return None if doc.path is None else (str(doc.path), doc.key)
 
     def close(self) -> None:
         if self._dialog is not None:

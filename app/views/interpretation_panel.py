@@ -12,11 +12,9 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
@@ -35,6 +33,7 @@ from leadsynth_core.library.interpretations import standard_statements
 from ..controllers.interpretation import InterpretationController
 from .caution_bar import CAUTION_COLORS
 from .dock_label import dock_note
+from .plain_dialog import PlainEnterDialog
 
 __all__ = ["InterpretationPanel", "InterpretationDialog"]
 
@@ -107,8 +106,9 @@ class InterpretationPanel(QWidget):
         self.write_button.setEnabled(ctl.ready)
 
 
-class InterpretationDialog(QDialog):
-    """Write an interpretation: what the reader is shown, the one it amends, reader and text."""
+class InterpretationDialog(PlainEnterDialog):
+    """Write an interpretation: what the reader is shown, the one it amends, reader and text.
+    Enter inserts a statement or ends a line; it never files (only the button does)."""
 
     def __init__(self, context: ReadingContext, current: Interpretation | None, reader: str,
                  cautions: tuple[str, ...] = (), parent: QWidget | None = None) -> None:
@@ -187,14 +187,6 @@ class InterpretationDialog(QDialog):
         self.statement.setCurrentIndex(-1)
         self.statement.clearEditText()
         self.text.setFocus()
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt API)
-        # Enter inserts a statement or ends a line; it never files the interpretation (QDialog
-        # would press its default button): a clinical record is filed by a deliberate click.
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            event.accept()
-            return
-        super().keyPressEvent(event)
 
     def values(self) -> tuple[str, str]:
         """The reader's name and the text, stripped."""

@@ -12,13 +12,13 @@ follow the interpretations filed meanwhile.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
-    QDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -35,8 +35,16 @@ from PySide6.QtWidgets import (
 from leadsynth_core.errors import LeadSynthError
 from leadsynth_core.library import Library
 
-from ..controllers.library_browser import ALL_PATIENTS, NO_PATIENT, LibraryRow, library_patients, library_rows
+from ..controllers.library_browser import (
+    ALL_PATIENTS,
+    NO_PATIENT,
+    LibraryRow,
+    library_patients,
+    library_rows,
+    same_record_file,
+)
 from ..controllers.notify import Notifier
+from .plain_dialog import PlainEnterDialog
 
 log = logging.getLogger(__name__)
 
@@ -48,13 +56,17 @@ EMPTY_HINT = ("The library holds no recordings yet. Add them with 'leadsynth lib
               "or in the personalization wizard (Leads > Personalize the model for this patient).")
 
 
-class LibraryDialog(QDialog):
-    """The library as a reading list; emits ``open_requested(path, key)`` for the viewer."""
+class LibraryDialog(PlainEnterDialog):
+    """The library as a reading list; emits ``open_requested(path, key)`` for the viewer.
+    Enter on a row opens it and presses no button besides."""
 
     open_requested = Signal(str, object)
 
-    def __init__(self, notifier: Notifier, parent: QWidget | None = None) -> None:
+    def __init__(self, notifier: Notifier, opened: Callable[[], tuple[str, str | None] | None] = lambda: None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        #: The recording open in the viewer (path, key), for "Open the next not interpreted".
+        self._opened = opened
         self.setWindowTitle("Open from the library")
         self.resize(1000, 560)
         self._notifier = notifier
@@ -80,6 +92,10 @@ class LibraryDialog(QDialog):
         self.hint.setWordWrap(True)
         self.open_button = QPushButton("Open")
         self.open_button.clicked.connect(lambda: self.open_row(self.table.currentRow()))
+        self.next_button = QPushButton("Open the next not interpreted")
+        self.next_button.setToolTip("The next recording of this list that nobody has interpreted, after the one "
+                                    "open in the viewer: read, interpret, next")
+        self.next_button.clicked.connect(self.open_next_unread)
         close = QPushButton("Close")
         close.clicked.connect(self.close)
         side = QWidget()
@@ -95,6 +111,7 @@ class LibraryDialog(QDialog):
         buttons = QHBoxLayout()
         buttons.addWidget(self.unread_only)
         buttons.addStretch(1)
+        buttons.addWidget(self.next_button)
         buttons.addWidget(self.open_button)
         buttons.addWidget(close)
         layout = QVBoxLayout(self)
@@ -189,9 +206,29 @@ class LibraryDialog(QDialog):
             return
         self.open_requested.emit(r.entry.path, r.entry.key)
 
+    def next_unread_row(self) -> int | None:
+        """The row of the next recording not interpreted (its file there) after the one open in
+        the viewer, from the top again at the end; never the open one itself."""
+        opened = self._opened()
+        rows = self._rows
+        here = next((i for i, r in enumerate(rows)
+                     if opened is not None and same_record_file(r.entry.path, opened[0])
+                     and (r.entry.key or None) == (opened[1] or None)), -1)
+        order = [*range(here + 1, len(rows)), *range(0, max(here, 0))]
+        return next((i for i in order if rows[i].interpretation is None and rows[i].exists), None)
+
+    def open_next_unread(self) -> None:
+        row = self.next_unread_row()
+        if row is None:
+            self._notifier.info("Every recording of this list is interpreted")
+            return
+        self.table.selectRow(row)
+        self.open_row(row)
+
     def _update_buttons(self) -> None:
         row = self.table.currentRow()
         self.open_button.setEnabled(0 <= row < len(self._rows) and self._rows[row].exists)
+        self.next_button.setEnabled(any(r.interpretation is None and r.exists for r in self._rows))
 
     def showEvent(self, event: object) -> None:  # noqa: N802 (Qt API)
         super().showEvent(event)

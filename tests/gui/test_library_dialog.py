@@ -117,3 +117,56 @@ def test_nothing_to_add_without_a_recording(make_window, error_boxes) -> None:
     w = make_window()
     w.library_ui.add_current()
     assert error_boxes == [("Nothing to add", "open a recording from a file first")]
+
+
+def test_read_interpret_next(qtbot, make_window, tmp_path: Path, error_boxes) -> None:
+    from app.controllers.library_browser import same_record_file
+
+    files = _library(tmp_path / "ptb")  # patient001: S0001 (interpreted), S0002; S0003 without a patient
+    w = make_window()
+    w.set_inputs(("I", "II", "V4"), fixed=True)
+    dialog = w.library_ui.dialog()
+    dialog.patients.setCurrentRow(0)  # all patients
+    unread = [Path(r.entry.path).stem for r in dialog.rows() if r.interpretation is None]
+    assert sorted(unread) == ["S0002", "S0003"] and dialog.next_button.isEnabled()
+    dialog.open_next_unread()
+    wait_synthesis(qtbot, w)
+    first = w.document.path.stem
+    assert first == unread[0]
+    # Not interpreted, skipped: the next one is another recording, not this one again.
+    dialog.open_next_unread()
+    wait_synthesis(qtbot, w)
+    qtbot.waitUntil(lambda: w.document.path.stem != first, timeout=20000)
+    assert w.document.path.stem == unread[1]
+    # Interpreted: the list follows; when all are, the button says so.
+    qtbot.waitUntil(lambda: w.interpretation_ui.controller.ready, timeout=20000)
+    assert w.interpretation_ui.file("Dr B", "Normal ECG.")
+    w.open_path(files[1] if files[1].stem == first else files[2])
+    wait_synthesis(qtbot, w)
+    qtbot.waitUntil(lambda: w.interpretation_ui.controller.ready, timeout=20000)
+    assert w.interpretation_ui.file("Dr B", "Normal ECG.")
+    assert not dialog.next_button.isEnabled()
+    infos: list[str] = []
+    w.notifier.info_posted.connect(infos.append)
+    dialog.open_next_unread()
+    assert infos == ["Every recording of this list is interpreted"]
+    assert same_record_file(files[0], files[0].with_suffix("")) and not same_record_file(files[0], files[1])
+    assert not error_boxes
+
+
+def test_enter_on_a_row_opens_that_row_and_nothing_else(qtbot, make_window, tmp_path: Path, error_boxes) -> None:
+    from PySide6.QtCore import Qt
+
+    _library(tmp_path / "ptb")
+    w = make_window()
+    dialog = w.library_ui.dialog()
+    asked: list[tuple[str, object]] = []
+    dialog.open_requested.connect(lambda path, key: asked.append((path, key)))
+    row = next(i for i, r in enumerate(dialog.rows()) if Path(r.entry.path).stem == "S0001")
+    dialog.table.setFocus()
+    dialog.table.setCurrentCell(row, 0)
+    qtbot.keyClick(dialog.table, Qt.Key.Key_Return)
+    assert [Path(p).stem for p, _key in asked] == ["S0001"]  # not also "the next not interpreted"
+    assert dialog.isVisible()
+    wait_synthesis(qtbot, w)
+    assert not error_boxes
