@@ -9,13 +9,12 @@ a few small queries, so they run in the GUI thread, as the wizard's library box 
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 from leadsynth_core.errors import LeadSynthError
 from leadsynth_core.leads import describe_leads
 from leadsynth_core.library import Interpretation, Library, PatientEntry, RecordingEntry, record_files
 
-__all__ = ["LibraryRow", "NO_PATIENT", "ALL_PATIENTS", "library_patients", "library_rows", "same_record_file"]
+__all__ = ["LibraryRow", "NO_PATIENT", "ALL_PATIENTS", "library_patients", "library_rows"]
 
 #: The patient list's entry for recordings filed without a patient.
 NO_PATIENT = "(no patient)"
@@ -83,16 +82,3 @@ def _files_exist(path: str) -> bool:
         return all(f.exists() for f in record_files(path))
     except (LeadSynthError, OSError):
         return False
-
-
-#: A WFDB record named by its header, its data file or neither (``S0001.hea``, ``S0001``).
-_WFDB_NAMES = ("", ".hea", ".dat")
-
-
-def same_record_file(a: str | Path, b: str | Path) -> bool:
-    """Whether two paths name the same recording file (resolved; a WFDB record by any of its names)."""
-    pa, pb = Path(a).resolve(), Path(b).resolve()
-    if pa == pb:
-        return True
-    return (pa.parent == pb.parent and pa.stem == pb.stem
-            and pa.suffix.lower() in _WFDB_NAMES and pb.suffix.lower() in _WFDB_NAMES)

@@ -11,6 +11,7 @@ a synthesized lead holds no timing its inputs lack.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
 
@@ -99,7 +100,7 @@ class RhythmController(QObject):
         self._start(work, "finding the beats of the whole recording")
         self.changed.emit()
 
-    def _start(self, work: object, message: str) -> None:
+    def _start(self, work: Callable[[Progress, CancelToken], RhythmTrend], message: str) -> None:
         self.message = message + "…"
         self._busy = True
 
@@ -120,7 +121,7 @@ class RhythmController(QObject):
             self.message = "cancelled"
             self.changed.emit()
 
-        self._tasks.start(TASK_KIND, work, on_success=done, on_error=fail, on_cancel=cancelled,  # type: ignore[arg-type]
+        self._tasks.start(TASK_KIND, work, on_success=done, on_error=fail, on_cancel=cancelled,
                           on_progress=self.progressed.emit)
 
     def page_line(self) -> str | None:

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QDeadlineTimer, QObject, Qt, QThread, Signal, Slot
 
 from leadsynth_core.errors import CancelledError, LeadSynthError
 from leadsynth_core.progress import CancelToken
@@ -222,3 +222,17 @@ class TaskRunner(QObject):
         if not self._running:
             self.busy_changed.emit(False)
         return ok
+
+
+def process_events_while(busy: Callable[[], bool], timeout_ms: int) -> bool:
+    """Run the GUI thread's events while ``busy()`` (a worker's result still to arrive), for at
+    most ``timeout_ms``; True when it is no longer busy.  For a page exported or printed the
+    moment a file opened (batch runs): it must not go out before the worker's part is in."""
+    from PySide6.QtWidgets import QApplication
+
+    deadline = QDeadlineTimer(timeout_ms)
+    while busy() and not deadline.hasExpired():
+        QApplication.processEvents()
+        QThread.msleep(5)
+    QApplication.processEvents()
+    return not busy()

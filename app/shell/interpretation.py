@@ -13,6 +13,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QDockWidget, QMenu
 
 from ..controllers.interpretation import TASK_KIND, InterpretationController
+from ..controllers.workers import process_events_while
 from ..views.interpretation_panel import InterpretationDialog, InterpretationPanel
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -73,11 +74,5 @@ class InterpretationUi:
         """What the exported and printed pages carry of the interpretation; a lookup still
         running (a page printed the moment its file opened, ``leadsynth-gui --report``) is
         waited for: a page must not go out without the interpretation the library holds."""
-        from PySide6.QtCore import QDeadlineTimer, QThread
-        from PySide6.QtWidgets import QApplication
-
-        deadline = QDeadlineTimer(timeout_ms)
-        while self.window.tasks.is_running(TASK_KIND) and not deadline.hasExpired():
-            QApplication.processEvents()
-            QThread.msleep(5)
+        process_events_while(lambda: self.window.tasks.is_running(TASK_KIND), timeout_ms)
         return self.controller.page_lines()

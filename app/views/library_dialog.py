@@ -35,14 +35,8 @@ from PySide6.QtWidgets import (
 from leadsynth_core.errors import LeadSynthError
 from leadsynth_core.library import Library
 
-from ..controllers.library_browser import (
-    ALL_PATIENTS,
-    NO_PATIENT,
-    LibraryRow,
-    library_patients,
-    library_rows,
-    same_record_file,
-)
+from ..controllers.library_browser import ALL_PATIENTS, NO_PATIENT, LibraryRow, library_patients, library_rows
+from ..controllers.model_choice import same_recording
 from ..controllers.notify import Notifier
 from .plain_dialog import PlainEnterDialog
 
@@ -126,7 +120,7 @@ class LibraryDialog(PlainEnterDialog):
         try:
             with Library() as lib:
                 patients = library_patients(lib)
-                orphans = len(library_rows(lib, None))
+                orphans = len(lib.unassigned_recordings())
         except (LeadSynthError, OSError) as exc:
             self._notifier.error("Cannot read the library", exc)
             return
@@ -212,8 +206,7 @@ class LibraryDialog(PlainEnterDialog):
         opened = self._opened()
         rows = self._rows
         here = next((i for i, r in enumerate(rows)
-                     if opened is not None and same_record_file(r.entry.path, opened[0])
-                     and (r.entry.key or None) == (opened[1] or None)), -1)
+                     if opened is not None and same_recording(r.entry, opened[0], opened[1])), -1)
         order = [*range(here + 1, len(rows)), *range(0, max(here, 0))]
         return next((i for i in order if rows[i].interpretation is None and rows[i].exists), None)
 

@@ -41,6 +41,7 @@ from leadsynth_core.record import Provenance
 
 from ..controllers.measurements import MeasurementController
 from ..controllers.median import MedianController
+from ..controllers.workers import process_events_while
 from ..render import style
 from ..render.legend import label_html
 from ..render.measurement_marks import CALIPER_COLOR, lettered_leads, paper_marks
@@ -172,15 +173,7 @@ class MedianBeatView(QWidget):
 
     def wait_idle(self, timeout_ms: int = 60_000) -> bool:
         """Process events until the beats are drawn (batch screenshots); False on time-out."""
-        from PySide6.QtCore import QDeadlineTimer, QThread
-        from PySide6.QtWidgets import QApplication
-
-        deadline = QDeadlineTimer(timeout_ms)
-        while self.is_busy() and not deadline.hasExpired():
-            QApplication.processEvents()
-            QThread.msleep(5)
-        QApplication.processEvents()
-        return not self.is_busy()
+        return process_events_while(self.is_busy, timeout_ms)
 
     def refresh(self) -> None:
         self._dirty = False

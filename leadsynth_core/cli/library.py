@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ..leads import try_ecg_lead_name
 from ..library import Library, ReadingContext, RecordIdentity, identify_record
+from ..library.verbs import recording_id
 
 __all__ = ["register"]
 
@@ -235,9 +236,9 @@ def _identity(lib: Library, item: str, key: str | None) -> tuple[RecordIdentity,
     """The recording's identity and its ECG leads: a library id's file, or a record file."""
     from ..io import inspect_record
 
-    text = item.strip()
-    if text.lstrip("#").isdigit():
-        entry = lib.get_recording(int(text.lstrip("#")))
+    text, rid = item.strip(), recording_id(item)
+    if rid is not None:
+        entry = lib.get_recording(rid)
         text, key = entry.path, entry.key
     record = identify_record(text, key)
     names = inspect_record(text, key=record.record_key or None).lead_names

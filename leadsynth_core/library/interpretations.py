@@ -137,10 +137,13 @@ class ReadingContext:
             text += "; " + "; ".join(self.processing)
         return text
 
+    def as_dict(self) -> dict[str, Any]:
+        """The fields as JSON-ready values (stored by :meth:`to_json`, read by :meth:`from_json`)."""
+        return {"inputs": list(self.inputs), "synthesized": list(self.synthesized), "model_id": self.model_id,
+                "processing": list(self.processing), "truth_shown": list(self.truth_shown)}
+
     def to_json(self) -> str:
-        return json.dumps({"inputs": list(self.inputs), "synthesized": list(self.synthesized),
-                           "model_id": self.model_id, "processing": list(self.processing),
-                           "truth_shown": list(self.truth_shown)}, sort_keys=True)
+        return json.dumps(self.as_dict(), sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> ReadingContext:
@@ -187,9 +190,7 @@ class Interpretation:
         return {"id": self.id, "reader": self.reader, "created_at": self.created_at, "amends": self.amends,
                 "heading": self.heading(),
                 "text": self.text, "record": {"sha256": self.sha256, "key": self.record_key},
-                "read_on": {"inputs": list(ctx.inputs), "synthesized": list(ctx.synthesized),
-                            "model_id": ctx.model_id, "processing": list(ctx.processing),
-                            "truth_shown": list(ctx.truth_shown), "description": ctx.describe()}}
+                "read_on": {**ctx.as_dict(), "description": ctx.describe()}}
 
     def one_line(self) -> str:
         """The whole interpretation on one line (a page footer wraps it)."""
@@ -236,10 +237,10 @@ class InterpretationVerbs:
         if unknown:
             raise LibraryError(f"unknown lead(s) in the reading context: {', '.join(unknown)}")
         with self._transaction() as cur:  # type: ignore[attr-defined]
-            latest = cur.execute(
+            row = cur.execute(
                 "SELECT * FROM interpretations WHERE sha256 = ? AND record_key = ? ORDER BY id DESC LIMIT 1",
                 (record.sha256, record.record_key)).fetchone()
-            current = None if latest is None else _interpretation(latest)
+            current = None if row is None else _interpretation(row)
             if amends != (None if current is None else current.id):
                 # The writer says which reading they saw: another reader may have filed one since.
                 if current is None:

@@ -17,9 +17,18 @@ from ..errors import LeadSynthError, LibraryError
 from .entries import ModelEntry, PatientEntry, RecordingEntry, _check_patient_id, _now, _recording
 from .files import hash_record_files
 
-__all__ = ["PatientVerbs", "PatientSummary", "assign_command"]
+__all__ = ["PatientVerbs", "PatientSummary", "assign_command", "recording_id"]
 
 log = logging.getLogger("leadsynth_core.library")
+
+
+def recording_id(what: str | int | Path) -> int | None:
+    """The library id ``what`` names (``12``, ``"12"`` or ``"#12"``, as ``library list`` shows
+    them); None for anything else (a record file)."""
+    if isinstance(what, int):
+        return what
+    text = str(what).strip()
+    return int(text.lstrip("#")) if text.lstrip("#").isdigit() else None
 
 
 def assign_command(recording_id: int, patient_id: str | None = None) -> str:
@@ -115,8 +124,9 @@ class PatientVerbs:
             message says how to add it).
         """
         text = str(what).strip()
-        if isinstance(what, int) or text.lstrip("#").isdigit():
-            return [self.get_recording(int(text.lstrip("#")))]
+        rid = recording_id(what)
+        if rid is not None:
+            return [self.get_recording(rid)]
         sha = hash_record_files(text)
         rows = self._conn.execute("SELECT * FROM recordings WHERE sha256 = ? ORDER BY id", (sha,)).fetchall()
         if not rows:

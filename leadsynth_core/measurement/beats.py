@@ -17,7 +17,7 @@ import numpy as np
 from ..errors import SignalQualityError
 from ..preprocess import detect_r_peaks, highpass, lowpass
 
-__all__ = ["NotMeasurable", "BeatSet", "form_beats", "median_at_beats", "BEFORE_S", "AFTER_S"]
+__all__ = ["NotMeasurable", "BeatSet", "form_beats", "qrs_peaks", "median_at_beats", "BEFORE_S", "AFTER_S"]
 
 #: The median beat spans ``[R - BEFORE_S, R + AFTER_S)``.
 BEFORE_S = 0.5
@@ -120,6 +120,25 @@ def median_at_beats(signal: np.ndarray, beats: BeatSet) -> np.ndarray:
     return np.median(np.stack([base[p - a:p + b] for p in usable]), axis=0)
 
 
+def qrs_peaks(base: np.ndarray, fs: float) -> np.ndarray:
+    """R peaks (sample indices) of ``(n, leads)`` leads already high-passed at 0.5 Hz.
+
+    The 40-Hz low-passed leads go to the energy detector together
+    (:func:`~leadsynth_core.preprocess.detect_r_peaks`); complexes smaller than
+    :data:`MIN_QRS_FRACTION` of the stretch's typical QRS are dropped.  One front end for the
+    median beats (:func:`form_beats`) and the heart rate over a recording (:mod:`.rhythm`).
+    """
+    smooth = lowpass(base, fs, min(40.0, 0.45 * fs), axis=0)
+    peaks = detect_r_peaks(smooth, fs)
+    if peaks.size:
+        # An adaptive detector finds "beats" in the noise of an asystole: keep only complexes
+        # of at least a fifth of the record's typical QRS size (largest peak-to-peak over leads).
+        half = max(1, int(0.05 * fs))
+        size = np.array([np.ptp(smooth[max(0, p - half):p + half + 1], axis=0).max() for p in peaks])
+        peaks = peaks[size >= MIN_QRS_FRACTION * np.percentile(size, 90)]
+    return peaks
+
+
 def form_beats(signal: np.ndarray, fs: float, lead_names: Sequence[str], *, source: str = "record") -> BeatSet:
     """R peaks, quality gates and the median beat of every lead.
 
@@ -152,14 +171,7 @@ def form_beats(signal: np.ndarray, fs: float, lead_names: Sequence[str], *, sour
         raise NotMeasurable(f"{source}: every lead is flat (peak-to-peak under {FLAT_MV} mV)")
     base = highpass(x, fs, 0.5, order=2, axis=0)
     # R peaks from the live leads only (a flat lead adds nothing but its noise).
-    smooth = lowpass(base[:, live], fs, min(40.0, 0.45 * fs), axis=0)
-    peaks = detect_r_peaks(smooth, fs)
-    if peaks.size:
-        # An adaptive detector finds "beats" in the noise of an asystole: keep only complexes
-        # of at least a fifth of the record's typical QRS size (largest peak-to-peak over leads).
-        half = max(1, int(0.05 * fs))
-        size = np.array([np.ptp(smooth[max(0, p - half):p + half + 1], axis=0).max() for p in peaks])
-        peaks = peaks[size >= MIN_QRS_FRACTION * np.percentile(size, 90)]
+    peaks = qrs_peaks(base[:, live], fs)
     if peaks.size < MIN_BEATS:
         raise NotMeasurable(f"{source}: {peaks.size} QRS complex(es) found; no rhythm to measure (asystole or no ECG)")
     rr = np.diff(peaks) / fs

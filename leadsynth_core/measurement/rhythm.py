@@ -17,6 +17,7 @@ complexes: ``benchmarks/rhythm_beats.py``.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -25,10 +26,10 @@ import numpy as np
 
 from ..errors import OptionError, SignalQualityError
 from ..leads import describe_leads, try_ecg_lead_name
-from ..preprocess import detect_r_peaks, highpass, lowpass
+from ..preprocess import highpass
 from ..progress import CancelToken, ProgressCallback, check, report
 from ..record import EcgRecord, format_hms
-from .beats import FLAT_MV, MIN_QRS_FRACTION
+from .beats import FLAT_MV, qrs_peaks
 
 __all__ = ["RhythmTrend", "Pause", "rhythm_of_record", "rhythm_of_file", "detect_beats",
            "SEGMENT_S", "PAUSE_S"]
@@ -80,11 +81,17 @@ class RhythmTrend:
         return np.arange(0.0, max(self.duration_s, 0.0), self.segment_s)
 
     def heart_rate(self) -> np.ndarray:
-        """Heart rate (bpm) of each segment: the time average of 60/RR over it (NaN: too few beats)."""
+        """Heart rate (bpm) of each segment: the time average of 60/RR over it (NaN: too few beats).
+        Read-only: computed once per trend (the summary, the plot and the JSON all read it)."""
+        return self._segment_rates
+
+    @functools.cached_property
+    def _segment_rates(self) -> np.ndarray:
         starts = self.segment_starts()
         out = np.full(starts.size, np.nan)
         b = self.beats_s
         if b.size < 2:
+            out.setflags(write=False)
             return out
         rate = 60.0 / np.diff(b)
         for i, a in enumerate(starts):
@@ -98,6 +105,7 @@ class RhythmTrend:
             weight = np.clip(right - left, 0.0, None)
             if weight.sum() >= MIN_COVERAGE * (z - a):
                 out[i] = float(np.sum(weight * rate[lo:hi]) / weight.sum())
+        out.setflags(write=False)
         return out
 
     def pauses(self, min_s: float = PAUSE_S) -> list[Pause]:
@@ -171,10 +179,9 @@ class RhythmTrend:
 def detect_beats(signal: np.ndarray, fs: float) -> np.ndarray:
     """R peaks (sample indices) of ``(n, leads)`` mV samples: every live lead together.
 
-    The 0.5-40 Hz signal of the leads that are not flat goes to the energy detector
-    (:func:`~leadsynth_core.preprocess.detect_r_peaks`); complexes smaller than a fifth of
-    the stretch's typical QRS are dropped (an adaptive detector finds beats in the noise of
-    an asystole), as the measurement's own beats are (:mod:`.beats`).
+    The measurement's own front end (:func:`.beats.qrs_peaks`: 0.5-40 Hz, the energy
+    detector, complexes under a fifth of the stretch's typical QRS dropped) on the leads that
+    are not flat; a stretch too short or without a lead says no beat instead of failing.
     """
     x = np.asarray(signal, dtype=np.float64)
     if x.ndim == 1:
@@ -185,18 +192,11 @@ def detect_beats(signal: np.ndarray, fs: float) -> np.ndarray:
     live = np.ptp(x, axis=0) >= FLAT_MV
     if not live.any() or x.shape[0] < int(fs):
         return np.zeros(0, dtype=np.int64)
-    base = highpass(x[:, live], fs, 0.5, order=2, axis=0)
-    smooth = lowpass(base, fs, min(40.0, 0.45 * fs), axis=0)
     try:
-        peaks = detect_r_peaks(smooth, fs)
+        peaks = qrs_peaks(highpass(x[:, live], fs, 0.5, order=2, axis=0), fs)
     except SignalQualityError:
         return np.zeros(0, dtype=np.int64)
-    peaks = peaks[finite[peaks]] if peaks.size else peaks
-    if peaks.size:
-        half = max(1, int(0.05 * fs))
-        size = np.array([np.ptp(smooth[max(0, p - half):p + half + 1], axis=0).max() for p in peaks])
-        peaks = peaks[size >= MIN_QRS_FRACTION * np.percentile(size, 90)]
-    return peaks.astype(np.int64)
+    return peaks[finite[peaks]].astype(np.int64)
 
 
 def _chunks(n: int, fs: float) -> list[tuple[int, int, int, int]]:
